@@ -1,0 +1,41 @@
+using System.CommandLine;
+
+namespace NetMobility.Cli;
+
+/// <summary>Runs a command line; every failure a user can cause ends as one line on stderr and exit code 2.</summary>
+public static class CliApp
+{
+    public const int UsageError = 2;
+
+    public static int Run(RootCommand root, string[] args)
+    {
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            Console.Error.WriteLine($"netmob: {parse.Errors[0].Message}");
+            return UsageError;
+        }
+        try
+        {
+            return parse.Invoke();
+        }
+        catch (UserInputException ex)
+        {
+            Console.Error.WriteLine($"netmob: {ex.Message}");
+            return UsageError;
+        }
+        catch (IOException ex)
+        {
+            Console.Error.WriteLine($"netmob: {ex.Message}");
+            return UsageError;
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            Console.Error.WriteLine($"netmob: {ex.Message}");
+            return UsageError;
+        }
+    }
+}
+
+/// <summary>Bad input from the user (file, configuration, argument): the message is shown as it is, on one line.</summary>
+public sealed class UserInputException(string message) : Exception(message);

@@ -1,0 +1,5 @@
+using System.CommandLine;
+using NetMobility.Cli;
+
+var root = new RootCommand("netmob: network-layer tunnelling and mobility toolkit (GRE, Mobile IPv4, VM live migration)");
+return CliApp.Run(root, args);
