@@ -146,7 +146,8 @@ public sealed class PreCopySource
         var roundStart = Clock.GetUtcNow();
         long wireBefore = WireBytes();
         var counts = new long[(int)PageEncoding.Deflate + 1];
-        foreach (var channel in _channels) channel.EncodingCounts.CopyTo(counts, 0);
+        foreach (var channel in _channels)
+            for (int e = 0; e < counts.Length; e++) counts[e] += channel.EncodingCounts[e];
         long deferred = _planner.DeferredHot;
         // Each channel encodes and sends its lane in parallel: the encoders run on as many cores as there are channels.
         var sends = new Task[_channels.Length];

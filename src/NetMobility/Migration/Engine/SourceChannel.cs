@@ -267,6 +267,7 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
     {
         await CloseAsync().ConfigureAwait(false);
         _batch.Dispose();
+        Encoder.Dispose();
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
