@@ -22,8 +22,8 @@ public sealed class Simulation
     public EventLoop Loop { get; }
     public DateTimeOffset Now => Clock.GetUtcNow();
 
-    /// <summary>Runs posted work until none is left, without moving the clock.</summary>
-    public void RunUntilIdle() => Loop.RunUntilIdle();
+    /// <summary>Runs posted work, and timers due at the current instant, until none is left; the clock does not move.</summary>
+    public void RunUntilIdle() => RunUntil(Now);
 
     /// <summary>Runs work and timers in time order until the clock reaches <paramref name="target"/> and nothing is left to do then.</summary>
     public void RunUntil(DateTimeOffset target)
