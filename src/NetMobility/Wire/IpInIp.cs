@@ -15,22 +15,6 @@ namespace NetMobility.Wire;
 
     Only the fields of the IPv4 header these rules need are read, at their fixed RFC 791 sec 3.1 offsets.
 */
-file static class Ipv4Field
-{
-    public const int VersionAndIhl = 0;
-    public const int TypeOfService = 1;
-    public const int TotalLength = 2;
-    public const int Identification = 4;
-    public const int FlagsAndFragment = 6;
-    public const int Ttl = 8;
-    public const int Protocol = 9;
-    public const int Checksum = 10;
-    public const int Source = 12;
-    public const int Destination = 16;
-    public const int MinHeaderLength = 20;
-    public const ushort DontFragment = 0x4000;
-    public const int MaxTotalLength = ushort.MaxValue;
-}
 
 /// <summary>What RFC 2003 sec 3.1 carries from the inner datagram into the outer header.</summary>
 /// <param name="TypeOfService">Copied from the inner header.</param>
@@ -44,7 +28,7 @@ public readonly record struct IpInIpOuterFields(byte TypeOfService, bool DontFra
 /// </summary>
 public static class IpInIp
 {
-    public const int OuterHeaderLength = Ipv4Field.MinHeaderLength;
+    public const int OuterHeaderLength = Ipv4HeaderBytes.MinHeaderLength;
 
     /// <summary>
     /// Checks that <paramref name="innerDatagram"/> starts with a whole IPv4 datagram that still fits in IPv4 once
@@ -54,12 +38,12 @@ public static class IpInIp
     public static bool TryDeriveOuterFields(ReadOnlySpan<byte> innerDatagram, out IpInIpOuterFields fields, out WireError error)
     {
         fields = default;
-        if (!TryMeasure(innerDatagram, out int totalLength, out error)) return false;
-        if (totalLength + OuterHeaderLength > Ipv4Field.MaxTotalLength) { error = WireError.BadLength; return false; }
-        ushort flags = BinaryPrimitives.ReadUInt16BigEndian(innerDatagram[Ipv4Field.FlagsAndFragment..]);
+        if (!Ipv4HeaderBytes.TryMeasure(innerDatagram, out _, out int totalLength, out error)) return false;
+        if (totalLength + OuterHeaderLength > ushort.MaxValue) { error = WireError.BadLength; return false; }
+        ushort flags = BinaryPrimitives.ReadUInt16BigEndian(innerDatagram[Ipv4HeaderBytes.FlagsAndFragment..]);
         fields = new IpInIpOuterFields(
-            innerDatagram[Ipv4Field.TypeOfService],
-            (flags & Ipv4Field.DontFragment) != 0,
+            innerDatagram[Ipv4HeaderBytes.TypeOfService],
+            (flags & Ipv4HeaderBytes.DontFragment) != 0,
             (ushort)(totalLength + OuterHeaderLength));
         return true;
     }
@@ -84,17 +68,16 @@ public static class IpInIp
     public static int WriteOuterHeader(Span<byte> outer, in IpInIpOuterFields fields, Ipv4Address tunnelEntry, Ipv4Address tunnelExit, byte ttl, ushort identification)
     {
         var h = outer[..OuterHeaderLength];
-        h[Ipv4Field.VersionAndIhl] = 0x45;
-        h[Ipv4Field.TypeOfService] = fields.TypeOfService;
-        BinaryPrimitives.WriteUInt16BigEndian(h[Ipv4Field.TotalLength..], fields.TotalLength);
-        BinaryPrimitives.WriteUInt16BigEndian(h[Ipv4Field.Identification..], identification);
-        BinaryPrimitives.WriteUInt16BigEndian(h[Ipv4Field.FlagsAndFragment..], fields.DontFragment ? Ipv4Field.DontFragment : (ushort)0);
-        h[Ipv4Field.Ttl] = ttl;
-        h[Ipv4Field.Protocol] = (byte)IpProtocol.IpInIp;
-        BinaryPrimitives.WriteUInt16BigEndian(h[Ipv4Field.Checksum..], 0);
-        tunnelEntry.Write(h[Ipv4Field.Source..]);
-        tunnelExit.Write(h[Ipv4Field.Destination..]);
-        BinaryPrimitives.WriteUInt16BigEndian(h[Ipv4Field.Checksum..], InternetChecksum.Compute(h));
+        h[Ipv4HeaderBytes.VersionAndIhl] = 0x45;
+        h[Ipv4HeaderBytes.TypeOfService] = fields.TypeOfService;
+        BinaryPrimitives.WriteUInt16BigEndian(h[Ipv4HeaderBytes.TotalLength..], fields.TotalLength);
+        BinaryPrimitives.WriteUInt16BigEndian(h[Ipv4HeaderBytes.Identification..], identification);
+        BinaryPrimitives.WriteUInt16BigEndian(h[Ipv4HeaderBytes.FlagsAndFragment..], fields.DontFragment ? Ipv4HeaderBytes.DontFragment : (ushort)0);
+        h[Ipv4HeaderBytes.Ttl] = ttl;
+        h[Ipv4HeaderBytes.Protocol] = (byte)IpProtocol.IpInIp;
+        tunnelEntry.Write(h[Ipv4HeaderBytes.Source..]);
+        tunnelExit.Write(h[Ipv4HeaderBytes.Destination..]);
+        Ipv4HeaderBytes.RecomputeChecksum(h);
         return OuterHeaderLength;
     }
 
@@ -122,28 +105,12 @@ public static class IpInIp
     {
         innerOffset = 0;
         innerLength = 0;
-        if (!TryMeasure(outerDatagram, out int outerLength, out error)) return false;
-        if (outerDatagram[Ipv4Field.Protocol] != (byte)IpProtocol.IpInIp) { error = WireError.Unsupported; return false; }
-        int headerLength = (outerDatagram[Ipv4Field.VersionAndIhl] & 0x0F) * 4;
+        if (!Ipv4HeaderBytes.TryMeasure(outerDatagram, out int headerLength, out int outerLength, out error)) return false;
+        if (outerDatagram[Ipv4HeaderBytes.Protocol] != (byte)IpProtocol.IpInIp) { error = WireError.Unsupported; return false; }
         var inner = outerDatagram[headerLength..outerLength];
-        if (!TryMeasure(inner, out int length, out error)) return false;
+        if (!Ipv4HeaderBytes.TryMeasure(inner, out _, out int length, out error)) return false;
         innerOffset = headerLength;
         innerLength = length;
-        return true;
-    }
-
-    /// <summary>Checks version, header length and total length of the IPv4 datagram at the start of <paramref name="datagram"/>.</summary>
-    private static bool TryMeasure(ReadOnlySpan<byte> datagram, out int totalLength, out WireError error)
-    {
-        totalLength = 0;
-        if (datagram.Length < Ipv4Field.MinHeaderLength) { error = WireError.Truncated; return false; }
-        if (datagram[Ipv4Field.VersionAndIhl] >> 4 != 4) { error = WireError.BadVersion; return false; }
-        int headerLength = (datagram[Ipv4Field.VersionAndIhl] & 0x0F) * 4;
-        int length = BinaryPrimitives.ReadUInt16BigEndian(datagram[Ipv4Field.TotalLength..]);
-        if (headerLength < Ipv4Field.MinHeaderLength || length < headerLength) { error = WireError.BadLength; return false; }
-        if (length > datagram.Length) { error = WireError.Truncated; return false; }
-        totalLength = length;
-        error = WireError.None;
         return true;
     }
 }

@@ -14,7 +14,7 @@ public sealed class AdaptivePolicy : IStopPolicy
 {
     public static readonly TimeSpan DefaultDowntimeTarget = TimeSpan.FromMilliseconds(5);
     public static readonly TimeSpan DefaultAcceptableDowntime = TimeSpan.FromMilliseconds(50);
-    public const double DefaultByteBudgetFactor = 1.5;
+    public const double DefaultByteBudgetFactor = 2.0;
     public const int DefaultMaxRounds = 8;
     /// <summary>A round must cut the predicted downtime to this fraction of the previous one to count as progress.</summary>
     public const double ProgressRatio = 0.75;
