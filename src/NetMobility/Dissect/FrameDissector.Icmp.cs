@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using NetMobility.Wire;
 
 namespace NetMobility.Dissect;
@@ -36,16 +37,40 @@ public static partial class FrameDissector
         }
     }
 
+    /// <summary>
+    /// The datagram an ICMP error quotes (RFC 792: its header and the first 8 bytes of its payload). Its
+    /// checksums cannot be checked (the payload is cut and a router may have changed the header), so only
+    /// fields are recorded, the transport ones from those 8 bytes.
+    /// </summary>
     private static void DissectQuotedIpv4(Ipv4Packet ip, FieldList fields)
     {
-        fields.Add("ip.version", ip.Version);
-        fields.Add("ip.hdr_len", (ulong)ip.HeaderLength);
-        fields.Add("ip.len", ip.TotalLength);
-        fields.Add("ip.id", ip.Identification);
-        fields.Add("ip.ttl", ip.TimeToLive);
-        fields.Add("ip.proto", (ulong)ip.Protocol);
-        fields.Add("ip.src", ip.Source.ToString());
-        fields.Add("ip.dst", ip.Destination.ToString());
+        AddIpv4Fields(ip, fields);
+        var head = ip.Payload;
+        if (ip.FragmentOffset != 0 || head.Length < 8) return;
+        switch (ip.Protocol)
+        {
+            case IpProtocol.Icmp:
+                fields.Add("icmp.type", head[0]);
+                fields.Add("icmp.code", head[1]);
+                fields.Add("icmp.checksum", BinaryPrimitives.ReadUInt16BigEndian(head[2..]));
+                if (head[0] is (byte)Icmpv4Type.EchoRequest or (byte)Icmpv4Type.EchoReply)
+                {
+                    fields.Add("icmp.ident", BinaryPrimitives.ReadUInt16BigEndian(head[4..]));
+                    fields.Add("icmp.seq", BinaryPrimitives.ReadUInt16BigEndian(head[6..]));
+                }
+                break;
+            case IpProtocol.Udp:
+                fields.Add("udp.srcport", BinaryPrimitives.ReadUInt16BigEndian(head));
+                fields.Add("udp.dstport", BinaryPrimitives.ReadUInt16BigEndian(head[2..]));
+                fields.Add("udp.length", BinaryPrimitives.ReadUInt16BigEndian(head[4..]));
+                fields.Add("udp.checksum", BinaryPrimitives.ReadUInt16BigEndian(head[6..]));
+                break;
+            case IpProtocol.Tcp:
+                fields.Add("tcp.srcport", BinaryPrimitives.ReadUInt16BigEndian(head));
+                fields.Add("tcp.dstport", BinaryPrimitives.ReadUInt16BigEndian(head[2..]));
+                fields.Add("tcp.seq", BinaryPrimitives.ReadUInt32BigEndian(head[4..]));
+                break;
+        }
     }
 
     /// <summary>Router advertisement (RFC 1256) and its Mobile IP extensions (RFC 5944 sec 2.1).</summary>

@@ -12,6 +12,16 @@ public static partial class FrameDissector
             fields.SetMalformed("ip", error.Describe());
             return;
         }
+        AddIpv4Fields(ip, fields);
+        if (!InternetChecksum.Verify(ip.Header)) fields.SetMalformed("ip", "bad checksum");
+
+        // A non-first fragment carries no transport header; a first fragment may carry a cut one.
+        if (ip.FragmentOffset != 0) return;
+        DissectTransport(ip.Protocol, ip.Payload, ip.Source, ip.Destination, fields, depth);
+    }
+
+    private static void AddIpv4Fields(Ipv4Packet ip, FieldList fields)
+    {
         fields.Add("ip.version", ip.Version);
         fields.Add("ip.hdr_len", (ulong)ip.HeaderLength);
         fields.Add("ip.dsfield", ip.TypeOfService);
@@ -25,11 +35,6 @@ public static partial class FrameDissector
         fields.Add("ip.checksum", ip.Checksum);
         fields.Add("ip.src", ip.Source.ToString());
         fields.Add("ip.dst", ip.Destination.ToString());
-        if (!InternetChecksum.Verify(ip.Header)) fields.SetMalformed("ip", "bad checksum");
-
-        // A non-first fragment carries no transport header; a first fragment may carry a cut one.
-        if (ip.FragmentOffset != 0) return;
-        DissectTransport(ip.Protocol, ip.Payload, ip.Source, ip.Destination, fields, depth);
     }
 
     /// <summary>The payload of an IPv4 datagram (or of a minimal-encapsulation header), by protocol.</summary>
@@ -45,6 +50,9 @@ public static partial class FrameDissector
                 break;
             case IpProtocol.Icmp:
                 DissectIcmp(payload, fields, depth);
+                break;
+            case IpProtocol.Udp:
+                DissectUdp(payload, source, destination, fields, depth);
                 break;
             case IpProtocol.MinimalEncapsulation:
                 DissectMinimalEncapsulation(payload, source, fields, depth + 1);
