@@ -6,7 +6,7 @@ public sealed partial class PcapngReader
     private CaptureReadResult ReadEnhancedPacket(long start, uint length, out CaptureRecord record)
     {
         record = default;
-        if (!CheckLength(start, length, PcapngLayout.EnhancedPacketMinLength, "enhanced packet block")) return CaptureReadResult.Error;
+        if (!CheckLength(start, length, PcapngLayout.EnhancedPacketMinLength, "an enhanced packet block")) return CaptureReadResult.Error;
         Span<byte> body = stackalloc byte[PcapngLayout.EnhancedPacketFixedLength];
         if (!TryReadBlock(start, length, body)) return CaptureReadResult.Error;
 
@@ -40,7 +40,7 @@ public sealed partial class PcapngReader
     private CaptureReadResult ReadSimplePacket(long start, uint length, out CaptureRecord record)
     {
         record = default;
-        if (!CheckLength(start, length, PcapngLayout.SimplePacketMinLength, "simple packet block")) return CaptureReadResult.Error;
+        if (!CheckLength(start, length, PcapngLayout.SimplePacketMinLength, "a simple packet block")) return CaptureReadResult.Error;
         Span<byte> body = stackalloc byte[PcapngLayout.SimplePacketFixedLength];
         if (!TryReadBlock(start, length, body)) return CaptureReadResult.Error;
         uint original = ByteOrder.ReadUInt32(body, _bigEndian);

@@ -70,7 +70,7 @@ public sealed partial class PcapngReader : CaptureReader
                     return ReadSimplePacket(start, length, out record);
                 default:
                     // Sec 3.1: a reader skips the blocks it does not know by their length.
-                    if (!CheckLength(start, length, PcapngLayout.MinBlockLength, "block")
+                    if (!CheckLength(start, length, PcapngLayout.MinBlockLength, "any block")
                         || !TrySkip(start, length, length - PcapngLayout.MinBlockLength)
                         || !TryReadTrailer(start, length)) return CaptureReadResult.Error;
                     continue;
@@ -93,7 +93,7 @@ public sealed partial class PcapngReader : CaptureReader
         else return Fail(CaptureErrorKind.BadMagic, Block, start, $"section header byte-order magic {Convert.ToHexStringLower(body[..4])} is neither 1a2b3c4d nor 4d3c2b1a");
 
         uint length = ByteOrder.ReadUInt32(rawLength, _bigEndian);
-        if (!CheckLength(start, length, PcapngLayout.SectionHeaderMinLength, "section header block")) return false;
+        if (!CheckLength(start, length, PcapngLayout.SectionHeaderMinLength, "a section header block")) return false;
         ushort major = ByteOrder.ReadUInt16(body[PcapngLayout.ShbMajorVersion..], _bigEndian);
         ushort minor = ByteOrder.ReadUInt16(body[PcapngLayout.ShbMinorVersion..], _bigEndian);
         if (major != PcapngLayout.MajorVersion)
@@ -111,7 +111,7 @@ public sealed partial class PcapngReader : CaptureReader
     /// <summary>Sec 4.2: an interface of the current section, numbered by its order in the section.</summary>
     private bool TryReadInterfaceDescription(long start, uint length)
     {
-        if (!CheckLength(start, length, PcapngLayout.InterfaceMinLength, "interface description block")) return false;
+        if (!CheckLength(start, length, PcapngLayout.InterfaceMinLength, "an interface description block")) return false;
         Span<byte> body = stackalloc byte[PcapngLayout.InterfaceFixedLength];
         if (!TryReadBlock(start, length, body)) return false;
         var linkType = (LinkType)ByteOrder.ReadUInt16(body[PcapngLayout.IdbLinkType..], _bigEndian);
@@ -129,7 +129,7 @@ public sealed partial class PcapngReader : CaptureReader
         if (length % 4 != 0)
             return Fail(CaptureErrorKind.BadLength, Block, start, $"total length {length} is not a multiple of 4");
         if (length < minimum)
-            return Fail(CaptureErrorKind.BadLength, Block, start, $"total length {length} is below the {minimum} bytes of a {blockName}");
+            return Fail(CaptureErrorKind.BadLength, Block, start, $"total length {length} is below the {minimum}-byte minimum for {blockName}");
         return true;
     }
 
