@@ -2,4 +2,5 @@ using System.CommandLine;
 using NetMobility.Cli;
 
 var root = new RootCommand("netmob: network-layer tunnelling and mobility toolkit (GRE, Mobile IPv4, VM live migration)");
+root.Subcommands.Add(DecodeCommand.Create());
 return CliApp.Run(root, args);

@@ -1,0 +1,32 @@
+namespace NetMobility.Migration;
+
+/// <summary>What a <see cref="PageEncoder"/> may do. Raw is always allowed: it is the fallback for every page.</summary>
+public sealed record PageEncoderOptions
+{
+    /// <summary>Encodings the encoder may choose from (Raw is implied).</summary>
+    public IReadOnlyCollection<PageEncoding> AllowedEncodings { get; init; } =
+        [PageEncoding.Raw, PageEncoding.Zero, PageEncoding.Unchanged, PageEncoding.Delta, PageEncoding.Lz4, PageEncoding.Zstd, PageEncoding.Deflate];
+
+    /// <summary>Pages the delta cache keeps (last-sent versions for Unchanged and Delta). 16384 pages = 64 MiB, QEMU's XBZRLE default.</summary>
+    public int DeltaCachePages { get; init; } = 16384;
+
+    /// <summary>
+    /// Link bandwidth in bytes per second, for deciding whether compressing a page pays. 0 means unknown:
+    /// every page the sample check finds compressible is compressed with the compressor of best ratio.
+    /// </summary>
+    public long LinkBytesPerSecond { get; init; } = 125_000_000;
+
+    /// <summary>zstd compression level (negative levels are faster, 1 is zstd's fast default).</summary>
+    public int ZstdLevel { get; init; } = 1;
+
+    /// <summary>Cores encoding in parallel: compression CPU time is amortised over them.</summary>
+    public int EncoderCores { get; init; } = 1;
+
+    /// <summary>Clock for the compressors' running CPU-time statistics.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Raw and Zero only: what a migration without compression sends.</summary>
+    public static PageEncoderOptions Uncompressed { get; } = new() { AllowedEncodings = [PageEncoding.Raw, PageEncoding.Zero] };
+
+    public bool Allows(PageEncoding encoding) => encoding == PageEncoding.Raw || AllowedEncodings.Contains(encoding);
+}

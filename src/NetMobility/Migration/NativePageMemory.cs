@@ -1,0 +1,58 @@
+using System.Runtime.InteropServices;
+
+namespace NetMobility.Migration;
+
+/// <summary>
+/// Page-aligned, zero-filled native memory for a <see cref="MemoryImage"/>. On Linux and macOS it is an
+/// anonymous private mapping: the kernel hands out zero pages lazily, so a multi-GiB image costs memory
+/// only for the pages that are written. Elsewhere it falls back to an aligned allocation cleared once.
+/// </summary>
+internal sealed unsafe partial class NativePageMemory : SafeHandle
+{
+    private const int ProtRead = 0x1, ProtWrite = 0x2;
+    private const int MapPrivate = 0x02;
+    private static readonly int MapAnonymous = OperatingSystem.IsMacOS() ? 0x1000 : 0x20;
+    private static readonly nint MapFailed = -1;
+
+    private readonly bool _mapped;
+
+    public long Length { get; }
+
+    public byte* Pointer => (byte*)handle;
+
+    private NativePageMemory(nint address, long length, bool mapped) : base(0, ownsHandle: true)
+    {
+        SetHandle(address);
+        Length = length;
+        _mapped = mapped;
+    }
+
+    public override bool IsInvalid => handle == 0;
+
+    public static NativePageMemory Allocate(long length)
+    {
+        if (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())
+        {
+            nint address = Mmap(0, (nuint)length, ProtRead | ProtWrite, MapPrivate | MapAnonymous, -1, 0);
+            if (address == MapFailed)
+                throw new OutOfMemoryException($"cannot map {length} bytes of anonymous memory (errno {Marshal.GetLastPInvokeError()})");
+            return new NativePageMemory(address, length, mapped: true);
+        }
+        void* block = NativeMemory.AlignedAlloc((nuint)length, MemoryImage.PageSize);
+        NativeMemory.Clear(block, (nuint)length);
+        return new NativePageMemory((nint)block, length, mapped: false);
+    }
+
+    protected override bool ReleaseHandle()
+    {
+        if (_mapped) return Munmap(handle, (nuint)Length) == 0;
+        NativeMemory.AlignedFree((void*)handle);
+        return true;
+    }
+
+    [LibraryImport("libc", EntryPoint = "mmap", SetLastError = true)]
+    private static partial nint Mmap(nint address, nuint length, int protection, int flags, int fd, long offset);
+
+    [LibraryImport("libc", EntryPoint = "munmap", SetLastError = true)]
+    private static partial int Munmap(nint address, nuint length);
+}

@@ -1,0 +1,129 @@
+namespace NetMobility.Migration.PageStream;
+
+/// <summary>
+/// Order and field checks for one channel of the source -> destination stream (docs/page-stream.md sec 5):
+/// the stream header first and once; batch sequence numbers consecutive; round numbers never going back
+/// and no batch for a round already ended; end of round carrying the count of pages this channel sent in
+/// it; device state at most once; end of stream after the last round ended; commit only after end of
+/// stream. Records that pass go to the <see cref="IForwardSink"/>.
+/// </summary>
+public sealed class ForwardStreamHandler(IForwardSink sink) : IRecordHandler
+{
+    /// <summary>The largest device state record the destination accepts (sec 3.4).</summary>
+    public const int MaxDeviceStateLength = 64 * 1024;
+
+    private int _pageCount;
+    private bool _headerSeen, _deviceStateSeen, _endOfStreamSeen, _commitSeen;
+    private ulong _nextSequence = 1;
+    private uint _round;
+    private uint _lastEndedRound;
+    private uint _pagesInRound;
+
+    public StreamHeader Header { get; private set; }
+
+    /// <summary>The sequence number of the last batch accepted on this channel (0 before any).</summary>
+    public ulong LastSequence => _nextSequence - 1;
+
+    /// <summary>The highest round number seen on this channel, ended or not.</summary>
+    public uint HighestRound => Math.Max(_round, _lastEndedRound);
+
+    public bool Done => sink.Done;
+
+    /// <summary>
+    /// Called by the sink from <see cref="IForwardSink.OnHeader"/> when a resumed connection continues a
+    /// session: batches go on after <paramref name="appliedSequence"/>, in rounds after <paramref name="highestRound"/>.
+    /// </summary>
+    public void ContinueFrom(ulong appliedSequence, uint highestRound)
+    {
+        _nextSequence = appliedSequence + 1;
+        _round = highestRound;
+        _lastEndedRound = highestRound;
+        _pagesInRound = 0;
+    }
+
+    public PageStreamError Handle(RecordType type, ReadOnlySpan<byte> payload)
+    {
+        if (!RecordTypes.IsForward(type)) return PageStreamError.UnknownType;
+        if (type == RecordType.StreamHeader) return OnHeader(payload);
+        if (!_headerSeen) return PageStreamError.OutOfOrder;
+        if (type == RecordType.Commit)
+        {
+            if (!_endOfStreamSeen || _commitSeen) return PageStreamError.OutOfOrder;
+            if (!payload.IsEmpty) return PageStreamError.BadLength;
+            _commitSeen = true;
+            return sink.OnCommit();
+        }
+        if (_endOfStreamSeen) return PageStreamError.OutOfOrder;
+        return type switch
+        {
+            RecordType.PageBatch => OnBatch(payload),
+            RecordType.EndOfRound => OnEndOfRound(payload),
+            RecordType.DeviceState => OnDeviceState(payload),
+            _ => OnEndOfStream(payload),
+        };
+    }
+
+    private PageStreamError OnHeader(ReadOnlySpan<byte> payload)
+    {
+        if (_headerSeen) return PageStreamError.OutOfOrder;
+        if (!StreamHeader.TryParse(payload, out var header, out var error)) return error;
+        _headerSeen = true;
+        Header = header;
+        _pageCount = (int)Math.Min(header.PageCount, int.MaxValue);
+        return sink.OnHeader(header, this);
+    }
+
+    private PageStreamError OnBatch(ReadOnlySpan<byte> payload)
+    {
+        if (!PageBatch.TryCreate(payload, _pageCount, out var batch, out var error)) return error;
+        if (batch.Sequence != _nextSequence) return PageStreamError.OutOfOrder;
+        uint round = batch.Round;
+        if (round == 0 || round <= _lastEndedRound || round < _round) return PageStreamError.OutOfOrder;
+        if (round > _round)
+        {
+            _round = round;
+            _pagesInRound = 0;
+        }
+        error = sink.OnBatch(batch);
+        if (error != PageStreamError.None) return error;
+        _nextSequence++;
+        _pagesInRound += (uint)batch.Count;
+        return PageStreamError.None;
+    }
+
+    private PageStreamError OnEndOfRound(ReadOnlySpan<byte> payload)
+    {
+        if (!EndOfRound.TryParse(payload, out var record, out var error)) return error;
+        if (record.Round <= _lastEndedRound || record.Round < _round) return PageStreamError.OutOfOrder;
+        // A channel may have sent nothing in a round: then its count is 0.
+        uint expected = record.Round == _round ? _pagesInRound : 0;
+        if (record.PagesInRound != expected) return PageStreamError.BadLength;
+        error = sink.OnEndOfRound(record);
+        if (error != PageStreamError.None) return error;
+        _lastEndedRound = record.Round;
+        _round = record.Round;
+        _pagesInRound = 0;
+        return PageStreamError.None;
+    }
+
+    private PageStreamError OnDeviceState(ReadOnlySpan<byte> payload)
+    {
+        if (_deviceStateSeen) return PageStreamError.OutOfOrder;
+        if (payload.Length > MaxDeviceStateLength) return PageStreamError.Oversize;
+        var error = sink.OnDeviceState(payload);
+        if (error == PageStreamError.None) _deviceStateSeen = true;
+        return error;
+    }
+
+    private PageStreamError OnEndOfStream(ReadOnlySpan<byte> payload)
+    {
+        if (!EndOfStream.TryParse(payload, out var record, out var error)) return error;
+        // Every round must be closed, the last one included.
+        if (record.FinalRound != _lastEndedRound || _round != _lastEndedRound) return PageStreamError.OutOfOrder;
+        error = sink.OnEndOfStream(record);
+        if (error == PageStreamError.None) _endOfStreamSeen = true;
+        return error;
+    }
+
+    public ValueTask AfterRecordsAsync(CancellationToken cancellationToken) => sink.AfterRecordsAsync(cancellationToken);
+}

@@ -1,0 +1,23 @@
+namespace NetMobility.Migration.PageStream;
+
+/// <summary>Page-stream record types (docs/page-stream.md). Values below 0x80 flow source -> destination, the rest back.</summary>
+public enum RecordType : byte
+{
+    StreamHeader = 0x01,
+    PageBatch = 0x02,
+    EndOfRound = 0x03,
+    DeviceState = 0x04,
+    EndOfStream = 0x05,
+    /// <summary>Source -> destination after Ready: the source has released the VM; the destination may run it.</summary>
+    Commit = 0x06,
+
+    Ack = 0x81,
+    Ready = 0x82,
+    Error = 0x83,
+}
+
+public static class RecordTypes
+{
+    public static bool IsForward(RecordType type) => type is >= RecordType.StreamHeader and <= RecordType.Commit;
+    public static bool IsReturn(RecordType type) => type is >= RecordType.Ack and <= RecordType.Error;
+}

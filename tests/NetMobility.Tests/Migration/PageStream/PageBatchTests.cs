@@ -1,0 +1,103 @@
+using System.Buffers.Binary;
+using NetMobility.Migration;
+using NetMobility.Migration.PageStream;
+
+namespace NetMobility.Tests.Migration.PageStream;
+
+public class PageBatchTests
+{
+    private const int Pages = 256;
+
+    [Fact]
+    public void Builder_output_parses_back_entry_by_entry()
+    {
+        var record = StreamFixtures.Batch(3, 9, 5, 0, 200);
+        Assert.True(RecordFrame.TryParse(record, RecordFrame.MaxPayloadLength, out var frame, out _, out _));
+        Assert.Equal(RecordType.PageBatch, frame.Type);
+        var payload = record.AsSpan(RecordFrame.HeaderLength);
+        Assert.True(frame.Verifies(payload));
+        Assert.True(PageBatch.TryCreate(payload, Pages, out var batch, out var error), error.Describe());
+        Assert.Equal(3u, batch.Round);
+        Assert.Equal(9ul, batch.Sequence);
+        Assert.Equal(3, batch.Count);
+        var seen = new List<(int, PageEncoding, int)>();
+        foreach (var entry in batch)
+        {
+            seen.Add((entry.PageNumber, entry.Encoding, entry.Payload.Length));
+            if (entry.Encoding == PageEncoding.Raw) Assert.True(entry.Payload.IndexOfAnyExcept((byte)entry.PageNumber) < 0);
+        }
+        // Page 0 is all zero bytes, so the encoder sends it as a zero page.
+        Assert.Equal([(5, PageEncoding.Raw, 4096), (0, PageEncoding.Zero, 0), (200, PageEncoding.Raw, 4096)], seen);
+        Assert.Equal(PageBatch.HeaderLength + 3 * PageBatch.EntryHeaderLength + 2 * 4096, payload.Length);
+    }
+
+    [Fact]
+    public void Batch_header_layout_matches_the_spec()
+    {
+        var record = StreamFixtures.Batch(1, 2, 0);
+        // round 1, sequence 2, one page; entry: page 0, encoding Zero (1), length 0.
+        Assert.Equal("00000001 0000000000000002 0001 0000 00000000 01 0000".Replace(" ", ""), Hex.Of(record.AsSpan(RecordFrame.HeaderLength)));
+    }
+
+    [Fact]
+    public void Page_number_past_the_memory_is_refused()
+    {
+        var payload = StreamFixtures.Batch(1, 1, 5).AsSpan(RecordFrame.HeaderLength).ToArray();
+        Assert.False(PageBatch.TryCreate(payload, 5, out _, out var error));
+        Assert.Equal(PageStreamError.BadPageNumber, error);
+    }
+
+    [Fact]
+    public void Unknown_encoding_is_refused()
+    {
+        var payload = StreamFixtures.Batch(1, 1, 0).AsSpan(RecordFrame.HeaderLength).ToArray();
+        payload[PageBatch.HeaderLength + 4] = 9;
+        Assert.False(PageBatch.TryCreate(payload, Pages, out _, out var error));
+        Assert.Equal(PageStreamError.BadEncoding, error);
+    }
+
+    [Theory]
+    [InlineData(0, 100)]   // a raw page that is not a whole page
+    [InlineData(1, 1)]     // a zero page with a payload
+    public void Lengths_that_do_not_fit_the_encoding_are_refused(byte encoding, ushort length)
+    {
+        var payload = new byte[PageBatch.HeaderLength + PageBatch.EntryHeaderLength + length];
+        BinaryPrimitives.WriteUInt32BigEndian(payload, 1);
+        BinaryPrimitives.WriteUInt64BigEndian(payload.AsSpan(4), 1);
+        BinaryPrimitives.WriteUInt16BigEndian(payload.AsSpan(12), 1);
+        payload[PageBatch.HeaderLength + 4] = encoding;
+        BinaryPrimitives.WriteUInt16BigEndian(payload.AsSpan(PageBatch.HeaderLength + 5), length);
+        Assert.False(PageBatch.TryCreate(payload, Pages, out _, out var error));
+        Assert.Equal(PageStreamError.BadLength, error);
+    }
+
+    [Fact]
+    public void Count_larger_than_the_entries_or_bytes_left_over_are_refused()
+    {
+        var payload = StreamFixtures.Batch(1, 1, 3, 4).AsSpan(RecordFrame.HeaderLength).ToArray();
+        var more = (byte[])payload.Clone();
+        BinaryPrimitives.WriteUInt16BigEndian(more.AsSpan(12), 3);
+        Assert.False(PageBatch.TryCreate(more, Pages, out _, out var error));
+        Assert.Equal(PageStreamError.BadLength, error);
+
+        var fewer = (byte[])payload.Clone();
+        BinaryPrimitives.WriteUInt16BigEndian(fewer.AsSpan(12), 1);
+        Assert.False(PageBatch.TryCreate(fewer, Pages, out _, out error));
+        Assert.Equal(PageStreamError.BadLength, error);
+    }
+
+    [Fact]
+    public void Builder_stops_taking_pages_at_its_bound()
+    {
+        using var builder = new PageBatchBuilder(maxPages: 2);
+        var encoder = new PageEncoder(PageEncoderOptions.Uncompressed);
+        builder.Begin(1, 1);
+        var page = new byte[MemoryImage.PageSize];
+        builder.Add(encoder, 0, page, out int zeroBytes);
+        builder.Add(encoder, 1, page, out _);
+        Assert.Equal(PageBatch.EntryHeaderLength, zeroBytes);
+        Assert.False(builder.HasRoom);
+        Assert.Throws<InvalidOperationException>(() => builder.Add(encoder, 2, page, out _));
+        Assert.Equal([0, 1], builder.Pages.ToArray());
+    }
+}

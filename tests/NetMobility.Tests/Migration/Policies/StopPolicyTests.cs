@@ -1,0 +1,189 @@
+using NetMobility.Migration.Policies;
+
+namespace NetMobility.Tests.Migration.Policies;
+
+public class StopPolicyTests
+{
+    private const long Pages = 262_144; // 1 GiB
+    private const int PageSize = 4096;
+    private const double Link = 125_000_000; // 1 Gbit/s in octets per second
+
+    /// <summary>
+    /// Runs a policy over a scripted pattern: round r sends what round r-1 left dirty (all pages in round 1)
+    /// raw at the link rate, and leaves <paramref name="dirtyAfter"/>(r, throttle) pages dirty.
+    /// Returns the round the policy stopped after, its reason and the throttles it asked for.
+    /// </summary>
+    private static (int Round, string Reason, List<double> Throttles) Script(IStopPolicy policy, Func<int, double, long> dirtyAfter, int limit = 100)
+    {
+        policy.Begin(Pages, PageSize);
+        long toSend = Pages, totalPages = 0, totalBytes = 0;
+        var elapsed = TimeSpan.Zero;
+        double throttle = 0;
+        var throttles = new List<double>();
+        for (int round = 1; round <= limit; round++)
+        {
+            long wire = toSend * PageSize;
+            var duration = TimeSpan.FromSeconds(wire / Link);
+            totalPages += toSend;
+            totalBytes += wire;
+            elapsed += duration;
+            long dirty = dirtyAfter(round, throttle);
+            var stats = new RoundStatistics
+            {
+                Round = round, MemoryPages = Pages, PageSize = PageSize, PagesSent = toSend, WireBytes = wire,
+                Duration = duration, DirtyPages = dirty, TotalPagesSent = totalPages, TotalWireBytes = totalBytes, Elapsed = elapsed,
+            };
+            var decision = policy.AfterRound(stats);
+            throttle = decision.Throttle;
+            throttles.Add(throttle);
+            if (decision.Stop) return (round, decision.Reason, throttles);
+            toSend = dirty;
+        }
+        throw new Xunit.Sdk.XunitException($"{policy.Name} did not stop in {limit} rounds");
+    }
+
+    [Fact]
+    public void Xen_legacy_stops_when_fewer_than_50_pages_are_dirty()
+    {
+        var (round, reason, _) = Script(new XenLegacyPolicy(), (r, _) => r switch { 1 => 5000, 2 => 400, 3 => 60, _ => 49 });
+        Assert.Equal(4, round);
+        Assert.Contains("fewer than 50", reason);
+    }
+
+    [Fact]
+    public void Xen_legacy_stops_at_50_dirty_pages_only_one_round_later()
+    {
+        var (round, _, _) = Script(new XenLegacyPolicy(), (r, _) => r == 1 ? 50 : 10);
+        Assert.Equal(2, round);
+    }
+
+    [Fact]
+    public void Xen_legacy_stops_after_29_iterations_on_a_steady_hot_set()
+    {
+        var (round, reason, throttles) = Script(new XenLegacyPolicy(), (_, _) => 2000);
+        Assert.Equal(29, round);
+        Assert.Contains("29 iterations", reason);
+        Assert.All(throttles, t => Assert.Equal(0, t));
+    }
+
+    [Fact]
+    public void Xen_legacy_stops_once_more_than_3_x_memory_is_sent()
+    {
+        // Writing most of memory every round: 1 + 0.9 + 0.9 + 0.9 = 3.7 x memory after round 4, 2.8 after round 3.
+        var (round, reason, _) = Script(new XenLegacyPolicy(), (_, _) => Pages * 9 / 10);
+        Assert.Equal(4, round);
+        Assert.Contains("3 x memory", reason);
+    }
+
+    [Fact]
+    public void Xen_v2_stops_after_5_iterations_or_under_50_pages()
+    {
+        Assert.Equal(5, Script(new XenStreamV2Policy(), (_, _) => 2000).Round);
+        Assert.Equal(2, Script(new XenStreamV2Policy(), (r, _) => r == 1 ? 2000 : 3).Round);
+    }
+
+    [Fact]
+    public void Qemu_stops_when_remaining_dirty_bytes_fit_the_downtime_limit()
+    {
+        // 300 ms at 1 Gbit/s is 37.5 MB, 9155 pages: 9000 dirty pages fit, 9300 do not.
+        var (round, reason, _) = Script(new QemuPolicy(autoConverge: false), (r, _) => r == 1 ? 9300 : 9000);
+        Assert.Equal(2, round);
+        Assert.Contains("downtime limit", reason);
+    }
+
+    [Fact]
+    public void Qemu_honours_a_smaller_downtime_limit()
+    {
+        var (round, _, _) = Script(new QemuPolicy(false, TimeSpan.FromMilliseconds(30)), (r, _) => r switch { 1 => 9000, 2 => 2000, _ => 900 });
+        Assert.Equal(3, round);
+    }
+
+    [Fact]
+    public void Qemu_without_auto_converge_never_throttles_and_is_forced_to_finish()
+    {
+        var (round, reason, throttles) = Script(new QemuPolicy(false), (_, _) => Pages / 2);
+        Assert.Equal(QemuPolicy.DefaultMaxRounds, round);
+        Assert.Contains("forced", reason);
+        Assert.All(throttles, t => Assert.Equal(0, t));
+    }
+
+    [Fact]
+    public void Qemu_auto_converge_throttles_20_then_plus_10_every_second_high_round_up_to_99()
+    {
+        // Round 1 dirties exactly half of what it sent (not more); from round 2 on the dirtied bytes equal
+        // the bytes sent, so the trigger fires at rounds 3, 5, 7 ...
+        var (_, _, throttles) = Script(new QemuPolicy(true, maxRounds: 24), (_, _) => Pages / 2);
+        Assert.Equal([0, 0, 0.2, 0.2, 0.3, 0.3], throttles.Take(6).Select(t => Math.Round(t, 2)));
+        Assert.Equal(0.99, Math.Round(throttles[^1], 2));
+    }
+
+    [Fact]
+    public void Qemu_auto_converge_needs_two_high_rounds_in_a_row()
+    {
+        // High, low, high, low ...: never two in a row, so never throttled.
+        var (_, _, throttles) = Script(new QemuPolicy(true, maxRounds: 10), (r, _) => r % 2 == 1 ? Pages / 2 : Pages / 5);
+        Assert.All(throttles, t => Assert.Equal(0, t));
+    }
+
+    [Fact]
+    public void Qemu_auto_converge_converges_a_workload_that_slows_with_the_throttle()
+    {
+        var (round, reason, throttles) = Script(new QemuPolicy(true), (_, t) => (long)(60_000 * (1 - t)));
+        Assert.Contains("downtime limit", reason);
+        Assert.True(throttles[^1] >= 0.8, $"throttle {throttles[^1]}");
+        Assert.True(round < QemuPolicy.DefaultMaxRounds);
+    }
+
+    [Fact]
+    public void Adaptive_stops_at_once_when_the_predicted_downtime_meets_the_target()
+    {
+        // 100 pages at 1 Gbit/s: 3.3 ms, under the 5 ms target.
+        var (round, reason, _) = Script(new AdaptivePolicy(), (_, _) => 100);
+        Assert.Equal(1, round);
+        Assert.Contains("target", reason);
+    }
+
+    [Fact]
+    public void Adaptive_stops_when_the_dirty_set_stops_shrinking()
+    {
+        // A steady hot set of 1000 pages (33 ms): no progress after round 2, within the acceptable 50 ms.
+        var (round, reason, throttles) = Script(new AdaptivePolicy(), (r, _) => r == 1 ? 5000 : 1000);
+        Assert.Equal(3, round);
+        Assert.Contains("stopped improving", reason);
+        Assert.All(throttles, t => Assert.Equal(0, t));
+    }
+
+    [Fact]
+    public void Adaptive_throttles_in_one_step_when_the_workload_outruns_the_link()
+    {
+        // Full speed dirties 120 000 pages during the 8.6 s first round, 57 MB/s: more than a quarter of the
+        // link; the throttle that brings it to 31 MB/s is 0.45.
+        var (round, _, throttles) = Script(new AdaptivePolicy(), (_, t) => (long)(120_000 * (1 - t)));
+        Assert.Equal(0.45, Math.Round(throttles[0], 2));
+        Assert.True(round <= AdaptivePolicy.DefaultMaxRounds);
+    }
+
+    [Fact]
+    public void Adaptive_never_passes_its_byte_budget()
+    {
+        var policy = new AdaptivePolicy { MaxRounds = 50 };
+        long sent = 0;
+        var (_, reason, _) = Script(policy, (r, _) =>
+        {
+            long dirty = Pages * 45 / 100;
+            sent += r == 1 ? Pages : dirty;
+            return dirty;
+        });
+        Assert.Contains("budget", reason);
+        // What was sent plus the final stop-and-copy stays within 2 x memory.
+        Assert.True(sent + Pages * 45 / 100 <= Pages * 2, $"{sent} pages sent");
+    }
+
+    [Fact]
+    public void Only_adaptive_defers_hot_pages()
+    {
+        Assert.True(((IStopPolicy)new AdaptivePolicy()).DefersHotPages);
+        Assert.False(((IStopPolicy)new XenLegacyPolicy()).DefersHotPages);
+        Assert.False(((IStopPolicy)new QemuPolicy(true)).DefersHotPages);
+    }
+}
