@@ -10,9 +10,8 @@ public sealed class PcapReader : CaptureReader
 {
     private const string FileHeader = "file header";
     private const string Record = "record";
-    private CaptureInterface[] _interfaces = [];
-
     private readonly uint _magic;
+    private CaptureInterface[] _interfaces = [];
 
     /// <param name="magic">The first four bytes read big-endian, already consumed from <paramref name="input"/>.</param>
     internal PcapReader(CaptureInput input, uint magic) : base(input) => _magic = magic;
