@@ -6,6 +6,7 @@ namespace NetMobility.Cli;
 public static class CliApp
 {
     public const int UsageError = 2;
+    public const int InternalError = 70; // EX_SOFTWARE, sysexits.h
 
     public static int Run(RootCommand root, string[] args)
     {
@@ -17,7 +18,8 @@ public static class CliApp
         }
         try
         {
-            return parse.Invoke();
+            // Failures are reported here, as one line; the library's default handler would print a stack trace.
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (UserInputException ex)
         {
@@ -33,6 +35,12 @@ public static class CliApp
         {
             Console.Error.WriteLine($"netmob: {ex.Message}");
             return UsageError;
+        }
+        catch (Exception ex)
+        {
+            // A fault of the toolkit itself, not of the input: still one line, and a distinct exit code.
+            Console.Error.WriteLine($"netmob: internal error: {ex.GetType().Name}: {ex.Message}");
+            return InternalError;
         }
     }
 }

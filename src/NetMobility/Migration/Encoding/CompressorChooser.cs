@@ -18,6 +18,7 @@ internal sealed class CompressorChooser
     public const int ProbeInterval = 64;
     // Weight of the newest page in the running averages: about the last 32 pages count.
     private const double Alpha = 1.0 / 32;
+    private const double OutlierFactor = 4;
 
     private readonly PageEncoding[] _compressors;
     private readonly double[] _ratio;
@@ -76,10 +77,17 @@ internal sealed class CompressorChooser
             _ratio[i] = ratio;
             _seconds[i] = seconds;
         }
+        else if (_measured[i] < WarmupPages)
+        {
+            // The first calls pay one-time costs (library loading, cold caches): the fastest warm-up page counts.
+            _ratio[i] += (ratio - _ratio[i]) / (_measured[i] + 1);
+            _seconds[i] = Math.Min(_seconds[i], seconds);
+        }
         else
         {
+            // A page that took far longer than usual was most likely preempted: it moves the average only so far.
             _ratio[i] += Alpha * (ratio - _ratio[i]);
-            _seconds[i] += Alpha * (seconds - _seconds[i]);
+            _seconds[i] += Alpha * (Math.Min(seconds, OutlierFactor * _seconds[i]) - _seconds[i]);
         }
         _measured[i]++;
     }
