@@ -21,6 +21,8 @@ public sealed class PreCopySource
     private readonly TaskCompletionSource _failed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private SourceChannel[] _channels = [];
     private volatile bool _finished;
+    private long _totalPages;
+    private DateTimeOffset _begin;
 
     public PreCopySource(MemoryImage image, IStopPolicy policy, IWorkloadControl workload, TimeProvider clock, SourceOptions? options = null)
     {
@@ -80,7 +82,7 @@ public sealed class PreCopySource
                 var (report, statistics) = await RunRoundAsync(round, stopAndCopy: false, cancellationToken).ConfigureAwait(false);
                 var decision = _policy.AfterRound(statistics);
                 Workload.Throttle = decision.Throttle;
-                rounds.Add(Annotate(report, statistics, decision.Throttle));
+                rounds.Add(report with { Throttle = decision.Throttle });
                 if (decision.Stop)
                 {
                     stopReason = decision.Reason;
@@ -203,17 +205,7 @@ public sealed class PreCopySource
         return (report, statistics);
     }
 
-    private long _totalPages;
-    private DateTimeOffset _begin;
-
     private long TotalPages(long roundPages) => _totalPages += roundPages;
-
-    private static RoundReport Annotate(RoundReport report, in RoundStatistics statistics, double throttle) => new()
-    {
-        Round = report.Round, StopAndCopy = false, PagesSent = report.PagesSent, WireBytes = report.WireBytes, LogicalBytes = report.LogicalBytes,
-        Encodings = report.Encodings, DirtyPages = statistics.DirtyPages, DirtyRate = statistics.DirtyRate,
-        DurationMs = report.DurationMs, Throttle = throttle,
-    };
 
     private long WireBytes()
     {
