@@ -36,7 +36,7 @@ public sealed partial class Node
     /// </summary>
     public bool SendIp(Ipv4Header header, ReadOnlySpan<byte> payload, NetInterface? via = null)
     {
-        if (!TrySelectEgress(header.Destination, via, out var egress, out var nextHop)) return false;
+        if (!TrySelectEgress(header.Destination, via, out var egress, out var nextHop)) return CountNoRoute();
         header = header with
         {
             Source = header.Source.IsUnspecified ? egress.Address : header.Source,
@@ -65,7 +65,7 @@ public sealed partial class Node
     public bool SendUdp(Ipv4Address source, Ipv4Address destination, ushort sourcePort, ushort destinationPort, ReadOnlySpan<byte> payload,
         NetInterface? via = null, byte? timeToLive = null)
     {
-        if (!TrySelectEgress(destination, via, out var egress, out _)) return false;
+        if (!TrySelectEgress(destination, via, out var egress, out _)) return CountNoRoute();
         if (source.IsUnspecified) source = egress.Address;
         var udp = new UdpHeader(sourcePort, destinationPort, payload.Length);
         byte[] buffer = ArrayPool<byte>.Shared.Rent(udp.BufferLength);
@@ -103,6 +103,18 @@ public sealed partial class Node
         }
         egress = null!;
         nextHop = default;
+        return false;
+    }
+
+    /// <summary>The address a datagram this node sends to <paramref name="destination"/> carries as its source: that of the egress interface.</summary>
+    public bool TryGetSourceAddress(Ipv4Address destination, out Ipv4Address source, NetInterface? via = null)
+    {
+        source = TrySelectEgress(destination, via, out var egress, out _) ? egress.Address : default;
+        return !source.IsUnspecified;
+    }
+
+    private bool CountNoRoute()
+    {
         Counters.CountDrop(NodeDrop.NoRoute);
         return false;
     }

@@ -25,6 +25,7 @@ public sealed partial class TestHost
         Node = node;
         EchoIdentifier = echoIdentifier;
         node.SetProtocolHandler(IpProtocol.Icmp, OnIcmp);
+        node.SetProtocolHandler(IpProtocol.Tcp, OnTcp);
     }
 
     public Node Node { get; }
