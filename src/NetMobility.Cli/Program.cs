@@ -3,4 +3,5 @@ using NetMobility.Cli;
 
 var root = new RootCommand("netmob: network-layer tunnelling and mobility toolkit (GRE, Mobile IPv4, VM live migration)");
 root.Subcommands.Add(DecodeCommand.Create());
+root.Subcommands.Add(ReplayCommand.Create());
 return CliApp.Run(root, args);
