@@ -13,7 +13,9 @@ public readonly record struct TimestampResolution
     private const int MaxDecimalExponent = 19;
     private const int MaxBinaryExponent = 63;
 
-    private static ReadOnlySpan<ulong> PowersOfTen =>
+    // A static array, not a span property: a span over a collection expression of ulongs is
+    // allocated on every access.
+    private static readonly ulong[] PowersOfTen =
     [
         1UL, 10UL, 100UL, 1_000UL, 10_000UL, 100_000UL, 1_000_000UL, 10_000_000UL, 100_000_000UL, 1_000_000_000UL,
         10_000_000_000UL, 100_000_000_000UL, 1_000_000_000_000UL, 10_000_000_000_000UL, 100_000_000_000_000UL,
@@ -88,8 +90,10 @@ public readonly record struct TimestampResolution
     }
 
     /// <summary>
-    /// Converts nanoseconds since the epoch to units of this resolution, rounding down; false for an
-    /// instant before the epoch (file timestamps are unsigned) or one too large for 64 bits.
+    /// Converts nanoseconds since the epoch to units of this resolution; false for an instant before
+    /// the epoch (file timestamps are unsigned) or one too large for 64 bits. Units coarser than a
+    /// nanosecond round down (the timestamp is cut to the resolution); finer ones round up to the
+    /// first unit that <see cref="TryToUnixNanoseconds"/> maps back to the same nanosecond.
     /// </summary>
     internal bool TryFromUnixNanoseconds(long nanoseconds, out ulong units)
     {
@@ -97,10 +101,11 @@ public readonly record struct TimestampResolution
         if (nanoseconds < 0) return false;
         ulong seconds = (ulong)nanoseconds / NanosecondsPerSecond;
         ulong fraction = (ulong)nanoseconds % NanosecondsPerSecond;
-        int n = Exponent;
-        UInt128 total = IsPowerOfTwo
-            ? ((UInt128)seconds << n) + (((UInt128)fraction << n) / NanosecondsPerSecond)
-            : (UInt128)seconds * PowersOfTen[n] + (n <= 9 ? fraction / PowersOfTen[9 - n] : (UInt128)fraction * PowersOfTen[n - 9]);
+        UInt128 perSecond = IsPowerOfTwo ? UInt128.One << Exponent : PowersOfTen[Exponent];
+        UInt128 scaled = fraction * perSecond;
+        UInt128 fractionUnits = scaled / NanosecondsPerSecond;
+        if (perSecond > NanosecondsPerSecond && scaled % NanosecondsPerSecond != 0) fractionUnits++;
+        UInt128 total = seconds * perSecond + fractionUnits;
         if (total > ulong.MaxValue) return false;
         units = (ulong)total;
         return true;

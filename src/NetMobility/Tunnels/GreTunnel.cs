@@ -19,75 +19,33 @@ namespace NetMobility.Tunnels;
 /// Ethernet frame cannot be fragmented), and reported when it carries an IPv4 packet with DF.
 /// Nothing is allocated per packet: every outer packet is built in one buffer the endpoint owns.
 /// </summary>
-public sealed class GreTunnel : ITunnelEndpoint
+public sealed class GreTunnel : IpTunnelEndpoint
 {
     private readonly GreTunnelOptions _options;
-    private readonly ITunnelHost _host;
     private readonly GreReceiveWindow? _window;
-    private readonly byte[] _packet;
-    private readonly int _innerOffset;
     private readonly EtherType _payloadType;
     private uint _nextSequence;
     private ushort _identification;
 
     public GreTunnel(GreTunnelOptions options, TimeProvider time, ITunnelHost host)
+        : base(options, host, TunnelMtu.Ipv4HeaderLength + options.OutputHeaderLength)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        if (options.Validate() is string problem) throw new ArgumentException(problem, nameof(options));
         _options = options;
-        _host = host;
-        _packet = new byte[options.UnderlayMtu];
-        _innerOffset = TunnelMtu.Ipv4HeaderLength + options.OutputHeaderLength;
         _payloadType = options.Mode == GreMode.Ipv4 ? EtherType.Ipv4 : EtherType.TransparentEthernetBridging;
         if (options.InputSequence) _window = new GreReceiveWindow(options.Reorder, time, host, Counters);
     }
 
     public GreTunnelOptions Options => _options;
-    public IpProtocol OuterProtocol => IpProtocol.Gre;
-    public Ipv4Address Local => _options.Local;
-    public Ipv4Address Remote => _options.Remote;
-    public uint? InputKey => _options.InputKey;
-    public int Mtu => _options.Mtu;
-    public TunnelCounters Counters { get; } = new();
+    public override IpProtocol OuterProtocol => IpProtocol.Gre;
+    public override uint? InputKey => _options.InputKey;
 
     /// <summary>The receive window, when iseq is on.</summary>
     public GreReceiveWindow? Window => _window;
 
-    public void Send(ReadOnlySpan<byte> inner)
+    public override void Send(ReadOnlySpan<byte> inner)
     {
-        if (_options.Mode == GreMode.Ipv4) SendPacket(inner);
+        if (_options.Mode == GreMode.Ipv4) SendIpv4(inner);
         else SendFrame(inner);
-    }
-
-    private void SendPacket(ReadOnlySpan<byte> inner)
-    {
-        if (!Ipv4Packet.TryCreate(inner, ChecksumPolicy.None, out var packet, out _))
-        {
-            Counters.Drop(TunnelDropReason.Malformed);
-            return;
-        }
-        var fields = OuterHeader.InnerFields.Of(packet);
-        if (packet.Buffer.Length <= Mtu)
-        {
-            packet.Buffer.CopyTo(_packet.AsSpan(_innerOffset));
-            Encapsulate(packet.Buffer.Length, fields);
-            return;
-        }
-        if (packet.DontFragment)
-        {
-            RefuseTooBig(packet.Buffer);
-            return;
-        }
-        if (_options.Oversize == OversizePolicy.Refuse || !Ipv4Fragmenter.TryCreate(packet, Mtu, out var fragmenter))
-        {
-            Counters.Drop(TunnelDropReason.TooBig);
-            return;
-        }
-        // RFC 4459 sec 3.1: fragmenting the inner packet keeps reassembly at the final destination,
-        // where it belongs, instead of at the far tunnel endpoint.
-        Counters.Fragmented(fragmenter.Count);
-        while (fragmenter.TryNext(_packet.AsSpan(_innerOffset), out int length))
-            Encapsulate(length, fields);
     }
 
     private void SendFrame(ReadOnlySpan<byte> inner)
@@ -107,46 +65,24 @@ public sealed class GreTunnel : ITunnelEndpoint
             else Counters.Drop(TunnelDropReason.TooBig);
             return;
         }
-        inner.CopyTo(_packet.AsSpan(_innerOffset));
+        inner.CopyTo(InnerSlot);
         Encapsulate(inner.Length, fields);
     }
 
-    private void RefuseTooBig(ReadOnlySpan<byte> ipPacket)
+    private protected override void Encapsulate(int innerLength, OuterHeader.InnerFields fields)
     {
-        Counters.Drop(TunnelDropReason.TooBig);
-        Counters.TooBigReported();
-        _host.ReportTooBig(ipPacket, Mtu);
-    }
-
-    /// <summary>Wraps the <paramref name="innerLength"/> bytes already placed at the inner offset and hands the packet to the host.</summary>
-    private void Encapsulate(int innerLength, OuterHeader.InnerFields fields)
-    {
-        var packet = _packet.AsSpan(0, _innerOffset + innerLength);
+        var packet = OuterPacket.AsSpan(0, TunnelMtu.Ipv4HeaderLength + _options.OutputHeaderLength + innerLength);
         uint? sequence = _options.OutputSequence ? _nextSequence++ : null;
         var gre = new GreHeader(_payloadType, _options.OutputKey, sequence, _options.OutputChecksum);
         int greLength = gre.EmitPacket(packet[TunnelMtu.Ipv4HeaderLength..], innerLength, ChecksumPolicy.Compute);
         OuterHeader.Emit(_options, packet, IpProtocol.Gre, greLength, _identification++, fields);
         Counters.Sent(packet.Length);
-        _host.Transmit(packet);
+        Host.Transmit(packet);
     }
 
-    public void Receive(ReadOnlySpan<byte> outer)
+    public override void Receive(ReadOnlySpan<byte> outer)
     {
-        if (!Ipv4Packet.TryCreate(outer, ChecksumPolicy.Verify, out var ip, out _) || ip.Protocol != IpProtocol.Gre)
-        {
-            Counters.Drop(TunnelDropReason.Malformed);
-            return;
-        }
-        if (ip.Source != _options.Remote || ip.Destination != _options.Local)
-        {
-            Counters.Drop(TunnelDropReason.AddressMismatch);
-            return;
-        }
-        if (ip.IsFragment)
-        {
-            Counters.Drop(TunnelDropReason.OuterFragment);
-            return;
-        }
+        if (!TryAcceptOuter(outer, out var ip)) return;
         if (!GrePacket.TryCreate(ip.Payload, ChecksumPolicy.Verify, out var gre, out var error))
         {
             Counters.Drop(error == WireError.BadChecksum ? TunnelDropReason.BadChecksum : TunnelDropReason.Malformed);
@@ -166,13 +102,8 @@ public sealed class GreTunnel : ITunnelEndpoint
             Counters.Drop(TunnelDropReason.Malformed);
             return;
         }
-        if (_window is not null)
-        {
-            _window.Receive(gre.SequenceNumber.GetValueOrDefault(), _payloadType, payload);
-            return;
-        }
-        Counters.Received(payload.Length);
-        _host.Deliver(_payloadType, payload);
+        if (_window is not null) _window.Receive(gre.SequenceNumber.GetValueOrDefault(), _payloadType, payload);
+        else Deliver(_payloadType, payload);
     }
 
     /// <summary>Why the tunnel's icsum, ikey, iseq and mode refuse a well-formed GRE packet; null when they accept it.</summary>
@@ -193,5 +124,5 @@ public sealed class GreTunnel : ITunnelEndpoint
         return null;
     }
 
-    public void Dispose() => _window?.Dispose();
+    public override void Dispose() => _window?.Dispose();
 }

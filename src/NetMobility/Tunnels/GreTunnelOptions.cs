@@ -6,7 +6,7 @@ namespace NetMobility.Tunnels;
 /// Configuration of one GRE tunnel endpoint, in iproute2's words (ip-link(8), ip-tunnel(8)):
 /// ikey/okey, iseq/oseq, icsum/ocsum, ttl, tos, pmtudisc.
 /// </summary>
-public sealed record GreTunnelOptions : TunnelOptions
+public sealed record GreTunnelOptions : IpTunnelOptions
 {
     public GreMode Mode { get; init; } = GreMode.Ipv4;
 

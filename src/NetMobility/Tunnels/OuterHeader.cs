@@ -17,7 +17,7 @@ internal static class OuterHeader
     }
 
     /// <summary>Writes the 20-byte outer header for <paramref name="payloadLength"/> bytes of encapsulated payload.</summary>
-    public static void Emit(TunnelOptions options, Span<byte> destination, IpProtocol protocol, int payloadLength, ushort identification, InnerFields inner)
+    public static void Emit(IpTunnelOptions options, Span<byte> destination, IpProtocol protocol, int payloadLength, ushort identification, InnerFields inner)
     {
         byte ttl = options.Ttl != 0 ? options.Ttl : inner.IsIp ? inner.TimeToLive : options.DefaultTtl;
         // "tos inherit" copies the DSCP only. The outer ECN field stays Not-ECT: that is RFC 6040 sec 4.1's

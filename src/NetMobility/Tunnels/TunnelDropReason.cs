@@ -27,4 +27,10 @@ public enum TunnelDropReason
     DuplicateSequence,
     /// <summary>On send: the packet does not fit the tunnel MTU and may not be fragmented.</summary>
     TooBig,
+    /// <summary>On send: the packet cannot travel this kind of tunnel (a fragment in minimal encapsulation, RFC 2004 sec 3).</summary>
+    Unencapsulable,
+    /// <summary>On send: the outer packet was routed back into the same tunnel (a tunnel over itself).</summary>
+    Loop,
+    /// <summary>On receive: the bounded queue of decapsulated packets waiting for the node was full.</summary>
+    QueueFull,
 }

@@ -1,13 +1,23 @@
+using System.Diagnostics;
 using System.Globalization;
 
 namespace NetMobility.Tests.Interop;
 
-/// <summary>Wireshark's tshark (Debian package) as an independent decoder.</summary>
+/// <summary>
+/// Wireshark's command-line tools (Debian packages tshark and wireshark-common) as the independent decoder
+/// no one here wrote: field extraction and problem reports for captures, and plain runs of tshark, editcap
+/// and mergecap. A run that exits non-zero or outlives its timeout fails the test with the tool's stderr.
+/// </summary>
 public static class Tshark
 {
     public const string Program = "/usr/bin/tshark";
+    public const string TsharkPath = Program;
+    public const string EditcapPath = "/usr/bin/editcap";
+    public const string MergecapPath = "/usr/bin/mergecap";
 
-    /// <summary>Preferences used for every run: absolute TCP sequence numbers, every checksum validated.</summary>
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>Preferences used for every field run: absolute TCP sequence numbers, every checksum validated.</summary>
     private static readonly string[] Preferences =
     [
         "-o", "tcp.relative_sequence_numbers:FALSE",
@@ -65,5 +75,38 @@ public static class Tshark
         if (value is "True") return "1";
         if (value is "False") return "0";
         return value.ToLowerInvariant();
+    }
+
+    /// <summary>Runs tshark with <paramref name="arguments"/>; returns its stdout.</summary>
+    public static string Run(params string[] arguments) => RunTool(TsharkPath, arguments);
+
+    /// <summary>Runs one of the Wireshark tools by path in the C locale; returns its stdout.</summary>
+    public static string RunTool(string path, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(path)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        // Plain C locale: decimal points and messages as the assertions expect them.
+        start.Environment["LC_ALL"] = "C";
+
+        using var process = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException($"{path} did not start");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        string command = $"{Path.GetFileName(path)} {string.Join(' ', arguments)}";
+        if (!process.WaitForExit(Timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+            Assert.Fail($"{command} ran longer than {Timeout.TotalSeconds} s; stderr: {stderr.GetAwaiter().GetResult()}");
+        }
+        process.WaitForExit(); // lets the redirected streams drain
+        string output = stdout.GetAwaiter().GetResult();
+        if (process.ExitCode != 0)
+            Assert.Fail($"{command} exited with {process.ExitCode}; stderr: {stderr.GetAwaiter().GetResult()}");
+        return output;
     }
 }

@@ -1,0 +1,42 @@
+using NetMobility.Wire;
+
+namespace NetMobility.Tunnels;
+
+/// <summary>
+/// An IP-in-IP tunnel endpoint (RFC 2003), the encapsulation every Mobile IP home and foreign agent must
+/// support (RFC 5944 sec 4.1). The inner datagram travels unchanged behind a new outer header
+/// whose TTL, TOS and DF follow <see cref="IpTunnelOptions"/>; received outer packets must come from the
+/// remote address to the local one and hold one whole IPv4 datagram.
+/// </summary>
+public sealed class IpInIpTunnel : IpTunnelEndpoint
+{
+    private readonly IpInIpTunnelOptions _options;
+    private ushort _identification;
+
+    public IpInIpTunnel(IpInIpTunnelOptions options, ITunnelHost host)
+        : base(options, host, IpInIp.OuterHeaderLength) => _options = options;
+
+    public IpInIpTunnelOptions Options => _options;
+    public override IpProtocol OuterProtocol => IpProtocol.IpInIp;
+
+    public override void Send(ReadOnlySpan<byte> inner) => SendIpv4(inner);
+
+    private protected override void Encapsulate(int innerLength, OuterHeader.InnerFields fields)
+    {
+        var packet = OuterPacket.AsSpan(0, IpInIp.OuterHeaderLength + innerLength);
+        OuterHeader.Emit(_options, packet, IpProtocol.IpInIp, innerLength, _identification++, fields);
+        Counters.Sent(packet.Length);
+        Host.Transmit(packet);
+    }
+
+    public override void Receive(ReadOnlySpan<byte> outer)
+    {
+        if (!TryAcceptOuter(outer, out var ip)) return;
+        if (!IpInIp.TryDecapsulate(ip.Buffer, out int offset, out int length, out var error))
+        {
+            Counters.Drop(error == WireError.BadVersion ? TunnelDropReason.UnknownProtocol : TunnelDropReason.Malformed);
+            return;
+        }
+        Deliver(EtherType.Ipv4, ip.Buffer.Slice(offset, length));
+    }
+}

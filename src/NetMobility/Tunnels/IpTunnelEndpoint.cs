@@ -1,0 +1,119 @@
+using NetMobility.Wire;
+
+namespace NetMobility.Tunnels;
+
+/// <summary>
+/// What the endpoints that put a new outer IPv4 header in front of the inner packet (GRE, IP-in-IP) share:
+/// one buffer to build outer packets in, the tunnel-MTU rules for inner IPv4 packets, and the checks every
+/// received outer packet passes before its protocol's own.
+/// </summary>
+public abstract class IpTunnelEndpoint : ITunnelEndpoint
+{
+    private readonly IpTunnelOptions _options;
+    private readonly int _innerOffset;
+
+    private protected IpTunnelEndpoint(IpTunnelOptions options, ITunnelHost host, int innerOffset)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Validate() is string problem) throw new ArgumentException(problem, nameof(options));
+        _options = options;
+        _innerOffset = innerOffset;
+        Host = host;
+        OuterPacket = new byte[options.UnderlayMtu];
+    }
+
+    public abstract IpProtocol OuterProtocol { get; }
+    public Ipv4Address Local => _options.Local;
+    public Ipv4Address Remote => _options.Remote;
+    public virtual uint? InputKey => null;
+    public int Mtu => _options.Mtu;
+    public TunnelCounters Counters { get; } = new();
+
+    private protected ITunnelHost Host { get; }
+
+    /// <summary>The buffer every outer packet is built in; the inner packet goes at the inner offset.</summary>
+    private protected byte[] OuterPacket { get; }
+
+    private protected Span<byte> InnerSlot => OuterPacket.AsSpan(_innerOffset);
+
+    public abstract void Send(ReadOnlySpan<byte> inner);
+
+    public abstract void Receive(ReadOnlySpan<byte> outer);
+
+    /// <summary>Wraps the <paramref name="innerLength"/> bytes already in <see cref="InnerSlot"/> and hands the outer packet to the host.</summary>
+    private protected abstract void Encapsulate(int innerLength, OuterHeader.InnerFields fields);
+
+    /// <summary>
+    /// Sends one inner IPv4 packet: at once when it fits the tunnel MTU; refused and reported when it does not
+    /// and has DF set (RFC 1191); else fragmented first or refused, per <see cref="IpTunnelOptions.Oversize"/>.
+    /// </summary>
+    private protected void SendIpv4(ReadOnlySpan<byte> inner)
+    {
+        if (!Ipv4Packet.TryCreate(inner, ChecksumPolicy.None, out var packet, out _))
+        {
+            Counters.Drop(TunnelDropReason.Malformed);
+            return;
+        }
+        var fields = OuterHeader.InnerFields.Of(packet);
+        if (packet.Buffer.Length <= Mtu)
+        {
+            packet.Buffer.CopyTo(InnerSlot);
+            Encapsulate(packet.Buffer.Length, fields);
+            return;
+        }
+        if (packet.DontFragment)
+        {
+            RefuseTooBig(packet.Buffer);
+            return;
+        }
+        if (_options.Oversize == OversizePolicy.Refuse || !Ipv4Fragmenter.TryCreate(packet, Mtu, out var fragmenter))
+        {
+            Counters.Drop(TunnelDropReason.TooBig);
+            return;
+        }
+        // RFC 4459 sec 3.1: fragmenting the inner packet leaves reassembly to the final destination,
+        // where it belongs, instead of the far tunnel endpoint.
+        Counters.Fragmented(fragmenter.Count);
+        while (fragmenter.TryNext(InnerSlot, out int length))
+            Encapsulate(length, fields);
+    }
+
+    private protected void RefuseTooBig(ReadOnlySpan<byte> ipPacket)
+    {
+        Counters.Drop(TunnelDropReason.TooBig);
+        Counters.TooBigReported();
+        Host.ReportTooBig(ipPacket, Mtu);
+    }
+
+    /// <summary>
+    /// The checks before decapsulation: a well-formed outer IPv4 packet (header checksum verified) of this
+    /// tunnel's protocol, from its remote to its local address, not a fragment. Counts the drop when it fails.
+    /// </summary>
+    private protected bool TryAcceptOuter(ReadOnlySpan<byte> outer, out Ipv4Packet packet)
+    {
+        if (!Ipv4Packet.TryCreate(outer, ChecksumPolicy.Verify, out packet, out _) || packet.Protocol != OuterProtocol)
+        {
+            Counters.Drop(TunnelDropReason.Malformed);
+            return false;
+        }
+        if (packet.Source != _options.Remote || packet.Destination != _options.Local)
+        {
+            Counters.Drop(TunnelDropReason.AddressMismatch);
+            return false;
+        }
+        if (packet.IsFragment)
+        {
+            Counters.Drop(TunnelDropReason.OuterFragment);
+            return false;
+        }
+        return true;
+    }
+
+    private protected void Deliver(EtherType protocol, ReadOnlySpan<byte> inner)
+    {
+        Counters.Received(inner.Length);
+        Host.Deliver(protocol, inner);
+    }
+
+    public virtual void Dispose() { }
+}

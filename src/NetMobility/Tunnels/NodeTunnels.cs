@@ -1,0 +1,71 @@
+using NetMobility.Links;
+using NetMobility.Net;
+using NetMobility.Wire;
+
+namespace NetMobility.Tunnels;
+
+/// <summary>
+/// The tunnels of one <see cref="Node"/>: takes the node's GRE (47), IP-in-IP (4) and minimal encapsulation (55)
+/// traffic, hands each packet to its tunnel through a <see cref="TunnelTable"/>, and creates tunnel interfaces
+/// (Linux's <c>ip tunnel add</c>) and gretap links. Every endpoint runs its timers on the node's loop.
+/// </summary>
+public sealed class NodeTunnels : IDisposable
+{
+    private readonly Node _node;
+    private readonly List<IDisposable> _owned = [];
+
+    public NodeTunnels(Node node)
+    {
+        _node = node;
+        Time = new LoopTimeProvider(node.Loop);
+        IpPacketHandler receive = (_, packet) => Table.Receive(packet.Buffer);
+        node.SetProtocolHandler(IpProtocol.Gre, receive);
+        node.SetProtocolHandler(IpProtocol.IpInIp, receive);
+        node.SetProtocolHandler(IpProtocol.MinimalEncapsulation, receive);
+    }
+
+    public TunnelTable Table { get; } = new();
+
+    /// <summary>The node's clock, with timers that run on its loop.</summary>
+    public TimeProvider Time { get; }
+
+    /// <summary>A GRE tunnel carrying IPv4 as an interface with <paramref name="address"/>/<paramref name="prefixLength"/> (unspecified: none).</summary>
+    public TunnelInterface AddGre(string name, GreTunnelOptions options, Ipv4Address address, int prefixLength)
+    {
+        if (options.Mode != GreMode.Ipv4) throw new ArgumentException("a gretap tunnel is an Ethernet link: use AddGretap", nameof(options));
+        return AddInterface(name, host => new GreTunnel(options, Time, host), address, prefixLength);
+    }
+
+    public TunnelInterface AddIpInIp(string name, IpInIpTunnelOptions options, Ipv4Address address, int prefixLength) =>
+        AddInterface(name, host => new IpInIpTunnel(options, host), address, prefixLength);
+
+    public TunnelInterface AddMinimalEncapsulation(string name, MinimalEncapsulationOptions options, Ipv4Address address, int prefixLength) =>
+        AddInterface(name, host => new MinimalEncapsulationTunnel(options, host), address, prefixLength);
+
+    /// <summary>
+    /// A gretap tunnel as an Ethernet link with hardware address <paramref name="mac"/>, not yet attached: add it
+    /// to a node with <see cref="Node.AddInterface(IFrameLink, Ipv4Address, int)"/> or to a segment.
+    /// </summary>
+    public GretapLink AddGretap(string name, GreTunnelOptions options, MacAddress mac)
+    {
+        var link = new GretapLink(_node, name, mac, options);
+        Table.Add(link.Tunnel);
+        _owned.Add(link);
+        return link;
+    }
+
+    private TunnelInterface AddInterface(string name, Func<ITunnelHost, ITunnelEndpoint> create, Ipv4Address address, int prefixLength)
+    {
+        var tunnel = new TunnelInterface(_node, name, create);
+        Table.Add(tunnel.Endpoint);
+        tunnel.Interface = _node.AddInterface(tunnel, address, prefixLength);
+        _owned.Add(tunnel);
+        return tunnel;
+    }
+
+    public void Dispose()
+    {
+        foreach (var owned in _owned) owned.Dispose();
+        _owned.Clear();
+    }
+}

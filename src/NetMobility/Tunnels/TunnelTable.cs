@@ -1,0 +1,97 @@
+using NetMobility.Wire;
+
+namespace NetMobility.Tunnels;
+
+/// <summary>
+/// The tunnels of one node, and which of them a received outer packet belongs to: the one whose outer
+/// protocol, local address (the packet's destination), remote address (its source) and input key (the GRE
+/// key the packet carries, if any) all match. When no tunnel has the packet's key but one joins the same two
+/// addresses with the same protocol, that tunnel gets the packet and counts it as a key mismatch, so a wrong
+/// or missing key shows in the tunnel's counters rather than vanishing. Tunnels are added and removed at run
+/// time (a home agent keeps one per binding to a care-of address). Driven from the node's event loop; lookups
+/// allocate nothing.
+/// </summary>
+public sealed class TunnelTable
+{
+    private readonly Dictionary<Match, ITunnelEndpoint> _exact = [];
+    private readonly Dictionary<Pair, ITunnelEndpoint> _byPair = [];
+
+    private readonly record struct Pair(IpProtocol Protocol, Ipv4Address Local, Ipv4Address Remote);
+
+    private readonly record struct Match(Pair Pair, bool Keyed, uint Key);
+
+    /// <summary>Outer packets of a tunnel protocol, addressed to this node, that no tunnel took.</summary>
+    public long Unmatched { get; private set; }
+
+    public int Count => _exact.Count;
+
+    public IEnumerable<ITunnelEndpoint> Endpoints => _exact.Values;
+
+    /// <summary>Adds <paramref name="tunnel"/>; a tunnel with the same protocol, addresses and input key must not be there already.</summary>
+    public void Add(ITunnelEndpoint tunnel)
+    {
+        ArgumentNullException.ThrowIfNull(tunnel);
+        var match = MatchOf(tunnel);
+        if (!_exact.TryAdd(match, tunnel))
+            throw new InvalidOperationException($"a {tunnel.OuterProtocol} tunnel {tunnel.Local} -> {tunnel.Remote} with input key {tunnel.InputKey?.ToString() ?? "none"} is already in the table");
+        _byPair.TryAdd(match.Pair, tunnel);
+    }
+
+    /// <summary>Removes <paramref name="tunnel"/>; false when it was not in the table. The caller disposes it.</summary>
+    public bool Remove(ITunnelEndpoint tunnel)
+    {
+        var match = MatchOf(tunnel);
+        if (!_exact.TryGetValue(match, out var present) || !ReferenceEquals(present, tunnel)) return false;
+        _exact.Remove(match);
+        if (_byPair.TryGetValue(match.Pair, out var fallback) && ReferenceEquals(fallback, tunnel))
+        {
+            _byPair.Remove(match.Pair);
+            foreach (var (other, endpoint) in _exact)
+            {
+                if (other.Pair != match.Pair) continue;
+                _byPair[match.Pair] = endpoint;
+                break;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>True when <paramref name="protocol"/> is one a tunnel in this table could take.</summary>
+    public static bool IsTunnelProtocol(IpProtocol protocol) =>
+        protocol is IpProtocol.Gre or IpProtocol.IpInIp or IpProtocol.MinimalEncapsulation;
+
+    /// <summary>The tunnel <paramref name="outer"/> belongs to, or null. Only as much of the packet is read as matching needs.</summary>
+    public ITunnelEndpoint? Find(ReadOnlySpan<byte> outer)
+    {
+        if (!Ipv4Packet.TryCreate(outer, ChecksumPolicy.None, out var ip, out _)) return null;
+        var pair = new Pair(ip.Protocol, ip.Destination, ip.Source);
+        bool keyed = false;
+        uint key = 0;
+        if (ip.Protocol == IpProtocol.Gre && !ip.IsFragment && GrePacket.TryCreate(ip.Payload, ChecksumPolicy.None, out var gre, out _) && gre.KeyPresent)
+        {
+            keyed = true;
+            key = gre.Key.GetValueOrDefault();
+        }
+        if (_exact.TryGetValue(new Match(pair, keyed, key), out var tunnel)) return tunnel;
+        return _byPair.GetValueOrDefault(pair);
+    }
+
+    /// <summary>
+    /// Hands <paramref name="outer"/> to its tunnel; false, counting it in <see cref="Unmatched"/>, when none
+    /// takes it (the node may then answer as for an unknown protocol).
+    /// </summary>
+    public bool Receive(ReadOnlySpan<byte> outer)
+    {
+        var tunnel = Find(outer);
+        if (tunnel is null)
+        {
+            Unmatched++;
+            return false;
+        }
+        tunnel.Receive(outer);
+        return true;
+    }
+
+    private static Match MatchOf(ITunnelEndpoint tunnel) =>
+        new(new Pair(tunnel.OuterProtocol, tunnel.Local, tunnel.Remote), tunnel.InputKey is not null, tunnel.InputKey.GetValueOrDefault());
+}
