@@ -23,11 +23,13 @@ public sealed partial class HomeAgent
     /// its packets (answering ARP for it, announced on the home link, if it was at home) and holds them, in order and
     /// bounded, until the node registers from its new place, when they go into the new tunnel; or until it is back
     /// home, when they are sent to it there; or until <see cref="HomeAgentOptions.HandoverTimeout"/> passes, when they
-    /// are dropped. False when the address is not one this agent serves.
+    /// are dropped. False when the address is not one this agent serves. <paramref name="nodeMac"/>, the node's hardware
+    /// address (which the hypervisor moving it knows), is what the agent announces for it should it come back.
     /// </summary>
-    public bool BeginHandover(Ipv4Address homeAddress)
+    public bool BeginHandover(Ipv4Address homeAddress, MacAddress? nodeMac = null)
     {
         if (!MobileNodes.Contains(homeAddress)) return false;
+        if (nodeMac is MacAddress mac) SetNodeLinkAddress(homeAddress, mac);
         if (!_holds.ContainsKey(homeAddress.Value))
         {
             var deadline = (_time.GetUtcNow() + _options.HandoverTimeout).UtcTicks;

@@ -39,7 +39,7 @@ public class MobilityTopologyTests
         Assert.Equal(VmMac, CachedVmMac(t.R1, t.R1Home));
 
         // The move: the home agent starts holding the VM's packets, the VM pauses, and the correspondent keeps sending.
-        Assert.True(t.HomeAgent.BeginHandover(VmAddress));
+        Assert.True(t.HomeAgent.BeginHandover(VmAddress, VmMac));
         t.Sim.RunFor(TimeSpan.FromMilliseconds(5));
         Assert.Equal(t.HaHome.Mac, CachedVmMac(t.R1, t.R1Home));
         t.VmPort.Pause();
@@ -74,7 +74,7 @@ public class MobilityTopologyTests
         Assert.Equal(0, t.HomeAgent.Counters.ReverseTunnelRejected);
 
         // Back home: the same again the other way, then the deregistration.
-        Assert.True(t.HomeAgent.BeginHandover(VmAddress));
+        Assert.True(t.HomeAgent.BeginHandover(VmAddress, VmMac));
         t.VmPort.Pause();
         SendPaced(t, t.Cn, VmAddress, ToVm, 60, 70, gapMs: 20);
         t.VmPort.ResumeHome(t.HomePortForVm);
