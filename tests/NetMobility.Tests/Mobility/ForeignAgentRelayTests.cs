@@ -35,13 +35,13 @@ public class ForeignAgentRelayTests
     {
         var buffer = new byte[128];
         var writer = new MobileIpMessageWriter(buffer);
-        writer.Write(new RegistrationReply(code, lifetime, request.HomeAddress, HomeAgent, request.Identification));
+        writer.Write(new RegistrationReply(code, lifetime, request.HomeAddress, HomeAgentAddress, request.Identification));
         _node.Authenticate(ref writer, MobileIpExtensionType.MobileHomeAuthentication);
         foreignHome?.Authenticate(ref writer, MobileIpExtensionType.ForeignHomeAuthentication);
         return writer.Written.ToArray();
     }
 
-    private static RegistrationAddressing FromHomeAgent => new(HomeAgent, 434, CareOf, 434);
+    private static RegistrationAddressing FromHomeAgent => new(HomeAgentAddress, 434, CareOf, 434);
 
     private RegistrationReply DenialSentToVisitor(RegistrationReplyCode expected)
     {
@@ -61,13 +61,13 @@ public class ForeignAgentRelayTests
         Assert.Equal(RelayAction.Relayed, outcome.Action);
 
         var (to, relayed) = _sender.TakeSingle();
-        Assert.Equal(new RegistrationAddressing(CareOf, 434, HomeAgent, 434), to);
+        Assert.Equal(new RegistrationAddressing(CareOf, 434, HomeAgentAddress, 434), to);
         // Unchanged: fixed part and the node's authenticator, which still verifies at the home agent.
         Assert.Equal(MobilityFixtures.Request(request, _node), relayed);
 
         Assert.True(relay.Visitors.TryGet(Home, out var visitor));
         Assert.False(visitor.IsAccepted);
-        Assert.Equal(new PendingRegistration(request.Identification, 300, RegistrationFlags.ReverseTunnel, HomeAgent, AgentOnLink, 434, VmMac, false,
+        Assert.Equal(new PendingRegistration(request.Identification, 300, RegistrationFlags.ReverseTunnel, HomeAgentAddress, AgentOnLink, 434, VmMac, false,
             _clock.GetUtcNow().AddSeconds(7).UtcTicks), visitor.Pending);
     }
 
@@ -75,7 +75,7 @@ public class ForeignAgentRelayTests
     public void Consumes_what_follows_the_mobile_home_authenticator_and_adds_its_own()
     {
         var foreignHome = new MobilitySecurityAssociation(ForeignSpi, ForeignKey);
-        _homeAgents.Add(HomeAgent, foreignHome);
+        _homeAgents.Add(HomeAgentAddress, foreignHome);
         var mobileForeign = new MobilitySecurityAssociation(0x3000, Encoding.ASCII.GetBytes("mn-fa"));
         _mobileNodes.Add(Home, mobileForeign);
         var relay = Relay();
@@ -101,7 +101,7 @@ public class ForeignAgentRelayTests
     public void Forwards_an_accepted_reply_to_the_visitor_and_installs_it()
     {
         var foreignHome = new MobilitySecurityAssociation(ForeignSpi, ForeignKey);
-        _homeAgents.Add(HomeAgent, foreignHome);
+        _homeAgents.Add(HomeAgentAddress, foreignHome);
         var relay = Relay();
         var request = Request(lifetime: 300);
         Send(relay, request);
@@ -117,7 +117,7 @@ public class ForeignAgentRelayTests
 
         Assert.True(relay.Visitors.TryGetAccepted(Home, out var visitor));
         Assert.Equal(VmMac, visitor.LinkAddress);
-        Assert.Equal(HomeAgent, visitor.HomeAgent);
+        Assert.Equal(HomeAgentAddress, visitor.HomeAgent);
         Assert.True(visitor.ReverseTunnel);
         Assert.Equal(200, visitor.Lifetime);
         Assert.Equal(_clock.GetUtcNow().AddSeconds(200).UtcTicks, visitor.ExpiresTicks);
@@ -128,7 +128,7 @@ public class ForeignAgentRelayTests
     public void A_reply_without_a_valid_foreign_home_authenticator_becomes_68()
     {
         var foreignHome = new MobilitySecurityAssociation(ForeignSpi, ForeignKey);
-        _homeAgents.Add(HomeAgent, foreignHome);
+        _homeAgents.Add(HomeAgentAddress, foreignHome);
         var relay = Relay();
         var request = Request();
         Send(relay, request);
@@ -296,7 +296,7 @@ public class ForeignAgentRelayTests
         var outcome = Send(relay, request, deliveryStyle: style);
         Assert.Equal(new RelayOutcome(RelayAction.Denied, expected, null), outcome);
         var reply = DenialSentToVisitor(expected);
-        Assert.Equal(new RegistrationReply(expected, 0, Home, HomeAgent, request.Identification), reply);
+        Assert.Equal(new RegistrationReply(expected, 0, Home, HomeAgentAddress, request.Identification), reply);
         Assert.Equal(0, relay.Visitors.Count);
     }
 
@@ -376,7 +376,7 @@ public class ForeignAgentRelayTests
     {
         var foreignHome = new MobilitySecurityAssociation(ForeignSpi, ForeignKey);
         var homeForeign = new MobilitySecurityAssociation(ForeignSpi, ForeignKey);
-        _homeAgents.Add(HomeAgent, foreignHome);
+        _homeAgents.Add(HomeAgentAddress, foreignHome);
         var relay = Relay();
         var haNodes = new SecurityAssociationTable();
         var haNode = Association();
@@ -392,9 +392,9 @@ public class ForeignAgentRelayTests
         var reply = new byte[HomeAgentRegistrar.MaxReplyLength];
         Assert.True(registrar.TryProcess(relayed, toHome with { }, reply, out var decision));
         Assert.Equal(RegistrationReplyCode.Accepted, decision.Code);
-        Assert.Equal(new RegistrationAddressing(HomeAgent, 434, CareOf, 434), decision.ReplyTo);
+        Assert.Equal(new RegistrationAddressing(HomeAgentAddress, 434, CareOf, 434), decision.ReplyTo);
 
-        var outcome = relay.OnReply(reply.AsSpan(0, decision.ReplyLength), new RegistrationAddressing(HomeAgent, 434, CareOf, 434));
+        var outcome = relay.OnReply(reply.AsSpan(0, decision.ReplyLength), new RegistrationAddressing(HomeAgentAddress, 434, CareOf, 434));
         Assert.Equal(RelayAction.Forwarded, outcome.Action);
         var (_, toNode) = _sender.TakeSingle();
         Assert.True(RegistrationReplyMessage.TryCreate(toNode, out var view, out _));

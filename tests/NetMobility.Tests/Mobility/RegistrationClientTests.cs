@@ -25,7 +25,7 @@ public class RegistrationClientTests
     private static RegistrationClientOptions Options(MobilitySecurityAssociation? association = null) => new()
     {
         HomeAddress = Home,
-        HomeAgent = HomeAgent,
+        HomeAgent = HomeAgentAddress,
         Mac = VmMac,
         Association = association ?? Association(),
         Lifetime = 300,
@@ -60,7 +60,7 @@ public class RegistrationClientTests
     {
         var buffer = new byte[128];
         var writer = new MobileIpMessageWriter(buffer);
-        writer.Write(new RegistrationReply(code, lifetime, request.HomeAddress, HomeAgent, identification ?? request.Identification));
+        writer.Write(new RegistrationReply(code, lifetime, request.HomeAddress, HomeAgentAddress, identification ?? request.Identification));
         association?.Authenticate(ref writer, MobileIpExtensionType.MobileHomeAuthentication);
         return writer.Written.ToArray();
     }
@@ -96,7 +96,7 @@ public class RegistrationClientTests
         Assert.Equal(new RegistrationAddressing(Home, 434, AgentOnLink, 434, 255, VmMac, ForeignAgentMac), to);
         var (request, bytes) = LastRequest();
         // The lifetime is cut to what the agent advertises (200 < 300).
-        Assert.Equal(new RegistrationRequest(RegistrationFlags.ReverseTunnel | RegistrationFlags.Gre, 200, Home, HomeAgent, CareOf,
+        Assert.Equal(new RegistrationRequest(RegistrationFlags.ReverseTunnel | RegistrationFlags.Gre, 200, Home, HomeAgentAddress, CareOf,
             MobileIpTimestamp.From(_clock.GetUtcNow())), request);
         Assert.True(RegistrationRequestMessage.TryCreate(bytes, out var view, out _));
         Assert.True(view.Extensions.TryFind(MobileIpExtensionType.MobileHomeAuthentication, out var auth));
@@ -258,14 +258,14 @@ public class RegistrationClientTests
         client.ReturnedHome();
         Assert.Equal(RegistrationState.Deregistering, client.State);
         var (to, _) = _host.Requests[^1];
-        Assert.Equal(new RegistrationAddressing(Home, 434, HomeAgent, 434, 64, VmMac, null), to);
+        Assert.Equal(new RegistrationAddressing(Home, 434, HomeAgentAddress, 434, 64, VmMac, null), to);
         var (request, _) = LastRequest();
         Assert.Equal(0, request.Lifetime);
         Assert.Equal(Home, request.CareOfAddress);
 
         var done = Answer(registrar, _host.Requests[^1].Message);
         Assert.Equal(RegistrationReplyCode.Accepted, done.Code);
-        Assert.True(client.OnReply(done.Bytes, new RegistrationAddressing(HomeAgent, 434, Home, 434)));
+        Assert.True(client.OnReply(done.Bytes, new RegistrationAddressing(HomeAgentAddress, 434, Home, 434)));
         Assert.Equal(RegistrationState.AtHome, client.State);
         _clock.Advance(TimeSpan.FromMinutes(10));
         Assert.Equal(2, _host.Requests.Count); // no renewal, no retransmission
@@ -297,7 +297,7 @@ public class RegistrationClientTests
     private static (RegistrationReplyCode Code, byte[] Bytes) Answer(HomeAgentRegistrar registrar, byte[] request)
     {
         var reply = new byte[HomeAgentRegistrar.MaxReplyLength];
-        Assert.True(registrar.TryProcess(request, new RegistrationAddressing(Home, 434, HomeAgent, 434), reply, out var decision));
+        Assert.True(registrar.TryProcess(request, new RegistrationAddressing(Home, 434, HomeAgentAddress, 434), reply, out var decision));
         return (decision.Code, reply[..decision.ReplyLength]);
     }
 }
