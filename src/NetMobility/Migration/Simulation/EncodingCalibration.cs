@@ -44,44 +44,43 @@ public sealed class EncodingCalibration
     internal int Lz4Size(int page) => _lz4[page];
     internal int ZstdSize(int page) => _zstd[page];
 
-    /// <summary>Measures every page of <paramref name="image"/> (on all cores) and the written-page samples.</summary>
+    /// <summary>
+    /// Measures every page of <paramref name="image"/> (on all cores) and the written-page samples. CPU cost
+    /// is the process's CPU time per page over a whole pass, so other processes on a loaded machine do not
+    /// inflate it.
+    /// </summary>
     public static EncodingCalibration Measure(MemoryImage image, int seed = 1)
     {
         var c = new EncodingCalibration(image.PageCount);
-        int workers = Math.Max(1, Environment.ProcessorCount);
-        var lz4Ticks = new long[workers];
-        var zstdTicks = new long[workers];
-        var compressed = new long[workers];
-        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
-        {
-            using var lz4 = Encoder(PageEncoding.Lz4);
-            using var zstd = Encoder(PageEncoding.Zstd);
-            var buffer = new byte[PageEncoder.MaxEncodedLength];
-            int from = (int)((long)image.PageCount * w / workers), to = (int)((long)image.PageCount * (w + 1) / workers);
-            for (int p = from; p < to; p++)
-            {
-                var page = image.GetPage(p);
-                if (ZeroPage.IsZero(page))
-                {
-                    c._zero[p] = true;
-                    continue;
-                }
-                long t0 = Stopwatch.GetTimestamp();
-                c._lz4[p] = (ushort)Size(lz4.Encode(p, page, buffer, out int n), n);
-                long t1 = Stopwatch.GetTimestamp();
-                c._zstd[p] = (ushort)Size(zstd.Encode(p, page, buffer, out n), n);
-                long t2 = Stopwatch.GetTimestamp();
-                lz4Ticks[w] += t1 - t0;
-                zstdTicks[w] += t2 - t1;
-                compressed[w]++;
-            }
-        });
-        long pages = Math.Max(1, compressed.Sum());
-        c.Lz4Cost = Stopwatch.GetElapsedTime(0, lz4Ticks.Sum() / pages);
-        c.ZstdCost = Stopwatch.GetElapsedTime(0, zstdTicks.Sum() / pages);
+        for (int p = 0; p < image.PageCount; p++) c._zero[p] = ZeroPage.IsZero(image.GetPage(p));
+        long compressible = Math.Max(1, c._zero.LongLength - c._zero.Count(z => z));
+        c.Lz4Cost = c.Pass(image, PageEncoding.Lz4, c._lz4) / compressible;
+        c.ZstdCost = c.Pass(image, PageEncoding.Zstd, c._zstd) / compressible;
         c.MeasureWrittenPages(seed);
         c.MeasureDeltas(image, seed);
         return c;
+    }
+
+    /// <summary>Compresses every non-zero page with one compressor, on all cores; returns the CPU time it took.</summary>
+    private TimeSpan Pass(MemoryImage image, PageEncoding compressor, ushort[] sizes)
+    {
+        int workers = Math.Max(1, Environment.ProcessorCount);
+        var cpu = CpuTime();
+        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
+        {
+            using var encoder = Encoder(compressor);
+            var buffer = new byte[PageEncoder.MaxEncodedLength];
+            int from = (int)((long)image.PageCount * w / workers), to = (int)((long)image.PageCount * (w + 1) / workers);
+            for (int p = from; p < to; p++)
+                if (!_zero[p]) sizes[p] = (ushort)Size(encoder.Encode(p, image.GetPage(p), buffer, out int n), n);
+        });
+        return CpuTime() - cpu;
+    }
+
+    private static TimeSpan CpuTime()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.TotalProcessorTime;
     }
 
     private static PageEncoder Encoder(params PageEncoding[] allowed) =>

@@ -13,7 +13,8 @@ public sealed record BenchGrid
     public IReadOnlyList<string> Workloads { get; init; } = MigrationBench.WorkloadNames;
     public IReadOnlyList<long> MemoryBytes { get; init; } = [512L << 20, 1L << 30, 1536L << 20, 2L << 30];
     public IReadOnlyList<double> Links { get; init; } = [100e6, 1e9, 10e9];
-    public TimeSpan Latency { get; init; } = TimeSpan.FromMilliseconds(1);
+    /// <summary>One-way latency: a LAN, as in the Abbi 2015 testbed.</summary>
+    public TimeSpan Latency { get; init; } = TimeSpan.FromMilliseconds(0.1);
     public int Channels { get; init; } = 2;
 
     /// <summary>The --quick subset: 0.5 GiB at 100 Mbit/s and 1 Gbit/s.</summary>

@@ -33,7 +33,7 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
     private sealed class SimulatedRun(EncodingCalibration cal, SimulationSettings s, IStopPolicy policy, GuestModel guest, int pages)
     {
         private readonly SimulatedMemory _memory = new(pages);
-        private readonly PreCopyPlanner _planner = new(pages, policy.DefersHotPages);
+        private readonly PreCopyPlanner _planner = new(pages);
         private readonly double _bandwidth = s.BitsPerSecond / 8;
         private readonly double _latency = s.Latency.TotalSeconds;
         private readonly long[] _encodings = new long[(int)PageEncoding.Deflate + 1];
@@ -58,6 +58,7 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
                 {
                     Round = round, MemoryPages = pages, PageSize = PageSize, PagesSent = sent, WireBytes = report.WireBytes,
                     Duration = TimeSpan.FromMilliseconds(report.DurationMs), DirtyPages = _planner.OutstandingPages(_memory.DirtyLog),
+                    HeldBackPages = _planner.PendingCount,
                     TotalPagesSent = totalPages, TotalWireBytes = _wire, Elapsed = TimeSpan.FromSeconds(_now), Latency = s.Latency,
                 };
                 var decision = policy.AfterRound(statistics);
@@ -74,7 +75,7 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
 
             double pausedAt = _now;
             round++;
-            _planner.PlanFinalRound(_memory.DirtyLog);
+            _planner.PlanRound(_memory.DirtyLog);
             rounds.Add(SendRound(round, stopAndCopy: true).Report);
             // Device state and end of stream go out; the last octet arrives one latency later, ready comes back after another.
             Advance(Serialize(s.DeviceStateBytes + RecordFrame.HeaderLength + s.Channels * (RecordFrame.HeaderLength + EndOfStream.Length)));
@@ -94,7 +95,7 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
         private (RoundReport Report, long Sent) SendRound(int round, bool stopAndCopy)
         {
             double start = _now;
-            long wireStart = _wire, sent = 0, deferred = _planner.DeferredHot;
+            long wireStart = _wire, sent = 0;
             var before = (long[])_encodings.Clone();
             ReadOnlySpan<ulong> set = _planner.SendSet;
             int inBatch = 0;
@@ -136,7 +137,7 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
             var report = new RoundReport
             {
                 Round = round, StopAndCopy = stopAndCopy, PagesSent = sent, WireBytes = _wire - wireStart, LogicalBytes = sent * PageSize,
-                Encodings = encodings, DirtyPages = dirty, DirtyRate = duration > 0 ? dirty / duration : 0, DeferredHotPages = deferred,
+                Encodings = encodings, DirtyPages = dirty, DirtyRate = duration > 0 ? dirty / duration : 0,
                 DurationMs = duration * 1000, Throttle = guest.Throttle,
             };
             return (report, sent);
@@ -209,7 +210,7 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
         private static RoundReport With(RoundReport r, in RoundStatistics statistics, double throttle) => new()
         {
             Round = r.Round, StopAndCopy = r.StopAndCopy, PagesSent = r.PagesSent, WireBytes = r.WireBytes, LogicalBytes = r.LogicalBytes,
-            Encodings = r.Encodings, DirtyPages = statistics.DirtyPages, DirtyRate = statistics.DirtyRate, DeferredHotPages = r.DeferredHotPages,
+            Encodings = r.Encodings, DirtyPages = statistics.DirtyPages, DirtyRate = statistics.DirtyRate,
             DurationMs = r.DurationMs, Throttle = throttle,
         };
     }
