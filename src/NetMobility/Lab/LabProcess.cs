@@ -15,6 +15,7 @@ public sealed class LabProcess : IDisposable
     private readonly StringBuilder _output = new();
     private readonly List<(string Fragment, TaskCompletionSource Seen)> _watches = [];
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _disposed;
 
     internal LabProcess(string description, Process process)
     {
@@ -122,8 +123,11 @@ public sealed class LabProcess : IDisposable
         }
     }
 
+    /// <summary>Kills the program if it still runs and releases it; safe to call more than once.</summary>
     public void Dispose()
     {
+        if (_disposed) return;
+        _disposed = true;
         Kill();
         _process.WaitForExit();
         _process.Dispose();
