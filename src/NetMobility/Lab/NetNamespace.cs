@@ -84,11 +84,20 @@ public sealed class NetNamespace : IDisposable
     /// <summary>Kills what was started in the namespace, then deletes it; safe to call more than once.</summary>
     public void Dispose()
     {
-        foreach (var process in _started) process.Dispose();
-        _started.Clear();
-        if (_deleted) return;
-        _deleted = true;
-        RunIp("netns", "delete", Name);
+        try
+        {
+            foreach (var process in _started) process.Dispose();
+            _started.Clear();
+        }
+        finally
+        {
+            // Deleted even when a program would not go quietly: a namespace outlives the process that made it.
+            if (!_deleted)
+            {
+                _deleted = true;
+                RunIp("netns", "delete", Name);
+            }
+        }
     }
 
     private static string RunIp(params string[] arguments)
