@@ -5,4 +5,5 @@ var root = new RootCommand("netmob: network-layer tunnelling and mobility toolki
 root.Subcommands.Add(DecodeCommand.Create());
 root.Subcommands.Add(ReplayCommand.Create());
 root.Subcommands.Add(MigrateCommand.Create());
+root.Subcommands.Add(ScenarioCommand.Create());
 return CliApp.Run(root, args);
