@@ -30,7 +30,8 @@ namespace NetMobility.Scenario;
 /// </summary>
 public sealed class LiveMigrationScenario
 {
-    private const ushort ToVmPort = 5001, ToCorrespondentPort = 6001, CorrespondentSourcePort = 40000, VmSourcePort = 40001;
+    // Ports no Wireshark dissector claims (6001 would be taken for X11 and reassembled), so the captures decode the flows as data.
+    private const ushort ToVmPort = 5001, ToCorrespondentPort = 5002, CorrespondentSourcePort = 40000, VmSourcePort = 40001;
 
     public LiveMigrationScenario(ScenarioOptions options)
     {
