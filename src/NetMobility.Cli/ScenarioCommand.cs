@@ -24,7 +24,7 @@ public static class ScenarioCommand
     private static Command CreateRun()
     {
         var defaults = new ScenarioOptions();
-        var memory = new Option<string>("--memory") { Description = "the VM's memory (64M, 256M, 1G)", DefaultValueFactory = _ => "256M" };
+        var memory = new Option<string>("--memory") { Description = "the VM's memory (64M, 128M, 1G)", DefaultValueFactory = _ => $"{defaults.MemoryBytes >> 20}M" };
         var workload = new Option<string>("--workload") { Description = "idle, web, uniform or scan", DefaultValueFactory = _ => defaults.Workload };
         var policy = new Option<string>("--policy") { Description = "xen-legacy, xen-v2, qemu, qemu-ac or adaptive", DefaultValueFactory = _ => defaults.Policy };
         var compression = new Option<string>("--compression") { Description = "auto (as the policy's system), off, lz4, zstd or deflate", DefaultValueFactory = _ => "auto" };
@@ -110,7 +110,7 @@ public static class ScenarioCommand
         string number = unit == 1 ? text : text[..^1];
         if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !(value > 0)
             || value * unit % MemoryImage.PageSize != 0 || value * unit > MemoryImage.MaxMemoryBytes)
-            throw new UserInputException($"--memory: '{text}' is not a memory size of whole {MemoryImage.PageSize}-byte pages (64M, 256M, 1G)");
+            throw new UserInputException($"--memory: '{text}' is not a memory size of whole {MemoryImage.PageSize}-byte pages (64M, 128M, 1G)");
         return (long)(value * unit);
     }
 

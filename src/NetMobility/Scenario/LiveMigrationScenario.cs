@@ -1,4 +1,3 @@
-using NetMobility.Links;
 using NetMobility.Migration.Transports;
 using NetMobility.Mobility;
 using NetMobility.Net;

@@ -133,7 +133,8 @@ public static class MemoryPhase
             PageCompression.Off => PageEncoderOptions.Uncompressed,
             PageCompression.Lz4 => adaptive with { AllowedEncodings = WithCompressor(PageEncoding.Lz4) },
             PageCompression.Zstd => adaptive with { AllowedEncodings = WithCompressor(PageEncoding.Zstd) },
-            _ => adaptive with { AllowedEncodings = WithCompressor(PageEncoding.Deflate) },
+            PageCompression.Deflate => adaptive with { AllowedEncodings = WithCompressor(PageEncoding.Deflate) },
+            _ => throw new ArgumentOutOfRangeException(nameof(options), options.Compression, "not a compression setting"),
         };
     }
 

@@ -148,12 +148,15 @@ public sealed class ScenarioTopology : IDisposable
         return new VmDeviceState(VmPort.Mac, VmInterface.Address, VmInterface.Prefix.Length, gateway);
     }
 
-    /// <summary>Flushes and closes the capture files; the network stays as it is.</summary>
+    /// <summary>Stops the agents and the VM's port, gives back what they hold, and flushes and closes the capture files.</summary>
     public void Dispose()
     {
+        VmPort.Dispose();
+        ForeignAgent.Dispose();
+        HomeAgent.Dispose();
+        SourcePort.Dispose();
         foreach (var sink in _captures) sink.Dispose();
         _captures.Clear();
-        SourcePort.Dispose();
     }
 
     private CaptureSink AddCapture(string path)
