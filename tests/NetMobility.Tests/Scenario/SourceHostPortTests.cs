@@ -139,6 +139,64 @@ public class SourceHostPortTests
         Assert.Equal(2, home.Port.QueueDropped);
     }
 
+    /// <summary>A link that only counts what is sent through it: the port's own work, measured alone.</summary>
+    private sealed class CountingLink : IFrameLink
+    {
+        public string Name => "vm@home";
+        public MacAddress Mac => Vm;
+        public int Mtu => 1500;
+        public bool IsUp { get; set; } = true;
+        public FrameReceiver? Receiver { get; set; }
+        public LinkCounters Counters { get; } = new();
+        public long Sent { get; private set; }
+
+        public bool Send(ReadOnlySpan<byte> frame)
+        {
+            Sent++;
+            return true;
+        }
+    }
+
+    private static void Ignore(ReadOnlySpan<byte> frame) { }
+
+    /// <summary>One whole life of a port: frames while running, paused, resumed, paused again, handed over.</summary>
+    private static (SourceHostPort Port, CountingLink Link) Cycle(byte[] frame, int frames)
+    {
+        var link = new CountingLink();
+        var port = new SourceHostPort(link, queueFrames: 256) { Receiver = Ignore };
+        var arrive = link.Receiver!;
+        for (int i = 0; i < frames; i++) arrive(frame);
+        port.Pause();
+        for (int i = 0; i < frames / 5; i++) arrive(frame);
+        port.Resume();
+        port.Pause();
+        for (int i = 0; i < frames / 5; i++) arrive(frame);
+        port.HandOver(HomeAgent);
+        for (int i = 0; i < frames; i++) arrive(frame);
+        return (port, link);
+    }
+
+    [Fact]
+    public void Queueing_delivering_and_forwarding_allocate_nothing_per_frame()
+    {
+        var frame = TestFrames.Make(Vm, Router, 1, payloadLength: 200);
+        Cycle(frame, 10).Port.Dispose(); // warm: the code paths, the pool the queue rents from
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Cycle(frame, 10).Port.Dispose();
+        long perPort = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        before = GC.GetAllocatedBytesForCurrentThread();
+        var (port, link) = Cycle(frame, 1000);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        port.Dispose();
+
+        // A port costs what it costs to build (its queue's index, its forwarding buffer); a thousand frames more cost nothing.
+        Assert.Equal(perPort, allocated);
+        Assert.Equal(200, port.DeliveredOnResume);
+        Assert.Equal(1200, port.Forwarded);
+        Assert.Equal(1200, link.Sent);
+    }
+
     [Fact]
     public void Moves_out_of_order_are_refused()
     {
