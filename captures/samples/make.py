@@ -52,6 +52,10 @@ packets.append(Ether()/IP(src='10.0.0.1', dst='10.0.0.9')/ICMP(type=11, code=0)/
 packets.append(Ether()/IP(src='10.0.0.9', dst='10.0.0.5')/UDP(sport=5000, dport=6000)/b'data')
 packets.append(Ether()/IP(src='10.0.0.9', dst='10.0.0.5')/UDP(sport=5000, dport=6000, chksum=0)/b'data')
 
+# TCP sessions across the tunnel: a handshake with Linux's usual options, data with SACK, inside GRE.
+packets.append(Ether()/IP(src='10.0.0.9', dst='10.0.0.5')/TCP(sport=40000, dport=22, flags='S', seq=3000000000, options=[('MSS', 1460), ('SAckOK', b''), ('Timestamp', (123456, 0)), ('NOP', None), ('WScale', 7)]))
+packets.append(Ether()/IP(src='10.0.0.5', dst='10.0.0.9')/TCP(sport=22, dport=40000, flags='SA', seq=17, ack=3000000001, options=[('MSS', 1400), ('NOP', None), ('NOP', None), ('SAck', (1000, 2000, 3000, 4000))]))
+packets.append(Ether()/IP(src='10.0.0.1', dst='192.168.2.1')/GRE(key_present=1, key=7, seqnum_present=1, sequence_number=99)/IP(src='10.0.0.9', dst='10.0.0.5')/TCP(sport=40000, dport=22, flags='PA', seq=3000000001, ack=18, window=502)/b'SSH-2.0-test')
 for i, p in enumerate(packets):
     p.time = 1700000000 + i * 0.001
 wrpcap(sys.argv[1], packets)

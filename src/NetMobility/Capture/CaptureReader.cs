@@ -27,7 +27,8 @@ public abstract class CaptureReader : IDisposable
 
     private const int InitialBufferLength = 2048;
     private const int FileBufferLength = 64 * 1024;
-    private const int MagicLength = 4;
+    /// <summary>The bytes that tell the formats apart: a pcap magic number or the pcapng section header block type.</summary>
+    private protected const int MagicLength = 4;
 
     private protected readonly CaptureInput Input;
     private byte[] _buffer;
@@ -85,36 +86,52 @@ public abstract class CaptureReader : IDisposable
     public static bool TryOpen(Stream stream, string source, [NotNullWhen(true)] out CaptureReader? reader, [NotNullWhen(false)] out CaptureError? error, bool leaveOpen = false)
     {
         var input = new CaptureInput(stream, source, leaveOpen);
+        CaptureReader? candidate = null;
         reader = null;
+        try
+        {
+            if (!TryDetect(input, out candidate, out error))
+            {
+                input.Dispose();
+                return false;
+            }
+            if (!candidate.TryReadHeader())
+            {
+                error = candidate.Error!;
+                candidate.Dispose();
+                return false;
+            }
+            reader = candidate;
+            return true;
+        }
+        catch
+        {
+            // A failing stream (IOException) passes through, and the stream handed over is still closed.
+            if (candidate is not null) candidate.Dispose();
+            else input.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Creates the reader for the format the first four bytes name.</summary>
+    private static bool TryDetect(CaptureInput input, [NotNullWhen(true)] out CaptureReader? reader, [NotNullWhen(false)] out CaptureError? error)
+    {
+        reader = null;
+        error = null;
         Span<byte> magic = stackalloc byte[MagicLength];
         int read = input.ReadUpTo(magic);
         if (read < MagicLength)
         {
-            error = new CaptureError(CaptureErrorKind.Truncated, source, "file header", 0,
+            error = new CaptureError(CaptureErrorKind.Truncated, input.Source, "file header", 0,
                 read == 0 ? "the file is empty" : $"truncated: the file holds {read} bytes, too few for any capture header");
-            input.Dispose();
             return false;
         }
         uint value = BinaryPrimitives.ReadUInt32BigEndian(magic);
-        CaptureReader candidate;
-        if (PcapReader.IsMagic(value)) candidate = new PcapReader(input);
-        else if (value == PcapngBlockType.SectionHeader) candidate = new PcapngReader(input);
-        else
-        {
-            error = new CaptureError(CaptureErrorKind.BadMagic, source, "file header", 0,
-                $"unknown magic 0x{value:x8}: neither pcap (a1b2c3d4, a1b23c4d, either byte order) nor pcapng (0a0d0d0a)");
-            input.Dispose();
-            return false;
-        }
-        if (!candidate.TryReadHeader(magic))
-        {
-            error = candidate.Error!;
-            candidate.Dispose();
-            return false;
-        }
-        reader = candidate;
-        error = null;
-        return true;
+        if (PcapReader.IsMagic(value)) reader = new PcapReader(input, value);
+        else if (value == PcapngBlockType.SectionHeader) reader = new PcapngReader(input);
+        else error = new CaptureError(CaptureErrorKind.BadMagic, input.Source, "file header", 0,
+            $"unknown magic 0x{value:x8}: neither pcap (a1b2c3d4, a1b23c4d, either byte order) nor pcapng (0a0d0d0a)");
+        return reader is not null;
     }
 
     /// <summary>
@@ -146,8 +163,8 @@ public abstract class CaptureReader : IDisposable
     /// </summary>
     public RecordEnumerator GetEnumerator() => new(this);
 
-    /// <summary>Reads the file header (pcap) or first section header (pcapng); the magic number has been read.</summary>
-    private protected abstract bool TryReadHeader(ReadOnlySpan<byte> magic);
+    /// <summary>Reads the rest of the file header (pcap) or first section header (pcapng) after the four magic bytes.</summary>
+    private protected abstract bool TryReadHeader();
 
     private protected abstract CaptureReadResult ReadRecord(out CaptureRecord record);
 

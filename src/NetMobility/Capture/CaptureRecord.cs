@@ -16,7 +16,10 @@ public readonly struct CaptureRecord
         LinkType = linkType;
     }
 
-    /// <summary>Nanoseconds since 1970-01-01T00:00:00Z, at the full precision the file holds.</summary>
+    /// <summary>
+    /// Nanoseconds since 1970-01-01T00:00:00Z, at the full precision the file holds; 0 for a pcapng
+    /// Simple Packet Block, which carries no timestamp.
+    /// </summary>
     public long TimestampNanoseconds { get; }
 
     /// <summary>The length of the packet on the wire; larger than <see cref="Data"/> when the capture cut it at the snap length.</summary>

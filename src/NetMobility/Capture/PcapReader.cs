@@ -10,9 +10,11 @@ public sealed class PcapReader : CaptureReader
 {
     private const string FileHeader = "file header";
     private const string Record = "record";
+    private readonly uint _magic;
     private CaptureInterface[] _interfaces = [];
 
-    internal PcapReader(CaptureInput input) : base(input) { }
+    /// <param name="magic">The first four bytes read big-endian, already consumed from <paramref name="input"/>.</param>
+    internal PcapReader(CaptureInput input, uint magic) : base(input) => _magic = magic;
 
     public override CaptureFormat Format => CaptureFormat.Pcap;
 
@@ -36,17 +38,16 @@ public sealed class PcapReader : CaptureReader
         PcapLayout.MicrosecondMagic or PcapLayout.NanosecondMagic or
         PcapLayout.MicrosecondMagicSwapped or PcapLayout.NanosecondMagicSwapped;
 
-    private protected override bool TryReadHeader(ReadOnlySpan<byte> magic)
+    private protected override bool TryReadHeader()
     {
         Span<byte> header = stackalloc byte[PcapLayout.FileHeaderLength];
-        magic.CopyTo(header);
-        int read = Input.ReadUpTo(header[magic.Length..]) + magic.Length;
+        BinaryPrimitives.WriteUInt32BigEndian(header, _magic);
+        int read = Input.ReadUpTo(header[MagicLength..]) + MagicLength;
         if (read < PcapLayout.FileHeaderLength)
             return Fail(CaptureErrorKind.Truncated, FileHeader, 0, $"truncated: the pcap file header needs {PcapLayout.FileHeaderLength} bytes, the file holds {read}");
 
-        uint value = BinaryPrimitives.ReadUInt32BigEndian(header);
-        IsBigEndian = value is PcapLayout.MicrosecondMagic or PcapLayout.NanosecondMagic;
-        Resolution = value is PcapLayout.NanosecondMagic or PcapLayout.NanosecondMagicSwapped
+        IsBigEndian = _magic is PcapLayout.MicrosecondMagic or PcapLayout.NanosecondMagic;
+        Resolution = _magic is PcapLayout.NanosecondMagic or PcapLayout.NanosecondMagicSwapped
             ? TimestampResolution.Nanoseconds
             : TimestampResolution.Microseconds;
         MajorVersion = ByteOrder.ReadUInt16(header[PcapLayout.VersionMajor..], IsBigEndian);

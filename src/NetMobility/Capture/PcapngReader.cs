@@ -31,12 +31,12 @@ public sealed partial class PcapngReader : CaptureReader
     /// <summary>True when the current section was written big-endian.</summary>
     public bool IsBigEndian => _bigEndian;
 
-    private protected override bool TryReadHeader(ReadOnlySpan<byte> magic)
+    private protected override bool TryReadHeader()
     {
         Span<byte> length = stackalloc byte[4];
         int read = Input.ReadUpTo(length);
         if (read < length.Length)
-            return Fail(CaptureErrorKind.Truncated, Block, 0, $"truncated: the section header block needs {PcapngLayout.SectionHeaderMinLength} bytes, the file holds {magic.Length + read}");
+            return Fail(CaptureErrorKind.Truncated, Block, 0, $"truncated: the section header block needs {PcapngLayout.SectionHeaderMinLength} bytes, the file holds {MagicLength + read}");
         return TryReadSectionHeader(0, length);
     }
 

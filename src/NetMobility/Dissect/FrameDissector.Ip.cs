@@ -54,6 +54,9 @@ public static partial class FrameDissector
             case IpProtocol.Udp:
                 DissectUdp(payload, source, destination, fields, depth);
                 break;
+            case IpProtocol.Tcp:
+                DissectTcp(payload, source, destination, fields);
+                break;
             case IpProtocol.MinimalEncapsulation:
                 DissectMinimalEncapsulation(payload, source, fields, depth + 1);
                 break;

@@ -143,6 +143,14 @@ public class CaptureReaderTests
         Assert.True(borrowed.CanRead);
     }
 
+    [Fact]
+    public void A_stream_that_fails_while_the_header_is_read_passes_its_exception_through_and_is_closed()
+    {
+        var stream = new FailingStream(CaptureBytes.SectionHeader(false).AsSpan(0, 10).ToArray());
+        Assert.Throws<IOException>(() => CaptureReader.TryOpen(stream, "disk", out _, out _));
+        Assert.True(stream.Disposed);
+    }
+
     [Theory]
     [InlineData(0L, "1970-01-01T00:00:00.0000000+00:00")]
     [InlineData(199L, "1970-01-01T00:00:00.0000001+00:00")]
@@ -158,5 +166,23 @@ public class CaptureReaderTests
         Assert.Equal(-100L, CaptureTime.ToUnixNanoseconds(DateTimeOffset.UnixEpoch.AddTicks(-1)));
         Assert.Throws<ArgumentOutOfRangeException>(() => CaptureTime.ToUnixNanoseconds(new DateTimeOffset(2300, 1, 1, 0, 0, 0, TimeSpan.Zero)));
         Assert.Throws<ArgumentOutOfRangeException>(() => CaptureTime.ToUnixNanoseconds(DateTimeOffset.MinValue));
+    }
+
+    /// <summary>Hands out its bytes, then fails as a broken disk would.</summary>
+    private sealed class FailingStream(byte[] bytes) : MemoryStream(bytes)
+    {
+        public bool Disposed { get; private set; }
+
+        public override int Read(Span<byte> buffer)
+        {
+            int n = base.Read(buffer);
+            return n > 0 ? n : throw new IOException("read error");
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            Disposed = true;
+            base.Dispose(disposing);
+        }
     }
 }

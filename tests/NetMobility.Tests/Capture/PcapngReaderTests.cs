@@ -224,6 +224,20 @@ public class PcapngReaderTests
     }
 
     [Fact]
+    public void A_given_section_length_is_accepted_and_the_blocks_are_still_walked()
+    {
+        var file = CaptureBytes.Concat(
+            CaptureBytes.SectionHeader(false),
+            CaptureBytes.InterfaceDescription(false, 1, 0),
+            CaptureBytes.EnhancedPacket(false, 0, 1, TestFrames.ArpRequest));
+        // Sec 4.1: the section length counts the bytes after the section header: 20 + 76.
+        file = CorruptionAssert.Patch(file, 16, "6000000000000000");
+        using var reader = OpenBytes(file);
+        Assert.Equal(Hex.Of(TestFrames.ArpRequest), Hex.Of(ReadOne(reader).Data.Span));
+        Assert.Equal(CaptureReadResult.End, reader.TryRead(out _));
+    }
+
+    [Fact]
     public void A_section_without_packets_ends_cleanly()
     {
         using var reader = OpenBytes(CaptureBytes.SectionHeader(true));

@@ -85,3 +85,33 @@ public class PageCodecTests
         Assert.Throws<ArgumentException>(() => encoder.Encode(0, new byte[PageSize], new byte[PageSize], out _));
     }
 }
+
+public class ZeroPageTests
+{
+    [Theory]
+    [InlineData(0)]
+    [InlineData(31)]
+    [InlineData(32)]
+    [InlineData(127)]
+    [InlineData(128)]
+    [InlineData(4095)]
+    public void A_single_non_zero_byte_anywhere_is_found(int at)
+    {
+        var page = new byte[MemoryImage.PageSize];
+        Assert.True(ZeroPage.IsZero(page));
+        page[at] = 0x80;
+        Assert.False(ZeroPage.IsZero(page));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(100)]
+    public void Lengths_that_are_not_whole_blocks_are_scanned_too(int length)
+    {
+        var bytes = new byte[length + 1];
+        Assert.True(ZeroPage.IsZero(bytes.AsSpan(0, length)));
+        bytes[length] = 1;
+        Assert.False(ZeroPage.IsZero(bytes));
+    }
+}

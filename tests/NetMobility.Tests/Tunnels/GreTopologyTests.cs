@@ -129,6 +129,42 @@ public class GreTopologyTests
     }
 
     [Fact]
+    public void A_tcp_shaped_flow_crosses_the_tunnel_complete_and_in_order()
+    {
+        var net = new Network(sequenced: true);
+        var flow = net.Host2.Listen(5001);
+        net.PingFlood(1); // resolves the neighbours
+        for (int i = 0; i < 400; i++)
+        {
+            Assert.True(net.Host1.SendSegment(H2Address, 40000, 5001, (uint)(i * 1000), 1000));
+            net.Sim.RunFor(TimeSpan.FromMilliseconds(0.5));
+        }
+        net.Sim.RunFor(TimeSpan.FromSeconds(1));
+
+        Assert.True(flow.IsCompleteAndInOrder(400, 1000), $"missing {string.Join(",", flow.Missing(400, 1000))}, {flow.OutOfOrder} out of order");
+        Assert.Equal(0, flow.CorruptPayloads);
+        var gre2 = net.Gre2.Endpoint.Counters;
+        Assert.True(gre2.Reordered > 0);
+        Assert.Equal(0, gre2.TotalDropped + gre2.SequenceGaps);
+    }
+
+    [Fact]
+    public void A_df_segment_over_the_tunnel_mtu_is_answered_with_the_tunnel_mtu()
+    {
+        var net = new Network(sequenced: true);
+        net.Host2.Listen(5001);
+        net.PingFlood(1);
+        // Tunnel MTU 1500 - 20 - 12 (key and sequence number) = 1468: a 1468-byte segment passes, 1469 does not.
+        Assert.True(net.Host1.SendSegment(H2Address, 40000, 5001, 0, 1468 - 40));
+        Assert.True(net.Host1.SendSegment(H2Address, 40000, 5001, 1428, 1469 - 40));
+        net.Sim.RunFor(TimeSpan.FromSeconds(1));
+        var error = Assert.Single(net.Host1.Errors);
+        Assert.Equal((Icmpv4Type.DestinationUnreachable, (byte)Icmpv4UnreachableCode.FragmentationNeeded, (ushort)1468), (error.Type, error.Code, error.NextHopMtu));
+        Assert.Equal(Ipv4Address.Parse("10.1.0.1"), error.From);
+        Assert.Equal(1468, net.Gre1.Mtu);
+    }
+
+    [Fact]
     public void Without_sequencing_the_same_wan_delivers_out_of_order()
     {
         var net = new Network(sequenced: false);

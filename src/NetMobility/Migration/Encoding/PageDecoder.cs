@@ -3,11 +3,14 @@ namespace NetMobility.Migration;
 /// <summary>
 /// Destination side of page compression. Stateless: the page buffer itself holds the previously received
 /// version (Delta applies to it, Unchanged leaves it). Bad payloads answer false with a one-line reason and
-/// leave the page as it was.
+/// leave the page as it was: compressed pages are decoded into a scratch page first, deltas are checked whole
+/// before they are applied.
 /// </summary>
 public static class PageDecoder
 {
     private const int PageSize = MemoryImage.PageSize;
+
+    [ThreadStatic] private static ZstdDecompressContext? t_zstd;
 
     public static bool TryDecode(PageEncoding encoding, ReadOnlySpan<byte> payload, Span<byte> page, out string? error)
     {
@@ -25,6 +28,12 @@ public static class PageDecoder
             case PageEncoding.Unchanged:
                 if (!payload.IsEmpty) { error = $"unchanged page carries {payload.Length} payload bytes, expected none"; return false; }
                 break;
+            case PageEncoding.Delta:
+                return XbzrleDelta.TryApply(payload, page, out error);
+            case PageEncoding.Lz4:
+            case PageEncoding.Zstd:
+            case PageEncoding.Deflate:
+                return TryDecompress(encoding, payload, page, out error);
             default:
                 error = $"unknown page encoding {(byte)encoding}";
                 return false;
@@ -32,4 +41,34 @@ public static class PageDecoder
         error = null;
         return true;
     }
+
+    private static bool TryDecompress(PageEncoding encoding, ReadOnlySpan<byte> payload, Span<byte> page, out string? error)
+    {
+        Span<byte> scratch = stackalloc byte[PageSize];
+        if (payload.IsEmpty) { error = $"{Describe(encoding)}: empty payload"; return false; }
+        if (payload.Length >= PageSize) { error = $"{Describe(encoding)}: payload of {payload.Length} bytes is not smaller than a page"; return false; }
+        switch (encoding)
+        {
+            case PageEncoding.Lz4:
+                if (!Lz4Native.IsAvailable) { error = Lz4Native.Missing; return false; }
+                int lz4 = Lz4Native.Decompress(payload, scratch);
+                if (lz4 < 0) { error = "lz4: malformed block"; return false; }
+                if (lz4 != PageSize) { error = $"lz4: block decompresses to {lz4} bytes, not {PageSize}"; return false; }
+                break;
+            case PageEncoding.Zstd:
+                if (!ZstdNative.IsAvailable) { error = ZstdNative.Missing; return false; }
+                int zstd = ZstdNative.Decompress(t_zstd ??= new ZstdDecompressContext(), payload, scratch, out var reason);
+                if (zstd < 0) { error = $"zstd: {reason}"; return false; }
+                if (zstd != PageSize) { error = $"zstd: frame decompresses to {zstd} bytes, not {PageSize}"; return false; }
+                break;
+            default:
+                if (!DeflatePageCodec.TryDecompress(payload, scratch, out error)) return false;
+                break;
+        }
+        scratch.CopyTo(page);
+        error = null;
+        return true;
+    }
+
+    private static string Describe(PageEncoding encoding) => encoding.ToString().ToLowerInvariant();
 }

@@ -2,32 +2,69 @@ namespace NetMobility.Migration;
 
 /// <summary>
 /// Source side of page compression: chooses, per page, the cheapest way to send it and writes the payload.
-/// Stateful (it remembers what it sent), so one encoder serves one destination, on one thread.
+/// The order of preference is zero page, then unchanged since last sent, then a small delta against the
+/// last-sent version, then a general compressor when <see cref="CompressorChooser"/>'s rule says it pays,
+/// then raw. Stateful (it remembers what it sent), so one encoder serves one destination, on one thread.
 /// </summary>
-public sealed class PageEncoder
+public sealed class PageEncoder : IDisposable
 {
     public const int PageSize = MemoryImage.PageSize;
     public const int MaxEncodedLength = PageSize + 64;
 
+    private static readonly PageEncoding[] CompressorOrder = [PageEncoding.Lz4, PageEncoding.Zstd, PageEncoding.Deflate];
+
     private readonly PageEncoderOptions _options;
     private readonly TimeProvider _clock;
-    private readonly bool _zero;
+    private readonly bool _zero, _unchanged, _delta;
+    private readonly int _deltaLimit;
+    private readonly DeltaCache? _cache;
+    private readonly CompressorChooser _chooser;
+    private readonly ZstdCompressContext? _zstd;
+    private readonly DeflatePageCodec? _deflate;
+    // The guest may write a page while it is being encoded: one consistent copy is encoded and remembered.
+    private readonly byte[]? _snapshot;
 
+    /// <exception cref="InvalidOperationException">An allowed compressor's native library is missing.</exception>
     public PageEncoder(PageEncoderOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.DeltaCachePages);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.LinkBytesPerSecond);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.DeltaLimit);
         _options = options;
+        // A delta no shorter than the page itself would be worse than raw.
+        _deltaLimit = Math.Min(options.DeltaLimit, PageSize - 1);
         _clock = options.TimeProvider;
         _zero = options.Allows(PageEncoding.Zero);
+        _unchanged = options.Allows(PageEncoding.Unchanged);
+        _delta = options.Allows(PageEncoding.Delta);
+        if ((_unchanged || _delta) && options.DeltaCachePages >= 2) _cache = new DeltaCache(options.DeltaCachePages);
+
+        var compressors = new List<PageEncoding>();
+        foreach (var c in CompressorOrder)
+            if (options.Allows(c)) compressors.Add(c);
+        if (compressors.Contains(PageEncoding.Lz4) && !Lz4Native.IsAvailable) throw new InvalidOperationException(Lz4Native.Missing);
+        if (compressors.Contains(PageEncoding.Zstd))
+        {
+            if (!ZstdNative.IsAvailable) throw new InvalidOperationException(ZstdNative.Missing);
+            _zstd = new ZstdCompressContext();
+        }
+        if (compressors.Contains(PageEncoding.Deflate)) _deflate = new DeflatePageCodec(options.DeflateLevel);
+        _chooser = new CompressorChooser([.. compressors], options.LinkBytesPerSecond, options.EncoderCores);
+        if (_cache is not null || _chooser.Count > 0) _snapshot = new byte[PageSize];
     }
 
     public PageEncoderOptions Options => _options;
 
     public PageEncoderStats Stats { get; } = new();
 
+    /// <summary>Pages the delta cache holds at most (0 without one).</summary>
+    public int DeltaCacheCapacity => _cache?.Capacity ?? 0;
+
     /// <summary>
     /// Encodes one page. <paramref name="destination"/> must hold at least <see cref="MaxEncodedLength"/> bytes.
-    /// Returns the encoding chosen and the bytes written (0 for Zero and Unchanged). Allocates nothing.
+    /// Returns the encoding chosen and the bytes written (0 for Zero and Unchanged), and remembers what the
+    /// destination will hold. Allocates nothing, except inside Deflate (see <see cref="DeflatePageCodec"/>).
     /// </summary>
     public PageEncoding Encode(int pageNumber, ReadOnlySpan<byte> page, Span<byte> destination, out int written)
     {
@@ -39,19 +76,74 @@ public sealed class PageEncoder
         PageEncoding chosen;
         if (_zero && ZeroPage.IsZero(page))
         {
+            _cache?.Forget(pageNumber);
             chosen = PageEncoding.Zero;
             written = 0;
         }
-        else
+        else if (_snapshot is null)
         {
             page.CopyTo(destination);
             chosen = PageEncoding.Raw;
             written = PageSize;
         }
+        else
+        {
+            page.CopyTo(_snapshot);
+            chosen = EncodeSnapshot(pageNumber, _snapshot, destination, out written);
+            if (chosen != PageEncoding.Unchanged) _cache?.Store(pageNumber, _snapshot);
+        }
         Stats.Record(chosen, written, _clock.GetElapsedTime(start));
         return chosen;
     }
 
-    /// <summary>Forgets what was sent (a new destination starts from nothing) and clears the statistics.</summary>
-    public void Reset() => Stats.Clear();
+    /// <summary>Forgets what was sent (a new destination starts from nothing), the compressor measurements and the statistics.</summary>
+    public void Reset()
+    {
+        _cache?.Clear();
+        _chooser.Clear();
+        Stats.Clear();
+    }
+
+    public void Dispose()
+    {
+        _cache?.Dispose();
+        _zstd?.Dispose();
+    }
+
+    private PageEncoding EncodeSnapshot(int pageNumber, ReadOnlySpan<byte> page, Span<byte> destination, out int written)
+    {
+        if (_cache is not null)
+        {
+            var previous = _cache.Find(pageNumber);
+            if (!previous.IsEmpty)
+            {
+                if (_unchanged && previous.SequenceEqual(page)) { written = 0; return PageEncoding.Unchanged; }
+                if (_delta)
+                {
+                    int n = XbzrleDelta.Encode(previous, page, destination, _deltaLimit);
+                    if (n >= 0) { written = n; return PageEncoding.Delta; }
+                }
+            }
+        }
+
+        if (_chooser.Count > 0 && !CompressibilitySample.LooksIncompressible(page) && _chooser.Choose() is PageEncoding compressor)
+        {
+            long start = _clock.GetTimestamp();
+            // One byte short of a page: output that does not beat raw fails fast inside the compressor.
+            int n = Compress(compressor, page, destination[..(PageSize - 1)]);
+            _chooser.Record(compressor, n > 0 ? n : PageSize, _clock.GetElapsedTime(start));
+            if (n > 0) { written = n; return compressor; }
+        }
+
+        page.CopyTo(destination);
+        written = PageSize;
+        return PageEncoding.Raw;
+    }
+
+    private int Compress(PageEncoding compressor, ReadOnlySpan<byte> page, Span<byte> destination) => compressor switch
+    {
+        PageEncoding.Lz4 => Lz4Native.Compress(page, destination),
+        PageEncoding.Zstd => ZstdNative.Compress(_zstd!, page, destination, _options.ZstdLevel),
+        _ => _deflate!.Compress(page, destination),
+    };
 }

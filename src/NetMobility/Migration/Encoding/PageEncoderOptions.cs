@@ -19,6 +19,12 @@ public sealed record PageEncoderOptions
     /// <summary>zstd compression level (negative levels are faster, 1 is zstd's fast default).</summary>
     public int ZstdLevel { get; init; } = 1;
 
+    /// <summary>zlib level for Deflate, 0 to 9 (6 is zlib's default).</summary>
+    public int DeflateLevel { get; init; } = 6;
+
+    /// <summary>A delta longer than this is abandoned and the page goes to the compressors (QEMU gives up past a page's worth).</summary>
+    public int DeltaLimit { get; init; } = MemoryImage.PageSize / 2;
+
     /// <summary>Cores encoding in parallel: compression CPU time is amortised over them.</summary>
     public int EncoderCores { get; init; } = 1;
 

@@ -32,15 +32,26 @@ public sealed class RecordReader : IDisposable
     /// <summary>Octets consumed so far (whole records only).</summary>
     public long BytesRead => _offset;
 
-    /// <summary>Reads until the handler is done, a record fails, or the input ends.</summary>
+    /// <summary>
+    /// Reads until the handler is done, a record fails, or the input ends. A transport that fails with an
+    /// <see cref="IOException"/>, or a read cancelled with <see cref="PipeReader.CancelPendingRead"/>, ends
+    /// the run as <see cref="PageStreamError.ConnectionLost"/>.
+    /// </summary>
     public async ValueTask<ReadOutcome> RunAsync(IRecordHandler handler, CancellationToken cancellationToken = default)
     {
-        while (true)
+        try
         {
-            var result = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
-            ReadOutcome? outcome = Parse(result, handler);
-            await handler.AfterRecordsAsync(cancellationToken).ConfigureAwait(false);
-            if (outcome is { } end) return end;
+            while (true)
+            {
+                var result = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
+                ReadOutcome? outcome = Parse(result, handler);
+                await handler.AfterRecordsAsync(cancellationToken).ConfigureAwait(false);
+                if (outcome is { } end) return end;
+            }
+        }
+        catch (IOException)
+        {
+            return Outcome(PageStreamError.ConnectionLost, null);
         }
     }
 

@@ -90,7 +90,7 @@ public class PageBatchTests
     public void Builder_stops_taking_pages_at_its_bound()
     {
         using var builder = new PageBatchBuilder(maxPages: 2);
-        var encoder = new PageEncoder(PageEncoderOptions.Uncompressed);
+        using var encoder = new PageEncoder(PageEncoderOptions.Uncompressed);
         builder.Begin(1, 1);
         var page = new byte[MemoryImage.PageSize];
         builder.Add(encoder, 0, page, out int zeroBytes);

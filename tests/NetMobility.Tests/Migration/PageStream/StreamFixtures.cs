@@ -29,7 +29,7 @@ internal static class StreamFixtures
     public static byte[] Batch(uint round, ulong sequence, params int[] pages)
     {
         using var builder = new PageBatchBuilder();
-        var encoder = new PageEncoder(PageEncoderOptions.Uncompressed);
+        using var encoder = new PageEncoder(PageEncoderOptions.Uncompressed);
         builder.Begin(round, sequence);
         var page = new byte[MemoryImage.PageSize];
         foreach (int p in pages)

@@ -1,0 +1,126 @@
+using NetMobility.Migration.PageStream;
+using NetMobility.Migration.Transports;
+
+namespace NetMobility.Migration.Engine;
+
+/// <summary>
+/// The destination side of a migration: takes the source's connections, rebuilds the image, verifies its
+/// digest, answers ready, and runs the VM only on commit. A connection that drops (lost or cut inside a
+/// record) keeps the session for the source to resume; any other fault refuses the stream with an error
+/// record and drops the session. One instance, one migration.
+/// </summary>
+public sealed class MigrationDestination(DestinationOptions? options = null)
+{
+    private readonly object _gate = new();
+    private readonly TaskCompletionSource<DestinationResult> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ReceiverSession? _session;
+    private int _connections;
+
+    public DestinationOptions Options { get; } = options ?? new DestinationOptions();
+    internal bool IsFinished => _result.Task.IsCompleted;
+
+    /// <summary>Serves connections from <paramref name="listener"/> until the VM is committed here or the stream is refused.</summary>
+    public async Task<DestinationResult> ReceiveAsync(IChannelListener listener, CancellationToken cancellationToken = default)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var served = new List<Task>();
+        var accepting = AcceptAsync(listener, served, stop.Token);
+        try
+        {
+            return await _result.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            stop.Cancel();
+            await accepting.ConfigureAwait(false);
+            Task[] all;
+            lock (served) all = [.. served];
+            await Task.WhenAll(all).ConfigureAwait(false);
+            if (!_result.Task.IsCompletedSuccessfully || !_result.Task.Result.Committed) _session?.Image.Dispose();
+        }
+    }
+
+    private async Task AcceptAsync(IChannelListener listener, List<Task> served, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            IMigrationChannel channel;
+            try
+            {
+                channel = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException)
+            {
+                return;
+            }
+            Interlocked.Increment(ref _connections);
+            lock (served) served.Add(ServeAsync(channel, cancellationToken));
+        }
+    }
+
+    private async Task ServeAsync(IMigrationChannel channel, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        var sink = new ReceiverChannel(this, channel);
+        using (var reader = new RecordReader(channel.Input))
+        {
+            ReadOutcome outcome;
+            try
+            {
+                outcome = await reader.RunAsync(new ForwardStreamHandler(sink), cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                outcome = new ReadOutcome(PageStreamError.ConnectionLost, 0, 0, null);
+            }
+            if (!outcome.Succeeded && outcome.Error is not (PageStreamError.ConnectionLost or PageStreamError.Truncated) && !IsFinished)
+            {
+                string message = $"{channel.Peer}: {outcome}{(sink.Detail.Length > 0 ? $": {sink.Detail}" : "")}";
+                await sink.TryReportAsync(outcome.Error, message).ConfigureAwait(false);
+                Reject(outcome.Error, message);
+            }
+            if (sink.Session is { } session && sink.Index >= 0) session.Detach(sink.Index);
+            if (sink.Committed) Finish(sink.Session!);
+        }
+        await channel.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>The session a header belongs to, created by the first header of a new migration.</summary>
+    internal ReceiverSession? Session(in StreamHeader header, out string? problem)
+    {
+        lock (_gate)
+        {
+            problem = null;
+            if (IsFinished) { problem = "this destination has finished"; return null; }
+            if (_session is null)
+            {
+                if (header.Resume) { problem = $"no migration {header.ResumeToken} to resume"; return null; }
+                _session = new ReceiverSession(header, new MemoryImage(header.MemorySize));
+                return _session;
+            }
+            if (_session.Token != header.ResumeToken) { problem = $"busy with migration {_session.Token}"; return null; }
+            if (!_session.Matches(header)) { problem = "the header does not match the migration's memory or channels"; return null; }
+            return _session;
+        }
+    }
+
+    internal void Reject(PageStreamError error, string message)
+    {
+        lock (_gate)
+        {
+            if (IsFinished) return;
+            var ownership = _session?.Ownership ?? VmOwnership.AtDestination();
+            if (ownership.State is VmState.Receiving or VmState.Verified) ownership.Reject();
+            _result.TrySetResult(new DestinationResult { Committed = false, Error = error, Message = message, Ownership = ownership, Connections = _connections });
+        }
+    }
+
+    private void Finish(ReceiverSession session)
+    {
+        _result.TrySetResult(new DestinationResult
+        {
+            Committed = true, Image = session.Image, DeviceState = session.DeviceState, Digest = session.ExpectedDigest,
+            Ownership = session.Ownership, Connections = Volatile.Read(ref _connections),
+        });
+    }
+}

@@ -1,0 +1,157 @@
+using NetMobility.Migration.PageStream;
+using NetMobility.Migration.Transports;
+
+namespace NetMobility.Migration.Engine;
+
+/// <summary>
+/// One connection at the destination: applies the batches of its lane to the session's image, acknowledges
+/// them, and on the main channel verifies the digest once every channel has ended, answers ready or error,
+/// and hands the VM over on commit.
+/// </summary>
+internal sealed class ReceiverChannel(MigrationDestination destination, IMigrationChannel channel) : IForwardSink
+{
+    private readonly PageStreamWriter _replies = new(channel.Output);
+    private ReceiverSession? _session;
+    private int _index = -1;
+    private ulong _lastApplied, _lastAcked;
+    private bool _ackDue, _ended, _verified, _committed;
+
+    public ReceiverSession? Session => _session;
+    public int Index => _index;
+    public bool Committed => _committed;
+    /// <summary>Why the last record was refused, in words, for the error record.</summary>
+    public string Detail { get; private set; } = "";
+
+    public bool Done => _committed || (_ended && _index != 0) || destination.IsFinished;
+
+    public PageStreamError OnHeader(in StreamHeader header, ForwardStreamHandler stream)
+    {
+        if (header.MemorySize > destination.Options.MaxMemoryBytes)
+        {
+            Detail = $"memory of {header.MemorySize} octets is more than this destination takes";
+            return PageStreamError.Unsupported;
+        }
+        var session = destination.Session(header, out string? problem);
+        if (session is null)
+        {
+            Detail = problem ?? "";
+            return header.Resume ? PageStreamError.UnknownSession : PageStreamError.OutOfOrder;
+        }
+        if (!session.Attach(header.ChannelIndex, header.Resume, out ulong applied, out uint highestRound))
+        {
+            Detail = $"channel {header.ChannelIndex} is already being served";
+            return PageStreamError.OutOfOrder;
+        }
+        _session = session;
+        _index = header.ChannelIndex;
+        if (header.Resume) stream.ContinueFrom(applied, highestRound);
+        _lastApplied = applied;
+        _ackDue = true;
+        return PageStreamError.None;
+    }
+
+    public PageStreamError OnBatch(PageBatch batch)
+    {
+        var session = _session!;
+        int stride = session.Header.ChannelCount;
+        foreach (var entry in batch)
+        {
+            // Each page travels on one channel only, so that its versions arrive in order (sec 6).
+            if (entry.PageNumber % stride != _index)
+            {
+                Detail = $"page {entry.PageNumber} on channel {_index} of {stride}";
+                return PageStreamError.BadPageNumber;
+            }
+            if (!PageDecoder.TryDecode(entry.Encoding, entry.Payload, session.Image.GetPage(entry.PageNumber), out string? error))
+            {
+                Detail = $"page {entry.PageNumber}: {error}";
+                return PageStreamError.BadEncoding;
+            }
+        }
+        _lastApplied = batch.Sequence;
+        session.Applied(_index, batch.Sequence, batch.Round);
+        return PageStreamError.None;
+    }
+
+    public PageStreamError OnEndOfRound(in EndOfRound record)
+    {
+        _session!.RoundEnded(_index, record.Round);
+        return PageStreamError.None;
+    }
+
+    public PageStreamError OnDeviceState(ReadOnlySpan<byte> state)
+    {
+        if (_index != 0) return PageStreamError.OutOfOrder;
+        _session!.DeviceState = state.ToArray();
+        return PageStreamError.None;
+    }
+
+    public PageStreamError OnEndOfStream(in EndOfStream record)
+    {
+        var error = _session!.Ended(_index, record);
+        if (error != PageStreamError.None)
+        {
+            Detail = "the channels announced different digests";
+            return error;
+        }
+        _ended = true;
+        return PageStreamError.None;
+    }
+
+    public PageStreamError OnCommit()
+    {
+        if (_index != 0 || _session!.Ownership.State != VmState.Verified) return PageStreamError.OutOfOrder;
+        _session.Ownership.Commit();
+        _committed = true;
+        return PageStreamError.None;
+    }
+
+    public async ValueTask AfterRecordsAsync(CancellationToken cancellationToken)
+    {
+        if (_ackDue || _lastApplied > _lastAcked)
+        {
+            _replies.WriteAck(new Ack(_lastApplied));
+            _lastAcked = _lastApplied;
+            _ackDue = false;
+        }
+        if (_index == 0 && _ended && !_verified)
+        {
+            await _replies.FlushAsync(cancellationToken).ConfigureAwait(false);
+            await _session!.AllEnded.WaitAsync(cancellationToken).ConfigureAwait(false);
+            _verified = true;
+            Verify(_session);
+        }
+        await _replies.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private void Verify(ReceiverSession session)
+    {
+        destination.Options.BeforeVerify?.Invoke(session.Image);
+        var digest = ImageDigest.Read(session.Image.ComputeDigest());
+        if (digest == session.ExpectedDigest)
+        {
+            session.Ownership.Verify();
+            _replies.WriteReady(new Ready(digest));
+            return;
+        }
+        string message = $"rebuilt image hashes to {digest}, the source announced {session.ExpectedDigest}";
+        _replies.WriteError(new ErrorRecord(PageStreamError.DigestMismatch, message));
+        destination.Reject(PageStreamError.DigestMismatch, message);
+    }
+
+    /// <summary>Tells the source why the stream was refused (best effort: the connection may be gone).</summary>
+    public async Task TryReportAsync(PageStreamError error, string message)
+    {
+        try
+        {
+            _replies.WriteError(new ErrorRecord(error, message));
+            await _replies.FlushAsync().ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+        }
+        catch (InvalidOperationException)
+        {
+        }
+    }
+}

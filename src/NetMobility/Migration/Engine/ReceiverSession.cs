@@ -1,0 +1,79 @@
+using NetMobility.Migration.PageStream;
+
+namespace NetMobility.Migration.Engine;
+
+/// <summary>
+/// The destination's state for one migration, kept across dropped connections: the image being rebuilt,
+/// per channel the last applied batch and the highest round seen, the device state, and the end of stream
+/// from every channel. Thread-safe: each channel applies only its own lane of pages.
+/// </summary>
+internal sealed class ReceiverSession(StreamHeader header, MemoryImage image)
+{
+    private readonly object _gate = new();
+    private readonly ulong[] _applied = new ulong[header.ChannelCount];
+    private readonly uint[] _highestRound = new uint[header.ChannelCount];
+    private readonly bool[] _ended = new bool[header.ChannelCount];
+    private readonly bool[] _connected = new bool[header.ChannelCount];
+    private readonly TaskCompletionSource _allEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _endedCount;
+
+    public Guid Token => header.ResumeToken;
+    public StreamHeader Header => header;
+    public MemoryImage Image => image;
+    public VmOwnership Ownership { get; } = VmOwnership.AtDestination();
+    public byte[] DeviceState { get; set; } = [];
+    public ImageDigest ExpectedDigest { get; private set; }
+    public Task AllEnded => _allEnded.Task;
+
+    public bool Matches(in StreamHeader other) =>
+        other.MemorySize == header.MemorySize && other.ChannelCount == header.ChannelCount && other.PageSize == header.PageSize;
+
+    /// <summary>Takes channel <paramref name="index"/> for a new connection; false if a connection already serves it.</summary>
+    public bool Attach(int index, bool resume, out ulong applied, out uint highestRound)
+    {
+        lock (_gate)
+        {
+            applied = _applied[index];
+            highestRound = _highestRound[index];
+            if (_connected[index]) return false;
+            // A fresh header for a channel that already carried pages is a second stream, not a resume.
+            if (!resume && applied != 0) return false;
+            _connected[index] = true;
+            return true;
+        }
+    }
+
+    public void Detach(int index)
+    {
+        lock (_gate) _connected[index] = false;
+    }
+
+    public void Applied(int index, ulong sequence, uint round)
+    {
+        lock (_gate)
+        {
+            _applied[index] = sequence;
+            if (round > _highestRound[index]) _highestRound[index] = round;
+        }
+    }
+
+    public void RoundEnded(int index, uint round)
+    {
+        lock (_gate) if (round > _highestRound[index]) _highestRound[index] = round;
+    }
+
+    public PageStreamError Ended(int index, in EndOfStream record)
+    {
+        lock (_gate)
+        {
+            if (_endedCount > 0 && (record.Digest != ExpectedDigest)) return PageStreamError.DigestMismatch;
+            ExpectedDigest = record.Digest;
+            if (!_ended[index])
+            {
+                _ended[index] = true;
+                if (++_endedCount == _ended.Length) _allEnded.TrySetResult();
+            }
+            return PageStreamError.None;
+        }
+    }
+}

@@ -1,0 +1,275 @@
+using NetMobility.Migration.PageStream;
+using NetMobility.Migration.Transports;
+using NetMobility.Time;
+
+namespace NetMobility.Migration.Engine;
+
+/// <summary>
+/// One channel of the source: its connection, encoder, batch builder, sequence numbers, the window of
+/// batches sent and not yet acknowledged, and the task reading the destination's replies. Sends the pages
+/// of its lane (page mod channel count), reopens its connection when it drops and puts back what was lost.
+/// </summary>
+internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
+{
+    private readonly PreCopySource _source;
+    private readonly int _index;
+    private readonly PageBatchBuilder _batch;
+    private readonly Queue<(ulong Sequence, int[] Pages, int Count)> _inFlight = new();
+    private readonly Stack<int[]> _spare = new();
+    private readonly object _gate = new();
+    private IMigrationChannel? _channel;
+    private PageStreamWriter? _writer;
+    private Task<ReadOutcome>? _reader;
+    private TaskCompletionSource<ulong> _headerAck = NewSignal<ulong>();
+    private TaskCompletionSource _windowOpened = NewSignal();
+    private readonly TaskCompletionSource<ImageDigest> _ready = NewSignal<ImageDigest>();
+    private ulong _nextSequence = 1;
+    private long _wireBytesBefore;
+    private TimeSpan _cpuBefore;
+    private bool _readerEnded;
+    private bool _awaitingReady;
+    private ReadOutcome _lastOutcome;
+
+    public SourceChannel(PreCopySource source, int index)
+    {
+        _source = source;
+        _index = index;
+        _batch = new PageBatchBuilder(source.Options.MaxPagesPerBatch);
+        Encoder = new PageEncoder(source.Options.Encoder);
+    }
+
+    public PageEncoder Encoder { get; }
+    public long[] EncodingCounts { get; } = new long[(int)PageEncoding.Deflate + 1];
+    public long PagesThisRound { get; private set; }
+    public long WireBytes => _wireBytesBefore + (_writer?.BytesWritten ?? 0);
+    public TimeSpan CpuTime => _cpuBefore + Encoder.Stats.TotalCpuTime;
+    public int Resumes { get; private set; }
+    public long ResentPages { get; private set; }
+
+    /// <summary>The destination's ready on this (the main) channel; fails if the connection is gone or goes before it.</summary>
+    public Task<ImageDigest> WaitForReadyAsync()
+    {
+        lock (_gate)
+        {
+            _awaitingReady = true;
+            if (_readerEnded) FailReady();
+            return _ready.Task;
+        }
+    }
+
+    private void FailReady() =>
+        _ready.TrySetException(new MigrationFailedException(PageStreamError.ConnectionLost, $"channel {_index} lost before ready: {_lastOutcome}"));
+    public bool Done => _source.Finished;
+
+    public async Task OpenAsync(bool resume, CancellationToken cancellationToken)
+    {
+        _channel = await _source.Connector.ConnectAsync(_index, cancellationToken).ConfigureAwait(false);
+        _writer = new PageStreamWriter(_channel.Output);
+        _headerAck = NewSignal<ulong>();
+        _readerEnded = false;
+        _reader = ReadRepliesAsync(_channel, cancellationToken);
+        _writer.WriteHeader(new StreamHeader(_source.Image.MemoryBytes, (byte)_index, (byte)_source.Options.Channels, _source.Token, resume));
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+        ulong applied = await _headerAck.Task.ConfigureAwait(false);
+        CatchUpClock();
+        if (!resume) return;
+
+        // Everything after the destination's position is lost: send those pages again in the next round.
+        lock (_gate)
+        {
+            while (_inFlight.TryDequeue(out var batch))
+            {
+                if (batch.Sequence > applied)
+                {
+                    for (int i = 0; i < batch.Count; i++) _source.SendAgain(batch.Pages[i]);
+                    ResentPages += batch.Count;
+                }
+                _spare.Push(batch.Pages);
+            }
+        }
+        _nextSequence = applied + 1;
+        // The encoder's memory of what was sent may include what never arrived: no delta or unchanged against it.
+        _cpuBefore += Encoder.Stats.TotalCpuTime;
+        Encoder.Reset();
+    }
+
+    private async Task<ReadOutcome> ReadRepliesAsync(IMigrationChannel channel, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        using var reader = new RecordReader(channel.Input);
+        ReadOutcome outcome;
+        try
+        {
+            outcome = await reader.RunAsync(new ReturnStreamHandler(this), cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            outcome = new ReadOutcome(PageStreamError.ConnectionLost, 0, 0, null);
+        }
+        lock (_gate)
+        {
+            _readerEnded = true;
+            _lastOutcome = outcome;
+            if (_awaitingReady) FailReady();
+        }
+        _headerAck.TrySetException(new IOException($"channel {_index} ({channel.Peer}): {outcome}"));
+        _windowOpened.TrySetResult();
+        return outcome;
+    }
+
+    /// <summary>Sends this channel's pages of the round; a drop is resumed, and what it loses is put back for the next round.</summary>
+    public async Task SendRoundAsync(uint round, ulong[] set, CancellationToken cancellationToken)
+    {
+        PagesThisRound = 0;
+        int stride = _source.Options.Channels;
+        int page = PreCopyPlanner.NextPage(set, 0, _index, stride);
+        try
+        {
+            while (page >= 0)
+            {
+                if (_batch.IsEmpty) _batch.Begin(round, _nextSequence);
+                var encoding = _batch.Add(Encoder, page, _source.Image.GetPage(page), out _);
+                EncodingCounts[(int)encoding]++;
+                if (!_batch.HasRoom) await SendBatchAsync(cancellationToken).ConfigureAwait(false);
+                page = PreCopyPlanner.NextPage(set, page + 1, _index, stride);
+            }
+            await SendBatchAsync(cancellationToken).ConfigureAwait(false);
+            _writer!.WriteEndOfRound(new EndOfRound(round, (uint)PagesThisRound));
+            await FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The pages of the batch being built and those not reached yet go in the next round too.
+            foreach (int p in _batch.Pages) _source.SendAgain(p);
+            _batch.Begin(round, _nextSequence);
+            for (; page >= 0; page = PreCopyPlanner.NextPage(set, page + 1, _index, stride)) _source.SendAgain(page);
+            await ReopenAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ReopenAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (++Resumes > _source.Options.MaxResumes)
+                throw new MigrationFailedException(PageStreamError.ConnectionLost, $"channel {_index}: connection lost {Resumes} times, giving up");
+            await CloseAsync().ConfigureAwait(false);
+            try
+            {
+                await OpenAsync(resume: true, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (IOException) when (!cancellationToken.IsCancellationRequested)
+            {
+            }
+        }
+    }
+
+    private async Task SendBatchAsync(CancellationToken cancellationToken)
+    {
+        if (_batch.IsEmpty) return;
+        await WaitForWindowAsync(cancellationToken).ConfigureAwait(false);
+        _writer!.WriteBatch(_batch);
+        lock (_gate)
+        {
+            var pages = _spare.Count > 0 ? _spare.Pop() : new int[_source.Options.MaxPagesPerBatch];
+            _batch.Pages.CopyTo(pages);
+            _inFlight.Enqueue((_batch.Sequence, pages, _batch.Count));
+        }
+        PagesThisRound += _batch.Count;
+        _nextSequence++;
+        _batch.Begin(_batch.Round, _nextSequence);
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+        _source.Workload.CatchUp();
+    }
+
+    private async Task WaitForWindowAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task wait;
+            lock (_gate)
+            {
+                if (_readerEnded) throw new IOException($"channel {_index}: the destination's replies stopped");
+                if (_inFlight.Count < _source.Options.WindowBatches) return;
+                if (_windowOpened.Task.IsCompleted) _windowOpened = NewSignal();
+                wait = _windowOpened.Task;
+            }
+            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+            CatchUpClock();
+        }
+    }
+
+    public void WriteDeviceState(ReadOnlySpan<byte> state) => _writer!.WriteDeviceState(state);
+    public void WriteEndOfStream(in EndOfStream record) => _writer!.WriteEndOfStream(record);
+    public void WriteCommit() => _writer!.WriteCommit();
+
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        var result = await _writer!.FlushAsync(cancellationToken).ConfigureAwait(false);
+        if (result.IsCompleted || result.IsCanceled) throw new IOException($"channel {_index}: the destination closed the connection");
+    }
+
+    /// <summary>In virtual time, a wait for a reply ends when the reply arrived.</summary>
+    public void CatchUpClock()
+    {
+        if (_source.Clock is ManualTimeProvider manual && _channel is ITimedChannel timed) manual.AdvanceTo(timed.LastArrival);
+    }
+
+    public PageStreamError OnAck(in Ack record)
+    {
+        lock (_gate)
+        {
+            if (!_headerAck.Task.IsCompleted)
+            {
+                _headerAck.TrySetResult(record.AppliedSequence);
+                return PageStreamError.None;
+            }
+            while (_inFlight.TryPeek(out var batch) && batch.Sequence <= record.AppliedSequence)
+            {
+                _inFlight.Dequeue();
+                _spare.Push(batch.Pages);
+            }
+            _windowOpened.TrySetResult();
+        }
+        return PageStreamError.None;
+    }
+
+    public PageStreamError OnReady(in Ready record)
+    {
+        _ready.TrySetResult(record.Digest);
+        return PageStreamError.None;
+    }
+
+    public PageStreamError OnError(in ErrorRecord record)
+    {
+        var failure = new MigrationFailedException(record.Code, $"destination refused the stream on channel {_index}: {record.Code.Describe()}: {record.Message}");
+        _source.Fail(failure);
+        _ready.TrySetException(failure);
+        _headerAck.TrySetException(failure);
+        return PageStreamError.PeerError;
+    }
+
+    private async Task CloseAsync()
+    {
+        if (_channel is null) return;
+        _wireBytesBefore += _writer?.BytesWritten ?? 0;
+        _writer = null;
+        // Stop the reply reader first: a pipe is not completed while a read on it is pending.
+        _channel.Input.CancelPendingRead();
+        if (_reader is not null) await _reader.ConfigureAwait(false);
+        _reader = null;
+        await _channel.DisposeAsync().ConfigureAwait(false);
+        _channel = null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await CloseAsync().ConfigureAwait(false);
+        _batch.Dispose();
+        Encoder.Dispose();
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private static TaskCompletionSource<T> NewSignal<T>() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}

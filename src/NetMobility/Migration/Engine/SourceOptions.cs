@@ -1,0 +1,34 @@
+namespace NetMobility.Migration.Engine;
+
+/// <summary>How the source engine migrates.</summary>
+public sealed record SourceOptions
+{
+    /// <summary>Parallel connections; pages go to channel page mod N. 2 by default, like QEMU's multifd.</summary>
+    public int Channels { get; init; } = 2;
+
+    /// <summary>The page encoder each channel uses (each channel has its own, with its own delta cache).</summary>
+    public PageEncoderOptions Encoder { get; init; } = new();
+
+    public int MaxPagesPerBatch { get; init; } = PageStream.PageBatchBuilder.DefaultMaxPages;
+
+    /// <summary>Batches a channel may have sent and not yet had acknowledged; the bound on what a resume sends again.</summary>
+    public int WindowBatches { get; init; } = 64;
+
+    /// <summary>Device state for the stop-and-copy round (the network layer's part of the VM).</summary>
+    public ReadOnlyMemory<byte> DeviceState { get; init; }
+
+    /// <summary>How many times in a migration a dropped connection is reopened before the migration is given up.</summary>
+    public int MaxResumes { get; init; } = 8;
+
+    /// <summary>What the report names the transport ("memory 1 Gbit/s virtual", "tcp 127.0.0.1:4000").</summary>
+    public string TransportName { get; init; } = "";
+
+    /// <summary>The resume token of the migration; random when not given.</summary>
+    public Guid? ResumeToken { get; init; }
+}
+
+/// <summary>A migration that could not complete; the source kept (or took back) the VM.</summary>
+public sealed class MigrationFailedException(PageStream.PageStreamError error, string message) : Exception(message)
+{
+    public PageStream.PageStreamError Error { get; } = error;
+}

@@ -1,0 +1,17 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace NetMobility.Migration.Reports;
+
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(MigrationReport))]
+[JsonSerializable(typeof(List<MigrationReport>))]
+internal sealed partial class ReportJsonContext : JsonSerializerContext;
+
+/// <summary>Reports as JSON (source-generated serialiser: no reflection).</summary>
+public static class ReportJson
+{
+    public static string Serialize(MigrationReport report) => JsonSerializer.Serialize(report, ReportJsonContext.Default.MigrationReport);
+    public static string Serialize(List<MigrationReport> reports) => JsonSerializer.Serialize(reports, ReportJsonContext.Default.ListMigrationReport);
+    public static MigrationReport? Deserialize(string json) => JsonSerializer.Deserialize(json, ReportJsonContext.Default.MigrationReport);
+}

@@ -1,0 +1,22 @@
+namespace NetMobility.Migration.Reports;
+
+/// <summary>One round of a migration as the report shows it.</summary>
+public sealed class RoundReport
+{
+    public required int Round { get; init; }
+    /// <summary>True for the stop-and-copy round(s), sent with the VM paused.</summary>
+    public bool StopAndCopy { get; init; }
+    public long PagesSent { get; init; }
+    /// <summary>Octets on the wire in the round, record framing included.</summary>
+    public long WireBytes { get; init; }
+    /// <summary>Page octets the round stands for (pages sent x page size).</summary>
+    public long LogicalBytes { get; init; }
+    /// <summary>Pages per encoding ("raw", "zero", "delta" ...), unchanged pages (not sent) included.</summary>
+    public Dictionary<string, long> Encodings { get; init; } = [];
+    /// <summary>Pages dirty at the end of the round.</summary>
+    public long DirtyPages { get; init; }
+    /// <summary>Pages dirtied per second during the round.</summary>
+    public double DirtyRate { get; init; }
+    public double DurationMs { get; init; }
+    public double Throttle { get; init; }
+}

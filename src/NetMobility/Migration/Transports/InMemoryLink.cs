@@ -1,0 +1,147 @@
+using System.IO.Pipelines;
+using System.Threading.Channels;
+
+namespace NetMobility.Migration.Transports;
+
+/// <summary>
+/// An in-memory network between a source and a destination with a <see cref="LinkModel"/>: every channel
+/// the source opens is a pair of pipes whose flushes are paced by the link's shared bandwidth and delayed
+/// by its latency, in real or virtual time. <see cref="DropNextConnectionAfter"/> cuts a connection after
+/// a given number of forward octets, to test resuming.
+/// </summary>
+public sealed class InMemoryLink : IChannelConnector, IChannelListener
+{
+    private readonly LinkModel _model;
+    private readonly TimeProvider _clock;
+    private readonly LinkTimeline _forward, _back;
+    private readonly Channel<IMigrationChannel> _accepted = Channel.CreateUnbounded<IMigrationChannel>();
+    private readonly List<LinkConnection> _connections = [];
+    private long _dropAfter = long.MaxValue;
+    private int _opened;
+
+    /// <param name="clock">For virtual time, a <see cref="Time.ManualTimeProvider"/> that the source's writes move.</param>
+    public InMemoryLink(LinkModel model, TimeProvider clock)
+    {
+        if (model.VirtualTime && clock is not Time.ManualTimeProvider)
+            throw new ArgumentException("a virtual-time link needs a ManualTimeProvider", nameof(clock));
+        _model = model;
+        _clock = clock;
+        _forward = new LinkTimeline(model);
+        _back = new LinkTimeline(model);
+    }
+
+    public LinkModel Model => _model;
+
+    /// <summary>Connections opened so far (reconnections after a drop included).</summary>
+    public int ConnectionsOpened => Volatile.Read(ref _opened);
+
+    /// <summary>The next connection opened fails once the source has flushed more than <paramref name="bytes"/> octets on it.</summary>
+    public void DropNextConnectionAfter(long bytes) => Volatile.Write(ref _dropAfter, bytes);
+
+    /// <summary>Cuts every open connection now.</summary>
+    public void SeverAll()
+    {
+        lock (_connections) foreach (var c in _connections) c.Sever();
+    }
+
+    public ValueTask<IMigrationChannel> ConnectAsync(int index, CancellationToken cancellationToken)
+    {
+        long drop = Interlocked.Exchange(ref _dropAfter, long.MaxValue);
+        int n = Interlocked.Increment(ref _opened);
+        var connection = new LinkConnection(_model, _clock, _forward, _back, drop, $"memory#{n}");
+        lock (_connections) _connections.Add(connection);
+        if (!_accepted.Writer.TryWrite(connection.DestinationEnd)) throw new IOException("the in-memory link is closed");
+        return ValueTask.FromResult<IMigrationChannel>(connection.SourceEnd);
+    }
+
+    public async ValueTask<IMigrationChannel> AcceptAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _accepted.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            throw new IOException("the in-memory link is closed");
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _accepted.Writer.TryComplete();
+        SeverAll();
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>One duplex in-memory connection: a forward and a return pipe with their timed ends.</summary>
+internal sealed class LinkConnection
+{
+    // Backpressure: a writer more than 4 MiB ahead of its reader waits (the pipe's pause threshold).
+    private static readonly PipeOptions Options = new(pauseWriterThreshold: 4 << 20, resumeWriterThreshold: 2 << 20, useSynchronizationContext: false);
+
+    private readonly Pipe _forward = new(Options), _back = new(Options);
+    private volatile bool _severed;
+
+    public LinkConnection(LinkModel model, TimeProvider clock, LinkTimeline forward, LinkTimeline back, long dropAfter, string name)
+    {
+        var source = new LinkEndpoint(model, clock, isSource: true, this);
+        var destination = new LinkEndpoint(model, clock, isSource: false, this);
+        var forwardMarks = new ArrivalMarks();
+        var backMarks = new ArrivalMarks();
+        SourceEnd = new InMemoryChannel(new TimedPipeReader(_back.Reader, backMarks, source),
+            new TimedPipeWriter(_forward.Writer, forward, forwardMarks, source, dropAfter), source, name);
+        DestinationEnd = new InMemoryChannel(new TimedPipeReader(_forward.Reader, forwardMarks, destination),
+            new TimedPipeWriter(_back.Writer, back, backMarks, destination, long.MaxValue), destination, name);
+    }
+
+    public InMemoryChannel SourceEnd { get; }
+    public InMemoryChannel DestinationEnd { get; }
+    public bool IsSevered => _severed;
+
+    public void Sever()
+    {
+        if (_severed) return;
+        _severed = true;
+        // Wake whoever waits on either pipe; they see the cut and fail.
+        _forward.Reader.CancelPendingRead();
+        _back.Reader.CancelPendingRead();
+        _forward.Writer.CancelPendingFlush();
+        _back.Writer.CancelPendingFlush();
+    }
+
+    public void ThrowIfSevered()
+    {
+        if (_severed) throw new IOException("the link went down");
+    }
+}
+
+/// <summary>One end of an in-memory connection.</summary>
+public sealed class InMemoryChannel : IMigrationChannel, ITimedChannel
+{
+    private readonly LinkEndpoint _endpoint;
+
+    internal InMemoryChannel(PipeReader input, PipeWriter output, LinkEndpoint endpoint, string peer)
+    {
+        Input = input;
+        Output = output;
+        _endpoint = endpoint;
+        Peer = peer;
+    }
+
+    public PipeReader Input { get; }
+    public PipeWriter Output { get; }
+    public string Peer { get; }
+
+    public DateTimeOffset LastArrival => _endpoint.LastArrival;
+
+    /// <summary>Cuts this connection (both directions), as a failing network would.</summary>
+    public void Sever() => _endpoint.Connection.Sever();
+
+    public ValueTask DisposeAsync()
+    {
+        Output.Complete();
+        Input.Complete();
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,44 @@
+namespace NetMobility.Migration.Transports;
+
+/// <summary>
+/// A network path for the in-memory transport: bandwidth shared by all channels in each direction,
+/// one-way latency, and whether time is real or virtual.
+/// </summary>
+public sealed record LinkModel
+{
+    public required double BitsPerSecond { get; init; }
+    public TimeSpan Latency { get; init; }
+
+    /// <summary>
+    /// Virtual time: the source's clock (a <see cref="Time.ManualTimeProvider"/>) is moved forward by what
+    /// each flush takes to serialise and by waits for replies, so hours of migration run in seconds.
+    /// Real time: writers and readers wait on the clock.
+    /// </summary>
+    public bool VirtualTime { get; init; } = true;
+
+    public double BytesPerSecond => BitsPerSecond / 8;
+
+    public TimeSpan SerializationTime(long bytes) => TimeSpan.FromSeconds(bytes / BytesPerSecond);
+
+    /// <summary>Parses "100M", "1G", "10G", "2.5G", "500k" (bits per second).</summary>
+    public static bool TryParseBandwidth(string text, out double bitsPerSecond)
+    {
+        bitsPerSecond = 0;
+        if (string.IsNullOrWhiteSpace(text)) return false;
+        text = text.Trim();
+        double unit = char.ToUpperInvariant(text[^1]) switch { 'K' => 1e3, 'M' => 1e6, 'G' => 1e9, _ => 1 };
+        var number = unit == 1 ? text : text[..^1];
+        if (!double.TryParse(number, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double value)
+            || !(value > 0) || double.IsInfinity(value)) return false;
+        bitsPerSecond = value * unit;
+        return true;
+    }
+
+    /// <summary>"100 Mbit/s", "1 Gbit/s".</summary>
+    public static string DescribeBandwidth(double bitsPerSecond) => bitsPerSecond switch
+    {
+        >= 1e9 => $"{bitsPerSecond / 1e9:0.##} Gbit/s",
+        >= 1e6 => $"{bitsPerSecond / 1e6:0.##} Mbit/s",
+        _ => $"{bitsPerSecond / 1e3:0.##} kbit/s",
+    };
+}
