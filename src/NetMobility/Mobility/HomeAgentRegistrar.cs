@@ -19,9 +19,7 @@ public readonly record struct HomeAgentDecision(
 public sealed class HomeAgentRegistrar
 {
     /// <summary>Room for a reply: fixed part, Mobile-Home and Foreign-Home authentication extensions.</summary>
-    public const int MaxReplyLength = RegistrationReply.FixedLength + 2 * AuthenticationExtensionLength;
-
-    private const int AuthenticationExtensionLength = MobileIpExtension.HeaderLength + AuthenticationExtension.SpiLength + MobileIpAuthentication.AuthenticatorLength;
+    public const int MaxReplyLength = RegistrationReply.FixedLength + 2 * MobilitySecurityAssociation.ExtensionLength;
 
     private readonly HomeAgentOptions _options;
     private readonly TimeProvider _time;

@@ -5,26 +5,21 @@ namespace NetMobility.Migration.Engine;
 
 /// <summary>
 /// Which pages each pre-copy round sends, as bitmaps (bit i of word w is page 64w+i). Round 1 sends every
-/// page; a later round sends what the dirty log collected plus what was held back, less the hot pages when
-/// the policy defers them (dirtied in this round and the one before: D(r) and D(r-1)), which wait for
-/// stop-and-copy or for a round in which they stay clean. Shared by the engine and the bench simulation so
-/// both make the same choices. Allocates its bitmaps once.
+/// page; a later round sends what the dirty log collected plus what was put back to be sent again (pages
+/// whose last send was lost with a connection). Shared by the engine and the bench simulation so both make
+/// the same choices. Allocates its bitmaps once.
 /// </summary>
 public sealed class PreCopyPlanner
 {
-    private readonly ulong[] _send, _pending, _previousDirty, _collected;
-    private readonly bool _deferHot;
+    private readonly ulong[] _send, _pending;
     private readonly int _pageCount;
 
-    public PreCopyPlanner(int pageCount, bool deferHotPages)
+    public PreCopyPlanner(int pageCount)
     {
         _pageCount = pageCount;
         int words = DirtyLog.WordsFor(pageCount);
         _send = new ulong[words];
         _pending = new ulong[words];
-        _previousDirty = new ulong[words];
-        _collected = new ulong[words];
-        _deferHot = deferHotPages;
     }
 
     /// <summary>The pages of the round being planned.</summary>
@@ -35,11 +30,8 @@ public sealed class PreCopyPlanner
 
     public long SendCount { get; private set; }
 
-    /// <summary>Pages held back (hot, or to be sent again after a lost connection).</summary>
+    /// <summary>Pages put back to be sent in the next round (their last send was lost with a connection).</summary>
     public long PendingCount { get; private set; }
-
-    /// <summary>Pages deferred as hot in the last plan.</summary>
-    public long DeferredHot { get; private set; }
 
     public void PlanFirstRound()
     {
@@ -47,17 +39,24 @@ public sealed class PreCopyPlanner
         int tail = _pageCount & 63;
         if (tail != 0) _send[^1] = (1UL << tail) - 1;
         Array.Clear(_pending);
-        Array.Clear(_previousDirty);
         SendCount = _pageCount;
         PendingCount = 0;
-        DeferredHot = 0;
     }
 
-    /// <summary>Plans a pre-copy round from the pages dirtied since the last collection.</summary>
-    public void PlanRound(DirtyLog log) => Plan(log, final: false);
-
-    /// <summary>Plans stop-and-copy (or a repeat of it): everything dirty and everything held back.</summary>
-    public void PlanFinalRound(DirtyLog log) => Plan(log, final: true);
+    /// <summary>Plans the next round (pre-copy, or stop-and-copy with the guest paused): every page dirtied since the last collection and every page put back.</summary>
+    public void PlanRound(DirtyLog log)
+    {
+        log.CollectAndClear(_send);
+        long send = 0;
+        for (int i = 0; i < _send.Length; i++)
+        {
+            _send[i] |= _pending[i];
+            send += BitOperations.PopCount(_send[i]);
+        }
+        Array.Clear(_pending);
+        SendCount = send;
+        PendingCount = 0;
+    }
 
     /// <summary>Puts a page back to be sent in the next round (its last send may not have arrived).</summary>
     public void SendAgain(int pageNumber)
@@ -66,26 +65,6 @@ public sealed class PreCopyPlanner
         ulong bit = 1UL << (pageNumber & 63);
         if ((word & bit) == 0) PendingCount++;
         word |= bit;
-    }
-
-    private void Plan(DirtyLog log, bool final)
-    {
-        log.CollectAndClear(_collected);
-        long send = 0, pending = 0;
-        for (int i = 0; i < _send.Length; i++)
-        {
-            ulong dirty = _collected[i];
-            ulong candidates = dirty | _pending[i];
-            ulong deferred = _deferHot && !final ? dirty & _previousDirty[i] : 0;
-            _send[i] = candidates & ~deferred;
-            _pending[i] = deferred;
-            _previousDirty[i] = dirty;
-            send += BitOperations.PopCount(_send[i]);
-            pending += BitOperations.PopCount(deferred);
-        }
-        SendCount = send;
-        PendingCount = pending;
-        DeferredHot = pending;
     }
 
     /// <summary>What stop-and-copy would have to send now: pages dirty in the log plus pages held back.</summary>

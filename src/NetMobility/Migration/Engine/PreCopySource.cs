@@ -30,7 +30,7 @@ public sealed class PreCopySource
         Clock = clock;
         Options = options ?? new SourceOptions();
         if (Options.Channels is < 1 or > 255) throw new ArgumentOutOfRangeException(nameof(options), $"a migration uses 1 to 255 channels, not {Options.Channels}");
-        _planner = new PreCopyPlanner(image.PageCount, policy.DefersHotPages);
+        _planner = new PreCopyPlanner(image.PageCount);
         Token = Options.ResumeToken ?? Guid.NewGuid();
     }
 
@@ -93,7 +93,7 @@ public sealed class PreCopySource
             do
             {
                 round++;
-                lock (_plannerGate) _planner.PlanFinalRound(Image.DirtyLog);
+                lock (_plannerGate) _planner.PlanRound(Image.DirtyLog);
                 var (report, _) = await RunRoundAsync(round, stopAndCopy: true, cancellationToken).ConfigureAwait(false);
                 rounds.Add(report);
             }
@@ -148,7 +148,6 @@ public sealed class PreCopySource
         var counts = new long[(int)PageEncoding.Deflate + 1];
         foreach (var channel in _channels)
             for (int e = 0; e < counts.Length; e++) counts[e] += channel.EncodingCounts[e];
-        long deferred = _planner.DeferredHot;
         // Each channel encodes and sends its lane in parallel: the encoders run on as many cores as there are channels.
         var sends = new Task[_channels.Length];
         var set = _planner.SendSetWords;
@@ -178,12 +177,12 @@ public sealed class PreCopySource
         var statistics = new RoundStatistics
         {
             Round = (int)round, MemoryPages = Image.PageCount, PageSize = MemoryImage.PageSize, PagesSent = pages, WireBytes = wire,
-            Duration = duration, DirtyPages = dirty, TotalPagesSent = TotalPages(pages), TotalWireBytes = WireBytes(), Elapsed = Clock.GetUtcNow() - _begin,
+            Duration = duration, DirtyPages = dirty, HeldBackPages = _planner.PendingCount, TotalPagesSent = TotalPages(pages), TotalWireBytes = WireBytes(), Elapsed = Clock.GetUtcNow() - _begin,
         };
         var report = new RoundReport
         {
             Round = (int)round, StopAndCopy = stopAndCopy, PagesSent = pages, WireBytes = wire, LogicalBytes = pages * MemoryImage.PageSize,
-            Encodings = encodings, DirtyPages = dirty, DirtyRate = statistics.DirtyRate, DeferredHotPages = deferred,
+            Encodings = encodings, DirtyPages = dirty, DirtyRate = statistics.DirtyRate,
             DurationMs = duration.TotalMilliseconds, Throttle = Workload.Throttle,
         };
         return (report, statistics);
@@ -197,7 +196,7 @@ public sealed class PreCopySource
     private static RoundReport Annotate(RoundReport report, in RoundStatistics statistics, double throttle) => new()
     {
         Round = report.Round, StopAndCopy = false, PagesSent = report.PagesSent, WireBytes = report.WireBytes, LogicalBytes = report.LogicalBytes,
-        Encodings = report.Encodings, DirtyPages = statistics.DirtyPages, DirtyRate = statistics.DirtyRate, DeferredHotPages = report.DeferredHotPages,
+        Encodings = report.Encodings, DirtyPages = statistics.DirtyPages, DirtyRate = statistics.DirtyRate,
         DurationMs = report.DurationMs, Throttle = throttle,
     };
 

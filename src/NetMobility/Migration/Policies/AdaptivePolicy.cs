@@ -1,39 +1,44 @@
 namespace NetMobility.Migration.Policies;
 
 /// <summary>
-/// The project's own policy. It predicts the stop-and-copy downtime from what is left to send (deferred
-/// hot pages included) at the octets per page and bandwidth the last round achieved, and stops as soon as:
-/// the prediction meets <see cref="DowntimeTarget"/>; or another round would no longer shorten it by a
-/// quarter (the dirty set has stopped shrinking) and it is within <see cref="AcceptableDowntime"/>; or the
-/// next round would take the octets on the wire past <see cref="ByteBudgetFactor"/> x memory; or after
-/// <see cref="MaxRounds"/>. When the dirty set outruns the link it throttles the workload in one step to
-/// the level at which the link sends pages faster than they are dirtied, rather than QEMU's slow staircase.
-/// Hot pages are deferred to stop-and-copy (<see cref="DefersHotPages"/>).
+/// The project's own policy. After each round it predicts the stop-and-copy transfer time: what is left to
+/// send (deferred hot pages included) at the octets per page and the bandwidth the round achieved. It stops
+/// as soon as that meets <see cref="DowntimeTarget"/>; or when another round would no longer cut it by a
+/// quarter and it is within <see cref="AcceptableDowntime"/>; or when the next round would take the octets
+/// on the wire past <see cref="ByteBudgetFactor"/> x memory; or after <see cref="MaxRounds"/>. When the
+/// workload dirties faster than the link can carry (more than <see cref="ConvergeShare"/> of it), or the
+/// dirty set stops shrinking, it throttles the workload in one step to the level at which the next round
+/// leaves at most a <see cref="DirtyShare"/> of what it sends, rather than QEMU's slow staircase.
+/// It relies on the adaptive encoder for the rest: hot pages sent again mostly go as small XBZRLE deltas,
+/// so sending them in every round costs little and keeps them out of the downtime.
 /// </summary>
 public sealed class AdaptivePolicy : IStopPolicy
 {
-    public static readonly TimeSpan DefaultDowntimeTarget = TimeSpan.FromMilliseconds(5);
-    public static readonly TimeSpan DefaultAcceptableDowntime = TimeSpan.FromMilliseconds(50);
+    public static readonly TimeSpan DefaultDowntimeTarget = TimeSpan.FromMilliseconds(0.25);
+    public static readonly TimeSpan DefaultAcceptableDowntime = TimeSpan.FromMilliseconds(20);
     public const double DefaultByteBudgetFactor = 2.0;
-    public const int DefaultMaxRounds = 8;
-    /// <summary>A round must cut the predicted downtime to this fraction of the previous one to count as progress.</summary>
+    public const int DefaultMaxRounds = 10;
+    /// <summary>A round must cut the predicted transfer time to this fraction of the previous one to count as progress.</summary>
     public const double ProgressRatio = 0.75;
-    /// <summary>The share of the link the throttled workload may dirty, so that each round at least halves what is left.</summary>
-    public const double DirtyShareOfLink = 0.25;
+    /// <summary>The share of the link a workload may dirty before it is throttled: beyond it pre-copy converges too slowly.</summary>
+    public const double ConvergeShare = 0.5;
+    /// <summary>What a throttled round may leave dirty, as a share of what it sends.</summary>
+    public const double DirtyShare = 0.25;
     public const double MaxThrottle = 0.99;
 
     private long _memoryPages;
     private int _pageSize;
-    private double _previousPrediction;
+    private double _previous;
     private double _throttle;
+    private double _bandwidth;
 
+    /// <summary>Stop-and-copy transfer time (latency aside) at which to stop at once.</summary>
     public TimeSpan DowntimeTarget { get; init; } = DefaultDowntimeTarget;
     public TimeSpan AcceptableDowntime { get; init; } = DefaultAcceptableDowntime;
     public double ByteBudgetFactor { get; init; } = DefaultByteBudgetFactor;
     public int MaxRounds { get; init; } = DefaultMaxRounds;
 
     public string Name => "adaptive";
-    public bool DefersHotPages => true;
 
     /// <summary>The most octets a migration under this policy puts on the wire, framing included.</summary>
     public long ByteBudget(long memoryBytes) => (long)(memoryBytes * ByteBudgetFactor);
@@ -42,34 +47,36 @@ public sealed class AdaptivePolicy : IStopPolicy
     {
         _memoryPages = memoryPages;
         _pageSize = pageSize;
-        _previousPrediction = double.PositiveInfinity;
+        _previous = double.PositiveInfinity;
         _throttle = 0;
+        _bandwidth = 0;
     }
 
     public StopDecision AfterRound(in RoundStatistics round)
     {
-        double bandwidth = round.Bandwidth;
-        double remainingWire = round.DirtyPages * round.WireBytesPerPage;
-        double predicted = bandwidth > 0 ? remainingWire / bandwidth + round.Latency.TotalSeconds : double.PositiveInfinity;
-        double previous = _previousPrediction;
-        _previousPrediction = predicted;
+        // A round that sent (almost) nothing measures no bandwidth: keep the last one.
+        if (round.WireBytes >= 64 * 1024 || _bandwidth == 0) _bandwidth = round.Bandwidth;
+        double bandwidth = _bandwidth;
+        double remaining = round.DirtyPages * round.WireBytesPerPage;
+        double transfer = bandwidth > 0 ? remaining / bandwidth : double.PositiveInfinity;
+        bool progress = transfer < _previous * ProgressRatio;
+        _previous = transfer;
 
-        if (predicted <= DowntimeTarget.TotalSeconds) return StopDecision.StopNow(_throttle, "predicted downtime meets the target");
-        // Another round sends about what is dirty now, and stop-and-copy at least as much again.
-        if (round.TotalWireBytes + 2 * remainingWire > ByteBudget(_memoryPages * _pageSize))
+        if (transfer <= DowntimeTarget.TotalSeconds) return StopDecision.StopNow(_throttle, "predicted downtime meets the target");
+
+        // Another round sends about what is dirty now, and stop-and-copy a quarter of that again.
+        if (round.TotalWireBytes + remaining * (1 + DirtyShare) > ByteBudget(_memoryPages * _pageSize))
             return StopDecision.StopNow(_throttle, "another round would pass the byte budget");
+        if (!progress && transfer <= AcceptableDowntime.TotalSeconds) return StopDecision.StopNow(_throttle, "downtime stopped improving");
         if (round.Round >= MaxRounds) return StopDecision.StopNow(_throttle, $"{MaxRounds} rounds");
 
-        bool progress = predicted < previous * ProgressRatio;
-        if (!progress && predicted <= AcceptableDowntime.TotalSeconds)
-            return StopDecision.StopNow(_throttle, "downtime stopped improving");
-
         double dirtyWireRate = round.DirtyRate * round.WireBytesPerPage;
-        if (bandwidth > 0 && dirtyWireRate > bandwidth * DirtyShareOfLink)
+        if (bandwidth > 0 && dirtyWireRate > 0 && (dirtyWireRate > ConvergeShare * bandwidth || !progress))
         {
-            // The workload runs at (1 - throttle) of its speed, so this level brings its dirty rate
-            // down to the allowed share of the link.
-            double needed = 1 - bandwidth * DirtyShareOfLink * (1 - _throttle) / dirtyWireRate;
+            // The next round lasts about 'transfer'; let it dirty at most a quarter of what it sends (or the
+            // target's worth). The workload runs at (1 - throttle) of its speed, so scale from the observed rate.
+            double allowed = Math.Max(DirtyShare * remaining, DowntimeTarget.TotalSeconds * bandwidth) / Math.Max(transfer, 1e-6);
+            double needed = 1 - allowed * (1 - _throttle) / dirtyWireRate;
             _throttle = Math.Clamp(Math.Max(_throttle, needed), 0, MaxThrottle);
         }
         if (!progress && _throttle >= MaxThrottle) return StopDecision.StopNow(_throttle, "downtime stopped improving at full throttle");

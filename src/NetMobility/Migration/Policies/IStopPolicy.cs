@@ -9,12 +9,6 @@ public interface IStopPolicy
     /// <summary>Short name used on the command line and in reports ("xen-legacy", "qemu-ac").</summary>
     string Name { get; }
 
-    /// <summary>
-    /// When true, pages dirtied in two consecutive rounds (the hot set) are held back from pre-copy and
-    /// sent only in stop-and-copy, since sending them again would be overwritten before it helps.
-    /// </summary>
-    bool DefersHotPages => false;
-
     void Begin(long memoryPages, int pageSize);
 
     StopDecision AfterRound(in RoundStatistics round);

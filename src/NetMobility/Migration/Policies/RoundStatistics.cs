@@ -14,8 +14,10 @@ public readonly record struct RoundStatistics
     /// <summary>Octets this round put on the link, framing included.</summary>
     public required long WireBytes { get; init; }
     public required TimeSpan Duration { get; init; }
-    /// <summary>Pages dirtied during this round (pending for the next one, deferred hot pages included).</summary>
+    /// <summary>Pages the next round would send: dirtied during this round, and any held back (to send again after a resume).</summary>
     public required long DirtyPages { get; init; }
+    /// <summary>Of <see cref="DirtyPages"/>, those held back (pages lost with a dropped connection), not dirtied in the round.</summary>
+    public long HeldBackPages { get; init; }
     public required long TotalPagesSent { get; init; }
     public required long TotalWireBytes { get; init; }
     public required TimeSpan Elapsed { get; init; }
@@ -31,6 +33,6 @@ public readonly record struct RoundStatistics
     /// <summary>Octets on the wire per page sent this round: the achieved encoding, framing included.</summary>
     public double WireBytesPerPage => PagesSent > 0 ? (double)WireBytes / PagesSent : PageSize;
 
-    /// <summary>Pages dirtied per second of this round.</summary>
-    public double DirtyRate => Duration > TimeSpan.Zero ? DirtyPages / Duration.TotalSeconds : 0;
+    /// <summary>Pages dirtied per second of this round (held-back pages not counted).</summary>
+    public double DirtyRate => Duration > TimeSpan.Zero ? (DirtyPages - HeldBackPages) / Duration.TotalSeconds : 0;
 }

@@ -13,11 +13,10 @@ public sealed class RoundReport
     public long LogicalBytes { get; init; }
     /// <summary>Pages per encoding ("raw", "zero", "delta" ...), unchanged pages (not sent) included.</summary>
     public Dictionary<string, long> Encodings { get; init; } = [];
-    /// <summary>Pages dirty at the end of the round (deferred hot pages included).</summary>
+    /// <summary>Pages dirty at the end of the round.</summary>
     public long DirtyPages { get; init; }
     /// <summary>Pages dirtied per second during the round.</summary>
     public double DirtyRate { get; init; }
-    public long DeferredHotPages { get; init; }
     public double DurationMs { get; init; }
     public double Throttle { get; init; }
 }

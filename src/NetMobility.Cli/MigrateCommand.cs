@@ -1,0 +1,157 @@
+using System.CommandLine;
+using System.Globalization;
+using NetMobility.Migration;
+using NetMobility.Migration.Engine;
+using NetMobility.Migration.Reports;
+using NetMobility.Migration.Simulation;
+using NetMobility.Migration.Transports;
+using NetMobility.Time;
+
+namespace NetMobility.Cli;
+
+/// <summary>
+/// <c>netmob migrate run</c>: one live migration in memory (source, link, destination in this process);
+/// <c>netmob migrate bench</c>: the policy comparison table, simulated in virtual time.
+/// </summary>
+public static class MigrateCommand
+{
+    public static Command Create()
+    {
+        var migrate = new Command("migrate", "live-migrate a VM's memory: one run in memory, or the policy bench");
+        migrate.Subcommands.Add(CreateRun());
+        migrate.Subcommands.Add(CreateBench());
+        return migrate;
+    }
+
+    private static Command CreateRun()
+    {
+        var memory = new Option<string>("--memory") { Description = "memory size (64M, 1G)", DefaultValueFactory = _ => "64M" };
+        var workload = new Option<string>("--workload") { Description = "idle, web, uniform or scan", DefaultValueFactory = _ => "web" };
+        var policy = new Option<string>("--policy") { Description = "xen-legacy, xen-v2, qemu, qemu-ac or adaptive", DefaultValueFactory = _ => "adaptive" };
+        var link = new Option<string>("--link") { Description = "link bandwidth in bit/s (100M, 1G, 10G)", DefaultValueFactory = _ => "1G" };
+        var latency = new Option<double>("--latency-ms") { Description = "one-way link latency in milliseconds", DefaultValueFactory = _ => 1.0 };
+        var channels = new Option<int>("--channels") { Description = "parallel connections", DefaultValueFactory = _ => 2 };
+        var virtualTime = new Option<bool>("--virtual-time") { Description = "simulate the link's time instead of waiting for it" };
+        var json = new Option<bool>("--json") { Description = "print the report as JSON" };
+        var run = new Command("run", "migrate one in-memory VM over an in-memory link and print the report");
+        foreach (var o in new Option[] { memory, workload, policy, link, latency, channels, virtualTime, json }) run.Options.Add(o);
+        run.SetAction(pr => RunOne(pr.GetValue(memory)!, pr.GetValue(workload)!, pr.GetValue(policy)!, pr.GetValue(link)!,
+            pr.GetValue(latency), pr.GetValue(channels), pr.GetValue(virtualTime), pr.GetValue(json)));
+        return run;
+    }
+
+    private static Command CreateBench()
+    {
+        var quick = new Option<bool>("--quick") { Description = "a subset: 0.5 GiB at 100 Mbit/s and 1 Gbit/s" };
+        var sizes = new Option<string?>("--sizes") { Description = "memory sizes, comma-separated (512M,1G)" };
+        var links = new Option<string?>("--links") { Description = "link bandwidths, comma-separated (100M,1G,10G)" };
+        var json = new Option<bool>("--json") { Description = "print every report as JSON instead of the table" };
+        var bench = new Command("bench", "compare stop policies on every workload, memory size and link speed, in virtual time");
+        foreach (var o in new Option[] { quick, sizes, links, json }) bench.Options.Add(o);
+        bench.SetAction(pr => RunBench(pr.GetValue(quick), pr.GetValue(sizes), pr.GetValue(links), pr.GetValue(json)));
+        return bench;
+    }
+
+    private static int RunOne(string memoryText, string workloadName, string policyName, string linkText, double latencyMs, int channels, bool virtualTime, bool json)
+    {
+        long memory = ParseMemory(memoryText, "--memory");
+        double bps = ParseLink(linkText, "--link");
+        if (!(latencyMs >= 0) || latencyMs > 10_000) throw new UserInputException($"--latency-ms: {latencyMs} is not a latency from 0 to 10000 ms");
+        if (channels is < 1 or > 16) throw new UserInputException($"--channels: {channels} is not from 1 to 16");
+        var policy = Named(() => MigrationBench.CreatePolicy(policyName), "--policy");
+        var workload = Named(() => MigrationBench.CreateWorkload(workloadName, 7), "--workload");
+        var report = Migrate(memory, workload, policy, bps, TimeSpan.FromMilliseconds(latencyMs), channels, virtualTime).GetAwaiter().GetResult();
+        Console.Out.Write(json ? ReportJson.Serialize(report) + Environment.NewLine : ReportText.Format(report));
+        return report.Completed ? 0 : 1;
+    }
+
+    private static async Task<MigrationReport> Migrate(long memory, Workload workload, Migration.Policies.IStopPolicy policy, double bps, TimeSpan latency, int channels, bool virtualTime)
+    {
+        TimeProvider clock = virtualTime ? new ManualTimeProvider() : TimeProvider.System;
+        using var image = new MemoryImage(memory);
+        RealisticContent.Fill(image, 1, ContentProfile.Typical);
+        var model = new LinkModel { BitsPerSecond = bps, Latency = latency, VirtualTime = virtualTime };
+        await using var link = new InMemoryLink(model, clock);
+        await using var runner = virtualTime ? null : new WorkloadRunner(workload, image, clock);
+        IWorkloadControl control = runner is null ? new VirtualWorkloadControl(workload, image, clock) : new RunnerWorkloadControl(runner);
+        runner?.Start();
+        var options = new SourceOptions
+        {
+            Channels = channels,
+            Encoder = MigrationBench.ProfileFor(policy.Name) switch
+            {
+                EncoderProfile.Raw => new PageEncoderOptions { AllowedEncodings = [PageEncoding.Raw] },
+                EncoderProfile.ZeroDetect => PageEncoderOptions.Uncompressed,
+                _ => new PageEncoderOptions { LinkBytesPerSecond = (long)(bps / 8), EncoderCores = channels },
+            },
+            TransportName = $"memory {LinkModel.DescribeBandwidth(bps)}, {latency.TotalMilliseconds:0.###} ms{(virtualTime ? ", virtual time" : "")}",
+        };
+        var source = new PreCopySource(image, policy, control, clock, options);
+        var destination = new MigrationDestination();
+        using var giveUp = new CancellationTokenSource();
+        var receiving = destination.ReceiveAsync(link, giveUp.Token);
+        var report = await source.MigrateAsync(link).ConfigureAwait(false);
+        if (!report.Completed) await giveUp.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            var result = await receiving.ConfigureAwait(false);
+            result.Image?.Dispose();
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        return report;
+    }
+
+    private static int RunBench(bool quick, string? sizes, string? links, bool json)
+    {
+        var grid = quick ? BenchGrid.Quick : new BenchGrid();
+        if (sizes is not null) grid = grid with { MemoryBytes = [.. sizes.Split(',').Select(s => ParseMemory(s, "--sizes"))] };
+        if (links is not null) grid = grid with { Links = [.. links.Split(',').Select(s => ParseLink(s, "--links"))] };
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var calibration = MigrationBench.Calibrate(grid);
+        if (!json)
+        {
+            Console.Out.WriteLine($"calibration ({started.Elapsed.TotalSeconds:0.0} s): {calibration.Describe()}");
+            Console.Out.WriteLine(MigrationBench.Header(grid.Policies));
+        }
+        var rows = MigrationBench.Run(grid, calibration, json ? null : Console.Out.WriteLine);
+        if (json)
+        {
+            Console.Out.WriteLine(ReportJson.Serialize([.. rows.SelectMany(r => r.Reports.Values)]));
+            return 0;
+        }
+        Console.Out.WriteLine(MigrationBench.Summary(rows));
+        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{rows.Count * grid.Policies.Count} simulated migrations in {started.Elapsed.TotalSeconds:0.0} s"));
+        return 0;
+    }
+
+    private static T Named<T>(Func<T> create, string option)
+    {
+        try
+        {
+            return create();
+        }
+        catch (ArgumentException ex)
+        {
+            throw new UserInputException($"{option}: {ex.Message.Split(" (Parameter")[0]}");
+        }
+    }
+
+    private static long ParseMemory(string text, string option)
+    {
+        text = text.Trim();
+        if (text.Length == 0) throw new UserInputException($"{option}: empty memory size");
+        long unit = char.ToUpperInvariant(text[^1]) switch { 'K' => 1L << 10, 'M' => 1L << 20, 'G' => 1L << 30, _ => 1 };
+        string number = unit == 1 ? text : text[..^1];
+        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !(value > 0))
+            throw new UserInputException($"{option}: '{text}' is not a memory size (64M, 1G)");
+        double bytes = value * unit;
+        if (bytes % MemoryImage.PageSize != 0 || bytes > MemoryImage.MaxMemoryBytes)
+            throw new UserInputException($"{option}: {text} is not a whole number of {MemoryImage.PageSize}-byte pages");
+        return (long)bytes;
+    }
+
+    private static double ParseLink(string text, string option) =>
+        LinkModel.TryParseBandwidth(text, out double bps) ? bps : throw new UserInputException($"{option}: '{text}' is not a bandwidth (100M, 1G, 10G)");
+}

@@ -1,0 +1,12 @@
+namespace NetMobility.Migration.Simulation;
+
+/// <summary>What a migration's page encoder does, as each system ships by default.</summary>
+public enum EncoderProfile
+{
+    /// <summary>Every page raw (Xen's pre-copy sends pages as they are).</summary>
+    Raw,
+    /// <summary>Zero pages flagged, the rest raw (QEMU's default: zero-page detection, no compression).</summary>
+    ZeroDetect,
+    /// <summary>This project's adaptive encoder: zero, unchanged, XBZRLE delta, LZ4 or zstd when it pays.</summary>
+    Adaptive,
+}

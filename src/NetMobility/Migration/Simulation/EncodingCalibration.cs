@@ -1,0 +1,193 @@
+using System.Diagnostics;
+
+namespace NetMobility.Migration.Simulation;
+
+/// <summary>
+/// The real encoders' results on real content, measured once so that many simulated migrations can reuse
+/// them: for every page of a seed image, whether it is zero and its LZ4 and zstd sizes; for each kind of
+/// page a workload writes (heap, text, random), the mean sizes over sample pages built by the workloads'
+/// own content generators; XBZRLE delta sizes after 1 to 16 small in-place updates; and the CPU time per
+/// page of each encoding on this machine. Pages are measured with the project's <see cref="PageEncoder"/>,
+/// so what it finds incompressible counts as a whole page.
+/// </summary>
+public sealed class EncodingCalibration
+{
+    public const int Samples = 256;
+    private const int PageSize = MemoryImage.PageSize;
+
+    private readonly bool[] _zero;
+    private readonly ushort[] _lz4, _zstd;
+
+    private EncodingCalibration(int pages)
+    {
+        _zero = new bool[pages];
+        _lz4 = new ushort[pages];
+        _zstd = new ushort[pages];
+    }
+
+    /// <summary>Pages of the seed image measured; a smaller simulated memory uses the first pages.</summary>
+    public int PageCount => _zero.Length;
+
+    /// <summary>Mean LZ4 and zstd sizes of freshly written heap, text and random pages (index: <see cref="WriteKind"/>).</summary>
+    internal double[] WrittenLz4 { get; } = new double[5];
+    internal double[] WrittenZstd { get; } = new double[5];
+
+    /// <summary>Mean delta size after n small updates, n = 1..16 (index n).</summary>
+    internal double[] DeltaBytes { get; } = new double[17];
+
+    public TimeSpan Lz4Cost { get; private set; }
+    public TimeSpan ZstdCost { get; private set; }
+    public TimeSpan DeltaCost { get; private set; }
+    public TimeSpan ZeroScanCost { get; private set; }
+
+    internal bool IsZero(int page) => _zero[page];
+    internal int Lz4Size(int page) => _lz4[page];
+    internal int ZstdSize(int page) => _zstd[page];
+
+    /// <summary>
+    /// Measures every page of <paramref name="image"/> (on all cores) and the written-page samples. CPU cost
+    /// is the process's CPU time per page over a whole pass, so other processes on a loaded machine do not
+    /// inflate it.
+    /// </summary>
+    public static EncodingCalibration Measure(MemoryImage image, int seed = 1)
+    {
+        var c = new EncodingCalibration(image.PageCount);
+        for (int p = 0; p < image.PageCount; p++) c._zero[p] = ZeroPage.IsZero(image.GetPage(p));
+        long compressible = Math.Max(1, c._zero.LongLength - c._zero.Count(z => z));
+        c.Lz4Cost = c.Pass(image, PageEncoding.Lz4, c._lz4) / compressible;
+        c.ZstdCost = c.Pass(image, PageEncoding.Zstd, c._zstd) / compressible;
+        c.MeasureWrittenPages(seed);
+        c.MeasureDeltas(image, seed);
+        return c;
+    }
+
+    /// <summary>Compresses every non-zero page with one compressor, on all cores; returns the CPU time it took.</summary>
+    private TimeSpan Pass(MemoryImage image, PageEncoding compressor, ushort[] sizes)
+    {
+        int workers = Math.Max(1, Environment.ProcessorCount);
+        var cpu = CpuTime();
+        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
+        {
+            using var encoder = Encoder(compressor);
+            var buffer = new byte[PageEncoder.MaxEncodedLength];
+            int from = (int)((long)image.PageCount * w / workers), to = (int)((long)image.PageCount * (w + 1) / workers);
+            for (int p = from; p < to; p++)
+                if (!_zero[p]) sizes[p] = (ushort)Size(encoder.Encode(p, image.GetPage(p), buffer, out int n), n);
+        });
+        return CpuTime() - cpu;
+    }
+
+    private static TimeSpan CpuTime()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.TotalProcessorTime;
+    }
+
+    private static PageEncoder Encoder(params PageEncoding[] allowed) =>
+        // Link speed unknown: the encoder compresses every page it finds compressible, so the size is the compressor's.
+        new(new PageEncoderOptions { AllowedEncodings = [PageEncoding.Raw, PageEncoding.Zero, .. allowed], LinkBytesPerSecond = 0, DeltaCachePages = 1024 });
+
+    private static int Size(PageEncoding encoding, int written) => encoding switch
+    {
+        PageEncoding.Zero or PageEncoding.Unchanged => 0,
+        _ => Math.Min(written, PageSize),
+    };
+
+    private void MeasureWrittenPages(int seed)
+    {
+        var rng = new Random(seed);
+        var page = new byte[PageSize];
+        var buffer = new byte[PageEncoder.MaxEncodedLength];
+        using var lz4 = Encoder(PageEncoding.Lz4);
+        using var zstd = Encoder(PageEncoding.Zstd);
+        long zeroTicks = 0;
+        foreach (var kind in new[] { WriteKind.Heap, WriteKind.Text, WriteKind.Random })
+        {
+            double l = 0, z = 0;
+            for (int i = 0; i < Samples; i++)
+            {
+                Fill(page, kind, rng);
+                long t0 = Stopwatch.GetTimestamp();
+                ZeroPage.IsZero(page);
+                zeroTicks += Stopwatch.GetTimestamp() - t0;
+                l += Size(lz4.Encode(i, page, buffer, out int n), n);
+                z += Size(zstd.Encode(i, page, buffer, out n), n);
+            }
+            WrittenLz4[(int)kind] = l / Samples;
+            WrittenZstd[(int)kind] = z / Samples;
+        }
+        ZeroScanCost = Stopwatch.GetElapsedTime(0, zeroTicks / (3 * Samples));
+    }
+
+    internal static void Fill(Span<byte> page, WriteKind kind, Random rng)
+    {
+        switch (kind)
+        {
+            case WriteKind.Heap: PageContent.FillHeap(page, rng); break;
+            case WriteKind.Text: PageContent.FillText(page, rng); break;
+            case WriteKind.Random: rng.NextBytes(page); break;
+            default: page.Clear(); break;
+        }
+    }
+
+    /// <summary>Sends sample pages once, applies n small updates (as the workloads make them), and measures the delta.</summary>
+    private void MeasureDeltas(MemoryImage image, int seed)
+    {
+        var rng = new Random(seed + 1);
+        var buffer = new byte[PageEncoder.MaxEncodedLength];
+        var page = new byte[PageSize];
+        long ticks = 0, deltas = 0;
+        for (int n = 1; n <= 16; n++)
+        {
+            using var encoder = new PageEncoder(new PageEncoderOptions
+            {
+                AllowedEncodings = [PageEncoding.Raw, PageEncoding.Unchanged, PageEncoding.Delta],
+                LinkBytesPerSecond = 0,
+                DeltaCachePages = Samples * 2,
+            });
+            double sum = 0;
+            for (int i = 0; i < Samples; i++)
+            {
+                int p = (int)((long)i * image.PageCount / Samples);
+                image.GetPage(p).CopyTo(page);
+                encoder.Encode(i, page, buffer, out _);
+                for (int u = 0; u < n; u++) SmallUpdate(page, rng);
+                long t0 = Stopwatch.GetTimestamp();
+                var encoding = encoder.Encode(i, page, buffer, out int written);
+                ticks += Stopwatch.GetTimestamp() - t0;
+                deltas++;
+                sum += encoding == PageEncoding.Delta ? written : PageSize;
+            }
+            DeltaBytes[n] = sum / Samples;
+        }
+        DeltaCost = Stopwatch.GetElapsedTime(0, ticks / Math.Max(1, deltas));
+    }
+
+    // As the workloads' small update: 1 to 16 octets at an aligned place.
+    private static void SmallUpdate(Span<byte> page, Random rng)
+    {
+        int length = 1 << rng.Next(5);
+        int offset = rng.Next(PageSize / length) * length;
+        rng.NextBytes(page.Slice(offset, length));
+    }
+
+    /// <summary>One line per measurement, for the bench's header.</summary>
+    public string Describe()
+    {
+        long zero = _zero.Count(z => z);
+        double lz4 = 0, zstd = 0;
+        long n = 0;
+        for (int p = 0; p < _zero.Length; p++)
+        {
+            if (_zero[p]) continue;
+            lz4 += _lz4[p];
+            zstd += _zstd[p];
+            n++;
+        }
+        n = Math.Max(1, n);
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"seed image: {PageCount} pages, {100.0 * zero / PageCount:0.0} % zero; non-zero pages: LZ4 {lz4 / n:0} B ({Lz4Cost.TotalMicroseconds:0.0} us), zstd {zstd / n:0} B ({ZstdCost.TotalMicroseconds:0.0} us); " +
+            $"written heap/text/random zstd {WrittenZstd[(int)WriteKind.Heap]:0}/{WrittenZstd[(int)WriteKind.Text]:0}/{WrittenZstd[(int)WriteKind.Random]:0} B; " +
+            $"delta after 1/4/16 small updates {DeltaBytes[1]:0}/{DeltaBytes[4]:0}/{DeltaBytes[16]:0} B ({DeltaCost.TotalMicroseconds:0.0} us); zero scan {ZeroScanCost.TotalMicroseconds:0.00} us");
+    }
+}

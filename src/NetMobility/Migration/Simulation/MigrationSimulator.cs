@@ -1,0 +1,217 @@
+using NetMobility.Migration.Engine;
+using NetMobility.Migration.PageStream;
+using NetMobility.Migration.Policies;
+using NetMobility.Migration.Reports;
+
+namespace NetMobility.Migration.Simulation;
+
+/// <summary>
+/// Simulates a pre-copy migration in virtual time, fast enough to fill the bench table: the same planner
+/// (<see cref="PreCopyPlanner"/>) and stop policy as the engine decide the rounds; each page's encoding
+/// and size come from <see cref="EncodingCalibration"/> (the real encoders' results on the seed image's
+/// pages and on pages like those the workload writes); the workload's writes come from its
+/// <see cref="GuestModel"/>. Time advances per batch by the larger of its wire time and its encoding CPU
+/// time spread over the channels (encoding and sending overlap), plus the latency of the handshakes.
+/// Downtime runs from the pause to the moment ready is back at the source; it leaves out the
+/// destination's digest computation, which is the same for every policy.
+/// </summary>
+public sealed class MigrationSimulator(EncodingCalibration calibration)
+{
+    private const int PageSize = MemoryImage.PageSize;
+    private const int BatchOverhead = RecordFrame.HeaderLength + PageBatch.HeaderLength;
+    private const int EntryOverhead = PageBatch.EntryHeaderLength;
+    private const int DeltaLimit = PageSize / 2;
+
+    public MigrationReport Run(SimulationSettings settings, IStopPolicy policy, Workload workload)
+    {
+        int pages = (int)(settings.MemoryBytes / PageSize);
+        if (pages > calibration.PageCount) throw new ArgumentException($"the calibration covers {calibration.PageCount} pages, not {pages}", nameof(settings));
+        var run = new SimulatedRun(calibration, settings, policy, GuestModel.For(workload, settings.Seed), pages);
+        return run.Execute(workload.Name);
+    }
+
+    private sealed class SimulatedRun(EncodingCalibration cal, SimulationSettings s, IStopPolicy policy, GuestModel guest, int pages)
+    {
+        private readonly SimulatedMemory _memory = new(pages);
+        private readonly PreCopyPlanner _planner = new(pages);
+        private readonly double _bandwidth = s.BitsPerSecond / 8;
+        private readonly double _latency = s.Latency.TotalSeconds;
+        private readonly long[] _encodings = new long[(int)PageEncoding.Deflate + 1];
+        private double _now, _cpu;
+        private long _wire, _sendStamp;
+
+        public MigrationReport Execute(string workloadName)
+        {
+            var rounds = new List<RoundReport>();
+            // Stream headers out, acks back.
+            Advance(2 * _latency + Serialize(s.Channels * (RecordFrame.HeaderLength + StreamHeader.Length)));
+            policy.Begin(pages, PageSize);
+            _planner.PlanFirstRound();
+            int round = 1;
+            string reason;
+            long totalPages = 0;
+            while (true)
+            {
+                var (report, sent) = SendRound(round, stopAndCopy: false);
+                totalPages += sent;
+                var statistics = new RoundStatistics
+                {
+                    Round = round, MemoryPages = pages, PageSize = PageSize, PagesSent = sent, WireBytes = report.WireBytes,
+                    Duration = TimeSpan.FromMilliseconds(report.DurationMs), DirtyPages = _planner.OutstandingPages(_memory.DirtyLog),
+                    HeldBackPages = _planner.PendingCount,
+                    TotalPagesSent = totalPages, TotalWireBytes = _wire, Elapsed = TimeSpan.FromSeconds(_now), Latency = s.Latency,
+                };
+                var decision = policy.AfterRound(statistics);
+                guest.Throttle = decision.Throttle;
+                rounds.Add(With(report, statistics, decision.Throttle));
+                if (decision.Stop)
+                {
+                    reason = decision.Reason;
+                    break;
+                }
+                round++;
+                _planner.PlanRound(_memory.DirtyLog);
+            }
+
+            double pausedAt = _now;
+            round++;
+            _planner.PlanRound(_memory.DirtyLog);
+            rounds.Add(SendRound(round, stopAndCopy: true).Report);
+            // Device state and end of stream go out; the last octet arrives one latency later, ready comes back after another.
+            Advance(Serialize(s.DeviceStateBytes + RecordFrame.HeaderLength + s.Channels * (RecordFrame.HeaderLength + EndOfStream.Length)));
+            Advance(2 * _latency + Serialize(RecordFrame.HeaderLength + Ready.Length));
+            double downtime = _now - pausedAt;
+            long logical = 0;
+            foreach (var r in rounds) logical += r.LogicalBytes;
+            return new MigrationReport
+            {
+                Policy = policy.Name, Workload = workloadName, Transport = $"simulated {Transports.LinkModel.DescribeBandwidth(s.BitsPerSecond)}, {s.Latency.TotalMilliseconds:0.###} ms",
+                MemoryBytes = s.MemoryBytes, Channels = s.Channels, Outcome = "completed", StopReason = reason, Rounds = rounds,
+                TotalTimeMs = _now * 1000, DowntimeMs = downtime * 1000, WireBytes = _wire, LogicalBytes = logical,
+                CompressionRatio = _wire > 0 ? (double)logical / _wire : 0, CpuTimeMs = _cpu * 1000, FinalThrottle = guest.Throttle,
+            };
+        }
+
+        private (RoundReport Report, long Sent) SendRound(int round, bool stopAndCopy)
+        {
+            double start = _now;
+            long wireStart = _wire, sent = 0;
+            var before = (long[])_encodings.Clone();
+            ReadOnlySpan<ulong> set = _planner.SendSet;
+            int inBatch = 0;
+            long batchWire = 0;
+            double batchCpu = 0;
+            for (int word = 0; word < set.Length; word++)
+            {
+                ulong bits = set[word];
+                while (bits != 0)
+                {
+                    int page = (word << 6) + System.Numerics.BitOperations.TrailingZeroCount(bits);
+                    bits &= bits - 1;
+                    var (encoding, size, cpu) = Encode(page);
+                    _encodings[(int)encoding]++;
+                    batchCpu += cpu;
+                    if (encoding != PageEncoding.Unchanged)
+                    {
+                        batchWire += EntryOverhead + size;
+                        sent++;
+                        if (++inBatch == s.PagesPerBatch)
+                        {
+                            FinishBatch(batchWire, batchCpu, stopAndCopy);
+                            inBatch = 0;
+                            batchWire = 0;
+                            batchCpu = 0;
+                        }
+                    }
+                }
+            }
+            if (inBatch > 0 || batchCpu > 0) FinishBatch(batchWire, batchCpu, stopAndCopy);
+            Advance(Serialize(s.Channels * (RecordFrame.HeaderLength + PageStream.EndOfRound.Length)), stopAndCopy);
+            _wire += s.Channels * (RecordFrame.HeaderLength + PageStream.EndOfRound.Length);
+
+            var encodings = new Dictionary<string, long>();
+            for (int e = 0; e < _encodings.Length; e++)
+                if (_encodings[e] > before[e]) encodings[((PageEncoding)e).ToString().ToLowerInvariant()] = _encodings[e] - before[e];
+            double duration = _now - start;
+            long dirty = _planner.OutstandingPages(_memory.DirtyLog);
+            var report = new RoundReport
+            {
+                Round = round, StopAndCopy = stopAndCopy, PagesSent = sent, WireBytes = _wire - wireStart, LogicalBytes = sent * PageSize,
+                Encodings = encodings, DirtyPages = dirty, DirtyRate = duration > 0 ? dirty / duration : 0,
+                DurationMs = duration * 1000, Throttle = guest.Throttle,
+            };
+            return (report, sent);
+        }
+
+        private void FinishBatch(long entryBytes, double cpu, bool paused)
+        {
+            long bytes = entryBytes > 0 ? BatchOverhead + entryBytes : 0;
+            _wire += bytes;
+            _cpu += cpu;
+            Advance(Math.Max(Serialize(bytes), cpu / s.Channels), paused);
+        }
+
+        private void Advance(double seconds, bool paused = false)
+        {
+            _now += seconds;
+            if (!paused) guest.Advance(_memory, seconds);
+        }
+
+        private double Serialize(long bytes) => bytes / _bandwidth;
+
+        /// <summary>The encoding the profile's encoder would choose for the page as it is now, its payload size and CPU time.</summary>
+        private (PageEncoding, int, double) Encode(int page)
+        {
+            byte content = _memory.Content[page];
+            bool zero = content == (byte)WriteKind.Zero || (content == SimulatedMemory.Seed && _memory.SmallUpdates[page] == 0 && cal.IsZero(page));
+            bool cached = _memory.SentAt[page] > 0 && _sendStamp - _memory.SentAt[page] < s.DeltaCachePages;
+            int updates = _memory.SmallUpdates[page];
+            bool rewritten = _memory.Rewritten[page];
+            _memory.SmallUpdates[page] = 0;
+            _memory.Rewritten[page] = false;
+            _memory.SentAt[page] = ++_sendStamp;
+
+            switch (s.Encoder)
+            {
+                case EncoderProfile.Raw:
+                    return (PageEncoding.Raw, PageSize, 0);
+                case EncoderProfile.ZeroDetect:
+                    return zero ? (PageEncoding.Zero, 0, cal.ZeroScanCost.TotalSeconds) : (PageEncoding.Raw, PageSize, cal.ZeroScanCost.TotalSeconds);
+            }
+
+            double scan = cal.ZeroScanCost.TotalSeconds;
+            if (zero) return (PageEncoding.Zero, 0, scan);
+            if (cached && !rewritten)
+            {
+                if (updates == 0) return (PageEncoding.Unchanged, 0, 2 * scan);
+                double delta = cal.DeltaBytes[Math.Min(updates, 16)];
+                if (updates <= 16 && delta < DeltaLimit) return (PageEncoding.Delta, (int)Math.Ceiling(delta), cal.DeltaCost.TotalSeconds);
+            }
+            double lz4, zstd;
+            if (content == SimulatedMemory.Seed)
+            {
+                lz4 = cal.Lz4Size(page);
+                zstd = cal.ZstdSize(page);
+            }
+            else
+            {
+                lz4 = cal.WrittenLz4[content];
+                zstd = cal.WrittenZstd[content];
+            }
+            // The adaptive rule (CompressorChooser): compress when wire time saved exceeds the CPU time per core.
+            double raw = PageSize / _bandwidth;
+            double costLz4 = lz4 / _bandwidth + cal.Lz4Cost.TotalSeconds / s.Channels;
+            double costZstd = zstd / _bandwidth + cal.ZstdCost.TotalSeconds / s.Channels;
+            if (costZstd < costLz4 && costZstd < raw && zstd < PageSize) return (PageEncoding.Zstd, (int)zstd, scan + cal.ZstdCost.TotalSeconds);
+            if (costLz4 < raw && lz4 < PageSize) return (PageEncoding.Lz4, (int)lz4, scan + cal.Lz4Cost.TotalSeconds);
+            return (PageEncoding.Raw, PageSize, scan);
+        }
+
+        private static RoundReport With(RoundReport r, in RoundStatistics statistics, double throttle) => new()
+        {
+            Round = r.Round, StopAndCopy = r.StopAndCopy, PagesSent = r.PagesSent, WireBytes = r.WireBytes, LogicalBytes = r.LogicalBytes,
+            Encodings = r.Encodings, DirtyPages = statistics.DirtyPages, DirtyRate = statistics.DirtyRate,
+            DurationMs = r.DurationMs, Throttle = throttle,
+        };
+    }
+}

@@ -1,0 +1,114 @@
+using NetMobility.Migration.Transports;
+using NetMobility.Time;
+
+namespace NetMobility.Tests.Migration.Engine;
+
+public class InMemoryLinkTests
+{
+    private static readonly DateTimeOffset Start = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    [Theory]
+    [InlineData("100M", 1e8)]
+    [InlineData("1G", 1e9)]
+    [InlineData("10g", 1e10)]
+    [InlineData("2.5G", 2.5e9)]
+    [InlineData("500k", 5e5)]
+    [InlineData("64000", 64000)]
+    public void Bandwidths_parse(string text, double expected)
+    {
+        Assert.True(LinkModel.TryParseBandwidth(text, out double bps));
+        Assert.Equal(expected, bps);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("fast")]
+    [InlineData("-1G")]
+    [InlineData("0M")]
+    public void Bad_bandwidths_are_refused(string text) => Assert.False(LinkModel.TryParseBandwidth(text, out _));
+
+    [Fact]
+    public async Task Virtual_time_moves_the_clock_by_the_serialisation_time_and_the_reply_arrives_a_round_trip_later()
+    {
+        var clock = new ManualTimeProvider(Start);
+        await using var link = new InMemoryLink(new LinkModel { BitsPerSecond = 100e6, Latency = TimeSpan.FromMilliseconds(10) }, clock);
+        var source = await link.ConnectAsync(0, default);
+        var destination = await link.AcceptAsync(default);
+
+        // 1 MB at 100 Mbit/s takes 80 ms to serialise: the source is blocked that long.
+        await source.Output.WriteAsync(new byte[1_000_000]);
+        Assert.Equal(Start.AddMilliseconds(80), clock.GetUtcNow());
+
+        var read = await destination.Input.ReadAsync();
+        Assert.Equal(1_000_000, read.Buffer.Length);
+        destination.Input.AdvanceTo(read.Buffer.End);
+        // The destination lives at the arrival time: 80 ms plus 10 ms of latency.
+        Assert.Equal(Start.AddMilliseconds(90), ((ITimedChannel)destination).LastArrival);
+
+        // Its 1000-octet reply leaves at 90 ms, takes 0.08 ms, and arrives 10 ms later.
+        await destination.Output.WriteAsync(new byte[1000]);
+        var reply = await source.Input.ReadAsync();
+        source.Input.AdvanceTo(reply.Buffer.End);
+        Assert.Equal(Start.AddTicks(1_000_800), ((ITimedChannel)source).LastArrival);
+        // Reading in the background does not move the source's clock; only waiting for the reply does.
+        Assert.Equal(Start.AddMilliseconds(80), clock.GetUtcNow());
+    }
+
+    [Fact]
+    public async Task Channels_share_the_link_bandwidth()
+    {
+        var clock = new ManualTimeProvider(Start);
+        await using var link = new InMemoryLink(new LinkModel { BitsPerSecond = 8e6 }, clock);
+        var a = await link.ConnectAsync(0, default);
+        var b = await link.ConnectAsync(1, default);
+        await a.Output.WriteAsync(new byte[100_000]);
+        await b.Output.WriteAsync(new byte[100_000]);
+        // 200 kB at 1 MB/s, one after the other on the same link.
+        Assert.Equal(Start.AddMilliseconds(200), clock.GetUtcNow());
+    }
+
+    [Fact]
+    public async Task Real_time_flush_waits_on_the_clock_for_the_serialisation_time()
+    {
+        var clock = new ManualTimeProvider(Start);
+        await using var link = new InMemoryLink(new LinkModel { BitsPerSecond = 8e6, VirtualTime = false }, clock);
+        var source = await link.ConnectAsync(0, default);
+        source.Output.GetSpan(1000);
+        source.Output.Advance(1000);
+        var flush = source.Output.FlushAsync().AsTask();
+        Assert.False(flush.IsCompleted);
+        clock.Advance(TimeSpan.FromMilliseconds(0.5));
+        Assert.False(flush.IsCompleted);
+        clock.Advance(TimeSpan.FromMilliseconds(0.5));
+        await flush;
+    }
+
+    [Fact]
+    public async Task Cut_link_fails_both_ends()
+    {
+        var clock = new ManualTimeProvider(Start);
+        await using var link = new InMemoryLink(new LinkModel { BitsPerSecond = 1e9 }, clock);
+        var source = (InMemoryChannel)await link.ConnectAsync(0, default);
+        var destination = await link.AcceptAsync(default);
+        var pending = destination.Input.ReadAsync().AsTask();
+        source.Sever();
+        await Assert.ThrowsAsync<IOException>(() => pending);
+        await Assert.ThrowsAsync<IOException>(async () => await source.Output.WriteAsync(new byte[10]));
+    }
+
+    [Fact]
+    public async Task Connection_set_to_drop_loses_the_flush_that_crosses_the_limit()
+    {
+        var clock = new ManualTimeProvider(Start);
+        await using var link = new InMemoryLink(new LinkModel { BitsPerSecond = 1e9 }, clock);
+        link.DropNextConnectionAfter(1500);
+        var source = await link.ConnectAsync(0, default);
+        var destination = await link.AcceptAsync(default);
+        await source.Output.WriteAsync(new byte[1000]);
+        await Assert.ThrowsAsync<IOException>(async () => await source.Output.WriteAsync(new byte[1000]));
+        // The next connection is whole again.
+        var again = await link.ConnectAsync(0, default);
+        await again.Output.WriteAsync(new byte[10_000]);
+        Assert.Equal(2, link.ConnectionsOpened);
+    }
+}
