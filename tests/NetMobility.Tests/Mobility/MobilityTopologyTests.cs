@@ -68,6 +68,9 @@ public class MobilityTopologyTests
         Assert.True(atCn.IsCompleteAndInOrder(50, Payload));
         Assert.Equal(VmAddress, atCn.LastSource);
         Assert.Equal(20, t.HomeAgent.Counters.HandoverReleased);
+        // What the VM sent before its registration was in force waited at its port and went on in order.
+        Assert.Equal(10, t.VmPort.Held.Released);
+        Assert.Equal(0, t.VmPort.Held.Dropped);
         Assert.Equal(0, t.HomeAgent.Counters.HandoverDropped);
         Assert.True(t.ForeignAgent.Counters.ReverseTunnelled >= 30);
         Assert.True(t.ForeignAgent.Counters.Delivered >= 40);
