@@ -6,7 +6,7 @@ namespace NetMobility.Tests.Replay;
 /// <summary>The home-agent and foreign-agent roles of a replayed node: what their settings say, and the one-line errors for bad ones.</summary>
 public class MobilityRoleConfigTests
 {
-    private static readonly string Case = Path.Combine(RepositoryPaths.Captures, "replay", "home-agent");
+    private static readonly string Case = RepositoryFiles.Path("captures", "replay", "home-agent");
 
     private static string ReplayError(string roles)
     {
