@@ -19,7 +19,7 @@ namespace NetMobility.Tunnels;
 /// </remarks>
 public sealed class GreReceiveWindow : IDisposable
 {
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
     private readonly TimeProvider _time;
     private readonly IInnerPacketSink _sink;
     private readonly TunnelCounters _counters;
