@@ -8,7 +8,7 @@ internal static class CommandRunner
 {
     public static CommandResult Run(string program, IReadOnlyList<string> arguments, TimeSpan timeout)
     {
-        using var process = Start(program, arguments, redirectInput: false);
+        using var process = Start(program, arguments);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(timeout))
@@ -20,20 +20,25 @@ internal static class CommandRunner
         return new CommandResult(process.ExitCode, stdout.GetAwaiter().GetResult(), stderr.GetAwaiter().GetResult());
     }
 
-    /// <summary>Starts <paramref name="program"/> with its output redirected; a program that is not installed becomes a <see cref="LabException"/>.</summary>
-    public static Process Start(string program, IReadOnlyList<string> arguments, bool redirectInput)
+    /// <summary>
+    /// Starts <paramref name="program"/> with its output redirected and its input at end of file (it never reads the
+    /// caller's); a program that is not installed becomes a <see cref="LabException"/>.
+    /// </summary>
+    public static Process Start(string program, IReadOnlyList<string> arguments)
     {
         var info = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            RedirectStandardInput = redirectInput,
+            RedirectStandardInput = true,
             UseShellExecute = false,
         };
         foreach (var argument in arguments) info.ArgumentList.Add(argument);
         try
         {
-            return Process.Start(info) ?? throw new LabException($"{Describe(program, arguments)} could not be started");
+            var process = Process.Start(info) ?? throw new LabException($"{Describe(program, arguments)} could not be started");
+            process.StandardInput.Close();
+            return process;
         }
         catch (Win32Exception e)
         {

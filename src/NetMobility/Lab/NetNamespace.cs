@@ -75,7 +75,7 @@ public sealed class NetNamespace : IDisposable
     /// <summary>Starts <paramref name="command"/> inside the namespace in the background; it is killed when the namespace is disposed, if not before.</summary>
     public LabProcess Start(params string[] command)
     {
-        var process = CommandRunner.Start("ip", ["netns", "exec", Name, .. command], redirectInput: false);
+        var process = CommandRunner.Start("ip", ["netns", "exec", Name, .. command]);
         var started = new LabProcess($"{CommandRunner.Describe(command[0], command[1..])} in {Name}", process);
         _started.Add(started);
         return started;

@@ -5,7 +5,7 @@ namespace NetMobility.Mobility;
 public sealed partial class ForeignAgent
 {
     /// <summary>Every frame on the visitors' link: the agent's own business first, the rest to the node.</summary>
-    private void OnVisitorFrame(ReadOnlySpan<byte> frame)
+    internal void OnVisitorFrame(ReadOnlySpan<byte> frame)
     {
         if (EthernetFrame.TryCreate(frame, out var ethernet, out _))
         {

@@ -9,7 +9,7 @@ public sealed partial class HomeAgent
     /// Every packet the node receives passes here first: one for a node away from home goes into its tunnels
     /// (RFC 5944 sec 4.2.3), one for a node being moved is held. Others go on through the node.
     /// </summary>
-    private bool OnPacket(NetInterface ingress, Ipv4Packet packet)
+    internal bool OnPacket(NetInterface ingress, Ipv4Packet packet)
     {
         var destination = packet.Destination;
         if (_holds.Count > 0 && _holds.TryGetValue(destination.Value, out var hold))

@@ -9,14 +9,6 @@ namespace NetMobility.Mobility;
 /// </summary>
 internal static class MobilityFrames
 {
-    private const int Ipv4HeaderLength = Ipv4Header.MinLength;
-
-    /// <summary>Bytes of a frame carrying a UDP datagram with <paramref name="payloadLength"/> bytes of payload.</summary>
-    public static int UdpLength(int payloadLength) => EthernetHeader.UntaggedLength + Ipv4HeaderLength + UdpHeader.HeaderLength + payloadLength;
-
-    /// <summary>Bytes of a frame carrying an IPv4 datagram of <paramref name="payloadLength"/> bytes of payload, no options.</summary>
-    public static int IpLength(int payloadLength) => EthernetHeader.UntaggedLength + Ipv4HeaderLength + payloadLength;
-
     /// <summary>Writes a frame carrying one UDP datagram (checksums computed); returns its length.</summary>
     public static int WriteUdp(Span<byte> frame, MacAddress destinationMac, MacAddress sourceMac, in RegistrationAddressing addressing, ushort identification, ReadOnlySpan<byte> payload)
     {

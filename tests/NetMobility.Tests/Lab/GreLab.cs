@@ -48,7 +48,11 @@ internal sealed class GreLab : IDisposable
         R2 = new Node(loop, "r2", new NodeOptions { Forwarding = true });
         R1.AddInterface(A.Link, Ipv4Address.Parse("10.1.0.1"), 24);
         R2.AddInterface(B.Link, Ipv4Address.Parse("10.2.0.1"), 24);
-        var wire = new PointToPointWire(loop, "wan", MacAddress.Parse("02:4e:4d:0f:00:01"), MacAddress.Parse("02:4e:4d:0f:00:02"));
+        // Each wire end queues as many frames as the impairment may hold, so that frames released together after the
+        // loop was busy do not overflow it: the WAN reorders, it does not lose.
+        var wire = new PointToPointWire(loop, "wan", MacAddress.Parse("02:4e:4d:0f:00:01"), MacAddress.Parse("02:4e:4d:0f:00:02"),
+            queueCapacity: wan.Limit);
+        Wire = wire;
         Wan1 = new ImpairedLink(loop, wire.A, wan);
         Wan2 = new ImpairedLink(loop, wire.B, wan with { Seed = wan.Seed + 1 });
         R1.AddInterface(Wan1, Ipv4Address.Parse("192.0.2.1"), 30);
@@ -78,6 +82,7 @@ internal sealed class GreLab : IDisposable
     public KernelHost B { get; }
     public Node R1 { get; }
     public Node R2 { get; }
+    public PointToPointWire Wire { get; }
     public ImpairedLink Wan1 { get; }
     public ImpairedLink Wan2 { get; }
     public TunnelInterface Gre1 { get; }

@@ -31,7 +31,8 @@ internal sealed class MobilityTopology
     public static readonly byte[] Key = "vm-42 mobile-home key"u8.ToArray();
 
     public MobilityTopology(ImpairmentOptions? wan = null, RegistrationFlags flags = RegistrationFlags.ReverseTunnel | RegistrationFlags.Gre,
-        HomeAgentOptions? homeAgent = null, ForeignAgentOptions? foreignAgent = null, ReplayProtection replay = ReplayProtection.Timestamps)
+        HomeAgentOptions? homeAgent = null, ForeignAgentOptions? foreignAgent = null, ReplayProtection replay = ReplayProtection.Timestamps,
+        bool encapsulatingDelivery = false)
     {
         wan ??= new ImpairmentOptions { Latency = TimeSpan.FromMilliseconds(15), BandwidthBitsPerSecond = 100_000_000 };
         Net = new Topology();
@@ -81,6 +82,7 @@ internal sealed class MobilityTopology
             Association = new MobilitySecurityAssociation(Spi, Key, replay: replay),
             Flags = flags,
             Lifetime = 120,
+            EncapsulatingDelivery = encapsulatingDelivery,
         });
         VmHome = VmNode.AddInterface(VmPort, VmAddress, 24);
         VmNode.SetDefaultRoute(Ipv4Address.Parse("10.1.0.1"));

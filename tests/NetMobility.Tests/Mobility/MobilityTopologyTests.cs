@@ -68,6 +68,9 @@ public class MobilityTopologyTests
         Assert.True(atCn.IsCompleteAndInOrder(50, Payload));
         Assert.Equal(VmAddress, atCn.LastSource);
         Assert.Equal(20, t.HomeAgent.Counters.HandoverReleased);
+        // What the VM sent before its registration was in force waited at its port and went on in order.
+        Assert.Equal(10, t.VmPort.Held.Released);
+        Assert.Equal(0, t.VmPort.Held.Dropped);
         Assert.Equal(0, t.HomeAgent.Counters.HandoverDropped);
         Assert.True(t.ForeignAgent.Counters.ReverseTunnelled >= 30);
         Assert.True(t.ForeignAgent.Counters.Delivered >= 40);
@@ -156,5 +159,40 @@ public class MobilityTopologyTests
         Assert.True(t.HomeAgent.Bindings.IsAway(VmAddress));
         Assert.Equal(0, t.HomeAgent.Counters.Expired);
         Assert.True(t.HomeAgent.Counters.Accepted - accepted >= 5);
+    }
+
+    [Fact]
+    public void With_the_encapsulating_delivery_style_the_vm_tunnels_to_the_foreign_agent_and_only_its_own_packets_go_on()
+    {
+        var t = new MobilityTopology(encapsulatingDelivery: true);
+        var atCn = t.Cn.Listen(ToCn);
+        t.Sim.RunFor(TimeSpan.FromMilliseconds(100));
+        t.VmPort.Pause();
+        t.VmPort.ResumeAway(t.ForeignPortForVm);
+        t.Sim.RunFor(TimeSpan.FromSeconds(1));
+        Assert.True(t.ForeignAgent.Visitors.TryGetAccepted(VmAddress, out var visitor));
+        Assert.True(visitor.EncapsulatingDelivery);
+
+        // RFC 3024 sec 5.2: the VM wraps its packet in IP in IP to the foreign agent, from its home address.
+        Assert.True(t.VmNode.SendIp(Encapsulated(VmAddress, sequence: 0)));
+        // A packet of someone else's wrapped by the VM is not the VM's to send through its reverse tunnel.
+        Assert.True(t.VmNode.SendIp(Encapsulated(Ipv4Address.Parse("10.1.0.99"), sequence: Payload)));
+        t.Sim.RunFor(TimeSpan.FromMilliseconds(300));
+        Assert.Equal([0u], atCn.Sequences);
+        Assert.Equal(VmAddress, atCn.LastSource);
+        Assert.Equal(1, t.ForeignAgent.Counters.EncapsulatedRefused);
+    }
+
+    /// <summary>A numbered TCP-shaped packet from <paramref name="innerSource"/> to the correspondent, in IP in IP from the VM to the foreign agent.</summary>
+    private static byte[] Encapsulated(Ipv4Address innerSource, uint sequence)
+    {
+        var tcp = new TcpHeader(40000, ToCn, sequence, 0, TcpFlags.Ack | TcpFlags.Psh, 1000, Payload);
+        var packet = new byte[20 + 20 + tcp.BufferLength];
+        var inner = packet.AsSpan(20);
+        for (int i = 0; i < Payload; i++) inner[20 + tcp.Length + i] = (byte)(sequence + (uint)i);
+        tcp.Emit(inner[20..], innerSource, CnAddress);
+        new Ipv4Header(innerSource, CnAddress, IpProtocol.Tcp, tcp.BufferLength, 64).Emit(inner);
+        new Ipv4Header(VmAddress, FaAddress, IpProtocol.IpInIp, inner.Length, 64).Emit(packet);
+        return packet;
     }
 }

@@ -14,7 +14,7 @@ public class ReplayCaseTests
     public static TheoryData<string> Cases()
     {
         var data = new TheoryData<string>();
-        foreach (var dir in Directory.GetDirectories(Path.Combine(RepositoryPaths.Captures, "replay")).Order(StringComparer.Ordinal))
+        foreach (var dir in Directory.GetDirectories(RepositoryFiles.Path("captures", "replay")).Order(StringComparer.Ordinal))
             data.Add(Path.GetFileName(dir));
         return data;
     }
@@ -23,7 +23,7 @@ public class ReplayCaseTests
     [MemberData(nameof(Cases))]
     public void Replaying_the_input_gives_the_expected_capture(string name)
     {
-        string folder = Path.Combine(RepositoryPaths.Captures, "replay", name);
+        string folder = RepositoryFiles.Path("captures", "replay", name);
         string input = Directory.GetFiles(folder, "in.*").Single();
         string expected = Directory.GetFiles(folder, "expected.*").Single();
         string output = Path.Combine(Directory.CreateTempSubdirectory("netmob-replay-").FullName, "out" + Path.GetExtension(expected));
@@ -42,8 +42,8 @@ public class ReplayCaseTests
     [Fact]
     public void Every_case_has_its_three_files_and_the_generator_is_there()
     {
-        Assert.True(File.Exists(Path.Combine(RepositoryPaths.Captures, "replay", "make.py")));
-        var folders = Directory.GetDirectories(Path.Combine(RepositoryPaths.Captures, "replay"));
+        Assert.True(File.Exists(RepositoryFiles.Path("captures", "replay", "make.py")));
+        var folders = Directory.GetDirectories(RepositoryFiles.Path("captures", "replay"));
         Assert.True(folders.Length >= 8);
         foreach (var folder in folders)
         {

@@ -8,7 +8,7 @@ namespace NetMobility.Tests.Replay;
 
 public class ReplayConfigTests
 {
-    private static readonly string Case = Path.Combine(RepositoryPaths.Captures, "replay", "gre-router");
+    private static readonly string Case = RepositoryFiles.Path("captures", "replay", "gre-router");
 
     /// <summary>Writes <paramref name="json"/> to a config file and replays the gre-router input through it; returns the error message.</summary>
     private static string ReplayError(string json)

@@ -21,6 +21,8 @@ public sealed class PreCopySource
     private readonly TaskCompletionSource _failed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private SourceChannel[] _channels = [];
     private volatile bool _finished;
+    private long _totalPages;
+    private DateTimeOffset _begin;
 
     public PreCopySource(MemoryImage image, IStopPolicy policy, IWorkloadControl workload, TimeProvider clock, SourceOptions? options = null)
     {
@@ -50,6 +52,9 @@ public sealed class PreCopySource
 
     internal void Fail(Exception failure) => _failed.TrySetException(failure);
 
+    /// <summary>What the destination said when it refused the stream, if it did.</summary>
+    internal Exception? Failure => _failed.Task.Exception?.InnerException;
+
     /// <summary>
     /// Migrates the image. Returns the report whether the migration completed or was rolled back; the
     /// report's outcome says which, and <see cref="Ownership"/> tells where the VM is.
@@ -77,7 +82,7 @@ public sealed class PreCopySource
                 var (report, statistics) = await RunRoundAsync(round, stopAndCopy: false, cancellationToken).ConfigureAwait(false);
                 var decision = _policy.AfterRound(statistics);
                 Workload.Throttle = decision.Throttle;
-                rounds.Add(Annotate(report, statistics, decision.Throttle));
+                rounds.Add(report with { Throttle = decision.Throttle });
                 if (decision.Stop)
                 {
                     stopReason = decision.Reason;
@@ -105,7 +110,15 @@ public sealed class PreCopySource
             foreach (var channel in _channels) await channel.FlushAsync(cancellationToken).ConfigureAwait(false);
 
             var ready = _channels[0].WaitForReadyAsync();
-            if (await Task.WhenAny(ready, _failed.Task).WaitAsync(cancellationToken).ConfigureAwait(false) == _failed.Task) await _failed.Task.ConfigureAwait(false);
+            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                var expired = Task.Delay(Options.ReadyTimeout, Clock, timeout.Token);
+                var first = await Task.WhenAny(ready, _failed.Task, expired).WaitAsync(cancellationToken).ConfigureAwait(false);
+                await timeout.CancelAsync().ConfigureAwait(false);
+                if (first == _failed.Task) await _failed.Task.ConfigureAwait(false);
+                if (first == expired)
+                    throw new MigrationFailedException(PageStreamError.ConnectionLost, $"no ready from the destination within {Options.ReadyTimeout.TotalSeconds:0.###} s");
+            }
             var confirmed = await ready.ConfigureAwait(false);
             _channels[0].CatchUpClock();
             if (confirmed != digest)
@@ -129,9 +142,13 @@ public sealed class PreCopySource
         }
         catch (Exception ex) when (ex is MigrationFailedException or IOException)
         {
+            // A destination that refuses the stream says why before it closes: close our side (the reply
+            // readers handle what already arrived) and report its reason rather than the closed connection.
+            foreach (var channel in _channels) await channel.CloseAsync().ConfigureAwait(false);
+            string error = Failure?.Message ?? ex.Message;
             if (Ownership.State == VmState.Paused) Ownership.RollBack();
             Workload.Resume();
-            return Build(rounds, "rolled-back", ex.Message, stopReason, start, Clock.GetUtcNow(), pausedAt, default);
+            return Build(rounds, "rolled-back", error, stopReason, start, Clock.GetUtcNow(), pausedAt, default);
         }
         finally
         {
@@ -188,17 +205,7 @@ public sealed class PreCopySource
         return (report, statistics);
     }
 
-    private long _totalPages;
-    private DateTimeOffset _begin;
-
     private long TotalPages(long roundPages) => _totalPages += roundPages;
-
-    private static RoundReport Annotate(RoundReport report, in RoundStatistics statistics, double throttle) => new()
-    {
-        Round = report.Round, StopAndCopy = false, PagesSent = report.PagesSent, WireBytes = report.WireBytes, LogicalBytes = report.LogicalBytes,
-        Encodings = report.Encodings, DirtyPages = statistics.DirtyPages, DirtyRate = statistics.DirtyRate,
-        DurationMs = report.DurationMs, Throttle = throttle,
-    };
 
     private long WireBytes()
     {

@@ -70,7 +70,15 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
         _reader = ReadRepliesAsync(_channel, cancellationToken);
         _writer.WriteHeader(new StreamHeader(_source.Image.MemoryBytes, (byte)_index, (byte)_source.Options.Channels, _source.Token, resume));
         await FlushAsync(cancellationToken).ConfigureAwait(false);
-        ulong applied = await _headerAck.Task.ConfigureAwait(false);
+        ulong applied;
+        try
+        {
+            applied = await _headerAck.Task.WaitAsync(_source.Options.ReadyTimeout, _source.Clock, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new IOException($"channel {_index}: no answer to the stream header within {_source.Options.ReadyTimeout.TotalSeconds:0.###} s");
+        }
         CatchUpClock();
         if (!resume) return;
 
@@ -154,6 +162,8 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
             if (++Resumes > _source.Options.MaxResumes)
                 throw new MigrationFailedException(PageStreamError.ConnectionLost, $"channel {_index}: connection lost {Resumes} times, giving up");
             await CloseAsync().ConfigureAwait(false);
+            // A destination that refused the stream is not asked again.
+            if (_source.Failure is { } refused) throw refused;
             try
             {
                 await OpenAsync(resume: true, cancellationToken).ConfigureAwait(false);
@@ -250,7 +260,8 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
         return PageStreamError.PeerError;
     }
 
-    private async Task CloseAsync()
+    /// <summary>Closes the connection; the reply reader first handles whatever the destination already sent.</summary>
+    public async Task CloseAsync()
     {
         if (_channel is null) return;
         _wireBytesBefore += _writer?.BytesWritten ?? 0;

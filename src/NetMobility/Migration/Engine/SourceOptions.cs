@@ -23,6 +23,13 @@ public sealed record SourceOptions
     /// <summary>What the report names the transport ("memory 1 Gbit/s virtual", "tcp 127.0.0.1:4000").</summary>
     public string TransportName { get; init; } = "";
 
+    /// <summary>
+    /// How long, on the source's clock, to wait for the destination's answer to a stream header, and for its
+    /// ready with the VM paused; past it the connection counts as lost, or the source rolls back and resumes
+    /// the VM here.
+    /// </summary>
+    public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>The resume token of the migration; random when not given.</summary>
     public Guid? ResumeToken { get; init; }
 }

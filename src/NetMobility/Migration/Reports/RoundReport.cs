@@ -1,7 +1,7 @@
 namespace NetMobility.Migration.Reports;
 
 /// <summary>One round of a migration as the report shows it.</summary>
-public sealed class RoundReport
+public sealed record RoundReport
 {
     public required int Round { get; init; }
     /// <summary>True for the stop-and-copy round(s), sent with the VM paused.</summary>

@@ -63,7 +63,7 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
                 };
                 var decision = policy.AfterRound(statistics);
                 guest.Throttle = decision.Throttle;
-                rounds.Add(With(report, statistics, decision.Throttle));
+                rounds.Add(report with { Throttle = decision.Throttle });
                 if (decision.Stop)
                 {
                     reason = decision.Reason;
@@ -206,12 +206,5 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
             if (costLz4 < raw && lz4 < PageSize) return (PageEncoding.Lz4, (int)lz4, scan + cal.Lz4Cost.TotalSeconds);
             return (PageEncoding.Raw, PageSize, scan);
         }
-
-        private static RoundReport With(RoundReport r, in RoundStatistics statistics, double throttle) => new()
-        {
-            Round = r.Round, StopAndCopy = r.StopAndCopy, PagesSent = r.PagesSent, WireBytes = r.WireBytes, LogicalBytes = r.LogicalBytes,
-            Encodings = r.Encodings, DirtyPages = statistics.DirtyPages, DirtyRate = statistics.DirtyRate,
-            DurationMs = r.DurationMs, Throttle = throttle,
-        };
     }
 }

@@ -5,8 +5,10 @@ namespace NetMobility.Migration.Transports;
 /// <summary>A channel over a byte stream (a TCP <see cref="System.Net.Sockets.NetworkStream"/> or an <see cref="System.Net.Security.SslStream"/> over one).</summary>
 public sealed class StreamChannel : IMigrationChannel
 {
-    // Big enough for a 1 MiB record to go out in a few writes, small enough to bound what a channel buffers.
-    private const int BufferSize = 256 * 1024;
+    // A read buffer as large as the largest record keeps most records within one segment (no copy to
+    // reassemble them); 1 MiB per channel bounds what a channel buffers.
+    private const int ReadBufferSize = 1 << 20;
+    private const int WriteBufferSize = 256 * 1024;
 
     private readonly System.IO.Stream _stream;
 
@@ -14,8 +16,8 @@ public sealed class StreamChannel : IMigrationChannel
     {
         _stream = stream;
         Peer = peer;
-        Input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: BufferSize, minimumReadSize: BufferSize / 4, leaveOpen: true));
-        Output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: BufferSize, leaveOpen: true));
+        Input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: ReadBufferSize, minimumReadSize: ReadBufferSize / 4, leaveOpen: true));
+        Output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: WriteBufferSize, leaveOpen: true));
     }
 
     public PipeReader Input { get; }

@@ -1,0 +1,60 @@
+using NetMobility.Cli;
+using NetMobility.Migration.Reports;
+using NetMobility.Tests.Interop;
+
+namespace NetMobility.Tests.Migration;
+
+/// <summary>The netmob migrate command, run as a process.</summary>
+public class MigrateCommandTests
+{
+    private static ExternalProcess.Result Netmob(params string[] arguments) =>
+        ExternalProcess.Run("dotnet", [typeof(MigrateCommand).Assembly.Location, .. arguments]);
+
+    [Fact]
+    public void Run_in_virtual_time_prints_a_json_report_of_a_completed_migration()
+    {
+        var r = Netmob("migrate", "run", "--memory", "4M", "--workload", "web", "--policy", "qemu-ac", "--link", "100M", "--virtual-time", "--json");
+        Assert.True(r.ExitCode == 0, r.StandardError);
+        var report = ReportJson.Deserialize(r.StandardOutput);
+        Assert.NotNull(report);
+        Assert.Equal("completed", report.Outcome);
+        Assert.Equal("qemu-ac", report.Policy);
+        Assert.Equal(4L << 20, report.MemoryBytes);
+        Assert.Equal(1024, report.Rounds[0].PagesSent);
+        Assert.Equal(64, report.Digest.Length);
+    }
+
+    [Fact]
+    public void Run_prints_the_human_summary()
+    {
+        var r = Netmob("migrate", "run", "--memory", "2M", "--workload", "idle", "--policy", "xen-legacy", "--virtual-time");
+        Assert.True(r.ExitCode == 0, r.StandardError);
+        Assert.Contains("policy xen-legacy", r.StandardOutput);
+        Assert.Contains("round  pages", r.StandardOutput);
+        Assert.Contains("downtime", r.StandardOutput);
+    }
+
+    [Theory]
+    [InlineData("--memory", "3000", "--memory: 3000 is not a whole number of 4096-byte pages")]
+    [InlineData("--policy", "vmware", "--policy: unknown policy 'vmware'")]
+    [InlineData("--workload", "games", "--workload: unknown workload 'games'")]
+    [InlineData("--link", "fast", "--link: 'fast' is not a bandwidth")]
+    public void Bad_options_end_with_one_line_and_exit_code_2(string option, string value, string message)
+    {
+        var r = Netmob("migrate", "run", option, value, "--virtual-time");
+        Assert.Equal(2, r.ExitCode);
+        var line = Assert.Single(r.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"netmob: {message}", line);
+    }
+
+    [Fact]
+    public void Bench_on_a_small_grid_prints_every_row_and_the_goal_summary()
+    {
+        var r = Netmob("migrate", "bench", "--sizes", "8M", "--links", "100M");
+        Assert.True(r.ExitCode == 0, r.StandardError);
+        var lines = r.StandardOutput.Split('\n');
+        Assert.Equal(4, lines.Count(l => l.StartsWith("100 Mbit/s")));
+        Assert.Contains(lines, l => l.StartsWith("adaptive goals met on 4 rows"));
+        Assert.Contains(lines, l => l.StartsWith("20 simulated migrations"));
+    }
+}
