@@ -91,7 +91,9 @@ public static class MemoryPhase
                 if (VmDeviceState.TryParse(result.DeviceState, out var state, out _, out var parseError)) received = state;
                 else error = $"device state record: {parseError.Describe()}";
             }
-            var paused = workload.PausedAt - start;
+            // A completed migration's report holds the engine's own pause instant (its downtime runs from there to the
+            // release); a rolled-back one reports no downtime, so the instant the guest was paused is taken instead.
+            var paused = report.Completed ? TimeSpan.FromMilliseconds(report.TotalTimeMs - report.DowntimeMs) : workload.PausedAt - start;
             return new MemoryTimeline
             {
                 Report = report,
