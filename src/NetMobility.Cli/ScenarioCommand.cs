@@ -76,6 +76,17 @@ public static class ScenarioCommand
     public static int Run(ScenarioOptions options, bool json, TextWriter output)
     {
         if (options.Validate() is string problem) throw new UserInputException(OptionNamed(problem));
+        if (options.CaptureDirectory is string directory)
+        {
+            try
+            {
+                Directory.CreateDirectory(directory);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new UserInputException($"--capture: {directory}: {ex.Message}");
+            }
+        }
         var report = new LiveMigrationScenario(options).RunAsync().GetAwaiter().GetResult();
         output.Write(json ? ScenarioReportJson.Serialize(report) + Environment.NewLine : ScenarioReportText.Format(report));
         return report.Outcome == ScenarioReport.Moved ? 0 : 1;

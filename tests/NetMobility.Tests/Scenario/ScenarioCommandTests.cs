@@ -62,6 +62,17 @@ public class ScenarioCommandTests
     {
         var error = Assert.Throws<UserInputException>(() => ScenarioCommand.Run(new ScenarioOptions { WanLoss = 2 }, json: false, TextWriter.Null));
         Assert.StartsWith("--loss: ", error.Message);
+
+        string file = Path.GetTempFileName();
+        try
+        {
+            error = Assert.Throws<UserInputException>(() => ScenarioCommand.Run(new ScenarioOptions { CaptureDirectory = file }, json: false, TextWriter.Null));
+            Assert.StartsWith($"--capture: {file}: ", error.Message);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
     [Fact]
