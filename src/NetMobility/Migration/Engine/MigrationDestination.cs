@@ -79,7 +79,7 @@ public sealed class MigrationDestination(DestinationOptions? options = null)
                 await sink.TryReportAsync(outcome.Error, message).ConfigureAwait(false);
                 Reject(outcome.Error, message);
             }
-            if (sink.Session is { } session && sink.Index >= 0) session.Detach(sink.Index);
+            if (sink.Session is { } session && sink.Index >= 0) session.Detach(sink.Index, sink);
             if (sink.Committed) Finish(sink.Session!);
         }
         await channel.DisposeAsync().ConfigureAwait(false);

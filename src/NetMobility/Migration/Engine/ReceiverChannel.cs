@@ -15,6 +15,7 @@ internal sealed class ReceiverChannel(MigrationDestination destination, IMigrati
     private int _index = -1;
     private ulong _lastApplied, _lastAcked;
     private bool _ackDue, _ended, _verified, _committed;
+    private volatile bool _superseded;
 
     public ReceiverSession? Session => _session;
     public int Index => _index;
@@ -22,7 +23,14 @@ internal sealed class ReceiverChannel(MigrationDestination destination, IMigrati
     /// <summary>Why the last record was refused, in words, for the error record.</summary>
     public string Detail { get; private set; } = "";
 
-    public bool Done => _committed || (_ended && _index != 0) || destination.IsFinished;
+    public bool Done => _committed || (_ended && _index != 0) || destination.IsFinished || _superseded;
+
+    /// <summary>A resumed connection took this channel over: apply nothing more, stop reading.</summary>
+    public void Supersede()
+    {
+        _superseded = true;
+        channel.Input.CancelPendingRead();
+    }
 
     public PageStreamError OnHeader(in StreamHeader header, ForwardStreamHandler stream)
     {
@@ -37,7 +45,7 @@ internal sealed class ReceiverChannel(MigrationDestination destination, IMigrati
             Detail = problem ?? "";
             return header.Resume ? PageStreamError.UnknownSession : PageStreamError.OutOfOrder;
         }
-        if (!session.Attach(header.ChannelIndex, header.Resume, out ulong applied, out uint highestRound))
+        if (!session.Attach(header.ChannelIndex, header.Resume, this, out ulong applied, out uint highestRound))
         {
             Detail = $"channel {header.ChannelIndex} is already being served";
             return PageStreamError.OutOfOrder;
@@ -53,23 +61,28 @@ internal sealed class ReceiverChannel(MigrationDestination destination, IMigrati
     public PageStreamError OnBatch(PageBatch batch)
     {
         var session = _session!;
-        int stride = session.Header.ChannelCount;
-        foreach (var entry in batch)
+        lock (session.Lane(_index))
         {
-            // Each page travels on one channel only, so that its versions arrive in order (sec 6).
-            if (entry.PageNumber % stride != _index)
+            // Superseded by a resumed connection: what is left here is sent again there.
+            if (_superseded) return PageStreamError.ConnectionLost;
+            int stride = session.Header.ChannelCount;
+            foreach (var entry in batch)
             {
-                Detail = $"page {entry.PageNumber} on channel {_index} of {stride}";
-                return PageStreamError.BadPageNumber;
+                // Each page travels on one channel only, so that its versions arrive in order (sec 6).
+                if (entry.PageNumber % stride != _index)
+                {
+                    Detail = $"page {entry.PageNumber} on channel {_index} of {stride}";
+                    return PageStreamError.BadPageNumber;
+                }
+                if (!PageDecoder.TryDecode(entry.Encoding, entry.Payload, session.Image.GetPage(entry.PageNumber), out string? error))
+                {
+                    Detail = $"page {entry.PageNumber}: {error}";
+                    return PageStreamError.BadEncoding;
+                }
             }
-            if (!PageDecoder.TryDecode(entry.Encoding, entry.Payload, session.Image.GetPage(entry.PageNumber), out string? error))
-            {
-                Detail = $"page {entry.PageNumber}: {error}";
-                return PageStreamError.BadEncoding;
-            }
+            _lastApplied = batch.Sequence;
+            session.Applied(_index, batch.Sequence, batch.Round);
         }
-        _lastApplied = batch.Sequence;
-        session.Applied(_index, batch.Sequence, batch.Round);
         return PageStreamError.None;
     }
 

@@ -13,7 +13,8 @@ internal sealed class ReceiverSession(StreamHeader header, MemoryImage image)
     private readonly ulong[] _applied = new ulong[header.ChannelCount];
     private readonly uint[] _highestRound = new uint[header.ChannelCount];
     private readonly bool[] _ended = new bool[header.ChannelCount];
-    private readonly bool[] _connected = new bool[header.ChannelCount];
+    private readonly ReceiverChannel?[] _owners = new ReceiverChannel?[header.ChannelCount];
+    private readonly object[] _lanes = Enumerable.Range(0, header.ChannelCount).Select(_ => new object()).ToArray();
     private readonly TaskCompletionSource _allEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _endedCount;
 
@@ -28,24 +29,35 @@ internal sealed class ReceiverSession(StreamHeader header, MemoryImage image)
     public bool Matches(in StreamHeader other) =>
         other.MemorySize == header.MemorySize && other.ChannelCount == header.ChannelCount && other.PageSize == header.PageSize;
 
-    /// <summary>Takes channel <paramref name="index"/> for a new connection; false if a connection already serves it.</summary>
-    public bool Attach(int index, bool resume, out ulong applied, out uint highestRound)
+    /// <summary>
+    /// The lock a channel holds while it applies a batch: taking it when a resumed connection supersedes an
+    /// old one guarantees the old one applies nothing after the new one has read its position.
+    /// </summary>
+    public object Lane(int index) => _lanes[index];
+
+    /// <summary>
+    /// Gives channel <paramref name="index"/> to a new connection; false if another serves it and this is not a
+    /// resume. A resume supersedes a connection the destination has not yet seen drop (a half-open TCP
+    /// connection): the old one stops applying at once.
+    /// </summary>
+    public bool Attach(int index, bool resume, ReceiverChannel channel, out ulong applied, out uint highestRound)
     {
+        lock (_lanes[index])
         lock (_gate)
         {
             applied = _applied[index];
             highestRound = _highestRound[index];
-            if (_connected[index]) return false;
             // A fresh header for a channel that already carried pages is a second stream, not a resume.
-            if (!resume && applied != 0) return false;
-            _connected[index] = true;
+            if (!resume && (applied != 0 || _owners[index] is not null)) return false;
+            _owners[index]?.Supersede();
+            _owners[index] = channel;
             return true;
         }
     }
 
-    public void Detach(int index)
+    public void Detach(int index, ReceiverChannel channel)
     {
-        lock (_gate) _connected[index] = false;
+        lock (_gate) if (_owners[index] == channel) _owners[index] = null;
     }
 
     public void Applied(int index, ulong sequence, uint round)

@@ -52,6 +52,68 @@ public class FaultTests
         }
     }
 
+    /// <summary>
+    /// The first connection fails for the source after some octets, but its destination end never hears of it
+    /// (a half-open TCP connection): the destination's reader just waits.
+    /// </summary>
+    private sealed class HalfOpenConnector(InMemoryLink link, long failAfter) : IChannelConnector
+    {
+        private int _connections;
+
+        public async ValueTask<IMigrationChannel> ConnectAsync(int index, CancellationToken cancellationToken)
+        {
+            var channel = await link.ConnectAsync(index, cancellationToken);
+            return Interlocked.Increment(ref _connections) == 1 ? new HalfOpen(channel, failAfter) : channel;
+        }
+
+        private sealed class HalfOpen(IMigrationChannel inner, long failAfter) : IMigrationChannel
+        {
+            public PipeReader Input => inner.Input;
+            public PipeWriter Output { get; } = new FailingWriter(inner.Output, failAfter);
+            public string Peer => inner.Peer;
+
+            public ValueTask DisposeAsync()
+            {
+                // The forward direction is left open: the destination is not told.
+                inner.Input.Complete();
+                return ValueTask.CompletedTask;
+            }
+        }
+
+        private sealed class FailingWriter(PipeWriter inner, long failAfter) : PipeWriter
+        {
+            private long _written;
+
+            public override Memory<byte> GetMemory(int sizeHint = 0) => inner.GetMemory(sizeHint);
+            public override Span<byte> GetSpan(int sizeHint = 0) => inner.GetSpan(sizeHint);
+            public override void Advance(int bytes)
+            {
+                _written += bytes;
+                inner.Advance(bytes);
+            }
+            public override void CancelPendingFlush() => inner.CancelPendingFlush();
+            public override void Complete(Exception? exception = null) { }
+            public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default) =>
+                _written > failAfter ? throw new IOException("connection reset") : inner.FlushAsync(cancellationToken);
+        }
+    }
+
+    [Fact]
+    public async Task Resume_supersedes_a_connection_the_destination_has_not_seen_drop()
+    {
+        await using var m = new InMemoryMigration(Memory, new XenStreamV2Policy(), new WebServerWorkload(5, 2_000), new SourceOptions { Channels = 2 });
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var receiving = m.Destination.ReceiveAsync(m.Link, guard.Token);
+        var report = await m.Source.MigrateAsync(new HalfOpenConnector(m.Link, 1 << 20), guard.Token);
+        var result = await receiving;
+
+        Assert.True(report.Completed, report.Error);
+        Assert.Equal(1, report.Resumes);
+        Assert.True(result.Committed, result.Message);
+        Assert.Equal(Hex.Of(m.Image.ComputeDigest()), Hex.Of(result.Image!.ComputeDigest()));
+        result.Image.Dispose();
+    }
+
     [Fact]
     public async Task Corrupted_octet_is_refused_by_the_destination_and_the_source_keeps_the_vm()
     {
