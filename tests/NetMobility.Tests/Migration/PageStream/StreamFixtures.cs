@@ -59,7 +59,8 @@ internal static class StreamFixtures
     /// <summary>Runs a forward reader over <paramref name="bytes"/> written in one go, then completed.</summary>
     public static async Task<(ReadOutcome Outcome, RecordingSink Sink)> ReadForward(byte[] bytes, int maxPayload = RecordFrame.MaxPayloadLength)
     {
-        var pipe = new Pipe();
+        // No pause threshold: the whole stream is written before the reader starts.
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 0));
         await pipe.Writer.WriteAsync(bytes);
         await pipe.Writer.CompleteAsync();
         var sink = new RecordingSink();
