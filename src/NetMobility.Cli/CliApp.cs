@@ -13,7 +13,9 @@ public static class CliApp
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            Console.Error.WriteLine($"netmob: {parse.Errors[0].Message}");
+            // An unknown word explains the rest ("frobnicate" also leaves no command chosen): name it first.
+            var error = parse.Errors.FirstOrDefault(e => parse.UnmatchedTokens.Any(t => e.Message.Contains($"'{t}'"))) ?? parse.Errors[0];
+            Console.Error.WriteLine($"netmob: {error.Message}");
             return UsageError;
         }
         try

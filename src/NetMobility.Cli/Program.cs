@@ -3,5 +3,7 @@ using NetMobility.Cli;
 
 var root = new RootCommand("netmob: network-layer tunnelling and mobility toolkit (GRE, Mobile IPv4, VM live migration)");
 root.Subcommands.Add(DecodeCommand.Create());
+root.Subcommands.Add(ReplayCommand.Create());
 root.Subcommands.Add(MigrateCommand.Create());
+root.Subcommands.Add(ScenarioCommand.Create());
 return CliApp.Run(root, args);

@@ -12,6 +12,7 @@ public sealed class EventLoop
     private readonly object _gate = new();
     private readonly Queue<WorkItem> _queue = new();
     private bool _running;
+    private ManualResetEventSlim? _wakeup;
 
     public EventLoop(TimeProvider time) => Time = time;
 
@@ -28,13 +29,32 @@ public sealed class EventLoop
     public void Post(Action<object?> work, object? state)
     {
         ArgumentNullException.ThrowIfNull(work);
-        lock (_gate) _queue.Enqueue(new WorkItem(work, state));
+        ManualResetEventSlim? wakeup;
+        lock (_gate)
+        {
+            _queue.Enqueue(new WorkItem(work, state));
+            wakeup = _wakeup;
+        }
+        wakeup?.Set();
     }
 
     public void Post(Action work)
     {
         ArgumentNullException.ThrowIfNull(work);
         Post(static s => ((Action)s!)(), work);
+    }
+
+    /// <summary>
+    /// Makes every later <see cref="Post(Action{object?}, object?)"/> set <paramref name="wakeup"/>: the
+    /// signal a real-time driver waits on instead of polling the queue. One driver per loop.
+    /// </summary>
+    internal void SetWakeup(ManualResetEventSlim wakeup)
+    {
+        lock (_gate)
+        {
+            if (_wakeup is not null) throw new InvalidOperationException("the loop already has a driver");
+            _wakeup = wakeup;
+        }
     }
 
     /// <summary>A timer whose callback is posted to this loop when it falls due.</summary>

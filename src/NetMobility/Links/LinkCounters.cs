@@ -13,6 +13,8 @@ public enum LinkDrop
     QueueFull,
     /// <summary>An impairment lost the frame on purpose (simulated loss).</summary>
     Lost,
+    /// <summary>A real device refused the frame (a write error other than the interface being down).</summary>
+    DeviceError,
 }
 
 /// <summary>

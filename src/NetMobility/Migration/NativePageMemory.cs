@@ -12,6 +12,8 @@ internal sealed unsafe partial class NativePageMemory : SafeHandle
     private const int ProtRead = 0x1, ProtWrite = 0x2;
     private const int MapPrivate = 0x02;
     private static readonly int MapAnonymous = OperatingSystem.IsMacOS() ? 0x1000 : 0x20;
+    // Linux: no swap reservation up front, so a sparse multi-GiB image maps under heuristic overcommit.
+    private static readonly int MapNoReserve = OperatingSystem.IsLinux() ? 0x4000 : 0;
     private static readonly nint MapFailed = -1;
 
     private readonly bool _mapped;
@@ -33,7 +35,7 @@ internal sealed unsafe partial class NativePageMemory : SafeHandle
     {
         if (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())
         {
-            nint address = Mmap(0, (nuint)length, ProtRead | ProtWrite, MapPrivate | MapAnonymous, -1, 0);
+            nint address = Mmap(0, (nuint)length, ProtRead | ProtWrite, MapPrivate | MapAnonymous | MapNoReserve, -1, 0);
             if (address == MapFailed)
                 throw new OutOfMemoryException($"cannot map {length} bytes of anonymous memory (errno {Marshal.GetLastPInvokeError()})");
             return new NativePageMemory(address, length, mapped: true);

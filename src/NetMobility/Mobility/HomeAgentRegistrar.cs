@@ -19,9 +19,7 @@ public readonly record struct HomeAgentDecision(
 public sealed class HomeAgentRegistrar
 {
     /// <summary>Room for a reply: fixed part, Mobile-Home and Foreign-Home authentication extensions.</summary>
-    public const int MaxReplyLength = RegistrationReply.FixedLength + 2 * AuthenticationExtensionLength;
-
-    private const int AuthenticationExtensionLength = MobileIpExtension.HeaderLength + AuthenticationExtension.SpiLength + MobileIpAuthentication.AuthenticatorLength;
+    public const int MaxReplyLength = RegistrationReply.FixedLength + 2 * MobilitySecurityAssociation.ExtensionLength;
 
     private readonly HomeAgentOptions _options;
     private readonly TimeProvider _time;
@@ -210,10 +208,9 @@ public sealed class HomeAgentRegistrar
     private HomeAgentDecision Reply(in RegistrationRequest request, RegistrationReplyCode code, ushort lifetime, BindingChange change, in MobilityBinding binding,
         ulong identification, MobilitySecurityAssociation? association, MobilitySecurityAssociation? foreignAgent, in RegistrationAddressing replyTo, Span<byte> reply)
     {
-        var writer = new MobileIpMessageWriter(reply);
-        writer.Write(new RegistrationReply(code, lifetime, request.HomeAddress, _options.Address, identification));
-        association?.Authenticate(ref writer, MobileIpExtensionType.MobileHomeAuthentication);
-        foreignAgent?.Authenticate(ref writer, MobileIpExtensionType.ForeignHomeAuthentication);
-        return new HomeAgentDecision(code, change, binding, replyTo, writer.Length);
+        int length = new RegistrationReply(code, lifetime, request.HomeAddress, _options.Address, identification).Emit(reply);
+        if (association is not null) length = association.Authenticate(reply, length, MobileIpExtensionType.MobileHomeAuthentication);
+        if (foreignAgent is not null) length = foreignAgent.Authenticate(reply, length, MobileIpExtensionType.ForeignHomeAuthentication);
+        return new HomeAgentDecision(code, change, binding, replyTo, length);
     }
 }

@@ -20,12 +20,6 @@ public readonly record struct MobilityBinding(
 
     public bool IsInfinite => ExpiresTicks == Never;
 
-    public bool IsExpired(DateTimeOffset now) => now.UtcTicks >= ExpiresTicks;
-
-    /// <summary>What is left of the lifetime at <paramref name="now"/>; <see cref="TimeSpan.MaxValue"/> when infinite.</summary>
-    public TimeSpan Remaining(DateTimeOffset now) =>
-        IsInfinite ? TimeSpan.MaxValue : TimeSpan.FromTicks(Math.Max(0, ExpiresTicks - now.UtcTicks));
-
     /// <summary>The expiry of a lifetime of <paramref name="lifetime"/> seconds granted at <paramref name="now"/>.</summary>
     public static long ExpiryOf(ushort lifetime, DateTimeOffset now) =>
         lifetime == RegistrationRequest.InfiniteLifetime ? Never : now.UtcTicks + lifetime * TimeSpan.TicksPerSecond;

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using NetMobility.Wire;
 
 namespace NetMobility.Mobility;
@@ -36,6 +37,9 @@ public sealed class MobilitySecurityAssociation
 
     public const uint ReservedSpiCount = 256;
 
+    /// <summary>Bytes of an authentication extension with a 128-bit authenticator: Type, Length, SPI, authenticator.</summary>
+    public const int ExtensionLength = MobileIpExtension.HeaderLength + AuthenticationExtension.SpiLength + MobileIpAuthentication.AuthenticatorLength;
+
     public uint Spi { get; }
     public MobileIpAuthenticationAlgorithm Algorithm { get; }
     public ReadOnlySpan<byte> Key => _key;
@@ -57,4 +61,21 @@ public sealed class MobilitySecurityAssociation
     /// <summary>Appends an authentication extension of <paramref name="type"/> computed with this association.</summary>
     public void Authenticate(ref MobileIpMessageWriter writer, MobileIpExtensionType type) =>
         writer.WriteAuthentication(type, Spi, Algorithm, _key);
+
+    /// <summary>
+    /// Appends an authentication extension of <paramref name="type"/> after the first <paramref name="length"/> bytes of
+    /// <paramref name="message"/> (a message being relayed, already in place) and returns the new length.
+    /// </summary>
+    public int Authenticate(Span<byte> message, int length, MobileIpExtensionType type)
+    {
+        const int dataLength = AuthenticationExtension.SpiLength + MobileIpAuthentication.AuthenticatorLength;
+        var extension = message.Slice(length, MobileIpExtension.HeaderLength + dataLength);
+        extension[0] = (byte)type;
+        extension[1] = dataLength;
+        BinaryPrimitives.WriteUInt32BigEndian(extension[MobileIpExtension.HeaderLength..], Spi);
+        // RFC 5944 sec 3.5.1: the authenticator covers the message from its first octet up to this SPI.
+        int protectedLength = length + MobileIpExtension.HeaderLength + AuthenticationExtension.SpiLength;
+        MobileIpAuthentication.Compute(Algorithm, _key, message[..protectedLength], message[protectedLength..]);
+        return length + extension.Length;
+    }
 }

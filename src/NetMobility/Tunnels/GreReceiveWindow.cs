@@ -1,4 +1,3 @@
-using System.Buffers;
 using NetMobility.Wire;
 
 namespace NetMobility.Tunnels;
@@ -11,7 +10,7 @@ namespace NetMobility.Tunnels;
 /// </summary>
 /// <remarks>
 /// The first sequence number expected is 0 (RFC 2890 sec 2.2: "The first datagram is sent with a sequence
-/// number of 0"). Held packets are copied into buffers rented from <see cref="ArrayPool{T}.Shared"/> and
+/// number of 0"). Held packets are copied into buffers rented from <see cref="TunnelBufferPool"/> and
 /// returned as soon as they are delivered; the window never holds more than <see cref="GreReorderOptions.MaxPerflowBuffer"/>.
 /// A packet delivered at once (in order) is passed through without a copy.
 /// Thread safety: every entry point, including the timer callback, takes the window's lock; the sink is
@@ -19,7 +18,7 @@ namespace NetMobility.Tunnels;
 /// </remarks>
 public sealed class GreReceiveWindow : IDisposable
 {
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
     private readonly TimeProvider _time;
     private readonly IInnerPacketSink _sink;
     private readonly TunnelCounters _counters;
@@ -144,7 +143,7 @@ public sealed class GreReceiveWindow : IDisposable
     private void Hold(int at, uint sequence, EtherType protocol, ReadOnlySpan<byte> payload)
     {
         Array.Copy(_slots, at, _slots, at + 1, _count - at);
-        var buffer = ArrayPool<byte>.Shared.Rent(payload.Length);
+        var buffer = TunnelBufferPool.Shared.Rent(payload.Length);
         payload.CopyTo(buffer);
         _slots[at] = new Slot { Sequence = sequence, Arrival = _time.GetTimestamp(), Protocol = protocol, Buffer = buffer, Length = payload.Length };
         _count++;
@@ -189,7 +188,7 @@ public sealed class GreReceiveWindow : IDisposable
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(slot.Buffer);
+            TunnelBufferPool.Shared.Return(slot.Buffer);
         }
     }
 
@@ -251,7 +250,7 @@ public sealed class GreReceiveWindow : IDisposable
             _timer.Dispose();
             for (int i = 0; i < _count; i++)
             {
-                ArrayPool<byte>.Shared.Return(_slots[i].Buffer);
+                TunnelBufferPool.Shared.Return(_slots[i].Buffer);
                 _slots[i] = default;
             }
             _count = 0;

@@ -15,7 +15,7 @@ namespace NetMobility.Tunnels;
 /// </list>
 /// Sending: an inner IPv4 packet longer than <see cref="Mtu"/> with DF set is refused and reported to the host
 /// (ICMP fragmentation-needed with the tunnel MTU); one without DF is fragmented before encapsulation or
-/// refused, per <see cref="TunnelOptions.Oversize"/>. A gretap frame too long for the tunnel is refused (an
+/// refused, per <see cref="IpTunnelOptions.Oversize"/>. A gretap frame too long for the tunnel is refused (an
 /// Ethernet frame cannot be fragmented), and reported when it carries an IPv4 packet with DF.
 /// Nothing is allocated per packet: every outer packet is built in one buffer the endpoint owns.
 /// </summary>

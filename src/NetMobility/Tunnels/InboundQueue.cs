@@ -1,4 +1,3 @@
-using System.Buffers;
 using NetMobility.Links;
 
 namespace NetMobility.Tunnels;
@@ -31,7 +30,7 @@ internal sealed class InboundQueue
     public bool TryPost(ReadOnlySpan<byte> packet)
     {
         if (_waiting.Count >= _capacity) return false;
-        var buffer = ArrayPool<byte>.Shared.Rent(packet.Length);
+        var buffer = TunnelBufferPool.Shared.Rent(packet.Length);
         packet.CopyTo(buffer);
         _waiting.Enqueue((buffer, packet.Length));
         _loop.Post(DeliverOne, this);
@@ -47,7 +46,7 @@ internal sealed class InboundQueue
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            TunnelBufferPool.Shared.Return(buffer);
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using NetMobility.Wire;
 
 namespace NetMobility.Tunnels;
@@ -91,14 +90,14 @@ public sealed class MinimalEncapsulationTunnel : ITunnelEndpoint
             Decapsulate(ip.Buffer, _packet);
             return;
         }
-        var rented = ArrayPool<byte>.Shared.Rent(ip.Buffer.Length);
+        var rented = TunnelBufferPool.Shared.Rent(ip.Buffer.Length);
         try
         {
             Decapsulate(ip.Buffer, rented);
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(rented);
+            TunnelBufferPool.Shared.Return(rented);
         }
     }
 

@@ -54,6 +54,16 @@ public sealed class NodeTunnels : IDisposable
         return link;
     }
 
+    /// <summary>
+    /// Registers an endpoint whose host the caller provides, with no interface of its own: a home agent keeps one
+    /// such tunnel per binding to a care-of address, sends into it from a hook and hands what comes out to the
+    /// node its own way. Outer packets for it are matched and handed over like any other tunnel's.
+    /// </summary>
+    public void AddEndpoint(ITunnelEndpoint endpoint) => Table.Add(endpoint);
+
+    /// <summary>Unregisters an endpoint added with <see cref="AddEndpoint"/>; the caller disposes it. False when it was not there.</summary>
+    public bool RemoveEndpoint(ITunnelEndpoint endpoint) => Table.Remove(endpoint);
+
     private TunnelInterface AddInterface(string name, Func<ITunnelHost, ITunnelEndpoint> create, Ipv4Address address, int prefixLength)
     {
         var tunnel = new TunnelInterface(_node, name, create);

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using NetMobility.Wire;
 
 namespace NetMobility.Tunnels;
@@ -16,17 +17,27 @@ internal static class OuterHeader
         public static InnerFields Of(Ipv4Packet inner) => new(inner.TimeToLive, inner.Dscp, inner.DontFragment, true);
     }
 
-    /// <summary>Writes the 20-byte outer header for <paramref name="payloadLength"/> bytes of encapsulated payload.</summary>
+    /// <summary>
+    /// Writes the 20-byte outer header for <paramref name="payloadLength"/> bytes of encapsulated payload, field by
+    /// field at the RFC 791 sec 3.1 offsets: an outer header never has options, so the per-packet path skips the
+    /// general header representation and its option storage.
+    /// </summary>
     public static void Emit(IpTunnelOptions options, Span<byte> destination, IpProtocol protocol, int payloadLength, ushort identification, InnerFields inner)
     {
-        byte ttl = options.Ttl != 0 ? options.Ttl : inner.IsIp ? inner.TimeToLive : options.DefaultTtl;
+        var header = destination[..Ipv4HeaderBytes.MinHeaderLength];
+        header[Ipv4HeaderBytes.VersionAndIhl] = 0x45;
         // "tos inherit" copies the DSCP only. The outer ECN field stays Not-ECT: that is RFC 6040 sec 4.1's
         // compatibility mode, the one to use when the decapsulator does not propagate congestion marks into
         // the inner header, as these endpoints do not.
-        byte dscp = options.Tos is byte tos ? (byte)(tos >> 2) : inner.Dscp;
-        byte ecn = options.Tos is byte fixedTos ? (byte)(fixedTos & 0x03) : (byte)0;
+        header[Ipv4HeaderBytes.TypeOfService] = options.Tos ?? (byte)(inner.Dscp << 2);
+        BinaryPrimitives.WriteUInt16BigEndian(header[Ipv4HeaderBytes.TotalLength..], (ushort)(Ipv4HeaderBytes.MinHeaderLength + payloadLength));
+        BinaryPrimitives.WriteUInt16BigEndian(header[Ipv4HeaderBytes.Identification..], identification);
         bool dontFragment = options.PathMtuDiscovery || inner.DontFragment;
-        new Ipv4Header(options.Local, options.Remote, protocol, payloadLength, ttl, identification, dontFragment,
-            Dscp: dscp, Ecn: ecn).Emit(destination);
+        BinaryPrimitives.WriteUInt16BigEndian(header[Ipv4HeaderBytes.FlagsAndFragment..], dontFragment ? Ipv4HeaderBytes.DontFragment : (ushort)0);
+        header[Ipv4HeaderBytes.Ttl] = options.Ttl != 0 ? options.Ttl : inner.IsIp ? inner.TimeToLive : options.DefaultTtl;
+        header[Ipv4HeaderBytes.Protocol] = (byte)protocol;
+        options.Local.Write(header[Ipv4HeaderBytes.Source..]);
+        options.Remote.Write(header[Ipv4HeaderBytes.Destination..]);
+        Ipv4HeaderBytes.RecomputeChecksum(header);
     }
 }

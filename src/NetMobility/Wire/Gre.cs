@@ -60,7 +60,7 @@ public readonly ref struct GrePacket
         if ((flags & GreField.MustDiscard) != 0) { error = WireError.ReservedBitSet; return false; }
         if (buffer.Length < HeaderLengthOf(flags)) { error = WireError.Truncated; return false; }
         // RFC 2784 sec 2.5: the checksum covers header and payload, so the whole buffer must sum to 0xFFFF.
-        if ((flags & GreField.ChecksumPresent) != 0 && policy.HasFlag(ChecksumPolicy.Verify) && !InternetChecksum.Verify(buffer))
+        if ((flags & GreField.ChecksumPresent) != 0 && (policy & ChecksumPolicy.Verify) != 0 && !InternetChecksum.Verify(buffer))
         {
             error = WireError.BadChecksum;
             return false;
@@ -166,7 +166,7 @@ public readonly record struct GreHeader(EtherType ProtocolType, uint? Key = null
     {
         int headerLength = Length;
         var whole = packet[..(headerLength + payloadLength)];
-        if (!ChecksumPresent || !policy.HasFlag(ChecksumPolicy.Compute))
+        if (!ChecksumPresent || (policy & ChecksumPolicy.Compute) == 0)
         {
             Emit(whole);
             return whole.Length;

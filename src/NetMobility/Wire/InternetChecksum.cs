@@ -1,4 +1,7 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace NetMobility.Wire;
 
@@ -11,14 +14,14 @@ public static class InternetChecksum
     /// <summary>Adds <paramref name="data"/> to a running 64-bit sum. An odd trailing byte is padded with zero (RFC 1071 sec 4.1).</summary>
     public static ulong Accumulate(ulong sum, ReadOnlySpan<byte> data)
     {
-        // Sum 32-bit big-endian words into 64 bits: carries pile up above bit 32 and are folded once at the end.
-        while (data.Length >= 16)
+        if (data.Length >= VectorThreshold && BitConverter.IsLittleEndian)
         {
-            sum += (ulong)BinaryPrimitives.ReadUInt32BigEndian(data)
-                 + BinaryPrimitives.ReadUInt32BigEndian(data[4..])
-                 + BinaryPrimitives.ReadUInt32BigEndian(data[8..])
-                 + BinaryPrimitives.ReadUInt32BigEndian(data[12..]);
-            data = data[16..];
+            // RFC 1071 sec 2(B): the one's-complement sum does not depend on byte order. Sum the words in the
+            // machine's order, fold, and swap once, instead of swapping every word.
+            int whole = data.Length & ~1;
+            sum += BinaryPrimitives.ReverseEndianness(Fold(SumNative(data[..whole])));
+            if (whole != data.Length) sum += (ulong)data[^1] << 8;
+            return sum;
         }
         while (data.Length >= 4)
         {
@@ -31,6 +34,35 @@ public static class InternetChecksum
             data = data[2..];
         }
         if (data.Length == 1) sum += (ulong)data[0] << 8;
+        return sum;
+    }
+
+    private const int VectorThreshold = 64;
+
+    /// <summary>Sum of the 32-bit words of an even-length buffer in machine byte order, widened so that no carry is lost.</summary>
+    private static ulong SumNative(ReadOnlySpan<byte> data)
+    {
+        ulong sum = 0;
+        ref byte start = ref MemoryMarshal.GetReference(data);
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated && data.Length >= 64)
+        {
+            var low = Vector256<ulong>.Zero;
+            var high = Vector256<ulong>.Zero;
+            for (; i <= data.Length - 64; i += 64)
+            {
+                var a = Vector256.LoadUnsafe(ref start, (nuint)i).AsUInt32();
+                var b = Vector256.LoadUnsafe(ref start, (nuint)(i + 32)).AsUInt32();
+                var (a0, a1) = Vector256.Widen(a);
+                var (b0, b1) = Vector256.Widen(b);
+                low += a0 + b0;
+                high += a1 + b1;
+            }
+            sum = Vector256.Sum(low) + Vector256.Sum(high);
+        }
+        for (; i <= data.Length - 4; i += 4)
+            sum += Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref start, i));
+        if (i < data.Length) sum += Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref start, i));
         return sum;
     }
 

@@ -45,7 +45,7 @@ public readonly ref struct MinimalForwardingPacket
         if (buffer.Length < MinimalField.ShortLength) { error = WireError.Truncated; return false; }
         int length = LengthOf(buffer[MinimalField.Flags]);
         if (buffer.Length < length) { error = WireError.Truncated; return false; }
-        if (policy.HasFlag(ChecksumPolicy.Verify) && !InternetChecksum.Verify(buffer[..length])) { error = WireError.BadChecksum; return false; }
+        if ((policy & ChecksumPolicy.Verify) != 0 && !InternetChecksum.Verify(buffer[..length])) { error = WireError.BadChecksum; return false; }
         packet = new MinimalForwardingPacket(buffer);
         error = WireError.None;
         return true;

@@ -72,6 +72,21 @@ public class PageEncodingRoundTripTests
         Assert.Equal(page, receiver);
     }
 
+    [Theory]
+    [InlineData(100, PageEncoding.Delta)]      // 100 changed bytes: a delta of about 102 bytes
+    [InlineData(3000, PageEncoding.Zstd)]      // past the 2048-byte delta limit: the compressor takes it
+    public void A_delta_past_the_limit_falls_through_to_the_compressor(int changedBytes, PageEncoding expected)
+    {
+        using var encoder = new PageEncoder(new PageEncoderOptions { AllowedEncodings = [PageEncoding.Delta, PageEncoding.Zstd], LinkBytesPerSecond = 0 });
+        var page = TestPages.Text(8);
+        var receiver = new byte[PageSize];
+        TestPages.SendPage(encoder, 2, page, receiver, out _);
+        var rewrite = TestPages.Text(9);
+        rewrite.AsSpan(0, changedBytes).CopyTo(page);
+        Assert.Equal(expected, TestPages.SendPage(encoder, 2, page, receiver, out _));
+        Assert.Equal(page, receiver);
+    }
+
     [Fact]
     public void A_page_that_went_zero_in_between_is_not_sent_as_unchanged()
     {

@@ -46,9 +46,9 @@ public class HomeAgentRegistrarTests
 
         Assert.Equal(RegistrationReplyCode.Accepted, reply.Code);
         Assert.Equal(BindingChange.Created, decision.Change);
-        Assert.Equal(new RegistrationReply(RegistrationReplyCode.Accepted, 600, Home, HomeAgent, request.Identification), reply);
+        Assert.Equal(new RegistrationReply(RegistrationReplyCode.Accepted, 600, Home, HomeAgentAddress, request.Identification), reply);
         // RFC 5944 sec 3.8.3.1: back to the request's source address and port, from port 434.
-        Assert.Equal(new RegistrationAddressing(HomeAgent, 434, ForeignAgent, 49152), decision.ReplyTo);
+        Assert.Equal(new RegistrationAddressing(HomeAgentAddress, 434, ForeignAgentAddress, 49152), decision.ReplyTo);
 
         Assert.True(_bindings.TryGetFirst(Home, out var binding));
         Assert.Equal(new MobilityBinding(Home, CareOf, TunnelEncapsulation.Gre, true, 600, now.AddSeconds(600).UtcTicks, request.Identification), binding);
@@ -144,7 +144,7 @@ public class HomeAgentRegistrarTests
     public void A_foreign_agent_with_an_association_must_authenticate_the_relay_or_get_132()
     {
         var foreign = new MobilitySecurityAssociation(ForeignSpi, ForeignKey);
-        _foreignAgents.Add(ForeignAgent, foreign);
+        _foreignAgents.Add(ForeignAgentAddress, foreign);
         var registrar = Registrar();
         var now = _clock.GetUtcNow();
 
@@ -282,7 +282,7 @@ public class HomeAgentRegistrarTests
         var registrar = Registrar();
         var (_, reply, _) = Process(registrar, Request(Registration(_clock.GetUtcNow(), agent: Ipv4Address.Parse("10.1.0.3")), _node));
         Assert.Equal(RegistrationReplyCode.HomeAgentUnknownHomeAgentAddress, reply.Code);
-        Assert.Equal(HomeAgent, reply.HomeAgent);
+        Assert.Equal(HomeAgentAddress, reply.HomeAgent);
         Assert.Equal(0, _bindings.Count);
     }
 
@@ -390,7 +390,7 @@ public class HomeAgentRegistrarTests
         Assert.False(_bindings.TryGet(Home, OtherCareOf, out _));
         Assert.Equal(2, _bindings.Count);
 
-        var (all, _, _) = Process(registrar, Request(Registration(now.AddSeconds(4), lifetime: 0, careOf: Home), _node, null), new RegistrationAddressing(Home, 434, HomeAgent, 434));
+        var (all, _, _) = Process(registrar, Request(Registration(now.AddSeconds(4), lifetime: 0, careOf: Home), _node, null), new RegistrationAddressing(Home, 434, HomeAgentAddress, 434));
         Assert.Equal(BindingChange.Deregistered, all.Change);
         Assert.False(_bindings.IsAway(Home));
         Assert.Equal(0, _bindings.Count);

@@ -8,12 +8,12 @@ namespace NetMobility.Tests.Mobility;
 /// <summary>Addresses, keys and message builders shared by the mobility tests.</summary>
 internal static class MobilityFixtures
 {
-    public static readonly Ipv4Address HomeAgent = Ipv4Address.Parse("10.1.0.2");
+    public static readonly Ipv4Address HomeAgentAddress = Ipv4Address.Parse("10.1.0.2");
     public static readonly Ipv4Address HomeRouter = Ipv4Address.Parse("10.1.0.1");
     public static readonly Ipv4Address Home = Ipv4Address.Parse("10.1.0.42");
     public static readonly Ipv4Address SecondHome = Ipv4Address.Parse("10.1.0.43");
-    public static readonly Ipv4Address ForeignAgent = Ipv4Address.Parse("10.2.0.2");
-    public static readonly Ipv4Address CareOf = ForeignAgent;
+    public static readonly Ipv4Address ForeignAgentAddress = Ipv4Address.Parse("10.2.0.2");
+    public static readonly Ipv4Address CareOf = ForeignAgentAddress;
     public static readonly Ipv4Address OtherCareOf = Ipv4Address.Parse("10.3.0.2");
     public static readonly MacAddress VmMac = MacAddress.Parse("52:54:00:12:34:56");
     public static readonly MacAddress ForeignAgentMac = MacAddress.Parse("02:00:00:00:02:02");
@@ -32,7 +32,7 @@ internal static class MobilityFixtures
 
     public static HomeAgentOptions HomeAgentOptions() => new()
     {
-        Address = HomeAgent,
+        Address = HomeAgentAddress,
         HomePrefixLength = HomePrefix,
         NonceSource = Counter(0x5EED0000),
     };
@@ -59,8 +59,8 @@ internal static class MobilityFixtures
 
     public static RegistrationRequest Registration(DateTimeOffset now, ushort lifetime = 600, RegistrationFlags flags = RegistrationFlags.ReverseTunnel,
         Ipv4Address? home = null, Ipv4Address? careOf = null, Ipv4Address? agent = null) =>
-        new(flags, lifetime, home ?? Home, agent ?? HomeAgent, careOf ?? CareOf, MobileIpTimestamp.From(now));
+        new(flags, lifetime, home ?? Home, agent ?? HomeAgentAddress, careOf ?? CareOf, MobileIpTimestamp.From(now));
 
     public static RegistrationAddressing FromForeignAgent(ushort port = 434) =>
-        new(ForeignAgent, port, HomeAgent, RegistrationAddressing.Port);
+        new(ForeignAgentAddress, port, HomeAgentAddress, RegistrationAddressing.Port);
 }

@@ -12,8 +12,10 @@ internal sealed class TwoRouters
     public static readonly Ipv4Address H1Address = Ipv4Address.Parse("10.1.0.10");
     public static readonly Ipv4Address H2Address = Ipv4Address.Parse("10.2.0.10");
 
-    public TwoRouters(int wanMtu = 1500, ImpairmentOptions? wan = null, NodeOptions? routerOptions = null, Func<IFrameLink, IFrameLink>? wrapLan = null)
+    public TwoRouters(int wanMtu = 1500, ImpairmentOptions? wan = null, NodeOptions? routerOptions = null,
+        Func<IFrameLink, IFrameLink>? wrapLan = null, Simulation? simulation = null)
     {
+        Net = new Topology(simulation ?? new Simulation());
         Lan1 = Net.AddSegment("lan1");
         Lan2 = Net.AddSegment("lan2");
         R1 = Net.AddRouter("r1", routerOptions);
@@ -33,7 +35,7 @@ internal sealed class TwoRouters
         Host2 = new TestHost(H2);
     }
 
-    public Topology Net { get; } = new();
+    public Topology Net { get; }
     public Simulation Sim => Net.Simulation;
     public EthernetSegment Lan1 { get; }
     public EthernetSegment Lan2 { get; }

@@ -16,6 +16,7 @@ public sealed class PageEncoder : IDisposable
     private readonly PageEncoderOptions _options;
     private readonly TimeProvider _clock;
     private readonly bool _zero, _unchanged, _delta;
+    private readonly int _deltaLimit;
     private readonly DeltaCache? _cache;
     private readonly CompressorChooser _chooser;
     private readonly ZstdCompressContext? _zstd;
@@ -29,7 +30,10 @@ public sealed class PageEncoder : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfNegative(options.DeltaCachePages);
         ArgumentOutOfRangeException.ThrowIfNegative(options.LinkBytesPerSecond);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.DeltaLimit);
         _options = options;
+        // A delta no shorter than the page itself would be worse than raw.
+        _deltaLimit = Math.Min(options.DeltaLimit, PageSize - 1);
         _clock = options.TimeProvider;
         _zero = options.Allows(PageEncoding.Zero);
         _unchanged = options.Allows(PageEncoding.Unchanged);
@@ -116,7 +120,7 @@ public sealed class PageEncoder : IDisposable
                 if (_unchanged && previous.SequenceEqual(page)) { written = 0; return PageEncoding.Unchanged; }
                 if (_delta)
                 {
-                    int n = XbzrleDelta.Encode(previous, page, destination, _options.DeltaLimit);
+                    int n = XbzrleDelta.Encode(previous, page, destination, _deltaLimit);
                     if (n >= 0) { written = n; return PageEncoding.Delta; }
                 }
             }

@@ -1,0 +1,148 @@
+using System.CommandLine;
+using System.Globalization;
+using NetMobility.Migration;
+using NetMobility.Migration.Transports;
+using NetMobility.Mobility;
+using NetMobility.Scenario;
+
+namespace NetMobility.Cli;
+
+/// <summary>
+/// <c>netmob scenario run</c>: the whole mission in one command. A VM on its home subnet talks with a correspondent
+/// while its memory live-migrates across a WAN to a host on another subnet; it resumes there, keeps its address
+/// and its flows through Mobile IPv4, and the report says what it took. Runs in virtual time, in a few seconds.
+/// </summary>
+public static class ScenarioCommand
+{
+    public static Command Create()
+    {
+        var scenario = new Command("scenario", "live-migrate a VM across a WAN with its network: memory, handover, tunnels, in virtual time");
+        scenario.Subcommands.Add(CreateRun());
+        return scenario;
+    }
+
+    private static Command CreateRun()
+    {
+        var defaults = new ScenarioOptions();
+        var memory = new Option<string>("--memory") { Description = "the VM's memory (64M, 128M, 1G)", DefaultValueFactory = _ => $"{defaults.MemoryBytes >> 20}M" };
+        var workload = new Option<string>("--workload") { Description = "idle, web, uniform or scan", DefaultValueFactory = _ => defaults.Workload };
+        var policy = new Option<string>("--policy") { Description = "xen-legacy, xen-v2, qemu, qemu-ac or adaptive", DefaultValueFactory = _ => defaults.Policy };
+        var compression = new Option<string>("--compression") { Description = "auto (as the policy's system), off, lz4, zstd or deflate", DefaultValueFactory = _ => "auto" };
+        var channels = new Option<int>("--channels") { Description = "parallel connections of the page stream", DefaultValueFactory = _ => defaults.Channels };
+        var wan = new Option<string>("--wan") { Description = "WAN bandwidth in bit/s (10M, 100M, 1G)", DefaultValueFactory = _ => "100M" };
+        var latency = new Option<double>("--latency-ms") { Description = "one-way WAN latency between the sites, ms", DefaultValueFactory = _ => defaults.WanLatency.TotalMilliseconds };
+        var loss = new Option<double>("--loss") { Description = "probability a frame is lost on each WAN leg (0 to 1)" };
+        var reordering = new Option<double>("--reordering") { Description = "probability a frame overtakes those in flight on each WAN leg (0 to 1)" };
+        var encapsulation = new Option<string>("--encapsulation") { Description = "gre, ipip or minimal", DefaultValueFactory = _ => "gre" };
+        var rate = new Option<double>("--rate") { Description = "packets per second each way between the correspondent and the VM", DefaultValueFactory = _ => defaults.PacketsPerSecond };
+        var payload = new Option<int>("--payload") { Description = "TCP payload octets per packet", DefaultValueFactory = _ => defaults.PayloadBytes };
+        var after = new Option<double>("--after-ms") { Description = "how long the flows run on after the VM resumes, ms", DefaultValueFactory = _ => defaults.After.TotalMilliseconds };
+        var failVerification = new Option<bool>("--fail-verification") { Description = "corrupt a page at the destination: the migration fails and the VM stays home" };
+        var capture = new Option<string?>("--capture") { Description = "write home.pcapng, wan.pcapng and foreign.pcapng into this directory" };
+        var seed = new Option<int>("--seed") { Description = "seed of the memory contents, the workload and the WAN", DefaultValueFactory = _ => defaults.Seed };
+        var json = new Option<bool>("--json") { Description = "print the report as JSON" };
+        var run = new Command("run", "run one live migration with its handover and print the report");
+        foreach (var o in new Option[] { memory, workload, policy, compression, channels, wan, latency, loss, reordering, encapsulation, rate, payload, after,
+                     failVerification, capture, seed, json })
+            run.Options.Add(o);
+        run.SetAction(pr =>
+        {
+            var options = new ScenarioOptions
+            {
+                MemoryBytes = ParseMemory(pr.GetValue(memory)!),
+                Workload = pr.GetValue(workload)!,
+                Policy = pr.GetValue(policy)!,
+                Compression = ParseCompression(pr.GetValue(compression)!),
+                Channels = pr.GetValue(channels),
+                WanBitsPerSecond = LinkModel.TryParseBandwidth(pr.GetValue(wan)!, out double bps)
+                    ? bps : throw new UserInputException($"--wan: '{pr.GetValue(wan)}' is not a bandwidth (10M, 100M, 1G)"),
+                WanLatency = Milliseconds(pr.GetValue(latency), "--latency-ms"),
+                WanLoss = pr.GetValue(loss),
+                WanReordering = pr.GetValue(reordering),
+                Encapsulation = ParseEncapsulation(pr.GetValue(encapsulation)!),
+                PacketsPerSecond = pr.GetValue(rate),
+                PayloadBytes = pr.GetValue(payload),
+                After = Milliseconds(pr.GetValue(after), "--after-ms"),
+                FailVerification = pr.GetValue(failVerification),
+                CaptureDirectory = pr.GetValue(capture),
+                Seed = pr.GetValue(seed),
+            };
+            return Run(options, pr.GetValue(json), Console.Out);
+        });
+        return run;
+    }
+
+    /// <summary>Runs the scenario and prints its report; exit code 0 when the VM moved, 1 when the migration failed and it stayed home.</summary>
+    public static int Run(ScenarioOptions options, bool json, TextWriter output)
+    {
+        if (options.Validate() is string problem) throw new UserInputException(OptionNamed(problem));
+        if (options.CaptureDirectory is string directory)
+        {
+            try
+            {
+                Directory.CreateDirectory(directory);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new UserInputException($"--capture: {directory}: {ex.Message}");
+            }
+        }
+        var report = new LiveMigrationScenario(options).RunAsync().GetAwaiter().GetResult();
+        output.Write(json ? ScenarioReportJson.Serialize(report) + Environment.NewLine : ScenarioReportText.Format(report));
+        return report.Outcome == ScenarioReport.Moved ? 0 : 1;
+    }
+
+    /// <summary>A validation message names the setting; on the command line it names the option.</summary>
+    private static string OptionNamed(string problem)
+    {
+        int colon = problem.IndexOf(':');
+        string setting = colon < 0 ? "" : problem[..colon];
+        string? option = setting switch
+        {
+            "memory" => "--memory",
+            "workload" => "--workload",
+            "policy" => "--policy",
+            "channels" => "--channels",
+            "WAN bandwidth" => "--wan",
+            "WAN latency" => "--latency-ms",
+            "WAN loss" => "--loss",
+            "WAN reordering" => "--reordering",
+            "rate" => "--rate",
+            "payload" => "--payload",
+            _ => null,
+        };
+        return option is null ? problem : option + problem[colon..];
+    }
+
+    private static long ParseMemory(string text)
+    {
+        text = text.Trim();
+        long unit = text.Length == 0 ? 1 : char.ToUpperInvariant(text[^1]) switch { 'K' => 1L << 10, 'M' => 1L << 20, 'G' => 1L << 30, _ => 1 };
+        string number = unit == 1 ? text : text[..^1];
+        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !(value > 0)
+            || value * unit % MemoryImage.PageSize != 0 || value * unit > MemoryImage.MaxMemoryBytes)
+            throw new UserInputException($"--memory: '{text}' is not a memory size of whole {MemoryImage.PageSize}-byte pages (64M, 128M, 1G)");
+        return (long)(value * unit);
+    }
+
+    private static PageCompression ParseCompression(string text) => text switch
+    {
+        "auto" => PageCompression.Auto,
+        "off" => PageCompression.Off,
+        "lz4" => PageCompression.Lz4,
+        "zstd" => PageCompression.Zstd,
+        "deflate" => PageCompression.Deflate,
+        _ => throw new UserInputException($"--compression: unknown compression '{text}' (expected auto, off, lz4, zstd or deflate)"),
+    };
+
+    private static TunnelEncapsulation ParseEncapsulation(string text) => text switch
+    {
+        "gre" => TunnelEncapsulation.Gre,
+        "ipip" => TunnelEncapsulation.IpInIp,
+        "minimal" => TunnelEncapsulation.Minimal,
+        _ => throw new UserInputException($"--encapsulation: unknown encapsulation '{text}' (expected gre, ipip or minimal)"),
+    };
+
+    private static TimeSpan Milliseconds(double value, string option) =>
+        value is >= 0 and <= 600_000 ? TimeSpan.FromMilliseconds(value) : throw new UserInputException($"{option}: {value} is not a time from 0 to 600000 ms");
+}

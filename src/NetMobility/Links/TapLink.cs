@@ -1,0 +1,292 @@
+using System.Runtime.InteropServices;
+using NetMobility.Wire;
+
+namespace NetMobility.Links;
+
+/// <summary>
+/// A Linux TAP device as an <see cref="IFrameLink"/>: the kernel's interface is one end of an Ethernet wire
+/// and the node that owns this link is the other, so the kernel's own stack (its ARP, ICMP, TCP) talks to
+/// the project's nodes and tunnels. Same contract as the in-memory links:
+/// <list type="bullet">
+/// <item><see cref="Send"/> copies the frame into a bounded queue and returns; a writer thread writes it to the
+/// device. A full queue refuses the frame (<see cref="LinkDrop.QueueFull"/>); a write the kernel refuses is
+/// counted afterwards (<see cref="LinkDrop.Down"/> when the kernel interface is down, else
+/// <see cref="LinkDrop.DeviceError"/>).</item>
+/// <item>A reader thread takes frames from the device into a bounded queue and posts one work item per frame
+/// on the <see cref="EventLoop"/>, which hands it to <see cref="Receiver"/>: never from inside
+/// <see cref="Send"/>, never on the reader thread.</item>
+/// <item>Both queues are allocated once; a frame in steady state allocates nothing.</item>
+/// </list>
+/// <see cref="Dispose"/> stops both threads and closes the device, which the kernel then removes unless it is
+/// persistent. The reader waits in poll() on the device and an eventfd rather than in read(): on Linux,
+/// closing a descriptor does not wake a thread blocked reading it, so Dispose wakes the reader through the
+/// eventfd, joins it, and only then closes the descriptor (no thread is left using a number the process may
+/// hand out again).
+/// </summary>
+public sealed class TapLink : IFrameLink, IDisposable
+{
+    private static readonly Action<object?> DeliverOne = static s => ((TapLink)s!).Deliver();
+
+    private readonly EventLoop _loop;
+    private readonly int _fd;
+    private readonly int _wakeFd;
+    private readonly object _inboundGate = new();
+    private readonly object _outboundGate = new();
+    private readonly FrameRing _inbound;
+    private readonly FrameRing _outbound;
+    private readonly ManualResetEventSlim _outboundReady = new(false);
+    private readonly byte[] _readBuffer;
+    private readonly Thread _reader;
+    private readonly Thread _writer;
+    private volatile bool _up = true;
+    private volatile bool _closing;
+    private volatile string? _fault;
+    private int _disposed;
+
+    private TapLink(EventLoop loop, TapOptions options, TapDevice.Opened device, int wakeFd)
+    {
+        _loop = loop;
+        _fd = device.Fd;
+        _wakeFd = wakeFd;
+        Name = device.Name;
+        Mac = options.Mac;
+        DeviceMac = device.DeviceMac;
+        Mtu = options.Mtu;
+        int maxFrame = FrameCheck.MaxFrameLength(options.Mtu);
+        _inbound = new FrameRing(options.ReceiveQueueCapacity, maxFrame);
+        _outbound = new FrameRing(options.SendQueueCapacity, maxFrame);
+        // The kernel may hand over a frame larger than this end takes (its MTU raised behind our back): read it
+        // whole, then count it as too big, rather than have read() cut it.
+        _readBuffer = new byte[ushort.MaxValue + 1];
+        _reader = new Thread(static s => ((TapLink)s!).ReadLoop()) { IsBackground = true, Name = $"{Name} reader" };
+        _writer = new Thread(static s => ((TapLink)s!).WriteLoop()) { IsBackground = true, Name = $"{Name} writer" };
+    }
+
+    /// <summary>
+    /// Opens (creates or attaches, per <see cref="TapOptions.Mode"/>) the device and starts its threads. The
+    /// kernel interface is left down: bring it up, give it addresses and routes with <c>ip</c>, in whatever
+    /// namespace it is moved to. Throws <see cref="TapException"/> with a one-line reason when the kernel refuses.
+    /// </summary>
+    public static TapLink Open(EventLoop loop, TapOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(loop);
+        ArgumentNullException.ThrowIfNull(options);
+        var device = TapDevice.Open(options);
+        int wakeFd = TapNative.EventFd(0, TapNative.EfdCloExec | TapNative.EfdNonBlock);
+        if (wakeFd < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            TapNative.Close(device.Fd);
+            throw new TapException(TapError.Failed, $"TAP device {device.Name}: eventfd failed ({TapNative.Describe(errno)})");
+        }
+        var link = new TapLink(loop, options, device, wakeFd);
+        link._reader.Start(link);
+        link._writer.Start(link);
+        return link;
+    }
+
+    /// <summary>The interface name the kernel knows the device by.</summary>
+    public string Name { get; }
+
+    /// <summary>The node's address on this link (<see cref="TapOptions.Mac"/>).</summary>
+    public MacAddress Mac { get; }
+
+    /// <summary>The kernel interface's own hardware address: the one its ARP answers with.</summary>
+    public MacAddress DeviceMac { get; }
+
+    public int Mtu { get; }
+
+    /// <summary>This end's state: when down, sends are refused and frames from the kernel are dropped, both counted.</summary>
+    public bool IsUp
+    {
+        get => _up;
+        set => _up = value;
+    }
+
+    public FrameReceiver? Receiver { get; set; }
+    public LinkCounters Counters { get; } = new();
+
+    /// <summary>Why the device stopped carrying frames (a read, poll or write the kernel refused), or null.</summary>
+    public string? Fault => _fault;
+
+    /// <summary>Frames queued for the writer thread.</summary>
+    public int QueuedToSend
+    {
+        get { lock (_outboundGate) return _outbound.Count; }
+    }
+
+    /// <summary>Frames read from the device and waiting for the event loop.</summary>
+    public int QueuedToDeliver
+    {
+        get { lock (_inboundGate) return _inbound.Count; }
+    }
+
+    public bool Send(ReadOnlySpan<byte> frame)
+    {
+        if (!FrameCheck.IsSendable(frame, Mtu, out var reason)) return Refuse(reason);
+        if (!_up || _closing) return Refuse(LinkDrop.Down);
+        bool wasEmpty;
+        lock (_outboundGate)
+        {
+            wasEmpty = _outbound.Count == 0;
+            if (!_outbound.TryEnqueue(frame)) return Refuse(LinkDrop.QueueFull);
+        }
+        Counters.CountSent(frame.Length);
+        // The writer drains until it finds the queue empty, so only the first frame after that needs to wake it.
+        if (wasEmpty) _outboundReady.Set();
+        return true;
+    }
+
+    private bool Refuse(LinkDrop reason)
+    {
+        Counters.CountDrop(reason);
+        return false;
+    }
+
+    private void WriteLoop()
+    {
+        while (true)
+        {
+            _outboundReady.Wait();
+            // Reset before draining: a frame queued from here on sets the signal again.
+            _outboundReady.Reset();
+            if (_closing) return;
+            while (true)
+            {
+                ReadOnlySpan<byte> frame;
+                lock (_outboundGate)
+                {
+                    if (_outbound.Count == 0) break;
+                    // The head slot stays the writer's until Dequeue: Send only fills slots behind it.
+                    frame = _outbound.Peek();
+                }
+                WriteToDevice(frame);
+                lock (_outboundGate) _outbound.Dequeue();
+            }
+        }
+    }
+
+    private void WriteToDevice(ReadOnlySpan<byte> frame)
+    {
+        while (true)
+        {
+            if (TapNative.Write(_fd, ref MemoryMarshal.GetReference(frame), (nuint)frame.Length) >= 0) return;
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == TapNative.EIntr) continue;
+            // The tun driver answers EIO while the kernel interface is down (not yet up, or moved between namespaces).
+            Counters.CountDrop(errno == TapNative.EIo ? LinkDrop.Down : LinkDrop.DeviceError);
+            if (errno != TapNative.EIo && errno != TapNative.EAgain) _fault ??= $"{Name}: write failed ({TapNative.Describe(errno)})";
+            return;
+        }
+    }
+
+    private void ReadLoop()
+    {
+        Span<TapNative.PollFd> fds = stackalloc TapNative.PollFd[2];
+        while (true)
+        {
+            fds[0] = new TapNative.PollFd(_fd, TapNative.PollIn);
+            fds[1] = new TapNative.PollFd(_wakeFd, TapNative.PollIn);
+            if (TapNative.Poll(ref MemoryMarshal.GetReference(fds), 2, -1) < 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno == TapNative.EIntr) continue;
+                _fault ??= $"{Name}: poll failed ({TapNative.Describe(errno)})";
+                return;
+            }
+            if (fds[1].ReturnedEvents != 0 || _closing) return;
+            if ((fds[0].ReturnedEvents & (TapNative.PollErr | TapNative.PollHup | TapNative.PollNval)) != 0)
+            {
+                _fault ??= $"{Name}: the device reported an error or hang-up";
+                return;
+            }
+            if (!DrainDevice()) return;
+        }
+    }
+
+    /// <summary>Reads every frame the device has ready (the descriptor is non-blocking); false when reading failed for good.</summary>
+    private bool DrainDevice()
+    {
+        while (true)
+        {
+            nint length = TapNative.Read(_fd, ref _readBuffer[0], (nuint)_readBuffer.Length);
+            if (length > 0)
+            {
+                Offer(_readBuffer.AsSpan(0, (int)length));
+                continue;
+            }
+            if (length == 0) return true;
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == TapNative.EAgain) return true;
+            if (errno == TapNative.EIntr) continue;
+            _fault ??= $"{Name}: read failed ({TapNative.Describe(errno)})";
+            return false;
+        }
+    }
+
+    /// <summary>A frame from the kernel: queued for the loop, or counted and dropped.</summary>
+    private void Offer(ReadOnlySpan<byte> frame)
+    {
+        if (!_up)
+        {
+            Counters.CountDrop(LinkDrop.Down);
+            return;
+        }
+        if (!EthernetFrame.TryCreate(frame, out _, out _))
+        {
+            Counters.CountDrop(LinkDrop.Malformed);
+            return;
+        }
+        if (frame.Length > FrameCheck.MaxFrameLength(Mtu))
+        {
+            Counters.CountDrop(LinkDrop.TooBig);
+            return;
+        }
+        bool queued;
+        lock (_inboundGate) queued = _inbound.TryEnqueue(frame);
+        if (!queued)
+        {
+            Counters.CountDrop(LinkDrop.QueueFull);
+            return;
+        }
+        _loop.Post(DeliverOne, this);
+    }
+
+    private void Deliver()
+    {
+        ReadOnlySpan<byte> frame;
+        // The head slot stays this work item's until Dequeue: the reader only fills slots behind it.
+        lock (_inboundGate) frame = _inbound.Peek();
+        try
+        {
+            if (!_up || _closing)
+            {
+                Counters.CountDrop(LinkDrop.Down);
+                return;
+            }
+            Counters.CountReceived(frame.Length);
+            Receiver?.Invoke(frame);
+        }
+        finally
+        {
+            lock (_inboundGate) _inbound.Dequeue();
+        }
+    }
+
+    /// <summary>Stops the reader and writer threads, then closes the device; frames still queued are discarded.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _closing = true;
+        Span<byte> one = stackalloc byte[sizeof(ulong)];
+        BitConverter.TryWriteBytes(one, 1UL);
+        TapNative.Write(_wakeFd, ref MemoryMarshal.GetReference(one), (nuint)one.Length);
+        _outboundReady.Set();
+        _reader.Join();
+        _writer.Join();
+        TapNative.Close(_fd);
+        TapNative.Close(_wakeFd);
+    }
+
+    public override string ToString() => $"{Name} (TAP, {Mac} -> kernel {DeviceMac}, MTU {Mtu}, {(_up ? "up" : "down")})";
+}

@@ -1,0 +1,122 @@
+using NetMobility.Tunnels;
+using NetMobility.Wire;
+
+namespace NetMobility.Mobility;
+
+/// <summary>What an agent does with the packets of its tunnels to and from its peers.</summary>
+internal interface IPeerTunnelOwner
+{
+    /// <summary>An outer packet to route to the peer.</summary>
+    void Transmit(ReadOnlySpan<byte> outerPacket);
+
+    /// <summary>An inner IPv4 packet that came out of the tunnel from <paramref name="peer"/>.</summary>
+    void Deliver(Ipv4Address peer, ReadOnlySpan<byte> innerPacket);
+
+    /// <summary>An inner packet with DF set was too big for the tunnel to <paramref name="mtu"/>.</summary>
+    void ReportTooBig(ReadOnlySpan<byte> innerPacket, int mtu);
+}
+
+/// <summary>
+/// An agent's tunnels, one per peer and encapsulation (IP in IP, GRE, minimal encapsulation), shared by every
+/// binding or visitor that uses them and counted: a home agent keeps one to each care-of address its bindings
+/// name, a foreign agent one to each home agent of its visitors. Each is in the node's <see cref="TunnelTable"/>
+/// while in use, so the packets the peer tunnels back reach it.
+/// </summary>
+internal sealed class PeerTunnels : IDisposable
+{
+    private readonly Dictionary<(uint Peer, TunnelEncapsulation Encapsulation), Slot> _slots = [];
+    private readonly TunnelTable _table;
+    private readonly TimeProvider _time;
+    private readonly Ipv4Address _local;
+    private readonly int _underlayMtu;
+    private readonly IPeerTunnelOwner _owner;
+
+    public PeerTunnels(TunnelTable table, TimeProvider time, Ipv4Address local, int underlayMtu, IPeerTunnelOwner owner)
+    {
+        _table = table;
+        _time = time;
+        _local = local;
+        _underlayMtu = underlayMtu;
+        _owner = owner;
+    }
+
+    public int Count => _slots.Count;
+
+    public bool TryGet(Ipv4Address peer, TunnelEncapsulation encapsulation, out ITunnelEndpoint endpoint)
+    {
+        if (_slots.TryGetValue((peer.Value, encapsulation), out var slot))
+        {
+            endpoint = slot.Endpoint;
+            return true;
+        }
+        endpoint = null!;
+        return false;
+    }
+
+    /// <summary>The tunnel to <paramref name="peer"/> with <paramref name="encapsulation"/>, made when it is the first user.</summary>
+    public ITunnelEndpoint Acquire(Ipv4Address peer, TunnelEncapsulation encapsulation)
+    {
+        var key = (peer.Value, encapsulation);
+        if (!_slots.TryGetValue(key, out var slot))
+        {
+            slot = new Slot(Create(peer, encapsulation));
+            _table.Add(slot.Endpoint);
+            _slots.Add(key, slot);
+        }
+        slot.Users++;
+        return slot.Endpoint;
+    }
+
+    /// <summary>One user fewer; the last one takes the tunnel out of the table.</summary>
+    public void Release(Ipv4Address peer, TunnelEncapsulation encapsulation)
+    {
+        var key = (peer.Value, encapsulation);
+        if (!_slots.TryGetValue(key, out var slot)) return;
+        if (--slot.Users > 0) return;
+        _slots.Remove(key);
+        _table.Remove(slot.Endpoint);
+        slot.Endpoint.Dispose();
+    }
+
+    public void Dispose()
+    {
+        foreach (var slot in _slots.Values)
+        {
+            _table.Remove(slot.Endpoint);
+            slot.Endpoint.Dispose();
+        }
+        _slots.Clear();
+    }
+
+    private ITunnelEndpoint Create(Ipv4Address peer, TunnelEncapsulation encapsulation)
+    {
+        var host = new PeerHost(_owner, peer);
+        // RFC 2003 sec 3.1 asks for an outer TTL fit to reach the tunnel exit, whatever the inner one is.
+        const byte outerTtl = 64;
+        return encapsulation switch
+        {
+            TunnelEncapsulation.Gre => new GreTunnel(new GreTunnelOptions { Local = _local, Remote = peer, UnderlayMtu = _underlayMtu, Ttl = outerTtl }, _time, host),
+            TunnelEncapsulation.Minimal => new MinimalEncapsulationTunnel(new MinimalEncapsulationOptions { Local = _local, Remote = peer, UnderlayMtu = _underlayMtu }, host),
+            _ => new IpInIpTunnel(new IpInIpTunnelOptions { Local = _local, Remote = peer, UnderlayMtu = _underlayMtu, Ttl = outerTtl }, host),
+        };
+    }
+
+    private sealed class Slot(ITunnelEndpoint endpoint)
+    {
+        public ITunnelEndpoint Endpoint { get; } = endpoint;
+        public int Users { get; set; }
+    }
+
+    /// <summary>The host of one tunnel: knows which peer it leads to, so what comes out can be checked against it.</summary>
+    private sealed class PeerHost(IPeerTunnelOwner owner, Ipv4Address peer) : ITunnelHost
+    {
+        public void Transmit(ReadOnlySpan<byte> outerPacket) => owner.Transmit(outerPacket);
+
+        public void Deliver(EtherType protocol, ReadOnlySpan<byte> payload)
+        {
+            if (protocol == EtherType.Ipv4) owner.Deliver(peer, payload);
+        }
+
+        public void ReportTooBig(ReadOnlySpan<byte> innerPacket, int mtu) => owner.ReportTooBig(innerPacket, mtu);
+    }
+}

@@ -1,0 +1,84 @@
+using NetMobility.Configuration;
+using NetMobility.Mobility;
+using NetMobility.Wire;
+
+namespace NetMobility.Replay;
+
+/// <summary>
+/// <c>{"type": "foreign-agent", ...}</c> in a replayed node's roles: a <see cref="ForeignAgent"/> on one of its
+/// interfaces, advertising from the start of the replay. Fields: <c>interface</c> (the visitors' link, required),
+/// <c>address</c> (default: the interface's), <c>careOf</c> (default: <c>address</c>), <c>maxLifetime</c>,
+/// <c>encapsulations</c>, <c>reverseTunnel</c>, <c>encapsulatingDelivery</c>, <c>visitorCapacity</c>,
+/// <c>pendingTimeoutMs</c>, <c>advertisementIntervalMs</c>, <c>advertisementLifetime</c>,
+/// <c>advertisementDestination</c>, <c>requireMobileForeignAuthentication</c>, <c>allowedHomeAgents</c>,
+/// <c>mobileNodes</c> (security associations with <c>homeAddress</c>) and <c>homeAgents</c> (with <c>address</c>).
+/// </summary>
+internal static class ForeignAgentRole
+{
+    public const string Type = "foreign-agent";
+
+    public static IDisposable Create(ConfigElement config, ReplayNodeContext context)
+    {
+        config.AllowOnly("type", "interface", "address", "careOf", "maxLifetime", "encapsulations", "reverseTunnel", "encapsulatingDelivery",
+            "visitorCapacity", "pendingTimeoutMs", "advertisementIntervalMs", "advertisementLifetime", "advertisementDestination",
+            "requireMobileForeignAuthentication", "allowedHomeAgents", "mobileNodes", "homeAgents");
+        var visitors = MobilityConfig.ReadInterface(config, context);
+        var address = MobilityConfig.ReadLocalAddress(config, "address", visitors.Address, context);
+        var defaults = new ForeignAgentOptions { Address = address, CareOfAddress = address, PrefixLength = visitors.Prefix.Length };
+        HashSet<Ipv4Address>? allowed = null;
+        if (config.Has("allowedHomeAgents"))
+        {
+            allowed = [];
+            foreach (var item in config.Items("allowedHomeAgents")) allowed.Add(item.AsAddress());
+        }
+        var options = defaults with
+        {
+            CareOfAddress = MobilityConfig.ReadLocalAddress(config, "careOf", address, context),
+            MaxLifetime = config.TryGet("maxLifetime", out var life) ? (ushort)life.AsInteger(1, ushort.MaxValue) : defaults.MaxLifetime,
+            Encapsulations = MobilityConfig.ReadEncapsulations(config, "encapsulations"),
+            ReverseTunnel = MobilityConfig.ReadReverseTunnel(config, "reverseTunnel"),
+            EncapsulatingDelivery = !config.TryGet("encapsulatingDelivery", out var style) || style.AsBool(),
+            VisitorCapacity = config.TryGet("visitorCapacity", out var capacity) ? (int)capacity.AsInteger(1, 1_000_000) : defaults.VisitorCapacity,
+            PendingTimeout = config.TryGet("pendingTimeoutMs", out var pending)
+                ? MobilityConfig.ReadPositiveMilliseconds(pending, TimeSpan.FromMinutes(10)) : defaults.PendingTimeout,
+            AdvertisementInterval = config.TryGet("advertisementIntervalMs", out var interval)
+                ? MobilityConfig.ReadPositiveMilliseconds(interval, TimeSpan.FromHours(1)) : defaults.AdvertisementInterval,
+            AdvertisementLifetime = config.TryGet("advertisementLifetime", out var adLife) ? (ushort)adLife.AsInteger(1, ushort.MaxValue) : defaults.AdvertisementLifetime,
+            AdvertisementDestination = config.TryGet("advertisementDestination", out var destination) ? Destination(destination) : defaults.AdvertisementDestination,
+            RequireMobileForeignAuthentication = config.TryGet("requireMobileForeignAuthentication", out var require) && require.AsBool(),
+            AllowedHomeAgents = allowed,
+        };
+        if (options.Validate() is string problem) throw config.Error(problem);
+
+        var agent = new ForeignAgent(context.Node, visitors, context.Tunnels, options);
+        try
+        {
+            foreach (var item in config.Items("mobileNodes"))
+            {
+                var (home, association) = MobilityConfig.ReadAssociation(item, "homeAddress");
+                agent.MobileNodes.Add(home, association);
+            }
+            foreach (var item in config.Items("homeAgents"))
+            {
+                var (homeAgent, association) = MobilityConfig.ReadAssociation(item, "address");
+                agent.HomeAgents.Add(homeAgent, association);
+            }
+            // The first advertisement goes out as the loop's first work, once the replay's output is connected.
+            context.Node.Loop.Post(static a => ((ForeignAgent)a!).Start(), agent);
+            return agent;
+        }
+        catch
+        {
+            agent.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>RFC 5944 sec 2.3: advertisements go to all systems (224.0.0.1) or the limited broadcast.</summary>
+    private static Ipv4Address Destination(ConfigElement value)
+    {
+        var address = value.AsAddress();
+        if (address != ForeignAgentOptions.AllSystems && !address.IsBroadcast) throw value.Error("must be 224.0.0.1 or 255.255.255.255");
+        return address;
+    }
+}

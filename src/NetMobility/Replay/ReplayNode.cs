@@ -1,0 +1,158 @@
+using NetMobility.Capture;
+using NetMobility.Configuration;
+using NetMobility.Links;
+using NetMobility.Net;
+using NetMobility.Tunnels;
+using NetMobility.Wire;
+
+namespace NetMobility.Replay;
+
+/// <summary>
+/// A node built from the <c>node</c> object of a replay configuration: Ethernet interfaces that the capture
+/// feeds (capture interface i is <c>interfaces[i]</c>), tunnels, routes, static and proxy ARP entries, and roles.
+/// </summary>
+public sealed class ReplayNode : IReplayTarget
+{
+    private readonly List<ReplayPort> _ports = [];
+    private readonly List<ReplayInterface> _interfaces = [];
+    private readonly List<IDisposable> _roles = [];
+
+    private ReplayNode(Node node)
+    {
+        Node = node;
+        Tunnels = new NodeTunnels(node);
+    }
+
+    public Node Node { get; }
+    public NodeTunnels Tunnels { get; }
+    public IReadOnlyList<ReplayInterface> Interfaces => _interfaces;
+    public IReplayOutput? Output { get; set; }
+
+    /// <summary>Builds the node on <paramref name="loop"/>; every setting it cannot use is a <see cref="ConfigException"/> naming the field.</summary>
+    public static ReplayNode Build(ConfigElement config, EventLoop loop)
+    {
+        config.AllowOnly("name", "forwarding", "defaultTtl", "interfaces", "tunnels", "routes", "arp", "roles");
+        var options = new NodeOptions
+        {
+            Forwarding = !config.TryGet("forwarding", out var f) || f.AsBool(),
+            DefaultTtl = config.TryGet("defaultTtl", out var ttl) ? (byte)ttl.AsInteger(1, 255) : (byte)64,
+        };
+        var replay = new ReplayNode(new Node(loop, config.TryGet("name", out var n) ? n.AsString() : "node", options));
+        try
+        {
+            replay.Configure(config);
+            return replay;
+        }
+        catch
+        {
+            replay.Dispose();
+            throw;
+        }
+    }
+
+    private void Configure(ConfigElement config)
+    {
+        var byName = new Dictionary<string, NetInterface>(StringComparer.Ordinal);
+        var interfaces = config.Items("interfaces");
+        if (interfaces.Count == 0) throw config.Error("needs at least one entry in \"interfaces\"");
+        foreach (var item in interfaces)
+        {
+            item.AllowOnly("name", "mac", "address", "mtu", "ingressFilter", "promiscuous");
+            string name = item.TryGet("name", out var n) ? n.AsString() : $"eth{_ports.Count}";
+            if (byName.ContainsKey(name)) throw item.Get("name").Error($"interface name '{name}' is used twice");
+            var (address, prefixLength) = item.TryGet("address", out var a) ? a.AsPrefix() : (Ipv4Address.Any, 0);
+            int mtu = item.TryGet("mtu", out var m) ? (int)m.AsInteger(68, 65535) : 1500;
+            var port = new ReplayPort(this, _ports.Count, name, item.Get("mac").AsMac(), mtu);
+            var iface = Node.AddInterface(port, address, prefixLength);
+            iface.IngressFilter = item.TryGet("ingressFilter", out var filter) && filter.AsBool();
+            iface.Promiscuous = item.TryGet("promiscuous", out var promiscuous) && promiscuous.AsBool();
+            _ports.Add(port);
+            _interfaces.Add(new ReplayInterface(name, LinkType.Ethernet));
+            byName[name] = iface;
+        }
+        foreach (var item in config.Items("tunnels"))
+        {
+            var tunnel = TunnelConfig.Read(item, asInterface: true);
+            if (byName.ContainsKey(tunnel.Name)) throw item.Error($"interface name '{tunnel.Name}' is used twice");
+            byName[tunnel.Name] = AddTunnel(item, tunnel);
+        }
+        foreach (var item in config.Items("routes")) AddRoute(item, byName);
+        foreach (var item in config.Items("arp")) AddArp(item, byName);
+        var context = new ReplayNodeContext(Node, Tunnels, byName);
+        foreach (var item in config.Items("roles")) _roles.Add(ReplayRoles.Create(item, context));
+    }
+
+    private NetInterface AddTunnel(ConfigElement item, TunnelConfig tunnel)
+    {
+        var (address, prefixLength) = tunnel.Address ?? (Ipv4Address.Any, 0);
+        try
+        {
+            return tunnel.Type switch
+            {
+                TunnelType.Gre => Tunnels.AddGre(tunnel.Name, (GreTunnelOptions)tunnel.Options, address, prefixLength).Interface,
+                TunnelType.Ipip => Tunnels.AddIpInIp(tunnel.Name, (IpInIpTunnelOptions)tunnel.Options, address, prefixLength).Interface,
+                TunnelType.Minimal => Tunnels.AddMinimalEncapsulation(tunnel.Name, (MinimalEncapsulationOptions)tunnel.Options, address, prefixLength).Interface,
+                _ => Node.AddInterface(Tunnels.AddGretap(tunnel.Name, (GreTunnelOptions)tunnel.Options, tunnel.Mac!.Value), address, prefixLength),
+            };
+        }
+        catch (InvalidOperationException ex)
+        {
+            // The tunnel table refuses a second tunnel with the same addresses and input key.
+            throw item.Error(ex.Message);
+        }
+    }
+
+    private void AddRoute(ConfigElement item, Dictionary<string, NetInterface> byName)
+    {
+        item.AllowOnly("prefix", "via", "interface");
+        var prefixField = item.Get("prefix");
+        if (!Ipv4Prefix.TryParse(prefixField.AsString(), out var prefix)) throw prefixField.Error($"'{prefixField.AsString()}' is not a prefix like 10.1.0.0/24");
+        Ipv4Address via = item.TryGet("via", out var v) ? v.AsAddress() : Ipv4Address.Any;
+        if (item.TryGet("interface", out var i))
+        {
+            Node.AddRoute(prefix, Interface(i, byName), via);
+            return;
+        }
+        if (via.IsUnspecified) throw item.Error("needs \"via\", \"interface\" or both");
+        var onLink = Node.Routes.Lookup(via);
+        if (onLink is null || !onLink.IsOnLink) throw v.Error($"gateway {via} is not on the network of any interface");
+        Node.AddRoute(prefix, onLink.Interface, via);
+    }
+
+    private void AddArp(ConfigElement item, Dictionary<string, NetInterface> byName)
+    {
+        item.AllowOnly("interface", "address", "mac", "proxy");
+        var iface = Interface(item.Get("interface"), byName);
+        var address = item.Get("address").AsAddress();
+        bool proxy = item.TryGet("proxy", out var p) && p.AsBool();
+        if (proxy)
+        {
+            if (item.Has("mac")) throw item.Get("mac").Error("a proxy entry answers with the interface's own address: leave \"mac\" out");
+            Node.Arp.AddProxy(iface, address);
+            return;
+        }
+        Node.Arp.AddStatic(iface, address, item.Get("mac").AsMac());
+    }
+
+    private static NetInterface Interface(ConfigElement field, Dictionary<string, NetInterface> byName)
+    {
+        string name = field.AsString();
+        return byName.TryGetValue(name, out var iface)
+            ? iface
+            : throw field.Error($"no interface or tunnel is named '{name}' (there are: {string.Join(", ", byName.Keys)})");
+    }
+
+    public string? Inject(int interfaceIndex, LinkType linkType, ReadOnlySpan<byte> frame)
+    {
+        if (linkType != LinkType.Ethernet) return $"link type {(ushort)linkType} cannot feed node interface {_interfaces[interfaceIndex].Name}, which takes Ethernet frames";
+        _ports[interfaceIndex].Inject(frame);
+        return null;
+    }
+
+    public void Dispose()
+    {
+        foreach (var role in _roles) role.Dispose();
+        _roles.Clear();
+        Tunnels.Dispose();
+    }
+}

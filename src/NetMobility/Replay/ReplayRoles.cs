@@ -1,0 +1,43 @@
+using System.Collections.Concurrent;
+using NetMobility.Configuration;
+using NetMobility.Net;
+using NetMobility.Tunnels;
+
+namespace NetMobility.Replay;
+
+/// <summary>What a role is given to act on: the node built from the configuration, its tunnels, and its interfaces by name.</summary>
+public sealed record ReplayNodeContext(Node Node, NodeTunnels Tunnels, IReadOnlyDictionary<string, NetInterface> Interfaces);
+
+/// <summary>
+/// Builds one role of a replayed node from its configuration object (the object's <c>type</c> selected it);
+/// the role lives until the replay ends and is then disposed. Throw <see cref="ConfigException"/> (through
+/// <see cref="ConfigElement.Error"/>) for bad settings.
+/// </summary>
+public delegate IDisposable ReplayRoleFactory(ConfigElement config, ReplayNodeContext context);
+
+/// <summary>
+/// The roles a replayed node can take on besides plain host or router: each entry of the configuration's
+/// <c>node.roles</c> names a type registered here (a Mobile IP home or foreign agent, for one) and carries
+/// that role's settings.
+/// </summary>
+public static class ReplayRoles
+{
+    private static readonly ConcurrentDictionary<string, ReplayRoleFactory> Factories = new(StringComparer.Ordinal);
+
+    /// <summary>Makes <paramref name="type"/> usable in <c>node.roles</c>; a type registered twice keeps its first factory and returns false.</summary>
+    public static bool Register(string type, ReplayRoleFactory factory) => Factories.TryAdd(type, factory);
+
+    public static IReadOnlyCollection<string> Types => (IReadOnlyCollection<string>)Factories.Keys;
+
+    internal static IDisposable Create(ConfigElement config, ReplayNodeContext context)
+    {
+        var typeField = config.Get("type");
+        string type = typeField.AsString();
+        if (!Factories.TryGetValue(type, out var factory))
+        {
+            string known = Factories.IsEmpty ? "none is registered" : "known: " + string.Join(", ", Factories.Keys.Order());
+            throw typeField.Error($"'{type}' is not a role type ({known})");
+        }
+        return factory(config, context);
+    }
+}

@@ -1,0 +1,181 @@
+using NetMobility.Migration.Reports;
+
+namespace NetMobility.Scenario;
+
+/// <summary>
+/// What one live migration scenario did: the memory migration's report, and the network's side of the move:
+/// the two flows, the handover, the binding, the agents' counters, and whether the VM kept its address.
+/// Shown by <see cref="ScenarioReportText"/>, serialised by <see cref="ScenarioReportJson"/>. Times are
+/// milliseconds of virtual time.
+/// </summary>
+public sealed class ScenarioReport
+{
+    public const string Moved = "moved";
+    public const string StayedHome = "stayed home";
+
+    /// <summary><see cref="Moved"/>: the VM runs at the destination with its home address; <see cref="StayedHome"/>: the migration failed and the VM runs at the source.</summary>
+    public required string Outcome { get; init; }
+
+    public required MigrationReport Memory { get; init; }
+
+    /// <summary>The destination rebuilt the image and its digest matched the source's.</summary>
+    public bool DigestVerified { get; init; }
+
+    /// <summary>Why the destination refused the migration, if it did.</summary>
+    public string? DestinationError { get; init; }
+
+    /// <summary>The VM's device state as the destination received it in the page stream; null when it never took the VM.</summary>
+    public DeviceStateReport? DeviceState { get; init; }
+
+    public required NetworkSetupReport Network { get; init; }
+    public required TimelineReport Timeline { get; init; }
+
+    /// <summary>The correspondent's flow to the VM's home address.</summary>
+    public required FlowReport ToVm { get; init; }
+
+    /// <summary>The VM's flow to the correspondent.</summary>
+    public required FlowReport ToCorrespondent { get; init; }
+
+    public required HandoverReport Handover { get; init; }
+
+    /// <summary>The home agent's binding for the VM at the end; null when it has none (the VM is at home).</summary>
+    public BindingReport? Binding { get; init; }
+
+    public required HomeAgentReport HomeAgent { get; init; }
+    public required ForeignAgentReport ForeignAgent { get; init; }
+
+    /// <summary>Packets the correspondent's router dropped as spoofed (RFC 3704 ingress filter): 0 when reverse tunnelling does its job.</summary>
+    public long IngressFiltered { get; init; }
+
+    /// <summary>The source address of the last packet the correspondent received from the VM.</summary>
+    public required string CorrespondentSawSource { get; init; }
+
+    /// <summary>The correspondent still received the VM's packets from its home address after the VM resumed.</summary>
+    public bool KeptAddress { get; init; }
+
+    /// <summary>Capture files written: home link, WAN, foreign link.</summary>
+    public List<string> Captures { get; init; } = [];
+}
+
+/// <summary>The VM's network device state (<see cref="VmDeviceState"/>) in text.</summary>
+public sealed record DeviceStateReport(string Mac, string HomeAddress, int PrefixLength, string Gateway);
+
+/// <summary>The network the scenario ran on and its traffic.</summary>
+public sealed record NetworkSetupReport(string WanBandwidth, double WanLatencyMs, double WanLoss, double WanReordering, string Encapsulation,
+    double PacketsPerSecond, int PayloadBytes);
+
+/// <summary>
+/// When things happened, in milliseconds from the start of the network's run. The memory migration starts at
+/// <see cref="MigrationStartMs"/>; its pause, release and rollback are its own instants moved there.
+/// </summary>
+public sealed record TimelineReport
+{
+    public double MigrationStartMs { get; init; }
+
+    /// <summary>Stop-and-copy began: the VM paused at the source.</summary>
+    public double? PausedMs { get; init; }
+
+    /// <summary>The destination's ready reached the source, which released the VM and handed its network over.</summary>
+    public double? ReleasedMs { get; init; }
+
+    /// <summary>The VM ran again: at the destination on the commit, one WAN latency after the release; or at the source after a rollback.</summary>
+    public double? ResumedMs { get; init; }
+
+    /// <summary>The migration failed and the source took the VM back.</summary>
+    public double? RolledBackMs { get; init; }
+
+    /// <summary>How long the VM did not run: from the pause to the resumption.</summary>
+    public double? VmPausedMs { get; init; }
+
+    public double FlowsStoppedMs { get; init; }
+    public double EndMs { get; init; }
+}
+
+/// <summary>One numbered flow: what was sent, what arrived, and the longest silence the receiver saw.</summary>
+public sealed record FlowReport
+{
+    public required string From { get; init; }
+    public required string To { get; init; }
+    public int Sent { get; init; }
+
+    /// <summary>Distinct packets that arrived.</summary>
+    public int Delivered { get; init; }
+
+    public int Missing { get; init; }
+
+    /// <summary>Arrivals whose sequence number is below that of the arrival before.</summary>
+    public int OutOfOrder { get; init; }
+
+    public int Duplicates { get; init; }
+
+    /// <summary>Packets whose payload did not match their sequence number.</summary>
+    public int Corrupt { get; init; }
+
+    /// <summary>Every packet sent arrived once, in order, intact.</summary>
+    public bool CompleteAndInOrder { get; init; }
+
+    /// <summary>The longest time between two arrivals: what the move cost this direction.</summary>
+    public double LongestGapMs { get; init; }
+}
+
+/// <summary>Who held the VM's packets across the move, and how quickly the new path came up.</summary>
+public sealed record HandoverReport
+{
+    /// <summary>Frames the source host queued for the paused VM.</summary>
+    public long SourceQueued { get; init; }
+
+    /// <summary>Frames for the paused VM that did not fit the source host's queue.</summary>
+    public long SourceQueueDropped { get; init; }
+
+    /// <summary>Queued frames the VM received when it resumed at the source (after a failure).</summary>
+    public long SourceDeliveredOnResume { get; init; }
+
+    /// <summary>Packets for the VM the source host sent on to the home agent after the release.</summary>
+    public long SourceForwarded { get; init; }
+
+    /// <summary>Packets the home agent held for the move and sent on.</summary>
+    public long HomeAgentReleased { get; init; }
+
+    /// <summary>Packets for the moving VM the home agent could not hold, or held past its timeout.</summary>
+    public long HomeAgentDropped { get; init; }
+
+    /// <summary>Frames the VM sent at its destination before its registration was in force, held by its port.</summary>
+    public long VmHeld { get; init; }
+
+    /// <summary>From the VM's resumption at the destination to the registration reply that accepted it.</summary>
+    public double? ResumeToRegisteredMs { get; init; }
+
+    /// <summary>From the resumption to the first of the correspondent's packets at the VM (through the tunnel).</summary>
+    public double? ResumeToFirstDeliveredMs { get; init; }
+
+    /// <summary>From the resumption to the correspondent's receipt of the first packet the VM sent after it (through the reverse tunnel).</summary>
+    public double? ResumeToFirstReverseMs { get; init; }
+}
+
+/// <summary>A home agent's binding (RFC 5944 sec 3.8.1).</summary>
+public sealed record BindingReport(string HomeAddress, string CareOfAddress, string Encapsulation, bool ReverseTunnel, int LifetimeSeconds);
+
+/// <summary>The home agent's counters at the end of the run.</summary>
+public sealed record HomeAgentReport
+{
+    public long RequestsReceived { get; init; }
+    public long Accepted { get; init; }
+    public long Denied { get; init; }
+    public long Tunnelled { get; init; }
+    public long ReverseTunnelled { get; init; }
+    public long ReverseTunnelRejected { get; init; }
+    public long HandoverReleased { get; init; }
+    public long HandoverDropped { get; init; }
+    public long Expired { get; init; }
+}
+
+/// <summary>The foreign agent's counters at the end of the run.</summary>
+public sealed record ForeignAgentReport
+{
+    public long RequestsReceived { get; init; }
+    public long RepliesReceived { get; init; }
+    public long Delivered { get; init; }
+    public long ReverseTunnelled { get; init; }
+    public long NotForAVisitor { get; init; }
+    public long ArpAnswered { get; init; }
+}

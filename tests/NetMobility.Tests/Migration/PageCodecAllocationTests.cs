@@ -1,0 +1,43 @@
+using NetMobility.Migration;
+
+namespace NetMobility.Tests.Migration;
+
+public class PageCodecAllocationTests
+{
+    [Fact]
+    public void Encoding_and_decoding_allocate_nothing_per_page()
+    {
+        // Every path but Deflate (whose DeflateStream allocates; see DeflatePageCodec): zero, unchanged, delta, LZ4, zstd, raw.
+        var options = new PageEncoderOptions
+        {
+            AllowedEncodings = [PageEncoding.Zero, PageEncoding.Unchanged, PageEncoding.Delta, PageEncoding.Lz4, PageEncoding.Zstd],
+            LinkBytesPerSecond = 12_500_000,
+            DeltaCachePages = 64,
+        };
+        using var encoder = new PageEncoder(options);
+        var pages = new[] { TestPages.Text(1), TestPages.Heap(2), TestPages.Code(3), TestPages.Random(4), new byte[MemoryImage.PageSize] };
+        var wire = new byte[PageEncoder.MaxEncodedLength];
+        var receiver = new byte[MemoryImage.PageSize];
+        var seen = new HashSet<PageEncoding>();
+
+        void Pass(int round)
+        {
+            for (int i = 0; i < 200; i++)
+            {
+                var page = pages[i % pages.Length];
+                if (round > 0) page[(i * 37) % page.Length] ^= 1;   // small edits: deltas
+                var encoding = encoder.Encode(i % 40, page, wire, out int n);
+                seen.Add(encoding);
+                Assert.True(PageDecoder.TryDecode(encoding, wire.AsSpan(0, n), receiver, out _));
+            }
+        }
+
+        Pass(0);   // warm-up: JIT, library loading, the decoder's zstd context
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Pass(1);
+        Pass(2);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, allocated);
+        Assert.Superset(new HashSet<PageEncoding> { PageEncoding.Zero, PageEncoding.Raw, PageEncoding.Delta, PageEncoding.Lz4, PageEncoding.Zstd }, seen);
+    }
+}
