@@ -24,20 +24,20 @@ internal static class OuterHeader
     /// </summary>
     public static void Emit(IpTunnelOptions options, Span<byte> destination, IpProtocol protocol, int payloadLength, ushort identification, InnerFields inner)
     {
-        var header = destination[..Ipv4HeaderBytes.MinHeaderLength];
-        header[Ipv4HeaderBytes.VersionAndIhl] = 0x45;
+        var header = destination[..Ipv4Field.MinHeaderLength];
+        header[Ipv4Field.VersionIhl] = 0x45;
         // "tos inherit" copies the DSCP only. The outer ECN field stays Not-ECT: that is RFC 6040 sec 4.1's
         // compatibility mode, the one to use when the decapsulator does not propagate congestion marks into
         // the inner header, as these endpoints do not.
-        header[Ipv4HeaderBytes.TypeOfService] = options.Tos ?? (byte)(inner.Dscp << 2);
-        BinaryPrimitives.WriteUInt16BigEndian(header[Ipv4HeaderBytes.TotalLength..], (ushort)(Ipv4HeaderBytes.MinHeaderLength + payloadLength));
-        BinaryPrimitives.WriteUInt16BigEndian(header[Ipv4HeaderBytes.Identification..], identification);
+        header[Ipv4Field.TypeOfService] = options.Tos ?? (byte)(inner.Dscp << 2);
+        BinaryPrimitives.WriteUInt16BigEndian(header[Ipv4Field.TotalLength..], (ushort)(Ipv4Field.MinHeaderLength + payloadLength));
+        BinaryPrimitives.WriteUInt16BigEndian(header[Ipv4Field.Identification..], identification);
         bool dontFragment = options.PathMtuDiscovery || inner.DontFragment;
-        BinaryPrimitives.WriteUInt16BigEndian(header[Ipv4HeaderBytes.FlagsAndFragment..], dontFragment ? Ipv4HeaderBytes.DontFragment : (ushort)0);
-        header[Ipv4HeaderBytes.Ttl] = options.Ttl != 0 ? options.Ttl : inner.IsIp ? inner.TimeToLive : options.DefaultTtl;
-        header[Ipv4HeaderBytes.Protocol] = (byte)protocol;
-        options.Local.Write(header[Ipv4HeaderBytes.Source..]);
-        options.Remote.Write(header[Ipv4HeaderBytes.Destination..]);
-        Ipv4HeaderBytes.RecomputeChecksum(header);
+        BinaryPrimitives.WriteUInt16BigEndian(header[Ipv4Field.FlagsFragment..], dontFragment ? Ipv4Field.DontFragmentFlag : (ushort)0);
+        header[Ipv4Field.TimeToLive] = options.Ttl != 0 ? options.Ttl : inner.IsIp ? inner.TimeToLive : options.DefaultTtl;
+        header[Ipv4Field.Protocol] = (byte)protocol;
+        options.Local.Write(header[Ipv4Field.Source..]);
+        options.Remote.Write(header[Ipv4Field.Destination..]);
+        Ipv4InPlace.RewriteChecksum(header);
     }
 }

@@ -28,7 +28,7 @@ public readonly record struct IpInIpOuterFields(byte TypeOfService, bool DontFra
 /// </summary>
 public static class IpInIp
 {
-    public const int OuterHeaderLength = Ipv4HeaderBytes.MinHeaderLength;
+    public const int OuterHeaderLength = Ipv4Field.MinHeaderLength;
 
     /// <summary>
     /// Checks that <paramref name="innerDatagram"/> starts with a whole IPv4 datagram that still fits in IPv4 once
@@ -40,10 +40,10 @@ public static class IpInIp
         fields = default;
         if (!Ipv4HeaderBytes.TryMeasure(innerDatagram, out _, out int totalLength, out error)) return false;
         if (totalLength + OuterHeaderLength > ushort.MaxValue) { error = WireError.BadLength; return false; }
-        ushort flags = BinaryPrimitives.ReadUInt16BigEndian(innerDatagram[Ipv4HeaderBytes.FlagsAndFragment..]);
+        ushort flags = BinaryPrimitives.ReadUInt16BigEndian(innerDatagram[Ipv4Field.FlagsFragment..]);
         fields = new IpInIpOuterFields(
-            innerDatagram[Ipv4HeaderBytes.TypeOfService],
-            (flags & Ipv4HeaderBytes.DontFragment) != 0,
+            innerDatagram[Ipv4Field.TypeOfService],
+            (flags & Ipv4Field.DontFragmentFlag) != 0,
             (ushort)(totalLength + OuterHeaderLength));
         return true;
     }
@@ -68,16 +68,16 @@ public static class IpInIp
     public static int WriteOuterHeader(Span<byte> outer, in IpInIpOuterFields fields, Ipv4Address tunnelEntry, Ipv4Address tunnelExit, byte ttl, ushort identification)
     {
         var h = outer[..OuterHeaderLength];
-        h[Ipv4HeaderBytes.VersionAndIhl] = 0x45;
-        h[Ipv4HeaderBytes.TypeOfService] = fields.TypeOfService;
-        BinaryPrimitives.WriteUInt16BigEndian(h[Ipv4HeaderBytes.TotalLength..], fields.TotalLength);
-        BinaryPrimitives.WriteUInt16BigEndian(h[Ipv4HeaderBytes.Identification..], identification);
-        BinaryPrimitives.WriteUInt16BigEndian(h[Ipv4HeaderBytes.FlagsAndFragment..], fields.DontFragment ? Ipv4HeaderBytes.DontFragment : (ushort)0);
-        h[Ipv4HeaderBytes.Ttl] = ttl;
-        h[Ipv4HeaderBytes.Protocol] = (byte)IpProtocol.IpInIp;
-        tunnelEntry.Write(h[Ipv4HeaderBytes.Source..]);
-        tunnelExit.Write(h[Ipv4HeaderBytes.Destination..]);
-        Ipv4HeaderBytes.RecomputeChecksum(h);
+        h[Ipv4Field.VersionIhl] = 0x45;
+        h[Ipv4Field.TypeOfService] = fields.TypeOfService;
+        BinaryPrimitives.WriteUInt16BigEndian(h[Ipv4Field.TotalLength..], fields.TotalLength);
+        BinaryPrimitives.WriteUInt16BigEndian(h[Ipv4Field.Identification..], identification);
+        BinaryPrimitives.WriteUInt16BigEndian(h[Ipv4Field.FlagsFragment..], fields.DontFragment ? Ipv4Field.DontFragmentFlag : (ushort)0);
+        h[Ipv4Field.TimeToLive] = ttl;
+        h[Ipv4Field.Protocol] = (byte)IpProtocol.IpInIp;
+        tunnelEntry.Write(h[Ipv4Field.Source..]);
+        tunnelExit.Write(h[Ipv4Field.Destination..]);
+        Ipv4InPlace.RewriteChecksum(h);
         return OuterHeaderLength;
     }
 
@@ -106,7 +106,7 @@ public static class IpInIp
         innerOffset = 0;
         innerLength = 0;
         if (!Ipv4HeaderBytes.TryMeasure(outerDatagram, out int headerLength, out int outerLength, out error)) return false;
-        if (outerDatagram[Ipv4HeaderBytes.Protocol] != (byte)IpProtocol.IpInIp) { error = WireError.Unsupported; return false; }
+        if (outerDatagram[Ipv4Field.Protocol] != (byte)IpProtocol.IpInIp) { error = WireError.Unsupported; return false; }
         var inner = outerDatagram[headerLength..outerLength];
         if (!Ipv4HeaderBytes.TryMeasure(inner, out _, out int length, out error)) return false;
         innerOffset = headerLength;

@@ -20,7 +20,7 @@ namespace NetMobility.Wire;
     |                    Options (IHL > 5)          |    Padding    |
     +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 */
-file static class Ipv4Field
+internal static class Ipv4Field
 {
     public const int VersionIhl = 0;
     public const int TypeOfService = 1;

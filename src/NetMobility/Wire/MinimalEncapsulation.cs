@@ -114,26 +114,26 @@ public static class MinimalEncapsulation
         encapsulatedLength = 0;
         if ((uint)datagramLength > (uint)buffer.Length) { error = WireError.BadLength; return false; }
         if (!Ipv4HeaderBytes.TryMeasure(buffer[..datagramLength], out int headerLength, out int totalLength, out error)) return false;
-        if ((BinaryPrimitives.ReadUInt16BigEndian(buffer[Ipv4HeaderBytes.FlagsAndFragment..]) & Ipv4HeaderBytes.MoreFragmentsAndOffset) != 0)
+        if ((BinaryPrimitives.ReadUInt16BigEndian(buffer[Ipv4Field.FlagsFragment..]) & (Ipv4Field.MoreFragmentsFlag | Ipv4Field.FragmentOffsetMask)) != 0)
         {
             error = WireError.Unsupported;
             return false;
         }
-        var originalSource = Ipv4Address.Read(buffer[Ipv4HeaderBytes.Source..]);
+        var originalSource = Ipv4Address.Read(buffer[Ipv4Field.Source..]);
         var forwarding = new MinimalForwardingHeader(
-            (IpProtocol)buffer[Ipv4HeaderBytes.Protocol],
-            Ipv4Address.Read(buffer[Ipv4HeaderBytes.Destination..]),
+            (IpProtocol)buffer[Ipv4Field.Protocol],
+            Ipv4Address.Read(buffer[Ipv4Field.Destination..]),
             originalSource == encapsulator ? null : originalSource);
         int newLength = totalLength + forwarding.Length;
         if (newLength > ushort.MaxValue || newLength > buffer.Length) { error = WireError.BadLength; return false; }
 
         buffer[headerLength..totalLength].CopyTo(buffer[(headerLength + forwarding.Length)..]);
         forwarding.Emit(buffer[headerLength..]);
-        buffer[Ipv4HeaderBytes.Protocol] = (byte)IpProtocol.MinimalEncapsulation;
-        tunnelExit.Write(buffer[Ipv4HeaderBytes.Destination..]);
-        encapsulator.Write(buffer[Ipv4HeaderBytes.Source..]);
-        BinaryPrimitives.WriteUInt16BigEndian(buffer[Ipv4HeaderBytes.TotalLength..], (ushort)newLength);
-        Ipv4HeaderBytes.RecomputeChecksum(buffer[..headerLength]);
+        buffer[Ipv4Field.Protocol] = (byte)IpProtocol.MinimalEncapsulation;
+        tunnelExit.Write(buffer[Ipv4Field.Destination..]);
+        encapsulator.Write(buffer[Ipv4Field.Source..]);
+        BinaryPrimitives.WriteUInt16BigEndian(buffer[Ipv4Field.TotalLength..], (ushort)newLength);
+        Ipv4InPlace.RewriteChecksum(buffer[..headerLength]);
         encapsulatedLength = newLength;
         return true;
     }
@@ -149,16 +149,16 @@ public static class MinimalEncapsulation
         decapsulatedLength = 0;
         if ((uint)datagramLength > (uint)buffer.Length) { error = WireError.BadLength; return false; }
         if (!Ipv4HeaderBytes.TryMeasure(buffer[..datagramLength], out int headerLength, out int totalLength, out error)) return false;
-        if (buffer[Ipv4HeaderBytes.Protocol] != (byte)IpProtocol.MinimalEncapsulation) { error = WireError.Unsupported; return false; }
+        if (buffer[Ipv4Field.Protocol] != (byte)IpProtocol.MinimalEncapsulation) { error = WireError.Unsupported; return false; }
         if (!MinimalForwardingHeader.TryParse(buffer[headerLength..totalLength], policy, out var forwarding, out int forwardingLength, out error)) return false;
 
-        buffer[Ipv4HeaderBytes.Protocol] = (byte)forwarding.Protocol;
-        forwarding.OriginalDestination.Write(buffer[Ipv4HeaderBytes.Destination..]);
-        forwarding.OriginalSource?.Write(buffer[Ipv4HeaderBytes.Source..]);
+        buffer[Ipv4Field.Protocol] = (byte)forwarding.Protocol;
+        forwarding.OriginalDestination.Write(buffer[Ipv4Field.Destination..]);
+        forwarding.OriginalSource?.Write(buffer[Ipv4Field.Source..]);
         buffer[(headerLength + forwardingLength)..totalLength].CopyTo(buffer[headerLength..]);
         int newLength = totalLength - forwardingLength;
-        BinaryPrimitives.WriteUInt16BigEndian(buffer[Ipv4HeaderBytes.TotalLength..], (ushort)newLength);
-        Ipv4HeaderBytes.RecomputeChecksum(buffer[..headerLength]);
+        BinaryPrimitives.WriteUInt16BigEndian(buffer[Ipv4Field.TotalLength..], (ushort)newLength);
+        Ipv4InPlace.RewriteChecksum(buffer[..headerLength]);
         decapsulatedLength = newLength;
         return true;
     }

@@ -17,6 +17,8 @@ public static class ExternalProcess
             UseShellExecute = false,
         };
         foreach (var a in arguments) info.ArgumentList.Add(a);
+        // Plain C locale: decimal points and messages as the assertions expect them.
+        info.Environment["LC_ALL"] = "C";
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {fileName}");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
