@@ -181,17 +181,25 @@ public class SourceHostPortTests
     {
         var frame = TestFrames.Make(Vm, Router, 1, payloadLength: 200);
         Cycle(frame, 10).Port.Dispose(); // warm: the code paths, the pool the queue rents from
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        Cycle(frame, 10).Port.Dispose();
-        long perPort = GC.GetAllocatedBytesForCurrentThread() - before;
+        // Building a port rents from the shared pool, which sometimes allocates and sometimes not: take the fewest
+        // bytes of a few rounds on each side. Any allocation per frame would add kilobytes over a thousand frames.
+        long perPort = long.MaxValue, allocated = long.MaxValue;
+        SourceHostPort port = null!;
+        CountingLink link = null!;
+        for (int round = 0; round < 3; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            Cycle(frame, 10).Port.Dispose();
+            perPort = Math.Min(perPort, GC.GetAllocatedBytesForCurrentThread() - before);
 
-        before = GC.GetAllocatedBytesForCurrentThread();
-        var (port, link) = Cycle(frame, 1000);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        port.Dispose();
+            before = GC.GetAllocatedBytesForCurrentThread();
+            (port, link) = Cycle(frame, 1000);
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
+            port.Dispose();
+        }
 
         // A port costs what it costs to build (its queue's index, its forwarding buffer); a thousand frames more cost nothing.
-        Assert.Equal(perPort, allocated);
+        Assert.True(allocated <= perPort, $"1000 frames allocated {allocated} B, a port alone {perPort} B");
         Assert.Equal(200, port.DeliveredOnResume);
         Assert.Equal(1200, port.Forwarded);
         Assert.Equal(1200, link.Sent);
