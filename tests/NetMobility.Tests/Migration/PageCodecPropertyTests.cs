@@ -1,6 +1,7 @@
 using FsCheck;
 using FsCheck.Fluent;
 using NetMobility.Migration;
+using NetMobility.Migration.PageStream;
 
 namespace NetMobility.Tests.Migration;
 
@@ -66,6 +67,61 @@ public class PageCodecPropertyTests
                 Assert.Equal(Hex.Of(source.GetPage(pageNumber)), Hex.Of(receiver.GetPage(pageNumber)));
             }
             Assert.Equal(source.ComputeDigest(), receiver.ComputeDigest());
+        }).QuickCheckThrowOnFailure();
+
+    [Fact]
+    public void Batches_of_edited_pages_packed_and_unpacked_keep_the_receiver_equal() =>
+        Prop.ForAll(Gen.ArrayOf(Pages, 16).ToArbitrary(), Gen.ListOf(Gen.Zip(Gen.Choose(0, 15), Edits)).ToArbitrary(),
+            Gen.Elements(PageEncoding.Lz4, PageEncoding.Zstd, PageEncoding.Deflate).ToArbitrary(), (start, edits, method) =>
+        {
+            using var source = new MemoryImage(16 * PageSize);
+            using var receiver = new MemoryImage(16 * PageSize);
+            for (int p = 0; p < 16; p++) source.Write(p, 0, start[p]);
+            using var encoder = new PageEncoder(new PageEncoderOptions
+            {
+                AllowedEncodings = [PageEncoding.Raw, PageEncoding.Zero, PageEncoding.Unchanged, PageEncoding.Delta, method],
+                DeltaCachePages = 4,
+                LinkBytesPerSecond = 0,
+            });
+            using var builder = new PageBatchBuilder(maxPages: 5);
+            var scratch = new byte[RecordFrame.MaxPayloadLength];
+            // Round 1 sends every page; then every edit is followed by a batch of the page and its neighbours.
+            SendBatches(Enumerable.Range(0, 16));
+            foreach (var (pageNumber, edit) in edits)
+            {
+                if (edit.Rewrite) source.Write(pageNumber, 0, TestPages.Text(edit.Seed));
+                else source.Write(pageNumber, edit.Offset, edit.Bytes);
+                SendBatches(Enumerable.Range(Math.Max(0, pageNumber - 2), 4).Where(p => p < 16));
+            }
+            Assert.Equal(source.ComputeDigest(), receiver.ComputeDigest());
+
+            void SendBatches(IEnumerable<int> pages)
+            {
+                builder.Begin(1, 1);
+                foreach (int p in pages)
+                {
+                    builder.Add(encoder, p, source.GetPage(p), out _);
+                    if (!builder.HasRoom) Deliver();
+                }
+                Deliver();
+            }
+
+            void Deliver()
+            {
+                var record = builder.Finish();
+                var payload = record[RecordFrame.HeaderLength..];
+                PageBatch batch;
+                PageStreamError error;
+                if ((RecordType)record[0] == RecordType.PackedBatch)
+                {
+                    Assert.True(PackedBatch.TryCreate(payload, scratch.Length, out var packed, out error), error.ToString());
+                    Assert.True(packed.TryUnpack(scratch, 16, out batch, out error, out var reason), $"{error} {reason}");
+                }
+                else Assert.True(PageBatch.TryCreate(payload, 16, out batch, out error), error.ToString());
+                foreach (var entry in batch)
+                    Assert.True(PageDecoder.TryDecode(entry.Encoding, entry.Payload, receiver.GetPage(entry.PageNumber), out var why), why);
+                builder.Begin(1, 1);
+            }
         }).QuickCheckThrowOnFailure();
 
     [Fact]

@@ -1,21 +1,27 @@
 namespace NetMobility.Migration;
 
 /// <summary>
-/// Picks the general-purpose compressor for a page, and whether to compress at all, from running measurements.
+/// Picks the general-purpose compressor for a page (or for the packed pages of a batch), and whether to
+/// compress at all, from running measurements.
 ///
-/// The rule: compressing a page pays when the transfer time of the compressed page plus the CPU time spent
-/// compressing it (divided by the cores encoding in parallel) is less than the transfer time of the raw page:
-///     ratio_c * PageSize / bandwidth + cpu_c / cores  &lt;  PageSize / bandwidth
+/// The rule: encoding overlaps with sending (the next batch is encoded while the pipe and the socket's
+/// buffer carry the last one), so a page costs whichever of its two stages is slower: its transfer time,
+/// compressed, or the CPU time spent compressing it, divided by the cores encoding in parallel.
+/// Compressing pays when that is less than the transfer time of the raw page:
+///     max(ratio_c * PageSize / bandwidth, cpu_c / cores)  &lt;  PageSize / bandwidth
 /// where ratio_c and cpu_c are exponentially weighted running averages of compressor c's output share and
 /// time per page, measured on the pages it actually compressed. Of the compressors, the one with the least
 /// left-hand side is used. Without a known bandwidth, CPU is taken as free and the best ratio wins.
-/// A few pages are first spent measuring each compressor, and every <see cref="ProbeInterval"/>-th
-/// candidate page measures another one, so the averages follow the content as it changes.
+/// A few measurements are first spent on each compressor, and every probe-interval-th candidate measures
+/// another one, so the averages follow the content as it changes.
 /// </summary>
 internal sealed class CompressorChooser
 {
     public const int WarmupPages = 8;
     public const int ProbeInterval = 64;
+    /// <summary>For packed batches, where one measurement covers a whole batch's compressible pages.</summary>
+    public const int WarmupBatches = 2;
+    public const int BatchProbeInterval = 16;
     // Weight of the newest page in the running averages: about the last 32 pages count.
     private const double Alpha = 1.0 / 32;
     private const double OutlierFactor = 4;
@@ -27,11 +33,17 @@ internal sealed class CompressorChooser
     private readonly double _rawSeconds;
     private readonly double _bandwidth;
     private readonly int _cores;
+    private readonly int _warmup;
+    private readonly int _probeInterval;
     private long _candidates;
     private int _nextProbe;
 
-    public CompressorChooser(PageEncoding[] compressors, long linkBytesPerSecond, int cores)
+    public CompressorChooser(PageEncoding[] compressors, long linkBytesPerSecond, int cores, int warmup = WarmupPages, int probeInterval = ProbeInterval)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(warmup, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(probeInterval, 2);
+        _warmup = warmup;
+        _probeInterval = probeInterval;
         _compressors = compressors;
         _ratio = new double[compressors.Length];
         _seconds = new double[compressors.Length];
@@ -52,32 +64,36 @@ internal sealed class CompressorChooser
         if (_compressors.Length == 0) return null;
         _candidates++;
         for (int i = 0; i < _compressors.Length; i++)
-            if (_measured[i] < WarmupPages) return _compressors[i];
+            if (_measured[i] < _warmup) return _compressors[i];
 
         int best = Best();
-        if (_compressors.Length > 1 && _candidates % ProbeInterval == 0)
+        if (_compressors.Length > 1 && _candidates % _probeInterval == 0)
         {
             _nextProbe = (_nextProbe + 1) % _compressors.Length;
             if (_nextProbe == best) _nextProbe = (_nextProbe + 1) % _compressors.Length;
             return _compressors[_nextProbe];
         }
         if (_bandwidth > 0 && Cost(best) >= _rawSeconds)
-            return _candidates % ProbeInterval == ProbeInterval / 2 ? _compressors[best] : null;
+            return _candidates % _probeInterval == _probeInterval / 2 ? _compressors[best] : null;
         return _compressors[best];
     }
 
     /// <summary>Adds one measured page: its compressed size (a failed attempt counts as a full page) and the time it took.</summary>
-    public void Record(PageEncoding compressor, int compressedBytes, TimeSpan time)
+    public void Record(PageEncoding compressor, int compressedBytes, TimeSpan time) => Record(compressor, compressedBytes, 1, time);
+
+    /// <summary>Adds one measurement of <paramref name="pages"/> pages compressed together (a failed attempt counts as the pages' full size).</summary>
+    public void Record(PageEncoding compressor, int compressedBytes, int pages, TimeSpan time)
     {
         int i = Array.IndexOf(_compressors, compressor);
-        double ratio = Math.Min(compressedBytes, MemoryImage.PageSize) / (double)MemoryImage.PageSize;
-        double seconds = time.TotalSeconds;
+        double input = (double)pages * MemoryImage.PageSize;
+        double ratio = Math.Min(compressedBytes, input) / input;
+        double seconds = time.TotalSeconds / pages;
         if (_measured[i] == 0)
         {
             _ratio[i] = ratio;
             _seconds[i] = seconds;
         }
-        else if (_measured[i] < WarmupPages)
+        else if (_measured[i] < _warmup)
         {
             // The first calls pay one-time costs (library loading, cold caches): the fastest warm-up page counts.
             _ratio[i] += (ratio - _ratio[i]) / (_measured[i] + 1);
@@ -105,9 +121,9 @@ internal sealed class CompressorChooser
         _nextProbe = 0;
     }
 
-    // Expected seconds to get one page across with compressor i; ratio alone when the link speed is unknown.
+    // Expected seconds per page with compressor i, the slower of sending and compressing; ratio alone when the link speed is unknown.
     private double Cost(int i) => _bandwidth > 0
-        ? _ratio[i] * _rawSeconds + _seconds[i] / _cores
+        ? Math.Max(_ratio[i] * _rawSeconds, _seconds[i] / _cores)
         : _ratio[i];
 
     private int Best()

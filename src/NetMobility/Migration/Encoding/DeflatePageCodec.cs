@@ -3,7 +3,7 @@ using System.IO.Compression;
 namespace NetMobility.Migration;
 
 /// <summary>
-/// Raw Deflate (RFC 1951) of one page through System.IO.Compression. .NET 10 has no reusable span-based
+/// Raw Deflate (RFC 1951) of one page, or of a packed batch's block, through System.IO.Compression. .NET 10 has no reusable span-based
 /// Deflate encoder, so each page costs a DeflateStream (a zlib state set up and torn down): this is the
 /// one encoding that allocates per page, and the adaptive choice charges it for that through its measured time.
 /// </summary>
@@ -13,16 +13,16 @@ internal sealed class DeflatePageCodec(int level)
     private readonly ZLibCompressionOptions _options = new() { CompressionLevel = level };
 
     /// <summary>Returns the compressed size, or -1 when it would exceed <paramref name="destination"/>.</summary>
-    public int Compress(ReadOnlySpan<byte> page, Span<byte> destination)
+    public int Compress(ReadOnlySpan<byte> source, Span<byte> destination)
     {
-        _sink.Reset(Math.Min(destination.Length, _sink.Capacity));
-        using (var deflate = new DeflateStream(_sink, _options, leaveOpen: true)) deflate.Write(page);
+        _sink.Reset(destination.Length);
+        using (var deflate = new DeflateStream(_sink, _options, leaveOpen: true)) deflate.Write(source);
         if (_sink.Overflowed) return -1;
         _sink.Written.CopyTo(destination);
         return _sink.Written.Length;
     }
 
-    /// <summary>Inflates <paramref name="payload"/> into <paramref name="page"/>, which must come out exactly full.</summary>
+    /// <summary>Inflates <paramref name="payload"/> into <paramref name="page"/> (a page or a packed block), which must come out exactly full.</summary>
     public static unsafe bool TryDecompress(ReadOnlySpan<byte> payload, Span<byte> page, out string? error)
     {
         try
@@ -47,19 +47,20 @@ internal sealed class DeflatePageCodec(int level)
         return true;
     }
 
-    /// <summary>A write-only stream over a fixed buffer that records an overflow instead of growing or throwing.</summary>
+    /// <summary>A write-only stream over a buffer that records an overflow past its limit instead of throwing.</summary>
     private sealed class BoundedBufferStream(int capacity) : Stream
     {
-        private readonly byte[] _buffer = new byte[capacity];
+        private byte[] _buffer = new byte[capacity];
         private int _limit;
         private int _length;
 
-        public int Capacity => _buffer.Length;
         public bool Overflowed { get; private set; }
         public ReadOnlySpan<byte> Written => _buffer.AsSpan(0, _length);
 
+        /// <summary>Starts again with room for <paramref name="limit"/> octets (the buffer grows once to the largest limit asked).</summary>
         public void Reset(int limit)
         {
+            if (limit > _buffer.Length) _buffer = new byte[limit];
             _limit = limit;
             _length = 0;
             Overflowed = false;

@@ -47,25 +47,38 @@ public static class PageDecoder
         Span<byte> scratch = stackalloc byte[PageSize];
         if (payload.IsEmpty) { error = $"{Describe(encoding)}: empty payload"; return false; }
         if (payload.Length >= PageSize) { error = $"{Describe(encoding)}: payload of {payload.Length} bytes is not smaller than a page"; return false; }
-        switch (encoding)
+        if (!TryDecompressBlock(encoding, payload, scratch, out error)) return false;
+        scratch.CopyTo(page);
+        error = null;
+        return true;
+    }
+
+    /// <summary>
+    /// Inflates a block of several packed entries (a packed batch, docs/page-stream.md sec 3.7), which must come
+    /// out exactly <paramref name="destination"/>'s length. On failure the destination holds no meaning.
+    /// </summary>
+    public static bool TryDecompressBlock(PageEncoding method, ReadOnlySpan<byte> block, Span<byte> destination, out string? error)
+    {
+        switch (method)
         {
             case PageEncoding.Lz4:
                 if (!Lz4Native.IsAvailable) { error = Lz4Native.Missing; return false; }
-                int lz4 = Lz4Native.Decompress(payload, scratch);
+                int lz4 = Lz4Native.Decompress(block, destination);
                 if (lz4 < 0) { error = "lz4: malformed block"; return false; }
-                if (lz4 != PageSize) { error = $"lz4: block decompresses to {lz4} bytes, not {PageSize}"; return false; }
+                if (lz4 != destination.Length) { error = $"lz4: block decompresses to {lz4} bytes, not {destination.Length}"; return false; }
                 break;
             case PageEncoding.Zstd:
                 if (!ZstdNative.IsAvailable) { error = ZstdNative.Missing; return false; }
-                int zstd = ZstdNative.Decompress(t_zstd ??= new ZstdDecompressContext(), payload, scratch, out var reason);
+                int zstd = ZstdNative.Decompress(t_zstd ??= new ZstdDecompressContext(), block, destination, out var reason);
                 if (zstd < 0) { error = $"zstd: {reason}"; return false; }
-                if (zstd != PageSize) { error = $"zstd: frame decompresses to {zstd} bytes, not {PageSize}"; return false; }
+                if (zstd != destination.Length) { error = $"zstd: frame decompresses to {zstd} bytes, not {destination.Length}"; return false; }
                 break;
+            case PageEncoding.Deflate:
+                return DeflatePageCodec.TryDecompress(block, destination, out error);
             default:
-                if (!DeflatePageCodec.TryDecompress(payload, scratch, out error)) return false;
-                break;
+                error = $"{(byte)method} is not a block compression method";
+                return false;
         }
-        scratch.CopyTo(page);
         error = null;
         return true;
     }

@@ -4,7 +4,9 @@ namespace NetMobility.Migration;
 /// Source side of page compression: chooses, per page, the cheapest way to send it and writes the payload.
 /// The order of preference is zero page, then unchanged since last sent, then a small delta against the
 /// last-sent version, then a general compressor when <see cref="CompressorChooser"/>'s rule says it pays,
-/// then raw. Stateful (it remembers what it sent), so one encoder serves one destination, on one thread.
+/// then raw. In a batch (<see cref="EncodeForBatch"/>) with <see cref="PageEncoderOptions.PackBatches"/>, the
+/// compressible pages are instead left raw and marked, and <see cref="CompressPacked"/> compresses them
+/// together once the batch is full. Stateful (it remembers what it sent), so one encoder serves one destination, on one thread.
 /// </summary>
 public sealed class PageEncoder : IDisposable
 {
@@ -19,6 +21,7 @@ public sealed class PageEncoder : IDisposable
     private readonly int _deltaLimit;
     private readonly DeltaCache? _cache;
     private readonly CompressorChooser _chooser;
+    private readonly CompressorChooser? _packChooser;
     private readonly ZstdCompressContext? _zstd;
     private readonly DeflatePageCodec? _deflate;
     // The guest may write a page while it is being encoded: one consistent copy is encoded and remembered.
@@ -51,6 +54,9 @@ public sealed class PageEncoder : IDisposable
         }
         if (compressors.Contains(PageEncoding.Deflate)) _deflate = new DeflatePageCodec(options.DeflateLevel);
         _chooser = new CompressorChooser([.. compressors], options.LinkBytesPerSecond, options.EncoderCores);
+        if (options.PackBatches && compressors.Count > 0)
+            _packChooser = new CompressorChooser([.. compressors], options.LinkBytesPerSecond, options.EncoderCores,
+                CompressorChooser.WarmupBatches, CompressorChooser.BatchProbeInterval);
         if (_cache is not null || _chooser.Count > 0) _snapshot = new byte[PageSize];
     }
 
@@ -66,8 +72,22 @@ public sealed class PageEncoder : IDisposable
     /// Returns the encoding chosen and the bytes written (0 for Zero and Unchanged), and remembers what the
     /// destination will hold. Allocates nothing, except inside Deflate (see <see cref="DeflatePageCodec"/>).
     /// </summary>
-    public PageEncoding Encode(int pageNumber, ReadOnlySpan<byte> page, Span<byte> destination, out int written)
+    public PageEncoding Encode(int pageNumber, ReadOnlySpan<byte> page, Span<byte> destination, out int written) =>
+        Encode(pageNumber, page, destination, pack: false, out written, out _);
+
+    /// <summary>
+    /// Encodes one page of a batch, as <see cref="Encode"/>, except that with <see cref="PageEncoderOptions.PackBatches"/>
+    /// a page worth compressing comes back raw with <paramref name="packable"/> set, for <see cref="CompressPacked"/>.
+    /// </summary>
+    public PageEncoding EncodeForBatch(int pageNumber, ReadOnlySpan<byte> page, Span<byte> destination, out int written, out bool packable) =>
+        Encode(pageNumber, page, destination, _packChooser is not null, out written, out packable);
+
+    /// <summary>Whether <see cref="EncodeForBatch"/> may mark pages for packing.</summary>
+    public bool PacksBatches => _packChooser is not null;
+
+    private PageEncoding Encode(int pageNumber, ReadOnlySpan<byte> page, Span<byte> destination, bool pack, out int written, out bool packable)
     {
+        packable = false;
         ArgumentOutOfRangeException.ThrowIfNegative(pageNumber);
         if (page.Length != PageSize) throw new ArgumentException($"a page is {PageSize} bytes, not {page.Length}", nameof(page));
         if (destination.Length < MaxEncodedLength) throw new ArgumentException($"the destination needs {MaxEncodedLength} bytes, it has {destination.Length}", nameof(destination));
@@ -89,18 +109,46 @@ public sealed class PageEncoder : IDisposable
         else
         {
             page.CopyTo(_snapshot);
-            chosen = EncodeSnapshot(pageNumber, _snapshot, destination, out written);
+            chosen = EncodeSnapshot(pageNumber, _snapshot, destination, pack, out written, out packable);
             if (chosen != PageEncoding.Unchanged) _cache?.Store(pageNumber, _snapshot);
         }
         Stats.Record(chosen, written, _clock.GetElapsedTime(start));
         return chosen;
     }
 
+    /// <summary>
+    /// Compresses the packed entries of a batch (<paramref name="pages"/> pages that <see cref="EncodeForBatch"/>
+    /// marked) as one block into <paramref name="destination"/>, when the chooser's rule says it pays. Returns
+    /// the block's length, or 0 to send the entries as they are (not worth it, or the block would not fit
+    /// <paramref name="destination"/>). Moves the pages from raw to the method in <see cref="Stats"/>.
+    /// </summary>
+    public int CompressPacked(ReadOnlySpan<byte> entries, int pages, Span<byte> destination, out PageEncoding method)
+    {
+        method = PageEncoding.Raw;
+        if (_packChooser is null || pages == 0 || _packChooser.Choose() is not PageEncoding compressor) return 0;
+        long start = _clock.GetTimestamp();
+        int n = CompressBlock(compressor, entries, destination);
+        var time = _clock.GetElapsedTime(start);
+        _packChooser.Record(compressor, n > 0 ? n : entries.Length, pages, time);
+        if (n <= 0) return 0;
+        Stats.Move(PageEncoding.Raw, compressor, pages, (long)pages * PageSize, n, time);
+        method = compressor;
+        return n;
+    }
+
+    private int CompressBlock(PageEncoding compressor, ReadOnlySpan<byte> source, Span<byte> destination) => compressor switch
+    {
+        PageEncoding.Lz4 => Lz4Native.Compress(source, destination),
+        PageEncoding.Zstd => ZstdNative.Compress(_zstd!, source, destination, _options.ZstdLevel),
+        _ => _deflate!.Compress(source, destination),
+    };
+
     /// <summary>Forgets what was sent (a new destination starts from nothing), the compressor measurements and the statistics.</summary>
     public void Reset()
     {
         _cache?.Clear();
         _chooser.Clear();
+        _packChooser?.Clear();
         Stats.Clear();
     }
 
@@ -110,8 +158,9 @@ public sealed class PageEncoder : IDisposable
         _zstd?.Dispose();
     }
 
-    private PageEncoding EncodeSnapshot(int pageNumber, ReadOnlySpan<byte> page, Span<byte> destination, out int written)
+    private PageEncoding EncodeSnapshot(int pageNumber, ReadOnlySpan<byte> page, Span<byte> destination, bool pack, out int written, out bool packable)
     {
+        packable = false;
         if (_cache is not null)
         {
             var previous = _cache.Find(pageNumber);
@@ -126,11 +175,15 @@ public sealed class PageEncoder : IDisposable
             }
         }
 
-        if (_chooser.Count > 0 && !CompressibilitySample.LooksIncompressible(page) && _chooser.Choose() is PageEncoding compressor)
+        if (pack)
+        {
+            packable = !CompressibilitySample.LooksIncompressible(page);
+        }
+        else if (_chooser.Count > 0 && !CompressibilitySample.LooksIncompressible(page) && _chooser.Choose() is PageEncoding compressor)
         {
             long start = _clock.GetTimestamp();
             // One byte short of a page: output that does not beat raw fails fast inside the compressor.
-            int n = Compress(compressor, page, destination[..(PageSize - 1)]);
+            int n = CompressBlock(compressor, page, destination[..(PageSize - 1)]);
             _chooser.Record(compressor, n > 0 ? n : PageSize, _clock.GetElapsedTime(start));
             if (n > 0) { written = n; return compressor; }
         }
@@ -139,11 +192,4 @@ public sealed class PageEncoder : IDisposable
         written = PageSize;
         return PageEncoding.Raw;
     }
-
-    private int Compress(PageEncoding compressor, ReadOnlySpan<byte> page, Span<byte> destination) => compressor switch
-    {
-        PageEncoding.Lz4 => Lz4Native.Compress(page, destination),
-        PageEncoding.Zstd => ZstdNative.Compress(_zstd!, page, destination, _options.ZstdLevel),
-        _ => _deflate!.Compress(page, destination),
-    };
 }

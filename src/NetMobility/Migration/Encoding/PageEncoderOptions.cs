@@ -28,6 +28,13 @@ public sealed record PageEncoderOptions
     /// <summary>Cores encoding in parallel: compression CPU time is amortised over them.</summary>
     public int EncoderCores { get; init; } = 1;
 
+    /// <summary>
+    /// In a batch, compressible pages are compressed together as one block (a packed batch, docs/page-stream.md
+    /// sec 3.7) instead of one by one: the compressor finds repeats across pages and is set up once per batch.
+    /// Applies to <see cref="PageEncoder.EncodeForBatch"/>; <see cref="PageEncoder.Encode"/> always works per page.
+    /// </summary>
+    public bool PackBatches { get; init; } = true;
+
     /// <summary>Clock for the compressors' running CPU-time statistics.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 

@@ -65,9 +65,10 @@ public sealed class MigrationDestination(DestinationOptions? options = null)
         using (var reader = new RecordReader(channel.Input))
         {
             ReadOutcome outcome;
+            var stream = new ForwardStreamHandler(sink);
             try
             {
-                outcome = await reader.RunAsync(new ForwardStreamHandler(sink), cancellationToken).ConfigureAwait(false);
+                outcome = await reader.RunAsync(stream, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -75,7 +76,8 @@ public sealed class MigrationDestination(DestinationOptions? options = null)
             }
             if (!outcome.Succeeded && outcome.Error is not (PageStreamError.ConnectionLost or PageStreamError.Truncated) && !IsFinished)
             {
-                string message = $"{channel.Peer}: {outcome}{(sink.Detail.Length > 0 ? $": {sink.Detail}" : "")}";
+                string detail = stream.LastReason ?? sink.Detail;
+                string message = $"{channel.Peer}: {outcome}{(detail.Length > 0 ? $": {detail}" : "")}";
                 await sink.TryReportAsync(outcome.Error, message).ConfigureAwait(false);
                 Reject(outcome.Error, message);
             }

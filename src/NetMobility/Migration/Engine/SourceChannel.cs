@@ -180,6 +180,12 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
         if (_batch.IsEmpty) return;
         await WaitForWindowAsync(cancellationToken).ConfigureAwait(false);
         _writer!.WriteBatch(_batch);
+        if (_batch.LastPackedPages > 0)
+        {
+            // Pages counted raw as they were added went compressed together.
+            EncodingCounts[(int)PageEncoding.Raw] -= _batch.LastPackedPages;
+            EncodingCounts[(int)_batch.LastPackedMethod] += _batch.LastPackedPages;
+        }
         lock (_gate)
         {
             var pages = _spare.Count > 0 ? _spare.Pop() : new int[_source.Options.MaxPagesPerBatch];

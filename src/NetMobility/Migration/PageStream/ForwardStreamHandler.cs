@@ -5,9 +5,11 @@ namespace NetMobility.Migration.PageStream;
 /// the stream header first and once; batch sequence numbers consecutive; round numbers never going back
 /// and no batch for a round already ended; end of round carrying the count of pages this channel sent in
 /// it; device state at most once; end of stream after the last round ended; commit only after end of
-/// stream. Records that pass go to the <see cref="IForwardSink"/>.
+/// stream. Records that pass go to the <see cref="IForwardSink"/>; a packed batch is inflated (into a buffer
+/// allocated once, at the first one) and goes on as the page batch it stands for.
 /// </summary>
-public sealed class ForwardStreamHandler(IForwardSink sink) : IRecordHandler
+/// <param name="maxPayloadLength">The frame limit, which also bounds the page batch a packed batch stands for.</param>
+public sealed class ForwardStreamHandler(IForwardSink sink, int maxPayloadLength = RecordFrame.MaxPayloadLength) : IRecordHandler
 {
     /// <summary>The largest device state record the destination accepts (sec 3.4).</summary>
     public const int MaxDeviceStateLength = 64 * 1024;
@@ -18,6 +20,7 @@ public sealed class ForwardStreamHandler(IForwardSink sink) : IRecordHandler
     private uint _round;
     private uint _lastEndedRound;
     private uint _pagesInRound;
+    private byte[]? _unpacked;
 
     public StreamHeader Header { get; private set; }
 
@@ -57,6 +60,7 @@ public sealed class ForwardStreamHandler(IForwardSink sink) : IRecordHandler
         return type switch
         {
             RecordType.PageBatch => OnBatch(payload),
+            RecordType.PackedBatch => OnPackedBatch(payload),
             RecordType.EndOfRound => OnEndOfRound(payload),
             RecordType.DeviceState => OnDeviceState(payload),
             _ => OnEndOfStream(payload),
@@ -73,9 +77,27 @@ public sealed class ForwardStreamHandler(IForwardSink sink) : IRecordHandler
         return sink.OnHeader(header, this);
     }
 
-    private PageStreamError OnBatch(ReadOnlySpan<byte> payload)
+    private PageStreamError OnBatch(ReadOnlySpan<byte> payload) =>
+        PageBatch.TryCreate(payload, _pageCount, out var batch, out var error) ? Accept(batch) : error;
+
+    private PageStreamError OnPackedBatch(ReadOnlySpan<byte> payload)
     {
-        if (!PageBatch.TryCreate(payload, _pageCount, out var batch, out var error)) return error;
+        if (!PackedBatch.TryCreate(payload, maxPayloadLength, out var packed, out var error)) return error;
+        _unpacked ??= new byte[maxPayloadLength];
+        if (!packed.TryUnpack(_unpacked, _pageCount, out var batch, out error, out var reason))
+        {
+            LastReason = reason;
+            return error;
+        }
+        return Accept(batch);
+    }
+
+    /// <summary>The compressor's own words for the last packed batch that did not inflate, for the error record.</summary>
+    public string? LastReason { get; private set; }
+
+    private PageStreamError Accept(PageBatch batch)
+    {
+        PageStreamError error;
         if (batch.Sequence != _nextSequence) return PageStreamError.OutOfOrder;
         uint round = batch.Round;
         if (round == 0 || round <= _lastEndedRound || round < _round) return PageStreamError.OutOfOrder;

@@ -4,21 +4,33 @@ namespace NetMobility.Migration.PageStream;
 
 /// <summary>
 /// Builds one page batch record at a time in a buffer rented once (the frame limit plus the record header),
-/// encoding each page straight into it: no allocation per page or per batch. The caller owns the builder
-/// and disposes it, which returns the buffer to the pool.
+/// encoding each page straight into it: no allocation per page or per batch. With an encoder that packs
+/// batches, the pages it marks compressible gather in a second buffer and <see cref="Finish"/> compresses
+/// them as one block (a packed batch, sec 3.7) when that pays, else appends them as they are. The caller
+/// owns the builder and disposes it, which returns the buffers to the pool.
 /// </summary>
 public sealed class PageBatchBuilder : IDisposable
 {
     /// <summary>Pages per batch at most: a batch is also the unit of acknowledgement and of re-sending after a resume.</summary>
     public const int DefaultMaxPages = 256;
 
+    // Layout of _buffer: a packed record starts at 0 (frame header, packed header, plain entries, block); a
+    // plain page batch starts at Shift, so that its entries sit where the packed record's plain entries do.
+    private const int Shift = PackedBatch.Overhead;
+    private const int EntriesAt = RecordFrame.HeaderLength + PackedBatch.HeaderLength;
+
     private byte[]? _buffer;
+    private byte[]? _packed;
     private readonly int _maxPages;
     private readonly int _maxPayload;
-    private int _payloadLength;
+    private int _plainLength;
+    private int _packedLength;
+    private int _packedPages;
     private uint _round;
     private ulong _sequence;
     private readonly int[] _pages;
+    // The encoder of the pages being packed: it compresses them, with its own measurements, at Finish.
+    private PageEncoder? _encoder;
 
     public PageBatchBuilder(int maxPages = DefaultMaxPages, int maxPayload = RecordFrame.MaxPayloadLength)
     {
@@ -27,7 +39,7 @@ public sealed class PageBatchBuilder : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(maxPayload, PageBatch.HeaderLength + PageBatch.EntryHeaderLength + PageEncoder.MaxEncodedLength);
         _maxPages = maxPages;
         _maxPayload = maxPayload;
-        _buffer = ArrayPool<byte>.Shared.Rent(RecordFrame.HeaderLength + maxPayload);
+        _buffer = ArrayPool<byte>.Shared.Rent(Shift + RecordFrame.HeaderLength + maxPayload);
         _pages = new int[maxPages];
     }
 
@@ -36,11 +48,20 @@ public sealed class PageBatchBuilder : IDisposable
     public uint Round => _round;
     public ulong Sequence => _sequence;
 
-    /// <summary>The page numbers in the batch being built, in order.</summary>
+    /// <summary>The page numbers in the batch being built (plain entries first, then packed ones).</summary>
     public ReadOnlySpan<int> Pages => _pages.AsSpan(0, Count);
 
     /// <summary>True when one more page of any encoding fits.</summary>
-    public bool HasRoom => Count < _maxPages && _maxPayload - _payloadLength >= PageBatch.EntryHeaderLength + PageEncoder.MaxEncodedLength;
+    public bool HasRoom => Count < _maxPages && _maxPayload - PayloadLength >= PageBatch.EntryHeaderLength + PageEncoder.MaxEncodedLength;
+
+    /// <summary>The compression method of the last finished batch's packed pages (<see cref="PageEncoding.Raw"/> if it had none or sent them as they were).</summary>
+    public PageEncoding LastPackedMethod { get; private set; }
+
+    /// <summary>How many pages the last finished batch carried compressed together.</summary>
+    public int LastPackedPages { get; private set; }
+
+    // Payload of the page batch the record stands for: batch header and both kinds of entries.
+    private int PayloadLength => PageBatch.HeaderLength + _plainLength + _packedLength;
 
     /// <summary>Starts a new, empty batch.</summary>
     public void Begin(uint round, ulong sequence)
@@ -48,7 +69,9 @@ public sealed class PageBatchBuilder : IDisposable
         _round = round;
         _sequence = sequence;
         Count = 0;
-        _payloadLength = PageBatch.HeaderLength;
+        _plainLength = 0;
+        _packedLength = 0;
+        _packedPages = 0;
     }
 
     /// <summary>
@@ -58,36 +81,79 @@ public sealed class PageBatchBuilder : IDisposable
     public PageEncoding Add(PageEncoder encoder, int pageNumber, ReadOnlySpan<byte> page, out int entryBytes)
     {
         if (!HasRoom) throw new InvalidOperationException("the batch is full");
-        var buffer = Buffer;
-        var entry = buffer.Slice(RecordFrame.HeaderLength + _payloadLength);
-        var encoding = encoder.Encode(pageNumber, page, entry[PageBatch.EntryHeaderLength..], out int written);
+        _encoder = encoder;
+        var plain = Buffer.AsSpan(EntriesAt + _plainLength);
+        // A packing encoder writes into the packed area first: most pages end there or carry no payload.
+        var entry = encoder.PacksBatches ? Packed.AsSpan(_packedLength) : plain;
+        var encoding = encoder.EncodeForBatch(pageNumber, page, entry[PageBatch.EntryHeaderLength..], out int written, out bool packable);
         if (encoding == PageEncoding.Unchanged)
         {
             entryBytes = 0;
             return encoding;
         }
-        PageBatch.EmitEntryHeader(entry, pageNumber, encoding, written);
         entryBytes = PageBatch.EntryHeaderLength + written;
-        _payloadLength += entryBytes;
+        if (packable)
+        {
+            PageBatch.EmitEntryHeader(entry, pageNumber, encoding, written);
+            _packedLength += entryBytes;
+            _packedPages++;
+        }
+        else
+        {
+            if (encoder.PacksBatches) entry.Slice(PageBatch.EntryHeaderLength, written).CopyTo(plain[PageBatch.EntryHeaderLength..]);
+            PageBatch.EmitEntryHeader(plain, pageNumber, encoding, written);
+            _plainLength += entryBytes;
+        }
         _pages[Count++] = pageNumber;
         return encoding;
     }
 
-    /// <summary>Completes the record (header, count, CRC) and returns its octets, valid until the next <see cref="Begin"/>.</summary>
+    /// <summary>
+    /// Completes the record (header, count, CRC) and returns its octets, valid until the next <see cref="Begin"/>:
+    /// a packed batch when the encoder compressed the packed pages, else a page batch.
+    /// </summary>
     public ReadOnlySpan<byte> Finish()
     {
-        var buffer = Buffer;
-        var payload = buffer.Slice(RecordFrame.HeaderLength, _payloadLength);
-        PageBatch.EmitHeader(payload, _round, _sequence, Count);
-        RecordFrame.Emit(buffer, RecordType.PageBatch, payload);
-        return buffer[..(RecordFrame.HeaderLength + _payloadLength)];
+        var buffer = Buffer.AsSpan();
+        LastPackedMethod = PageEncoding.Raw;
+        LastPackedPages = 0;
+        if (_packedLength > 0)
+        {
+            var packed = Packed.AsSpan(0, _packedLength);
+            // The block must make the record shorter than the page batch it stands for.
+            int room = _packedLength - PackedBatch.Overhead - 1;
+            var method = PageEncoding.Raw;
+            int n = _encoder is null || room < 1 ? 0
+                : _encoder.CompressPacked(packed, _packedPages, buffer.Slice(EntriesAt + _plainLength, room), out method);
+            if (n > 0)
+            {
+                LastPackedMethod = method;
+                LastPackedPages = _packedPages;
+                int length = PackedBatch.HeaderLength + _plainLength + n;
+                var payload = buffer.Slice(RecordFrame.HeaderLength, length);
+                PageBatch.EmitHeader(payload, _round, _sequence, Count);
+                PackedBatch.EmitHeader(payload, LastPackedMethod, _plainLength, _packedLength);
+                RecordFrame.Emit(buffer, RecordType.PackedBatch, payload);
+                return buffer[..(RecordFrame.HeaderLength + length)];
+            }
+            packed.CopyTo(buffer[(EntriesAt + _plainLength)..]);
+        }
+        var record = buffer[Shift..];
+        var batch = record.Slice(RecordFrame.HeaderLength, PayloadLength);
+        PageBatch.EmitHeader(batch, _round, _sequence, Count);
+        RecordFrame.Emit(record, RecordType.PageBatch, batch);
+        return record[..(RecordFrame.HeaderLength + PayloadLength)];
     }
 
-    private Span<byte> Buffer => _buffer ?? throw new ObjectDisposedException(nameof(PageBatchBuilder));
+    private byte[] Buffer => _buffer ?? throw new ObjectDisposedException(nameof(PageBatchBuilder));
+
+    private byte[] Packed => _packed ??= ArrayPool<byte>.Shared.Rent(_maxPayload);
 
     public void Dispose()
     {
         if (_buffer is { } b) ArrayPool<byte>.Shared.Return(b);
+        if (_packed is { } p) ArrayPool<byte>.Shared.Return(p);
         _buffer = null;
+        _packed = null;
     }
 }

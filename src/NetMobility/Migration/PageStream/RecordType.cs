@@ -10,6 +10,8 @@ public enum RecordType : byte
     EndOfStream = 0x05,
     /// <summary>Source -> destination after Ready: the source has released the VM; the destination may run it.</summary>
     Commit = 0x06,
+    /// <summary>A page batch whose compressible pages travel as one compressed block (docs/page-stream.md sec 3.7).</summary>
+    PackedBatch = 0x07,
 
     Ack = 0x81,
     Ready = 0x82,
@@ -18,6 +20,6 @@ public enum RecordType : byte
 
 public static class RecordTypes
 {
-    public static bool IsForward(RecordType type) => type is >= RecordType.StreamHeader and <= RecordType.Commit;
+    public static bool IsForward(RecordType type) => type is >= RecordType.StreamHeader and <= RecordType.PackedBatch;
     public static bool IsReturn(RecordType type) => type is >= RecordType.Ack and <= RecordType.Error;
 }

@@ -75,7 +75,7 @@ public class EndToEndTests
     {
         var options = new SourceOptions { Channels = 2, MaxPagesPerBatch = 32, WindowBatches = 4 };
         await using var m = new InMemoryMigration(Memory, new XenStreamV2Policy(), new WebServerWorkload(4, 5_000), options);
-        m.Link.DropNextConnectionAfter(3 << 20);
+        m.Link.DropNextConnectionAfter(1 << 20);
         var report = await m.RunAsync();
 
         Assert.True(report.Completed, report.Error);
