@@ -5,6 +5,7 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using NetMobility.Migration;
+using NetMobility.Migration.PageStream;
 
 namespace NetMobility.Benchmarks;
 
@@ -12,9 +13,12 @@ namespace NetMobility.Benchmarks;
 /// Page codecs side by side, every time per page (4096 bytes), so the GB/s column reads directly.
 /// "scan": zero-page detection over zero pages, the project's vector loop against IndexOfAnyExcept.
 /// "codec": one pass over a 16 MiB image seeded by RealisticContent (typical profile), each page encoded
-/// and decoded; the adaptive encoder (link speed 1 Gbit/s and 100 Mbit/s; zstd level 1, and 5 for a ratio
-/// closer to Deflate's) against plain Deflate on every page (DeflateStream at zlib level 6, its default
-/// "Optimal", and at level 1, "Fastest"). "Out/in" is payload bytes over page bytes for that pass.
+/// and decoded; plain Deflate on every page (DeflateStream at zlib level 6, its default "Optimal", and at
+/// level 1, "Fastest") against the adaptive encoder at link speeds of 1 Gbit/s and 100 Mbit/s, as the engine
+/// runs it (batches of 256 pages, compressible pages packed into one block per batch, record built, block
+/// inflated and every page decoded) and page by page; and the packed encoder held to one compressor (zstd
+/// at level 1, zstd at level -1, LZ4) with zero pages and deltas, and Deflate on packed batches, for comparison.
+/// "Out/in" is payload bytes over page bytes for that pass.
 /// Run: dotnet run -c Release --project tools/NetMobility.Benchmarks -- --filter '*PageCodec*' --job short
 /// </summary>
 [Config(typeof(Config))]
@@ -31,7 +35,10 @@ public class PageCodecBenchmarks
     private byte[] _zeros = null!;
     private byte[] _wire = null!;
     private byte[] _receiver = null!;
-    private PageEncoder _gigabit = null!, _megabit = null!, _megabitZstd5 = null!, _deflate = null!, _deflateFastest = null!;
+    private PageEncoder _gigabit = null!, _megabit = null!, _deflate = null!, _deflateFastest = null!, _deflatePacked = null!;
+    private PageEncoder _zstdPacked = null!, _zstdFastPacked = null!, _lz4Packed = null!;
+    private PageBatchBuilder _builder = null!;
+    private byte[] _unpacked = null!;
 
     private sealed class Config : ManualConfig
     {
@@ -51,9 +58,14 @@ public class PageCodecBenchmarks
         _receiver = new byte[PageSize];
         _gigabit = new PageEncoder(Gigabit);
         _megabit = new PageEncoder(Megabit);
-        _megabitZstd5 = new PageEncoder(MegabitZstd5);
         _deflate = new PageEncoder(PlainDeflate);
         _deflateFastest = new PageEncoder(PlainDeflateFastest);
+        _deflatePacked = new PageEncoder(PlainDeflate);
+        _zstdPacked = new PageEncoder(ZstdOnly);
+        _zstdFastPacked = new PageEncoder(ZstdFastOnly);
+        _lz4Packed = new PageEncoder(Lz4Only);
+        _builder = new PageBatchBuilder();
+        _unpacked = new byte[RecordFrame.MaxPayloadLength];
     }
 
     [GlobalCleanup]
@@ -61,17 +73,23 @@ public class PageCodecBenchmarks
     {
         _gigabit.Dispose();
         _megabit.Dispose();
-        _megabitZstd5.Dispose();
         _deflate.Dispose();
         _deflateFastest.Dispose();
+        _deflatePacked.Dispose();
+        _zstdPacked.Dispose();
+        _zstdFastPacked.Dispose();
+        _lz4Packed.Dispose();
+        _builder.Dispose();
         _image.Dispose();
     }
 
     internal static readonly PageEncoderOptions Gigabit = new() { LinkBytesPerSecond = 125_000_000 };
     internal static readonly PageEncoderOptions Megabit = new() { LinkBytesPerSecond = 12_500_000 };
-    internal static readonly PageEncoderOptions MegabitZstd5 = Megabit with { ZstdLevel = 5 };
     internal static readonly PageEncoderOptions PlainDeflate = new() { AllowedEncodings = [PageEncoding.Deflate], LinkBytesPerSecond = 0 };
     internal static readonly PageEncoderOptions PlainDeflateFastest = PlainDeflate with { DeflateLevel = 1 };
+    internal static readonly PageEncoderOptions ZstdOnly = new() { AllowedEncodings = [PageEncoding.Zero, PageEncoding.Unchanged, PageEncoding.Delta, PageEncoding.Zstd], LinkBytesPerSecond = 0 };
+    internal static readonly PageEncoderOptions ZstdFastOnly = ZstdOnly with { ZstdLevel = -1 };
+    internal static readonly PageEncoderOptions Lz4Only = ZstdOnly with { AllowedEncodings = [PageEncoding.Zero, PageEncoding.Unchanged, PageEncoding.Delta, PageEncoding.Lz4] };
 
     internal static MemoryImage CreateImage()
     {
@@ -105,13 +123,25 @@ public class PageCodecBenchmarks
     public long Deflate_fastest_every_page() => Pass(_deflateFastest, _image, _wire, _receiver);
 
     [Benchmark(OperationsPerInvoke = ImagePages), BenchmarkCategory("codec")]
-    public long Adaptive_1Gbit() => Pass(_gigabit, _image, _wire, _receiver);
+    public long Deflate_packed_batches() => BatchPass(_deflatePacked, _image, _builder, _unpacked, _receiver);
 
     [Benchmark(OperationsPerInvoke = ImagePages), BenchmarkCategory("codec")]
-    public long Adaptive_100Mbit() => Pass(_megabit, _image, _wire, _receiver);
+    public long Adaptive_1Gbit() => BatchPass(_gigabit, _image, _builder, _unpacked, _receiver);
 
     [Benchmark(OperationsPerInvoke = ImagePages), BenchmarkCategory("codec")]
-    public long Adaptive_100Mbit_zstd5() => Pass(_megabitZstd5, _image, _wire, _receiver);
+    public long Adaptive_100Mbit() => BatchPass(_megabit, _image, _builder, _unpacked, _receiver);
+
+    [Benchmark(OperationsPerInvoke = ImagePages), BenchmarkCategory("codec")]
+    public long Adaptive_1Gbit_per_page() => Pass(_gigabit, _image, _wire, _receiver);
+
+    [Benchmark(OperationsPerInvoke = ImagePages), BenchmarkCategory("codec")]
+    public long Zstd_packed() => BatchPass(_zstdPacked, _image, _builder, _unpacked, _receiver);
+
+    [Benchmark(OperationsPerInvoke = ImagePages), BenchmarkCategory("codec")]
+    public long Zstd_fast_packed() => BatchPass(_zstdFastPacked, _image, _builder, _unpacked, _receiver);
+
+    [Benchmark(OperationsPerInvoke = ImagePages), BenchmarkCategory("codec")]
+    public long Lz4_packed() => BatchPass(_lz4Packed, _image, _builder, _unpacked, _receiver);
 
     /// <summary>Encodes and decodes every page once, from a fresh encoder state (a first pre-copy round); returns payload bytes.</summary>
     internal static long Pass(PageEncoder encoder, MemoryImage image, byte[] wire, byte[] receiver)
@@ -123,6 +153,39 @@ public class PageCodecBenchmarks
             if (!PageDecoder.TryDecode(encoding, wire.AsSpan(0, n), receiver, out var error)) throw new InvalidOperationException(error);
         }
         return encoder.Stats.TotalBytes;
+    }
+
+    /// <summary>
+    /// Encodes every page once into batches as the engine does (fresh encoder state: a first pre-copy round),
+    /// builds each record, inflates a packed one and decodes every page; returns payload bytes.
+    /// </summary>
+    internal static long BatchPass(PageEncoder encoder, MemoryImage image, PageBatchBuilder builder, byte[] unpacked, byte[] receiver)
+    {
+        encoder.Reset();
+        builder.Begin(1, 1);
+        for (int p = 0; p < image.PageCount; p++)
+        {
+            builder.Add(encoder, p, image.GetPage(p), out _);
+            if (!builder.HasRoom || p == image.PageCount - 1) Receive(builder.Finish(), image.PageCount, unpacked, receiver);
+            if (!builder.HasRoom) builder.Begin(1, 1);
+        }
+        return encoder.Stats.TotalBytes;
+    }
+
+    private static void Receive(ReadOnlySpan<byte> record, int pageCount, byte[] unpacked, byte[] receiver)
+    {
+        var payload = record[RecordFrame.HeaderLength..];
+        PageBatch batch;
+        PageStreamError error;
+        string? reason = null;
+        if ((RecordType)record[0] == RecordType.PackedBatch)
+        {
+            if (!PackedBatch.TryCreate(payload, unpacked.Length, out var packed, out error) || !packed.TryUnpack(unpacked, pageCount, out batch, out error, out reason))
+                throw new InvalidOperationException($"{error.Describe()} {reason}");
+        }
+        else if (!PageBatch.TryCreate(payload, pageCount, out batch, out error)) throw new InvalidOperationException(error.Describe());
+        foreach (var entry in batch)
+            if (!PageDecoder.TryDecode(entry.Encoding, entry.Payload, receiver, out reason)) throw new InvalidOperationException(reason);
     }
 
     /// <summary>Bytes per operation: every benchmark here handles one page per operation.</summary>
@@ -167,22 +230,29 @@ public class PageCodecBenchmarks
         public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style) =>
             Cache.GetOrAdd(benchmarkCase.Descriptor.WorkloadMethod.Name, static name =>
             {
-                var options = name switch
+                var (options, batches) = name switch
                 {
-                    nameof(Deflate_every_page) => PlainDeflate,
-                    nameof(Deflate_fastest_every_page) => PlainDeflateFastest,
-                    nameof(Adaptive_1Gbit) => Gigabit,
-                    nameof(Adaptive_100Mbit) => Megabit,
-                    nameof(Adaptive_100Mbit_zstd5) => MegabitZstd5,
-                    _ => null,
+                    nameof(Deflate_every_page) => (PlainDeflate, false),
+                    nameof(Deflate_fastest_every_page) => (PlainDeflateFastest, false),
+                    nameof(Deflate_packed_batches) => (PlainDeflate, true),
+                    nameof(Adaptive_1Gbit) => (Gigabit, true),
+                    nameof(Adaptive_100Mbit) => (Megabit, true),
+                    nameof(Adaptive_1Gbit_per_page) => (Gigabit, false),
+                    nameof(Zstd_packed) => (ZstdOnly, true),
+                    nameof(Zstd_fast_packed) => (ZstdFastOnly, true),
+                    nameof(Lz4_packed) => (Lz4Only, true),
+                    _ => (null, false),
                 };
                 if (options is null) return "-";
                 using var image = CreateImage();
                 using var encoder = new PageEncoder(options);
+                using var builder = new PageBatchBuilder();
                 var wire = new byte[PageEncoder.MaxEncodedLength];
+                var unpacked = new byte[RecordFrame.MaxPayloadLength];
                 var receiver = new byte[PageSize];
-                Pass(encoder, image, wire, receiver);
-                long bytes = Pass(encoder, image, wire, receiver);
+                long Once() => batches ? BatchPass(encoder, image, builder, unpacked, receiver) : Pass(encoder, image, wire, receiver);
+                Once();
+                long bytes = Once();
                 return (bytes / (double)image.MemoryBytes).ToString("F3");
             });
     }

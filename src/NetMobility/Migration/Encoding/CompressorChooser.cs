@@ -21,7 +21,7 @@ internal sealed class CompressorChooser
     public const int ProbeInterval = 64;
     /// <summary>For packed batches, where one measurement covers a whole batch's compressible pages.</summary>
     public const int WarmupBatches = 2;
-    public const int BatchProbeInterval = 16;
+    public const int BatchProbeInterval = 64;
     // Weight of the newest page in the running averages: about the last 32 pages count.
     private const double Alpha = 1.0 / 32;
     private const double OutlierFactor = 4;
@@ -111,15 +111,6 @@ internal sealed class CompressorChooser
     public double AverageRatio(PageEncoding compressor) => _ratio[Array.IndexOf(_compressors, compressor)];
 
     public TimeSpan AverageTime(PageEncoding compressor) => TimeSpan.FromSeconds(_seconds[Array.IndexOf(_compressors, compressor)]);
-
-    public void Clear()
-    {
-        Array.Clear(_ratio);
-        Array.Clear(_seconds);
-        Array.Clear(_measured);
-        _candidates = 0;
-        _nextProbe = 0;
-    }
 
     // Expected seconds per page with compressor i, the slower of sending and compressing; ratio alone when the link speed is unknown.
     private double Cost(int i) => _bandwidth > 0

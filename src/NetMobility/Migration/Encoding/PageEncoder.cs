@@ -24,6 +24,8 @@ public sealed class PageEncoder : IDisposable
     private readonly CompressorChooser? _packChooser;
     private readonly ZstdCompressContext? _zstd;
     private readonly DeflatePageCodec? _deflate;
+    // Time recorded as raw for pages marked packable since the last CompressPacked: it moves with them.
+    private TimeSpan _packableTime;
     // The guest may write a page while it is being encoded: one consistent copy is encoded and remembered.
     private readonly byte[]? _snapshot;
 
@@ -112,7 +114,9 @@ public sealed class PageEncoder : IDisposable
             chosen = EncodeSnapshot(pageNumber, _snapshot, destination, pack, out written, out packable);
             if (chosen != PageEncoding.Unchanged) _cache?.Store(pageNumber, _snapshot);
         }
-        Stats.Record(chosen, written, _clock.GetElapsedTime(start));
+        var elapsed = _clock.GetElapsedTime(start);
+        if (packable) _packableTime += elapsed;
+        Stats.Record(chosen, written, elapsed);
         return chosen;
     }
 
@@ -125,13 +129,15 @@ public sealed class PageEncoder : IDisposable
     public int CompressPacked(ReadOnlySpan<byte> entries, int pages, Span<byte> destination, out PageEncoding method)
     {
         method = PageEncoding.Raw;
+        var marked = _packableTime;
+        _packableTime = TimeSpan.Zero;
         if (_packChooser is null || pages == 0 || _packChooser.Choose() is not PageEncoding compressor) return 0;
         long start = _clock.GetTimestamp();
         int n = CompressBlock(compressor, entries, destination);
         var time = _clock.GetElapsedTime(start);
         _packChooser.Record(compressor, n > 0 ? n : entries.Length, pages, time);
         if (n <= 0) return 0;
-        Stats.Move(PageEncoding.Raw, compressor, pages, (long)pages * PageSize, n, time);
+        Stats.Move(PageEncoding.Raw, compressor, pages, (long)pages * PageSize, n, marked, time);
         method = compressor;
         return n;
     }
@@ -143,12 +149,14 @@ public sealed class PageEncoder : IDisposable
         _ => _deflate!.Compress(source, destination),
     };
 
-    /// <summary>Forgets what was sent (a new destination starts from nothing), the compressor measurements and the statistics.</summary>
+    /// <summary>
+    /// Forgets what was sent (a new or resumed destination starts from nothing) and clears the statistics. The
+    /// compressors' measurements stay: they describe this host's CPU and the memory, not the destination.
+    /// </summary>
     public void Reset()
     {
         _cache?.Clear();
-        _chooser.Clear();
-        _packChooser?.Clear();
+        _packableTime = TimeSpan.Zero;
         Stats.Clear();
     }
 

@@ -35,15 +35,20 @@ public sealed class PageEncoderStats
         Volatile.Write(ref _ticks[i], _ticks[i] + cpu.Ticks);
     }
 
-    /// <summary>Counts pages recorded as <paramref name="from"/> as <paramref name="to"/> instead (pages packed and compressed together).</summary>
-    internal void Move(PageEncoding from, PageEncoding to, int pages, long fromBytes, long toBytes, TimeSpan cpu)
+    /// <summary>
+    /// Counts pages recorded as <paramref name="from"/> (with <paramref name="fromBytes"/> and <paramref name="fromCpu"/>)
+    /// as <paramref name="to"/> instead, with <paramref name="toBytes"/> and the extra <paramref name="cpu"/> it took:
+    /// pages packed and compressed together.
+    /// </summary>
+    internal void Move(PageEncoding from, PageEncoding to, int pages, long fromBytes, long toBytes, TimeSpan fromCpu, TimeSpan cpu)
     {
         int f = (int)from, t = (int)to;
         Volatile.Write(ref _pages[f], _pages[f] - pages);
         Volatile.Write(ref _bytes[f], _bytes[f] - fromBytes);
+        Volatile.Write(ref _ticks[f], _ticks[f] - fromCpu.Ticks);
         Volatile.Write(ref _pages[t], _pages[t] + pages);
         Volatile.Write(ref _bytes[t], _bytes[t] + toBytes);
-        Volatile.Write(ref _ticks[t], _ticks[t] + cpu.Ticks);
+        Volatile.Write(ref _ticks[t], _ticks[t] + fromCpu.Ticks + cpu.Ticks);
     }
 
     internal void Clear()
