@@ -29,6 +29,7 @@ public sealed class PageBatchBuilder : IDisposable
     private uint _round;
     private ulong _sequence;
     private readonly int[] _pages;
+    private readonly int[] _packedPageNumbers;
     // The encoder of the pages being packed: it compresses them, with its own measurements, at Finish.
     private PageEncoder? _encoder;
 
@@ -41,6 +42,7 @@ public sealed class PageBatchBuilder : IDisposable
         _maxPayload = maxPayload;
         _buffer = ArrayPool<byte>.Shared.Rent(Shift + RecordFrame.HeaderLength + maxPayload);
         _pages = new int[maxPages];
+        _packedPageNumbers = new int[maxPages];
     }
 
     public int Count { get; private set; }
@@ -48,8 +50,11 @@ public sealed class PageBatchBuilder : IDisposable
     public uint Round => _round;
     public ulong Sequence => _sequence;
 
-    /// <summary>The page numbers in the batch being built (plain entries first, then packed ones).</summary>
+    /// <summary>The page numbers in the batch being built, in the order they were added.</summary>
     public ReadOnlySpan<int> Pages => _pages.AsSpan(0, Count);
+
+    /// <summary>The page numbers that went to the packed part (compressed together if <see cref="LastPackedPages"/> is not 0).</summary>
+    public ReadOnlySpan<int> PackedPages => _packedPageNumbers.AsSpan(0, _packedPages);
 
     /// <summary>True when one more page of any encoding fits.</summary>
     public bool HasRoom => Count < _maxPages && _maxPayload - PayloadLength >= PageBatch.EntryHeaderLength + PageEncoder.MaxEncodedLength;
@@ -57,8 +62,11 @@ public sealed class PageBatchBuilder : IDisposable
     /// <summary>The compression method of the last finished batch's packed pages (<see cref="PageEncoding.Raw"/> if it had none or sent them as they were).</summary>
     public PageEncoding LastPackedMethod { get; private set; }
 
-    /// <summary>How many pages the last finished batch carried compressed together.</summary>
+    /// <summary>How many pages the last finished batch carried compressed together (<see cref="PackedPages"/>).</summary>
     public int LastPackedPages { get; private set; }
+
+    /// <summary>The length of the last finished batch's compressed block (0 if it had none).</summary>
+    public int LastPackedBytes { get; private set; }
 
     // Payload of the page batch the record stands for: batch header and both kinds of entries.
     private int PayloadLength => PageBatch.HeaderLength + _plainLength + _packedLength;
@@ -96,7 +104,7 @@ public sealed class PageBatchBuilder : IDisposable
         {
             PageBatch.EmitEntryHeader(entry, pageNumber, encoding, written);
             _packedLength += entryBytes;
-            _packedPages++;
+            _packedPageNumbers[_packedPages++] = pageNumber;
         }
         else
         {
@@ -117,6 +125,7 @@ public sealed class PageBatchBuilder : IDisposable
         var buffer = Buffer.AsSpan();
         LastPackedMethod = PageEncoding.Raw;
         LastPackedPages = 0;
+        LastPackedBytes = 0;
         if (_packedLength > 0)
         {
             var packed = Packed.AsSpan(0, _packedLength);
@@ -129,6 +138,7 @@ public sealed class PageBatchBuilder : IDisposable
             {
                 LastPackedMethod = method;
                 LastPackedPages = _packedPages;
+                LastPackedBytes = n;
                 int length = PackedBatch.HeaderLength + _plainLength + n;
                 var payload = buffer.Slice(RecordFrame.HeaderLength, length);
                 PageBatch.EmitHeader(payload, _round, _sequence, Count);

@@ -7,6 +7,6 @@ public enum EncoderProfile
     Raw,
     /// <summary>Zero pages flagged, the rest raw (QEMU's default: zero-page detection, no compression).</summary>
     ZeroDetect,
-    /// <summary>This project's adaptive encoder: zero, unchanged, XBZRLE delta, LZ4 or zstd when it pays.</summary>
+    /// <summary>This project's adaptive encoder: zero, unchanged, XBZRLE delta, then the compressible pages of a batch packed with LZ4, zstd or Deflate when it pays.</summary>
     Adaptive,
 }

@@ -1,14 +1,16 @@
 using System.Diagnostics;
+using NetMobility.Migration.PageStream;
 
 namespace NetMobility.Migration.Simulation;
 
 /// <summary>
 /// The real encoders' results on real content, measured once so that many simulated migrations can reuse
-/// them: for every page of a seed image, whether it is zero and its LZ4 and zstd sizes; for each kind of
-/// page a workload writes (heap, text, random), the mean sizes over sample pages built by the workloads'
-/// own content generators; XBZRLE delta sizes after 1 to 16 small in-place updates; and the CPU time per
-/// page of each encoding on this machine. Pages are measured with the project's <see cref="PageEncoder"/>,
-/// so what it finds incompressible counts as a whole page.
+/// them: for every page of a seed image, whether it is zero and its share of a packed batch's block under
+/// LZ4, zstd and Deflate (the image goes through the engine's own batch builder and encoder, 256 pages a
+/// batch, and each packed page is charged its batch's block over the pages in it); for each kind of page a
+/// workload writes (heap, text, random), the same over a batch of sample pages built by the workloads' own
+/// content generators; XBZRLE delta sizes after 1 to 16 small in-place updates; and the CPU time per page
+/// of each encoding on this machine. What the encoder finds incompressible counts as a whole page.
 /// </summary>
 public sealed class EncodingCalibration
 {
@@ -16,33 +18,37 @@ public sealed class EncodingCalibration
     private const int PageSize = MemoryImage.PageSize;
 
     private readonly bool[] _zero;
-    private readonly ushort[] _lz4, _zstd;
+    private readonly ushort[] _lz4, _zstd, _deflate;
 
     private EncodingCalibration(int pages)
     {
         _zero = new bool[pages];
         _lz4 = new ushort[pages];
         _zstd = new ushort[pages];
+        _deflate = new ushort[pages];
     }
 
     /// <summary>Pages of the seed image measured; a smaller simulated memory uses the first pages.</summary>
     public int PageCount => _zero.Length;
 
-    /// <summary>Mean LZ4 and zstd sizes of freshly written heap, text and random pages (index: <see cref="WriteKind"/>).</summary>
+    /// <summary>Mean packed LZ4, zstd and Deflate sizes of freshly written heap, text and random pages (index: <see cref="WriteKind"/>).</summary>
     internal double[] WrittenLz4 { get; } = new double[5];
     internal double[] WrittenZstd { get; } = new double[5];
+    internal double[] WrittenDeflate { get; } = new double[5];
 
     /// <summary>Mean delta size after n small updates, n = 1..16 (index n).</summary>
     internal double[] DeltaBytes { get; } = new double[17];
 
     public TimeSpan Lz4Cost { get; private set; }
     public TimeSpan ZstdCost { get; private set; }
+    public TimeSpan DeflateCost { get; private set; }
     public TimeSpan DeltaCost { get; private set; }
     public TimeSpan ZeroScanCost { get; private set; }
 
     internal bool IsZero(int page) => _zero[page];
     internal int Lz4Size(int page) => _lz4[page];
     internal int ZstdSize(int page) => _zstd[page];
+    internal int DeflateSize(int page) => _deflate[page];
 
     /// <summary>
     /// Measures every page of <paramref name="image"/> (on all cores) and the written-page samples. CPU cost
@@ -56,25 +62,53 @@ public sealed class EncodingCalibration
         long compressible = Math.Max(1, c._zero.LongLength - c._zero.Count(z => z));
         c.Lz4Cost = c.Pass(image, PageEncoding.Lz4, c._lz4) / compressible;
         c.ZstdCost = c.Pass(image, PageEncoding.Zstd, c._zstd) / compressible;
+        c.DeflateCost = c.Pass(image, PageEncoding.Deflate, c._deflate) / compressible;
         c.MeasureWrittenPages(seed);
         c.MeasureDeltas(image, seed);
         return c;
     }
 
-    /// <summary>Compresses every non-zero page with one compressor, on all cores; returns the CPU time it took.</summary>
+    /// <summary>Sends every page through batches packed with one compressor, on all cores; returns the CPU time it took.</summary>
     private TimeSpan Pass(MemoryImage image, PageEncoding compressor, ushort[] sizes)
     {
         int workers = Math.Max(1, Environment.ProcessorCount);
+        int batches = (image.PageCount + PageBatchBuilder.DefaultMaxPages - 1) / PageBatchBuilder.DefaultMaxPages;
         var cpu = CpuTime();
         Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
         {
             using var encoder = Encoder(compressor);
-            var buffer = new byte[PageEncoder.MaxEncodedLength];
-            int from = (int)((long)image.PageCount * w / workers), to = (int)((long)image.PageCount * (w + 1) / workers);
-            for (int p = from; p < to; p++)
-                if (!_zero[p]) sizes[p] = (ushort)Size(encoder.Encode(p, image.GetPage(p), buffer, out int n), n);
+            using var builder = new PageBatchBuilder();
+            for (int b = batches * w / workers; b < batches * (w + 1) / workers; b++)
+            {
+                int from = b * PageBatchBuilder.DefaultMaxPages, to = Math.Min(image.PageCount, from + PageBatchBuilder.DefaultMaxPages);
+                builder.Begin(1, 1);
+                for (int p = from; p < to; p++)
+                {
+                    builder.Add(encoder, p, image.GetPage(p), out _);
+                    // A batch of incompressible pages reaches the frame limit one page early.
+                    if (!builder.HasRoom && p + 1 < to) Charge(builder, sizes);
+                }
+                Charge(builder, sizes);
+            }
         });
         return CpuTime() - cpu;
+    }
+
+    /// <summary>
+    /// Finishes the batch, charges its pages (packed ones their share of the block, the others a whole page;
+    /// zero pages are told apart elsewhere) and starts the next one.
+    /// </summary>
+    private static void Charge(PageBatchBuilder builder, Span<ushort> sizes)
+    {
+        builder.Finish();
+        foreach (int p in builder.Pages) sizes[p] = PageSize;
+        int packed = builder.LastPackedPages;
+        if (packed > 0)
+        {
+            var share = (ushort)Math.Min(PageSize, (builder.LastPackedBytes + packed - 1) / packed);
+            foreach (int p in builder.PackedPages) sizes[p] = share;
+        }
+        builder.Begin(1, 1);
     }
 
     private static TimeSpan CpuTime()
@@ -84,7 +118,7 @@ public sealed class EncodingCalibration
     }
 
     private static PageEncoder Encoder(params PageEncoding[] allowed) =>
-        // Link speed unknown: the encoder compresses every page it finds compressible, so the size is the compressor's.
+        // Link speed unknown: the encoder compresses every batch with compressible pages, so the size is the compressor's.
         new(new PageEncoderOptions { AllowedEncodings = [PageEncoding.Raw, PageEncoding.Zero, .. allowed], LinkBytesPerSecond = 0, DeltaCachePages = 1024 });
 
     private static int Size(PageEncoding encoding, int written) => encoding switch
@@ -97,26 +131,32 @@ public sealed class EncodingCalibration
     {
         var rng = new Random(seed);
         var page = new byte[PageSize];
-        var buffer = new byte[PageEncoder.MaxEncodedLength];
-        using var lz4 = Encoder(PageEncoding.Lz4);
-        using var zstd = Encoder(PageEncoding.Zstd);
+        var sizes = new ushort[Samples];
+        using var builder = new PageBatchBuilder(Samples);
         long zeroTicks = 0;
         foreach (var kind in new[] { WriteKind.Heap, WriteKind.Text, WriteKind.Random })
         {
-            double l = 0, z = 0;
-            for (int i = 0; i < Samples; i++)
+            foreach (var (compressor, means) in new[] { (PageEncoding.Lz4, WrittenLz4), (PageEncoding.Zstd, WrittenZstd), (PageEncoding.Deflate, WrittenDeflate) })
             {
-                Fill(page, kind, rng);
-                long t0 = Stopwatch.GetTimestamp();
-                ZeroPage.IsZero(page);
-                zeroTicks += Stopwatch.GetTimestamp() - t0;
-                l += Size(lz4.Encode(i, page, buffer, out int n), n);
-                z += Size(zstd.Encode(i, page, buffer, out n), n);
+                using var encoder = Encoder(compressor);
+                var samples = new Random(rng.Next());
+                builder.Begin(1, 1);
+                for (int i = 0; i < Samples; i++)
+                {
+                    Fill(page, kind, samples);
+                    long t0 = Stopwatch.GetTimestamp();
+                    ZeroPage.IsZero(page);
+                    zeroTicks += Stopwatch.GetTimestamp() - t0;
+                    builder.Add(encoder, i, page, out _);
+                    if (!builder.HasRoom && i + 1 < Samples) Charge(builder, sizes);
+                }
+                Charge(builder, sizes);
+                double sum = 0;
+                foreach (ushort size in sizes) sum += size;
+                means[(int)kind] = sum / Samples;
             }
-            WrittenLz4[(int)kind] = l / Samples;
-            WrittenZstd[(int)kind] = z / Samples;
         }
-        ZeroScanCost = Stopwatch.GetElapsedTime(0, zeroTicks / (3 * Samples));
+        ZeroScanCost = Stopwatch.GetElapsedTime(0, zeroTicks / (9 * Samples));
     }
 
     internal static void Fill(Span<byte> page, WriteKind kind, Random rng)
@@ -175,18 +215,19 @@ public sealed class EncodingCalibration
     public string Describe()
     {
         long zero = _zero.Count(z => z);
-        double lz4 = 0, zstd = 0;
+        double lz4 = 0, zstd = 0, deflate = 0;
         long n = 0;
         for (int p = 0; p < _zero.Length; p++)
         {
             if (_zero[p]) continue;
             lz4 += _lz4[p];
             zstd += _zstd[p];
+            deflate += _deflate[p];
             n++;
         }
         n = Math.Max(1, n);
         return string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"seed image: {PageCount} pages, {100.0 * zero / PageCount:0.0} % zero; non-zero pages: LZ4 {lz4 / n:0} B ({Lz4Cost.TotalMicroseconds:0.0} us), zstd {zstd / n:0} B ({ZstdCost.TotalMicroseconds:0.0} us); " +
+            $"seed image: {PageCount} pages, {100.0 * zero / PageCount:0.0} % zero; non-zero pages packed: LZ4 {lz4 / n:0} B ({Lz4Cost.TotalMicroseconds:0.0} us), zstd {zstd / n:0} B ({ZstdCost.TotalMicroseconds:0.0} us), Deflate {deflate / n:0} B ({DeflateCost.TotalMicroseconds:0.0} us); " +
             $"written heap/text/random zstd {WrittenZstd[(int)WriteKind.Heap]:0}/{WrittenZstd[(int)WriteKind.Text]:0}/{WrittenZstd[(int)WriteKind.Random]:0} B; " +
             $"delta after 1/4/16 small updates {DeltaBytes[1]:0}/{DeltaBytes[4]:0}/{DeltaBytes[16]:0} B ({DeltaCost.TotalMicroseconds:0.0} us); zero scan {ZeroScanCost.TotalMicroseconds:0.00} us");
     }

@@ -36,6 +36,12 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
         private readonly PreCopyPlanner _planner = new(pages);
         private readonly double _bandwidth = s.BitsPerSecond / 8;
         private readonly double _latency = s.Latency.TotalSeconds;
+        private readonly (PageEncoding, double)[] _compressors =
+        [
+            (PageEncoding.Lz4, cal.Lz4Cost.TotalSeconds),
+            (PageEncoding.Zstd, cal.ZstdCost.TotalSeconds),
+            (PageEncoding.Deflate, cal.DeflateCost.TotalSeconds),
+        ];
         private readonly long[] _encodings = new long[(int)PageEncoding.Deflate + 1];
         private double _now, _cpu;
         private long _wire, _sendStamp;
@@ -187,23 +193,23 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
                 double delta = cal.DeltaBytes[Math.Min(updates, 16)];
                 if (updates <= 16 && delta < DeltaLimit) return (PageEncoding.Delta, (int)Math.Ceiling(delta), cal.DeltaCost.TotalSeconds);
             }
-            double lz4, zstd;
-            if (content == SimulatedMemory.Seed)
+            bool seed = content == SimulatedMemory.Seed;
+            // The adaptive rule (CompressorChooser): encoding overlaps sending, so a page costs the slower of its
+            // transfer and its CPU time per core; the compressor of least cost is used if it beats a raw page.
+            var best = (Encoding: PageEncoding.Raw, Bytes: (double)PageSize, Cpu: 0.0);
+            double bestCost = PageSize / _bandwidth;
+            foreach (var (compressor, cpu) in _compressors)
             {
-                lz4 = cal.Lz4Size(page);
-                zstd = cal.ZstdSize(page);
+                double bytes = compressor switch
+                {
+                    PageEncoding.Lz4 => seed ? cal.Lz4Size(page) : cal.WrittenLz4[content],
+                    PageEncoding.Zstd => seed ? cal.ZstdSize(page) : cal.WrittenZstd[content],
+                    _ => seed ? cal.DeflateSize(page) : cal.WrittenDeflate[content],
+                };
+                double cost = Math.Max(bytes / _bandwidth, cpu / s.Channels);
+                if (bytes < PageSize && cost < bestCost) (best, bestCost) = ((compressor, bytes, cpu), cost);
             }
-            else
-            {
-                lz4 = cal.WrittenLz4[content];
-                zstd = cal.WrittenZstd[content];
-            }
-            // The adaptive rule (CompressorChooser): compress when wire time saved exceeds the CPU time per core.
-            double raw = PageSize / _bandwidth;
-            double costLz4 = lz4 / _bandwidth + cal.Lz4Cost.TotalSeconds / s.Channels;
-            double costZstd = zstd / _bandwidth + cal.ZstdCost.TotalSeconds / s.Channels;
-            if (costZstd < costLz4 && costZstd < raw && zstd < PageSize) return (PageEncoding.Zstd, (int)zstd, scan + cal.ZstdCost.TotalSeconds);
-            if (costLz4 < raw && lz4 < PageSize) return (PageEncoding.Lz4, (int)lz4, scan + cal.Lz4Cost.TotalSeconds);
+            if (best.Encoding != PageEncoding.Raw) return (best.Encoding, (int)Math.Ceiling(best.Bytes), scan + best.Cpu);
             return (PageEncoding.Raw, PageSize, scan);
         }
     }
