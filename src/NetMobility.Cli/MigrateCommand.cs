@@ -46,9 +46,10 @@ public static class MigrateCommand
         var sizes = new Option<string?>("--sizes") { Description = "memory sizes, comma-separated (512M,1G)" };
         var links = new Option<string?>("--links") { Description = "link bandwidths, comma-separated (100M,1G,10G)" };
         var json = new Option<bool>("--json") { Description = "print every report as JSON instead of the table" };
+        var channels = new Option<int>("--channels") { Description = "parallel channels, each with its own encoding core (QEMU multifd's default is 2)", DefaultValueFactory = _ => 2 };
         var bench = new Command("bench", "compare stop policies on every workload, memory size and link speed, in virtual time");
-        foreach (var o in new Option[] { quick, sizes, links, json }) bench.Options.Add(o);
-        bench.SetAction(pr => RunBench(pr.GetValue(quick), pr.GetValue(sizes), pr.GetValue(links), pr.GetValue(json)));
+        foreach (var o in new Option[] { quick, sizes, links, channels, json }) bench.Options.Add(o);
+        bench.SetAction(pr => RunBench(pr.GetValue(quick), pr.GetValue(sizes), pr.GetValue(links), pr.GetValue(channels), pr.GetValue(json)));
         return bench;
     }
 
@@ -103,9 +104,10 @@ public static class MigrateCommand
         return report;
     }
 
-    private static int RunBench(bool quick, string? sizes, string? links, bool json)
+    private static int RunBench(bool quick, string? sizes, string? links, int channels, bool json)
     {
-        var grid = quick ? BenchGrid.Quick : new BenchGrid();
+        if (channels is < 1 or > 64) throw new UserInputException($"--channels: {channels} is not from 1 to 64");
+        var grid = (quick ? BenchGrid.Quick : new BenchGrid()) with { Channels = channels };
         if (sizes is not null) grid = grid with { MemoryBytes = [.. sizes.Split(',').Select(s => ParseMemory(s, "--sizes"))] };
         if (links is not null) grid = grid with { Links = [.. links.Split(',').Select(s => ParseLink(s, "--links"))] };
         var started = System.Diagnostics.Stopwatch.StartNew();

@@ -57,4 +57,13 @@ public class MigrateCommandTests
         Assert.Contains(lines, l => l.StartsWith("adaptive goals met on 4 rows"));
         Assert.Contains(lines, l => l.StartsWith("20 simulated migrations"));
     }
+
+    [Fact]
+    public void Bench_with_an_impossible_channel_count_ends_with_one_line_and_exit_code_2()
+    {
+        var r = Netmob("migrate", "bench", "--quick", "--channels", "0");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal("netmob: --channels: 0 is not from 1 to 64", r.StandardError.Trim());
+        Assert.Equal("", r.StandardOutput);
+    }
 }
