@@ -53,6 +53,58 @@ public class CompressorChoiceTests
     }
 
     [Fact]
+    public void On_a_link_faster_than_one_core_compresses_it_compresses_what_the_core_keeps_up_with_and_sends_the_rest_raw()
+    {
+        // 10 Gbit/s: a raw page takes 3.28 us on the link; LZ4 halves it but costs 4 us of the one core.
+        // All raw: 3.28 us a page; all LZ4: 4 us. Balanced, a share f of LZ4 pages gives a link time of
+        // 3.28 - 1.64 f and a CPU time of 4 f, equal at f = 0.58: 2.3 us a page.
+        var chooser = Measured(1_250_000_000, (PageEncoding.Lz4, 2048, 4));
+        int lz4 = 0;
+        const int Pages = 4 * 4096;
+        for (int i = 0; i < Pages; i++)
+        {
+            if (chooser.Choose() is PageEncoding.Lz4)
+            {
+                lz4++;
+                chooser.Account(2048, TimeSpan.FromMicroseconds(4));
+            }
+            else chooser.Account(PageSize, TimeSpan.Zero);
+        }
+        Assert.InRange(lz4 / (double)Pages, 0.5, 0.66);
+    }
+
+    [Fact]
+    public void On_a_slow_link_cpu_goes_to_ratio_until_the_cores_become_the_busier_stage()
+    {
+        // 100 Mbit/s, two cores: Deflate (1200 bytes, 60 us) beats zstd (1400 bytes, 15 us) while the link is the
+        // busier stage: Deflate's page takes 96 us of link time against 30 us of CPU time per core.
+        var chooser = new CompressorChooser([PageEncoding.Zstd, PageEncoding.Deflate], 12_500_000, cores: 2);
+        for (int i = 0; i < CompressorChooser.WarmupPages; i++)
+        {
+            chooser.Record(PageEncoding.Zstd, 1400, TimeSpan.FromMicroseconds(15));
+            chooser.Record(PageEncoding.Deflate, 1200, TimeSpan.FromMicroseconds(60));
+        }
+        for (int i = 0; i < 1000; i++) chooser.Account(1200, TimeSpan.FromMicroseconds(60));
+        Assert.Equal(PageEncoding.Deflate, chooser.Choose());
+
+        // Now every page also costs 150 us of CPU elsewhere (75 us a core). All Deflate would make the cores the
+        // busier stage (75 + 30 > 96 us); all zstd the link (112 us against 82.5). Balanced: a share f of Deflate
+        // pages with 112 - 16 f = 82.5 + 22.5 f, f = 0.77.
+        int deflate = 0;
+        const int Pages = 4 * 4096;
+        for (int i = 0; i < Pages; i++)
+        {
+            if (chooser.Choose() is PageEncoding.Deflate)
+            {
+                deflate++;
+                chooser.Account(1200, TimeSpan.FromMicroseconds(60 + 150));
+            }
+            else chooser.Account(1400, TimeSpan.FromMicroseconds(15 + 150));
+        }
+        Assert.InRange(deflate / (double)Pages, 0.7, 0.84);
+    }
+
+    [Fact]
     public void Every_compressor_is_measured_first()
     {
         var chooser = new CompressorChooser([PageEncoding.Lz4, PageEncoding.Zstd], 125_000_000, 1);

@@ -4,16 +4,15 @@ namespace NetMobility.Migration;
 /// Picks the general-purpose compressor for a page (or for the packed pages of a batch), and whether to
 /// compress at all, from running measurements.
 ///
-/// The rule: encoding overlaps with sending (the next batch is encoded while the pipe and the socket's
-/// buffer carry the last one), so a page costs whichever of its two stages is slower: its transfer time,
-/// compressed, or the CPU time spent compressing it, divided by the cores encoding in parallel.
-/// Compressing pays when that is less than the transfer time of the raw page:
-///     max(ratio_c * PageSize / bandwidth, cpu_c / cores)  &lt;  PageSize / bandwidth
-/// where ratio_c and cpu_c are exponentially weighted running averages of compressor c's output share and
-/// time per page, measured on the pages it actually compressed. Of the compressors, the one with the least
-/// left-hand side is used. Without a known bandwidth, CPU is taken as free and the best ratio wins.
-/// A few measurements are first spent on each compressor, and every probe-interval-th candidate measures
-/// another one, so the averages follow the content as it changes.
+/// The rule: sending and encoding overlap, so the stream goes at the pace of the busier of the two
+/// (<see cref="TransferBalance"/>, fed with every page the encoder handles, compressible or not). For the
+/// next candidate pages, each compressor c would add ratio_c * PageSize / bandwidth of link time and cpu_c
+/// of CPU time per page, and raw would add PageSize / bandwidth of link time; the option that leaves the
+/// busier stage least busy wins. ratio_c and cpu_c are exponentially weighted running averages of compressor
+/// c's output share and time per page, measured on the pages it actually compressed. Without a known
+/// bandwidth, CPU is taken as free and the best ratio wins. A few measurements are first spent on each
+/// compressor, and every probe-interval-th candidate measures another one (or, when raw wins, the cheapest),
+/// so the averages follow the content as it changes.
 /// </summary>
 internal sealed class CompressorChooser
 {
@@ -37,6 +36,7 @@ internal sealed class CompressorChooser
     private readonly int _probeInterval;
     private long _candidates;
     private int _nextProbe;
+    private TransferBalance _balance;
 
     public CompressorChooser(PageEncoding[] compressors, long linkBytesPerSecond, int cores, int warmup = WarmupPages, int probeInterval = ProbeInterval)
     {
@@ -51,31 +51,38 @@ internal sealed class CompressorChooser
         _bandwidth = linkBytesPerSecond;
         _rawSeconds = linkBytesPerSecond > 0 ? MemoryImage.PageSize / (double)linkBytesPerSecond : 0;
         _cores = Math.Max(1, cores);
+        _balance = new TransferBalance(_cores);
     }
 
     public int Count => _compressors.Length;
 
     /// <summary>
-    /// The compressor to run on the next compressible page, or null to send it raw. A measuring (warm-up or
-    /// probe) page always gets a compressor, whatever the rule says, so that the measurements stay current.
+    /// The compressor to run on the next <paramref name="pages"/> compressible pages, or null to send them raw.
+    /// A measuring (warm-up or probe) call always gets a compressor, whatever the rule says, so that the
+    /// measurements stay current.
     /// </summary>
-    public PageEncoding? Choose()
+    public PageEncoding? Choose(int pages = 1)
     {
         if (_compressors.Length == 0) return null;
         _candidates++;
         for (int i = 0; i < _compressors.Length; i++)
             if (_measured[i] < _warmup) return _compressors[i];
 
-        int best = Best();
+        int best = Best(pages, out bool raw);
         if (_compressors.Length > 1 && _candidates % _probeInterval == 0)
         {
             _nextProbe = (_nextProbe + 1) % _compressors.Length;
             if (_nextProbe == best) _nextProbe = (_nextProbe + 1) % _compressors.Length;
             return _compressors[_nextProbe];
         }
-        if (_bandwidth > 0 && Cost(best) >= _rawSeconds)
-            return _candidates % _probeInterval == _probeInterval / 2 ? _compressors[best] : null;
+        if (raw) return _candidates % _probeInterval == _probeInterval / 2 ? _compressors[best] : null;
         return _compressors[best];
+    }
+
+    /// <summary>Counts what pages actually cost, on the link and in CPU time: every page the encoder handles, compressed or not.</summary>
+    public void Account(long wireBytes, TimeSpan cpu, int pages = 1)
+    {
+        if (_bandwidth > 0) _balance.Add(wireBytes / _bandwidth, cpu.TotalSeconds, pages);
     }
 
     /// <summary>Adds one measured page: its compressed size (a failed attempt counts as a full page) and the time it took.</summary>
@@ -112,16 +119,18 @@ internal sealed class CompressorChooser
 
     public TimeSpan AverageTime(PageEncoding compressor) => TimeSpan.FromSeconds(_seconds[Array.IndexOf(_compressors, compressor)]);
 
-    // Expected seconds per page with compressor i, the slower of sending and compressing; ratio alone when the link speed is unknown.
-    private double Cost(int i) => _bandwidth > 0
-        ? Math.Max(_ratio[i] * _rawSeconds, _seconds[i] / _cores)
-        : _ratio[i];
-
-    private int Best()
+    // The compressor that leaves the busier stage least busy after n more pages (the best ratio when the link
+    // speed is unknown); raw is set when sending the pages as they are would do better still.
+    private int Best(int n, out bool raw)
     {
         int best = 0;
-        for (int i = 1; i < _compressors.Length; i++)
-            if (Cost(i) < Cost(best)) best = i;
+        double bestCost = double.PositiveInfinity;
+        for (int i = 0; i < _compressors.Length; i++)
+        {
+            double cost = _bandwidth > 0 ? _balance.With(n * _ratio[i] * _rawSeconds, n * _seconds[i]) : _ratio[i];
+            if (cost < bestCost) (best, bestCost) = (i, cost);
+        }
+        raw = _bandwidth > 0 && _balance.With(n * _rawSeconds, 0) <= bestCost;
         return best;
     }
 }

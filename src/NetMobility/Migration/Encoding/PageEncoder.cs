@@ -115,7 +115,9 @@ public sealed class PageEncoder : IDisposable
             if (chosen != PageEncoding.Unchanged) _cache?.Store(pageNumber, _snapshot);
         }
         var elapsed = _clock.GetElapsedTime(start);
+        // What the page cost feeds the balance of sending and encoding; packed pages count when their block is made.
         if (packable) _packableTime += elapsed;
+        else (pack ? _packChooser! : _chooser).Account(written, elapsed);
         Stats.Record(chosen, written, elapsed);
         return chosen;
     }
@@ -131,11 +133,17 @@ public sealed class PageEncoder : IDisposable
         method = PageEncoding.Raw;
         var marked = _packableTime;
         _packableTime = TimeSpan.Zero;
-        if (_packChooser is null || pages == 0 || _packChooser.Choose() is not PageEncoding compressor) return 0;
+        if (_packChooser is null || pages == 0) return 0;
+        if (_packChooser.Choose(pages) is not PageEncoding compressor)
+        {
+            _packChooser.Account(entries.Length, marked, pages);
+            return 0;
+        }
         long start = _clock.GetTimestamp();
         int n = CompressBlock(compressor, entries, destination);
         var time = _clock.GetElapsedTime(start);
         _packChooser.Record(compressor, n > 0 ? n : entries.Length, pages, time);
+        _packChooser.Account(n > 0 ? n : entries.Length, marked + time, pages);
         if (n <= 0) return 0;
         Stats.Move(PageEncoding.Raw, compressor, pages, (long)pages * PageSize, n, marked, time);
         method = compressor;

@@ -36,6 +36,7 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
         private readonly PreCopyPlanner _planner = new(pages);
         private readonly double _bandwidth = s.BitsPerSecond / 8;
         private readonly double _latency = s.Latency.TotalSeconds;
+        private TransferBalance _balance = new(s.Channels);
         private readonly (PageEncoding, double)[] _compressors =
         [
             (PageEncoding.Lz4, cal.Lz4Cost.TotalSeconds),
@@ -168,6 +169,14 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
         /// <summary>The encoding the profile's encoder would choose for the page as it is now, its payload size and CPU time.</summary>
         private (PageEncoding, int, double) Encode(int page)
         {
+            var chosen = Choose(page);
+            // The adaptive encoder balances sending against encoding over every page it handles.
+            if (s.Encoder == EncoderProfile.Adaptive) _balance.Add(chosen.Item2 / _bandwidth, chosen.Item3);
+            return chosen;
+        }
+
+        private (PageEncoding, int, double) Choose(int page)
+        {
             byte content = _memory.Content[page];
             bool zero = content == (byte)WriteKind.Zero || (content == SimulatedMemory.Seed && _memory.SmallUpdates[page] == 0 && cal.IsZero(page));
             bool cached = _memory.SentAt[page] > 0 && _sendStamp - _memory.SentAt[page] < s.DeltaCachePages;
@@ -194,10 +203,10 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
                 if (updates <= 16 && delta < DeltaLimit) return (PageEncoding.Delta, (int)Math.Ceiling(delta), cal.DeltaCost.TotalSeconds);
             }
             bool seed = content == SimulatedMemory.Seed;
-            // The adaptive rule (CompressorChooser): encoding overlaps sending, so a page costs the slower of its
-            // transfer and its CPU time per core; the compressor of least cost is used if it beats a raw page.
+            // The adaptive rule (CompressorChooser): sending and encoding overlap, so the option that leaves the
+            // busier of the two least busy wins, raw included.
             var best = (Encoding: PageEncoding.Raw, Bytes: (double)PageSize, Cpu: 0.0);
-            double bestCost = PageSize / _bandwidth;
+            double bestCost = _balance.With(PageSize / _bandwidth, scan);
             foreach (var (compressor, cpu) in _compressors)
             {
                 double bytes = compressor switch
@@ -206,7 +215,7 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
                     PageEncoding.Zstd => seed ? cal.ZstdSize(page) : cal.WrittenZstd[content],
                     _ => seed ? cal.DeflateSize(page) : cal.WrittenDeflate[content],
                 };
-                double cost = Math.Max(bytes / _bandwidth, cpu / s.Channels);
+                double cost = _balance.With(bytes / _bandwidth, scan + cpu);
                 if (bytes < PageSize && cost < bestCost) (best, bestCost) = ((compressor, bytes, cpu), cost);
             }
             if (best.Encoding != PageEncoding.Raw) return (best.Encoding, (int)Math.Ceiling(best.Bytes), scan + best.Cpu);
