@@ -6,7 +6,7 @@ namespace NetMobility.Migration.Simulation;
 /// <summary>
 /// The real encoders' results on real content, measured once so that many simulated migrations can reuse
 /// them: for every page of a seed image, whether it is zero and its share of a packed batch's block under
-/// LZ4, zstd and Deflate (the image goes through the engine's own batch builder and encoder, 256 pages a
+/// LZ4, zstd and Deflate (the image goes through the engine's own batch builder and encoder, 64 pages a
 /// batch, and each packed page is charged its batch's block over the pages in it); for each kind of page a
 /// workload writes (heap, text, random), the same over a batch of sample pages built by the workloads' own
 /// content generators; XBZRLE delta sizes after 1 to 16 small in-place updates; and the CPU time per page
