@@ -101,6 +101,26 @@ public class PageEncodingRoundTripTests
     }
 
     [Fact]
+    public void A_page_not_remembered_stays_out_of_the_delta_cache_and_drops_an_older_copy()
+    {
+        using var encoder = new PageEncoder(new PageEncoderOptions { PackBatches = false });
+        var page = TestPages.Code(3);
+        var wire = new byte[PageEncoder.MaxEncodedLength];
+        encoder.EncodeForBatch(4, page, wire, out _, out _, remember: false);
+        Assert.NotEqual(PageEncoding.Unchanged, encoder.EncodeForBatch(4, page, wire, out _, out _));
+        // Now cached: the same page again is unchanged.
+        Assert.Equal(PageEncoding.Unchanged, encoder.EncodeForBatch(4, page, wire, out _, out _));
+        // A new version sent without being remembered replaces nothing in the cache: the old copy is dropped,
+        // so the next send cannot be a delta against a version the cache no longer matches.
+        page[100] ^= 0xFF;
+        encoder.EncodeForBatch(4, page, wire, out _, out _, remember: false);
+        page[200] ^= 0xFF;
+        var next = encoder.EncodeForBatch(4, page, wire, out _, out _);
+        Assert.NotEqual(PageEncoding.Delta, next);
+        Assert.NotEqual(PageEncoding.Unchanged, next);
+    }
+
+    [Fact]
     public void Reset_forgets_what_was_sent()
     {
         using var encoder = new PageEncoder(new PageEncoderOptions());

@@ -23,7 +23,9 @@ public static class PageDecoder
                 break;
             case PageEncoding.Zero:
                 if (!payload.IsEmpty) { error = $"zero page carries {payload.Length} payload bytes, expected none"; return false; }
-                page.Clear();
+                // A page that is zero already is only read: on a fresh destination that leaves untouched memory
+                // unallocated (QEMU's receiver checks the same way before it clears a page).
+                if (!ZeroPage.IsZero(page)) page.Clear();
                 break;
             case PageEncoding.Unchanged:
                 if (!payload.IsEmpty) { error = $"unchanged page carries {payload.Length} payload bytes, expected none"; return false; }

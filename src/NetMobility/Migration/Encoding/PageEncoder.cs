@@ -75,19 +75,22 @@ public sealed class PageEncoder : IDisposable
     /// destination will hold. Allocates nothing, except inside Deflate (see <see cref="DeflatePageCodec"/>).
     /// </summary>
     public PageEncoding Encode(int pageNumber, ReadOnlySpan<byte> page, Span<byte> destination, out int written) =>
-        Encode(pageNumber, page, destination, pack: false, out written, out _);
+        Encode(pageNumber, page, destination, pack: false, remember: true, out written, out _);
 
     /// <summary>
     /// Encodes one page of a batch, as <see cref="Encode"/>, except that with <see cref="PageEncoderOptions.PackBatches"/>
     /// a page worth compressing comes back raw with <paramref name="packable"/> set, for <see cref="CompressPacked"/>.
+    /// With <paramref name="remember"/> false the page is not kept in the delta cache (and any older copy there is
+    /// dropped): for pages unlikely to be sent again, such as most of a first round, which would otherwise cost a
+    /// copy and fresh cache memory each (QEMU, likewise, starts its XBZRLE cache only after the first pass).
     /// </summary>
-    public PageEncoding EncodeForBatch(int pageNumber, ReadOnlySpan<byte> page, Span<byte> destination, out int written, out bool packable) =>
-        Encode(pageNumber, page, destination, _packChooser is not null, out written, out packable);
+    public PageEncoding EncodeForBatch(int pageNumber, ReadOnlySpan<byte> page, Span<byte> destination, out int written, out bool packable, bool remember = true) =>
+        Encode(pageNumber, page, destination, _packChooser is not null, remember, out written, out packable);
 
     /// <summary>Whether <see cref="EncodeForBatch"/> may mark pages for packing.</summary>
     public bool PacksBatches => _packChooser is not null;
 
-    private PageEncoding Encode(int pageNumber, ReadOnlySpan<byte> page, Span<byte> destination, bool pack, out int written, out bool packable)
+    private PageEncoding Encode(int pageNumber, ReadOnlySpan<byte> page, Span<byte> destination, bool pack, bool remember, out int written, out bool packable)
     {
         packable = false;
         ArgumentOutOfRangeException.ThrowIfNegative(pageNumber);
@@ -112,7 +115,8 @@ public sealed class PageEncoder : IDisposable
         {
             page.CopyTo(_snapshot);
             chosen = EncodeSnapshot(pageNumber, _snapshot, destination, pack, out written, out packable);
-            if (chosen != PageEncoding.Unchanged) _cache?.Store(pageNumber, _snapshot);
+            if (!remember) _cache?.Forget(pageNumber);
+            else if (chosen != PageEncoding.Unchanged) _cache?.Store(pageNumber, _snapshot);
         }
         var elapsed = _clock.GetElapsedTime(start);
         // What the page cost feeds the balance of sending and encoding; packed pages count when their block is made.

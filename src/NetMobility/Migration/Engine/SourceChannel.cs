@@ -136,7 +136,10 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
             while (page >= 0)
             {
                 if (_batch.IsEmpty) _batch.Begin(round, _nextSequence);
-                var encoding = _batch.Add(Encoder, page, _source.Image.GetPage(page), out _);
+                // In the first round only pages already written again since it began are likely to be sent again:
+                // the others stay out of the delta cache.
+                bool remember = round > 1 || _source.Image.DirtyLog.IsDirty(page);
+                var encoding = _batch.Add(Encoder, page, _source.Image.GetPage(page), out _, remember);
                 EncodingCounts[(int)encoding]++;
                 if (!_batch.HasRoom) await SendBatchAsync(cancellationToken).ConfigureAwait(false);
                 page = PreCopyPlanner.NextPage(set, page + 1, _index, stride);

@@ -90,15 +90,16 @@ public sealed class PageBatchBuilder : IDisposable
     /// <summary>
     /// Encodes <paramref name="page"/> into the batch; returns the encoding chosen and the octets it added.
     /// A page the encoder finds unchanged since it was last sent adds nothing: the destination already holds it.
+    /// <paramref name="remember"/> false keeps the page out of the encoder's delta cache (see <see cref="PageEncoder.EncodeForBatch"/>).
     /// </summary>
-    public PageEncoding Add(PageEncoder encoder, int pageNumber, ReadOnlySpan<byte> page, out int entryBytes)
+    public PageEncoding Add(PageEncoder encoder, int pageNumber, ReadOnlySpan<byte> page, out int entryBytes, bool remember = true)
     {
         if (!HasRoom) throw new InvalidOperationException("the batch is full");
         _encoder = encoder;
         var plain = Buffer.AsSpan(EntriesAt + _plainLength);
         // A packing encoder writes into the packed area first: most pages end there or carry no payload.
         var entry = encoder.PacksBatches ? Packed.AsSpan(_packedLength) : plain;
-        var encoding = encoder.EncodeForBatch(pageNumber, page, entry[PageBatch.EntryHeaderLength..], out int written, out bool packable);
+        var encoding = encoder.EncodeForBatch(pageNumber, page, entry[PageBatch.EntryHeaderLength..], out int written, out bool packable, remember);
         if (encoding == PageEncoding.Unchanged)
         {
             entryBytes = 0;

@@ -115,7 +115,7 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
                 {
                     int page = (word << 6) + System.Numerics.BitOperations.TrailingZeroCount(bits);
                     bits &= bits - 1;
-                    var (encoding, size, cpu) = Encode(page);
+                    var (encoding, size, cpu) = Encode(page, round);
                     _encodings[(int)encoding]++;
                     batchCpu += cpu;
                     if (encoding != PageEncoding.Unchanged)
@@ -167,9 +167,11 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
         private double Serialize(long bytes) => bytes / _bandwidth;
 
         /// <summary>The encoding the profile's encoder would choose for the page as it is now, its payload size and CPU time.</summary>
-        private (PageEncoding, int, double) Encode(int page)
+        private (PageEncoding, int, double) Encode(int page, int round)
         {
             var chosen = Choose(page);
+            // As the engine: in the first round only pages already written again go into the delta cache.
+            _memory.SentAt[page] = round == 1 && !_memory.DirtyLog.IsDirty(page) ? 0 : ++_sendStamp;
             // The adaptive encoder balances sending against encoding over every page it handles.
             if (s.Encoder == EncoderProfile.Adaptive) _balance.Add(chosen.Item2 / _bandwidth, chosen.Item3);
             return chosen;
@@ -184,7 +186,6 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
             bool rewritten = _memory.Rewritten[page];
             _memory.SmallUpdates[page] = 0;
             _memory.Rewritten[page] = false;
-            _memory.SentAt[page] = ++_sendStamp;
 
             switch (s.Encoder)
             {
