@@ -6,7 +6,7 @@ namespace NetMobility.Migration.PageStream;
 /// and no batch for a round already ended; end of round carrying the count of pages this channel sent in
 /// it; device state at most once; end of stream after the last round ended; commit only after end of
 /// stream. Records that pass go to the <see cref="IForwardSink"/>; a packed batch is inflated (into a buffer
-/// allocated once, at the first one) and goes on as the page batch it stands for.
+/// allocated as large as the largest batch seen) and goes on as the page batch it stands for.
 /// </summary>
 /// <param name="maxPayloadLength">The frame limit, which also bounds the page batch a packed batch stands for.</param>
 public sealed class ForwardStreamHandler(IForwardSink sink, int maxPayloadLength = RecordFrame.MaxPayloadLength) : IRecordHandler
@@ -83,7 +83,8 @@ public sealed class ForwardStreamHandler(IForwardSink sink, int maxPayloadLength
     private PageStreamError OnPackedBatch(ReadOnlySpan<byte> payload)
     {
         if (!PackedBatch.TryCreate(payload, maxPayloadLength, out var packed, out var error)) return error;
-        _unpacked ??= new byte[maxPayloadLength];
+        // Grown to the largest batch seen, at most the frame limit (TryCreate checked it).
+        if (_unpacked is null || _unpacked.Length < packed.UnpackedLength) _unpacked = new byte[packed.UnpackedLength];
         if (!packed.TryUnpack(_unpacked, _pageCount, out var batch, out error, out var reason))
         {
             LastReason = reason;
