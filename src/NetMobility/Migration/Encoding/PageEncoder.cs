@@ -111,6 +111,17 @@ public sealed class PageEncoder : IDisposable
             chosen = PageEncoding.Raw;
             written = PageSize;
         }
+        else if (pack && (_cache is null || _cache.Find(pageNumber).IsEmpty))
+        {
+            // Nothing to compare with and no compressor per page: one copy, straight into the batch, which is also
+            // the consistent copy to remember.
+            var copy = destination[..PageSize];
+            page.CopyTo(copy);
+            packable = !CompressibilitySample.LooksIncompressible(copy);
+            chosen = PageEncoding.Raw;
+            written = PageSize;
+            if (remember) _cache?.Store(pageNumber, copy);
+        }
         else
         {
             page.CopyTo(_snapshot);
