@@ -94,7 +94,7 @@ public class PageStreamBenchmarks
 
     [Benchmark]
     public Task PageStreamAdaptive() =>
-        Stream(new PageEncoderOptions { LinkBytesPerSecond = _loopbackBytesPerSecond, EncoderCores = 2 }, channels: 2);
+        Stream(new PageEncoderOptions { LinkBytesPerSecond = _loopbackBytesPerSecond, EncoderCores = 1 }, channels: 2);
 
     [Benchmark]
     public Task PageStreamLz4() =>

@@ -11,8 +11,9 @@ namespace NetMobility.Migration;
 /// busier stage least busy wins. ratio_c and cpu_c are exponentially weighted running averages of compressor
 /// c's output share and time per page, measured on the pages it actually compressed. Without a known
 /// bandwidth, CPU is taken as free and the best ratio wins. A few measurements are first spent on each
-/// compressor, and every probe-interval-th candidate measures another one (or, when raw wins, the cheapest),
-/// so the averages follow the content as it changes.
+/// compressor, cheapest first, up to the first one whose CPU time per core exceeds the link time it saves
+/// (a slower one cannot pay then); every probe-interval-th candidate measures another one (or, when raw
+/// wins, the best), so the averages follow the content as it changes.
 /// </summary>
 internal sealed class CompressorChooser
 {
@@ -66,7 +67,13 @@ internal sealed class CompressorChooser
         if (_compressors.Length == 0) return null;
         _candidates++;
         for (int i = 0; i < _compressors.Length; i++)
-            if (_measured[i] < _warmup) return _compressors[i];
+        {
+            if (_measured[i] >= _warmup) continue;
+            // Compressors come cheapest first: when the one before already costs more CPU per core than it saves
+            // link time, a slower one cannot pay, and measuring it would only spend CPU (probes measure it later).
+            if (i > 0 && _measured[i - 1] >= _warmup && CpuBound(i - 1)) break;
+            return _compressors[i];
+        }
 
         int best = Best(pages, out bool raw);
         if (_compressors.Length > 1 && _candidates % _probeInterval == 0)
@@ -121,12 +128,15 @@ internal sealed class CompressorChooser
 
     // The compressor that leaves the busier stage least busy after n more pages (the best ratio when the link
     // speed is unknown); raw is set when sending the pages as they are would do better still.
+    private bool CpuBound(int i) => _bandwidth > 0 && _seconds[i] / _cores > _ratio[i] * _rawSeconds;
+
     private int Best(int n, out bool raw)
     {
         int best = 0;
         double bestCost = double.PositiveInfinity;
         for (int i = 0; i < _compressors.Length; i++)
         {
+            if (_measured[i] == 0) continue;
             double cost = _bandwidth > 0 ? _balance.With(n * _ratio[i] * _rawSeconds, n * _seconds[i]) : _ratio[i];
             if (cost < bestCost) (best, bestCost) = (i, cost);
         }
