@@ -129,13 +129,13 @@ public class PageStreamBenchmarks
         uint pages = 0;
         for (int page = lane; page < _source.PageCount; page += stride)
         {
-            if (batch.IsEmpty) batch.Begin(1, sequence);
+            if (batch.IsEmpty) batch.Begin(1, sequence, writer.Output);
             // A first round with nothing written meanwhile: as in the engine, no page goes into the delta cache.
             batch.Add(encoder, page, _source.GetPage(page), out _, remember: false);
             if (batch.HasRoom) continue;
             pages += (uint)batch.Count;
             writer.WriteBatch(batch);
-            batch.Begin(1, ++sequence);
+            batch.Begin(1, ++sequence, writer.Output);
             await writer.FlushAsync();
         }
         if (!batch.IsEmpty)

@@ -135,7 +135,7 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
         {
             while (page >= 0)
             {
-                if (_batch.IsEmpty) _batch.Begin(round, _nextSequence);
+                if (_batch.IsEmpty) _batch.Begin(round, _nextSequence, _writer!.Output);
                 // In the first round only pages already written again since it began are likely to be sent again:
                 // the others stay out of the delta cache.
                 bool remember = round > 1 || _source.Image.DirtyLog.IsDirty(page);
@@ -197,7 +197,7 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
         }
         PagesThisRound += _batch.Count;
         _nextSequence++;
-        _batch.Begin(_batch.Round, _nextSequence);
+        _batch.Begin(_batch.Round, _nextSequence, _writer!.Output);
         await FlushAsync(cancellationToken).ConfigureAwait(false);
         _source.Workload.CatchUp();
     }

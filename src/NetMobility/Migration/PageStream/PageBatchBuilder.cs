@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 
 namespace NetMobility.Migration.PageStream;
 
@@ -26,6 +27,10 @@ public sealed class PageBatchBuilder : IDisposable
 
     private byte[]? _buffer;
     private byte[]? _packed;
+    // Direct mode: with an output pipe and an encoder that does not pack, the record is built in the pipe's own
+    // memory (frame header at 0, entries right after the batch header) and committed in place, with no copy.
+    private PipeWriter? _output;
+    private Memory<byte> _direct;
     private readonly int _maxPages;
     private readonly int _maxPayload;
     private int _plainLength;
@@ -76,9 +81,15 @@ public sealed class PageBatchBuilder : IDisposable
     // Payload of the page batch the record stands for: batch header and both kinds of entries.
     private int PayloadLength => PageBatch.HeaderLength + _plainLength + _packedLength;
 
-    /// <summary>Starts a new, empty batch.</summary>
-    public void Begin(uint round, ulong sequence)
+    /// <summary>
+    /// Starts a new, empty batch. With <paramref name="output"/>, a batch of an encoder that does not pack is
+    /// built straight in the pipe's memory, so nothing else may be written to <paramref name="output"/> until
+    /// <see cref="PageStreamWriter.WriteBatch"/> has written it.
+    /// </summary>
+    public void Begin(uint round, ulong sequence, PipeWriter? output = null)
     {
+        _output = output;
+        _direct = default;
         _round = round;
         _sequence = sequence;
         Count = 0;
@@ -96,7 +107,11 @@ public sealed class PageBatchBuilder : IDisposable
     {
         if (!HasRoom) throw new InvalidOperationException("the batch is full");
         _encoder = encoder;
-        var plain = Buffer.AsSpan(EntriesAt + _plainLength);
+        if (_output is not null && Count == 0 && _plainLength == 0 && !encoder.PacksBatches)
+            _direct = _output.GetMemory(RecordFrame.HeaderLength + _maxPayload);
+        var plain = _direct.IsEmpty
+            ? Buffer.AsSpan(EntriesAt + _plainLength)
+            : _direct.Span[(RecordFrame.HeaderLength + PageBatch.HeaderLength + _plainLength)..];
         // A packing encoder writes into the packed area first: most pages end there or carry no payload.
         var entry = encoder.PacksBatches ? Packed.AsSpan(_packedLength) : plain;
         var encoding = encoder.EncodeForBatch(pageNumber, page, entry[PageBatch.EntryHeaderLength..], out int written, out bool packable, remember);
@@ -132,6 +147,14 @@ public sealed class PageBatchBuilder : IDisposable
         LastPackedMethod = PageEncoding.Raw;
         LastPackedPages = 0;
         LastPackedBytes = 0;
+        if (!_direct.IsEmpty)
+        {
+            var direct = _direct.Span;
+            var entries = direct.Slice(RecordFrame.HeaderLength, PayloadLength);
+            PageBatch.EmitHeader(entries, _round, _sequence, Count);
+            RecordFrame.Emit(direct, RecordType.PageBatch, entries);
+            return direct[..(RecordFrame.HeaderLength + PayloadLength)];
+        }
         if (_packedLength > 0)
         {
             var packed = Packed.AsSpan(0, _packedLength);
@@ -159,6 +182,18 @@ public sealed class PageBatchBuilder : IDisposable
         PageBatch.EmitHeader(batch, _round, _sequence, Count);
         RecordFrame.Emit(record, RecordType.PageBatch, batch);
         return record[..(RecordFrame.HeaderLength + PayloadLength)];
+    }
+
+    /// <summary>Finishes the batch and writes it to <paramref name="output"/> (in place when it was built there); returns its octets.</summary>
+    internal int WriteTo(PipeWriter output)
+    {
+        bool inPlace = !_direct.IsEmpty && ReferenceEquals(output, _output);
+        var record = Finish();
+        int length = record.Length;
+        if (inPlace) output.Advance(length);
+        else output.Write(record);
+        _direct = default;
+        return length;
     }
 
     private byte[] Buffer => _buffer ?? throw new ObjectDisposedException(nameof(PageBatchBuilder));

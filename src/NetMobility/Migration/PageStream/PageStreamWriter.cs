@@ -22,7 +22,8 @@ public sealed class PageStreamWriter(PipeWriter output)
         End(span, RecordType.StreamHeader, StreamHeader.Length);
     }
 
-    public void WriteBatch(PageBatchBuilder batch) => WriteRecordBytes(batch.Finish());
+    /// <summary>Finishes and writes a batch; one built in this writer's memory (<see cref="PageBatchBuilder.Begin"/>) is committed in place.</summary>
+    public void WriteBatch(PageBatchBuilder batch) => BytesWritten += batch.WriteTo(Output);
 
     public void WriteEndOfRound(in EndOfRound record)
     {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using NetMobility.Migration;
 using NetMobility.Migration.PageStream;
@@ -99,5 +100,41 @@ public class PageBatchTests
         Assert.False(builder.HasRoom);
         Assert.Throws<InvalidOperationException>(() => builder.Add(encoder, 2, page, out _));
         Assert.Equal([0, 1], builder.Pages.ToArray());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Batch_built_in_the_output_pipe_is_written_as_built_elsewhere(bool packing)
+    {
+        var options = packing
+            ? new PageEncoderOptions { AllowedEncodings = [PageEncoding.Raw, PageEncoding.Zero, PageEncoding.Lz4], LinkBytesPerSecond = 0 }
+            : PageEncoderOptions.Uncompressed;
+        var pages = new[] { TestPages.Text(1), new byte[MemoryImage.PageSize], TestPages.Random(2) };
+        byte[] Expected()
+        {
+            using var encoder = new PageEncoder(options);
+            using var builder = new PageBatchBuilder();
+            builder.Begin(2, 5);
+            for (int p = 0; p < pages.Length; p++) builder.Add(encoder, p, pages[p], out _);
+            return builder.Finish().ToArray();
+        }
+
+        var pipe = new System.IO.Pipelines.Pipe();
+        var writer = new PageStreamWriter(pipe.Writer);
+        using (var encoder = new PageEncoder(options))
+        using (var builder = new PageBatchBuilder())
+        {
+            builder.Begin(2, 5, pipe.Writer);
+            for (int p = 0; p < pages.Length; p++) builder.Add(encoder, p, pages[p], out _);
+            writer.WriteBatch(builder);
+        }
+        writer.WriteEndOfRound(new EndOfRound(2, 3));
+        await pipe.Writer.CompleteAsync();
+        var written = (await pipe.Reader.ReadAtLeastAsync(1 << 20)).Buffer.ToArray();
+        var expected = Expected();
+        Assert.Equal(Hex.Of(expected), Hex.Of(written.AsSpan(0, expected.Length)));
+        Assert.Equal(expected.Length + RecordFrame.HeaderLength + EndOfRound.Length, written.Length);
+        Assert.Equal(written.Length, writer.BytesWritten);
     }
 }
