@@ -33,6 +33,8 @@ public sealed class PageBatchBuilder : IDisposable
     private Memory<byte> _direct;
     private readonly int _maxPages;
     private readonly int _maxPayload;
+    // The largest record a batch can make: the frame limit, or fewer pages of the largest entries.
+    private readonly int _recordBound;
     private int _plainLength;
     private int _packedLength;
     private int _packedPages;
@@ -50,7 +52,9 @@ public sealed class PageBatchBuilder : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(maxPayload, PageBatch.HeaderLength + PageBatch.EntryHeaderLength + PageEncoder.MaxEncodedLength);
         _maxPages = maxPages;
         _maxPayload = maxPayload;
-        _buffer = ArrayPool<byte>.Shared.Rent(Shift + RecordFrame.HeaderLength + maxPayload);
+        _recordBound = RecordFrame.HeaderLength
+            + (int)Math.Min(maxPayload, PageBatch.HeaderLength + (long)maxPages * (PageBatch.EntryHeaderLength + PageEncoder.MaxEncodedLength));
+        _buffer = ArrayPool<byte>.Shared.Rent(Shift + _recordBound);
         _pages = new int[maxPages];
         _packedPageNumbers = new int[maxPages];
     }
@@ -107,8 +111,11 @@ public sealed class PageBatchBuilder : IDisposable
     {
         if (!HasRoom) throw new InvalidOperationException("the batch is full");
         _encoder = encoder;
-        if (_output is not null && Count == 0 && _plainLength == 0 && !encoder.PacksBatches)
-            _direct = _output.GetMemory(RecordFrame.HeaderLength + _maxPayload);
+        if (_direct.IsEmpty)
+        {
+            if (_output is not null && Count == 0 && !encoder.PacksBatches) _direct = _output.GetMemory(_recordBound);
+        }
+        else if (encoder.PacksBatches) throw new InvalidOperationException("a batch built in the output pipe takes pages of encoders that do not pack");
         var plain = _direct.IsEmpty
             ? Buffer.AsSpan(EntriesAt + _plainLength)
             : _direct.Span[(RecordFrame.HeaderLength + PageBatch.HeaderLength + _plainLength)..];
@@ -117,6 +124,8 @@ public sealed class PageBatchBuilder : IDisposable
         var encoding = encoder.EncodeForBatch(pageNumber, page, entry[PageBatch.EntryHeaderLength..], out int written, out bool packable, remember);
         if (encoding == PageEncoding.Unchanged)
         {
+            // Memory taken for an empty batch is let go: the caller may write other records before the next page.
+            if (Count == 0) _direct = default;
             entryBytes = 0;
             return encoding;
         }
@@ -198,7 +207,7 @@ public sealed class PageBatchBuilder : IDisposable
 
     private byte[] Buffer => _buffer ?? throw new ObjectDisposedException(nameof(PageBatchBuilder));
 
-    private byte[] Packed => _packed ??= ArrayPool<byte>.Shared.Rent(_maxPayload);
+    private byte[] Packed => _packed ??= ArrayPool<byte>.Shared.Rent(_recordBound);
 
     public void Dispose()
     {
