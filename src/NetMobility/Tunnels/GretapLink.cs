@@ -16,13 +16,13 @@ public sealed class GretapLink : IFrameLink, ITunnelHost, IDisposable
     private readonly InboundQueue _inbound;
     private bool _sending;
 
-    internal GretapLink(Node underlay, string name, MacAddress mac, GreTunnelOptions options)
+    internal GretapLink(Node underlay, string name, MacAddress mac, GreTunnelOptions options, int queueCapacity)
     {
         if (options.Mode != GreMode.Ethernet) throw new ArgumentException("a gretap link needs a GRE tunnel in Ethernet mode", nameof(options));
         _underlay = underlay;
         Name = name;
         Mac = mac;
-        _inbound = new InboundQueue(underlay.Loop, TunnelInterface.QueueCapacity, DeliverFrame);
+        _inbound = new InboundQueue(underlay.Loop, queueCapacity, DeliverFrame);
         Tunnel = new GreTunnel(options, new LoopTimeProvider(underlay.Loop), this);
     }
 

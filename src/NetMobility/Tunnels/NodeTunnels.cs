@@ -26,6 +26,23 @@ public sealed class NodeTunnels : IDisposable
 
     public TunnelTable Table { get; } = new();
 
+    /// <summary>
+    /// Decapsulated packets (or frames) each tunnel interface and gretap link created from now on lets wait for
+    /// the node at once; more are dropped and counted. The default, 256, suits an in-memory topology; a node on
+    /// a real-time loop fed by a kernel TCP window larger than that wants more.
+    /// </summary>
+    public int InboundQueueCapacity
+    {
+        get => _queueCapacity;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            _queueCapacity = value;
+        }
+    }
+
+    private int _queueCapacity = TunnelInterface.DefaultQueueCapacity;
+
     /// <summary>The node's clock, with timers that run on its loop.</summary>
     public TimeProvider Time { get; }
 
@@ -48,7 +65,7 @@ public sealed class NodeTunnels : IDisposable
     /// </summary>
     public GretapLink AddGretap(string name, GreTunnelOptions options, MacAddress mac)
     {
-        var link = new GretapLink(_node, name, mac, options);
+        var link = new GretapLink(_node, name, mac, options, _queueCapacity);
         Table.Add(link.Tunnel);
         _owned.Add(link);
         return link;
@@ -66,7 +83,7 @@ public sealed class NodeTunnels : IDisposable
 
     private TunnelInterface AddInterface(string name, Func<ITunnelHost, ITunnelEndpoint> create, Ipv4Address address, int prefixLength)
     {
-        var tunnel = new TunnelInterface(_node, name, create);
+        var tunnel = new TunnelInterface(_node, name, create, _queueCapacity);
         Table.Add(tunnel.Endpoint);
         tunnel.Interface = _node.AddInterface(tunnel, address, prefixLength);
         _owned.Add(tunnel);

@@ -13,22 +13,27 @@ namespace NetMobility.Tunnels;
 /// </summary>
 public sealed class TunnelInterface : IPacketLink, ITunnelHost, IDisposable
 {
-    /// <summary>Decapsulated packets that may wait for the node at once.</summary>
-    public const int QueueCapacity = 256;
+    /// <summary>Decapsulated packets that may wait for the node at once, unless <see cref="NodeTunnels.InboundQueueCapacity"/> says otherwise.</summary>
+    public const int DefaultQueueCapacity = 256;
 
     private readonly Node _node;
     private readonly InboundQueue _inbound;
     private bool _sending;
 
-    internal TunnelInterface(Node node, string name, Func<ITunnelHost, ITunnelEndpoint> createEndpoint)
+    internal TunnelInterface(Node node, string name, Func<ITunnelHost, ITunnelEndpoint> createEndpoint, int queueCapacity)
     {
         _node = node;
         Name = name;
-        _inbound = new InboundQueue(node.Loop, QueueCapacity, DeliverToNode);
+        QueueCapacity = queueCapacity;
+        _inbound = new InboundQueue(node.Loop, queueCapacity, DeliverToNode);
         Endpoint = createEndpoint(this);
     }
 
     public string Name { get; }
+
+    /// <summary>Decapsulated packets that may wait for the node at once; more are dropped (<see cref="TunnelDropReason.QueueFull"/>).</summary>
+    public int QueueCapacity { get; }
+
     public ITunnelEndpoint Endpoint { get; }
     public int Mtu => Endpoint.Mtu;
     public bool IsUp { get; set; } = true;

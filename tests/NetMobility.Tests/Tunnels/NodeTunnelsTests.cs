@@ -90,4 +90,42 @@ public class NodeTunnelsTests
         Assert.Equal(1, gre.Endpoint.Counters.Dropped(TunnelDropReason.Loop));
         Assert.Equal(1, gre.Endpoint.Counters.PacketsOut);
     }
+
+    [Theory]
+    [InlineData(4)]
+    [InlineData(TunnelInterface.DefaultQueueCapacity)]
+    public void Decapsulated_packets_past_the_inbound_queue_are_dropped_and_counted(int capacity)
+    {
+        var net = new Pair();
+        if (capacity != TunnelInterface.DefaultQueueCapacity) net.Tunnels2.InboundQueueCapacity = capacity;
+        var tunnel = net.Tunnels2.AddIpInIp("ipip2", new IpInIpTunnelOptions { Local = R2Wan, Remote = R1Wan }, Ipv4Address.Parse("10.8.0.2"), 30);
+        Assert.Equal(capacity, tunnel.QueueCapacity);
+        // Outer packets built by an endpoint whose host keeps them, then handed to r2's tunnels in one go,
+        // before its loop has delivered any of them.
+        var outer = new OuterCapture();
+        using var sender = new IpInIpTunnel(new IpInIpTunnelOptions { Local = R1Wan, Remote = R2Wan }, outer);
+        for (ushort i = 0; i < 10; i++) sender.Send(TestPackets.Echo(Ipv4Address.Parse("10.8.0.1"), Ipv4Address.Parse("10.8.0.2"), i, 20));
+        foreach (var packet in outer.Packets) Assert.True(net.Tunnels2.Table.Receive(packet));
+
+        int kept = Math.Min(10, capacity);
+        Assert.Equal(10 - kept, tunnel.Endpoint.Counters.Dropped(TunnelDropReason.QueueFull));
+        net.Net.Simulation.RunFor(TimeSpan.FromSeconds(1));
+        // r2 answers every echo that reached it, back into the tunnel.
+        Assert.Equal(kept, tunnel.Endpoint.Counters.PacketsOut);
+    }
+
+    [Fact]
+    public void An_inbound_queue_of_no_packets_is_refused()
+    {
+        var net = new Pair();
+        Assert.Throws<ArgumentOutOfRangeException>(() => net.Tunnels2.InboundQueueCapacity = 0);
+    }
+
+    private sealed class OuterCapture : ITunnelHost
+    {
+        public List<byte[]> Packets { get; } = [];
+        public void Transmit(ReadOnlySpan<byte> outerPacket) => Packets.Add(outerPacket.ToArray());
+        public void Deliver(EtherType protocol, ReadOnlySpan<byte> payload) { }
+        public void ReportTooBig(ReadOnlySpan<byte> innerPacket, int mtu) { }
+    }
 }
