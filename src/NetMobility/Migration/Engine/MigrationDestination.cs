@@ -29,6 +29,12 @@ public sealed class MigrationDestination(DestinationOptions? options = null)
         {
             return await _result.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
+        catch (OperationCanceledException) when (_result.Task.IsCompletedSuccessfully)
+        {
+            // Cancelled while the outcome was already decided (a refusal the source answered by giving up at
+            // once): the outcome stands.
+            return _result.Task.Result;
+        }
         finally
         {
             stop.Cancel();
@@ -78,8 +84,9 @@ public sealed class MigrationDestination(DestinationOptions? options = null)
             {
                 string detail = stream.LastReason ?? sink.Detail;
                 string message = $"{channel.Peer}: {outcome}{(detail.Length > 0 ? $": {detail}" : "")}";
-                await sink.TryReportAsync(outcome.Error, message).ConfigureAwait(false);
+                // Decided before the source can hear of it, so that a source giving up at once finds it decided.
                 Reject(outcome.Error, message);
+                await sink.TryReportAsync(outcome.Error, message).ConfigureAwait(false);
             }
             if (sink.Session is { } session && sink.Index >= 0) session.Detach(sink.Index, sink);
             if (sink.Committed) Finish(sink.Session!);
