@@ -3,7 +3,8 @@ namespace NetMobility.Migration.Policies;
 /// <summary>
 /// The project's own policy. After each round it predicts the stop-and-copy transfer time: what is left to
 /// send (deferred hot pages included) at the octets per page and the bandwidth the round achieved. It stops
-/// as soon as that meets <see cref="DowntimeTarget"/>; or when another round would no longer cut it by a
+/// as soon as that meets <see cref="DowntimeTarget"/> and, when the link's latency is known, a quarter of the
+/// switchover's round trip; or when another round would no longer cut it by a
 /// quarter and it is within <see cref="AcceptableDowntime"/>; or when the next round would take the octets
 /// on the wire past <see cref="ByteBudgetFactor"/> x memory; or after <see cref="MaxRounds"/>. When the
 /// workload dirties faster than the link can carry (more than <see cref="ConvergeShare"/> of it), or the
@@ -52,6 +53,11 @@ public sealed class AdaptivePolicy : IStopPolicy
         _bandwidth = 0;
     }
 
+    // The switchover's round trip is downtime no stop rule avoids: on a fast link, where another round costs
+    // little, the transfer is cut until it is a small part of that round trip (a quarter), not just under the target.
+    private double Target(in RoundStatistics round) =>
+        round.Latency > TimeSpan.Zero ? Math.Min(DowntimeTarget.TotalSeconds, round.Latency.TotalSeconds / 2) : DowntimeTarget.TotalSeconds;
+
     public StopDecision AfterRound(in RoundStatistics round)
     {
         // A round that sent (almost) nothing measures no bandwidth: keep the last one.
@@ -62,7 +68,7 @@ public sealed class AdaptivePolicy : IStopPolicy
         bool progress = transfer < _previous * ProgressRatio;
         _previous = transfer;
 
-        if (transfer <= DowntimeTarget.TotalSeconds) return StopDecision.StopNow(_throttle, "predicted downtime meets the target");
+        if (transfer <= Target(round)) return StopDecision.StopNow(_throttle, "predicted downtime meets the target");
 
         // Another round sends about what is dirty now, and stop-and-copy a quarter of that again.
         if (round.TotalWireBytes + remaining * (1 + DirtyShare) > ByteBudget(_memoryPages * _pageSize))

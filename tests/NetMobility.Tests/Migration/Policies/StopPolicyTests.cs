@@ -13,7 +13,7 @@ public class StopPolicyTests
     /// raw at the link rate, and leaves <paramref name="dirtyAfter"/>(r, throttle) pages dirty.
     /// Returns the round the policy stopped after, its reason and the throttles it asked for.
     /// </summary>
-    private static (int Round, string Reason, List<double> Throttles) Script(IStopPolicy policy, Func<int, double, long> dirtyAfter, int limit = 100)
+    private static (int Round, string Reason, List<double> Throttles) Script(IStopPolicy policy, Func<int, double, long> dirtyAfter, int limit = 100, TimeSpan latency = default)
     {
         policy.Begin(Pages, PageSize);
         long toSend = Pages, totalPages = 0, totalBytes = 0;
@@ -32,6 +32,7 @@ public class StopPolicyTests
             {
                 Round = round, MemoryPages = Pages, PageSize = PageSize, PagesSent = toSend, WireBytes = wire,
                 Duration = duration, DirtyPages = dirty, TotalPagesSent = totalPages, TotalWireBytes = totalBytes, Elapsed = elapsed,
+                Latency = latency,
             };
             var decision = policy.AfterRound(stats);
             throttle = decision.Throttle;
@@ -141,6 +142,19 @@ public class StopPolicyTests
         var (round, reason, _) = Script(new AdaptivePolicy(), (_, _) => 5);
         Assert.Equal(1, round);
         Assert.Contains("target", reason);
+    }
+
+    [Fact]
+    public void Adaptive_on_a_known_short_link_cuts_the_transfer_to_a_quarter_of_the_round_trip()
+    {
+        // 5 pages (0.16 ms) meet the 0.25 ms target, but with 0.1 ms one way the handshake costs 0.2 ms and another
+        // round is cheap: it goes on until the transfer is at most 0.05 ms (1 page, 0.03 ms).
+        var (round, reason, _) = Script(new AdaptivePolicy(), (r, _) => r == 1 ? 5 : 1, latency: TimeSpan.FromMilliseconds(0.1));
+        Assert.Equal(2, round);
+        Assert.Contains("target", reason);
+        // A long link's round trip is far above the target: the target rules.
+        (round, _, _) = Script(new AdaptivePolicy(), (_, _) => 5, latency: TimeSpan.FromMilliseconds(20));
+        Assert.Equal(1, round);
     }
 
     [Fact]
