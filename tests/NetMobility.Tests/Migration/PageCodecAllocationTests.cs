@@ -1,4 +1,5 @@
 using NetMobility.Migration;
+using NetMobility.Migration.PageStream;
 
 namespace NetMobility.Tests.Migration;
 
@@ -39,5 +40,59 @@ public class PageCodecAllocationTests
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Equal(0, allocated);
         Assert.Superset(new HashSet<PageEncoding> { PageEncoding.Zero, PageEncoding.Raw, PageEncoding.Delta, PageEncoding.Lz4, PageEncoding.Zstd }, seen);
+    }
+
+    [Theory]
+    [InlineData(PageEncoding.Lz4)]
+    [InlineData(PageEncoding.Zstd)]
+    public void Packed_batches_allocate_nothing_per_batch(PageEncoding method)
+    {
+        var options = new PageEncoderOptions
+        {
+            AllowedEncodings = [PageEncoding.Zero, PageEncoding.Unchanged, PageEncoding.Delta, method],
+            LinkBytesPerSecond = 0,
+            DeltaCachePages = 64,
+        };
+        using var encoder = new PageEncoder(options);
+        using var builder = new PageBatchBuilder();
+        var pages = new[] { TestPages.Text(1), TestPages.Heap(2), TestPages.Code(3), TestPages.Random(4), new byte[MemoryImage.PageSize] };
+        var unpacked = new byte[RecordFrame.MaxPayloadLength];
+        var receiver = new byte[64][];
+        for (int p = 0; p < receiver.Length; p++) receiver[p] = new byte[MemoryImage.PageSize];
+        int packedBatches = 0;
+
+        void Batches(int round)
+        {
+            for (int b = 0; b < 8; b++)
+            {
+                builder.Begin((uint)round + 1, 1);
+                for (int i = 0; i < 40; i++)
+                {
+                    var page = pages[i % pages.Length];
+                    if (round > 0 && i % 2 == 0) page[(b * 41 + i * 37) % page.Length] ^= 1;
+                    builder.Add(encoder, (b * 40 + i) % 64, page, out _);
+                }
+                var record = builder.Finish();
+                var payload = record[RecordFrame.HeaderLength..];
+                PageBatch batch;
+                if ((RecordType)record[0] == RecordType.PackedBatch)
+                {
+                    packedBatches++;
+                    Assert.True(PackedBatch.TryCreate(payload, unpacked.Length, out var packed, out _));
+                    Assert.True(packed.TryUnpack(unpacked, 64, out batch, out _, out _));
+                }
+                else Assert.True(PageBatch.TryCreate(payload, 64, out batch, out _));
+                foreach (var entry in batch)
+                    Assert.True(PageDecoder.TryDecode(entry.Encoding, entry.Payload, receiver[entry.PageNumber], out _));
+            }
+        }
+
+        Batches(0);   // warm-up: JIT, library loading, the decoder's zstd context, the measurements
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Batches(1);
+        Batches(2);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, allocated);
+        Assert.True(packedBatches >= 16, $"{packedBatches} packed batches");
     }
 }
