@@ -1,5 +1,6 @@
 using NetMobility.Migration;
 using NetMobility.Migration.PageStream;
+using NetMobility.Tests.Migration.PageStream;
 
 namespace NetMobility.Tests.Migration;
 
@@ -73,16 +74,8 @@ public class PageCodecAllocationTests
                     builder.Add(encoder, (b * 40 + i) % 64, page, out _);
                 }
                 var record = builder.Finish();
-                var payload = record[RecordFrame.HeaderLength..];
-                PageBatch batch;
-                if ((RecordType)record[0] == RecordType.PackedBatch)
-                {
-                    packedBatches++;
-                    Assert.True(PackedBatch.TryCreate(payload, unpacked.Length, out var packed, out _));
-                    Assert.True(packed.TryUnpack(unpacked, 64, out batch, out _, out _));
-                }
-                else Assert.True(PageBatch.TryCreate(payload, 64, out batch, out _));
-                foreach (var entry in batch)
+                if ((RecordType)record[0] == RecordType.PackedBatch) packedBatches++;
+                foreach (var entry in StreamFixtures.OpenBatch(record, 64, unpacked))
                     Assert.True(PageDecoder.TryDecode(entry.Encoding, entry.Payload, receiver[entry.PageNumber], out _));
             }
         }

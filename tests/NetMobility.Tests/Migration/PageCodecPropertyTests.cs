@@ -2,6 +2,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using NetMobility.Migration;
 using NetMobility.Migration.PageStream;
+using NetMobility.Tests.Migration.PageStream;
 
 namespace NetMobility.Tests.Migration;
 
@@ -108,17 +109,7 @@ public class PageCodecPropertyTests
 
             void Deliver()
             {
-                var record = builder.Finish();
-                var payload = record[RecordFrame.HeaderLength..];
-                PageBatch batch;
-                PageStreamError error;
-                if ((RecordType)record[0] == RecordType.PackedBatch)
-                {
-                    Assert.True(PackedBatch.TryCreate(payload, scratch.Length, out var packed, out error), error.ToString());
-                    Assert.True(packed.TryUnpack(scratch, 16, out batch, out error, out var reason), $"{error} {reason}");
-                }
-                else Assert.True(PageBatch.TryCreate(payload, 16, out batch, out error), error.ToString());
-                foreach (var entry in batch)
+                foreach (var entry in StreamFixtures.OpenBatch(builder.Finish(), 16, scratch))
                     Assert.True(PageDecoder.TryDecode(entry.Encoding, entry.Payload, receiver.GetPage(entry.PageNumber), out var why), why);
                 builder.Begin(1, 1);
             }

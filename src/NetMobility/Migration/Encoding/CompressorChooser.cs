@@ -122,14 +122,11 @@ internal sealed class CompressorChooser
         _measured[i]++;
     }
 
-    public double AverageRatio(PageEncoding compressor) => _ratio[Array.IndexOf(_compressors, compressor)];
-
-    public TimeSpan AverageTime(PageEncoding compressor) => TimeSpan.FromSeconds(_seconds[Array.IndexOf(_compressors, compressor)]);
+    // Compressor i costs more CPU time per core than the link time it saves on a page.
+    private bool CpuBound(int i) => _bandwidth > 0 && _seconds[i] / _cores > (1 - _ratio[i]) * _rawSeconds;
 
     // The compressor that leaves the busier stage least busy after n more pages (the best ratio when the link
     // speed is unknown); raw is set when sending the pages as they are would do better still.
-    private bool CpuBound(int i) => _bandwidth > 0 && _seconds[i] / _cores > _ratio[i] * _rawSeconds;
-
     private int Best(int n, out bool raw)
     {
         int best = 0;

@@ -143,12 +143,8 @@ public class PackedBatchTests
     /// <summary>Reads a forward stream and copies every page of every accepted batch into <paramref name="image"/>.</summary>
     private static async Task<(ReadOutcome Outcome, int Applied)> ReadInto(byte[][] image, params byte[][] records)
     {
-        var pipe = new System.IO.Pipelines.Pipe(new System.IO.Pipelines.PipeOptions(pauseWriterThreshold: 0));
-        await pipe.Writer.WriteAsync(StreamFixtures.Concat(records));
-        await pipe.Writer.CompleteAsync();
         var sink = new ImageSink(image);
-        using var reader = new RecordReader(pipe.Reader);
-        var outcome = await reader.RunAsync(new ForwardStreamHandler(sink));
+        var outcome = await StreamFixtures.ReadForward(StreamFixtures.Concat(records), sink);
         return (outcome, sink.Applied);
     }
 

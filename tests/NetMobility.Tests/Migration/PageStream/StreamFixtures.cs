@@ -54,19 +54,50 @@ internal static class StreamFixtures
         return Record(RecordType.EndOfStream, payload);
     }
 
+    /// <summary>
+    /// The page batch a finished batch record stands for: a page batch as it is, a packed one inflated into
+    /// <paramref name="scratch"/>. Fails the test when the record does not open.
+    /// </summary>
+    public static PageBatch OpenBatch(ReadOnlySpan<byte> record, int pageCount, byte[] scratch)
+    {
+        var payload = record[RecordFrame.HeaderLength..];
+        // Messages are made only on failure: allocation tests open batches too.
+        PageBatch batch;
+        PageStreamError error;
+        bool ok;
+        if ((RecordType)record[0] == RecordType.PackedBatch)
+        {
+            ok = PackedBatch.TryCreate(payload, scratch.Length, out var packed, out error);
+            Assert.True(ok, ok ? null : error.ToString());
+            ok = packed.TryUnpack(scratch, pageCount, out batch, out error, out var reason);
+            Assert.True(ok, ok ? null : $"{error} {reason}");
+        }
+        else
+        {
+            ok = PageBatch.TryCreate(payload, pageCount, out batch, out error);
+            Assert.True(ok, ok ? null : error.ToString());
+        }
+        return batch;
+    }
+
     public static byte[] Concat(params byte[][] records) => records.SelectMany(r => r).ToArray();
 
     /// <summary>Runs a forward reader over <paramref name="bytes"/> written in one go, then completed.</summary>
     public static async Task<(ReadOutcome Outcome, RecordingSink Sink)> ReadForward(byte[] bytes, int maxPayload = RecordFrame.MaxPayloadLength)
     {
+        var sink = new RecordingSink();
+        return (await ReadForward(bytes, sink, maxPayload), sink);
+    }
+
+    /// <summary>Runs a forward reader over <paramref name="bytes"/> written in one go, then completed, into <paramref name="sink"/>.</summary>
+    public static async Task<ReadOutcome> ReadForward(byte[] bytes, IForwardSink sink, int maxPayload = RecordFrame.MaxPayloadLength)
+    {
         // No pause threshold: the whole stream is written before the reader starts.
         var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 0));
         await pipe.Writer.WriteAsync(bytes);
         await pipe.Writer.CompleteAsync();
-        var sink = new RecordingSink();
         using var reader = new RecordReader(pipe.Reader, maxPayload);
-        var outcome = await reader.RunAsync(new ForwardStreamHandler(sink));
-        return (outcome, sink);
+        return await reader.RunAsync(new ForwardStreamHandler(sink));
     }
 }
 
