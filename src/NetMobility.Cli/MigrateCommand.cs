@@ -1,11 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
-using NetMobility.Migration;
 using NetMobility.Migration.Engine;
 using NetMobility.Migration.Reports;
 using NetMobility.Migration.Simulation;
 using NetMobility.Migration.Transports;
-using NetMobility.Time;
+using NetMobility.Migration;
+using NetMobility.Runtime;
 
 namespace NetMobility.Cli;
 

@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using NetMobility.Links;
 using NetMobility.Net;
+using NetMobility.Runtime;
 using NetMobility.Wire;
 
 namespace NetMobility.Benchmarks;

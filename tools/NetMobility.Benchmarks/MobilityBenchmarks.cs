@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using NetMobility.Mobility;
-using NetMobility.Time;
+using NetMobility.Runtime;
 using NetMobility.Wire;
 
 namespace NetMobility.Benchmarks;

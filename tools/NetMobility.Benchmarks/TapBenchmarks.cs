@@ -2,6 +2,7 @@ using BenchmarkDotNet.Attributes;
 using NetMobility.Lab;
 using NetMobility.Links;
 using NetMobility.Net;
+using NetMobility.Runtime;
 using NetMobility.Wire;
 
 namespace NetMobility.Benchmarks;

@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using NetMobility.Time;
+using NetMobility.Runtime;
 using NetMobility.Tunnels;
 using NetMobility.Wire;
 

@@ -1,4 +1,5 @@
 using NetMobility.Links;
+using NetMobility.Runtime;
 using NetMobility.Wire;
 
 namespace NetMobility.Lab;

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using NetMobility.Runtime;
 using NetMobility.Wire;
 
 namespace NetMobility.Links;

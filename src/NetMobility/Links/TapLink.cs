@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using NetMobility.Runtime;
 using NetMobility.Wire;
 
 namespace NetMobility.Links;

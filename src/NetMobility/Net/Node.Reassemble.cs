@@ -1,5 +1,6 @@
 using System.Buffers;
 using NetMobility.Links;
+using NetMobility.Runtime;
 using NetMobility.Wire;
 
 namespace NetMobility.Net;

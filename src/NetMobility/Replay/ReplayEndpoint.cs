@@ -2,6 +2,7 @@ using System.Buffers;
 using NetMobility.Capture;
 using NetMobility.Configuration;
 using NetMobility.Links;
+using NetMobility.Runtime;
 using NetMobility.Tunnels;
 using NetMobility.Wire;
 

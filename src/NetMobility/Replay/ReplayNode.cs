@@ -2,6 +2,7 @@ using NetMobility.Capture;
 using NetMobility.Configuration;
 using NetMobility.Links;
 using NetMobility.Net;
+using NetMobility.Runtime;
 using NetMobility.Tunnels;
 using NetMobility.Wire;
 

@@ -1,7 +1,7 @@
 using NetMobility.Capture;
 using NetMobility.Configuration;
 using NetMobility.Links;
-using NetMobility.Time;
+using NetMobility.Runtime;
 
 namespace NetMobility.Replay;
 

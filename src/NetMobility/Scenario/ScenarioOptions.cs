@@ -1,6 +1,7 @@
-using NetMobility.Migration;
 using NetMobility.Migration.Simulation;
+using NetMobility.Migration;
 using NetMobility.Mobility;
+using NetMobility.Runtime;
 
 namespace NetMobility.Scenario;
 

@@ -1,6 +1,7 @@
 using NetMobility.Migration.Transports;
 using NetMobility.Mobility;
 using NetMobility.Net;
+using NetMobility.Testbed;
 using static NetMobility.Scenario.ScenarioTopology;
 
 namespace NetMobility.Scenario;

@@ -2,6 +2,8 @@ using NetMobility.Capture;
 using NetMobility.Links;
 using NetMobility.Mobility;
 using NetMobility.Net;
+using NetMobility.Runtime;
+using NetMobility.Testbed;
 using NetMobility.Tunnels;
 using NetMobility.Wire;
 

@@ -1,5 +1,6 @@
 using NetMobility.Links;
 using NetMobility.Net;
+using NetMobility.Runtime;
 using NetMobility.Wire;
 
 namespace NetMobility.Tunnels;

@@ -1,6 +1,7 @@
 using NetMobility.Lab;
 using NetMobility.Links;
 using NetMobility.Net;
+using NetMobility.Runtime;
 using NetMobility.Tunnels;
 using NetMobility.Wire;
 

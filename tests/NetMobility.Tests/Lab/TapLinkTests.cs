@@ -1,6 +1,8 @@
 using NetMobility.Lab;
 using NetMobility.Links;
 using NetMobility.Net;
+using NetMobility.Runtime;
+using NetMobility.Testbed;
 using NetMobility.Tests.Interop;
 using NetMobility.Wire;
 

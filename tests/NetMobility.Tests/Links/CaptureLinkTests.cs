@@ -1,5 +1,6 @@
 using NetMobility.Capture;
 using NetMobility.Links;
+using NetMobility.Runtime;
 using static NetMobility.Tests.Links.TestFrames;
 
 namespace NetMobility.Tests.Links;
@@ -34,7 +35,7 @@ public class CaptureLinkTests
         var records = new List<(long Ns, int Number, int Length)>();
         foreach (var record in reader) records.Add((record.TimestampNanoseconds, NumberOf(record.Data.Span), record.Data.Length));
         Assert.Null(reader.Error);
-        long t0 = CaptureTime.ToUnixNanoseconds(new NetMobility.Time.ManualTimeProvider().GetUtcNow());
+        long t0 = CaptureTime.ToUnixNanoseconds(new NetMobility.Runtime.ManualTimeProvider().GetUtcNow());
         Assert.Equal([(t0 + 1_500_000, 1, 60), (t0 + 2_500_000, 2, 114)], records);
         Assert.All(reader.Interfaces, i => Assert.Equal(LinkType.Ethernet, i.LinkType));
         if (format == CaptureFormat.Pcapng) Assert.Equal("wire.a", Assert.Single(reader.Interfaces).Name);

@@ -1,4 +1,5 @@
 using NetMobility.Links;
+using NetMobility.Runtime;
 using static NetMobility.Tests.Links.TestFrames;
 
 namespace NetMobility.Tests.Links;

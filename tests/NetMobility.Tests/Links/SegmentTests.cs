@@ -1,4 +1,5 @@
 using NetMobility.Links;
+using NetMobility.Runtime;
 using NetMobility.Wire;
 using static NetMobility.Tests.Links.TestFrames;
 

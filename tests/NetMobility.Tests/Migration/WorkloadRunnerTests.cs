@@ -1,5 +1,5 @@
 using NetMobility.Migration;
-using NetMobility.Time;
+using NetMobility.Runtime;
 
 namespace NetMobility.Tests.Migration;
 

@@ -1,6 +1,6 @@
 using System.Text;
 using NetMobility.Mobility;
-using NetMobility.Time;
+using NetMobility.Runtime;
 using NetMobility.Wire;
 using static NetMobility.Tests.Mobility.MobilityFixtures;
 

@@ -1,6 +1,8 @@
 using NetMobility.Links;
 using NetMobility.Mobility;
 using NetMobility.Net;
+using NetMobility.Runtime;
+using NetMobility.Testbed;
 using NetMobility.Tunnels;
 using NetMobility.Wire;
 

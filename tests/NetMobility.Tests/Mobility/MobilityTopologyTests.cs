@@ -1,5 +1,6 @@
 using NetMobility.Mobility;
 using NetMobility.Net;
+using NetMobility.Testbed;
 using NetMobility.Wire;
 using static NetMobility.Tests.Mobility.MobilityTopology;
 

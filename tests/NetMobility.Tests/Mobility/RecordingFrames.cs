@@ -1,4 +1,4 @@
-using NetMobility.Time;
+using NetMobility.Runtime;
 
 namespace NetMobility.Tests.Mobility;
 

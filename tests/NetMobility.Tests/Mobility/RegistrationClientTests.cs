@@ -1,5 +1,5 @@
 using NetMobility.Mobility;
-using NetMobility.Time;
+using NetMobility.Runtime;
 using NetMobility.Wire;
 using static NetMobility.Tests.Mobility.MobilityFixtures;
 

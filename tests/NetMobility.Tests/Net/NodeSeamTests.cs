@@ -1,5 +1,7 @@
 using NetMobility.Links;
 using NetMobility.Net;
+using NetMobility.Runtime;
+using NetMobility.Testbed;
 using NetMobility.Wire;
 using static NetMobility.Tests.Net.TwoRouters;
 

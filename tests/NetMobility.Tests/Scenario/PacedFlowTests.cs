@@ -1,5 +1,7 @@
 using NetMobility.Net;
+using NetMobility.Runtime;
 using NetMobility.Scenario;
+using NetMobility.Testbed;
 using NetMobility.Wire;
 
 namespace NetMobility.Tests.Scenario;

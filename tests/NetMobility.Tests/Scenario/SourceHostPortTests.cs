@@ -1,4 +1,5 @@
 using NetMobility.Links;
+using NetMobility.Runtime;
 using NetMobility.Scenario;
 using NetMobility.Tests.Links;
 using NetMobility.Wire;

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
-using FsCheck;
 using FsCheck.Fluent;
-using NetMobility.Time;
+using FsCheck;
+using NetMobility.Runtime;
 using NetMobility.Tunnels;
 using NetMobility.Wire;
 

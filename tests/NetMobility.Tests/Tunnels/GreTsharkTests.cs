@@ -1,6 +1,6 @@
 using NetMobility.Capture;
+using NetMobility.Runtime;
 using NetMobility.Tests.Interop;
-using NetMobility.Time;
 using NetMobility.Tunnels;
 using NetMobility.Wire;
 

@@ -1,4 +1,4 @@
-using NetMobility.Time;
+using NetMobility.Runtime;
 using NetMobility.Tunnels;
 
 namespace NetMobility.Tests.Tunnels;

@@ -1,6 +1,6 @@
 using NetMobility.Migration.PageStream;
 using NetMobility.Migration.Transports;
-using NetMobility.Time;
+using NetMobility.Runtime;
 
 namespace NetMobility.Migration.Engine;
 

@@ -1,3 +1,5 @@
+using NetMobility.Runtime;
+
 namespace NetMobility.Migration.Simulation;
 
 /// <summary>What a migration's page encoder does, as each system ships by default.</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using NetMobility.Migration.PageStream;
+using NetMobility.Runtime;
 
 namespace NetMobility.Migration.Simulation;
 

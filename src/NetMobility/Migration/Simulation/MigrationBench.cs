@@ -3,6 +3,7 @@ using System.Text;
 using NetMobility.Migration.Policies;
 using NetMobility.Migration.Reports;
 using NetMobility.Migration.Transports;
+using NetMobility.Runtime;
 
 namespace NetMobility.Migration.Simulation;
 

@@ -2,6 +2,7 @@ using NetMobility.Migration.Engine;
 using NetMobility.Migration.PageStream;
 using NetMobility.Migration.Policies;
 using NetMobility.Migration.Reports;
+using NetMobility.Runtime;
 
 namespace NetMobility.Migration.Simulation;
 

@@ -1,3 +1,5 @@
+using NetMobility.Runtime;
+
 namespace NetMobility.Migration.Simulation;
 
 /// <summary>

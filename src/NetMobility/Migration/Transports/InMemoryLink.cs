@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using System.Threading.Channels;
+using NetMobility.Runtime;
 
 namespace NetMobility.Migration.Transports;
 
@@ -19,10 +20,10 @@ public sealed class InMemoryLink : IChannelConnector, IChannelListener
     private long _dropAfter = long.MaxValue;
     private int _opened;
 
-    /// <param name="clock">For virtual time, a <see cref="Time.ManualTimeProvider"/> that the source's writes move.</param>
+    /// <param name="clock">For virtual time, a <see cref="Runtime.ManualTimeProvider"/> that the source's writes move.</param>
     public InMemoryLink(LinkModel model, TimeProvider clock)
     {
-        if (model.VirtualTime && clock is not Time.ManualTimeProvider)
+        if (model.VirtualTime && clock is not Runtime.ManualTimeProvider)
             throw new ArgumentException("a virtual-time link needs a ManualTimeProvider", nameof(clock));
         _model = model;
         _clock = clock;

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.IO.Pipelines;
-using NetMobility.Time;
+using NetMobility.Runtime;
 
 namespace NetMobility.Migration.Transports;
 

@@ -1,5 +1,5 @@
 using NetMobility.Migration.Transports;
-using NetMobility.Time;
+using NetMobility.Runtime;
 
 namespace NetMobility.Tests.Migration.Engine;
 

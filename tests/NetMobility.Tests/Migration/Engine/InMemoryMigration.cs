@@ -1,9 +1,9 @@
-using NetMobility.Migration;
 using NetMobility.Migration.Engine;
 using NetMobility.Migration.Policies;
 using NetMobility.Migration.Reports;
 using NetMobility.Migration.Transports;
-using NetMobility.Time;
+using NetMobility.Migration;
+using NetMobility.Runtime;
 
 namespace NetMobility.Tests.Migration.Engine;
 

@@ -1,6 +1,7 @@
-using NetMobility.Migration;
 using NetMobility.Migration.Policies;
 using NetMobility.Migration.Simulation;
+using NetMobility.Migration;
+using NetMobility.Runtime;
 
 namespace NetMobility.Tests.Migration.Engine;
 

@@ -1,6 +1,5 @@
-using NetMobility.Time;
 
-namespace NetMobility.Links;
+namespace NetMobility.Runtime;
 
 /// <summary>
 /// Virtual time for an in-memory world: an <see cref="EventLoop"/> on a <see cref="ManualTimeProvider"/>.

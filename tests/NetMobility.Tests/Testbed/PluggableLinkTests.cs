@@ -1,7 +1,10 @@
 using NetMobility.Links;
+using NetMobility.Runtime;
+using NetMobility.Testbed;
+using NetMobility.Tests.Links;
 using static NetMobility.Tests.Links.TestFrames;
 
-namespace NetMobility.Tests.Links;
+namespace NetMobility.Tests.Testbed;
 
 public class PluggableLinkTests
 {

@@ -1,4 +1,4 @@
-namespace NetMobility.Links;
+namespace NetMobility.Runtime;
 
 /// <summary>
 /// The loop's clock as a <see cref="TimeProvider"/> whose timers run their callbacks as work items of the

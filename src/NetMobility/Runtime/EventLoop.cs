@@ -1,4 +1,4 @@
-namespace NetMobility.Links;
+namespace NetMobility.Runtime;
 
 /// <summary>
 /// A single-threaded work queue: everything that touches links and node state runs as a work item here,

@@ -1,7 +1,7 @@
 using NetMobility.Links;
-using NetMobility.Time;
+using NetMobility.Runtime;
 
-namespace NetMobility.Tests.Links;
+namespace NetMobility.Tests.Runtime;
 
 public class EventLoopTests
 {

@@ -1,7 +1,9 @@
 using NetMobility.Links;
+using NetMobility.Net;
+using NetMobility.Runtime;
 using NetMobility.Wire;
 
-namespace NetMobility.Net;
+namespace NetMobility.Testbed;
 
 /// <summary>
 /// Builds in-memory networks on one <see cref="Links.Simulation"/>: segments, hosts, routers, point-to-point

@@ -1,4 +1,4 @@
-namespace NetMobility.Time;
+namespace NetMobility.Runtime;
 
 /// <summary>
 /// A <see cref="TimeProvider"/> whose clock moves only when told to. <see cref="Advance"/> fires every

@@ -1,6 +1,6 @@
-using NetMobility.Time;
+using NetMobility.Runtime;
 
-namespace NetMobility.Tests.Time;
+namespace NetMobility.Tests.Runtime;
 
 public class ManualTimeProviderTests
 {

@@ -1,4 +1,4 @@
-namespace NetMobility.Links;
+namespace NetMobility.Runtime;
 
 /// <summary>
 /// A one-shot timer on the loop's <see cref="TimeProvider"/> whose callback runs as a work item of the

@@ -1,6 +1,7 @@
 using NetMobility.Links;
+using NetMobility.Runtime;
 
-namespace NetMobility.Tests.Links;
+namespace NetMobility.Tests.Runtime;
 
 /// <summary>The real-time driver, on the system clock: every wait is on an event with a time bound.</summary>
 public class RealTimeLoopTests

@@ -1,6 +1,8 @@
+using NetMobility.Links;
+using NetMobility.Net;
 using NetMobility.Wire;
 
-namespace NetMobility.Net;
+namespace NetMobility.Testbed;
 
 /// <summary>
 /// What a <see cref="TestHost"/> received on one TCP port: the sequence numbers in arrival order, when they

@@ -1,4 +1,4 @@
-namespace NetMobility.Links;
+namespace NetMobility.Runtime;
 
 /// <summary>
 /// Drives an <see cref="EventLoop"/> in real time, so the node, tunnel and agent code that a

@@ -1,6 +1,8 @@
+using NetMobility.Links;
+using NetMobility.Net;
 using NetMobility.Wire;
 
-namespace NetMobility.Net;
+namespace NetMobility.Testbed;
 
 public sealed partial class TestHost
 {

@@ -1,6 +1,8 @@
+using NetMobility.Links;
+using NetMobility.Net;
 using NetMobility.Wire;
 
-namespace NetMobility.Net;
+namespace NetMobility.Testbed;
 
 /// <summary>An echo reply a <see cref="TestHost"/> received for one of its pings.</summary>
 public readonly record struct EchoResult(ushort Sequence, Ipv4Address From, TimeSpan RoundTrip);

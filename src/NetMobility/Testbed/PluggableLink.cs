@@ -1,6 +1,8 @@
+using NetMobility.Links;
+using NetMobility.Net;
 using NetMobility.Wire;
 
-namespace NetMobility.Links;
+namespace NetMobility.Testbed;
 
 /// <summary>
 /// A network card that can be unplugged from one link and plugged into another, keeping its hardware
