@@ -6,6 +6,9 @@ using NetMobility.Migration.Simulation;
 using NetMobility.Migration.Transports;
 using NetMobility.Migration;
 using NetMobility.Runtime;
+using NetMobility.Migration.Content;
+using NetMobility.Migration.Encoding;
+using NetMobility.Migration.Workloads;
 
 namespace NetMobility.Cli;
 

@@ -4,6 +4,7 @@ using NetMobility.Migration;
 using NetMobility.Migration.Transports;
 using NetMobility.Mobility;
 using NetMobility.Scenario;
+using NetMobility.Migration.Workloads;
 
 namespace NetMobility.Cli;
 

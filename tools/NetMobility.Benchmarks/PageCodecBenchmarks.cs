@@ -6,6 +6,8 @@ using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using NetMobility.Migration;
 using NetMobility.Migration.PageStream;
+using NetMobility.Migration.Content;
+using NetMobility.Migration.Encoding;
 
 namespace NetMobility.Benchmarks;
 

@@ -4,6 +4,8 @@ using BenchmarkDotNet.Attributes;
 using NetMobility.Migration;
 using NetMobility.Migration.PageStream;
 using NetMobility.Migration.Transports;
+using NetMobility.Migration.Content;
+using NetMobility.Migration.Encoding;
 
 namespace NetMobility.Benchmarks;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using NetMobility.MemGen;
 using NetMobility.Migration;
+using NetMobility.Migration.Content;
 
 // Writes a synthetic guest memory image (raw dump) with a realistic mix of page kinds, for
 // MemoryImage.FromFile, the codec benchmarks and migration runs.

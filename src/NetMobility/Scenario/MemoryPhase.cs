@@ -5,6 +5,9 @@ using NetMobility.Migration.Transports;
 using NetMobility.Migration;
 using NetMobility.Runtime;
 using NetMobility.Wire;
+using NetMobility.Migration.Content;
+using NetMobility.Migration.Encoding;
+using NetMobility.Migration.Workloads;
 
 namespace NetMobility.Scenario;
 

@@ -2,6 +2,7 @@ using NetMobility.Migration.Simulation;
 using NetMobility.Migration;
 using NetMobility.Mobility;
 using NetMobility.Runtime;
+using NetMobility.Migration.Workloads;
 
 namespace NetMobility.Scenario;
 

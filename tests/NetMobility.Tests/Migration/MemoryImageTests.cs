@@ -1,4 +1,5 @@
 using NetMobility.Migration;
+using NetMobility.Migration.Encoding;
 
 namespace NetMobility.Tests.Migration;
 

@@ -1,6 +1,7 @@
 using NetMobility.Migration;
 using NetMobility.Migration.PageStream;
 using NetMobility.Tests.Migration.PageStream;
+using NetMobility.Migration.Encoding;
 
 namespace NetMobility.Tests.Migration;
 

@@ -3,6 +3,7 @@ using FsCheck.Fluent;
 using NetMobility.Migration;
 using NetMobility.Migration.PageStream;
 using NetMobility.Tests.Migration.PageStream;
+using NetMobility.Migration.Encoding;
 
 namespace NetMobility.Tests.Migration;
 

@@ -1,4 +1,7 @@
 using NetMobility.Migration;
+using NetMobility.Migration.Content;
+using NetMobility.Migration.Encoding;
+using NetMobility.Migration.Workloads;
 
 namespace NetMobility.Tests.Migration;
 

@@ -1,5 +1,7 @@
 using NetMobility.MemGen;
 using NetMobility.Migration;
+using NetMobility.Migration.Content;
+using NetMobility.Migration.Encoding;
 
 namespace NetMobility.Tests.Migration;
 

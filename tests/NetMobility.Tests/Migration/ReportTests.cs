@@ -1,4 +1,5 @@
 using NetMobility.Migration.Reports;
+using NetMobility.Migration.Workloads;
 
 namespace NetMobility.Tests.Migration;
 

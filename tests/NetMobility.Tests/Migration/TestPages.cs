@@ -1,4 +1,6 @@
 using NetMobility.Migration;
+using NetMobility.Migration.Content;
+using NetMobility.Migration.Encoding;
 
 namespace NetMobility.Tests.Migration;
 

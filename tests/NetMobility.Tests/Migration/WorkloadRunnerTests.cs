@@ -1,5 +1,6 @@
 using NetMobility.Migration;
 using NetMobility.Runtime;
+using NetMobility.Migration.Workloads;
 
 namespace NetMobility.Tests.Migration;
 

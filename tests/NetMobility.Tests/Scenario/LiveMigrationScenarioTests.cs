@@ -1,5 +1,6 @@
 using NetMobility.Mobility;
 using NetMobility.Scenario;
+using NetMobility.Migration.Workloads;
 
 namespace NetMobility.Tests.Scenario;
 

@@ -1,4 +1,4 @@
-namespace NetMobility.Migration;
+namespace NetMobility.Migration.Content;
 
 /// <summary>
 /// The mix of page kinds in a synthetic guest image, as relative weights, and how long runs of one kind are

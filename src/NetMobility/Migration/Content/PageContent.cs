@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace NetMobility.Migration;
+namespace NetMobility.Migration.Content;
 
 /// <summary>
 /// Synthetic page contents that compress the way real guest memory does: heap pages of pointers, small

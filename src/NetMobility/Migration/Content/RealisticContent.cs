@@ -1,4 +1,4 @@
-namespace NetMobility.Migration;
+namespace NetMobility.Migration.Content;
 
 /// <summary>
 /// Seeds an image with guest-like contents so that codecs and migrations are measured on something that

@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace NetMobility.Migration;
+namespace NetMobility.Migration.Encoding;
 
 /// <summary>
 /// A cheap guess, before spending a compressor on a page, whether it is worth it: count the distinct byte

@@ -1,4 +1,4 @@
-namespace NetMobility.Migration;
+namespace NetMobility.Migration.Encoding;
 
 /// <summary>
 /// Picks the general-purpose compressor for a page (or for the packed pages of a batch), and whether to

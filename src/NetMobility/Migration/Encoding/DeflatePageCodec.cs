@@ -1,6 +1,6 @@
 using System.IO.Compression;
 
-namespace NetMobility.Migration;
+namespace NetMobility.Migration.Encoding;
 
 /// <summary>
 /// Raw Deflate (RFC 1951) of one page, or of a packed batch's block, through System.IO.Compression. .NET 10 has no reusable span-based

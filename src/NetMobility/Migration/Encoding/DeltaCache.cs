@@ -1,4 +1,4 @@
-namespace NetMobility.Migration;
+namespace NetMobility.Migration.Encoding;
 
 /// <summary>
 /// The last-sent version of recently sent pages, which is what the destination holds: the base for

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace NetMobility.Migration;
+namespace NetMobility.Migration.Encoding;
 
 /// <summary>LZ4 block compression from Debian's liblz4 (package liblz4-1), by its exact soname.</summary>
 internal static unsafe partial class Lz4Native

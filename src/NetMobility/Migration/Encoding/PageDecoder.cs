@@ -1,4 +1,4 @@
-namespace NetMobility.Migration;
+namespace NetMobility.Migration.Encoding;
 
 /// <summary>
 /// Destination side of page compression. Stateless: the page buffer itself holds the previously received

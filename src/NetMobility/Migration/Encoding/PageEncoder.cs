@@ -1,4 +1,4 @@
-namespace NetMobility.Migration;
+namespace NetMobility.Migration.Encoding;
 
 /// <summary>
 /// Source side of page compression: chooses, per page, the cheapest way to send it and writes the payload.

@@ -1,4 +1,4 @@
-namespace NetMobility.Migration;
+namespace NetMobility.Migration.Encoding;
 
 /// <summary>What a <see cref="PageEncoder"/> may do. Raw is always allowed: it is the fallback for every page.</summary>
 public sealed record PageEncoderOptions

@@ -1,4 +1,4 @@
-namespace NetMobility.Migration;
+namespace NetMobility.Migration.Encoding;
 
 /// <summary>
 /// What an encoder did, per encoding: pages, payload bytes and time spent deciding and encoding. Written

@@ -1,4 +1,4 @@
-namespace NetMobility.Migration;
+namespace NetMobility.Migration.Encoding;
 
 /// <summary>How one page travels in the page stream. The value is the wire code; do not renumber.</summary>
 public enum PageEncoding : byte

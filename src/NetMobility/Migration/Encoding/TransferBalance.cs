@@ -1,4 +1,4 @@
-namespace NetMobility.Migration;
+namespace NetMobility.Migration.Encoding;
 
 /// <summary>
 /// The two stages a migration stream goes through, sending and encoding, as running totals of the seconds

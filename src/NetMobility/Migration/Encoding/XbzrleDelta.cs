@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace NetMobility.Migration;
+namespace NetMobility.Migration.Encoding;
 
 /// <summary>
 /// XBZRLE-style delta of a page against its last-sent version, as QEMU's xbzrle encodes it: the page is a

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace NetMobility.Migration;
+namespace NetMobility.Migration.Encoding;
 
 /// <summary>Zero-page detection, the cheapest win in page migration: most guests hold many never-touched pages.</summary>
 public static class ZeroPage

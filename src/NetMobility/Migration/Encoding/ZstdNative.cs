@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace NetMobility.Migration;
+namespace NetMobility.Migration.Encoding;
 
 /// <summary>zstd from Debian's libzstd (package libzstd1), by its exact soname. Contexts are reused: creating one per page would cost more than compressing it.</summary>
 internal static unsafe partial class ZstdNative

@@ -1,3 +1,5 @@
+using NetMobility.Migration.Workloads;
+
 namespace NetMobility.Migration.Engine;
 
 /// <summary>

@@ -1,5 +1,6 @@
 using NetMobility.Migration.PageStream;
 using NetMobility.Migration.Transports;
+using NetMobility.Migration.Encoding;
 
 namespace NetMobility.Migration.Engine;
 

@@ -1,6 +1,8 @@
 using NetMobility.Migration.PageStream;
 using NetMobility.Migration.Transports;
 using NetMobility.Runtime;
+using NetMobility.Migration.Encoding;
+using NetMobility.Migration.Workloads;
 
 namespace NetMobility.Migration.Engine;
 

@@ -1,3 +1,5 @@
+using NetMobility.Migration.Encoding;
+
 namespace NetMobility.Migration.Engine;
 
 /// <summary>How the source engine migrates.</summary>

@@ -28,7 +28,7 @@ public readonly record struct ErrorRecord(PageStreamError Code, string Message)
         if (payload.Length < 2 || payload.Length > 2 + MaxMessageLength) { error = PageStreamError.BadLength; return false; }
         var code = (PageStreamError)BinaryPrimitives.ReadUInt16BigEndian(payload);
         if (code == PageStreamError.None || !Enum.IsDefined(code)) { error = PageStreamError.BadLength; return false; }
-        record = new ErrorRecord(code, Encoding.UTF8.GetString(payload[2..]));
+        record = new ErrorRecord(code, System.Text.Encoding.UTF8.GetString(payload[2..]));
         error = PageStreamError.None;
         return true;
     }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using NetMobility.Migration.Encoding;
 
 namespace NetMobility.Migration.PageStream;
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using NetMobility.Migration.Encoding;
 
 namespace NetMobility.Migration.PageStream;
 

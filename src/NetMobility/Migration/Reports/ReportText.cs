@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using NetMobility.Migration.Workloads;
 
 namespace NetMobility.Migration.Reports;
 

@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using NetMobility.Migration.PageStream;
 using NetMobility.Runtime;
+using NetMobility.Migration.Content;
+using NetMobility.Migration.Encoding;
+using NetMobility.Migration.Workloads;
 
 namespace NetMobility.Migration.Simulation;
 

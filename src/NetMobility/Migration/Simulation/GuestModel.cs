@@ -1,4 +1,5 @@
 using NetMobility.Runtime;
+using NetMobility.Migration.Workloads;
 
 namespace NetMobility.Migration.Simulation;
 

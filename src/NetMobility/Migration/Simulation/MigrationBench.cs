@@ -4,6 +4,8 @@ using NetMobility.Migration.Policies;
 using NetMobility.Migration.Reports;
 using NetMobility.Migration.Transports;
 using NetMobility.Runtime;
+using NetMobility.Migration.Content;
+using NetMobility.Migration.Workloads;
 
 namespace NetMobility.Migration.Simulation;
 

@@ -3,6 +3,8 @@ using NetMobility.Migration.PageStream;
 using NetMobility.Migration.Policies;
 using NetMobility.Migration.Reports;
 using NetMobility.Runtime;
+using NetMobility.Migration.Encoding;
+using NetMobility.Migration.Workloads;
 
 namespace NetMobility.Migration.Simulation;
 

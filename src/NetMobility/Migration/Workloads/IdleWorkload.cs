@@ -1,4 +1,4 @@
-namespace NetMobility.Migration;
+namespace NetMobility.Migration.Workloads;
 
 /// <summary>An idle guest: timers, statistics and log buffers touch a few pages anywhere in memory.</summary>
 public sealed class IdleWorkload : Workload

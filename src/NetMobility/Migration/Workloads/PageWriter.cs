@@ -1,4 +1,6 @@
-namespace NetMobility.Migration;
+using NetMobility.Migration.Content;
+
+namespace NetMobility.Migration.Workloads;
 
 /// <summary>Performs one workload write of a given kind through <see cref="MemoryImage.Write"/>, from a reusable buffer.</summary>
 internal sealed class PageWriter(Random rng)

@@ -1,4 +1,4 @@
-namespace NetMobility.Migration;
+namespace NetMobility.Migration.Workloads;
 
 /// <summary>
 /// Rewrites pages in address order and wraps around (a large buffer being filled, a copying collector,

@@ -1,4 +1,4 @@
-namespace NetMobility.Migration;
+namespace NetMobility.Migration.Workloads;
 
 /// <summary>Writes pages chosen uniformly over the whole image: the hardest case for pre-copy, no working set to wait out.</summary>
 public sealed class UniformRandomWorkload : Workload

@@ -1,4 +1,4 @@
-namespace NetMobility.Migration;
+namespace NetMobility.Migration.Workloads;
 
 /// <summary>
 /// A web server: a writable working set of hot pages (connection state, request buffers, allocator

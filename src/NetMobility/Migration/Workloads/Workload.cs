@@ -1,4 +1,4 @@
-namespace NetMobility.Migration;
+namespace NetMobility.Migration.Workloads;
 
 /// <summary>
 /// A guest that dirties memory: deterministic for its seed, so a simulation in virtual time replays exactly.

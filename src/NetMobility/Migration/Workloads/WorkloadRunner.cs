@@ -1,4 +1,4 @@
-namespace NetMobility.Migration;
+namespace NetMobility.Migration.Workloads;
 
 /// <summary>
 /// Runs a <see cref="Workload"/> in real time on its own thread: at every tick of a <see cref="TimeProvider"/>

@@ -1,4 +1,4 @@
-namespace NetMobility.Migration;
+namespace NetMobility.Migration.Workloads;
 
 /// <summary>
 /// What a workload's page writes look like, as relative weights: small in-place updates of a few bytes

@@ -2,6 +2,8 @@ using NetMobility.Migration;
 using NetMobility.Migration.Engine;
 using NetMobility.Migration.PageStream;
 using NetMobility.Migration.Policies;
+using NetMobility.Migration.Encoding;
+using NetMobility.Migration.Workloads;
 
 namespace NetMobility.Tests.Migration.Engine;
 

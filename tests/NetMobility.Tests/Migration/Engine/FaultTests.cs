@@ -4,6 +4,7 @@ using NetMobility.Migration.Engine;
 using NetMobility.Migration.PageStream;
 using NetMobility.Migration.Policies;
 using NetMobility.Migration.Transports;
+using NetMobility.Migration.Workloads;
 
 namespace NetMobility.Tests.Migration.Engine;
 

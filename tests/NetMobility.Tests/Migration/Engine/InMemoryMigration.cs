@@ -4,6 +4,8 @@ using NetMobility.Migration.Reports;
 using NetMobility.Migration.Transports;
 using NetMobility.Migration;
 using NetMobility.Runtime;
+using NetMobility.Migration.Content;
+using NetMobility.Migration.Workloads;
 
 namespace NetMobility.Tests.Migration.Engine;
 

@@ -2,6 +2,8 @@ using NetMobility.Migration.Policies;
 using NetMobility.Migration.Simulation;
 using NetMobility.Migration;
 using NetMobility.Runtime;
+using NetMobility.Migration.Content;
+using NetMobility.Migration.Workloads;
 
 namespace NetMobility.Tests.Migration.Engine;
 

@@ -3,6 +3,7 @@ using NetMobility.Migration;
 using NetMobility.Migration.Engine;
 using NetMobility.Migration.Policies;
 using NetMobility.Migration.Transports;
+using NetMobility.Migration.Content;
 
 namespace NetMobility.Tests.Migration.Engine;
 

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using NetMobility.Migration;
 using NetMobility.Migration.PageStream;
+using NetMobility.Migration.Encoding;
 
 namespace NetMobility.Tests.Migration.PageStream;
 

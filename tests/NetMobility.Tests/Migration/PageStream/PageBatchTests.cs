@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using NetMobility.Migration;
 using NetMobility.Migration.PageStream;
+using NetMobility.Migration.Encoding;
 
 namespace NetMobility.Tests.Migration.PageStream;
 
