@@ -1,4 +1,5 @@
 using NetMobility.Wire;
+using NetMobility.Mobility.Registration;
 
 namespace NetMobility.Mobility;
 

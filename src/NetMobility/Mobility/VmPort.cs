@@ -1,6 +1,9 @@
 using NetMobility.Links;
 using NetMobility.Runtime;
 using NetMobility.Wire;
+using NetMobility.Mobility.Home;
+using NetMobility.Mobility.Registration;
+using NetMobility.Mobility.Announce;
 
 namespace NetMobility.Mobility;
 

@@ -1,3 +1,5 @@
+using NetMobility.Mobility.Announce;
+
 namespace NetMobility.Mobility;
 
 /// <summary>How a hypervisor runs a VM's port across a move.</summary>

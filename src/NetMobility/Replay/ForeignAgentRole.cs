@@ -1,6 +1,7 @@
 using NetMobility.Configuration;
 using NetMobility.Mobility;
 using NetMobility.Wire;
+using NetMobility.Mobility.Foreign;
 
 namespace NetMobility.Replay;
 

@@ -1,5 +1,7 @@
 using NetMobility.Configuration;
 using NetMobility.Mobility;
+using NetMobility.Mobility.Home;
+using NetMobility.Mobility.Registration;
 
 namespace NetMobility.Replay;
 

@@ -3,6 +3,7 @@ using NetMobility.Configuration;
 using NetMobility.Mobility;
 using NetMobility.Net;
 using NetMobility.Wire;
+using NetMobility.Mobility.Registration;
 
 namespace NetMobility.Replay;
 

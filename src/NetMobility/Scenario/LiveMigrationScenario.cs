@@ -1,3 +1,5 @@
+using NetMobility.Mobility.Home;
+
 using static NetMobility.Scenario.ScenarioTopology;
 
 namespace NetMobility.Scenario;

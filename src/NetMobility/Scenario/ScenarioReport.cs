@@ -1,4 +1,6 @@
 using NetMobility.Migration.Reports;
+using NetMobility.Mobility.Home;
+using NetMobility.Mobility.Foreign;
 
 namespace NetMobility.Scenario;
 

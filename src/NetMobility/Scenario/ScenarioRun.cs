@@ -2,6 +2,9 @@ using NetMobility.Migration.Transports;
 using NetMobility.Mobility;
 using NetMobility.Net;
 using NetMobility.Testbed;
+using NetMobility.Mobility.Home;
+using NetMobility.Mobility.Foreign;
+using NetMobility.Mobility.Registration;
 using static NetMobility.Scenario.ScenarioTopology;
 
 namespace NetMobility.Scenario;

@@ -6,6 +6,9 @@ using NetMobility.Runtime;
 using NetMobility.Testbed;
 using NetMobility.Tunnels;
 using NetMobility.Wire;
+using NetMobility.Mobility.Home;
+using NetMobility.Mobility.Foreign;
+using NetMobility.Mobility.Registration;
 
 namespace NetMobility.Scenario;
 

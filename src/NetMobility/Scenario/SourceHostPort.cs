@@ -1,6 +1,7 @@
 using NetMobility.Links;
 using NetMobility.Mobility;
 using NetMobility.Wire;
+using NetMobility.Mobility.Home;
 
 namespace NetMobility.Scenario;
 

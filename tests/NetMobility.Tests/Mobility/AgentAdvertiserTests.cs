@@ -1,5 +1,7 @@
 using NetMobility.Mobility;
 using NetMobility.Wire;
+using NetMobility.Mobility.Home;
+using NetMobility.Mobility.Foreign;
 using static NetMobility.Tests.Mobility.MobilityFixtures;
 
 namespace NetMobility.Tests.Mobility;

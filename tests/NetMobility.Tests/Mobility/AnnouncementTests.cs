@@ -1,5 +1,6 @@
 using NetMobility.Mobility;
 using NetMobility.Wire;
+using NetMobility.Mobility.Announce;
 using static NetMobility.Tests.Mobility.MobilityFixtures;
 
 namespace NetMobility.Tests.Mobility;

@@ -1,4 +1,5 @@
 using NetMobility.Mobility;
+using NetMobility.Mobility.Home;
 
 namespace NetMobility.Tests.Mobility;
 

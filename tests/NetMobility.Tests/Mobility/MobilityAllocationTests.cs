@@ -1,5 +1,8 @@
 using NetMobility.Mobility;
 using NetMobility.Wire;
+using NetMobility.Mobility.Home;
+using NetMobility.Mobility.Foreign;
+using NetMobility.Mobility.Registration;
 using static NetMobility.Tests.Mobility.MobilityTopology;
 
 namespace NetMobility.Tests.Mobility;

@@ -2,6 +2,8 @@ using System.Text;
 using NetMobility.Mobility;
 using NetMobility.Runtime;
 using NetMobility.Wire;
+using NetMobility.Mobility.Home;
+using NetMobility.Mobility.Registration;
 
 namespace NetMobility.Tests.Mobility;
 

@@ -2,6 +2,9 @@ using FsCheck;
 using FsCheck.Fluent;
 using NetMobility.Mobility;
 using NetMobility.Wire;
+using NetMobility.Mobility.Home;
+using NetMobility.Mobility.Foreign;
+using NetMobility.Mobility.Registration;
 using static NetMobility.Tests.Mobility.MobilityFixtures;
 
 namespace NetMobility.Tests.Mobility;

@@ -2,6 +2,9 @@ using NetMobility.Mobility;
 using NetMobility.Net;
 using NetMobility.Testbed;
 using NetMobility.Wire;
+using NetMobility.Mobility.Home;
+using NetMobility.Mobility.Foreign;
+using NetMobility.Mobility.Registration;
 using static NetMobility.Tests.Mobility.MobilityTopology;
 
 namespace NetMobility.Tests.Mobility;

@@ -1,5 +1,7 @@
 using NetMobility.Mobility;
 using NetMobility.Wire;
+using NetMobility.Mobility.Foreign;
+using NetMobility.Mobility.Registration;
 
 namespace NetMobility.Tests.Mobility;
 

@@ -1,6 +1,8 @@
 using NetMobility.Mobility;
 using NetMobility.Scenario;
 using NetMobility.Migration.Workloads;
+using NetMobility.Mobility.Home;
+using NetMobility.Mobility.Foreign;
 
 namespace NetMobility.Tests.Scenario;
 

@@ -1,5 +1,7 @@
 using NetMobility.Scenario;
 using NetMobility.Tests.Interop;
+using NetMobility.Mobility.Home;
+using NetMobility.Mobility.Foreign;
 
 namespace NetMobility.Tests.Scenario;
 

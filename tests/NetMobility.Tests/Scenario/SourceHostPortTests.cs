@@ -3,6 +3,7 @@ using NetMobility.Runtime;
 using NetMobility.Scenario;
 using NetMobility.Tests.Links;
 using NetMobility.Wire;
+using NetMobility.Mobility.Home;
 
 namespace NetMobility.Tests.Scenario;
 

@@ -1,4 +1,6 @@
 using NetMobility.Wire;
+using NetMobility.Mobility.Home;
+using NetMobility.Mobility.Foreign;
 
 namespace NetMobility.Tests.Wire;
 

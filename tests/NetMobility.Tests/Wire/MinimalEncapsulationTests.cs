@@ -1,4 +1,5 @@
 using NetMobility.Wire;
+using NetMobility.Mobility.Home;
 
 namespace NetMobility.Tests.Wire;
 

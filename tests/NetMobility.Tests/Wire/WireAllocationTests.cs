@@ -1,4 +1,5 @@
 using NetMobility.Wire;
+using NetMobility.Mobility.Foreign;
 
 namespace NetMobility.Tests.Wire;
 

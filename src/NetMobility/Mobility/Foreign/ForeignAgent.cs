@@ -1,0 +1,170 @@
+using NetMobility.Links;
+using NetMobility.Net;
+using NetMobility.Tunnels;
+using NetMobility.Wire;
+using NetMobility.Mobility.Home;
+using NetMobility.Mobility.Registration;
+
+namespace NetMobility.Mobility.Foreign;
+
+/// <summary>
+/// A foreign agent running on a <see cref="Node"/> (RFC 5944 sec 2.3, 3.7 and 4.2.2, RFC 3024 sec 4.2 and 5):
+/// it advertises itself on the visitors' link and answers solicitations, relays visitors' registrations to their
+/// home agents, decapsulates what the home agents tunnel to its care-of address and delivers it to each visitor's
+/// hardware address, and sends visitors' packets back through the reverse tunnel (direct delivery, or
+/// encapsulating delivery when the visitor asked for it). It owns the visitors' link the way a hypervisor owns a
+/// VM's port: it sees every frame there, so a VM that keeps its home gateway's hardware address still reaches it,
+/// and it answers visitors' ARP requests for addresses beyond the link with its own. Runs on the node's event loop.
+/// </summary>
+public sealed partial class ForeignAgent : IPeerTunnelOwner, IRegistrationSender, IAdvertisementSender, IDisposable
+{
+    /// <summary>RFC 5944 sec 3.6.1.1: the "All Mobility Agents" multicast group a request may go to.</summary>
+    public static readonly Ipv4Address AllMobilityAgents = new(224, 0, 0, 11);
+
+    private readonly Node _node;
+    private readonly NetInterface _visitorLink;
+    private readonly IFrameLink _link;
+    private readonly ForeignAgentOptions _options;
+    private readonly PeerTunnels _tunnels;
+    private readonly TimeProvider _time;
+    private readonly ITimer _timer;
+    private readonly FrameReceiver? _nodeReceiver;
+    private readonly byte[] _frame;
+    private readonly byte[] _scratch = new byte[ushort.MaxValue];
+    private readonly List<Visitor> _ended = [];
+    private readonly Dictionary<uint, (Ipv4Address HomeAgent, TunnelEncapsulation Encapsulation)> _visitorTunnels = [];
+    private ushort _identification;
+
+    public ForeignAgent(Node node, NetInterface visitorLink, NodeTunnels tunnels, ForeignAgentOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Validate() is string problem) throw new ArgumentException(problem, nameof(options));
+        if (visitorLink.Node != node || visitorLink.Link is null) throw new ArgumentException("the visitors' link must be an Ethernet interface of the node", nameof(visitorLink));
+        if (!node.IsLocalAddress(options.Address) || !node.IsLocalAddress(options.CareOfAddress))
+            throw new ArgumentException($"{options.Address} and {options.CareOfAddress} must be addresses of {node.Name}", nameof(options));
+        _node = node;
+        _visitorLink = visitorLink;
+        _link = visitorLink.Link;
+        _options = options;
+        _time = tunnels.Time;
+        _frame = new byte[EthernetHeader.UntaggedLength + ushort.MaxValue];
+        Relay = new ForeignAgentRelay(options, MobileNodes, HomeAgents, this, _time);
+        Advertiser = new AgentAdvertiser(options, this, () => Relay.Visitors.IsFull, _time);
+        _tunnels = new PeerTunnels(tunnels.Table, _time, options.CareOfAddress, visitorLink.Mtu, this);
+        _timer = _time.CreateTimer(static s => ((ForeignAgent)s!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+
+        // The agent sees the visitors' link first, every frame on it, and hands the node what is not its own business.
+        visitorLink.Promiscuous = true;
+        _nodeReceiver = _link.Receiver;
+        _link.Receiver = OnVisitorFrame;
+        node.SetUdpListener(RegistrationAddressing.Port, OnRegistration);
+    }
+
+    public ForeignAgentOptions Options => _options;
+    public Node Node => _node;
+    public ForeignAgentRelay Relay { get; }
+    public AgentAdvertiser Advertiser { get; }
+    public VisitorList Visitors => Relay.Visitors;
+
+    /// <summary>Mobile-foreign security associations by home address.</summary>
+    public SecurityAssociationTable MobileNodes { get; } = new();
+
+    /// <summary>Foreign-home security associations by home agent address.</summary>
+    public SecurityAssociationTable HomeAgents { get; } = new();
+
+    public ForeignAgentCounters Counters { get; } = new();
+
+    /// <summary>Starts the unsolicited advertisements.</summary>
+    public void Start() => Advertiser.Start();
+
+    /// <summary>A registration reply from a home agent, to the care-of address (RFC 5944 sec 3.7.3).</summary>
+    private void OnRegistration(NetInterface ingress, Ipv4Packet packet, UdpDatagram datagram)
+    {
+        var payload = datagram.Payload;
+        if (payload.IsEmpty || payload[0] != (byte)MobileIpMessageType.RegistrationReply) return;
+        Counters.RepliesReceived++;
+        var outcome = Relay.OnReply(payload, new RegistrationAddressing(packet.Source, datagram.SourcePort, packet.Destination, datagram.DestinationPort, packet.TimeToLive));
+        if (outcome.Visitor is { } visitor) UpdateTunnel(visitor.HomeAddress);
+        Reschedule();
+    }
+
+    /// <summary>
+    /// Keeps one reference on the tunnel to the home agent of each visitor, in the encapsulation it registered (or,
+    /// while its first request is pending, asked for): packets the home agent sends right after accepting may
+    /// overtake its reply.
+    /// </summary>
+    private void UpdateTunnel(Ipv4Address home)
+    {
+        (Ipv4Address, TunnelEncapsulation)? wanted = null;
+        if (Relay.Visitors.TryGet(home, out var visitor))
+        {
+            if (visitor.IsAccepted) wanted = (visitor.HomeAgent, EncapsulationOf(visitor.Flags));
+            else if (visitor.Pending is PendingRegistration pending) wanted = (pending.HomeAgent, EncapsulationOf(pending.Flags));
+        }
+        bool had = _visitorTunnels.TryGetValue(home.Value, out var current);
+        if (had && wanted == current) return;
+        if (wanted is { } use)
+        {
+            _tunnels.Acquire(use.Item1, use.Item2);
+            _visitorTunnels[home.Value] = use;
+        }
+        else
+        {
+            _visitorTunnels.Remove(home.Value);
+        }
+        if (had) _tunnels.Release(current.HomeAgent, current.Encapsulation);
+    }
+
+    private static TunnelEncapsulation EncapsulationOf(RegistrationFlags flags) =>
+        (flags & RegistrationFlags.Gre) != 0 ? TunnelEncapsulation.Gre
+        : (flags & RegistrationFlags.MinimalEncapsulation) != 0 ? TunnelEncapsulation.Minimal
+        : TunnelEncapsulation.IpInIp;
+
+    void IRegistrationSender.SendRegistration(in RegistrationAddressing addressing, ReadOnlySpan<byte> message)
+    {
+        if (addressing.LinkDestination is MacAddress visitorMac)
+        {
+            // To a visitor: its home address is not on this link, so the frame goes to its hardware address (RFC 5944 sec 3.7.3.2).
+            int length = MobilityFrames.WriteUdp(_frame, visitorMac, _visitorLink.Mac, addressing, ++_identification, message);
+            _link.Send(_frame.AsSpan(0, length));
+            return;
+        }
+        _node.SendUdp(addressing.Source, addressing.Destination, addressing.SourcePort, addressing.DestinationPort, message, timeToLive: addressing.TimeToLive);
+    }
+
+    /// <summary>RFC 5944 sec 2.1: an advertisement never leaves the link, TTL 1.</summary>
+    void IAdvertisementSender.SendAdvertisement(Ipv4Address destination, ReadOnlySpan<byte> icmpMessage) =>
+        _node.SendIp(new Ipv4Header(_options.Address, destination, IpProtocol.Icmp, icmpMessage.Length, TimeToLive: 1), icmpMessage, _visitorLink);
+
+    private void OnTimer()
+    {
+        _ended.Clear();
+        Relay.ExpireDue(_time.GetUtcNow(), _ended);
+        foreach (var visitor in _ended) UpdateTunnel(visitor.HomeAddress);
+        Reschedule();
+    }
+
+    private void Reschedule()
+    {
+        if (Relay.NextDeadline is not { } due)
+        {
+            _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            return;
+        }
+        var wait = due - _time.GetUtcNow();
+        _timer.Change(wait < TimeSpan.Zero ? TimeSpan.Zero : wait, Timeout.InfiniteTimeSpan);
+    }
+
+    void IPeerTunnelOwner.Transmit(ReadOnlySpan<byte> outerPacket) => _node.SendIp(outerPacket);
+
+    void IPeerTunnelOwner.ReportTooBig(ReadOnlySpan<byte> innerPacket, int mtu) => TooBigReport.Send(_node, innerPacket, mtu);
+
+    public void Dispose()
+    {
+        Advertiser.Dispose();
+        _timer.Dispose();
+        _link.Receiver = _nodeReceiver;
+        _node.SetUdpListener(RegistrationAddressing.Port, null);
+        _tunnels.Dispose();
+    }
+}

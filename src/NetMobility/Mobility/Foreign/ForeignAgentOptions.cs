@@ -1,0 +1,74 @@
+using NetMobility.Wire;
+using NetMobility.Mobility.Registration;
+
+namespace NetMobility.Mobility.Foreign;
+
+/// <summary>How a foreign agent serves visiting mobile nodes (RFC 5944 sec 2.3 and 3.7, RFC 3024 sec 4.2).</summary>
+public sealed record ForeignAgentOptions
+{
+    /// <summary>The agent's address on the visitors' link: the source of its advertisements, where visitors send their requests.</summary>
+    public required Ipv4Address Address { get; init; }
+
+    /// <summary>Prefix length of the visitors' link, advertised in the Prefix-Lengths Extension (RFC 5944 sec 2.1.2).</summary>
+    public int PrefixLength { get; init; } = 24;
+
+    /// <summary>The care-of address offered: where home agents tunnel to and reverse tunnels start. Often an address on another interface.</summary>
+    public required Ipv4Address CareOfAddress { get; init; }
+
+    /// <summary>Longest registration lifetime accepted, advertised; a longer request is denied with 69 (RFC 5944 sec 3.7.2.1).</summary>
+    public ushort MaxLifetime { get; init; } = 600;
+
+    /// <summary>Encapsulations the agent decapsulates; a request for another is denied with 72.</summary>
+    public TunnelEncapsulations Encapsulations { get; init; } = TunnelEncapsulations.All;
+
+    public ReverseTunnelPolicy ReverseTunnel { get; init; } = ReverseTunnelPolicy.Available;
+
+    /// <summary>Whether visitors may send encapsulated to the agent (RFC 3024 sec 5.2); otherwise a request asking for it is denied with 79.</summary>
+    public bool EncapsulatingDelivery { get; init; } = true;
+
+    /// <summary>Visitors (accepted or pending) held at once; a new one beyond it is denied with 66 and the agent advertises itself busy.</summary>
+    public int VisitorCapacity { get; init; } = 1024;
+
+    /// <summary>How long a relayed request waits for the home agent's reply before the visitor gets 78 (RFC 5944 sec 3.7.1).</summary>
+    public TimeSpan PendingTimeout { get; init; } = TimeSpan.FromSeconds(7);
+
+    /// <summary>Deny with 67 a request that carries no valid Mobile-Foreign Authentication Extension.</summary>
+    public bool RequireMobileForeignAuthentication { get; init; }
+
+    /// <summary>Home agents the agent relays to; requests naming another are denied with 65. Null relays to any.</summary>
+    public IReadOnlySet<Ipv4Address>? AllowedHomeAgents { get; init; }
+
+    /// <summary>UDP source port of relayed requests; home agents answer to it.</summary>
+    public ushort RelayPort { get; init; } = RegistrationAddressing.Port;
+
+    /// <summary>Time between unsolicited agent advertisements (RFC 5944 sec 2.3: at most one a second is recommended).</summary>
+    public TimeSpan AdvertisementInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>ICMP lifetime of an advertisement, in seconds (RFC 1256 sec 4.1 default: three intervals).</summary>
+    public ushort AdvertisementLifetime { get; init; } = 3;
+
+    /// <summary>Where unsolicited advertisements go: all-systems multicast or the limited broadcast (RFC 5944 sec 2.3).</summary>
+    public Ipv4Address AdvertisementDestination { get; init; } = AllSystems;
+
+    /// <summary>Also offers home agent service on this link (the H bit).</summary>
+    public bool AlsoHomeAgent { get; init; }
+
+    public static readonly Ipv4Address AllSystems = new(224, 0, 0, 1);
+
+    /// <summary>Null when the options are usable, else what is wrong.</summary>
+    public string? Validate()
+    {
+        if (!IsUnicast(Address)) return $"agent address {Address} is not a unicast address";
+        if (!IsUnicast(CareOfAddress)) return $"care-of address {CareOfAddress} is not a unicast address";
+        if (PrefixLength is < 1 or > 32) return $"prefix length must be 1..32, not {PrefixLength}";
+        if (MaxLifetime == 0) return "maximum lifetime must be at least 1 s";
+        if (!Encapsulations.Offers(TunnelEncapsulation.IpInIp)) return "IP in IP encapsulation cannot be turned off (RFC 5944 sec 4.1)";
+        if (VisitorCapacity < 1) return "visitor capacity must be at least 1";
+        if (PendingTimeout <= TimeSpan.Zero) return "pending timeout must be positive";
+        if (AdvertisementInterval <= TimeSpan.Zero) return "advertisement interval must be positive";
+        if (AdvertisementLifetime == 0) return "advertisement lifetime must be at least 1 s";
+        return null;
+    }
+
+    private static bool IsUnicast(Ipv4Address a) => !a.IsUnspecified && !a.IsMulticast && !a.IsBroadcast;
+}

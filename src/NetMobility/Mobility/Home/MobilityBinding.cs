@@ -1,0 +1,26 @@
+using NetMobility.Wire;
+
+namespace NetMobility.Mobility.Home;
+
+/// <summary>
+/// One mobility binding at a home agent (RFC 5944 sec 3.8.1): a home address, a care-of address it is tunnelled
+/// to, how, and until when. <see cref="ExpiresTicks"/> is the UTC tick count of the end of the lifetime, or
+/// <see cref="long.MaxValue"/> for an infinite lifetime (0xFFFF, RFC 5944 sec 3.3).
+/// </summary>
+public readonly record struct MobilityBinding(
+    Ipv4Address HomeAddress,
+    Ipv4Address CareOfAddress,
+    TunnelEncapsulation Encapsulation,
+    bool ReverseTunnel,
+    ushort Lifetime,
+    long ExpiresTicks,
+    ulong Identification)
+{
+    public const long Never = long.MaxValue;
+
+    public bool IsInfinite => ExpiresTicks == Never;
+
+    /// <summary>The expiry of a lifetime of <paramref name="lifetime"/> seconds granted at <paramref name="now"/>.</summary>
+    public static long ExpiryOf(ushort lifetime, DateTimeOffset now) =>
+        lifetime == RegistrationRequest.InfiniteLifetime ? Never : now.UtcTicks + lifetime * TimeSpan.TicksPerSecond;
+}
