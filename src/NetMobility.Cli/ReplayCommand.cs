@@ -30,7 +30,7 @@ public static class ReplayCommand
     {
         try
         {
-            var summary = Replayer.Run(input, config, output);
+            var summary = Replayer.Run(input, config, output, MobilityRoles.AddTo(new ReplayRoles()));
             log.WriteLine($"netmob replay: {summary.FramesIn} frames in, {summary.FramesOut} frames out, virtual time {summary.Start:O} to {summary.End:O}");
             return 0;
         }

@@ -1,20 +1,15 @@
-using System.Diagnostics.CodeAnalysis;
-using System.Runtime.CompilerServices;
-
 namespace NetMobility.Replay;
 
 /// <summary>
 /// The Mobile IP agents as roles of a replayed node (docs/replay.md): <c>home-agent</c> and <c>foreign-agent</c>.
-/// Registered when the library loads, so every replay (the command, the tests) knows them.
 /// </summary>
-internal static class MobilityRoles
+public static class MobilityRoles
 {
-    // The roles belong to this library and register into its own registry: nothing outside it has to remember to.
-    [ModuleInitializer]
-    [SuppressMessage("Usage", "CA2255", Justification = "The library fills its own registry of replay roles when it loads.")]
-    internal static void Register()
+    /// <summary>Adds both agents to <paramref name="roles"/> and returns it, for the program that composes a replay.</summary>
+    public static ReplayRoles AddTo(ReplayRoles roles)
     {
-        ReplayRoles.Register(HomeAgentRole.Type, HomeAgentRole.Create);
-        ReplayRoles.Register(ForeignAgentRole.Type, ForeignAgentRole.Create);
+        roles.Register(HomeAgentRole.Type, HomeAgentRole.Create);
+        roles.Register(ForeignAgentRole.Type, ForeignAgentRole.Create);
+        return roles;
     }
 }

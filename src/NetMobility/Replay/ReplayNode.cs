@@ -29,8 +29,11 @@ public sealed class ReplayNode : IReplayTarget
     public IReadOnlyList<ReplayInterface> Interfaces => _interfaces;
     public IReplayOutput? Output { get; set; }
 
-    /// <summary>Builds the node on <paramref name="loop"/>; every setting it cannot use is a <see cref="ConfigException"/> naming the field.</summary>
-    public static ReplayNode Build(ConfigElement config, EventLoop loop)
+    /// <summary>
+    /// Builds the node on <paramref name="loop"/>, its <c>roles</c> from <paramref name="roles"/>; every setting it
+    /// cannot use is a <see cref="ConfigException"/> naming the field.
+    /// </summary>
+    public static ReplayNode Build(ConfigElement config, EventLoop loop, ReplayRoles roles)
     {
         config.AllowOnly("name", "forwarding", "defaultTtl", "interfaces", "tunnels", "routes", "arp", "roles");
         var options = new NodeOptions
@@ -41,7 +44,7 @@ public sealed class ReplayNode : IReplayTarget
         var replay = new ReplayNode(new Node(loop, config.TryGet("name", out var n) ? n.AsString() : "node", options));
         try
         {
-            replay.Configure(config);
+            replay.Configure(config, roles);
             return replay;
         }
         catch
@@ -51,7 +54,7 @@ public sealed class ReplayNode : IReplayTarget
         }
     }
 
-    private void Configure(ConfigElement config)
+    private void Configure(ConfigElement config, ReplayRoles roles)
     {
         var byName = new Dictionary<string, NetInterface>(StringComparer.Ordinal);
         var interfaces = config.Items("interfaces");
@@ -80,7 +83,7 @@ public sealed class ReplayNode : IReplayTarget
         foreach (var item in config.Items("routes")) AddRoute(item, byName);
         foreach (var item in config.Items("arp")) AddArp(item, byName);
         var context = new ReplayNodeContext(Node, Tunnels, byName);
-        foreach (var item in config.Items("roles")) _roles.Add(ReplayRoles.Create(item, context));
+        foreach (var item in config.Items("roles")) _roles.Add(roles.Create(item, context));
     }
 
     private NetInterface AddTunnel(ConfigElement item, TunnelConfig tunnel)

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using NetMobility.Configuration;
 using NetMobility.Net;
 using NetMobility.Tunnels;
@@ -18,24 +17,25 @@ public delegate IDisposable ReplayRoleFactory(ConfigElement config, ReplayNodeCo
 /// <summary>
 /// The roles a replayed node can take on besides plain host or router: each entry of the configuration's
 /// <c>node.roles</c> names a type registered here (a Mobile IP home or foreign agent, for one) and carries
-/// that role's settings.
+/// that role's settings. The program that composes a replay fills its catalogue (<see cref="MobilityRoles.AddTo"/>
+/// for the agents) and hands it to <see cref="Replayer.Run"/>; there is no global registry.
 /// </summary>
-public static class ReplayRoles
+public sealed class ReplayRoles
 {
-    private static readonly ConcurrentDictionary<string, ReplayRoleFactory> Factories = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ReplayRoleFactory> _factories = new(StringComparer.Ordinal);
 
     /// <summary>Makes <paramref name="type"/> usable in <c>node.roles</c>; a type registered twice keeps its first factory and returns false.</summary>
-    public static bool Register(string type, ReplayRoleFactory factory) => Factories.TryAdd(type, factory);
+    public bool Register(string type, ReplayRoleFactory factory) => _factories.TryAdd(type, factory);
 
-    public static IReadOnlyCollection<string> Types => (IReadOnlyCollection<string>)Factories.Keys;
+    public IReadOnlyCollection<string> Types => _factories.Keys;
 
-    internal static IDisposable Create(ConfigElement config, ReplayNodeContext context)
+    internal IDisposable Create(ConfigElement config, ReplayNodeContext context)
     {
         var typeField = config.Get("type");
         string type = typeField.AsString();
-        if (!Factories.TryGetValue(type, out var factory))
+        if (!_factories.TryGetValue(type, out var factory))
         {
-            string known = Factories.IsEmpty ? "none is registered" : "known: " + string.Join(", ", Factories.Keys.Order());
+            string known = _factories.Count == 0 ? "none is registered" : "known: " + string.Join(", ", _factories.Keys.Order());
             throw typeField.Error($"'{type}' is not a role type ({known})");
         }
         return factory(config, context);

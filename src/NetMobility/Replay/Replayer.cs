@@ -26,9 +26,10 @@ public static class Replayer
     /// Replays <paramref name="inputPath"/> into the target <paramref name="configPath"/> describes and writes
     /// <paramref name="outputPath"/> (.pcap or .pcapng). Bad configuration: <see cref="ConfigException"/>;
     /// an unreadable capture: <see cref="CaptureFormatException"/>; a frame the target cannot take or a bad
-    /// output path: <see cref="ReplayException"/>. Frames written before a failure stay in the output.
+    /// output path: <see cref="ReplayException"/>. Frames written before a failure stay in the output. A node's
+    /// <c>roles</c> are looked up in <paramref name="roles"/>.
     /// </summary>
-    public static ReplaySummary Run(string inputPath, string configPath, string outputPath)
+    public static ReplaySummary Run(string inputPath, string configPath, string outputPath, ReplayRoles roles)
     {
         var config = ConfigElement.Load(configPath);
         config.AllowOnly("node", "tunnel", "settleMs");
@@ -42,7 +43,7 @@ public static class Replayer
         var start = any ? record.Timestamp : DateTimeOffset.UnixEpoch;
         var simulation = new Simulation(new ManualTimeProvider(start));
         using IReplayTarget target = config.TryGet("node", out var node)
-            ? ReplayNode.Build(node, simulation.Loop)
+            ? ReplayNode.Build(node, simulation.Loop, roles)
             : ReplayEndpoint.Build(config.Get("tunnel"), simulation.Loop);
         using var output = CaptureOutput.Create(outputPath, target.Interfaces, simulation.Clock);
         target.Output = output;

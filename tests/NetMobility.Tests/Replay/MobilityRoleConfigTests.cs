@@ -50,10 +50,11 @@ public class MobilityRoleConfigTests
         Assert.StartsWith(message, ReplayError(role));
 
     [Fact]
-    public void Both_agents_are_registered_roles()
+    public void Both_agents_are_added_to_a_catalogue_and_nothing_else_is()
     {
-        Assert.Contains("home-agent", ReplayRoles.Types);
-        Assert.Contains("foreign-agent", ReplayRoles.Types);
+        var roles = MobilityRoles.AddTo(new ReplayRoles());
+        Assert.Equal(["foreign-agent", "home-agent"], roles.Types.Order());
+        Assert.Empty(new ReplayRoles().Types);
     }
 
     [Fact]

@@ -28,7 +28,7 @@ public class ReplayCaseTests
         string expected = Directory.GetFiles(folder, "expected.*").Single();
         string output = Path.Combine(Directory.CreateTempSubdirectory("netmob-replay-").FullName, "out" + Path.GetExtension(expected));
 
-        var summary = Replayer.Run(input, Path.Combine(folder, "config.json"), output);
+        var summary = Replayer.Run(input, Path.Combine(folder, "config.json"), output, MobilityRoles.AddTo(new ReplayRoles()));
 
         var want = CapturedFrame.ReadAll(expected);
         var got = CapturedFrame.ReadAll(output);

@@ -107,7 +107,8 @@ public class ReplayConfigTests
     public void A_registered_role_is_built_with_the_node_and_disposed_when_the_replay_ends()
     {
         var seen = new List<string>();
-        ReplayRoles.Register("test-recorder", (config, context) =>
+        var roles = new ReplayRoles();
+        roles.Register("test-recorder", (config, context) =>
         {
             config.AllowOnly("type", "watch");
             var watched = context.Interfaces[config.Get("watch").AsString()];
@@ -118,12 +119,12 @@ public class ReplayConfigTests
             });
             return new Disposal(() => seen.Add("disposed"));
         });
-        Assert.Contains("test-recorder", ReplayRoles.Types);
+        Assert.Contains("test-recorder", roles.Types);
         var dir = Directory.CreateTempSubdirectory("netmob-role-").FullName;
         string config = Path.Combine(dir, "role.json");
         var json = File.ReadAllText(Path.Combine(Case, "config.json")).Replace("\"arp\":", "\"roles\": [ { \"type\": \"test-recorder\", \"watch\": \"lan\" } ], \"arp\":");
         File.WriteAllText(config, json);
-        Replayer.Run(Path.Combine(Case, "in.pcapng"), config, Path.Combine(dir, "out.pcapng"));
+        Replayer.Run(Path.Combine(Case, "in.pcapng"), config, Path.Combine(dir, "out.pcapng"), roles);
         Assert.Equal(["10.1.0.10", "10.1.0.10", "10.1.0.10", "disposed"], seen);
     }
 
