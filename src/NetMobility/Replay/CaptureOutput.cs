@@ -22,22 +22,32 @@ public sealed class CaptureOutput : IReplayOutput, IDisposable
 
     public long FramesWritten { get; private set; }
 
-    /// <summary>Creates <paramref name="path"/>; a path that is neither .pcap nor .pcapng, or pcap for interfaces of mixed link types, is a <see cref="ReplayException"/>.</summary>
-    public static CaptureOutput Create(string path, IReadOnlyList<ReplayInterface> interfaces, TimeProvider clock)
+    /// <summary>
+    /// The format <paramref name="path"/> asks for: a path that is neither .pcap nor .pcapng, or pcap for interfaces
+    /// of mixed link types, is a <see cref="ReplayException"/>. Checked before anything is written.
+    /// </summary>
+    public static CaptureFormat FormatFor(string path, IReadOnlyList<ReplayInterface> interfaces)
     {
         string extension = Path.GetExtension(path).ToLowerInvariant();
-        if (extension == ".pcapng")
+        if (extension == ".pcapng") return CaptureFormat.Pcapng;
+        if (extension != ".pcap") throw new ReplayException($"{path}: the output must end in .pcap or .pcapng");
+        foreach (var i in interfaces)
+            if (i.LinkType != interfaces[0].LinkType)
+                throw new ReplayException($"{path}: interfaces {interfaces[0].Name} ({interfaces[0].LinkType}) and {i.Name} ({i.LinkType}) differ in link type, which pcap cannot hold: write .pcapng");
+        return CaptureFormat.Pcap;
+    }
+
+    /// <summary>Writes the capture <paramref name="path"/> asks for (<see cref="FormatFor"/>) to <paramref name="stream"/>, which stays open.</summary>
+    public static CaptureOutput Create(string path, Stream stream, IReadOnlyList<ReplayInterface> interfaces, TimeProvider clock)
+    {
+        if (FormatFor(path, interfaces) == CaptureFormat.Pcapng)
         {
-            var writer = PcapngWriter.Create(path, "netmob replay");
+            var writer = new PcapngWriter(stream, "netmob replay", leaveOpen: true);
             foreach (var i in interfaces) writer.AddInterface(i.LinkType, name: i.Name);
             return new CaptureOutput(clock, writer, null);
         }
-        if (extension != ".pcap") throw new ReplayException($"{path}: the output must end in .pcap or .pcapng");
         var linkType = interfaces.Count > 0 ? interfaces[0].LinkType : LinkType.Ethernet;
-        foreach (var i in interfaces)
-            if (i.LinkType != linkType)
-                throw new ReplayException($"{path}: interfaces {interfaces[0].Name} ({linkType}) and {i.Name} ({i.LinkType}) differ in link type, which pcap cannot hold: write .pcapng");
-        return new CaptureOutput(clock, null, PcapWriter.Create(path, linkType));
+        return new CaptureOutput(clock, null, new PcapWriter(stream, linkType, leaveOpen: true));
     }
 
     public void Write(int interfaceIndex, ReadOnlySpan<byte> frame)

@@ -1,5 +1,6 @@
 using NetMobility.Capture;
 using NetMobility.Configuration;
+using NetMobility.Files;
 using NetMobility.Links;
 using NetMobility.Runtime;
 
@@ -26,11 +27,17 @@ public static class Replayer
     /// Replays <paramref name="inputPath"/> into the target <paramref name="configPath"/> describes and writes
     /// <paramref name="outputPath"/> (.pcap or .pcapng). Bad configuration: <see cref="ConfigException"/>;
     /// an unreadable capture: <see cref="CaptureFormatException"/>; a frame the target cannot take or a bad
-    /// output path: <see cref="ReplayException"/>. Frames written before a failure stay in the output. A node's
-    /// <c>roles</c> are looked up in <paramref name="roles"/>.
+    /// output path: <see cref="ReplayException"/>. The output is written beside <paramref name="outputPath"/> and
+    /// takes its place only when the replay succeeds: after a failure, whatever was there before is still there.
+    /// An output that is the input or the configuration (the same file, by any name) is refused before anything is read.
+    /// A node's <c>roles</c> are looked up in <paramref name="roles"/>.
     /// </summary>
     public static ReplaySummary Run(string inputPath, string configPath, string outputPath, ReplayRoles roles)
     {
+        if (FileIdentity.Same(outputPath, inputPath))
+            throw new ReplayException($"{outputPath}: is the input capture {inputPath} (the same file); write the output to another file");
+        if (FileIdentity.Same(outputPath, configPath))
+            throw new ReplayException($"{outputPath}: is the configuration {configPath} (the same file); write the output to another file");
         var config = ConfigElement.Load(configPath);
         config.AllowOnly("node", "tunnel", "settleMs");
         if (config.Has("node") == config.Has("tunnel")) throw config.Error("needs exactly one of \"node\" and \"tunnel\"");
@@ -45,7 +52,9 @@ public static class Replayer
         using IReplayTarget target = config.TryGet("node", out var node)
             ? ReplayNode.Build(node, simulation.Loop, roles)
             : ReplayEndpoint.Build(config.Get("tunnel"), simulation.Loop);
-        using var output = CaptureOutput.Create(outputPath, target.Interfaces, simulation.Clock);
+        CaptureOutput.FormatFor(outputPath, target.Interfaces);
+        using var staged = CreateOutput(outputPath);
+        var output = CaptureOutput.Create(outputPath, staged.Stream, target.Interfaces, simulation.Clock);
         target.Output = output;
 
         long frames = 0;
@@ -61,6 +70,27 @@ public static class Replayer
             any = reader.Read(out record);
         }
         simulation.RunFor(settle);
+        output.Dispose();
+        try
+        {
+            staged.Commit();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ReplayException($"{outputPath}: cannot write: {ex.Message}");
+        }
         return new ReplaySummary(frames, output.FramesWritten, start, simulation.Now);
+    }
+
+    private static StagedFile CreateOutput(string path)
+    {
+        try
+        {
+            return StagedFile.Create(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ReplayException(ex.Message);
+        }
     }
 }

@@ -16,6 +16,7 @@ public class LayerOrderTests
     internal static readonly IReadOnlyDictionary<string, int> Rank = new Dictionary<string, int>(StringComparer.Ordinal)
     {
         ["Wire"] = 0,
+        ["Files"] = 0,
         ["Runtime"] = 1,
         ["Capture"] = 2,
         ["Links"] = 3,

@@ -1,5 +1,3 @@
-using NetMobility.Tests.Interop;
-
 namespace NetMobility.Tests.Cli;
 
 /// <summary>
@@ -8,8 +6,6 @@ namespace NetMobility.Tests.Cli;
 /// </summary>
 public class CliErrorTests
 {
-    private static readonly string Netmob = Path.Combine(AppContext.BaseDirectory, "netmob.dll");
-
     public static TheoryData<string[], string> BadInputs => new()
     {
         { ["frobnicate"], "'frobnicate'" },
@@ -25,19 +21,13 @@ public class CliErrorTests
     [MemberData(nameof(BadInputs))]
     public void Bad_input_is_one_line_naming_it_and_exit_code_2(string[] arguments, string named)
     {
-        var result = ExternalProcess.Run("dotnet", [Netmob, .. arguments]);
-        var lines = result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(2, result.ExitCode);
-        var line = Assert.Single(lines); // a stack trace would be more lines
-        Assert.StartsWith("netmob: ", line);
-        Assert.Contains(named, line);
-        Assert.DoesNotContain("Exception", line);
+        Netmob.AssertRefused(Netmob.Run(arguments), named);
     }
 
     [Fact]
     public void Decode_of_the_sample_capture_prints_one_object_per_frame()
     {
-        var result = ExternalProcess.Run("dotnet", [Netmob, "decode", RepositoryFiles.Path("captures", "samples", "mobility.pcap")]);
+        var result = Netmob.Run("decode", RepositoryFiles.Path("captures", "samples", "mobility.pcap"));
         Assert.Equal(0, result.ExitCode);
         Assert.Equal("", result.StandardError);
         var lines = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
