@@ -91,7 +91,7 @@ public static class MigrateCommand
             TransportName = $"memory {LinkModel.DescribeBandwidth(bps)}, {latency.TotalMilliseconds:0.###} ms{(virtualTime ? ", virtual time" : "")}",
         };
         var source = new PreCopySource(image, policy, control, clock, options);
-        var destination = new MigrationDestination();
+        var destination = new MigrationDestination(new DestinationOptions { Clock = clock });
         using var giveUp = new CancellationTokenSource();
         var receiving = destination.ReceiveAsync(link, giveUp.Token);
         var report = await source.MigrateAsync(link).ConfigureAwait(false);

@@ -65,9 +65,14 @@ public static class MemoryPhase
             TransportName = $"memory {LinkModel.DescribeBandwidth(options.WanBitsPerSecond)}, {options.WanLatency.TotalMilliseconds:0.###} ms, virtual time",
         });
         int corrupt = image.PageCount / 2;
+        bool corrupted = false;
         var destination = new MigrationDestination(new DestinationOptions
         {
-            BeforeVerify = options.FailVerification ? rebuilt => rebuilt.GetPage(corrupt)[0] ^= 0xFF : null,
+            Clock = clock,
+            // One octet of one page goes wrong once as it is applied: the digest check refuses the image.
+            AfterPageApplied = options.FailVerification
+                ? (number, page) => { if (number == corrupt && !corrupted) { page[0] ^= 0xFF; corrupted = true; } }
+                : null,
         });
 
         using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -94,14 +99,15 @@ public static class MemoryPhase
                 if (VmDeviceState.TryParse(result.DeviceState, out var state, out _, out var parseError)) received = state;
                 else error = $"device state record: {parseError.Describe()}";
             }
-            // A completed migration's report holds the engine's own pause instant (its downtime runs from there to the
-            // release); a rolled-back one reports no downtime, so the instant the guest was paused is taken instead.
-            var paused = report.Completed ? TimeSpan.FromMilliseconds(report.TotalTimeMs - report.DowntimeMs) : workload.PausedAt - start;
+            // A completed migration's report holds the engine's own pause and release instants; a rolled-back one
+            // reports no switchover, so the instant the guest was paused is taken instead.
+            var switchover = report.Completed ? report.Switchover : null;
+            var paused = switchover is { } s ? TimeSpan.FromMilliseconds(s.PausedAtMs) : workload.PausedAt - start;
             return new MemoryTimeline
             {
                 Report = report,
                 Paused = paused,
-                Released = report.Completed ? TimeSpan.FromMilliseconds(report.TotalTimeMs) : null,
+                Released = switchover is { } r ? TimeSpan.FromMilliseconds(r.ReleasedAtMs) : null,
                 RolledBack = report.Completed ? null : Later(workload.ResumedAt - start, paused + 2 * options.WanLatency),
                 DigestVerified = report.Completed && result is { Committed: true } && result.Digest.ToString() == report.Digest,
                 DeviceState = received,

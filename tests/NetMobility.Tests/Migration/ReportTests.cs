@@ -39,6 +39,6 @@ public class ReportTests
         Assert.StartsWith("1      16384", lines[2]);
         Assert.StartsWith("2*     194", lines[3]);
         Assert.Contains("delta:103", lines[3]);
-        Assert.StartsWith("total time 358.5 ms, downtime 5.0 ms, wire 42.0 MiB for 66.7 MiB of pages (ratio 1.59)", lines[4]);
+        Assert.StartsWith("total time 358.5 ms, downtime 5.000 ms, wire 42.0 MiB for 66.7 MiB of pages (ratio 1.59)", lines[4]);
     }
 }

@@ -14,17 +14,33 @@ public sealed class DestinationResult
     public MemoryImage? Image { get; init; }
     public byte[] DeviceState { get; init; } = [];
     public ImageDigest Digest { get; init; }
+    /// <summary>From the end of stream on every channel to ready written: the destination's part of the downtime.</summary>
+    public TimeSpan VerifyTime { get; init; }
+    /// <summary>From commit received to the VM running here.</summary>
+    public TimeSpan ResumeTime { get; init; }
     public required VmOwnership Ownership { get; init; }
     /// <summary>Connections accepted (more than the channel count when connections were resumed).</summary>
     public int Connections { get; init; }
 }
 
-/// <summary>What the destination does besides receiving; used to inject faults in tests.</summary>
+/// <summary>How the destination receives: its clock, its limits, and a hook to inject faults in tests.</summary>
 public sealed record DestinationOptions
 {
-    /// <summary>Runs on the rebuilt image just before its digest is checked (a test corrupts a byte here).</summary>
-    public Action<MemoryImage>? BeforeVerify { get; init; }
+    /// <summary>
+    /// Runs on each page just after it is applied and before it counts in the image digest, with its page number
+    /// (a test or the scenario's failed verification corrupts a byte here: the digest then tells).
+    /// </summary>
+    public PageApplied? AfterPageApplied { get; init; }
+
+    /// <summary>Runs just before the digests are compared, once every channel has ended (a test stalls the destination here).</summary>
+    public Action? BeforeVerify { get; init; }
+
+    /// <summary>The clock the destination times its verification and resumption with (reported to the source).</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
 
     /// <summary>The largest memory the destination agrees to receive.</summary>
     public long MaxMemoryBytes { get; init; } = MemoryImage.MaxMemoryBytes;
 }
+
+/// <summary>A hook on one page the destination has just applied.</summary>
+public delegate void PageApplied(int pageNumber, Span<byte> page);

@@ -5,7 +5,7 @@ namespace NetMobility.Migration.Engine;
 
 /// <summary>
 /// The destination side of a migration: takes the source's connections, rebuilds the image, verifies its
-/// digest, answers ready, and runs the VM only on commit. A connection that drops (lost or cut inside a
+/// digest (kept as pages are applied), answers ready, and runs the VM only on commit. A connection that drops (lost or cut inside a
 /// record) keeps the session for the source to resume; any other fault refuses the stream with an error
 /// record and drops the session. One instance, one migration.
 /// </summary>
@@ -89,7 +89,7 @@ public sealed class MigrationDestination(DestinationOptions? options = null)
                 await sink.TryReportAsync(outcome.Error, message).ConfigureAwait(false);
             }
             if (sink.Session is { } session && sink.Index >= 0) session.Detach(sink.Index, sink);
-            if (sink.Committed) Finish(sink.Session!);
+            if (sink.Committed) Finish(sink);
         }
         await channel.DisposeAsync().ConfigureAwait(false);
     }
@@ -124,11 +124,13 @@ public sealed class MigrationDestination(DestinationOptions? options = null)
         }
     }
 
-    private void Finish(ReceiverSession session)
+    private void Finish(ReceiverChannel main)
     {
+        var session = main.Session!;
         _result.TrySetResult(new DestinationResult
         {
             Committed = true, Image = session.Image, DeviceState = session.DeviceState, Digest = session.ExpectedDigest,
+            VerifyTime = main.VerifyTime, ResumeTime = main.ResumeTime,
             Ownership = session.Ownership, Connections = Volatile.Read(ref _connections),
         });
     }

@@ -11,8 +11,8 @@ namespace NetMobility.Migration.Engine;
 /// <summary>
 /// The source side of a pre-copy live migration: round 1 sends every page, later rounds the pages the
 /// workload dirtied since (less the hot pages a policy defers), until the <see cref="IStopPolicy"/> says
-/// stop; then stop-and-copy pauses the workload and sends the rest, the device state and the image digest,
-/// and waits for the destination's ready. Only then is the VM released (<see cref="Ownership"/>) and
+/// stop; then stop-and-copy pauses the workload and sends the rest, the device state and the image digest
+/// (kept page by page, <see cref="PageDigestTable"/>), and waits for the destination's ready. Only then is the VM released (<see cref="Ownership"/>) and
 /// commit sent; any failure before that resumes the VM here (rollback). One instance, one migration.
 /// </summary>
 public sealed class PreCopySource
@@ -36,6 +36,7 @@ public sealed class PreCopySource
         if (Options.Channels is < 1 or > 255) throw new ArgumentOutOfRangeException(nameof(options), $"a migration uses 1 to 255 channels, not {Options.Channels}");
         _planner = new PreCopyPlanner(image.PageCount);
         Token = Options.ResumeToken ?? Guid.NewGuid();
+        Digests = new PageDigestTable(image.PageCount, Options.Channels);
     }
 
     public MemoryImage Image { get; }
@@ -44,6 +45,8 @@ public sealed class PreCopySource
     public SourceOptions Options { get; }
     public Guid Token { get; }
     public VmOwnership Ownership { get; } = VmOwnership.AtSource();
+    /// <summary>The image digest as the destination should hold it, kept page by page as the channels encode.</summary>
+    internal PageDigestTable Digests { get; }
     internal IChannelConnector Connector { get; private set; } = null!;
     internal bool Finished => _finished;
 
@@ -94,22 +97,30 @@ public sealed class PreCopySource
                 lock (_plannerGate) _planner.PlanRound(Image.DirtyLog);
             }
 
+            // Switchover: every part is timed on the source's clock, one after the other, so that they add up.
             pausedAt = Clock.GetUtcNow();
+            long mark = Clock.GetTimestamp();
             Workload.Pause();
             Ownership.Pause();
+            var pause = Lap(ref mark);
+            TimeSpan sync = TimeSpan.Zero, lastPages = TimeSpan.Zero;
             do
             {
                 round++;
                 lock (_plannerGate) _planner.PlanRound(Image.DirtyLog);
+                sync += Lap(ref mark);
                 var (report, _) = await RunRoundAsync(round, stopAndCopy: true, cancellationToken).ConfigureAwait(false);
                 rounds.Add(report);
+                lastPages += Lap(ref mark);
             }
             while (_planner.PendingCount > 0);
 
-            digest = ImageDigest.Read(Image.ComputeDigest());
+            // The digest was kept page by page as the channels encoded: nothing here reads the image.
+            digest = Digests.Digest;
             _channels[0].WriteDeviceState(Options.DeviceState.Span);
             foreach (var channel in _channels) channel.WriteEndOfStream(new EndOfStream(round, digest));
             foreach (var channel in _channels) await channel.FlushAsync(cancellationToken).ConfigureAwait(false);
+            var deviceState = Lap(ref mark);
 
             var ready = _channels[0].WaitForReadyAsync();
             using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
@@ -123,13 +134,17 @@ public sealed class PreCopySource
             }
             var confirmed = await ready.ConfigureAwait(false);
             _channels[0].CatchUpClock();
-            if (confirmed != digest)
-                throw new MigrationFailedException(PageStreamError.DigestMismatch, $"the destination's image digest {confirmed} is not the source's {digest}");
+            var readyWait = Lap(ref mark);
+            var verify = confirmed.VerifyTime < readyWait ? confirmed.VerifyTime : readyWait;
+            if (confirmed.Digest != digest)
+                throw new MigrationFailedException(PageStreamError.DigestMismatch, $"the destination's image digest {confirmed.Digest} is not the source's {digest}");
 
             // The destination holds the verified image: from here on the VM belongs to it.
             Ownership.Release();
             var releasedAt = Clock.GetUtcNow();
             _finished = true;
+            var resumed = _channels[0].WaitForResumedAsync();
+            bool committed = true;
             try
             {
                 _channels[0].WriteCommit();
@@ -139,8 +154,20 @@ public sealed class PreCopySource
             {
                 // Released but the commit did not go out: the VM runs nowhere until the destination is told; never in two places.
                 stopReason += "; commit not delivered";
+                committed = false;
             }
-            return Build(rounds, "completed", null, stopReason, start, releasedAt, pausedAt, digest);
+            var commit = Lap(ref mark);
+            var resume = committed ? await AwaitResumedAsync(resumed, mark, cancellationToken).ConfigureAwait(false) : null;
+            if (committed && resume is null) stopReason += "; resumption not confirmed";
+            var switchover = new SwitchoverReport
+            {
+                PausedAtMs = (pausedAt.Value - start).TotalMilliseconds, ReleasedAtMs = (releasedAt - start).TotalMilliseconds,
+                PauseMs = pause.TotalMilliseconds, DirtyLogSyncMs = sync.TotalMilliseconds, LastPagesMs = lastPages.TotalMilliseconds,
+                DeviceStateMs = deviceState.TotalMilliseconds, DestinationVerifyMs = verify.TotalMilliseconds,
+                ReadyMs = (readyWait - verify).TotalMilliseconds, CommitMs = commit.TotalMilliseconds,
+                ResumeMs = resume?.TotalMilliseconds ?? 0, ResumeConfirmed = resume is not null,
+            };
+            return Build(rounds, "completed", null, stopReason, start, releasedAt, switchover, digest);
         }
         catch (Exception ex) when (ex is MigrationFailedException or IOException)
         {
@@ -150,7 +177,7 @@ public sealed class PreCopySource
             string error = Failure?.Message ?? ex.Message;
             if (Ownership.State == VmState.Paused) Ownership.RollBack();
             Workload.Resume();
-            return Build(rounds, "rolled-back", error, stopReason, start, Clock.GetUtcNow(), pausedAt, default);
+            return Build(rounds, "rolled-back", error, stopReason, start, Clock.GetUtcNow(), null, default);
         }
         finally
         {
@@ -207,6 +234,36 @@ public sealed class PreCopySource
         return (report, statistics);
     }
 
+    /// <summary>The time since <paramref name="mark"/>, which moves to now.</summary>
+    private TimeSpan Lap(ref long mark)
+    {
+        long now = Clock.GetTimestamp();
+        var lap = Clock.GetElapsedTime(mark, now);
+        mark = now;
+        return lap;
+    }
+
+    /// <summary>
+    /// Waits (bounded) for the destination's resumed record after commit went out at <paramref name="commitSent"/>;
+    /// returns the resume part of the downtime: one way of the round trip (the round trip less the destination's
+    /// own resume time, halved) plus that time. Null when the record did not come.
+    /// </summary>
+    private async Task<TimeSpan?> AwaitResumedAsync(Task<Resumed> resumed, long commitSent, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var record = await resumed.WaitAsync(Options.ResumedTimeout, Clock, cancellationToken).ConfigureAwait(false);
+            _channels[0].CatchUpClock();
+            var roundTrip = Clock.GetElapsedTime(commitSent);
+            var atDestination = record.ResumeTime < roundTrip ? record.ResumeTime : roundTrip;
+            return (roundTrip - atDestination) / 2 + atDestination;
+        }
+        catch (Exception ex) when (ex is TimeoutException or MigrationFailedException)
+        {
+            return null;
+        }
+    }
+
     private long TotalPages(long roundPages) => _totalPages += roundPages;
 
     private long WireBytes()
@@ -217,7 +274,7 @@ public sealed class PreCopySource
     }
 
     private MigrationReport Build(List<RoundReport> rounds, string outcome, string? error, string stopReason,
-        DateTimeOffset start, DateTimeOffset end, DateTimeOffset? pausedAt, ImageDigest digest)
+        DateTimeOffset start, DateTimeOffset end, SwitchoverReport? switchover, ImageDigest digest)
     {
         long wire = WireBytes(), logical = 0, resent = 0;
         int resumes = 0;
@@ -234,7 +291,7 @@ public sealed class PreCopySource
             Policy = _policy.Name, Workload = Workload.Name, Transport = Options.TransportName, MemoryBytes = Image.MemoryBytes,
             Channels = Options.Channels, Outcome = outcome, Error = error, StopReason = stopReason, Rounds = rounds,
             TotalTimeMs = (end - start).TotalMilliseconds,
-            DowntimeMs = pausedAt is { } p && outcome == "completed" ? (end - p).TotalMilliseconds : 0,
+            DowntimeMs = switchover?.TotalMs ?? 0, Switchover = switchover,
             WireBytes = wire, LogicalBytes = logical, CompressionRatio = wire > 0 ? (double)logical / wire : 0,
             CpuTimeMs = cpu.TotalMilliseconds, Resumes = resumes, ResentPages = resent, FinalThrottle = Workload.Throttle,
             Digest = outcome == "completed" ? digest.ToString() : "",

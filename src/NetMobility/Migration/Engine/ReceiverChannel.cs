@@ -5,9 +5,9 @@ using NetMobility.Migration.Encoding;
 namespace NetMobility.Migration.Engine;
 
 /// <summary>
-/// One connection at the destination: applies the batches of its lane to the session's image, acknowledges
-/// them, and on the main channel verifies the digest once every channel has ended, answers ready or error,
-/// and hands the VM over on commit.
+/// One connection at the destination: applies the batches of its lane to the session's image (each page's
+/// digest leaf taken as it is applied), acknowledges them, and on the main channel compares the digest once
+/// every channel has ended, answers ready or error, and on commit runs the VM and answers resumed.
 /// </summary>
 internal sealed class ReceiverChannel(MigrationDestination destination, IMigrationChannel channel) : IForwardSink
 {
@@ -15,7 +15,7 @@ internal sealed class ReceiverChannel(MigrationDestination destination, IMigrati
     private ReceiverSession? _session;
     private int _index = -1;
     private ulong _lastApplied, _lastAcked;
-    private bool _ackDue, _ended, _verified, _committed;
+    private bool _ackDue, _ended, _verified, _committed, _resumedSent;
     private volatile bool _superseded;
 
     public ReceiverSession? Session => _session;
@@ -75,11 +75,15 @@ internal sealed class ReceiverChannel(MigrationDestination destination, IMigrati
                     Detail = $"page {entry.PageNumber} on channel {_index} of {stride}";
                     return PageStreamError.BadPageNumber;
                 }
-                if (!PageDecoder.TryDecode(entry.Encoding, entry.Payload, session.Image.GetPage(entry.PageNumber), out string? error))
+                var page = session.Image.GetPage(entry.PageNumber);
+                if (!PageDecoder.TryDecode(entry.Encoding, entry.Payload, page, out string? error))
                 {
                     Detail = $"page {entry.PageNumber}: {error}";
                     return PageStreamError.BadEncoding;
                 }
+                destination.Options.AfterPageApplied?.Invoke(entry.PageNumber, page);
+                if (entry.Encoding == PageEncoding.Zero && destination.Options.AfterPageApplied is null) session.Digests.SetZero(entry.PageNumber);
+                else session.Digests.Set(entry.PageNumber, page);
             }
             _lastApplied = batch.Sequence;
             session.Applied(_index, batch.Sequence, batch.Round);
@@ -115,10 +119,18 @@ internal sealed class ReceiverChannel(MigrationDestination destination, IMigrati
     public PageStreamError OnCommit()
     {
         if (_index != 0 || _session!.Ownership.State != VmState.Verified) return PageStreamError.OutOfOrder;
+        long received = destination.Options.Clock.GetTimestamp();
         _session.Ownership.Commit();
+        ResumeTime = destination.Options.Clock.GetElapsedTime(received);
         _committed = true;
         return PageStreamError.None;
     }
+
+    /// <summary>From commit received to the VM running here.</summary>
+    public TimeSpan ResumeTime { get; private set; }
+
+    /// <summary>From the end of stream on every channel to ready written.</summary>
+    public TimeSpan VerifyTime { get; private set; }
 
     public async ValueTask AfterRecordsAsync(CancellationToken cancellationToken)
     {
@@ -135,17 +147,27 @@ internal sealed class ReceiverChannel(MigrationDestination destination, IMigrati
             _verified = true;
             Verify(_session);
         }
+        if (_committed && !_resumedSent)
+        {
+            // Tells the source the VM runs here, and how long that took, for its report of the downtime.
+            _resumedSent = true;
+            _replies.WriteResumed(new Resumed(Durations.ToNanoseconds(ResumeTime)));
+        }
         await _replies.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Compares the digest kept as pages were applied with the source's: nothing here reads the image.</summary>
     private void Verify(ReceiverSession session)
     {
-        destination.Options.BeforeVerify?.Invoke(session.Image);
-        var digest = ImageDigest.Read(session.Image.ComputeDigest());
+        destination.Options.BeforeVerify?.Invoke();
+        var clock = destination.Options.Clock;
+        long begin = clock.GetTimestamp();
+        var digest = session.Digests.Digest;
         if (digest == session.ExpectedDigest)
         {
             session.Ownership.Verify();
-            _replies.WriteReady(new Ready(digest));
+            VerifyTime = clock.GetElapsedTime(begin);
+            _replies.WriteReady(new Ready(digest, Durations.ToNanoseconds(VerifyTime)));
             return;
         }
         string message = $"rebuilt image hashes to {digest}, the source announced {session.ExpectedDigest}";

@@ -21,6 +21,8 @@ internal sealed class ReceiverSession(StreamHeader header, MemoryImage image)
     public Guid Token => header.ResumeToken;
     public StreamHeader Header => header;
     public MemoryImage Image => image;
+    /// <summary>The rebuilt image's digest, kept page by page as the channels apply pages.</summary>
+    public PageDigestTable Digests { get; } = new(image.PageCount, header.ChannelCount);
     public VmOwnership Ownership { get; } = VmOwnership.AtDestination();
     public byte[] DeviceState { get; set; } = [];
     public ImageDigest ExpectedDigest { get; private set; }

@@ -24,12 +24,13 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
     private Task<ReadOutcome>? _reader;
     private TaskCompletionSource<ulong> _headerAck = NewSignal<ulong>();
     private TaskCompletionSource _windowOpened = NewSignal();
-    private readonly TaskCompletionSource<ImageDigest> _ready = NewSignal<ImageDigest>();
+    private readonly TaskCompletionSource<Ready> _ready = NewSignal<Ready>();
+    private readonly TaskCompletionSource<Resumed> _resumed = NewSignal<Resumed>();
     private ulong _nextSequence = 1;
     private long _wireBytesBefore;
     private TimeSpan _cpuBefore;
     private bool _readerEnded;
-    private bool _awaitingReady;
+    private bool _awaitingReady, _awaitingResumed;
     private ReadOutcome _lastOutcome;
 
     public SourceChannel(PreCopySource source, int index)
@@ -49,7 +50,7 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
     public long ResentPages { get; private set; }
 
     /// <summary>The destination's ready on this (the main) channel; fails if the connection is gone or goes before it.</summary>
-    public Task<ImageDigest> WaitForReadyAsync()
+    public Task<Ready> WaitForReadyAsync()
     {
         lock (_gate)
         {
@@ -59,9 +60,25 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
         }
     }
 
+    /// <summary>The destination's resumed record after commit, on the main channel; fails if the connection goes before it.</summary>
+    public Task<Resumed> WaitForResumedAsync()
+    {
+        lock (_gate)
+        {
+            _awaitingResumed = true;
+            if (_readerEnded) FailResumed();
+            return _resumed.Task;
+        }
+    }
+
     private void FailReady() =>
         _ready.TrySetException(new MigrationFailedException(PageStreamError.ConnectionLost, $"channel {_index} lost before ready: {_lastOutcome}"));
-    public bool Done => _source.Finished;
+
+    private void FailResumed() =>
+        _resumed.TrySetException(new MigrationFailedException(PageStreamError.ConnectionLost, $"channel {_index} lost before resumed: {_lastOutcome}"));
+
+    /// <summary>Replies are read until the VM is released, and on the main channel until the destination says it runs the VM.</summary>
+    public bool Done => _source.Finished && (_index != 0 || _resumed.Task.IsCompleted);
 
     public async Task OpenAsync(bool resume, CancellationToken cancellationToken)
     {
@@ -121,6 +138,7 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
             _readerEnded = true;
             _lastOutcome = outcome;
             if (_awaitingReady) FailReady();
+            if (_awaitingResumed) FailResumed();
         }
         _headerAck.TrySetException(new IOException($"channel {_index} ({channel.Peer}): {outcome}"));
         _windowOpened.TrySetResult();
@@ -141,8 +159,12 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
                 // In the first round only pages already written again since it began are likely to be sent again:
                 // the others stay out of the delta cache.
                 bool remember = round > 1 || _source.Image.DirtyLog.IsDirty(page);
-                var encoding = _batch.Add(Encoder, page, _source.Image.GetPage(page), out _, remember);
+                var contents = _source.Image.GetPage(page);
+                var encoding = _batch.Add(Encoder, page, contents, out _, remember);
                 EncodingCounts[(int)encoding]++;
+                // The destination's copy of the page as it will be once this batch is applied (an unchanged page stays as it was).
+                if (encoding == PageEncoding.Zero) _source.Digests.SetZero(page);
+                else if (encoding != PageEncoding.Unchanged) _source.Digests.Set(page, contents);
                 if (!_batch.HasRoom) await SendBatchAsync(cancellationToken).ConfigureAwait(false);
                 page = PreCopyPlanner.NextPage(set, page + 1, _index, stride);
             }
@@ -258,7 +280,13 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
 
     public PageStreamError OnReady(in Ready record)
     {
-        _ready.TrySetResult(record.Digest);
+        _ready.TrySetResult(record);
+        return PageStreamError.None;
+    }
+
+    public PageStreamError OnResumed(in Resumed record)
+    {
+        _resumed.TrySetResult(record);
         return PageStreamError.None;
     }
 
@@ -267,6 +295,7 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
         var failure = new MigrationFailedException(record.Code, $"destination refused the stream on channel {_index}: {record.Code.Describe()}: {record.Message}");
         _source.Fail(failure);
         _ready.TrySetException(failure);
+        _resumed.TrySetException(failure);
         _headerAck.TrySetException(failure);
         return PageStreamError.PeerError;
     }

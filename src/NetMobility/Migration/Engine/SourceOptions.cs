@@ -32,6 +32,12 @@ public sealed record SourceOptions
     /// </summary>
     public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// How long, after commit, to wait for the destination's word that the VM runs there (for the report's
+    /// downtime; the VM is already released): past it the resumption is reported as not confirmed.
+    /// </summary>
+    public TimeSpan ResumedTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The resume token of the migration; random when not given.</summary>
     public Guid? ResumeToken { get; init; }
 }

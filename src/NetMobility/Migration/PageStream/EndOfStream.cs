@@ -4,7 +4,7 @@ namespace NetMobility.Migration.PageStream;
 
 /// <summary>
 /// End-of-stream record payload (type 0x05, docs/page-stream.md sec 3.5): the last round number (32 bits)
-/// and the SHA-256 digest of the whole image as the source holds it after stop-and-copy.
+/// and the digest of the whole image as the source holds it after stop-and-copy.
 /// </summary>
 public readonly record struct EndOfStream(uint FinalRound, ImageDigest Digest)
 {

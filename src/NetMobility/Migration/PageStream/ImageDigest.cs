@@ -1,32 +1,19 @@
-using System.Runtime.CompilerServices;
+using System.Buffers.Binary;
 
 namespace NetMobility.Migration.PageStream;
 
-/// <summary>A SHA-256 digest of a memory image, held by value so records that carry it allocate nothing.</summary>
-public readonly struct ImageDigest : IEquatable<ImageDigest>
+/// <summary>
+/// The digest of a memory image (docs/page-stream.md sec 3.5): the sum, modulo 2^128, of one 128-bit hash per
+/// non-zero page (<see cref="PageDigestTable"/>). Held by value, 16 octets big-endian on the wire, so records that
+/// carry it allocate nothing.
+/// </summary>
+public readonly record struct ImageDigest(UInt128 Value)
 {
-    public const int Length = 32;
+    public const int Length = 16;
 
-    [InlineArray(Length)]
-    private struct Bytes32 { private byte _first; }
+    public static ImageDigest Read(ReadOnlySpan<byte> source) => new(BinaryPrimitives.ReadUInt128BigEndian(source));
 
-    private readonly Bytes32 _bytes;
+    public void Write(Span<byte> destination) => BinaryPrimitives.WriteUInt128BigEndian(destination, Value);
 
-    private ImageDigest(Bytes32 bytes) => _bytes = bytes;
-
-    public static ImageDigest Read(ReadOnlySpan<byte> source)
-    {
-        var bytes = new Bytes32();
-        source[..Length].CopyTo(bytes);
-        return new ImageDigest(bytes);
-    }
-
-    public void Write(Span<byte> destination) => ((ReadOnlySpan<byte>)_bytes).CopyTo(destination);
-
-    public bool Equals(ImageDigest other) => ((ReadOnlySpan<byte>)_bytes).SequenceEqual(other._bytes);
-    public override bool Equals(object? obj) => obj is ImageDigest other && Equals(other);
-    public override int GetHashCode() => BitConverter.ToInt32(_bytes);
-    public static bool operator ==(ImageDigest left, ImageDigest right) => left.Equals(right);
-    public static bool operator !=(ImageDigest left, ImageDigest right) => !left.Equals(right);
-    public override string ToString() => Convert.ToHexString(_bytes).ToLowerInvariant();
+    public override string ToString() => Value.ToString("x32", System.Globalization.CultureInfo.InvariantCulture);
 }

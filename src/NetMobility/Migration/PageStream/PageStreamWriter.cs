@@ -64,6 +64,13 @@ public sealed class PageStreamWriter(PipeWriter output)
         End(span, RecordType.Ready, Ready.Length);
     }
 
+    public void WriteResumed(in Resumed record)
+    {
+        var span = Begin(Resumed.Length);
+        record.Emit(span[RecordFrame.HeaderLength..]);
+        End(span, RecordType.Resumed, Resumed.Length);
+    }
+
     public void WriteError(in ErrorRecord record)
     {
         int length = record.Length;

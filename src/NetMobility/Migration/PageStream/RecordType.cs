@@ -16,10 +16,12 @@ public enum RecordType : byte
     Ack = 0x81,
     Ready = 0x82,
     Error = 0x83,
+    /// <summary>Destination -> source after Commit: the VM runs at the destination.</summary>
+    Resumed = 0x84,
 }
 
 public static class RecordTypes
 {
     public static bool IsForward(RecordType type) => type is >= RecordType.StreamHeader and <= RecordType.PackedBatch;
-    public static bool IsReturn(RecordType type) => type is >= RecordType.Ack and <= RecordType.Error;
+    public static bool IsReturn(RecordType type) => type is >= RecordType.Ack and <= RecordType.Resumed;
 }

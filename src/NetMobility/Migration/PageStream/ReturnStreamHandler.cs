@@ -2,12 +2,12 @@ namespace NetMobility.Migration.PageStream;
 
 /// <summary>
 /// Order and field checks for the destination -> source records of one channel (docs/page-stream.md sec 5):
-/// acknowledged sequence numbers never go back, ready comes at most once.
+/// acknowledged sequence numbers never go back, ready comes at most once, resumed at most once and after ready.
 /// </summary>
 public sealed class ReturnStreamHandler(IReturnSink sink) : IRecordHandler
 {
     private ulong _acked;
-    private bool _readySeen;
+    private bool _readySeen, _resumedSeen;
 
     public bool Done => sink.Done;
 
@@ -28,6 +28,13 @@ public sealed class ReturnStreamHandler(IReturnSink sink) : IRecordHandler
                     if (!Ready.TryParse(payload, out var ready, out var error)) return error;
                     _readySeen = true;
                     return sink.OnReady(ready);
+                }
+            case RecordType.Resumed:
+                {
+                    if (!_readySeen || _resumedSeen) return PageStreamError.OutOfOrder;
+                    if (!Resumed.TryParse(payload, out var resumed, out var error)) return error;
+                    _resumedSeen = true;
+                    return sink.OnResumed(resumed);
                 }
             case RecordType.Error:
                 {

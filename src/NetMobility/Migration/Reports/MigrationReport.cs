@@ -17,8 +17,10 @@ public sealed class MigrationReport
     public List<RoundReport> Rounds { get; init; } = [];
     /// <summary>From the start of round 1 to the source's release of the VM.</summary>
     public double TotalTimeMs { get; init; }
-    /// <summary>From the pause of the VM to its release (the destination resumes it on commit).</summary>
+    /// <summary>From the pause of the VM at the source to its resumption at the destination: <see cref="Switchover"/>'s parts added up.</summary>
     public double DowntimeMs { get; init; }
+    /// <summary>The downtime part by part; null unless the migration completed.</summary>
+    public SwitchoverReport? Switchover { get; init; }
     public long WireBytes { get; init; }
     public long LogicalBytes { get; init; }
     /// <summary>Logical octets per octet on the wire (2 = half the bytes).</summary>
@@ -29,7 +31,7 @@ public sealed class MigrationReport
     public int Resumes { get; init; }
     public long ResentPages { get; init; }
     public double FinalThrottle { get; init; }
-    /// <summary>SHA-256 of the image both ends agreed on (empty when rolled back).</summary>
+    /// <summary>The image digest both ends agreed on (docs/page-stream.md sec 3.5; empty when rolled back).</summary>
     public string Digest { get; init; } = "";
 
     public bool Completed => Outcome == "completed";

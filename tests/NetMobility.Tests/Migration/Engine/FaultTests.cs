@@ -140,7 +140,7 @@ public class FaultTests
         var verifying = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var stalled = new DestinationOptions
         {
-            BeforeVerify = _ =>
+            BeforeVerify = () =>
             {
                 verifying.TrySetResult();
                 release.Wait(TimeSpan.FromSeconds(60));

@@ -33,7 +33,7 @@ internal sealed class InMemoryMigration : IAsyncDisposable
             Encoder = tellEncoderTheLink ? options.Encoder with { LinkBytesPerSecond = (long)(bitsPerSecond / 8) } : options.Encoder,
             TransportName = "memory",
         });
-        Destination = new MigrationDestination(destination);
+        Destination = new MigrationDestination((destination ?? new DestinationOptions()) with { Clock = Clock });
     }
 
     /// <summary>Runs both ends; the destination is given up (cancelled) once the source has finished without handing over.</summary>

@@ -8,7 +8,7 @@ public class RecordFrameTests
     // of the RFC 3720 sec 12.1 polynomial (0x82F63B78 reflected) in Python.
     private const string AckOf5 = "81 00 0000 00000008 8ccf3467 0000000000000005";
     private const string EndOfRound2With300 = "03 00 0000 00000008 e7850eaf 00000002 0000012c";
-    private const string Header64MiB = "01 00 0000 00000028 b6f7e1f4 4e4d5053 0001 0000 00001000 0000000004000000 00 02 0000 000102030405060708090a0b0c0d0e0f";
+    private const string Header64MiB = "01 00 0000 00000028 d4bc5b91 4e4d5053 0002 0000 00001000 0000000004000000 00 02 0000 000102030405060708090a0b0c0d0e0f";
 
     [Fact]
     public void Ack_record_emits_the_vector()
@@ -87,14 +87,15 @@ public class RecordFrameTests
     }
 
     [Theory]
-    [InlineData("4e4d5054 0001 0000 00001000 0000000004000000 00 02 0000 000102030405060708090a0b0c0d0e0f", PageStreamError.BadMagic)]
-    [InlineData("4e4d5053 0002 0000 00001000 0000000004000000 00 02 0000 000102030405060708090a0b0c0d0e0f", PageStreamError.BadVersion)]
-    [InlineData("4e4d5053 0001 0000 00002000 0000000004000000 00 02 0000 000102030405060708090a0b0c0d0e0f", PageStreamError.Unsupported)]
-    [InlineData("4e4d5053 0001 0000 00001000 0000000004000001 00 02 0000 000102030405060708090a0b0c0d0e0f", PageStreamError.BadLength)]
-    [InlineData("4e4d5053 0001 0000 00001000 0000000000000000 00 02 0000 000102030405060708090a0b0c0d0e0f", PageStreamError.BadLength)]
-    [InlineData("4e4d5053 0001 0000 00001000 0000000004000000 02 02 0000 000102030405060708090a0b0c0d0e0f", PageStreamError.BadLength)]
-    [InlineData("4e4d5053 0001 0002 00001000 0000000004000000 00 02 0000 000102030405060708090a0b0c0d0e0f", PageStreamError.BadLength)]
-    [InlineData("4e4d5053 0001 0000 00001000 0000000004000000 00 02 0000 000102030405060708090a0b0c0d0e", PageStreamError.BadLength)]
+    [InlineData("4e4d5054 0002 0000 00001000 0000000004000000 00 02 0000 000102030405060708090a0b0c0d0e0f", PageStreamError.BadMagic)]
+    [InlineData("4e4d5053 0001 0000 00001000 0000000004000000 00 02 0000 000102030405060708090a0b0c0d0e0f", PageStreamError.BadVersion)]
+    [InlineData("4e4d5053 0003 0000 00001000 0000000004000000 00 02 0000 000102030405060708090a0b0c0d0e0f", PageStreamError.BadVersion)]
+    [InlineData("4e4d5053 0002 0000 00002000 0000000004000000 00 02 0000 000102030405060708090a0b0c0d0e0f", PageStreamError.Unsupported)]
+    [InlineData("4e4d5053 0002 0000 00001000 0000000004000001 00 02 0000 000102030405060708090a0b0c0d0e0f", PageStreamError.BadLength)]
+    [InlineData("4e4d5053 0002 0000 00001000 0000000000000000 00 02 0000 000102030405060708090a0b0c0d0e0f", PageStreamError.BadLength)]
+    [InlineData("4e4d5053 0002 0000 00001000 0000000004000000 02 02 0000 000102030405060708090a0b0c0d0e0f", PageStreamError.BadLength)]
+    [InlineData("4e4d5053 0002 0002 00001000 0000000004000000 00 02 0000 000102030405060708090a0b0c0d0e0f", PageStreamError.BadLength)]
+    [InlineData("4e4d5053 0002 0000 00001000 0000000004000000 00 02 0000 000102030405060708090a0b0c0d0e", PageStreamError.BadLength)]
     public void Bad_stream_headers_name_their_fault(string hex, PageStreamError expected)
     {
         Assert.False(StreamHeader.TryParse(Hex.Bytes(hex), out _, out var error));
@@ -116,12 +117,35 @@ public class RecordFrameTests
     [Fact]
     public void End_of_stream_round_trips_its_digest()
     {
-        var digest = ImageDigest.Read(Hex.Bytes("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+        var digest = ImageDigest.Read(Hex.Bytes("e3b0c44298fc1c149afbf4c8996fb924"));
         var buffer = Hex.Poisoned(EndOfStream.Length);
         new EndOfStream(7, digest).Emit(buffer);
-        Assert.Equal("00000007e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", Hex.Of(buffer));
+        Assert.Equal("00000007e3b0c44298fc1c149afbf4c8996fb924", Hex.Of(buffer));
         Assert.True(EndOfStream.TryParse(buffer, out var parsed, out _));
         Assert.Equal(digest, parsed.Digest);
         Assert.Equal(7u, parsed.FinalRound);
+        Assert.Equal("e3b0c44298fc1c149afbf4c8996fb924", digest.ToString());
+    }
+
+    [Fact]
+    public void Ready_and_resumed_carry_the_destination_times_in_nanoseconds()
+    {
+        var digest = ImageDigest.Read(Hex.Bytes("000102030405060708090a0b0c0d0e0f"));
+        var buffer = Hex.Poisoned(Ready.Length);
+        new Ready(digest, 1_500).Emit(buffer);
+        Assert.Equal("000102030405060708090a0b0c0d0e0f00000000000005dc", Hex.Of(buffer));
+        Assert.True(Ready.TryParse(buffer, out var ready, out _));
+        Assert.Equal(digest, ready.Digest);
+        Assert.Equal(TimeSpan.FromTicks(15), ready.VerifyTime);
+        Assert.False(Ready.TryParse(buffer.AsSpan(0, ImageDigest.Length), out _, out var shortError));
+        Assert.Equal(PageStreamError.BadLength, shortError);
+
+        var resumed = Hex.Poisoned(Resumed.Length);
+        new Resumed(250_000).Emit(resumed);
+        Assert.Equal("000000000003d090", Hex.Of(resumed));
+        Assert.True(Resumed.TryParse(resumed, out var back, out _));
+        Assert.Equal(TimeSpan.FromMilliseconds(0.25), back.ResumeTime);
+        Assert.False(Resumed.TryParse(resumed.AsSpan(1), out _, out var error));
+        Assert.Equal(PageStreamError.BadLength, error);
     }
 }

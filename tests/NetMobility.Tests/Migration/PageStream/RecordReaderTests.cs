@@ -6,7 +6,7 @@ namespace NetMobility.Tests.Migration.PageStream;
 
 public class RecordReaderTests
 {
-    private static readonly ImageDigest Digest = ImageDigest.Read(new byte[32]);
+    private static readonly ImageDigest Digest = ImageDigest.Read(new byte[16]);
 
     private static byte[] GoodStream() => Concat(
         Header(),
