@@ -1,4 +1,5 @@
 using System.IO.Hashing;
+using NetMobility.Migration.Encoding;
 
 namespace NetMobility.Migration.PageStream;
 
