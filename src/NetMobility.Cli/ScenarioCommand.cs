@@ -5,6 +5,7 @@ using NetMobility.Migration.Transports;
 using NetMobility.Mobility;
 using NetMobility.Scenario;
 using NetMobility.Migration.Workloads;
+using NetMobility.Tunnels;
 
 namespace NetMobility.Cli;
 
@@ -136,13 +137,9 @@ public static class ScenarioCommand
         _ => throw new UserInputException($"--compression: unknown compression '{text}' (expected auto, off, lz4, zstd or deflate)"),
     };
 
-    private static TunnelEncapsulation ParseEncapsulation(string text) => text switch
-    {
-        "gre" => TunnelEncapsulation.Gre,
-        "ipip" => TunnelEncapsulation.IpInIp,
-        "minimal" => TunnelEncapsulation.Minimal,
-        _ => throw new UserInputException($"--encapsulation: unknown encapsulation '{text}' (expected gre, ipip or minimal)"),
-    };
+    private static TunnelKind ParseEncapsulation(string text) =>
+        MobileIpEncapsulation.TryParse(text, out var kind) ? kind
+        : throw new UserInputException($"--encapsulation: unknown encapsulation '{text}' (expected {MobileIpEncapsulation.Names})");
 
     private static TimeSpan Milliseconds(double value, string option) =>
         value is >= 0 and <= 600_000 ? TimeSpan.FromMilliseconds(value) : throw new UserInputException($"{option}: {value} is not a time from 0 to 600000 ms");

@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using NetMobility.Mobility;
 using NetMobility.Runtime;
+using NetMobility.Tunnels;
 using NetMobility.Wire;
 using NetMobility.Mobility.Home;
 using NetMobility.Mobility.Registration;
@@ -88,7 +89,7 @@ public class BindingTableBenchmarks
         var careOf = new Ipv4Address(192, 0, 2, 1);
         long expires = new DateTimeOffset(2026, 3, 1, 12, 10, 0, TimeSpan.Zero).UtcTicks;
         for (int i = 0; i < Count; i++)
-            _bindings[i] = new MobilityBinding(new Ipv4Address(0x0A00_0000u + (uint)i), careOf, TunnelEncapsulation.IpInIp, true, 600, expires + i, (ulong)i);
+            _bindings[i] = new MobilityBinding(new Ipv4Address(0x0A00_0000u + (uint)i), careOf, TunnelKind.IpInIp, true, 600, expires + i, (ulong)i);
 
         long before = GC.GetTotalMemory(forceFullCollection: true);
         _full = Fill();

@@ -24,7 +24,7 @@ internal interface IPeerTunnelOwner
 /// </summary>
 internal sealed class PeerTunnels : IDisposable
 {
-    private readonly Dictionary<(uint Peer, TunnelEncapsulation Encapsulation), Slot> _slots = [];
+    private readonly Dictionary<(uint Peer, TunnelKind Encapsulation), Slot> _slots = [];
     private readonly TunnelTable _table;
     private readonly TimeProvider _time;
     private readonly Ipv4Address _local;
@@ -42,7 +42,7 @@ internal sealed class PeerTunnels : IDisposable
 
     public int Count => _slots.Count;
 
-    public bool TryGet(Ipv4Address peer, TunnelEncapsulation encapsulation, out ITunnelEndpoint endpoint)
+    public bool TryGet(Ipv4Address peer, TunnelKind encapsulation, out ITunnelEndpoint endpoint)
     {
         if (_slots.TryGetValue((peer.Value, encapsulation), out var slot))
         {
@@ -54,7 +54,7 @@ internal sealed class PeerTunnels : IDisposable
     }
 
     /// <summary>The tunnel to <paramref name="peer"/> with <paramref name="encapsulation"/>, made when it is the first user.</summary>
-    public ITunnelEndpoint Acquire(Ipv4Address peer, TunnelEncapsulation encapsulation)
+    public ITunnelEndpoint Acquire(Ipv4Address peer, TunnelKind encapsulation)
     {
         var key = (peer.Value, encapsulation);
         if (!_slots.TryGetValue(key, out var slot))
@@ -68,7 +68,7 @@ internal sealed class PeerTunnels : IDisposable
     }
 
     /// <summary>One user fewer; the last one takes the tunnel out of the table.</summary>
-    public void Release(Ipv4Address peer, TunnelEncapsulation encapsulation)
+    public void Release(Ipv4Address peer, TunnelKind encapsulation)
     {
         var key = (peer.Value, encapsulation);
         if (!_slots.TryGetValue(key, out var slot)) return;
@@ -88,17 +88,12 @@ internal sealed class PeerTunnels : IDisposable
         _slots.Clear();
     }
 
-    private ITunnelEndpoint Create(Ipv4Address peer, TunnelEncapsulation encapsulation)
+    private ITunnelEndpoint Create(Ipv4Address peer, TunnelKind encapsulation)
     {
         var host = new PeerHost(_owner, peer);
         // RFC 2003 sec 3.1 asks for an outer TTL fit to reach the tunnel exit, whatever the inner one is.
         const byte outerTtl = 64;
-        return encapsulation switch
-        {
-            TunnelEncapsulation.Gre => new GreTunnel(new GreTunnelOptions { Local = _local, Remote = peer, UnderlayMtu = _underlayMtu, Ttl = outerTtl }, _time, host),
-            TunnelEncapsulation.Minimal => new MinimalEncapsulationTunnel(new MinimalEncapsulationOptions { Local = _local, Remote = peer, UnderlayMtu = _underlayMtu }, host),
-            _ => new IpInIpTunnel(new IpInIpTunnelOptions { Local = _local, Remote = peer, UnderlayMtu = _underlayMtu, Ttl = outerTtl }, host),
-        };
+        return encapsulation.CreateEndpoint(encapsulation.DefaultOptions(new TunnelEnds(_local, peer, _underlayMtu, outerTtl)), _time, host);
     }
 
     private sealed class Slot(ITunnelEndpoint endpoint)

@@ -2,6 +2,7 @@ using System.Text;
 using NetMobility.Configuration;
 using NetMobility.Mobility;
 using NetMobility.Net;
+using NetMobility.Tunnels;
 using NetMobility.Wire;
 using NetMobility.Mobility.Registration;
 
@@ -70,21 +71,17 @@ internal static class MobilityConfig
     }
 
     /// <summary>A list of the encapsulations <c>ipip</c>, <c>gre</c>, <c>minimal</c>; IP in IP must be among them.</summary>
-    public static TunnelEncapsulations ReadEncapsulations(ConfigElement config, string field)
+    public static TunnelKindSet ReadEncapsulations(ConfigElement config, string field)
     {
-        if (!config.TryGet(field, out var list)) return TunnelEncapsulations.All;
-        TunnelEncapsulations set = 0;
+        if (!config.TryGet(field, out var list)) return MobileIpEncapsulation.Negotiable;
+        var set = TunnelKindSet.Empty;
         foreach (var item in config.Items(field))
         {
-            set |= item.AsString() switch
-            {
-                "ipip" => TunnelEncapsulations.IpInIp,
-                "gre" => TunnelEncapsulations.Gre,
-                "minimal" => TunnelEncapsulations.Minimal,
-                var other => throw item.Error($"'{other}' is not an encapsulation (ipip, gre, minimal)"),
-            };
+            string name = item.AsString();
+            if (!MobileIpEncapsulation.TryParse(name, out var kind)) throw item.Error($"'{name}' is not an encapsulation ({MobileIpEncapsulation.Names})");
+            set = set.With(kind);
         }
-        if (!set.Offers(TunnelEncapsulation.IpInIp)) throw list.Error("must include ipip: every agent supports IP in IP (RFC 5944 sec 4.1)");
+        if (!set.Contains(TunnelKind.IpInIp)) throw list.Error("must include ipip: every agent supports IP in IP (RFC 5944 sec 4.1)");
         return set;
     }
 

@@ -31,14 +31,9 @@ public sealed class ReplayEndpoint : IReplayTarget, ITunnelHost
         _interfaces =
         [
             new ReplayInterface("outer", LinkType.RawIpv4),
-            new ReplayInterface("inner", tunnel.Type == TunnelType.Gretap ? LinkType.Ethernet : LinkType.RawIpv4),
+            new ReplayInterface("inner", tunnel.Kind.CarriesEthernet ? LinkType.Ethernet : LinkType.RawIpv4),
         ];
-        _endpoint = tunnel.Type switch
-        {
-            TunnelType.Gre or TunnelType.Gretap => new GreTunnel((GreTunnelOptions)tunnel.Options, time, this),
-            TunnelType.Ipip => new IpInIpTunnel((IpInIpTunnelOptions)tunnel.Options, this),
-            _ => new MinimalEncapsulationTunnel((MinimalEncapsulationOptions)tunnel.Options, this),
-        };
+        _endpoint = tunnel.Kind.CreateEndpoint(tunnel.Options, time, this);
     }
 
     public ITunnelEndpoint Endpoint => _endpoint;

@@ -91,13 +91,9 @@ public sealed class ReplayNode : IReplayTarget
         var (address, prefixLength) = tunnel.Address ?? (Ipv4Address.Any, 0);
         try
         {
-            return tunnel.Type switch
-            {
-                TunnelType.Gre => Tunnels.AddGre(tunnel.Name, (GreTunnelOptions)tunnel.Options, address, prefixLength).Interface,
-                TunnelType.Ipip => Tunnels.AddIpInIp(tunnel.Name, (IpInIpTunnelOptions)tunnel.Options, address, prefixLength).Interface,
-                TunnelType.Minimal => Tunnels.AddMinimalEncapsulation(tunnel.Name, (MinimalEncapsulationOptions)tunnel.Options, address, prefixLength).Interface,
-                _ => Node.AddInterface(Tunnels.AddGretap(tunnel.Name, (GreTunnelOptions)tunnel.Options, tunnel.Mac!.Value), address, prefixLength),
-            };
+            return tunnel.Kind.CarriesEthernet
+                ? Node.AddInterface(Tunnels.AddGretap(tunnel.Name, (GreTunnelOptions)tunnel.Options, tunnel.Mac!.Value), address, prefixLength)
+                : Tunnels.Add(tunnel.Name, tunnel.Kind, tunnel.Options, address, prefixLength).Interface;
         }
         catch (InvalidOperationException ex)
         {

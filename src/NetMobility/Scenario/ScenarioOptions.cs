@@ -3,6 +3,7 @@ using NetMobility.Migration;
 using NetMobility.Mobility;
 using NetMobility.Runtime;
 using NetMobility.Migration.Workloads;
+using NetMobility.Tunnels;
 
 namespace NetMobility.Scenario;
 
@@ -58,7 +59,7 @@ public sealed record ScenarioOptions
     public double WanReordering { get; init; }
 
     /// <summary>How the home agent tunnels to the care-of address (the registration asks for it); reverse tunnelling is always on.</summary>
-    public TunnelEncapsulation Encapsulation { get; init; } = TunnelEncapsulation.Gre;
+    public TunnelKind Encapsulation { get; init; } = TunnelKind.Gre;
 
     /// <summary>Packets per second of each of the two flows (correspondent to VM, VM to correspondent).</summary>
     public double PacketsPerSecond { get; init; } = 100;
@@ -99,7 +100,7 @@ public sealed record ScenarioOptions
         if (WanLatency < TimeSpan.Zero || WanLatency > TimeSpan.FromSeconds(10)) return $"WAN latency: {WanLatency.TotalMilliseconds} ms is not from 0 to 10000 ms";
         if (!(WanLoss >= 0 && WanLoss < 1)) return $"WAN loss: {WanLoss} is not a probability from 0 up to 1 (1 excluded)";
         if (!(WanReordering >= 0 && WanReordering <= 1)) return $"WAN reordering: {WanReordering} is not a probability from 0 to 1";
-        if (!Enum.IsDefined(Encapsulation)) return $"encapsulation: {Encapsulation} is not an encapsulation";
+        if (!MobileIpEncapsulation.Negotiable.Contains(Encapsulation)) return $"encapsulation: {Encapsulation} cannot be negotiated in Mobile IPv4 ({MobileIpEncapsulation.Names})";
         if (!(PacketsPerSecond > 0 && PacketsPerSecond <= 10_000)) return $"rate: {PacketsPerSecond} packets/s is not above 0 and up to 10000";
         if (PayloadBytes is < 1 or > MaxPayloadBytes) return $"payload: {PayloadBytes} octets is not from 1 to {MaxPayloadBytes}";
         if (Lead < TimeSpan.Zero || After < TimeSpan.Zero || Drain < TimeSpan.Zero) return "lead, after and drain times must not be negative";

@@ -48,7 +48,7 @@ internal sealed class ScenarioRun(ScenarioTopology net)
                 ? new DeviceStateReport(s.Mac.ToString(), s.HomeAddress.ToString(), s.PrefixLength, s.Gateway.ToString())
                 : null,
             Network = new NetworkSetupReport(LinkModel.DescribeBandwidth(options.WanBitsPerSecond), options.WanLatency.TotalMilliseconds,
-                options.WanLoss, options.WanReordering, Describe(options.Encapsulation), options.PacketsPerSecond, options.PayloadBytes),
+                options.WanLoss, options.WanReordering, options.Encapsulation.Name, options.PacketsPerSecond, options.PayloadBytes),
             Timeline = new TimelineReport
             {
                 MigrationStartMs = Ms(MigrationStart),
@@ -76,7 +76,7 @@ internal sealed class ScenarioRun(ScenarioTopology net)
                 ResumeToFirstReverseMs = moved ? Since(Resumed, FirstArrival(atCorrespondent, Resumed, firstAfterResume)) : null,
             },
             Binding = Net.HomeAgent.Bindings.TryGetFirst(VmAddress, out var b)
-                ? new BindingReport(b.HomeAddress.ToString(), b.CareOfAddress.ToString(), Describe(b.Encapsulation), b.ReverseTunnel, b.Lifetime)
+                ? new BindingReport(b.HomeAddress.ToString(), b.CareOfAddress.ToString(), b.Encapsulation.Name, b.ReverseTunnel, b.Lifetime)
                 : null,
             HomeAgent = new HomeAgentReport
             {
@@ -131,11 +131,4 @@ internal sealed class ScenarioRun(ScenarioTopology net)
             LongestGapMs = longestGap,
         };
     }
-
-    private static string Describe(TunnelEncapsulation encapsulation) => encapsulation switch
-    {
-        TunnelEncapsulation.Gre => "gre",
-        TunnelEncapsulation.Minimal => "minimal",
-        _ => "ipip",
-    };
 }

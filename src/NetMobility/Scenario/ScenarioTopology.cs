@@ -107,12 +107,7 @@ public sealed class ScenarioTopology : IDisposable
             HomeAgent = HaAddress,
             Mac = VmMac,
             Association = new MobilitySecurityAssociation(Spi, Key),
-            Flags = RegistrationFlags.ReverseTunnel | options.Encapsulation switch
-            {
-                TunnelEncapsulation.Gre => RegistrationFlags.Gre,
-                TunnelEncapsulation.Minimal => RegistrationFlags.MinimalEncapsulation,
-                _ => RegistrationFlags.None,
-            },
+            Flags = RegistrationFlags.ReverseTunnel | MobileIpEncapsulation.FlagsFor(options.Encapsulation),
         });
         VmInterface = VmNode.AddInterface(VmPort, VmAddress, HomePrefixLength);
         VmNode.SetDefaultRoute(HomeGateway);

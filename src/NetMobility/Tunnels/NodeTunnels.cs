@@ -20,9 +20,7 @@ public sealed class NodeTunnels : IDisposable
         _node = node;
         Time = new LoopTimeProvider(node.Loop);
         IpPacketHandler receive = (_, packet) => Table.Receive(packet.Buffer);
-        node.SetProtocolHandler(IpProtocol.Gre, receive);
-        node.SetProtocolHandler(IpProtocol.IpInIp, receive);
-        node.SetProtocolHandler(IpProtocol.MinimalEncapsulation, receive);
+        foreach (var protocol in TunnelKind.All.Select(k => k.OuterProtocol).Distinct()) node.SetProtocolHandler(protocol, receive);
     }
 
     public TunnelTable Table { get; } = new();
@@ -47,18 +45,25 @@ public sealed class NodeTunnels : IDisposable
     /// <summary>The node's clock, with timers that run on its loop.</summary>
     public TimeProvider Time { get; }
 
-    /// <summary>A GRE tunnel carrying IPv4 as an interface with <paramref name="address"/>/<paramref name="prefixLength"/> (unspecified: none).</summary>
-    public TunnelInterface AddGre(string name, GreTunnelOptions options, Ipv4Address address, int prefixLength)
+    /// <summary>
+    /// A tunnel of <paramref name="kind"/> carrying IPv4 as an interface with <paramref name="address"/>/<paramref name="prefixLength"/>
+    /// (unspecified: none). A kind that carries Ethernet is a link instead: <see cref="AddGretap"/>.
+    /// </summary>
+    public TunnelInterface Add(string name, TunnelKind kind, TunnelOptions options, Ipv4Address address, int prefixLength)
     {
-        if (options.Mode != GreMode.Ipv4) throw new ArgumentException("a gretap tunnel is an Ethernet link: use AddGretap", nameof(options));
-        return AddInterface(name, host => new GreTunnel(options, Time, host), address, prefixLength);
+        if (kind.CarriesEthernet) throw new ArgumentException($"a {kind} tunnel is an Ethernet link: use AddGretap", nameof(kind));
+        return AddInterface(name, host => kind.CreateEndpoint(options, Time, host), address, prefixLength);
     }
 
+    /// <summary>A GRE tunnel carrying IPv4 as an interface with <paramref name="address"/>/<paramref name="prefixLength"/> (unspecified: none).</summary>
+    public TunnelInterface AddGre(string name, GreTunnelOptions options, Ipv4Address address, int prefixLength) =>
+        Add(name, options.Mode == GreMode.Ipv4 ? TunnelKind.Gre : TunnelKind.Gretap, options, address, prefixLength);
+
     public TunnelInterface AddIpInIp(string name, IpInIpTunnelOptions options, Ipv4Address address, int prefixLength) =>
-        AddInterface(name, host => new IpInIpTunnel(options, host), address, prefixLength);
+        Add(name, TunnelKind.IpInIp, options, address, prefixLength);
 
     public TunnelInterface AddMinimalEncapsulation(string name, MinimalEncapsulationOptions options, Ipv4Address address, int prefixLength) =>
-        AddInterface(name, host => new MinimalEncapsulationTunnel(options, host), address, prefixLength);
+        Add(name, TunnelKind.Minimal, options, address, prefixLength);
 
     /// <summary>
     /// A gretap tunnel as an Ethernet link with hardware address <paramref name="mac"/>, not yet attached: add it

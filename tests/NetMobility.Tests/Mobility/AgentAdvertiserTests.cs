@@ -1,4 +1,5 @@
 using NetMobility.Mobility;
+using NetMobility.Tunnels;
 using NetMobility.Wire;
 using NetMobility.Mobility.Home;
 using NetMobility.Mobility.Foreign;
@@ -90,7 +91,7 @@ public class AgentAdvertiserTests
         var clock = Clock();
         var sender = new RecordingSender();
         bool full = true;
-        var options = Options() with { Encapsulations = TunnelEncapsulations.IpInIp, ReverseTunnel = ReverseTunnelPolicy.Unavailable, AlsoHomeAgent = true };
+        var options = Options() with { Encapsulations = TunnelKindSet.Of(TunnelKind.IpInIp), ReverseTunnel = ReverseTunnelPolicy.Unavailable, AlsoHomeAgent = true };
         using var advertiser = new AgentAdvertiser(options, sender, () => full, clock);
         advertiser.Start();
         full = false;

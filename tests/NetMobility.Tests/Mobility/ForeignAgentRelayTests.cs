@@ -1,6 +1,7 @@
 using System.Text;
 using NetMobility.Mobility;
 using NetMobility.Runtime;
+using NetMobility.Tunnels;
 using NetMobility.Wire;
 using NetMobility.Mobility.Home;
 using NetMobility.Mobility.Foreign;
@@ -288,7 +289,7 @@ public class ForeignAgentRelayTests
         {
             case "reverse-unavailable": options = options with { ReverseTunnel = ReverseTunnelPolicy.Unavailable }; break;
             case "reverse-mandatory": options = options with { ReverseTunnel = ReverseTunnelPolicy.Mandatory }; request = Request(RegistrationFlags.None); break;
-            case "encapsulation": options = options with { Encapsulations = TunnelEncapsulations.IpInIp }; request = Request(RegistrationFlags.Gre); break;
+            case "encapsulation": options = options with { Encapsulations = TunnelKindSet.Of(TunnelKind.IpInIp) }; request = Request(RegistrationFlags.Gre); break;
             case "care-of": request = Request(careOf: OtherCareOf); break;
             case "both-m-and-g": request = Request(RegistrationFlags.Gre | RegistrationFlags.MinimalEncapsulation); break;
             case "style-without-t": request = Request(RegistrationFlags.None); style = true; break;
@@ -405,7 +406,7 @@ public class ForeignAgentRelayTests
         Assert.True(view.Extensions.TryFind(MobileIpExtensionType.MobileHomeAuthentication, out var auth));
         Assert.True(_node.Verify(toNode, auth));
         Assert.True(bindings.TryGetFirst(Home, out var binding));
-        Assert.Equal(TunnelEncapsulation.Gre, binding.Encapsulation);
+        Assert.Equal(TunnelKind.Gre, binding.Encapsulation);
         Assert.True(relay.Visitors.TryGetAccepted(Home, out _));
     }
 }

@@ -1,5 +1,6 @@
 using NetMobility.Mobility;
 using NetMobility.Runtime;
+using NetMobility.Tunnels;
 using NetMobility.Wire;
 using NetMobility.Mobility.Home;
 using NetMobility.Mobility.Registration;
@@ -53,7 +54,7 @@ public class HomeAgentRegistrarTests
         Assert.Equal(new RegistrationAddressing(HomeAgentAddress, 434, ForeignAgentAddress, 49152), decision.ReplyTo);
 
         Assert.True(_bindings.TryGetFirst(Home, out var binding));
-        Assert.Equal(new MobilityBinding(Home, CareOf, TunnelEncapsulation.Gre, true, 600, now.AddSeconds(600).UtcTicks, request.Identification), binding);
+        Assert.Equal(new MobilityBinding(Home, CareOf, TunnelKind.Gre, true, 600, now.AddSeconds(600).UtcTicks, request.Identification), binding);
 
         // The reply is authenticated with the node's association: the node can verify it.
         Assert.True(RegistrationReplyMessage.TryCreate(bytes, out var view, out _));
@@ -318,7 +319,7 @@ public class HomeAgentRegistrarTests
     [InlineData(RegistrationFlags.None, RegistrationReplyCode.Accepted)]
     public void An_encapsulation_the_agent_does_not_offer_is_denied_with_139(RegistrationFlags flags, RegistrationReplyCode expected)
     {
-        var registrar = Registrar(HomeAgentOptions() with { Encapsulations = TunnelEncapsulations.IpInIp });
+        var registrar = Registrar(HomeAgentOptions() with { Encapsulations = TunnelKindSet.Of(TunnelKind.IpInIp) });
         Assert.Equal(expected, CodeFor(registrar, Registration(_clock.GetUtcNow(), flags: flags)));
     }
 

@@ -1,5 +1,6 @@
 using NetMobility.Mobility;
 using NetMobility.Net;
+using NetMobility.Tunnels;
 using NetMobility.Wire;
 using NetMobility.Mobility.Home;
 using NetMobility.Mobility.Foreign;
@@ -100,7 +101,7 @@ public class HomeAgentTests
         Assert.False(t.HaNode.Arp.IsProxied(t.HaHome, VmAddress));
         Assert.False(t.ForeignAgent.Visitors.TryGet(VmAddress, out _));
         // No binding, no tunnel: the agents gave theirs back.
-        Assert.False(t.HomeAgent.TryGetTunnel(FaAddress, TunnelEncapsulation.Gre, out _));
+        Assert.False(t.HomeAgent.TryGetTunnel(FaAddress, TunnelKind.Gre, out _));
         Assert.Equal(0, t.FaTunnels.Table.Count);
     }
 

@@ -1,6 +1,7 @@
 using FsCheck;
 using FsCheck.Fluent;
 using NetMobility.Mobility;
+using NetMobility.Tunnels;
 using NetMobility.Wire;
 using NetMobility.Mobility.Home;
 using NetMobility.Mobility.Foreign;
@@ -76,7 +77,7 @@ public class MobilityPropertyTests
             {
                 var homeAddress = new Ipv4Address(10, 1, 0, (byte)(10 + home));
                 var careOfAddress = new Ipv4Address(192, 0, 2, (byte)(1 + careOf));
-                var binding = new MobilityBinding(homeAddress, careOfAddress, TunnelEncapsulation.IpInIp, false, 60, 1000, 1);
+                var binding = new MobilityBinding(homeAddress, careOfAddress, TunnelKind.IpInIp, false, 60, 1000, 1);
                 int total = model.Values.Sum(l => l.Count);
                 model.TryGetValue(home, out var list);
                 switch (op)

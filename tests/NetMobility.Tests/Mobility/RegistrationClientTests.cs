@@ -1,5 +1,6 @@
 using NetMobility.Mobility;
 using NetMobility.Runtime;
+using NetMobility.Tunnels;
 using NetMobility.Wire;
 using NetMobility.Mobility.Home;
 using NetMobility.Mobility.Foreign;
@@ -111,7 +112,7 @@ public class RegistrationClientTests
     {
         using var client = new RegistrationClient(Options(), _host, _clock);
         client.MovedAway();
-        var plain = new ForeignAgentOptions { Address = AgentOnLink, CareOfAddress = CareOf, Encapsulations = TunnelEncapsulations.IpInIp, ReverseTunnel = ReverseTunnelPolicy.Unavailable };
+        var plain = new ForeignAgentOptions { Address = AgentOnLink, CareOfAddress = CareOf, Encapsulations = TunnelKindSet.Of(TunnelKind.IpInIp), ReverseTunnel = ReverseTunnelPolicy.Unavailable };
         client.OnAdvertisement(AgentOnLink, ForeignAgentMac, Advertisement(0, plain, busy: true));
         Assert.Empty(_host.Requests);
         client.OnAdvertisement(AgentOnLink, ForeignAgentMac, Advertisement(1, plain));

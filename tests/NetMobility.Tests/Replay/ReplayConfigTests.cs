@@ -82,7 +82,7 @@ public class ReplayConfigTests
             """, "t.json");
         var tunnel = TunnelConfig.Read(config, asInterface: false);
         var gre = Assert.IsType<GreTunnelOptions>(tunnel.Options);
-        Assert.Equal((TunnelType.Gre, "gre"), (tunnel.Type, tunnel.Name));
+        Assert.Equal((TunnelKind.Gre, "gre"), (tunnel.Kind, tunnel.Name));
         Assert.Equal(Ipv4Address.Parse("192.0.2.1"), gre.Local);
         Assert.Equal(0x102u, gre.InputKey);
         Assert.Equal(9u, gre.OutputKey);

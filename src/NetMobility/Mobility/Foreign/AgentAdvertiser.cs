@@ -54,8 +54,7 @@ public sealed class AgentAdvertiser : IDisposable
             var flags = MobilityAgentFlags.ForeignAgent | MobilityAgentFlags.RegistrationRequired;
             if (_options.AlsoHomeAgent) flags |= MobilityAgentFlags.HomeAgent;
             if (_busy()) flags |= MobilityAgentFlags.Busy;
-            if (_options.Encapsulations.Offers(TunnelEncapsulation.Minimal)) flags |= MobilityAgentFlags.MinimalEncapsulation;
-            if (_options.Encapsulations.Offers(TunnelEncapsulation.Gre)) flags |= MobilityAgentFlags.GreEncapsulation;
+            flags |= MobileIpEncapsulation.AdvertisedFlags(_options.Encapsulations);
             if (_options.ReverseTunnel != ReverseTunnelPolicy.Unavailable) flags |= MobilityAgentFlags.ReverseTunneling;
             return flags;
         }

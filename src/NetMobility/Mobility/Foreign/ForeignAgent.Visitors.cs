@@ -74,7 +74,7 @@ public sealed partial class ForeignAgent
             // For this agent or a neighbour on the link: no tunnel needed.
             return false;
         }
-        if (!_tunnels.TryGet(visitor.HomeAgent, EncapsulationOf(visitor.Flags), out var tunnel)) return false;
+        if (!_tunnels.TryGet(visitor.HomeAgent, MobileIpEncapsulation.Requested(visitor.Flags), out var tunnel)) return false;
         var copy = _scratch.AsSpan(0, packet.Length);
         packet.CopyTo(copy);
         // The agent forwards the packet: one hop, one TTL (RFC 2003 sec 3.1).

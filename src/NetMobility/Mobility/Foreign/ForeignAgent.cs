@@ -32,7 +32,7 @@ public sealed partial class ForeignAgent : IPeerTunnelOwner, IRegistrationSender
     private readonly byte[] _frame;
     private readonly byte[] _scratch = new byte[ushort.MaxValue];
     private readonly List<Visitor> _ended = [];
-    private readonly Dictionary<uint, (Ipv4Address HomeAgent, TunnelEncapsulation Encapsulation)> _visitorTunnels = [];
+    private readonly Dictionary<uint, (Ipv4Address HomeAgent, TunnelKind Encapsulation)> _visitorTunnels = [];
     private ushort _identification;
 
     public ForeignAgent(Node node, NetInterface visitorLink, NodeTunnels tunnels, ForeignAgentOptions options)
@@ -95,11 +95,11 @@ public sealed partial class ForeignAgent : IPeerTunnelOwner, IRegistrationSender
     /// </summary>
     private void UpdateTunnel(Ipv4Address home)
     {
-        (Ipv4Address, TunnelEncapsulation)? wanted = null;
+        (Ipv4Address, TunnelKind)? wanted = null;
         if (Relay.Visitors.TryGet(home, out var visitor))
         {
-            if (visitor.IsAccepted) wanted = (visitor.HomeAgent, EncapsulationOf(visitor.Flags));
-            else if (visitor.Pending is PendingRegistration pending) wanted = (pending.HomeAgent, EncapsulationOf(pending.Flags));
+            if (visitor.IsAccepted) wanted = (visitor.HomeAgent, MobileIpEncapsulation.Requested(visitor.Flags));
+            else if (visitor.Pending is PendingRegistration pending) wanted = (pending.HomeAgent, MobileIpEncapsulation.Requested(pending.Flags));
         }
         bool had = _visitorTunnels.TryGetValue(home.Value, out var current);
         if (had && wanted == current) return;
@@ -115,10 +115,6 @@ public sealed partial class ForeignAgent : IPeerTunnelOwner, IRegistrationSender
         if (had) _tunnels.Release(current.HomeAgent, current.Encapsulation);
     }
 
-    private static TunnelEncapsulation EncapsulationOf(RegistrationFlags flags) =>
-        (flags & RegistrationFlags.Gre) != 0 ? TunnelEncapsulation.Gre
-        : (flags & RegistrationFlags.MinimalEncapsulation) != 0 ? TunnelEncapsulation.Minimal
-        : TunnelEncapsulation.IpInIp;
 
     void IRegistrationSender.SendRegistration(in RegistrationAddressing addressing, ReadOnlySpan<byte> message)
     {

@@ -1,3 +1,4 @@
+using NetMobility.Tunnels;
 using NetMobility.Wire;
 using NetMobility.Mobility.Registration;
 
@@ -19,7 +20,7 @@ public sealed record ForeignAgentOptions
     public ushort MaxLifetime { get; init; } = 600;
 
     /// <summary>Encapsulations the agent decapsulates; a request for another is denied with 72.</summary>
-    public TunnelEncapsulations Encapsulations { get; init; } = TunnelEncapsulations.All;
+    public TunnelKindSet Encapsulations { get; init; } = MobileIpEncapsulation.Negotiable;
 
     public ReverseTunnelPolicy ReverseTunnel { get; init; } = ReverseTunnelPolicy.Available;
 
@@ -62,7 +63,7 @@ public sealed record ForeignAgentOptions
         if (!IsUnicast(CareOfAddress)) return $"care-of address {CareOfAddress} is not a unicast address";
         if (PrefixLength is < 1 or > 32) return $"prefix length must be 1..32, not {PrefixLength}";
         if (MaxLifetime == 0) return "maximum lifetime must be at least 1 s";
-        if (!Encapsulations.Offers(TunnelEncapsulation.IpInIp)) return "IP in IP encapsulation cannot be turned off (RFC 5944 sec 4.1)";
+        if (MobileIpEncapsulation.CheckOffer(Encapsulations) is string offer) return offer;
         if (VisitorCapacity < 1) return "visitor capacity must be at least 1";
         if (PendingTimeout <= TimeSpan.Zero) return "pending timeout must be positive";
         if (AdvertisementInterval <= TimeSpan.Zero) return "advertisement interval must be positive";

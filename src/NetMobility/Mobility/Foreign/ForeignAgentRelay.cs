@@ -118,9 +118,7 @@ public sealed class ForeignAgentRelay
         // A deregistration through the agent names the home address as care-of address (RFC 5944 sec 3.6.1.2).
         bool deregistration = request.Lifetime == 0 && request.CareOfAddress == request.HomeAddress;
         if (request.CareOfAddress != _options.CareOfAddress && !deregistration) return RegistrationReplyCode.ForeignAgentInvalidCareOfAddress;
-        var encapsulation = (flags & RegistrationFlags.Gre) != 0 ? TunnelEncapsulation.Gre
-            : (flags & RegistrationFlags.MinimalEncapsulation) != 0 ? TunnelEncapsulation.Minimal : TunnelEncapsulation.IpInIp;
-        if (!_options.Encapsulations.Offers(encapsulation)) return RegistrationReplyCode.ForeignAgentRequestedEncapsulationUnavailable;
+        if (!_options.Encapsulations.Contains(MobileIpEncapsulation.Requested(flags))) return RegistrationReplyCode.ForeignAgentRequestedEncapsulationUnavailable;
         if (reverse && _options.ReverseTunnel == ReverseTunnelPolicy.Unavailable) return RegistrationReplyCode.ForeignAgentReverseTunnelUnavailable;
         if (!reverse && _options.ReverseTunnel == ReverseTunnelPolicy.Mandatory) return RegistrationReplyCode.ForeignAgentReverseTunnelMandatory;
         // RFC 3024 sec 4.2.1: a reverse tunnel is only set up for a node one hop away, which sends with TTL 255.

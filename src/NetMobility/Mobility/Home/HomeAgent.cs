@@ -30,7 +30,7 @@ public sealed partial class HomeAgent : IPeerTunnelOwner, IDisposable
     private readonly byte[] _reply = new byte[HomeAgentRegistrar.MaxReplyLength];
     private readonly byte[] _scratch = new byte[ushort.MaxValue];
     private readonly List<MobilityBinding> _expired = [];
-    private readonly Dictionary<uint, List<(Ipv4Address CareOf, TunnelEncapsulation Encapsulation)>> _tunnelUse = [];
+    private readonly Dictionary<uint, List<(Ipv4Address CareOf, TunnelKind Encapsulation)>> _tunnelUse = [];
     private readonly Dictionary<uint, Announcement> _announcements = [];
     private readonly Dictionary<uint, MacAddress> _nodeMacs = [];
     private readonly HashSet<uint> _proxied = [];
@@ -77,7 +77,7 @@ public sealed partial class HomeAgent : IPeerTunnelOwner, IDisposable
     public void SetNodeLinkAddress(Ipv4Address homeAddress, MacAddress mac) => _nodeMacs[homeAddress.Value] = mac;
 
     /// <summary>The tunnel the agent uses to <paramref name="careOfAddress"/> with <paramref name="encapsulation"/>, while a binding uses it.</summary>
-    public bool TryGetTunnel(Ipv4Address careOfAddress, TunnelEncapsulation encapsulation, out ITunnelEndpoint tunnel) =>
+    public bool TryGetTunnel(Ipv4Address careOfAddress, TunnelKind encapsulation, out ITunnelEndpoint tunnel) =>
         _tunnels.TryGet(careOfAddress, encapsulation, out tunnel);
 
     private void OnRegistration(NetInterface ingress, Ipv4Packet packet, UdpDatagram datagram)
@@ -115,7 +115,7 @@ public sealed partial class HomeAgent : IPeerTunnelOwner, IDisposable
     private void UpdateTunnels(Ipv4Address home)
     {
         _tunnelUse.TryGetValue(home.Value, out var before);
-        List<(Ipv4Address, TunnelEncapsulation)>? now = null;
+        List<(Ipv4Address, TunnelKind)>? now = null;
         foreach (var binding in Bindings.Get(home))
         {
             var use = (binding.CareOfAddress, binding.Encapsulation);

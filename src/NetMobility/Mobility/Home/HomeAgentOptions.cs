@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using NetMobility.Tunnels;
 using NetMobility.Wire;
 
 namespace NetMobility.Mobility.Home;
@@ -16,7 +17,7 @@ public sealed record HomeAgentOptions
     public ushort MaxLifetime { get; init; } = 1800;
 
     /// <summary>The encapsulations offered; a request for another is denied with 139 (RFC 3024 sec 3.4). IP in IP is required (RFC 5944 sec 4.1).</summary>
-    public TunnelEncapsulations Encapsulations { get; init; } = TunnelEncapsulations.All;
+    public TunnelKindSet Encapsulations { get; init; } = MobileIpEncapsulation.Negotiable;
 
     public ReverseTunnelPolicy ReverseTunnel { get; init; } = ReverseTunnelPolicy.Available;
 
@@ -58,7 +59,7 @@ public sealed record HomeAgentOptions
         if (Address.IsUnspecified || Address.IsMulticast || Address.IsBroadcast) return $"home agent address {Address} is not a unicast address";
         if (HomePrefixLength is < 1 or > 30) return $"home prefix length must be 1..30, not {HomePrefixLength}";
         if (MaxLifetime == 0) return "maximum lifetime must be at least 1 s";
-        if (!Encapsulations.Offers(TunnelEncapsulation.IpInIp)) return "IP in IP encapsulation cannot be turned off (RFC 5944 sec 4.1)";
+        if (MobileIpEncapsulation.CheckOffer(Encapsulations) is string offer) return offer;
         if (BindingCapacity < 1) return "binding capacity must be at least 1";
         if (MaxSimultaneousBindings < 1) return "simultaneous bindings must be at least 1";
         if (GratuitousArpCount < 1) return "gratuitous ARP count must be at least 1";

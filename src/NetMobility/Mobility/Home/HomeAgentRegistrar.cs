@@ -1,3 +1,4 @@
+using NetMobility.Tunnels;
 using NetMobility.Wire;
 using NetMobility.Mobility.Registration;
 
@@ -97,7 +98,7 @@ public sealed class HomeAgentRegistrar
             // RFC 5944 sec 3.8.2.2: lifetime 0 deletes the binding for the care-of address, or every binding when the
             // care-of address is the home address (the node is back home).
             var change = Bindings.Deregister(request.HomeAddress, request.CareOfAddress);
-            var gone = new MobilityBinding(request.HomeAddress, request.CareOfAddress, default, false, 0, now.UtcTicks, request.Identification);
+            var gone = new MobilityBinding(request.HomeAddress, request.CareOfAddress, TunnelKind.IpInIp, false, 0, now.UtcTicks, request.Identification);
             decision = Reply(request, RegistrationReplyCode.Accepted, 0, change, gone, replyIdentification, association!, foreignAgent, replyTo, reply);
             return true;
         }
@@ -110,7 +111,7 @@ public sealed class HomeAgentRegistrar
 
         // RFC 5944 sec 3.8.2.2: the lifetime granted is never longer than the one asked for.
         ushort lifetime = Math.Min(request.Lifetime, _options.MaxLifetime);
-        var binding = new MobilityBinding(request.HomeAddress, request.CareOfAddress, EncapsulationOf(request.Flags),
+        var binding = new MobilityBinding(request.HomeAddress, request.CareOfAddress, MobileIpEncapsulation.Requested(request.Flags),
             (request.Flags & RegistrationFlags.ReverseTunnel) != 0, lifetime, MobilityBinding.ExpiryOf(lifetime, now), request.Identification);
         bool askedSimultaneous = (request.Flags & RegistrationFlags.SimultaneousBindings) != 0;
         bool simultaneous = askedSimultaneous && Bindings.MaxPerHomeAddress > 1;
@@ -180,7 +181,7 @@ public sealed class HomeAgentRegistrar
     /// <summary>RFC 3024 sec 4.3 checks of a registration (not a deregistration): encapsulation, reverse tunnel, care-of address.</summary>
     private RegistrationReplyCode? Refusal(in RegistrationRequest request)
     {
-        if (!_options.Encapsulations.Offers(EncapsulationOf(request.Flags))) return RegistrationReplyCode.HomeAgentRequestedEncapsulationUnavailable;
+        if (!_options.Encapsulations.Contains(MobileIpEncapsulation.Requested(request.Flags))) return RegistrationReplyCode.HomeAgentRequestedEncapsulationUnavailable;
         bool reverse = (request.Flags & RegistrationFlags.ReverseTunnel) != 0;
         if (reverse && _options.ReverseTunnel == ReverseTunnelPolicy.Unavailable) return RegistrationReplyCode.HomeAgentReverseTunnelUnavailable;
         if (!reverse && _options.ReverseTunnel == ReverseTunnelPolicy.Mandatory) return RegistrationReplyCode.HomeAgentReverseTunnelMandatory;
@@ -189,15 +190,11 @@ public sealed class HomeAgentRegistrar
         return null;
     }
 
-    private static TunnelEncapsulation EncapsulationOf(RegistrationFlags flags) =>
-        (flags & RegistrationFlags.Gre) != 0 ? TunnelEncapsulation.Gre
-        : (flags & RegistrationFlags.MinimalEncapsulation) != 0 ? TunnelEncapsulation.Minimal
-        : TunnelEncapsulation.IpInIp;
 
     private HomeAgentDecision Deny(in RegistrationRequest request, RegistrationReplyCode code, ulong identification,
         MobilitySecurityAssociation? association, MobilitySecurityAssociation? foreignAgent, in RegistrationAddressing replyTo, Span<byte> reply)
     {
-        var binding = new MobilityBinding(request.HomeAddress, request.CareOfAddress, EncapsulationOf(request.Flags), false, 0, 0, request.Identification);
+        var binding = new MobilityBinding(request.HomeAddress, request.CareOfAddress, MobileIpEncapsulation.Requested(request.Flags), false, 0, 0, request.Identification);
         return Reply(request, code, 0, BindingChange.None, binding, identification, association, foreignAgent, replyTo, reply);
     }
 

@@ -1,3 +1,4 @@
+using NetMobility.Tunnels;
 using NetMobility.Wire;
 
 namespace NetMobility.Mobility.Home;
@@ -10,7 +11,7 @@ namespace NetMobility.Mobility.Home;
 public readonly record struct MobilityBinding(
     Ipv4Address HomeAddress,
     Ipv4Address CareOfAddress,
-    TunnelEncapsulation Encapsulation,
+    TunnelKind Encapsulation,
     bool ReverseTunnel,
     ushort Lifetime,
     long ExpiresTicks,

@@ -1,28 +1,14 @@
-using NetMobility.Tunnels;
+using NetMobility.Configuration;
 using NetMobility.Wire;
 
-namespace NetMobility.Configuration;
-
-/// <summary>The tunnel types a configuration names, in iproute2's words.</summary>
-public enum TunnelType
-{
-    Gre,
-    Gretap,
-    Ipip,
-    Minimal,
-}
+namespace NetMobility.Tunnels;
 
 /// <summary>
-/// One tunnel from a configuration: its type, name and endpoint options, and, when it is a node's interface,
-/// the address (and for gretap the hardware address) the interface gets.
+/// One tunnel from a configuration: its kind, name and endpoint options, and, when it is a node's interface,
+/// the address (and for a kind that carries Ethernet the hardware address) the interface gets.
 /// </summary>
-public sealed record TunnelConfig(TunnelType Type, string Name, TunnelOptions Options, (Ipv4Address Address, int PrefixLength)? Address, MacAddress? Mac)
+public sealed record TunnelConfig(TunnelKind Kind, string Name, TunnelOptions Options, (Ipv4Address Address, int PrefixLength)? Address, MacAddress? Mac)
 {
-    private static readonly string[] CommonFields = ["name", "type", "local", "remote", "address", "underlayMtu"];
-    private static readonly string[] OuterHeaderFields = ["ttl", "tos", "pmtudisc", "oversize"];
-    private static readonly string[] GreFields =
-        ["key", "ikey", "okey", "seq", "iseq", "oseq", "csum", "icsum", "ocsum", "maxPerflowBuffer", "outOfOrderTimerMs"];
-
     /// <summary>
     /// Reads a tunnel object. Field names follow ip-link(8): <c>key</c> sets ikey and okey, <c>seq</c> iseq and
     /// oseq, <c>csum</c> icsum and ocsum; a key is a number or a dotted quad. <c>ttl</c> and <c>tos</c> take a
@@ -30,32 +16,16 @@ public sealed record TunnelConfig(TunnelType Type, string Name, TunnelOptions Op
     /// </summary>
     public static TunnelConfig Read(ConfigElement element, bool asInterface)
     {
-        var type = element.Get("type").AsString() switch
-        {
-            "gre" => TunnelType.Gre,
-            "gretap" => TunnelType.Gretap,
-            "ipip" => TunnelType.Ipip,
-            "minimal" => TunnelType.Minimal,
-            var other => throw element.Get("type").Error($"'{other}' is not a tunnel type (gre, gretap, ipip, minimal)"),
-        };
-        string[] allowed = type switch
-        {
-            TunnelType.Gre or TunnelType.Gretap => [.. CommonFields, .. OuterHeaderFields, .. GreFields, .. (type == TunnelType.Gretap ? ["mac"] : Array.Empty<string>())],
-            TunnelType.Ipip => [.. CommonFields, .. OuterHeaderFields],
-            _ => CommonFields,
-        };
-        element.AllowOnly(allowed);
-        string name = element.TryGet("name", out var n) ? n.AsString() : type.ToString().ToLowerInvariant();
-        var local = element.Get("local").AsAddress();
-        var remote = element.Get("remote").AsAddress();
-        int underlayMtu = element.TryGet("underlayMtu", out var mtu) ? (int)mtu.AsInteger(TunnelMtu.MinUnderlayMtu, TunnelMtu.MaxUnderlayMtu) : 1500;
-
-        TunnelOptions options = type switch
-        {
-            TunnelType.Gre or TunnelType.Gretap => ReadGre(element, type, local, remote, underlayMtu),
-            TunnelType.Ipip => ReadOuterHeader(element, new IpInIpTunnelOptions { Local = local, Remote = remote, UnderlayMtu = underlayMtu }),
-            _ => new MinimalEncapsulationOptions { Local = local, Remote = remote, UnderlayMtu = underlayMtu },
-        };
+        var typeField = element.Get("type");
+        string type = typeField.AsString();
+        if (!TunnelKind.TryFind(type, out var kind)) throw typeField.Error($"'{type}' is not a tunnel type ({TunnelKind.Names})");
+        element.AllowOnly([.. kind.Fields]);
+        string name = element.TryGet("name", out var n) ? n.AsString() : kind.Name;
+        var ends = new TunnelEnds(
+            element.Get("local").AsAddress(),
+            element.Get("remote").AsAddress(),
+            element.TryGet("underlayMtu", out var mtu) ? (int)mtu.AsInteger(TunnelMtu.MinUnderlayMtu, TunnelMtu.MaxUnderlayMtu) : 1500);
+        var options = kind.ReadOptions(element, ends);
         if (options.Validate() is string problem) throw element.Error(problem);
 
         (Ipv4Address, int)? address = null;
@@ -65,11 +35,11 @@ public sealed record TunnelConfig(TunnelType Type, string Name, TunnelOptions Op
             address = a.AsPrefix();
         }
         MacAddress? mac = null;
-        if (type == TunnelType.Gretap && asInterface) mac = element.Get("mac").AsMac();
-        return new TunnelConfig(type, name, options, address, mac);
+        if (kind.CarriesEthernet && asInterface) mac = element.Get("mac").AsMac();
+        return new TunnelConfig(kind, name, options, address, mac);
     }
 
-    private static GreTunnelOptions ReadGre(ConfigElement e, TunnelType type, Ipv4Address local, Ipv4Address remote, int underlayMtu)
+    internal static GreTunnelOptions ReadGre(ConfigElement e, TunnelEnds ends, GreMode mode)
     {
         uint? key = Key(e, "key");
         bool seq = Flag(e, "seq", false), csum = Flag(e, "csum", false);
@@ -81,12 +51,11 @@ public sealed record TunnelConfig(TunnelType Type, string Name, TunnelOptions Op
             if (ms <= TimeSpan.Zero) throw timer.Error("must be more than 0");
             reorder = reorder with { OutOfOrderTimer = ms };
         }
-        var options = new GreTunnelOptions
+        var options = ends.Apply(new GreTunnelOptions
         {
-            Local = local,
-            Remote = remote,
-            UnderlayMtu = underlayMtu,
-            Mode = type == TunnelType.Gretap ? GreMode.Ethernet : GreMode.Ipv4,
+            Local = ends.Local,
+            Remote = ends.Remote,
+            Mode = mode,
             InputKey = Key(e, "ikey") ?? key,
             OutputKey = Key(e, "okey") ?? key,
             InputSequence = Flag(e, "iseq", seq),
@@ -94,12 +63,12 @@ public sealed record TunnelConfig(TunnelType Type, string Name, TunnelOptions Op
             InputChecksum = Flag(e, "icsum", csum),
             OutputChecksum = Flag(e, "ocsum", csum),
             Reorder = reorder,
-        };
+        });
         return ReadOuterHeader(e, options);
     }
 
     /// <summary>ttl, tos, pmtudisc and oversize onto <paramref name="options"/>; the result has the same runtime type.</summary>
-    private static T ReadOuterHeader<T>(ConfigElement e, T typed) where T : IpTunnelOptions
+    internal static T ReadOuterHeader<T>(ConfigElement e, T typed) where T : IpTunnelOptions
     {
         IpTunnelOptions options = typed;
         if (e.TryGet("ttl", out var ttl) && !IsInherit(ttl)) options = options with { Ttl = (byte)ttl.AsInteger(1, 255) };

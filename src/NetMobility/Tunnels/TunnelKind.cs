@@ -1,0 +1,108 @@
+using System.Diagnostics.CodeAnalysis;
+using NetMobility.Configuration;
+using NetMobility.Wire;
+
+namespace NetMobility.Tunnels;
+
+/// <summary>
+/// One kind of IPv4 tunnel, and the registry of them all: the name configurations use (iproute2's word), the
+/// outer protocol, whether the tunnel carries Ethernet frames or IPv4 packets, the configuration fields it
+/// takes, and how its endpoint is made. Everything that picks a kind (configuration, replay, a node's tunnels,
+/// the mobility agents) asks here; a new kind is one more entry in <see cref="All"/>.
+/// </summary>
+public sealed class TunnelKind
+{
+    private static readonly string[] CommonFields = ["name", "type", "local", "remote", "address", "underlayMtu"];
+    private static readonly string[] OuterHeaderFields = ["ttl", "tos", "pmtudisc", "oversize"];
+    private static readonly string[] GreFields =
+        ["key", "ikey", "okey", "seq", "iseq", "oseq", "csum", "icsum", "ocsum", "maxPerflowBuffer", "outOfOrderTimerMs"];
+
+    private readonly Func<TunnelOptions, TimeProvider, ITunnelHost, ITunnelEndpoint> _create;
+    private readonly Func<TunnelEnds, TunnelOptions> _defaults;
+    private readonly Func<ConfigElement, TunnelEnds, TunnelOptions> _read;
+
+    private TunnelKind(
+        int id, string name, IpProtocol outerProtocol, bool carriesEthernet, string[] fields,
+        Func<TunnelEnds, TunnelOptions> defaults,
+        Func<ConfigElement, TunnelEnds, TunnelOptions> read,
+        Func<TunnelOptions, TimeProvider, ITunnelHost, ITunnelEndpoint> create)
+    {
+        Id = id;
+        Name = name;
+        OuterProtocol = outerProtocol;
+        CarriesEthernet = carriesEthernet;
+        Fields = fields;
+        _defaults = defaults;
+        _read = read;
+        _create = create;
+    }
+
+    /// <summary>GRE carrying IPv4 (RFC 2784, RFC 2890 keys and sequence numbers).</summary>
+    public static TunnelKind Gre { get; } = new(
+        0, "gre", IpProtocol.Gre, false, [.. CommonFields, .. OuterHeaderFields, .. GreFields],
+        ends => ends.Apply(new GreTunnelOptions { Local = ends.Local, Remote = ends.Remote }),
+        (config, ends) => TunnelConfig.ReadGre(config, ends, GreMode.Ipv4),
+        (options, time, host) => new GreTunnel(As<GreTunnelOptions>(options, "gre"), time, host));
+
+    /// <summary>GRE carrying Ethernet frames (Linux's gretap, protocol type 0x6558).</summary>
+    public static TunnelKind Gretap { get; } = new(
+        1, "gretap", IpProtocol.Gre, true, [.. CommonFields, .. OuterHeaderFields, .. GreFields, "mac"],
+        ends => ends.Apply(new GreTunnelOptions { Local = ends.Local, Remote = ends.Remote, Mode = GreMode.Ethernet }),
+        (config, ends) => TunnelConfig.ReadGre(config, ends, GreMode.Ethernet),
+        (options, time, host) => new GreTunnel(As<GreTunnelOptions>(options, "gretap"), time, host));
+
+    /// <summary>IP in IP (RFC 2003).</summary>
+    public static TunnelKind IpInIp { get; } = new(
+        2, "ipip", IpProtocol.IpInIp, false, [.. CommonFields, .. OuterHeaderFields],
+        ends => ends.Apply(new IpInIpTunnelOptions { Local = ends.Local, Remote = ends.Remote }),
+        (config, ends) => TunnelConfig.ReadOuterHeader(config, ends.Apply(new IpInIpTunnelOptions { Local = ends.Local, Remote = ends.Remote })),
+        (options, _, host) => new IpInIpTunnel(As<IpInIpTunnelOptions>(options, "ipip"), host));
+
+    /// <summary>Minimal encapsulation (RFC 2004): the outer header is the inner one, rewritten.</summary>
+    public static TunnelKind Minimal { get; } = new(
+        3, "minimal", IpProtocol.MinimalEncapsulation, false, CommonFields,
+        ends => new MinimalEncapsulationOptions { Local = ends.Local, Remote = ends.Remote, UnderlayMtu = ends.UnderlayMtu },
+        (_, ends) => new MinimalEncapsulationOptions { Local = ends.Local, Remote = ends.Remote, UnderlayMtu = ends.UnderlayMtu },
+        (options, _, host) => new MinimalEncapsulationTunnel(As<MinimalEncapsulationOptions>(options, "minimal"), host));
+
+    /// <summary>Every kind, in the order of <see cref="Id"/>.</summary>
+    public static IReadOnlyList<TunnelKind> All { get; } = [Gre, Gretap, IpInIp, Minimal];
+
+    /// <summary>Small and dense (0..<see cref="All"/>.Count-1): a kind's bit in a <see cref="TunnelKindSet"/>.</summary>
+    public int Id { get; }
+
+    /// <summary>What configurations call it (ip-link(8)'s type).</summary>
+    public string Name { get; }
+
+    public IpProtocol OuterProtocol { get; }
+
+    /// <summary>True when the inner payload is an Ethernet frame (gretap), false when it is an IPv4 packet.</summary>
+    public bool CarriesEthernet { get; }
+
+    /// <summary>The configuration fields a tunnel object of this kind may have.</summary>
+    public IReadOnlyList<string> Fields { get; }
+
+    /// <summary>The names of all kinds, for messages: "gre, gretap, ipip, minimal".</summary>
+    public static string Names => string.Join(", ", All.Select(k => k.Name));
+
+    public static bool TryFind(string name, [NotNullWhen(true)] out TunnelKind? kind)
+    {
+        kind = All.FirstOrDefault(k => k.Name == name);
+        return kind is not null;
+    }
+
+    /// <summary>Options for a tunnel made on demand (a mobility agent's tunnel to a peer): this kind's defaults between <paramref name="ends"/>.</summary>
+    public TunnelOptions DefaultOptions(TunnelEnds ends) => _defaults(ends);
+
+    /// <summary>This kind's options from a configuration object whose common fields gave <paramref name="ends"/>.</summary>
+    internal TunnelOptions ReadOptions(ConfigElement config, TunnelEnds ends) => _read(config, ends);
+
+    /// <summary>An endpoint of this kind; <paramref name="options"/> must be this kind's (from <see cref="DefaultOptions"/> or a configuration).</summary>
+    public ITunnelEndpoint CreateEndpoint(TunnelOptions options, TimeProvider time, ITunnelHost host) => _create(options, time, host);
+
+    public override string ToString() => Name;
+
+    private static T As<T>(TunnelOptions options, string kind) where T : TunnelOptions =>
+        options as T ?? throw new ArgumentException($"a {kind} tunnel needs {typeof(T).Name}, not {options.GetType().Name}", nameof(options));
+}
+
