@@ -10,7 +10,9 @@ public static class CliApp
 
     public static int Run(RootCommand root, string[] args)
     {
-        var parse = root.Parse(args);
+        // No response files: an argument that starts with @ is a name like any other (a capture called @cap.pcapng),
+        // and nothing is read from a file the user did not name as an input.
+        var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parse.Errors.Count > 0)
         {
             // An unknown word explains the rest ("frobnicate" also leaves no command chosen): name it first.

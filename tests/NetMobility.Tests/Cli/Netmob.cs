@@ -9,6 +9,10 @@ public static class Netmob
 
     public static ExternalProcess.Result Run(params string[] arguments) => ExternalProcess.Run("dotnet", [Dll, .. arguments]);
 
+    /// <summary>Runs netmob in <paramref name="directory"/>, so that relative names resolve there.</summary>
+    public static ExternalProcess.Result RunIn(string directory, params string[] arguments) =>
+        ExternalProcess.Run("dotnet", [Dll, .. arguments], workingDirectory: directory);
+
     /// <summary>Exit code 2 and exactly one line on stderr, naming <paramref name="named"/>, with no stack trace.</summary>
     public static string AssertRefused(ExternalProcess.Result result, string named)
     {

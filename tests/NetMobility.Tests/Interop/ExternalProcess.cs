@@ -7,10 +7,11 @@ public static class ExternalProcess
 {
     public sealed record Result(int ExitCode, string StandardOutput, string StandardError);
 
-    public static Result Run(string fileName, IEnumerable<string> arguments, string? standardInput = null, int timeoutSeconds = 120)
+    public static Result Run(string fileName, IEnumerable<string> arguments, string? standardInput = null, int timeoutSeconds = 120, string? workingDirectory = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
+            WorkingDirectory = workingDirectory ?? "",
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = standardInput is not null,
