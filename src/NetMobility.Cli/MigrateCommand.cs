@@ -28,18 +28,20 @@ public static class MigrateCommand
 
     private static Command CreateRun()
     {
-        var memory = new Option<string>("--memory") { Description = "memory size (64M, 1G)", DefaultValueFactory = _ => "64M" };
+        var memory = new Option<string>("--memory") { Description = "memory size (64M, 1G); several, comma-separated, for a downtime table", DefaultValueFactory = _ => "64M" };
         var workload = new Option<string>("--workload") { Description = "idle, web, uniform or scan", DefaultValueFactory = _ => "web" };
         var policy = new Option<string>("--policy") { Description = "xen-legacy, xen-v2, qemu, qemu-ac or adaptive", DefaultValueFactory = _ => "adaptive" };
         var link = new Option<string>("--link") { Description = "link bandwidth in bit/s (100M, 1G, 10G)", DefaultValueFactory = _ => "1G" };
         var latency = new Option<double>("--latency-ms") { Description = "one-way link latency in milliseconds", DefaultValueFactory = _ => 1.0 };
         var channels = new Option<int>("--channels") { Description = "parallel connections", DefaultValueFactory = _ => 2 };
         var virtualTime = new Option<bool>("--virtual-time") { Description = "simulate the link's time instead of waiting for it" };
+        var loopback = new Option<bool>("--loopback") { Description = "migrate over loopback TCP in real time instead of the in-memory link (--link is then what the encoder is told)" };
+        var repeat = new Option<int>("--repeat") { Description = "runs per memory size; with several runs or sizes, a table of median downtimes and their parts", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "print the report as JSON" };
-        var run = new Command("run", "migrate one in-memory VM over an in-memory link and print the report");
-        foreach (var o in new Option[] { memory, workload, policy, link, latency, channels, virtualTime, json }) run.Options.Add(o);
+        var run = new Command("run", "migrate one in-memory VM over an in-memory link (or loopback TCP) and print the report");
+        foreach (var o in new Option[] { memory, workload, policy, link, latency, channels, virtualTime, loopback, repeat, json }) run.Options.Add(o);
         run.SetAction(pr => RunOne(pr.GetValue(memory)!, pr.GetValue(workload)!, pr.GetValue(policy)!, pr.GetValue(link)!,
-            pr.GetValue(latency), pr.GetValue(channels), pr.GetValue(virtualTime), pr.GetValue(json)));
+            pr.GetValue(latency), pr.GetValue(channels), pr.GetValue(virtualTime), pr.GetValue(loopback), pr.GetValue(repeat), pr.GetValue(json)));
         return run;
     }
 
@@ -56,26 +58,62 @@ public static class MigrateCommand
         return bench;
     }
 
-    private static int RunOne(string memoryText, string workloadName, string policyName, string linkText, double latencyMs, int channels, bool virtualTime, bool json)
+    private static int RunOne(string memoryText, string workloadName, string policyName, string linkText, double latencyMs, int channels,
+        bool virtualTime, bool loopback, int repeat, bool json)
     {
-        long memory = ParseMemory(memoryText, "--memory");
+        long[] sizes = [.. memoryText.Split(',').Select(s => ParseMemory(s, "--memory"))];
         double bps = ParseLink(linkText, "--link");
         if (!(latencyMs >= 0) || latencyMs > 10_000) throw new UserInputException($"--latency-ms: {latencyMs} is not a latency from 0 to 10000 ms");
         if (channels is < 1 or > 16) throw new UserInputException($"--channels: {channels} is not from 1 to 16");
-        var policy = Named(() => MigrationBench.CreatePolicy(policyName), "--policy");
-        var workload = Named(() => MigrationBench.CreateWorkload(workloadName, 7), "--workload");
-        var report = Migrate(memory, workload, policy, bps, TimeSpan.FromMilliseconds(latencyMs), channels, virtualTime).GetAwaiter().GetResult();
-        Console.Out.Write(json ? ReportJson.Serialize(report) + Environment.NewLine : ReportText.Format(report));
-        return report.Completed ? 0 : 1;
+        if (repeat is < 1 or > 100) throw new UserInputException($"--repeat: {repeat} is not from 1 to 100");
+        if (loopback && virtualTime) throw new UserInputException("--loopback runs in real time: it does not go with --virtual-time");
+        _ = Named(() => MigrationBench.CreatePolicy(policyName), "--policy");
+        _ = Named(() => MigrationBench.CreateWorkload(workloadName, 7), "--workload");
+        var setup = new RunSetup(workloadName, policyName, bps, TimeSpan.FromMilliseconds(latencyMs), channels, virtualTime, loopback);
+        if (sizes.Length == 1 && repeat == 1)
+        {
+            var report = Migrate(sizes[0], setup).GetAwaiter().GetResult();
+            Console.Out.Write(json ? ReportJson.Serialize(report) + Environment.NewLine : ReportText.Format(report));
+            return report.Completed ? 0 : 1;
+        }
+        var table = new DowntimeTable(setup.Describe(repeat));
+        var reports = new List<MigrationReport>();
+        foreach (long size in sizes)
+            for (int i = 0; i < repeat; i++)
+            {
+                var report = Migrate(size, setup).GetAwaiter().GetResult();
+                reports.Add(report);
+                if (!report.Completed) throw new UserInputException($"the migration of {ReportText.Bytes(size)} was rolled back: {report.Error}");
+                table.Add(report);
+                if (!json) Console.Error.WriteLine(DowntimeTable.Line(report));
+            }
+        Console.Out.Write(json ? ReportJson.Serialize(reports) + Environment.NewLine : table.Format());
+        return 0;
     }
 
-    private static async Task<MigrationReport> Migrate(long memory, Workload workload, Migration.Policies.IStopPolicy policy, double bps, TimeSpan latency, int channels, bool virtualTime)
+    /// <summary>What every run of one <c>migrate run</c> shares.</summary>
+    private sealed record RunSetup(string Workload, string Policy, double Bps, TimeSpan Latency, int Channels, bool VirtualTime, bool Loopback)
     {
+        public string Describe(int repeat) => string.Create(CultureInfo.InvariantCulture,
+            $"{Workload} workload, {Policy} policy, {Channels} channel(s), {(Loopback ? "loopback TCP, real time" : $"memory {LinkModel.DescribeBandwidth(Bps)}, {Latency.TotalMilliseconds:0.###} ms{(VirtualTime ? ", virtual time" : ", real time")}")}, {repeat} run(s) per size");
+    }
+
+    private static async Task<MigrationReport> Migrate(long memory, RunSetup setup)
+    {
+        var policy = MigrationBench.CreatePolicy(setup.Policy);
+        var workload = MigrationBench.CreateWorkload(setup.Workload, 7);
+        double bps = setup.Bps;
+        var latency = setup.Latency;
+        int channels = setup.Channels;
+        bool virtualTime = setup.VirtualTime;
         TimeProvider clock = virtualTime ? new ManualTimeProvider() : TimeProvider.System;
         using var image = new MemoryImage(memory);
         RealisticContent.Fill(image, 1, ContentProfile.Typical);
         var model = new LinkModel { BitsPerSecond = bps, Latency = latency, VirtualTime = virtualTime };
-        await using var link = new InMemoryLink(model, clock);
+        await using var memoryLink = setup.Loopback ? null : new InMemoryLink(model, clock);
+        await using var tcp = setup.Loopback ? new TcpChannelListener(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0)) : null;
+        IChannelListener listener = (IChannelListener?)memoryLink ?? tcp!;
+        IChannelConnector connector = (IChannelConnector?)memoryLink ?? new TcpChannelConnector(tcp!.LocalEndPoint);
         await using var runner = virtualTime ? null : new WorkloadRunner(workload, image, clock);
         IWorkloadControl control = runner is null ? new VirtualWorkloadControl(workload, image, clock) : new RunnerWorkloadControl(runner);
         runner?.Start();
@@ -88,13 +126,13 @@ public static class MigrateCommand
                 EncoderProfile.ZeroDetect => PageEncoderOptions.Uncompressed,
                 _ => new PageEncoderOptions { LinkBytesPerSecond = (long)(bps / 8), EncoderCores = channels },
             },
-            TransportName = $"memory {LinkModel.DescribeBandwidth(bps)}, {latency.TotalMilliseconds:0.###} ms{(virtualTime ? ", virtual time" : "")}",
+            TransportName = setup.Loopback ? $"tcp {tcp!.LocalEndPoint}" : $"memory {LinkModel.DescribeBandwidth(bps)}, {latency.TotalMilliseconds:0.###} ms{(virtualTime ? ", virtual time" : "")}",
         };
         var source = new PreCopySource(image, policy, control, clock, options);
         var destination = new MigrationDestination(new DestinationOptions { Clock = clock });
         using var giveUp = new CancellationTokenSource();
-        var receiving = destination.ReceiveAsync(link, giveUp.Token);
-        var report = await source.MigrateAsync(link).ConfigureAwait(false);
+        var receiving = destination.ReceiveAsync(listener, giveUp.Token);
+        var report = await source.MigrateAsync(connector).ConfigureAwait(false);
         if (!report.Completed) await giveUp.CancelAsync().ConfigureAwait(false);
         try
         {

@@ -34,7 +34,36 @@ public class MigrateCommandTests
         Assert.Contains("downtime", r.StandardOutput);
     }
 
+    [Fact]
+    public void Run_over_loopback_tcp_reports_the_downtime_in_parts()
+    {
+        var r = Netmob("migrate", "run", "--memory", "4M", "--workload", "web", "--loopback", "--json");
+        Assert.True(r.ExitCode == 0, r.StandardError);
+        var report = ReportJson.Deserialize(r.StandardOutput);
+        Assert.NotNull(report);
+        Assert.Equal("completed", report.Outcome);
+        Assert.StartsWith("tcp 127.0.0.1:", report.Transport);
+        var parts = Assert.IsType<SwitchoverReport>(report.Switchover);
+        Assert.Equal(report.DowntimeMs, parts.TotalMs, 6);
+        Assert.True(parts.ResumeConfirmed);
+    }
+
+    [Fact]
+    public void Run_over_several_sizes_prints_the_downtime_table_side_by_side()
+    {
+        var r = Netmob("migrate", "run", "--memory", "2M,4M", "--repeat", "3", "--workload", "web", "--virtual-time");
+        Assert.True(r.ExitCode == 0, r.StandardError);
+        var lines = r.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("downtime in ms", lines[0]);
+        Assert.StartsWith("2.0 MiB ", lines[2]);
+        Assert.StartsWith("4.0 MiB ", lines[3]);
+        Assert.StartsWith("largest over smallest memory, median downtime: ", lines[4]);
+        // One progress line per run on stderr.
+        Assert.Equal(6, r.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
     [Theory]
+    [InlineData("--repeat", "0", "--repeat: 0 is not from 1 to 100")]
     [InlineData("--memory", "3000", "--memory: 3000 is not a whole number of 4096-byte pages")]
     [InlineData("--policy", "vmware", "--policy: unknown policy 'vmware'")]
     [InlineData("--workload", "games", "--workload: unknown workload 'games'")]

@@ -97,6 +97,11 @@ public sealed class PreCopySource
                 lock (_plannerGate) _planner.PlanRound(Image.DirtyLog);
             }
 
+            // What is still on its way would delay the last pages: let it arrive while the VM runs.
+            await Task.WhenAll(_channels.Select(c => c.DrainAsync(cancellationToken))).ConfigureAwait(false);
+            if (_failed.Task.IsFaulted) await _failed.Task.ConfigureAwait(false);
+            foreach (var channel in _channels) channel.CatchUpClock();
+
             // Switchover: every part is timed on the source's clock, one after the other, so that they add up.
             pausedAt = Clock.GetUtcNow();
             long mark = Clock.GetTimestamp();

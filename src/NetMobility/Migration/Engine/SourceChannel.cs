@@ -226,7 +226,26 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
         _source.Workload.CatchUp();
     }
 
-    private async Task WaitForWindowAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits until the destination has applied every batch sent (the VM still running), so that the stop-and-copy
+    /// round does not queue behind pre-copy octets still on their way; a drop is resumed, what it lost put back.
+    /// </summary>
+    public async Task DrainAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await WaitForWindowAsync(cancellationToken, room: 0).ConfigureAwait(false);
+        }
+        catch (IOException) when (!cancellationToken.IsCancellationRequested)
+        {
+            await ReopenAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private Task WaitForWindowAsync(CancellationToken cancellationToken) => WaitForWindowAsync(cancellationToken, _source.Options.WindowBatches - 1);
+
+    /// <summary>Waits until at most <paramref name="room"/> batches are unacknowledged.</summary>
+    private async Task WaitForWindowAsync(CancellationToken cancellationToken, int room)
     {
         while (true)
         {
@@ -234,7 +253,7 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
             lock (_gate)
             {
                 if (_readerEnded) throw new IOException($"channel {_index}: the destination's replies stopped");
-                if (_inFlight.Count < _source.Options.WindowBatches) return;
+                if (_inFlight.Count <= room) return;
                 if (_windowOpened.Task.IsCompleted) _windowOpened = NewSignal();
                 wait = _windowOpened.Task;
             }

@@ -19,6 +19,7 @@ public sealed class WorkloadRunner : IAsyncDisposable
     private long _last;
     private bool _paused;
     private volatile bool _stopping;
+    private volatile bool _pauseAsked;
     private long _ticks;
 
     /// <param name="tick">How often the workload is advanced; 1 ms by default.</param>
@@ -65,6 +66,8 @@ public sealed class WorkloadRunner : IAsyncDisposable
     /// <summary>Stops the guest: no write happens after this returns, until <see cref="Resume"/>.</summary>
     public void Pause()
     {
+        // Said first without the lock: a runner catching up stops before its next slice instead of racing for the lock.
+        _pauseAsked = true;
         lock (_gate) _paused = true;
     }
 
@@ -74,6 +77,7 @@ public sealed class WorkloadRunner : IAsyncDisposable
         lock (_gate)
         {
             _paused = false;
+            _pauseAsked = false;
             _last = _clock.GetTimestamp();
         }
     }
@@ -97,6 +101,30 @@ public sealed class WorkloadRunner : IAsyncDisposable
         await _completion.Task.ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Does the writes due since the last tick, one tick's worth at a time, taking the lock for each: a runner that
+    /// fell behind (its thread not scheduled for a while) catches up in slices, and <see cref="Pause"/> waits for
+    /// one slice at most, not for the whole backlog.
+    /// </summary>
+    private void CatchUp()
+    {
+        long slice = Math.Max(1, (long)(_tick.TotalSeconds * _clock.TimestampFrequency));
+        while (!_stopping && !_pauseAsked)
+        {
+            lock (_gate)
+            {
+                if (_paused) return;
+                long now = _clock.GetTimestamp();
+                long due = now - _last;
+                if (due <= 0) return;
+                long step = Math.Min(due, slice);
+                _workload.Advance(_image, _clock.GetElapsedTime(_last, _last + step));
+                _last += step;
+                if (step == due) return;
+            }
+        }
+    }
+
     private void Run()
     {
         try
@@ -106,16 +134,7 @@ public sealed class WorkloadRunner : IAsyncDisposable
                 _due.Wait();
                 _due.Reset();
                 if (_stopping) break;
-                lock (_gate)
-                {
-                    if (!_paused)
-                    {
-                        long now = _clock.GetTimestamp();
-                        var elapsed = _clock.GetElapsedTime(_last, now);
-                        _last = now;
-                        _workload.Advance(_image, elapsed);
-                    }
-                }
+                CatchUp();
                 Interlocked.Increment(ref _ticks);
                 Ticked?.Invoke();
             }
