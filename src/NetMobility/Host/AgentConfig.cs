@@ -2,7 +2,7 @@ using NetMobility.Capture;
 using NetMobility.Configuration;
 using NetMobility.Links;
 using NetMobility.Replay;
-using NetMobility.Time;
+using NetMobility.Runtime;
 
 namespace NetMobility.Host;
 
@@ -61,7 +61,7 @@ public sealed class AgentConfig
         var loop = new Simulation(new ManualTimeProvider()).Loop;
         var segments = new Dictionary<string, (EthernetSegment, Net.NetInterface)>(StringComparer.Ordinal);
         var segmentOf = new Dictionary<string, EthernetSegment>(StringComparer.Ordinal);
-        using var node = ReplayNode.Build(Node, loop, (item, name, mac, mtu) =>
+        using var node = ReplayNode.Build(Node, loop, MobilityRoles.AddTo(new ReplayRoles()), (item, name, mac, mtu) =>
         {
             var spec = LinkSpec.Read(item);
             if (spec is SegmentLinkSpec s)

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using NetMobility.Configuration;
-using NetMobility.Mobility;
+using NetMobility.Mobility.Foreign;
 
 namespace NetMobility.Host;
 

@@ -1,7 +1,11 @@
 using Microsoft.Extensions.Logging;
+using NetMobility.Runtime;
 using NetMobility.Capture;
 using NetMobility.Links;
 using NetMobility.Mobility;
+using NetMobility.Mobility.Home;
+using NetMobility.Mobility.Foreign;
+using NetMobility.Mobility.Registration;
 using NetMobility.Net;
 using NetMobility.Replay;
 using NetMobility.Wire;
@@ -72,7 +76,7 @@ public sealed partial class AgentNode : IDisposable
     {
         var loop = _loop.Loop;
         if (Config.CapturePath is string path) _capture = CaptureSink.Create(path, Config.CaptureFormat);
-        _node = ReplayNode.Build(Config.Node, loop, MakeLink, [LinkSpec.Field]);
+        _node = ReplayNode.Build(Config.Node, loop, MobilityRoles.AddTo(new ReplayRoles()), MakeLink, [LinkSpec.Field]);
         foreach (var iface in Node.Interfaces)
             if (_segmentOf.TryGetValue(iface.Name, out var segment)) _segments[iface.Name] = (segment, iface);
         foreach (var role in _node.Roles)

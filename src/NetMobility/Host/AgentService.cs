@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using NetMobility.Runtime;
 using NetMobility.Configuration;
 using NetMobility.Links;
 

@@ -1,3 +1,4 @@
+using NetMobility.Runtime;
 using NetMobility.Links;
 using NetMobility.Wire;
 

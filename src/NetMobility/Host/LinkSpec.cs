@@ -1,3 +1,4 @@
+using NetMobility.Runtime;
 using NetMobility.Configuration;
 using NetMobility.Links;
 using NetMobility.Wire;

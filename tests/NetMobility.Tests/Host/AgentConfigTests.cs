@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using NetMobility.Runtime;
 using NetMobility.Configuration;
 using NetMobility.Host;
 using NetMobility.Links;
