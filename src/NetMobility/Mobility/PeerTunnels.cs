@@ -25,6 +25,7 @@ internal interface IPeerTunnelOwner
 internal sealed class PeerTunnels : IDisposable
 {
     private readonly Dictionary<(uint Peer, TunnelKind Encapsulation), Slot> _slots = [];
+    private readonly Dictionary<uint, List<(Ipv4Address Peer, TunnelKind Encapsulation)>> _uses = [];
     private readonly TunnelTable _table;
     private readonly TimeProvider _time;
     private readonly Ipv4Address _local;
@@ -60,6 +61,31 @@ internal sealed class PeerTunnels : IDisposable
         }
         endpoint = null!;
         return false;
+    }
+
+    /// <summary>
+    /// Sets the tunnels <paramref name="user"/> (a home address: its bindings at a home agent, its visit at a foreign
+    /// agent) holds to <paramref name="wanted"/>: takes a reference on each it did not hold, gives back each it holds
+    /// no more. Empty gives all back.
+    /// </summary>
+    public void Use(Ipv4Address user, ReadOnlySpan<(Ipv4Address Peer, TunnelKind Encapsulation)> wanted)
+    {
+        _uses.TryGetValue(user.Value, out var before);
+        foreach (var use in wanted)
+            if (before is null || !before.Contains(use)) Acquire(use.Peer, use.Encapsulation);
+        if (before is not null)
+        {
+            foreach (var use in before)
+                if (!wanted.Contains(use)) Release(use.Peer, use.Encapsulation);
+        }
+        if (wanted.IsEmpty)
+        {
+            _uses.Remove(user.Value);
+            return;
+        }
+        if (before is null) _uses[user.Value] = before = [];
+        before.Clear();
+        foreach (var use in wanted) before.Add(use);
     }
 
     /// <summary>The tunnel to <paramref name="peer"/> with <paramref name="encapsulation"/>, made when it is the first user.</summary>

@@ -12,6 +12,12 @@ public sealed partial class Node
             Counters.CountDrop(NodeDrop.MalformedFrame);
             return;
         }
+        for (int i = 0; i < _frameHooks.Count; i++)
+        {
+            if (!_frameHooks[i](iface, ethernet)) continue;
+            Counters.FramesHooked++;
+            return;
+        }
         var destination = ethernet.Destination;
         bool linkBroadcast = destination.IsMulticast;
         if (!linkBroadcast && destination != iface.Mac && !iface.Promiscuous)

@@ -15,6 +15,13 @@ public delegate void IpPacketHandler(NetInterface ingress, Ipv4Packet packet);
 public delegate bool PacketHook(NetInterface ingress, Ipv4Packet packet);
 
 /// <summary>
+/// Sees every well-formed Ethernet frame that arrives on an interface, before the node looks at its destination
+/// address or its payload; returns true to take it. A foreign agent, which owns its visitors' link the way a
+/// hypervisor owns a VM's port, sees their frames this way, parsed once by the node.
+/// </summary>
+public delegate bool FrameHook(NetInterface ingress, EthernetFrame frame);
+
+/// <summary>
 /// A small IPv4 host or router: interfaces on Ethernet or datagram links, an ARP cache and resolver,
 /// static routes with longest-prefix match, forwarding as RFC 1812 asks (TTL, ICMP errors, fragmentation,
 /// optional ingress filtering), local delivery to protocol handlers and UDP listeners, and hooks that
@@ -28,6 +35,7 @@ public sealed partial class Node
 
     private readonly List<NetInterface> _interfaces = [];
     private readonly List<PacketHook> _hooks = [];
+    private readonly List<FrameHook> _frameHooks = [];
     private readonly IpPacketHandler?[] _protocols = new IpPacketHandler?[256];
 
     public Node(EventLoop loop, string name, NodeOptions? options = null)
@@ -111,6 +119,9 @@ public sealed partial class Node
 
     public void AddHook(PacketHook hook) => _hooks.Add(hook);
     public bool RemoveHook(PacketHook hook) => _hooks.Remove(hook);
+
+    public void AddFrameHook(FrameHook hook) => _frameHooks.Add(hook);
+    public bool RemoveFrameHook(FrameHook hook) => _frameHooks.Remove(hook);
 
     private void AddConnectedRoute(NetInterface iface)
     {

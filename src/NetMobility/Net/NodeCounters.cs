@@ -67,6 +67,8 @@ public sealed class NodeCounters
     public long PacketsForwarded { get; internal set; }
     /// <summary>Packets this node originated.</summary>
     public long PacketsSent { get; internal set; }
+    /// <summary>Frames a frame hook took before the node looked at them.</summary>
+    public long FramesHooked { get; internal set; }
     /// <summary>Packets a hook took before delivery or forwarding.</summary>
     public long PacketsHooked { get; internal set; }
     public long IcmpErrorsSent { get; internal set; }

@@ -114,12 +114,13 @@ public class MobilityAllocationTests
         new EthernetHeader(t.R1Home.Mac, VmMac, EtherType.Ipv4).Emit(fromVm);
         TcpPacket(VmAddress, CnAddress).CopyTo(fromVm, 14);
         long delivered = t.ForeignAgent.Counters.Delivered, reverse = t.ForeignAgent.Counters.ReverseTunnelled;
+        var visitorLink = t.ForeignAgent.VisitorLink.Link!;
         long allocated = Allocated(t, () =>
         {
             for (int i = 0; i < Packets; i++)
             {
                 t.FaTunnels.Table.Receive(outer);
-                t.ForeignAgent.OnVisitorFrame(fromVm);
+                visitorLink.Receiver!(fromVm); // the node parses the frame and hands it to the agent's frame hook
             }
         });
         Assert.Equal(0, allocated);

@@ -1,3 +1,4 @@
+using NetMobility.Net;
 using NetMobility.Wire;
 using NetMobility.Mobility.Home;
 using NetMobility.Mobility.Registration;
@@ -6,21 +7,14 @@ namespace NetMobility.Mobility.Foreign;
 
 public sealed partial class ForeignAgent
 {
-    /// <summary>Every frame on the visitors' link: the agent's own business first, the rest to the node.</summary>
-    internal void OnVisitorFrame(ReadOnlySpan<byte> frame)
-    {
-        if (EthernetFrame.TryCreate(frame, out var ethernet, out _))
+    /// <summary>Every frame on the visitors' link (a frame hook of the node): true for the agent's own business, the rest is the node's.</summary>
+    private bool OnVisitorFrame(NetInterface ingress, EthernetFrame ethernet) =>
+        ingress == _visitorLink && ethernet.EtherType switch
         {
-            bool taken = ethernet.EtherType switch
-            {
-                EtherType.Arp => TryAnswerArp(ethernet),
-                EtherType.Ipv4 => TryTakeIp(ethernet),
-                _ => false,
-            };
-            if (taken) return;
-        }
-        _nodeReceiver?.Invoke(frame);
-    }
+            EtherType.Arp => TryAnswerArp(ethernet),
+            EtherType.Ipv4 => TryTakeIp(ethernet),
+            _ => false,
+        };
 
     private bool TryTakeIp(EthernetFrame ethernet)
     {

@@ -1,5 +1,6 @@
 using NetMobility.Links;
 using NetMobility.Net;
+using NetMobility.Runtime;
 using NetMobility.Tunnels;
 using NetMobility.Wire;
 using NetMobility.Mobility.Home;
@@ -27,12 +28,10 @@ public sealed partial class ForeignAgent : IPeerTunnelOwner, IRegistrationSender
     private readonly ForeignAgentOptions _options;
     private readonly PeerTunnels _tunnels;
     private readonly TimeProvider _time;
-    private readonly ITimer _timer;
-    private readonly FrameReceiver? _nodeReceiver;
+    private readonly DeadlineTimer _deadline;
     private readonly byte[] _frame;
     private readonly byte[] _scratch = new byte[ushort.MaxValue];
     private readonly List<Visitor> _ended = [];
-    private readonly Dictionary<uint, (Ipv4Address HomeAgent, TunnelKind Encapsulation)> _visitorTunnels = [];
     private ushort _identification;
 
     public ForeignAgent(Node node, NetInterface visitorLink, NodeTunnels tunnels, ForeignAgentOptions options)
@@ -51,16 +50,18 @@ public sealed partial class ForeignAgent : IPeerTunnelOwner, IRegistrationSender
         Relay = new ForeignAgentRelay(options, MobileNodes, HomeAgents, this, _time);
         Advertiser = new AgentAdvertiser(options, this, () => Relay.Visitors.IsFull, _time);
         _tunnels = new PeerTunnels(tunnels.Table, _time, options.CareOfAddress, visitorLink.Mtu, this);
-        _timer = _time.CreateTimer(static s => ((ForeignAgent)s!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _deadline = new DeadlineTimer(_time, OnTimer);
 
-        // The agent sees the visitors' link first, every frame on it, and hands the node what is not its own business.
+        // The agent sees the visitors' link first, every frame on it, and leaves the node what is not its own business.
         visitorLink.Promiscuous = true;
-        _nodeReceiver = _link.Receiver;
-        _link.Receiver = OnVisitorFrame;
+        node.AddFrameHook(OnVisitorFrame);
         node.SetUdpListener(RegistrationAddressing.Port, OnRegistration);
     }
 
     public ForeignAgentOptions Options => _options;
+
+    /// <summary>The visitors' link: the interface whose frames the agent sees first.</summary>
+    public NetInterface VisitorLink => _visitorLink;
     public Node Node => _node;
     public ForeignAgentRelay Relay { get; }
     public AgentAdvertiser Advertiser { get; }
@@ -109,26 +110,15 @@ public sealed partial class ForeignAgent : IPeerTunnelOwner, IRegistrationSender
     /// </summary>
     private void UpdateTunnel(Ipv4Address home)
     {
-        (Ipv4Address, TunnelKind)? wanted = null;
-        if (Relay.Visitors.TryGet(home, out var visitor))
-        {
-            if (visitor.IsAccepted) wanted = (visitor.HomeAgent, MobileIpEncapsulation.Requested(visitor.Flags));
-            else if (visitor.Pending is PendingRegistration pending) wanted = (pending.HomeAgent, MobileIpEncapsulation.Requested(pending.Flags));
-        }
-        bool had = _visitorTunnels.TryGetValue(home.Value, out var current);
-        if (had && wanted == current) return;
-        if (wanted is { } use)
-        {
-            _tunnels.Acquire(use.Item1, use.Item2);
-            _visitorTunnels[home.Value] = use;
-        }
+        Span<(Ipv4Address, TunnelKind)> wanted = [default];
+        if (Relay.Visitors.TryGet(home, out var visitor) && visitor.IsAccepted)
+            wanted[0] = (visitor.HomeAgent, MobileIpEncapsulation.Requested(visitor.Flags));
+        else if (visitor?.Pending is PendingRegistration pending)
+            wanted[0] = (pending.HomeAgent, MobileIpEncapsulation.Requested(pending.Flags));
         else
-        {
-            _visitorTunnels.Remove(home.Value);
-        }
-        if (had) _tunnels.Release(current.HomeAgent, current.Encapsulation);
+            wanted = [];
+        _tunnels.Use(home, wanted);
     }
-
 
     void IRegistrationSender.SendRegistration(in RegistrationAddressing addressing, ReadOnlySpan<byte> message)
     {
@@ -154,16 +144,7 @@ public sealed partial class ForeignAgent : IPeerTunnelOwner, IRegistrationSender
         Reschedule();
     }
 
-    private void Reschedule()
-    {
-        if (Relay.NextDeadline is not { } due)
-        {
-            _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            return;
-        }
-        var wait = due - _time.GetUtcNow();
-        _timer.Change(wait < TimeSpan.Zero ? TimeSpan.Zero : wait, Timeout.InfiniteTimeSpan);
-    }
+    private void Reschedule() => _deadline.Arm(Relay.NextDeadline);
 
     void IPeerTunnelOwner.Transmit(ReadOnlySpan<byte> outerPacket) => _node.SendIp(outerPacket);
 
@@ -172,8 +153,8 @@ public sealed partial class ForeignAgent : IPeerTunnelOwner, IRegistrationSender
     public void Dispose()
     {
         Advertiser.Dispose();
-        _timer.Dispose();
-        _link.Receiver = _nodeReceiver;
+        _deadline.Dispose();
+        _node.RemoveFrameHook(OnVisitorFrame);
         _node.SetUdpListener(RegistrationAddressing.Port, null);
         _tunnels.Dispose();
     }

@@ -1,4 +1,5 @@
 using NetMobility.Net;
+using NetMobility.Runtime;
 using NetMobility.Tunnels;
 using NetMobility.Wire;
 using NetMobility.Mobility.Foreign;
@@ -25,12 +26,12 @@ public sealed partial class HomeAgent : IPeerTunnelOwner, IDisposable
     private readonly PeerTunnels _tunnels;
     private readonly DecapsulatedPort _decapsulated;
     private readonly TimeProvider _time;
-    private readonly ITimer _timer;
+    private readonly DeadlineTimer _deadline;
     private readonly FrameTransmitter _transmit;
     private readonly byte[] _reply = new byte[HomeAgentRegistrar.MaxReplyLength];
     private readonly byte[] _scratch = new byte[ushort.MaxValue];
     private readonly List<MobilityBinding> _expired = [];
-    private readonly Dictionary<uint, List<(Ipv4Address CareOf, TunnelKind Encapsulation)>> _tunnelUse = [];
+    private readonly List<(Ipv4Address CareOf, TunnelKind Encapsulation)> _wanted = [];
     private readonly Dictionary<uint, Announcement> _announcements = [];
     private readonly Dictionary<uint, MacAddress> _nodeMacs = [];
     private readonly HashSet<uint> _proxied = [];
@@ -50,7 +51,7 @@ public sealed partial class HomeAgent : IPeerTunnelOwner, IDisposable
         _tunnels = new PeerTunnels(tunnels.Table, _time, options.Address, homeLink.Mtu, this);
         _decapsulated = new DecapsulatedPort(node, $"{node.Name}-reverse");
         _transmit = homeLink.Link.Send;
-        _timer = _time.CreateTimer(static s => ((HomeAgent)s!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _deadline = new DeadlineTimer(_time, OnTimer);
         node.SetUdpListener(RegistrationAddressing.Port, OnRegistration);
         node.AddHook(OnPacket);
     }
@@ -132,21 +133,10 @@ public sealed partial class HomeAgent : IPeerTunnelOwner, IDisposable
     /// <summary>Takes a tunnel for each binding of <paramref name="home"/> and gives back those no binding uses any more.</summary>
     private void UpdateTunnels(Ipv4Address home)
     {
-        _tunnelUse.TryGetValue(home.Value, out var before);
-        List<(Ipv4Address, TunnelKind)>? now = null;
+        _wanted.Clear();
         foreach (var binding in Bindings.Get(home))
-        {
-            var use = (binding.CareOfAddress, binding.Encapsulation);
-            (now ??= []).Add(use);
-            if (before is null || !before.Contains(use)) _tunnels.Acquire(use.CareOfAddress, use.Encapsulation);
-        }
-        if (before is not null)
-        {
-            foreach (var use in before)
-                if (now is null || !now.Contains(use)) _tunnels.Release(use.CareOf, use.Encapsulation);
-        }
-        if (now is null) _tunnelUse.Remove(home.Value);
-        else _tunnelUse[home.Value] = now;
+            if (!_wanted.Contains((binding.CareOfAddress, binding.Encapsulation))) _wanted.Add((binding.CareOfAddress, binding.Encapsulation));
+        _tunnels.Use(home, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_wanted));
     }
 
     private void StartProxy(Ipv4Address home)
@@ -206,13 +196,7 @@ public sealed partial class HomeAgent : IPeerTunnelOwner, IDisposable
         var next = Bindings.NextExpiry;
         var hold = NextHoldDeadline;
         if (hold is { } h && (next is null || h < next)) next = h;
-        if (next is not { } due)
-        {
-            _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            return;
-        }
-        var wait = due - _time.GetUtcNow();
-        _timer.Change(wait < TimeSpan.Zero ? TimeSpan.Zero : wait, Timeout.InfiniteTimeSpan);
+        _deadline.Arm(next);
     }
 
     void IPeerTunnelOwner.Transmit(ReadOnlySpan<byte> outerPacket) => _node.SendIp(outerPacket);
@@ -223,7 +207,7 @@ public sealed partial class HomeAgent : IPeerTunnelOwner, IDisposable
     {
         _node.RemoveHook(OnPacket);
         _node.SetUdpListener(RegistrationAddressing.Port, null);
-        _timer.Dispose();
+        _deadline.Dispose();
         foreach (var announcement in _announcements.Values) announcement.Dispose();
         _announcements.Clear();
         foreach (var hold in _holds.Values) hold.Buffer.Dispose();
