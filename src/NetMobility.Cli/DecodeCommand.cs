@@ -13,9 +13,12 @@ public static class DecodeCommand
         var file = new Argument<FileInfo>("file") { Description = "a pcap or pcapng capture (Ethernet or raw IPv4)" };
         var command = new Command("decode", "Decode a capture to NDJSON, one object per frame, fields named as Wireshark's display-filter fields");
         command.Arguments.Add(file);
-        command.SetAction(parse => Run(parse.GetValue(file)!.FullName, Console.OpenStandardOutput()));
+        command.SetAction(parse => StandardOutput.Run(stdout => Run(parse.GetValue(file)!.FullName, stdout)));
         return command;
     }
+
+    /// <summary>Set on a frame whose record holds more bytes than the capture's snap length: decoded all the same.</summary>
+    public const string SnapLengthExceeded = "snaplen_exceeded";
 
     /// <summary>Decodes <paramref name="path"/> to <paramref name="output"/>; a fault in the file ends the run with exit code 2 after the frames before it.</summary>
     public static int Run(string path, Stream output)
@@ -39,6 +42,7 @@ public static class DecodeCommand
                 }
                 frame++;
                 fields.Clear();
+                if (record.ExceedsSnapLength) fields.Add(SnapLengthExceeded, true);
                 FrameDissector.Dissect(record.Data.Span, record.LinkType, fields);
                 fields.WriteJson(json, frame);
                 json.Flush();

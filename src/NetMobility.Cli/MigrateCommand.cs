@@ -195,6 +195,10 @@ public static class MigrateCommand
         return (long)bytes;
     }
 
-    private static double ParseLink(string text, string option) =>
-        LinkModel.TryParseBandwidth(text, out double bps) ? bps : throw new UserInputException($"{option}: '{text}' is not a bandwidth (100M, 1G, 10G)");
+    private static double ParseLink(string text, string option)
+    {
+        if (!LinkModel.TryParseBandwidth(text, out double bps)) throw new UserInputException($"{option}: '{text}' is not a bandwidth (100M, 1G, 10G)");
+        if (LinkModel.CheckBandwidth(bps) is string problem) throw new UserInputException($"{option}: {problem}");
+        return bps;
+    }
 }

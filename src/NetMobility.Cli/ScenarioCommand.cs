@@ -80,11 +80,12 @@ public static class ScenarioCommand
         if (options.Validate() is string problem) throw new UserInputException(OptionNamed(problem));
         if (options.CaptureDirectory is string directory)
         {
+            if (string.IsNullOrWhiteSpace(directory)) throw new UserInputException("--capture: an empty directory name");
             try
             {
                 Directory.CreateDirectory(directory);
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
             {
                 throw new UserInputException($"--capture: {directory}: {ex.Message}");
             }

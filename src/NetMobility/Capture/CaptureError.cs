@@ -13,7 +13,7 @@ public enum CaptureErrorKind
     BadLength,
     /// <summary>A pcapng block's trailing total length differs from its leading one.</summary>
     LengthMismatch,
-    /// <summary>A captured length above the snap length or above <see cref="CaptureReader.MaxCapturedLength"/>.</summary>
+    /// <summary>A captured length above <see cref="CaptureReader.MaxCapturedLength"/> (one above the snap length is read and flagged: <see cref="CaptureRecord.ExceedsSnapLength"/>).</summary>
     OversizedRecord,
     /// <summary>A pcapng packet refers to an interface its section has not described.</summary>
     UnknownInterface,

@@ -76,8 +76,10 @@ public abstract class CaptureReader : IDisposable
     }
 
     /// <summary>Opens the capture at <paramref name="path"/>, answering a bad header with an error instead of an exception.</summary>
+    /// <exception cref="IOException">No such file, or a directory.</exception>
     public static bool TryOpen(string path, [NotNullWhen(true)] out CaptureReader? reader, [NotNullWhen(false)] out CaptureError? error)
     {
+        if (Directory.Exists(path)) throw new IOException($"{path}: is a directory, not a capture file");
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileBufferLength, FileOptions.SequentialScan);
         return TryOpen(stream, path, out reader, out error);
     }

@@ -7,8 +7,9 @@ namespace NetMobility.Capture;
 /// </summary>
 public readonly struct CaptureRecord
 {
-    public CaptureRecord(long timestampNanoseconds, long originalLength, ReadOnlyMemory<byte> data, int interfaceIndex, LinkType linkType)
+    public CaptureRecord(long timestampNanoseconds, long originalLength, ReadOnlyMemory<byte> data, int interfaceIndex, LinkType linkType, bool exceedsSnapLength = false)
     {
+        ExceedsSnapLength = exceedsSnapLength;
         TimestampNanoseconds = timestampNanoseconds;
         OriginalLength = originalLength;
         Data = data;
@@ -33,6 +34,12 @@ public readonly struct CaptureRecord
 
     /// <summary>The link-layer header type of <see cref="Data"/>.</summary>
     public LinkType LinkType { get; }
+
+    /// <summary>
+    /// The record holds more bytes than its file (pcap) or interface (pcapng) says any record holds. Readers such
+    /// as Wireshark's take such a record as it is, and so does this one: the bytes are delivered, and this says so.
+    /// </summary>
+    public bool ExceedsSnapLength { get; }
 
     /// <summary>The timestamp as a <see cref="DateTimeOffset"/>, rounded down to its 100 ns tick.</summary>
     public DateTimeOffset Timestamp => CaptureTime.ToDateTimeOffset(TimestampNanoseconds);

@@ -77,8 +77,6 @@ public sealed class PcapReader : CaptureReader
         uint original = ByteOrder.ReadUInt32(header[PcapLayout.OriginalLength..], IsBigEndian);
         if (captured > MaxCapturedLength)
             return Stop(CaptureErrorKind.OversizedRecord, Record, start, $"captured length {captured} exceeds the {MaxCapturedLength}-byte limit");
-        if (SnapLength != 0 && captured > SnapLength)
-            return Stop(CaptureErrorKind.OversizedRecord, Record, start, $"captured length {captured} exceeds the snap length {SnapLength}");
 
         var data = RecordBuffer((int)captured);
         read = Input.ReadUpTo(data.Span);
@@ -87,7 +85,7 @@ public sealed class PcapReader : CaptureReader
 
         // 2^32 seconds plus 2^32 fraction units stay far inside a long of nanoseconds, so no range check.
         long nanoseconds = seconds * 1_000_000_000L + fraction * (Resolution == TimestampResolution.Nanoseconds ? 1L : 1_000L);
-        record = new CaptureRecord(nanoseconds, original, data, 0, LinkType);
+        record = new CaptureRecord(nanoseconds, original, data, 0, LinkType, exceedsSnapLength: SnapLength != 0 && captured > SnapLength);
         return CaptureReadResult.Record;
     }
 }

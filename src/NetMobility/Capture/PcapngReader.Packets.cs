@@ -18,7 +18,7 @@ public sealed partial class PcapngReader
         if (interfaceId >= (uint)_interfaces.Count)
             return Stop(CaptureErrorKind.UnknownInterface, Block, start, $"enhanced packet block names interface {interfaceId}, the section has described {_interfaces.Count}");
         var iface = _interfaces[(int)interfaceId];
-        if (!CheckCapturedLength(start, captured, iface.SnapLength)) return CaptureReadResult.Error;
+        if (!CheckCapturedLength(start, captured)) return CaptureReadResult.Error;
         long room = length - PcapngLayout.EnhancedPacketMinLength;
         if (PcapngLayout.Pad4(captured) > room)
             return Stop(CaptureErrorKind.BadLength, Block, start, $"captured length {captured} does not fit in total length {length}");
@@ -29,7 +29,8 @@ public sealed partial class PcapngReader
         if (!TryReadBlock(start, length, data.Span)
             || !TrySkip(start, length, room - captured)
             || !TryReadTrailer(start, length)) return CaptureReadResult.Error;
-        record = new CaptureRecord(nanoseconds, original, data, (int)interfaceId, iface.LinkType);
+        record = new CaptureRecord(nanoseconds, original, data, (int)interfaceId, iface.LinkType,
+            exceedsSnapLength: iface.SnapLength != 0 && captured > iface.SnapLength);
         return CaptureReadResult.Record;
     }
 
@@ -48,7 +49,7 @@ public sealed partial class PcapngReader
             return Stop(CaptureErrorKind.UnknownInterface, Block, start, "simple packet block needs interface 0, the section has described none");
         var iface = _interfaces[0];
         uint captured = iface.SnapLength == 0 ? original : Math.Min(original, iface.SnapLength);
-        if (!CheckCapturedLength(start, captured, iface.SnapLength)) return CaptureReadResult.Error;
+        if (!CheckCapturedLength(start, captured)) return CaptureReadResult.Error;
         long room = length - PcapngLayout.SimplePacketMinLength;
         if (PcapngLayout.Pad4(captured) > room)
             return Stop(CaptureErrorKind.BadLength, Block, start, $"captured length {captured} does not fit in total length {length}");
@@ -61,12 +62,7 @@ public sealed partial class PcapngReader
         return CaptureReadResult.Record;
     }
 
-    private bool CheckCapturedLength(long start, uint captured, uint snapLength)
-    {
-        if (captured > MaxCapturedLength)
-            return Fail(CaptureErrorKind.OversizedRecord, Block, start, $"captured length {captured} exceeds the {MaxCapturedLength}-byte limit");
-        if (snapLength != 0 && captured > snapLength)
-            return Fail(CaptureErrorKind.OversizedRecord, Block, start, $"captured length {captured} exceeds the snap length {snapLength}");
-        return true;
-    }
+    private bool CheckCapturedLength(long start, uint captured) =>
+        captured <= MaxCapturedLength
+        || Fail(CaptureErrorKind.OversizedRecord, Block, start, $"captured length {captured} exceeds the {MaxCapturedLength}-byte limit");
 }

@@ -1,3 +1,4 @@
+using NetMobility.Migration.Transports;
 using NetMobility.Migration.Simulation;
 using NetMobility.Migration;
 using NetMobility.Mobility;
@@ -96,16 +97,22 @@ public sealed record ScenarioOptions
             return $"policy: unknown policy '{Policy}' (expected {string.Join(", ", MigrationBench.PolicyNames)})";
         if (!Enum.IsDefined(Compression)) return $"compression: {Compression} is not a compression setting";
         if (Channels is < 1 or > 16) return $"channels: {Channels} is not from 1 to 16";
-        if (!(WanBitsPerSecond >= 1e3 && WanBitsPerSecond <= 100e9)) return $"WAN bandwidth: {WanBitsPerSecond} bit/s is not from 1 kbit/s to 100 Gbit/s";
+        if (LinkModel.CheckBandwidth(WanBitsPerSecond) is string bandwidth) return $"WAN bandwidth: {bandwidth}";
         if (WanLatency < TimeSpan.Zero || WanLatency > TimeSpan.FromSeconds(10)) return $"WAN latency: {WanLatency.TotalMilliseconds} ms is not from 0 to 10000 ms";
         if (!(WanLoss >= 0 && WanLoss < 1)) return $"WAN loss: {WanLoss} is not a probability from 0 up to 1 (1 excluded)";
         if (!(WanReordering >= 0 && WanReordering <= 1)) return $"WAN reordering: {WanReordering} is not a probability from 0 to 1";
         if (!MobileIpEncapsulation.Negotiable.Contains(Encapsulation)) return $"encapsulation: {Encapsulation} cannot be negotiated in Mobile IPv4 ({MobileIpEncapsulation.Names})";
-        if (!(PacketsPerSecond > 0 && PacketsPerSecond <= 10_000)) return $"rate: {PacketsPerSecond} packets/s is not above 0 and up to 10000";
+        if (!(PacketsPerSecond >= MinPacketsPerSecond && PacketsPerSecond <= MaxPacketsPerSecond))
+            return $"rate: {PacketsPerSecond} packets/s is not from {MinPacketsPerSecond} to {MaxPacketsPerSecond}";
         if (PayloadBytes is < 1 or > MaxPayloadBytes) return $"payload: {PayloadBytes} octets is not from 1 to {MaxPayloadBytes}";
         if (Lead < TimeSpan.Zero || After < TimeSpan.Zero || Drain < TimeSpan.Zero) return "lead, after and drain times must not be negative";
         return null;
     }
+
+    /// <summary>The slowest flow: one packet every ten seconds, so that even a short run measures a few.</summary>
+    public const double MinPacketsPerSecond = 0.1;
+
+    public const double MaxPacketsPerSecond = 10_000;
 
     /// <summary>
     /// The largest payload whose packet still fits the tunnel with its don't-fragment bit: 1500 octets of MTU less

@@ -70,12 +70,19 @@ public class PcapCorruptionTests
     public void Captured_length_above_256_KiB() => FailsAfter(Patch(Good, 90, "e0930400"), Name, First, CaptureErrorKind.OversizedRecord, 82,
         "capture.pcap: record at offset 82: captured length 300000 exceeds the 262144-byte limit");
 
-    [Fact]
-    public void Captured_length_above_the_snap_length()
+    [Theory]
+    [InlineData("2a000000", false)] // snaplen 42: both 42-byte records fit
+    [InlineData("29000000", true)]  // snaplen 41: both are a byte longer, and are read whole and flagged
+    public void A_record_longer_than_the_snap_length_is_read_and_flagged(string snapLength, bool flagged)
     {
-        var file = Patch(Patch(Good, 16, "2a000000"), 90, "2b000000"); // snaplen 42, second record claims 43
-        FailsAfter(file, Name, First, CaptureErrorKind.OversizedRecord, 82,
-            "capture.pcap: record at offset 82: captured length 43 exceeds the snap length 42");
+        using var reader = CaptureReader.Open(new MemoryStream(Patch(Good, 16, snapLength)), Name);
+        foreach (var frame in new[] { TestFrames.ArpRequest, TestFrames.ArpReply })
+        {
+            Assert.Equal(CaptureReadResult.Record, reader.TryRead(out var record));
+            Assert.Equal(Hex.Of(frame), Hex.Of(record.Data.Span));
+            Assert.Equal(flagged, record.ExceedsSnapLength);
+        }
+        Assert.Equal(CaptureReadResult.End, reader.TryRead(out _));
     }
 
     [Fact]

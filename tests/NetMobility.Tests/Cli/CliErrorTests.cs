@@ -24,6 +24,25 @@ public class CliErrorTests
         Netmob.AssertRefused(Netmob.Run(arguments), named);
     }
 
+    /// <summary>Values that pass a plain range check but overflow a time or a size further on.</summary>
+    public static TheoryData<string[], string> OverflowingValues => new()
+    {
+        { ["scenario", "run", "--rate", "1e-12"], "--rate" },
+        { ["scenario", "run", "--rate", "1e-300"], "--rate" },
+        { ["scenario", "run", "--capture", ""], "--capture" },
+        { ["scenario", "run", "--wan", "1e-300"], "--wan" },
+        { ["migrate", "run", "--link", "1e-300", "--virtual-time"], "--link" },
+        { ["migrate", "run", "--link", "1e300", "--virtual-time"], "--link" },
+        { ["migrate", "bench", "--quick", "--links", "1e-300"], "--links" },
+    };
+
+    [Theory]
+    [MemberData(nameof(OverflowingValues))]
+    public void An_option_value_that_would_overflow_is_refused_with_exit_code_2(string[] arguments, string named)
+    {
+        Netmob.AssertRefused(Netmob.Run(arguments), named);
+    }
+
     [Fact]
     public void Decode_of_the_sample_capture_prints_one_object_per_frame()
     {

@@ -20,6 +20,18 @@ public sealed record LinkModel
 
     public TimeSpan SerializationTime(long bytes) => TimeSpan.FromSeconds(bytes / BytesPerSecond);
 
+    /// <summary>The slowest link a migration is modelled on.</summary>
+    public const double MinBitsPerSecond = 1e3;
+
+    /// <summary>The fastest link a migration is modelled on.</summary>
+    public const double MaxBitsPerSecond = 100e9;
+
+    /// <summary>Null when <paramref name="bitsPerSecond"/> is a bandwidth a migration can be modelled on, else what is wrong with it.</summary>
+    public static string? CheckBandwidth(double bitsPerSecond) =>
+        bitsPerSecond is >= MinBitsPerSecond and <= MaxBitsPerSecond
+            ? null
+            : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bitsPerSecond:G6} bit/s is not from 1 kbit/s to 100 Gbit/s");
+
     /// <summary>Parses "100M", "1G", "10G", "2.5G", "500k" (bits per second).</summary>
     public static bool TryParseBandwidth(string text, out double bitsPerSecond)
     {
