@@ -6,4 +6,5 @@ root.Subcommands.Add(DecodeCommand.Create());
 root.Subcommands.Add(ReplayCommand.Create());
 root.Subcommands.Add(MigrateCommand.Create());
 root.Subcommands.Add(ScenarioCommand.Create());
+root.Subcommands.Add(AgentCommand.Create());
 return CliApp.Run(root, args);

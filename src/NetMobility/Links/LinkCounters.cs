@@ -57,6 +57,8 @@ public sealed class LinkCounters
 
     internal void CountDrop(LinkDrop reason) => Interlocked.Increment(ref _drops[(int)reason]);
 
+    internal void CountDrops(LinkDrop reason, long count) => Interlocked.Add(ref _drops[(int)reason], count);
+
     public override string ToString() =>
         $"sent {FramesSent} ({BytesSent} B), received {FramesReceived} ({BytesReceived} B), dropped {TotalDrops}";
 }

@@ -42,6 +42,15 @@ internal sealed class PeerTunnels : IDisposable
 
     public int Count => _slots.Count;
 
+    /// <summary>Called on the loop when a tunnel is made (true) or taken down (false).</summary>
+    public Action<PeerTunnelChanged>? Changed { get; set; }
+
+    /// <summary>The tunnels held now.</summary>
+    public IEnumerable<PeerTunnelInfo> List()
+    {
+        foreach (var (key, slot) in _slots) yield return new PeerTunnelInfo(new Ipv4Address(key.Peer), key.Encapsulation, slot.Users, slot.Endpoint);
+    }
+
     public bool TryGet(Ipv4Address peer, TunnelKind encapsulation, out ITunnelEndpoint endpoint)
     {
         if (_slots.TryGetValue((peer.Value, encapsulation), out var slot))
@@ -62,6 +71,7 @@ internal sealed class PeerTunnels : IDisposable
             slot = new Slot(Create(peer, encapsulation));
             _table.Add(slot.Endpoint);
             _slots.Add(key, slot);
+            Changed?.Invoke(new PeerTunnelChanged(peer, encapsulation, Opened: true));
         }
         slot.Users++;
         return slot.Endpoint;
@@ -76,6 +86,7 @@ internal sealed class PeerTunnels : IDisposable
         _slots.Remove(key);
         _table.Remove(slot.Endpoint);
         slot.Endpoint.Dispose();
+        Changed?.Invoke(new PeerTunnelChanged(peer, encapsulation, Opened: false));
     }
 
     public void Dispose()

@@ -9,12 +9,19 @@ using NetMobility.Wire;
 namespace NetMobility.Replay;
 
 /// <summary>
-/// A node built from the <c>node</c> object of a replay configuration: Ethernet interfaces that the capture
-/// feeds (capture interface i is <c>interfaces[i]</c>), tunnels, routes, static and proxy ARP entries, and roles.
+/// Makes the link of one entry of <c>node.interfaces</c> when the node runs on real links (the agent daemon): the
+/// entry's extra fields (its <c>link</c> object) say which device. Throw <see cref="ConfigException"/> for bad settings.
+/// </summary>
+public delegate IFrameLink InterfaceLinkFactory(ConfigElement item, string name, MacAddress mac, int mtu);
+
+/// <summary>
+/// A node built from the <c>node</c> object of a configuration: Ethernet interfaces (in a replay, capture interface
+/// i feeds <c>interfaces[i]</c>; in the agent daemon each entry names its device), tunnels, routes, static and proxy
+/// ARP entries, and roles. The replay and the daemon read one schema with the same checks.
 /// </summary>
 public sealed class ReplayNode : IReplayTarget
 {
-    private readonly List<ReplayPort> _ports = [];
+    private readonly List<IFrameLink> _ports = [];
     private readonly List<ReplayInterface> _interfaces = [];
     private readonly List<IDisposable> _roles = [];
 
@@ -33,7 +40,14 @@ public sealed class ReplayNode : IReplayTarget
     /// Builds the node on <paramref name="loop"/>, its <c>roles</c> from <paramref name="roles"/>; every setting it
     /// cannot use is a <see cref="ConfigException"/> naming the field.
     /// </summary>
-    public static ReplayNode Build(ConfigElement config, EventLoop loop, ReplayRoles roles)
+    public static ReplayNode Build(ConfigElement config, EventLoop loop, ReplayRoles roles) => Build(config, loop, roles, null, []);
+
+    /// <summary>
+    /// Builds the node on <paramref name="loop"/> with each interface's link made by <paramref name="links"/> (null: replay
+    /// ports fed by <see cref="Inject"/>); <paramref name="interfaceFields"/> are the fields an interface entry may carry
+    /// besides the common ones, for <paramref name="links"/> to read.
+    /// </summary>
+    public static ReplayNode Build(ConfigElement config, EventLoop loop, ReplayRoles roles, InterfaceLinkFactory? links, string[] interfaceFields)
     {
         config.AllowOnly("name", "forwarding", "defaultTtl", "interfaces", "tunnels", "routes", "arp", "roles");
         var options = new NodeOptions
@@ -44,7 +58,7 @@ public sealed class ReplayNode : IReplayTarget
         var replay = new ReplayNode(new Node(loop, config.TryGet("name", out var n) ? n.AsString() : "node", options));
         try
         {
-            replay.Configure(config, roles);
+            replay.Configure(config, roles, links, interfaceFields);
             return replay;
         }
         catch
@@ -54,23 +68,30 @@ public sealed class ReplayNode : IReplayTarget
         }
     }
 
-    private void Configure(ConfigElement config, ReplayRoles roles)
+    /// <summary>The links of the Ethernet interfaces, in configuration order.</summary>
+    public IReadOnlyList<IFrameLink> Links => _ports;
+
+    /// <summary>The roles the configuration gave the node (home agent, foreign agent ...), in order.</summary>
+    public IReadOnlyList<IDisposable> Roles => _roles;
+
+    private void Configure(ConfigElement config, ReplayRoles roles, InterfaceLinkFactory? links, string[] interfaceFields)
     {
         var byName = new Dictionary<string, NetInterface>(StringComparer.Ordinal);
         var interfaces = config.Items("interfaces");
         if (interfaces.Count == 0) throw config.Error("needs at least one entry in \"interfaces\"");
         foreach (var item in interfaces)
         {
-            item.AllowOnly("name", "mac", "address", "mtu", "ingressFilter", "promiscuous");
+            item.AllowOnly(["name", "mac", "address", "mtu", "ingressFilter", "promiscuous", .. interfaceFields]);
             string name = item.TryGet("name", out var n) ? n.AsString() : $"eth{_ports.Count}";
             if (byName.ContainsKey(name)) throw item.Get("name").Error($"interface name '{name}' is used twice");
             var (address, prefixLength) = item.TryGet("address", out var a) ? a.AsPrefix() : (Ipv4Address.Any, 0);
             int mtu = item.TryGet("mtu", out var m) ? (int)m.AsInteger(68, 65535) : 1500;
-            var port = new ReplayPort(this, _ports.Count, name, item.Get("mac").AsMac(), mtu);
+            var mac = item.Get("mac").AsMac();
+            var port = links is null ? new ReplayPort(this, _ports.Count, name, mac, mtu) : links(item, name, mac, mtu);
+            _ports.Add(port);
             var iface = Node.AddInterface(port, address, prefixLength);
             iface.IngressFilter = item.TryGet("ingressFilter", out var filter) && filter.AsBool();
             iface.Promiscuous = item.TryGet("promiscuous", out var promiscuous) && promiscuous.AsBool();
-            _ports.Add(port);
             _interfaces.Add(new ReplayInterface(name, LinkType.Ethernet));
             byName[name] = iface;
         }
@@ -145,7 +166,8 @@ public sealed class ReplayNode : IReplayTarget
     public string? Inject(int interfaceIndex, LinkType linkType, ReadOnlySpan<byte> frame)
     {
         if (linkType != LinkType.Ethernet) return $"link type {(ushort)linkType} cannot feed node interface {_interfaces[interfaceIndex].Name}, which takes Ethernet frames";
-        _ports[interfaceIndex].Inject(frame);
+        if (_ports[interfaceIndex] is not ReplayPort port) return $"interface {_interfaces[interfaceIndex].Name} is not fed by a capture";
+        port.Inject(frame);
         return null;
     }
 

@@ -22,7 +22,7 @@ public sealed class AgentAdvertiser : IDisposable
 
     private const int MaxLength = 64;
 
-    private readonly ForeignAgentOptions _options;
+    private ForeignAgentOptions _options;
     private readonly IAdvertisementSender _sender;
     private readonly Func<bool> _busy;
     private readonly ITimer _timer;
@@ -66,6 +66,21 @@ public sealed class AgentAdvertiser : IDisposable
         _started = true;
         Advertise();
     }
+
+    /// <summary>
+    /// Takes new advertisement settings (interval, lifetime, destination) while running: the next advertisement follows
+    /// them, and a running schedule is re-armed at the new interval. The sequence goes on (nothing restarted).
+    /// </summary>
+    public void Change(ForeignAgentOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Validate() is string problem) throw new ArgumentException(problem, nameof(options));
+        _options = options;
+        if (_started) _timer.Change(_options.AdvertisementInterval, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>The settings advertisements follow now.</summary>
+    public ForeignAgentOptions Options => _options;
 
     public void Stop()
     {

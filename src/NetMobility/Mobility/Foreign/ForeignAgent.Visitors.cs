@@ -34,6 +34,7 @@ public sealed partial class ForeignAgent
                 ip.TimeToLive, ethernet.Source, ethernet.Destination));
             if (outcome.Visitor is { } relayed) UpdateTunnel(relayed.HomeAddress);
             Reschedule();
+            if (outcome.Action != RelayAction.Discarded) Relayed?.Invoke(outcome);
             return true;
         }
         if (ip.Protocol == IpProtocol.Icmp && IsForAgents(ip.Destination)

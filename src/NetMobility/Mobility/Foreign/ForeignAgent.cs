@@ -74,6 +74,19 @@ public sealed partial class ForeignAgent : IPeerTunnelOwner, IRegistrationSender
 
     public ForeignAgentCounters Counters { get; } = new();
 
+    /// <summary>Every registration message the agent acted on (relayed, denied, reply forwarded), on the loop.</summary>
+    public event Action<RelayOutcome>? Relayed;
+
+    /// <summary>A tunnel to a home agent opened or closed, on the loop.</summary>
+    public event Action<PeerTunnelChanged>? TunnelChanged
+    {
+        add => _tunnels.Changed += value;
+        remove => _tunnels.Changed -= value;
+    }
+
+    /// <summary>The tunnels to home agents held now.</summary>
+    public IEnumerable<PeerTunnelInfo> PeerTunnels => _tunnels.List();
+
     /// <summary>Starts the unsolicited advertisements.</summary>
     public void Start() => Advertiser.Start();
 
@@ -86,6 +99,7 @@ public sealed partial class ForeignAgent : IPeerTunnelOwner, IRegistrationSender
         var outcome = Relay.OnReply(payload, new RegistrationAddressing(packet.Source, datagram.SourcePort, packet.Destination, datagram.DestinationPort, packet.TimeToLive));
         if (outcome.Visitor is { } visitor) UpdateTunnel(visitor.HomeAddress);
         Reschedule();
+        if (outcome.Action != RelayAction.Discarded) Relayed?.Invoke(outcome);
     }
 
     /// <summary>

@@ -48,6 +48,15 @@ public sealed class BindingTable
 
     public bool IsAway(Ipv4Address homeAddress) => _entries.ContainsKey(homeAddress.Value);
 
+    /// <summary>Every binding held, for an operator's listing (this allocates; the packet path uses <see cref="Get"/>).</summary>
+    public List<MobilityBinding> ToList()
+    {
+        var all = new List<MobilityBinding>(Count);
+        foreach (var entry in _entries.Values)
+            for (int i = 0; i < entry.Count; i++) all.Add(entry[i]);
+        return all;
+    }
+
     /// <summary>The first (for most nodes, the only) binding of <paramref name="homeAddress"/>.</summary>
     public bool TryGetFirst(Ipv4Address homeAddress, out MobilityBinding binding)
     {

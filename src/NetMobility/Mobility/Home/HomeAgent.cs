@@ -67,6 +67,22 @@ public sealed partial class HomeAgent : IPeerTunnelOwner, IDisposable
     public BindingTable Bindings { get; }
     public HomeAgentCounters Counters { get; } = new();
 
+    /// <summary>Every request answered (accepted or denied), on the loop, after the bindings changed.</summary>
+    public event Action<RegistrationDecided>? RegistrationDecided;
+
+    /// <summary>A binding that ran out without being renewed, on the loop.</summary>
+    public event Action<MobilityBinding>? BindingExpired;
+
+    /// <summary>A tunnel to a care-of address opened or closed, on the loop.</summary>
+    public event Action<PeerTunnelChanged>? TunnelChanged
+    {
+        add => _tunnels.Changed += value;
+        remove => _tunnels.Changed -= value;
+    }
+
+    /// <summary>The tunnels to care-of addresses held now.</summary>
+    public IEnumerable<PeerTunnelInfo> PeerTunnels => _tunnels.List();
+
     /// <summary>Home addresses the agent answers ARP for now.</summary>
     public bool IsProxying(Ipv4Address homeAddress) => _proxied.Contains(homeAddress.Value);
 
@@ -94,6 +110,8 @@ public sealed partial class HomeAgent : IPeerTunnelOwner, IDisposable
         else Counters.Denied++;
         bool changed = accepted && decision.Change != BindingChange.None;
         if (changed) Apply(decision.Binding.HomeAddress);
+        RegistrationDecided?.Invoke(new RegistrationDecided(decision.Binding.HomeAddress, decision.Binding.CareOfAddress, decision.Code, decision.Change,
+            decision.Binding.Lifetime));
         // RFC 5944 sec 3.8.3.1: from port 434 to the request's source address and port.
         _node.SendUdp(_options.Address, decision.ReplyTo.Destination, RegistrationAddressing.Port, decision.ReplyTo.DestinationPort,
             _reply.AsSpan(0, decision.ReplyLength));
@@ -173,6 +191,7 @@ public sealed partial class HomeAgent : IPeerTunnelOwner, IDisposable
             foreach (var binding in _expired)
             {
                 Counters.Expired++;
+                BindingExpired?.Invoke(binding);
                 UpdateTunnels(binding.HomeAddress);
                 if (!Bindings.IsAway(binding.HomeAddress) && !IsHolding(binding.HomeAddress)) StopProxy(binding.HomeAddress);
             }

@@ -1,0 +1,73 @@
+using Microsoft.Extensions.Logging;
+
+namespace NetMobility.Host;
+
+/// <summary>
+/// What the agent daemon logs, each with a fixed event id so that a log pipeline can select it: the agent starting and
+/// stopping, registrations accepted and denied (with the RFC 5944 code), bindings added, removed and expired, visitors,
+/// tunnels created and removed, links up and down, drops by reason, configuration reloads, VMs attached and detached.
+/// </summary>
+public static partial class AgentLog
+{
+    public const string Category = "NetMobility.Agent";
+
+    [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "node {Node} started: {Interfaces} interfaces, roles {Roles}, control socket {Socket}")]
+    public static partial void Started(ILogger logger, string node, int interfaces, string roles, string socket);
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "node {Node} stopped")]
+    public static partial void Stopped(ILogger logger, string node);
+
+    [LoggerMessage(EventId = 1100, Level = LogLevel.Information, Message = "registration accepted: {HomeAddress} care-of {CareOf}, lifetime {Lifetime} s ({Change})")]
+    public static partial void RegistrationAccepted(ILogger logger, string homeAddress, string careOf, int lifetime, string change);
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "registration denied: {HomeAddress} care-of {CareOf}, code {Code} ({Reason})")]
+    public static partial void RegistrationDenied(ILogger logger, string homeAddress, string careOf, int code, string reason);
+
+    [LoggerMessage(EventId = 1110, Level = LogLevel.Information, Message = "binding added: {HomeAddress} -> {CareOf}")]
+    public static partial void BindingAdded(ILogger logger, string homeAddress, string careOf);
+
+    [LoggerMessage(EventId = 1111, Level = LogLevel.Information, Message = "binding removed: {HomeAddress} ({Change})")]
+    public static partial void BindingRemoved(ILogger logger, string homeAddress, string change);
+
+    [LoggerMessage(EventId = 1112, Level = LogLevel.Warning, Message = "binding expired: {HomeAddress} -> {CareOf}")]
+    public static partial void BindingExpired(ILogger logger, string homeAddress, string careOf);
+
+    [LoggerMessage(EventId = 1120, Level = LogLevel.Information, Message = "visitor {HomeAddress}: {Action}, code {Code} ({Reason})")]
+    public static partial void VisitorRegistration(ILogger logger, string homeAddress, string action, int code, string reason);
+
+    [LoggerMessage(EventId = 1130, Level = LogLevel.Information, Message = "tunnel created: {Encapsulation} to {Peer}")]
+    public static partial void TunnelCreated(ILogger logger, string encapsulation, string peer);
+
+    [LoggerMessage(EventId = 1131, Level = LogLevel.Information, Message = "tunnel removed: {Encapsulation} to {Peer}")]
+    public static partial void TunnelRemoved(ILogger logger, string encapsulation, string peer);
+
+    [LoggerMessage(EventId = 1200, Level = LogLevel.Information, Message = "link up: {Link} ({Device})")]
+    public static partial void LinkUp(ILogger logger, string link, string device);
+
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Error, Message = "link down: {Link} ({Device}): {Reason}")]
+    public static partial void LinkDown(ILogger logger, string link, string device, string reason);
+
+    [LoggerMessage(EventId = 1210, Level = LogLevel.Warning, Message = "drops on {Where}: {Count} {Reason} in the last {Seconds} s")]
+    public static partial void Drops(ILogger logger, string where, long count, string reason, int seconds);
+
+    [LoggerMessage(EventId = 1300, Level = LogLevel.Information, Message = "vm {Vm} attached ({Location}) on {Interface}")]
+    public static partial void VmAttached(ILogger logger, string vm, string location, string @interface);
+
+    [LoggerMessage(EventId = 1301, Level = LogLevel.Information, Message = "vm {Vm} detached")]
+    public static partial void VmDetached(ILogger logger, string vm);
+
+    [LoggerMessage(EventId = 1302, Level = LogLevel.Information, Message = "vm {Vm}: registration {State}")]
+    public static partial void VmRegistration(ILogger logger, string vm, string state);
+
+    [LoggerMessage(EventId = 1400, Level = LogLevel.Information, Message = "configuration reloaded: {Applied}")]
+    public static partial void Reloaded(ILogger logger, string applied);
+
+    [LoggerMessage(EventId = 1401, Level = LogLevel.Error, Message = "configuration not reloaded, the running one stays: {Reason}")]
+    public static partial void ReloadRefused(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 1402, Level = LogLevel.Warning, Message = "configuration change needs a restart, not applied: {What}")]
+    public static partial void ReloadNeedsRestart(ILogger logger, string what);
+
+    [LoggerMessage(EventId = 1500, Level = LogLevel.Warning, Message = "control socket: {Problem}")]
+    public static partial void ControlProblem(ILogger logger, string problem);
+}

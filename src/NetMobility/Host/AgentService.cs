@@ -1,0 +1,112 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using NetMobility.Runtime;
+using NetMobility.Configuration;
+using NetMobility.Links;
+
+namespace NetMobility.Host;
+
+/// <summary>
+/// The agent daemon as a hosted service of the .NET generic host: on start it builds the node of a checked
+/// configuration on one <see cref="RealTimeLoop"/>, opens its devices, starts the loop, the control socket and the
+/// <c>NetMobility</c> meter, and listens for SIGHUP (reload without dropping bindings). On stop (SIGTERM, SIGINT) it
+/// detaches the VMs it hosts, closes its devices (a TAP it created goes with it), flushes and closes the capture,
+/// removes the control socket and stops the loop.
+/// </summary>
+public sealed class AgentService(AgentConfig config, IReadOnlyList<KeyValuePair<string, string?>> overrides, ILoggerFactory logs) : IHostedService
+{
+    private readonly ILogger _log = logs.CreateLogger(AgentLog.Category);
+    private readonly RealTimeLoop _loop = new();
+    private readonly CancellationTokenSource _stopLoop = new();
+    private AgentNode? _agent;
+    private AgentMetrics? _metrics;
+    private ControlServer? _control;
+    private PosixSignalRegistration? _hangup;
+    private Task? _running;
+    private int _reloading;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _agent = AgentNode.Start(config, _loop, _log);
+        _metrics = new AgentMetrics(_agent);
+        _control = ControlServer.Start(config.ControlSocket, Handle, _log);
+        _running = _loop.Start(_stopLoop.Token);
+        _hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true;
+            _ = Task.Run(Reload);
+        });
+        string roles = string.Join(", ", new[] { _agent.HomeAgent is null ? null : "home-agent", _agent.ForeignAgent is null ? null : "foreign-agent" }.OfType<string>());
+        AgentLog.Started(_log, _agent.Node.Name, _agent.Node.Interfaces.Count, roles.Length == 0 ? "none" : roles, config.ControlSocket);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Re-reads the file (with the same overrides) and applies it on the loop; a file that does not check is logged and ignored.</summary>
+    public async Task<string> Reload()
+    {
+        if (Interlocked.Exchange(ref _reloading, 1) != 0) return "a reload is running already";
+        try
+        {
+            AgentConfig next;
+            try
+            {
+                next = AgentConfig.Load(config.Path, overrides);
+            }
+            catch (ConfigException ex)
+            {
+                AgentLog.ReloadRefused(_log, ex.Message);
+                return ex.Message;
+            }
+            return await _loop.InvokeAsync(() => _agent!.Reload(next)).ConfigureAwait(false);
+        }
+        finally
+        {
+            Volatile.Write(ref _reloading, 0);
+        }
+    }
+
+    private async Task<string> Handle(string request)
+    {
+        string[] words = request.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        switch (words)
+        {
+            case ["status"]:
+                return await _loop.InvokeAsync(() =>
+                {
+                    var buffer = new MemoryStream();
+                    using (var json = new Utf8JsonWriter(buffer)) _agent!.WriteStatus(json);
+                    return Encoding.UTF8.GetString(buffer.ToArray());
+                }).ConfigureAwait(false);
+            case ["attach" or "detach", var vm]:
+                string? problem = await _loop.InvokeAsync(() => words[0] == "attach" ? _agent!.Attach(vm) : _agent!.Detach(vm)).ConfigureAwait(false);
+                return problem is null ? "{\"ok\":true}" : ControlServer.ErrorJson(problem);
+            case ["reload"]:
+                string result = await Reload().ConfigureAwait(false);
+                return $"{{\"ok\":true,\"reload\":{JsonSerializer.Serialize(result)}}}";
+            default:
+                return ControlServer.ErrorJson($"unknown request '{request}' (status, attach VM, detach VM, reload)");
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _hangup?.Dispose();
+        if (_control is not null) await _control.DisposeAsync().ConfigureAwait(false);
+        _metrics?.Dispose();
+        if (_agent is { } agent && _running is { IsCompleted: false })
+        {
+            string name = agent.Node.Name;
+            await _loop.InvokeAsync(agent.Dispose).WaitAsync(cancellationToken).ConfigureAwait(false);
+            AgentLog.Stopped(_log, name);
+        }
+        else
+        {
+            _agent?.Dispose();
+        }
+        _stopLoop.Cancel();
+        if (_running is not null) await _running.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

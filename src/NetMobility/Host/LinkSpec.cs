@@ -1,0 +1,105 @@
+using NetMobility.Runtime;
+using NetMobility.Configuration;
+using NetMobility.Links;
+using NetMobility.Wire;
+
+namespace NetMobility.Host;
+
+/// <summary>
+/// The device behind one interface of the agent daemon's node, from the interface's <c>link</c> object:
+/// <c>{"tap": "nm-home0"}</c> a Linux TAP device, <c>{"segment": "lan"}</c> an in-memory Ethernet segment inside the
+/// daemon (where the VMs it hosts are plugged in). A device link may name the network namespace it lives in
+/// (<c>"netns"</c>, as <c>ip netns</c> knows it).
+/// </summary>
+public abstract record LinkSpec
+{
+    public const string Field = "link";
+
+    /// <summary>Reads <c>item.link</c>; every mistake is a <see cref="ConfigException"/> naming the field.</summary>
+    public static LinkSpec Read(ConfigElement item)
+    {
+        var link = item.Get(Field);
+        if (link.Has("tap")) return TapLinkSpec.ReadTap(link);
+        if (link.Has("segment"))
+        {
+            link.AllowOnly("segment");
+            return new SegmentLinkSpec(link.Get("segment").AsString());
+        }
+        throw link.Error("needs one of \"tap\" or \"segment\"");
+    }
+
+    /// <summary>One line for logs and the status table: the kind and the device.</summary>
+    public abstract string Describe();
+}
+
+/// <summary>An in-memory Ethernet segment inside the daemon: the node's interface is one port, each hosted VM another.</summary>
+public sealed record SegmentLinkSpec(string Segment) : LinkSpec
+{
+    public override string Describe() => $"segment {Segment}";
+}
+
+/// <summary>A link on a device the kernel provides, opened (and opened again after a failure) by the daemon.</summary>
+public abstract record DeviceLinkSpec : LinkSpec
+{
+    public string? Netns { get; init; }
+
+    /// <summary>Opens the device; a refusal is a <see cref="LinkOpenException"/> or <see cref="TapException"/> with one line.</summary>
+    public abstract IFrameLink Open(EventLoop loop, MacAddress mac, int mtu);
+
+    /// <summary>Why an open device stopped carrying frames for good, or null while it works.</summary>
+    public abstract string? FaultOf(IFrameLink link);
+
+    protected static string? ReadNetns(ConfigElement link)
+    {
+        if (!link.TryGet("netns", out var netns)) return null;
+        string name = netns.AsString();
+        if (name.Length == 0 || name is "." or ".." || name.Contains('/')) throw netns.Error($"'{name}' is not a network namespace name");
+        return name;
+    }
+
+    protected static string ReadDevice(ConfigElement field)
+    {
+        string name = field.AsString();
+        if (name.Length == 0 || System.Text.Encoding.UTF8.GetByteCount(name) > 15 || name is "." or ".." || name.AsSpan().IndexOfAny("/: \t\n\r\0") >= 0)
+            throw field.Error($"'{name}' is not an interface name (1 to 15 bytes, no '/', ':' or white space)");
+        return name;
+    }
+
+    protected string Where => Netns is null ? "" : $" in netns {Netns}";
+}
+
+/// <summary>
+/// <c>{"tap": NAME, "netns": NS, "mode": "create" | "attach" | "create-or-attach", "persistent": BOOL}</c>: a TAP device.
+/// <c>attach</c> takes a device made beforehand (<c>ip tuntap add</c>) and, with <c>persistent</c>, leaves it in place
+/// when the daemon lets go; a device the daemon created without <c>persistent</c> goes when the daemon does.
+/// </summary>
+public sealed record TapLinkSpec(string Device, TapMode Mode, bool Persistent) : DeviceLinkSpec
+{
+    public static TapLinkSpec ReadTap(ConfigElement link)
+    {
+        link.AllowOnly("tap", "netns", "mode", "persistent");
+        var mode = TapMode.CreateOrAttach;
+        if (link.TryGet("mode", out var m))
+        {
+            mode = m.AsString() switch
+            {
+                "create" => TapMode.Create,
+                "attach" => TapMode.Attach,
+                "create-or-attach" => TapMode.CreateOrAttach,
+                var other => throw m.Error($"'{other}' is not a mode (create, attach, create-or-attach)"),
+            };
+        }
+        bool persistent = link.TryGet("persistent", out var p) && p.AsBool();
+        return new TapLinkSpec(ReadDevice(link.Get("tap")), mode, persistent) { Netns = ReadNetns(link) };
+    }
+
+    public override IFrameLink Open(EventLoop loop, MacAddress mac, int mtu)
+    {
+        var options = new TapOptions { Name = Device, Mac = mac, Mtu = mtu, Mode = Mode, Persistent = Persistent };
+        return NetnsScope.Run(Netns, () => TapLink.Open(loop, options));
+    }
+
+    public override string? FaultOf(IFrameLink link) => ((TapLink)link).Fault;
+
+    public override string Describe() => $"tap {Device}{Where}";
+}
