@@ -31,7 +31,7 @@ public sealed class AgentDaemonLabTests
         var binding = Assert.Single(home.GetProperty("bindings").EnumerateArray());
         Assert.Equal(VmAddress, binding.GetProperty("homeAddress").GetString());
         Assert.Equal("198.51.100.1", binding.GetProperty("careOf").GetString());
-        Assert.Equal("Gre", binding.GetProperty("encapsulation").GetString());
+        Assert.Equal(NetMobility.Tunnels.TunnelKind.Gre.Name, binding.GetProperty("encapsulation").GetString());
         Assert.True(binding.GetProperty("reverseTunnel").GetBoolean());
         Assert.True(home.GetProperty("counters").GetProperty("homeAgent").GetProperty("reverseTunnelled").GetInt64() > 0, "nothing came back through the reverse tunnel");
         var foreign = Status(lab.ForeignSocket);
