@@ -114,8 +114,10 @@ public sealed class HostedVm : IDisposable
         }
         _tap.Receiver = FromVm;
         _hostPort.IsUp = true;
+        // The daemon's first attach at home is the VM booting there; any later one is the VM coming back from another
+        // host, whose port registered it: its bindings go.
         if (!IsHomeLink) Port.ResumeAway(_hostPort);
-        else if (_everAttached) Port.ResumeHome(_hostPort);
+        else if (_everAttached || !AttachAtStart) Port.ResumeHome(_hostPort, fromAnotherHost: true);
         else Port.StartAtHome(_hostPort);
         _everAttached = true;
         return null;

@@ -96,13 +96,20 @@ public sealed class VmPort : IFrameLink, IRegistrationClientHost, IHeldPacketSin
     }
 
     /// <summary>The VM resumes on its home link: announced with gratuitous ARP and RARP, its bindings deregistered.</summary>
-    public void ResumeHome(IFrameLink port)
+    public void ResumeHome(IFrameLink port) => ResumeHome(port, fromAnotherHost: false);
+
+    /// <summary>
+    /// As <see cref="ResumeHome(IFrameLink)"/>; with <paramref name="fromAnotherHost"/> the VM comes from a host whose port
+    /// registered it (this port never saw it away), and its bindings are deregistered all the same.
+    /// </summary>
+    public void ResumeHome(IFrameLink port, bool fromAnotherHost)
     {
         Plug(port);
         Location = VmLocation.Home;
         Announce(_options.HomeForms, _options.HomeSchedule);
         ReleaseHeld();
-        Client.ReturnedHome();
+        if (fromAnotherHost) Client.ArrivedHome();
+        else Client.ReturnedHome();
     }
 
     /// <summary>A frame from the VM.</summary>

@@ -101,6 +101,21 @@ public sealed class RegistrationClient : IDisposable
     {
         Agent = null;
         if (State == RegistrationState.AtHome) return;
+        Deregister();
+    }
+
+    /// <summary>
+    /// The VM arrives on its home link from another host, whose client registered it: deregister every binding, whatever
+    /// this client knew (it never saw the VM away).
+    /// </summary>
+    public void ArrivedHome()
+    {
+        Agent = null;
+        Deregister();
+    }
+
+    private void Deregister()
+    {
         RegisteredUntil = null;
         _backoff = _options.InitialRetransmission;
         SetState(RegistrationState.Deregistering);
