@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using NetMobility.Wire;
 
 namespace NetMobility.Tunnels;
@@ -18,26 +17,17 @@ internal static class OuterHeader
     }
 
     /// <summary>
-    /// Writes the 20-byte outer header for <paramref name="payloadLength"/> bytes of encapsulated payload, field by
-    /// field at the RFC 791 sec 3.1 offsets: an outer header never has options, so the per-packet path skips the
-    /// general header representation and its option storage.
+    /// Writes the 20-byte outer header (an outer header never has options) for <paramref name="payloadLength"/>
+    /// bytes of encapsulated payload through the IPv4 codec.
     /// </summary>
     public static void Emit(IpTunnelOptions options, Span<byte> destination, IpProtocol protocol, int payloadLength, ushort identification, InnerFields inner)
     {
-        var header = destination[..Ipv4Field.MinHeaderLength];
-        header[Ipv4Field.VersionIhl] = 0x45;
         // "tos inherit" copies the DSCP only. The outer ECN field stays Not-ECT: that is RFC 6040 sec 4.1's
         // compatibility mode, the one to use when the decapsulator does not propagate congestion marks into
         // the inner header, as these endpoints do not.
-        header[Ipv4Field.TypeOfService] = options.Tos ?? (byte)(inner.Dscp << 2);
-        BinaryPrimitives.WriteUInt16BigEndian(header[Ipv4Field.TotalLength..], (ushort)(Ipv4Field.MinHeaderLength + payloadLength));
-        BinaryPrimitives.WriteUInt16BigEndian(header[Ipv4Field.Identification..], identification);
-        bool dontFragment = options.PathMtuDiscovery || inner.DontFragment;
-        BinaryPrimitives.WriteUInt16BigEndian(header[Ipv4Field.FlagsFragment..], dontFragment ? Ipv4Field.DontFragmentFlag : (ushort)0);
-        header[Ipv4Field.TimeToLive] = options.Ttl != 0 ? options.Ttl : inner.IsIp ? inner.TimeToLive : options.DefaultTtl;
-        header[Ipv4Field.Protocol] = (byte)protocol;
-        options.Local.Write(header[Ipv4Field.Source..]);
-        options.Remote.Write(header[Ipv4Field.Destination..]);
-        Ipv4InPlace.RewriteChecksum(header);
+        byte tos = options.Tos ?? (byte)(inner.Dscp << 2);
+        byte ttl = options.Ttl != 0 ? options.Ttl : inner.IsIp ? inner.TimeToLive : options.DefaultTtl;
+        new Ipv4Header(options.Local, options.Remote, protocol, payloadLength, ttl, identification,
+            DontFragment: options.PathMtuDiscovery || inner.DontFragment, Dscp: (byte)(tos >> 2), Ecn: (byte)(tos & 3)).Emit(destination);
     }
 }

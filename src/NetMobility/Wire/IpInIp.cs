@@ -38,7 +38,7 @@ public static class IpInIp
     public static bool TryDeriveOuterFields(ReadOnlySpan<byte> innerDatagram, out IpInIpOuterFields fields, out WireError error)
     {
         fields = default;
-        if (!Ipv4HeaderBytes.TryMeasure(innerDatagram, out _, out int totalLength, out error)) return false;
+        if (!Ipv4Packet.TryMeasure(innerDatagram, out _, out int totalLength, out error)) return false;
         if (totalLength + OuterHeaderLength > ushort.MaxValue) { error = WireError.BadLength; return false; }
         ushort flags = BinaryPrimitives.ReadUInt16BigEndian(innerDatagram[Ipv4Field.FlagsFragment..]);
         fields = new IpInIpOuterFields(
@@ -67,18 +67,8 @@ public static class IpInIp
     /// </summary>
     public static int WriteOuterHeader(Span<byte> outer, in IpInIpOuterFields fields, Ipv4Address tunnelEntry, Ipv4Address tunnelExit, byte ttl, ushort identification)
     {
-        var h = outer[..OuterHeaderLength];
-        h[Ipv4Field.VersionIhl] = 0x45;
-        h[Ipv4Field.TypeOfService] = fields.TypeOfService;
-        BinaryPrimitives.WriteUInt16BigEndian(h[Ipv4Field.TotalLength..], fields.TotalLength);
-        BinaryPrimitives.WriteUInt16BigEndian(h[Ipv4Field.Identification..], identification);
-        BinaryPrimitives.WriteUInt16BigEndian(h[Ipv4Field.FlagsFragment..], fields.DontFragment ? Ipv4Field.DontFragmentFlag : (ushort)0);
-        h[Ipv4Field.TimeToLive] = ttl;
-        h[Ipv4Field.Protocol] = (byte)IpProtocol.IpInIp;
-        tunnelEntry.Write(h[Ipv4Field.Source..]);
-        tunnelExit.Write(h[Ipv4Field.Destination..]);
-        Ipv4InPlace.RewriteChecksum(h);
-        return OuterHeaderLength;
+        return new Ipv4Header(tunnelEntry, tunnelExit, IpProtocol.IpInIp, fields.TotalLength - OuterHeaderLength, ttl, identification,
+            fields.DontFragment, Dscp: (byte)(fields.TypeOfService >> 2), Ecn: (byte)(fields.TypeOfService & 3)).Emit(outer);
     }
 
     /// <summary>
@@ -105,10 +95,10 @@ public static class IpInIp
     {
         innerOffset = 0;
         innerLength = 0;
-        if (!Ipv4HeaderBytes.TryMeasure(outerDatagram, out int headerLength, out int outerLength, out error)) return false;
+        if (!Ipv4Packet.TryMeasure(outerDatagram, out int headerLength, out int outerLength, out error)) return false;
         if (outerDatagram[Ipv4Field.Protocol] != (byte)IpProtocol.IpInIp) { error = WireError.Unsupported; return false; }
         var inner = outerDatagram[headerLength..outerLength];
-        if (!Ipv4HeaderBytes.TryMeasure(inner, out _, out int length, out error)) return false;
+        if (!Ipv4Packet.TryMeasure(inner, out _, out int length, out error)) return false;
         innerOffset = headerLength;
         innerLength = length;
         return true;

@@ -113,7 +113,7 @@ public static class MinimalEncapsulation
     {
         encapsulatedLength = 0;
         if ((uint)datagramLength > (uint)buffer.Length) { error = WireError.BadLength; return false; }
-        if (!Ipv4HeaderBytes.TryMeasure(buffer[..datagramLength], out int headerLength, out int totalLength, out error)) return false;
+        if (!Ipv4Packet.TryMeasure(buffer[..datagramLength], out int headerLength, out int totalLength, out error)) return false;
         if ((BinaryPrimitives.ReadUInt16BigEndian(buffer[Ipv4Field.FlagsFragment..]) & (Ipv4Field.MoreFragmentsFlag | Ipv4Field.FragmentOffsetMask)) != 0)
         {
             error = WireError.Unsupported;
@@ -148,7 +148,7 @@ public static class MinimalEncapsulation
     {
         decapsulatedLength = 0;
         if ((uint)datagramLength > (uint)buffer.Length) { error = WireError.BadLength; return false; }
-        if (!Ipv4HeaderBytes.TryMeasure(buffer[..datagramLength], out int headerLength, out int totalLength, out error)) return false;
+        if (!Ipv4Packet.TryMeasure(buffer[..datagramLength], out int headerLength, out int totalLength, out error)) return false;
         if (buffer[Ipv4Field.Protocol] != (byte)IpProtocol.MinimalEncapsulation) { error = WireError.Unsupported; return false; }
         if (!MinimalForwardingHeader.TryParse(buffer[headerLength..totalLength], policy, out var forwarding, out int forwardingLength, out error)) return false;
 
