@@ -80,9 +80,9 @@ public sealed class GreTunnel : IpTunnelEndpoint
         Host.Transmit(packet);
     }
 
-    public override void Receive(ReadOnlySpan<byte> outer)
+    public override void Receive(Ipv4Packet ip)
     {
-        if (!TryAcceptOuter(outer, out var ip)) return;
+        if (!TryAcceptOuter(ip)) return;
         if (!GrePacket.TryCreate(ip.Payload, ChecksumPolicy.Verify, out var gre, out var error))
         {
             Counters.Drop(error == WireError.BadChecksum ? TunnelDropReason.BadChecksum : TunnelDropReason.Malformed);

@@ -27,6 +27,12 @@ public interface ITunnelEndpoint : IDisposable
     /// <summary>Encapsulates one inner packet (an IPv4 packet, or an Ethernet frame for gretap).</summary>
     void Send(ReadOnlySpan<byte> inner);
 
-    /// <summary>Decapsulates one outer IPv4 packet addressed to this endpoint.</summary>
+    /// <summary>Decapsulates one outer IPv4 packet addressed to this endpoint; its header is parsed and its checksum verified here.</summary>
     void Receive(ReadOnlySpan<byte> outer);
+
+    /// <summary>
+    /// Decapsulates one outer IPv4 packet the node has parsed and verified already (the way in from a node's
+    /// <see cref="TunnelTable"/>): the outer header is not parsed again.
+    /// </summary>
+    void Receive(Ipv4Packet outer);
 }

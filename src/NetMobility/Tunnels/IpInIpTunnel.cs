@@ -29,9 +29,9 @@ public sealed class IpInIpTunnel : IpTunnelEndpoint
         Host.Transmit(packet);
     }
 
-    public override void Receive(ReadOnlySpan<byte> outer)
+    public override void Receive(Ipv4Packet ip)
     {
-        if (!TryAcceptOuter(outer, out var ip)) return;
+        if (!TryAcceptOuter(ip)) return;
         if (!IpInIp.TryDecapsulate(ip.Buffer, out int offset, out int length, out var error))
         {
             Counters.Drop(error == WireError.BadVersion ? TunnelDropReason.UnknownProtocol : TunnelDropReason.Malformed);

@@ -38,7 +38,17 @@ public abstract class IpTunnelEndpoint : ITunnelEndpoint
 
     public abstract void Send(ReadOnlySpan<byte> inner);
 
-    public abstract void Receive(ReadOnlySpan<byte> outer);
+    public void Receive(ReadOnlySpan<byte> outer)
+    {
+        if (!Ipv4Packet.TryCreate(outer, ChecksumPolicy.Verify, out var packet, out _))
+        {
+            Counters.Drop(TunnelDropReason.Malformed);
+            return;
+        }
+        Receive(packet);
+    }
+
+    public abstract void Receive(Ipv4Packet outer);
 
     /// <summary>Wraps the <paramref name="innerLength"/> bytes already in <see cref="InnerSlot"/> and hands the outer packet to the host.</summary>
     private protected abstract void Encapsulate(int innerLength, OuterHeader.InnerFields fields);
@@ -89,9 +99,9 @@ public abstract class IpTunnelEndpoint : ITunnelEndpoint
     /// The checks before decapsulation: a well-formed outer IPv4 packet (header checksum verified) of this
     /// tunnel's protocol, from its remote to its local address, not a fragment. Counts the drop when it fails.
     /// </summary>
-    private protected bool TryAcceptOuter(ReadOnlySpan<byte> outer, out Ipv4Packet packet)
+    private protected bool TryAcceptOuter(Ipv4Packet packet)
     {
-        if (!Ipv4Packet.TryCreate(outer, ChecksumPolicy.Verify, out packet, out _) || packet.Protocol != OuterProtocol)
+        if (packet.Protocol != OuterProtocol)
         {
             Counters.Drop(TunnelDropReason.Malformed);
             return false;

@@ -67,7 +67,17 @@ public sealed class MinimalEncapsulationTunnel : ITunnelEndpoint
 
     public void Receive(ReadOnlySpan<byte> outer)
     {
-        if (!Ipv4Packet.TryCreate(outer, ChecksumPolicy.Verify, out var ip, out _) || ip.Protocol != IpProtocol.MinimalEncapsulation)
+        if (!Ipv4Packet.TryCreate(outer, ChecksumPolicy.Verify, out var ip, out _))
+        {
+            Counters.Drop(TunnelDropReason.Malformed);
+            return;
+        }
+        Receive(ip);
+    }
+
+    public void Receive(Ipv4Packet ip)
+    {
+        if (ip.Protocol != IpProtocol.MinimalEncapsulation)
         {
             Counters.Drop(TunnelDropReason.Malformed);
             return;

@@ -19,7 +19,7 @@ public sealed class NodeTunnels : IDisposable
     {
         _node = node;
         Time = new LoopTimeProvider(node.Loop);
-        IpPacketHandler receive = (_, packet) => Table.Receive(packet.Buffer);
+        IpPacketHandler receive = (_, packet) => Table.Receive(packet); // parsed and verified by the node: not again
         foreach (var protocol in TunnelKind.All.Select(k => k.OuterProtocol).Distinct()) node.SetProtocolHandler(protocol, receive);
     }
 

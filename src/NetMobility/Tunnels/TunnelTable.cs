@@ -56,14 +56,21 @@ public sealed class TunnelTable
         return true;
     }
 
-    /// <summary>True when <paramref name="protocol"/> is one a tunnel in this table could take.</summary>
-    public static bool IsTunnelProtocol(IpProtocol protocol) =>
-        protocol is IpProtocol.Gre or IpProtocol.IpInIp or IpProtocol.MinimalEncapsulation;
+    /// <summary>True when <paramref name="protocol"/> is the outer protocol of a kind in the registry.</summary>
+    public static bool IsTunnelProtocol(IpProtocol protocol)
+    {
+        foreach (var kind in TunnelKind.All)
+            if (kind.OuterProtocol == protocol) return true;
+        return false;
+    }
 
     /// <summary>The tunnel <paramref name="outer"/> belongs to, or null. Only as much of the packet is read as matching needs.</summary>
-    public ITunnelEndpoint? Find(ReadOnlySpan<byte> outer)
+    public ITunnelEndpoint? Find(ReadOnlySpan<byte> outer) =>
+        Ipv4Packet.TryCreate(outer, ChecksumPolicy.None, out var ip, out _) ? Find(ip) : null;
+
+    /// <summary>The tunnel a parsed outer packet belongs to, or null.</summary>
+    public ITunnelEndpoint? Find(Ipv4Packet ip)
     {
-        if (!Ipv4Packet.TryCreate(outer, ChecksumPolicy.None, out var ip, out _)) return null;
         var pair = new Pair(ip.Protocol, ip.Destination, ip.Source);
         bool keyed = false;
         uint key = 0;
@@ -77,10 +84,26 @@ public sealed class TunnelTable
     }
 
     /// <summary>
-    /// Hands <paramref name="outer"/> to its tunnel; false, counting it in <see cref="Unmatched"/>, when none
-    /// takes it (the node may then answer as for an unknown protocol).
+    /// Hands <paramref name="outer"/> (bytes: the tunnel parses and verifies them) to its tunnel; false, counting it
+    /// in <see cref="Unmatched"/>, when no tunnel matches.
     /// </summary>
     public bool Receive(ReadOnlySpan<byte> outer)
+    {
+        var tunnel = Find(outer);
+        if (tunnel is null)
+        {
+            Unmatched++;
+            return false;
+        }
+        tunnel.Receive(outer);
+        return true;
+    }
+
+    /// <summary>
+    /// Hands an outer packet the node has parsed and verified to its tunnel, which does not parse it again; false,
+    /// counting it in <see cref="Unmatched"/>, when no tunnel matches.
+    /// </summary>
+    public bool Receive(Ipv4Packet outer)
     {
         var tunnel = Find(outer);
         if (tunnel is null)
