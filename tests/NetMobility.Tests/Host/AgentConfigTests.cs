@@ -73,6 +73,15 @@ public sealed class AgentConfigTests : IDisposable
         Assert.DoesNotContain("\n", error.Message);
     }
 
+    [Theory]
+    [InlineData("home.json")]
+    [InlineData("foreign.json")]
+    public void The_sample_lab_configurations_check_out(string name)
+    {
+        var config = AgentConfig.Load(RepositoryFiles.Path("tools", "agent", name), []);
+        Assert.Equal(Path.GetFileNameWithoutExtension(name), config.Name);
+    }
+
     [Fact]
     public void Overrides_from_the_environment_and_command_line_replace_file_values_with_their_kind()
     {

@@ -1,7 +1,7 @@
 namespace NetMobility.Tests.Lab;
 
 /// <summary>
-/// What the lab tests need from the machine: Linux, root, /dev/net/tun, and iproute2, socat and ping on the
+/// What the lab tests need from the machine: Linux, root, /dev/net/tun, and iproute2, socat, ping, sysctl and kill on the
 /// PATH (.ci/run installs them). A missing one fails the test with a message that says what to provide:
 /// these tests are the project's check against a real kernel, so they do not quietly skip.
 /// </summary>
@@ -12,7 +12,7 @@ internal static class LabPrerequisites
         Assert.True(OperatingSystem.IsLinux(), "the lab tests need Linux (TAP devices, network namespaces)");
         Assert.True(Environment.IsPrivilegedProcess, "the lab tests need root: TAP devices and network namespaces need CAP_NET_ADMIN and CAP_SYS_ADMIN");
         Assert.True(File.Exists("/dev/net/tun"), "/dev/net/tun is missing: load the tun module, or run the container with the device");
-        foreach (var (program, package) in new[] { ("ip", "iproute2"), ("socat", "socat"), ("ping", "iputils-ping") })
+        foreach (var (program, package) in new[] { ("ip", "iproute2"), ("socat", "socat"), ("ping", "iputils-ping"), ("sysctl", "procps"), ("kill", "procps") })
             Assert.True(OnPath(program), $"'{program}' is not on the PATH: install the Debian package {package}");
     }
 
