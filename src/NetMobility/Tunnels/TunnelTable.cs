@@ -89,12 +89,7 @@ public sealed class TunnelTable
     /// </summary>
     public bool Receive(ReadOnlySpan<byte> outer)
     {
-        var tunnel = Find(outer);
-        if (tunnel is null)
-        {
-            Unmatched++;
-            return false;
-        }
+        if (Matched(Find(outer)) is not { } tunnel) return false;
         tunnel.Receive(outer);
         return true;
     }
@@ -105,14 +100,15 @@ public sealed class TunnelTable
     /// </summary>
     public bool Receive(Ipv4Packet outer)
     {
-        var tunnel = Find(outer);
-        if (tunnel is null)
-        {
-            Unmatched++;
-            return false;
-        }
+        if (Matched(Find(outer)) is not { } tunnel) return false;
         tunnel.Receive(outer);
         return true;
+    }
+
+    private ITunnelEndpoint? Matched(ITunnelEndpoint? tunnel)
+    {
+        if (tunnel is null) Unmatched++;
+        return tunnel;
     }
 
     private static Match MatchOf(ITunnelEndpoint tunnel) =>

@@ -49,11 +49,19 @@ public class MobilityPropertyTests
         Prop.ForAll(ArbMap.Default.ArbFor<byte[]>(), Gen.Elements(1, 3).ToArbitrary(), (bytes, type) =>
         {
             var clock = Clock();
-            var registrar = new HomeAgentRegistrar(HomeAgentOptions(), new SecurityAssociationTable(), new SecurityAssociationTable(), new BindingTable(), clock);
+            var bindings = new BindingTable();
+            var registrar = new HomeAgentRegistrar(HomeAgentOptions(), new SecurityAssociationTable(), new SecurityAssociationTable(), bindings, clock);
             var relay = new ForeignAgentRelay(new ForeignAgentOptions { Address = ForeignAgentAddress, CareOfAddress = CareOf },
                 new SecurityAssociationTable(), new SecurityAssociationTable(), new RecordingSender(), clock);
             var message = bytes.Length > 0 ? [(byte)type, .. bytes[1..]] : bytes;
-            registrar.TryProcess(message, FromForeignAgent(), new byte[HomeAgentRegistrar.MaxReplyLength], out _);
+            var reply = new byte[HomeAgentRegistrar.MaxReplyLength];
+            if (registrar.TryProcess(message, FromForeignAgent(), reply, out var decision))
+            {
+                // The agent knows no mobile node, so nothing can authenticate: an answer is a denial that parses.
+                Assert.False(decision.Code.IsAccepted());
+                Assert.True(RegistrationReply.TryParse(reply.AsSpan(0, decision.ReplyLength), out _, out _, out _));
+            }
+            Assert.Equal(0, bindings.Count);
             relay.OnRequest(message, new RegistrationAddressing(Home, 434, ForeignAgentAddress, 434, 255, VmMac));
             relay.OnReply(message, FromForeignAgent());
         }).QuickCheckThrowOnFailure();

@@ -79,6 +79,7 @@ public class NetworkTransportTests
         {
             Assert.True(report.Completed, report.Error);
             Assert.True(result!.Committed);
+            Assert.Equal(Hex.Of(image.ComputeDigest()), Hex.Of(result.Image!.ComputeDigest()));
         }
     }
 
