@@ -23,7 +23,7 @@ internal static class ForeignAgentRole
         config.AllowOnly("type", "interface", "address", "careOf", "maxLifetime", "encapsulations", "reverseTunnel", "encapsulatingDelivery",
             "visitorCapacity", "pendingTimeoutMs", "advertisementIntervalMs", "advertisementLifetime", "advertisementDestination",
             "requireMobileForeignAuthentication", "allowedHomeAgents", "mobileNodes", "homeAgents");
-        var visitors = MobilityConfig.ReadInterface(config, context);
+        var visitors = MobilityConfig.ReadInterface(config, context, Type);
         var address = MobilityConfig.ReadLocalAddress(config, "address", visitors.Address, context);
         var defaults = new ForeignAgentOptions { Address = address, CareOfAddress = address, PrefixLength = visitors.Prefix.Length };
         HashSet<Ipv4Address>? allowed = null;

@@ -98,12 +98,13 @@ internal static class MobilityConfig
     }
 
     /// <summary>The Ethernet interface named by the field <c>interface</c>.</summary>
-    public static NetInterface ReadInterface(ConfigElement config, ReplayNodeContext context)
+    public static NetInterface ReadInterface(ConfigElement config, ReplayNodeContext context, string role)
     {
         var field = config.Get("interface");
         string name = field.AsString();
         if (!context.Interfaces.TryGetValue(name, out var iface)) throw field.Error($"the node has no interface '{name}'");
         if (iface.Link is null) throw field.Error($"'{name}' is a tunnel; the agent needs an Ethernet interface");
+        if (!context.Take(role, iface)) throw field.Error($"'{name}' already has a {role}: one per interface");
         return iface;
     }
 

@@ -76,7 +76,7 @@ public class ReplayConfigTests
     public void Tunnel_fields_follow_ip_link()
     {
         var config = ConfigElement.Parse("""
-            { "type": "gre", "local": "192.0.2.1", "remote": "192.0.2.2", "key": "0.0.1.2", "okey": 9, "seq": true, "oseq": false,
+            { "type": "gre", "local": "192.0.2.1", "remote": "192.0.2.2", "ikey": "0.0.1.2", "okey": 9, "iseq": true, "oseq": false,
               "csum": true, "ttl": 17, "tos": "inherit", "pmtudisc": true, "oversize": "refuse", "underlayMtu": 1400,
               "maxPerflowBuffer": 0, "outOfOrderTimerMs": 2.5 }
             """, "t.json");
