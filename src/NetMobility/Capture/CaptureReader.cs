@@ -115,16 +115,6 @@ public abstract class CaptureReader : IDisposable
         }
     }
 
-    /// <summary>The capture format whose magic number <paramref name="start"/> (a file's first bytes) begins with; null for none.</summary>
-    public static CaptureFormat? Identify(ReadOnlySpan<byte> start)
-    {
-        if (start.Length < MagicLength) return null;
-        uint value = BinaryPrimitives.ReadUInt32BigEndian(start);
-        if (PcapReader.IsMagic(value)) return CaptureFormat.Pcap;
-        if (value == PcapngBlockType.SectionHeader) return CaptureFormat.Pcapng;
-        return null;
-    }
-
     /// <summary>Creates the reader for the format the first four bytes name.</summary>
     private static bool TryDetect(CaptureInput input, [NotNullWhen(true)] out CaptureReader? reader, [NotNullWhen(false)] out CaptureError? error)
     {

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using NetMobility.Capture;
+using NetMobility.Files;
 using NetMobility.Wire;
 
 namespace NetMobility.Configuration;
@@ -58,7 +58,7 @@ public readonly struct ConfigElement
                 if (read == 0) break;
                 int start = length;
                 length += read;
-                if (start < 4) CheckLooksLikeText(buffer.AsSpan(0, length), path);
+                if (start < FileSignature.Length) CheckLooksLikeText(buffer.AsSpan(0, length), path);
                 else if (buffer.AsSpan(start, read).Contains((byte)0)) throw NotText(path);
             }
         }
@@ -76,11 +76,7 @@ public readonly struct ConfigElement
     /// <summary>A capture, or any file with a NUL byte, is not a configuration: say what it looks like.</summary>
     private static void CheckLooksLikeText(ReadOnlySpan<byte> start, string path)
     {
-        switch (CaptureReader.Identify(start))
-        {
-            case CaptureFormat.Pcap: throw new ConfigException(path, "", "this is a pcap capture, not JSON");
-            case CaptureFormat.Pcapng: throw new ConfigException(path, "", "this is a pcapng capture, not JSON");
-        }
+        if (FileSignature.Describe(start) is string what) throw new ConfigException(path, "", $"this is {what}, not JSON");
         if (start.Contains((byte)0)) throw NotText(path);
     }
 

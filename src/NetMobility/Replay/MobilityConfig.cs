@@ -5,6 +5,7 @@ using NetMobility.Net;
 using NetMobility.Tunnels;
 using NetMobility.Wire;
 using NetMobility.Mobility.Registration;
+using NetMobility.Mobility.Foreign;
 
 namespace NetMobility.Replay;
 
@@ -119,6 +120,26 @@ internal static class MobilityConfig
         var address = value.AsAddress();
         if (!context.Node.IsLocalAddress(address)) throw value.Error($"{address} is not an address of the node");
         return address;
+    }
+
+    /// <summary>An advertisement interval in milliseconds, within the RFC limits of <see cref="ForeignAgentOptions.MinAdvertisementInterval"/>.</summary>
+    public static TimeSpan ReadAdvertisementInterval(ConfigElement value)
+    {
+        var min = ForeignAgentOptions.MinAdvertisementInterval;
+        var max = ForeignAgentOptions.MaxAdvertisementInterval;
+        string range = $"must be a number of milliseconds {min.TotalMilliseconds}..{max.TotalMilliseconds} "
+                       + "(RFC 5944 sec 2.3.1: at most one advertisement a second; RFC 1256 sec 4.1: at most 1800 s apart)";
+        if (value.Element.ValueKind != System.Text.Json.JsonValueKind.Number || !value.Element.TryGetDouble(out double ms)
+            || !(ms >= min.TotalMilliseconds && ms <= max.TotalMilliseconds))
+            throw value.Error(range);
+        return TimeSpan.FromTicks((long)Math.Round(ms * TimeSpan.TicksPerMillisecond));
+    }
+
+    /// <summary>An advertisement lifetime in seconds: at least the interval, at most 9000 (RFC 1256 sec 4.1).</summary>
+    public static ushort ReadAdvertisementLifetime(ConfigElement value, TimeSpan interval)
+    {
+        long min = (long)Math.Ceiling(interval.TotalSeconds);
+        return (ushort)value.AsInteger(min, ForeignAgentOptions.MaxAdvertisementLifetime);
     }
 
     public static TimeSpan ReadPositiveMilliseconds(ConfigElement value, TimeSpan max)
