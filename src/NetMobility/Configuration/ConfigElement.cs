@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using NetMobility.Files;
 using NetMobility.Wire;
 
 namespace NetMobility.Configuration;
@@ -27,19 +28,72 @@ public readonly struct ConfigElement
 
     public JsonElement Element { get; }
 
-    /// <summary>Reads and parses <paramref name="path"/>; a file that cannot be read or is not JSON is a <see cref="ConfigException"/>.</summary>
+    /// <summary>The largest configuration file read: far above any real one, and a bound on what a wrong file costs.</summary>
+    public const int MaxFileBytes = 1 << 20;
+
+    private const int ReadChunk = 16 * 1024;
+
+    /// <summary>
+    /// Reads and parses <paramref name="path"/>, at most <see cref="MaxFileBytes"/> of it. A file that cannot be
+    /// read, is larger, is not JSON, or is a capture or other binary data given by mistake is a
+    /// <see cref="ConfigException"/> that says so; a wrong file is recognised from its first bytes, not read whole.
+    /// </summary>
     public static ConfigElement Load(string path)
     {
-        string text;
+        if (Directory.Exists(path)) throw new ConfigException(path, "", "is a directory, not a JSON file");
+        byte[] buffer = new byte[ReadChunk];
+        int length = 0;
         try
         {
-            text = System.IO.File.ReadAllText(path);
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    if (length > MaxFileBytes)
+                        throw new ConfigException(path, "", $"larger than {MaxFileBytes >> 20} MiB: not a configuration (they are a few KiB of JSON)");
+                    Array.Resize(ref buffer, Math.Min(buffer.Length * 2, MaxFileBytes + 1));
+                }
+                int read = stream.Read(buffer, length, buffer.Length - length);
+                if (read == 0) break;
+                int start = length;
+                length += read;
+                if (start < FileSignature.Length) CheckLooksLikeText(buffer.AsSpan(0, length), path);
+                else if (buffer.AsSpan(start, read).Contains((byte)0)) throw NotText(path);
+            }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new ConfigException(path, "", $"cannot read: {ex.Message}");
         }
-        return Parse(text, path);
+        var json = buffer.AsMemory(0, length);
+        if (json.Span.StartsWith(Utf8Bom)) json = json[Utf8Bom.Length..];
+        return Parse(json, path);
+    }
+
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
+
+    /// <summary>A capture, or any file with a NUL byte, is not a configuration: say what it looks like.</summary>
+    private static void CheckLooksLikeText(ReadOnlySpan<byte> start, string path)
+    {
+        if (FileSignature.Describe(start) is string what) throw new ConfigException(path, "", $"this is {what}, not JSON");
+        if (start.Contains((byte)0)) throw NotText(path);
+    }
+
+    private static ConfigException NotText(string path) => new(path, "", "binary data (it holds NUL bytes), not JSON");
+
+    /// <summary>Parses <paramref name="json"/> (UTF-8); <paramref name="file"/> names it in messages.</summary>
+    public static ConfigElement Parse(ReadOnlyMemory<byte> json, string file)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json, Lenient);
+            return new ConfigElement(file, "", document.RootElement.Clone());
+        }
+        catch (JsonException ex)
+        {
+            throw new ConfigException(file, "", $"not valid JSON at line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}");
+        }
     }
 
     /// <summary>Parses <paramref name="json"/>; <paramref name="file"/> names it in messages. Comments and trailing commas are allowed.</summary>

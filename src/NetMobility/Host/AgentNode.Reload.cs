@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using NetMobility.Configuration;
 using NetMobility.Mobility.Foreign;
+using NetMobility.Replay;
 
 namespace NetMobility.Host;
 
@@ -60,11 +61,12 @@ public sealed partial class AgentNode
     {
         var options = agent.Advertiser.Options;
         var defaults = new ForeignAgentOptions { Address = options.Address, CareOfAddress = options.CareOfAddress };
+        var interval = role.TryGet("advertisementIntervalMs", out var i) ? MobilityConfig.ReadAdvertisementInterval(i) : defaults.AdvertisementInterval;
         options = options with
         {
-            AdvertisementInterval = role.TryGet("advertisementIntervalMs", out var interval)
-                ? interval.AsMilliseconds(TimeSpan.FromHours(1)) : defaults.AdvertisementInterval,
-            AdvertisementLifetime = role.TryGet("advertisementLifetime", out var life) ? (ushort)life.AsInteger(1, ushort.MaxValue) : defaults.AdvertisementLifetime,
+            AdvertisementInterval = interval,
+            AdvertisementLifetime = role.TryGet("advertisementLifetime", out var life)
+                ? MobilityConfig.ReadAdvertisementLifetime(life, interval) : ForeignAgentRole.DefaultLifetime(interval),
             AdvertisementDestination = role.TryGet("advertisementDestination", out var d) ? d.AsAddress() : defaults.AdvertisementDestination,
         };
         agent.Advertiser.Change(options);

@@ -12,9 +12,15 @@ public sealed class CaptureOutput : IReplayOutput, IDisposable
     private readonly TimeProvider _clock;
     private readonly PcapngWriter? _pcapng;
     private readonly PcapWriter? _pcap;
+    private readonly string _path;
+    private readonly Stream _stream;
+    private readonly long _maxBytes;
 
-    private CaptureOutput(TimeProvider clock, PcapngWriter? pcapng, PcapWriter? pcap)
+    private CaptureOutput(string path, Stream stream, long maxBytes, TimeProvider clock, PcapngWriter? pcapng, PcapWriter? pcap)
     {
+        _path = path;
+        _stream = stream;
+        _maxBytes = maxBytes;
         _clock = clock;
         _pcapng = pcapng;
         _pcap = pcap;
@@ -37,21 +43,28 @@ public sealed class CaptureOutput : IReplayOutput, IDisposable
         return CaptureFormat.Pcap;
     }
 
-    /// <summary>Writes the capture <paramref name="path"/> asks for (<see cref="FormatFor"/>) to <paramref name="stream"/>, which stays open.</summary>
-    public static CaptureOutput Create(string path, Stream stream, IReadOnlyList<ReplayInterface> interfaces, TimeProvider clock)
+    /// <summary>
+    /// Writes the capture <paramref name="path"/> asks for (<see cref="FormatFor"/>) to <paramref name="stream"/>, which
+    /// stays open. A frame that would take the capture past <paramref name="maxBytes"/> is a <see cref="ReplayException"/>.
+    /// </summary>
+    public static CaptureOutput Create(string path, Stream stream, long maxBytes, IReadOnlyList<ReplayInterface> interfaces, TimeProvider clock)
     {
         if (FormatFor(path, interfaces) == CaptureFormat.Pcapng)
         {
             var writer = new PcapngWriter(stream, "netmob replay", leaveOpen: true);
             foreach (var i in interfaces) writer.AddInterface(i.LinkType, name: i.Name);
-            return new CaptureOutput(clock, writer, null);
+            return new CaptureOutput(path, stream, maxBytes, clock, writer, null);
         }
         var linkType = interfaces.Count > 0 ? interfaces[0].LinkType : LinkType.Ethernet;
-        return new CaptureOutput(clock, null, new PcapWriter(stream, linkType, leaveOpen: true));
+        return new CaptureOutput(path, stream, maxBytes, clock, null, new PcapWriter(stream, linkType, leaveOpen: true));
     }
 
     public void Write(int interfaceIndex, ReadOnlySpan<byte> frame)
     {
+        // A record costs at most 32 octets besides the frame and its padding (a pcapng enhanced packet block).
+        if (_stream.Position + frame.Length + 36 > _maxBytes)
+            throw new ReplayException($"{_path}: the output would pass {_maxBytes} bytes at frame {FramesWritten + 1} out; " +
+                                      "\"maxOutputBytes\" in the configuration raises the bound if that much is meant");
         var now = _clock.GetUtcNow();
         if (_pcapng is not null) _pcapng.Write(interfaceIndex, now, frame);
         else _pcap!.Write(now, frame);

@@ -18,12 +18,16 @@ internal static class ForeignAgentRole
 {
     public const string Type = "foreign-agent";
 
+    /// <summary>The lifetime advertised when the configuration names none: three intervals (RFC 1256 sec 4.1), within the RFC's 9000 s.</summary>
+    public static ushort DefaultLifetime(TimeSpan interval) =>
+        (ushort)Math.Min(ForeignAgentOptions.MaxAdvertisementLifetime, Math.Ceiling(3 * interval.TotalSeconds));
+
     public static IDisposable Create(ConfigElement config, ReplayNodeContext context)
     {
         config.AllowOnly("type", "interface", "address", "careOf", "maxLifetime", "encapsulations", "reverseTunnel", "encapsulatingDelivery",
             "visitorCapacity", "pendingTimeoutMs", "advertisementIntervalMs", "advertisementLifetime", "advertisementDestination",
             "requireMobileForeignAuthentication", "allowedHomeAgents", "mobileNodes", "homeAgents");
-        var visitors = MobilityConfig.ReadInterface(config, context);
+        var visitors = MobilityConfig.ReadInterface(config, context, Type);
         var address = MobilityConfig.ReadLocalAddress(config, "address", visitors.Address, context);
         var defaults = new ForeignAgentOptions { Address = address, CareOfAddress = address, PrefixLength = visitors.Prefix.Length };
         HashSet<Ipv4Address>? allowed = null;
@@ -32,6 +36,8 @@ internal static class ForeignAgentRole
             allowed = [];
             foreach (var item in config.Items("allowedHomeAgents")) allowed.Add(item.AsAddress());
         }
+        var advertisementInterval = config.TryGet("advertisementIntervalMs", out var interval)
+            ? MobilityConfig.ReadAdvertisementInterval(interval) : defaults.AdvertisementInterval;
         var options = defaults with
         {
             CareOfAddress = MobilityConfig.ReadLocalAddress(config, "careOf", address, context),
@@ -42,9 +48,9 @@ internal static class ForeignAgentRole
             VisitorCapacity = config.TryGet("visitorCapacity", out var capacity) ? (int)capacity.AsInteger(1, 1_000_000) : defaults.VisitorCapacity,
             PendingTimeout = config.TryGet("pendingTimeoutMs", out var pending)
                 ? MobilityConfig.ReadPositiveMilliseconds(pending, TimeSpan.FromMinutes(10)) : defaults.PendingTimeout,
-            AdvertisementInterval = config.TryGet("advertisementIntervalMs", out var interval)
-                ? MobilityConfig.ReadPositiveMilliseconds(interval, TimeSpan.FromHours(1)) : defaults.AdvertisementInterval,
-            AdvertisementLifetime = config.TryGet("advertisementLifetime", out var adLife) ? (ushort)adLife.AsInteger(1, ushort.MaxValue) : defaults.AdvertisementLifetime,
+            AdvertisementInterval = advertisementInterval,
+            AdvertisementLifetime = config.TryGet("advertisementLifetime", out var adLife)
+                ? MobilityConfig.ReadAdvertisementLifetime(adLife, advertisementInterval) : DefaultLifetime(advertisementInterval),
             AdvertisementDestination = config.TryGet("advertisementDestination", out var destination) ? Destination(destination) : defaults.AdvertisementDestination,
             RequireMobileForeignAuthentication = config.TryGet("requireMobileForeignAuthentication", out var require) && require.AsBool(),
             AllowedHomeAgents = allowed,

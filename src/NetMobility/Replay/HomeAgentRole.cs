@@ -22,7 +22,7 @@ internal static class HomeAgentRole
         config.AllowOnly("type", "interface", "address", "maxLifetime", "encapsulations", "reverseTunnel", "checkReverseTunnelSource",
             "simultaneousBindings", "bindingCapacity", "gratuitousArpCount", "gratuitousArpIntervalMs", "handoverTimeoutMs",
             "mobileNodes", "foreignAgents");
-        var home = MobilityConfig.ReadInterface(config, context);
+        var home = MobilityConfig.ReadInterface(config, context, Type);
         var defaults = new HomeAgentOptions { Address = home.Address, HomePrefixLength = home.Prefix.Length };
         var options = defaults with
         {
@@ -49,6 +49,8 @@ internal static class HomeAgentRole
             {
                 var (address, association) = MobilityConfig.ReadAssociation(item, "homeAddress", "mac");
                 if (!options.IsOnHomeNetwork(address)) throw item.Get("homeAddress").Error($"{address} is not on the home network {home.Prefix}");
+                AddressChecks.HostAddress(item.Get("homeAddress"), address, home.Prefix.Length);
+                if (context.Node.IsLocalAddress(address)) throw item.Get("homeAddress").Error($"{address} is an address of the home agent's own node");
                 Add(agent.MobileNodes, address, association, item);
                 if (item.TryGet("mac", out var mac)) agent.SetNodeLinkAddress(address, mac.AsMac());
             }

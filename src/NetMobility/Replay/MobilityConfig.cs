@@ -5,6 +5,7 @@ using NetMobility.Net;
 using NetMobility.Tunnels;
 using NetMobility.Wire;
 using NetMobility.Mobility.Registration;
+using NetMobility.Mobility.Foreign;
 
 namespace NetMobility.Replay;
 
@@ -98,12 +99,13 @@ internal static class MobilityConfig
     }
 
     /// <summary>The Ethernet interface named by the field <c>interface</c>.</summary>
-    public static NetInterface ReadInterface(ConfigElement config, ReplayNodeContext context)
+    public static NetInterface ReadInterface(ConfigElement config, ReplayNodeContext context, string role)
     {
         var field = config.Get("interface");
         string name = field.AsString();
         if (!context.Interfaces.TryGetValue(name, out var iface)) throw field.Error($"the node has no interface '{name}'");
         if (iface.Link is null) throw field.Error($"'{name}' is a tunnel; the agent needs an Ethernet interface");
+        if (!context.Take(role, iface)) throw field.Error($"'{name}' already has a {role}: one per interface");
         return iface;
     }
 
@@ -118,6 +120,26 @@ internal static class MobilityConfig
         var address = value.AsAddress();
         if (!context.Node.IsLocalAddress(address)) throw value.Error($"{address} is not an address of the node");
         return address;
+    }
+
+    /// <summary>An advertisement interval in milliseconds, within the RFC limits of <see cref="ForeignAgentOptions.MinAdvertisementInterval"/>.</summary>
+    public static TimeSpan ReadAdvertisementInterval(ConfigElement value)
+    {
+        var min = ForeignAgentOptions.MinAdvertisementInterval;
+        var max = ForeignAgentOptions.MaxAdvertisementInterval;
+        string range = $"must be a number of milliseconds {min.TotalMilliseconds}..{max.TotalMilliseconds} "
+                       + "(RFC 5944 sec 2.3.1: at most one advertisement a second; RFC 1256 sec 4.1: at most 1800 s apart)";
+        if (value.Element.ValueKind != System.Text.Json.JsonValueKind.Number || !value.Element.TryGetDouble(out double ms)
+            || !(ms >= min.TotalMilliseconds && ms <= max.TotalMilliseconds))
+            throw value.Error(range);
+        return TimeSpan.FromTicks((long)Math.Round(ms * TimeSpan.TicksPerMillisecond));
+    }
+
+    /// <summary>An advertisement lifetime in seconds: at least the interval, at most 9000 (RFC 1256 sec 4.1).</summary>
+    public static ushort ReadAdvertisementLifetime(ConfigElement value, TimeSpan interval)
+    {
+        long min = (long)Math.Ceiling(interval.TotalSeconds);
+        return (ushort)value.AsInteger(min, ForeignAgentOptions.MaxAdvertisementLifetime);
     }
 
     public static TimeSpan ReadPositiveMilliseconds(ConfigElement value, TimeSpan max)

@@ -77,6 +77,7 @@ public sealed class ReplayNode : IReplayTarget
     private void Configure(ConfigElement config, ReplayRoles roles, InterfaceLinkFactory? links, string[] interfaceFields)
     {
         var byName = new Dictionary<string, NetInterface>(StringComparer.Ordinal);
+        var owners = new NodeAddressOwners();
         var interfaces = config.Items("interfaces");
         if (interfaces.Count == 0) throw config.Error("needs at least one entry in \"interfaces\"");
         foreach (var item in interfaces)
@@ -85,8 +86,10 @@ public sealed class ReplayNode : IReplayTarget
             string name = item.TryGet("name", out var n) ? n.AsString() : $"eth{_ports.Count}";
             if (byName.ContainsKey(name)) throw item.Get("name").Error($"interface name '{name}' is used twice");
             var (address, prefixLength) = item.TryGet("address", out var a) ? a.AsPrefix() : (Ipv4Address.Any, 0);
+            if (!address.IsUnspecified) owners.Address(a, address, prefixLength);
             int mtu = item.TryGet("mtu", out var m) ? (int)m.AsInteger(68, 65535) : 1500;
             var mac = item.Get("mac").AsMac();
+            owners.Mac(item.Get("mac"), mac);
             var port = links is null ? new ReplayPort(this, _ports.Count, name, mac, mtu) : links(item, name, mac, mtu);
             _ports.Add(port);
             var iface = Node.AddInterface(port, address, prefixLength);
@@ -99,10 +102,13 @@ public sealed class ReplayNode : IReplayTarget
         {
             var tunnel = TunnelConfig.Read(item, asInterface: true);
             if (byName.ContainsKey(tunnel.Name)) throw item.Error($"interface name '{tunnel.Name}' is used twice");
+            if (tunnel.Address is var (address, prefixLength)) owners.Address(item.Get("address"), address, prefixLength);
+            if (tunnel.Mac is MacAddress mac) owners.Mac(item.Get("mac"), mac);
             byName[tunnel.Name] = AddTunnel(item, tunnel);
         }
         foreach (var item in config.Items("routes")) AddRoute(item, byName);
-        foreach (var item in config.Items("arp")) AddArp(item, byName);
+        var arpEntries = new Dictionary<(NetInterface, Ipv4Address), string>();
+        foreach (var item in config.Items("arp")) AddArp(item, byName, arpEntries);
         var context = new ReplayNodeContext(Node, Tunnels, byName);
         foreach (var item in config.Items("roles")) _roles.Add(roles.Create(item, context));
     }
@@ -127,7 +133,9 @@ public sealed class ReplayNode : IReplayTarget
     {
         item.AllowOnly("prefix", "via", "interface");
         var prefixField = item.Get("prefix");
-        if (!Ipv4Prefix.TryParse(prefixField.AsString(), out var prefix)) throw prefixField.Error($"'{prefixField.AsString()}' is not a prefix like 10.1.0.0/24");
+        string prefixText = prefixField.AsString();
+        if (!Ipv4Prefix.TryParse(prefixText, out var prefix)) throw prefixField.Error($"'{prefixText}' is not a prefix like 10.1.0.0/24");
+        AddressChecks.PrefixWithoutHostBits(prefixField, Ipv4Address.Parse(prefixText[..prefixText.IndexOf('/')]), prefix.Length);
         Ipv4Address via = item.TryGet("via", out var v) ? v.AsAddress() : Ipv4Address.Any;
         if (item.TryGet("interface", out var i))
         {
@@ -137,14 +145,21 @@ public sealed class ReplayNode : IReplayTarget
         if (via.IsUnspecified) throw item.Error("needs \"via\", \"interface\" or both");
         var onLink = Node.Routes.Lookup(via);
         if (onLink is null || !onLink.IsOnLink) throw v.Error($"gateway {via} is not on the network of any interface");
+        AddressChecks.HostAddress(v, via, onLink.Interface.Prefix.Length);
+        if (Node.IsLocalAddress(via)) throw v.Error($"gateway {via} is the node's own address");
         Node.AddRoute(prefix, onLink.Interface, via);
     }
 
-    private void AddArp(ConfigElement item, Dictionary<string, NetInterface> byName)
+    private void AddArp(ConfigElement item, Dictionary<string, NetInterface> byName, Dictionary<(NetInterface, Ipv4Address), string> entries)
     {
         item.AllowOnly("interface", "address", "mac", "proxy");
         var iface = Interface(item.Get("interface"), byName);
-        var address = item.Get("address").AsAddress();
+        var addressField = item.Get("address");
+        var address = addressField.AsAddress();
+        AddressChecks.HostAddress(addressField, address, iface.Address.IsUnspecified || !iface.Prefix.Contains(address) ? 32 : iface.Prefix.Length);
+        if (Node.IsLocalAddress(address)) throw addressField.Error($"{address} is the node's own address");
+        if (!entries.TryAdd((iface, address), item.Path))
+            throw addressField.Error($"{address} on {iface.Name} already has an entry ({entries[(iface, address)]}): one entry per address and interface");
         bool proxy = item.TryGet("proxy", out var p) && p.AsBool();
         if (proxy)
         {

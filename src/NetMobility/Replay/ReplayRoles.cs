@@ -5,7 +5,16 @@ using NetMobility.Tunnels;
 namespace NetMobility.Replay;
 
 /// <summary>What a role is given to act on: the node built from the configuration, its tunnels, and its interfaces by name.</summary>
-public sealed record ReplayNodeContext(Node Node, NodeTunnels Tunnels, IReadOnlyDictionary<string, NetInterface> Interfaces);
+public sealed record ReplayNodeContext(Node Node, NodeTunnels Tunnels, IReadOnlyDictionary<string, NetInterface> Interfaces)
+{
+    private readonly HashSet<(string Role, NetInterface Interface)> _taken = [];
+
+    /// <summary>
+    /// Gives <paramref name="iface"/> to a role of type <paramref name="role"/>; false when a role of that type already
+    /// has it (two home agents answering for one home link would fight over its bindings and proxy ARP).
+    /// </summary>
+    public bool Take(string role, NetInterface iface) => _taken.Add((role, iface));
+}
 
 /// <summary>
 /// Builds one role of a replayed node from its configuration object (the object's <c>type</c> selected it);

@@ -24,6 +24,18 @@ public static class Replayer
     private static readonly TimeSpan MaxSettle = TimeSpan.FromHours(1);
 
     /// <summary>
+    /// How long after a frame the clock runs with every timer at its own time when the next frame is further off;
+    /// the rest of such a gap is slept through (<see cref="Simulation.JumpTo"/>): each timer due in it fires once
+    /// when the next frame comes, and re-arms from there, as a daemon's timers do after its machine slept.
+    /// </summary>
+    public static readonly TimeSpan DefaultGap = TimeSpan.FromMinutes(1);
+
+    private static readonly TimeSpan MaxGap = TimeSpan.FromHours(1);
+
+    /// <summary>The largest output written when the configuration does not say: far above any replay case, and a bound on a runaway one.</summary>
+    public const long DefaultMaxOutputBytes = 1L << 30;
+
+    /// <summary>
     /// Replays <paramref name="inputPath"/> into the target <paramref name="configPath"/> describes and writes
     /// <paramref name="outputPath"/> (.pcap or .pcapng). Bad configuration: <see cref="ConfigException"/>;
     /// an unreadable capture: <see cref="CaptureFormatException"/>; a frame the target cannot take or a bad
@@ -39,9 +51,11 @@ public static class Replayer
         if (FileIdentity.Same(outputPath, configPath))
             throw new ReplayException($"{outputPath}: is the configuration {configPath} (the same file); write the output to another file");
         var config = ConfigElement.Load(configPath);
-        config.AllowOnly("node", "tunnel", "settleMs");
+        config.AllowOnly("node", "tunnel", "settleMs", "gapMs", "maxOutputBytes");
         if (config.Has("node") == config.Has("tunnel")) throw config.Error("needs exactly one of \"node\" and \"tunnel\"");
         var settle = config.TryGet("settleMs", out var s) ? s.AsMilliseconds(MaxSettle) : DefaultSettle;
+        var gap = config.TryGet("gapMs", out var g) ? g.AsMilliseconds(MaxGap) : DefaultGap;
+        long maxOutputBytes = config.TryGet("maxOutputBytes", out var m) ? m.AsInteger(1024, 1L << 40) : DefaultMaxOutputBytes;
 
         using var reader = CaptureReader.Open(inputPath);
         // The clock starts at the first frame's time, so that whatever the target schedules when it is built
@@ -54,13 +68,18 @@ public static class Replayer
             : ReplayEndpoint.Build(config.Get("tunnel"), simulation.Loop);
         CaptureOutput.FormatFor(outputPath, target.Interfaces);
         using var staged = CreateOutput(outputPath);
-        var output = CaptureOutput.Create(outputPath, staged.Stream, target.Interfaces, simulation.Clock);
+        var output = CaptureOutput.Create(outputPath, staged.Stream, maxOutputBytes, target.Interfaces, simulation.Clock);
         target.Output = output;
 
         long frames = 0;
         while (any)
         {
             frames++;
+            if (record.Timestamp - simulation.Now > gap)
+            {
+                simulation.RunFor(gap);
+                simulation.JumpTo(record.Timestamp);
+            }
             simulation.RunUntil(record.Timestamp);
             if (record.InterfaceIndex >= target.Interfaces.Count)
                 throw new ReplayException($"{inputPath}: frame {frames}: capture interface {record.InterfaceIndex} has no counterpart (the target has {target.Interfaces.Count})");

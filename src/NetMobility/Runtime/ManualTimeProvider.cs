@@ -81,6 +81,23 @@ public sealed class ManualTimeProvider : TimeProvider
         }
     }
 
+    /// <summary>
+    /// Moves the clock to <paramref name="target"/> at once, as a machine that slept through the interval sees it on
+    /// waking: every timer that fell due on the way is due now, once, in the order it fell due, and a periodic one
+    /// re-arms a period after now rather than firing for each period it missed. The timers fire on the next
+    /// <see cref="AdvanceTo"/> (a <see cref="Simulation"/> runs them).
+    /// </summary>
+    public void JumpTo(DateTimeOffset target)
+    {
+        lock (_gate)
+        {
+            if (target <= _now) return;
+            foreach (var t in _timers.Where(t => t.Due < target).OrderBy(t => t.Due).ThenBy(t => t.Sequence).ToList())
+                t.Rearm(target, NextSequence());
+            _now = target;
+        }
+    }
+
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         var timer = new ManualTimer(this, callback, state);

@@ -37,6 +37,17 @@ public sealed class Simulation
         Loop.RunUntilIdle();
     }
 
+    /// <summary>
+    /// Jumps the clock to <paramref name="target"/> (<see cref="ManualTimeProvider.JumpTo"/>): what fell due on the way
+    /// runs once, at <paramref name="target"/>, so a gap costs each timer one firing, not one per period it spans.
+    /// </summary>
+    public void JumpTo(DateTimeOffset target)
+    {
+        Loop.RunUntilIdle();
+        Clock.JumpTo(target);
+        RunUntil(target);
+    }
+
     public void RunFor(TimeSpan duration)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(duration, TimeSpan.Zero);

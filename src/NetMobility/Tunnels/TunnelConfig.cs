@@ -41,6 +41,10 @@ public sealed record TunnelConfig(TunnelKind Kind, string Name, TunnelOptions Op
 
     internal static GreTunnelOptions ReadGre(ConfigElement e, TunnelEnds ends, GreMode mode)
     {
+        // ip-link(8) lets a later option override an earlier one; in a file with no order to speak of, both at once is a mistake.
+        BothWaysOrEach(e, "key", "ikey", "okey");
+        BothWaysOrEach(e, "seq", "iseq", "oseq");
+        BothWaysOrEach(e, "csum", "icsum", "ocsum");
         uint? key = Key(e, "key");
         bool seq = Flag(e, "seq", false), csum = Flag(e, "csum", false);
         var reorder = new GreReorderOptions();
@@ -87,6 +91,14 @@ public sealed record TunnelConfig(TunnelKind Kind, string Name, TunnelOptions Op
             };
         }
         return (T)options;
+    }
+
+    /// <summary><paramref name="both"/> sets <paramref name="input"/> and <paramref name="output"/>: it cannot come with either.</summary>
+    private static void BothWaysOrEach(ConfigElement e, string both, string input, string output)
+    {
+        if (!e.Has(both)) return;
+        foreach (var one in new[] { input, output })
+            if (e.Has(one)) throw e.Get(both).Error($"sets {input} and {output} both: give \"{both}\" or \"{input}\"/\"{output}\", not both");
     }
 
     private static bool IsInherit(ConfigElement e) => e.Element.ValueKind == System.Text.Json.JsonValueKind.String && e.AsString() == "inherit";

@@ -25,6 +25,7 @@ public abstract record TunnelOptions
     {
         if (!IsUnicast(Local)) return $"local address {Local} is not a unicast address";
         if (!IsUnicast(Remote)) return $"remote address {Remote} is not a unicast address";
+        if (Local == Remote) return $"local and remote are both {Local}: a tunnel joins two different ends";
         if (UnderlayMtu is < TunnelMtu.MinUnderlayMtu or > TunnelMtu.MaxUnderlayMtu)
             return $"underlay MTU must be {TunnelMtu.MinUnderlayMtu}..{TunnelMtu.MaxUnderlayMtu}, not {UnderlayMtu}";
         if (Mtu < TunnelMtu.MinInnerMtu) return $"tunnel MTU {Mtu} is below the IPv4 minimum {TunnelMtu.MinInnerMtu}";

@@ -128,11 +128,11 @@ public sealed class AgentConfigTests : IDisposable
         using var agent = AgentNode.Start(AgentConfig.Load(path, []), loop, NullLogger.Instance);
         Assert.Equal(TimeSpan.FromSeconds(1), agent.ForeignAgent!.Advertiser.Options.AdvertisementInterval);
 
-        File.WriteAllText(path, text.Replace("\"advertisementIntervalMs\": 1000", "\"advertisementIntervalMs\": 250"));
+        File.WriteAllText(path, text.Replace("\"advertisementIntervalMs\": 1000", "\"advertisementIntervalMs\": 3000"));
         string applied = agent.Reload(AgentConfig.Load(path, []));
 
-        Assert.Equal(TimeSpan.FromMilliseconds(250), agent.ForeignAgent.Advertiser.Options.AdvertisementInterval);
-        Assert.Contains("every 250 ms", applied);
+        Assert.Equal(TimeSpan.FromMilliseconds(3000), agent.ForeignAgent.Advertiser.Options.AdvertisementInterval);
+        Assert.Contains("every 3000 ms, lifetime 9 s", applied);
 
         File.WriteAllText(path, text.Replace("10.2.0.1/24", "10.2.0.2/24"));
         agent.Reload(AgentConfig.Load(path, []));

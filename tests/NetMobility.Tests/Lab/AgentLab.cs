@@ -61,7 +61,7 @@ internal sealed class AgentLab : IDisposable
                 """{"type": "home-agent", "interface": "lan", "mobileNodes": [{"homeAddress": "10.1.0.50", "spi": 300, "key": "lab secret"}]}""",
                 HomeSocket, attached: true));
             ForeignConfig = Write("foreign.json", Config("foreign", "02:4e:4d:02:00:01", "198.51.100.1/30", "198.51.100.2", ForeignWan, "02:4e:4d:02:00:02", "10.2.0.1/24",
-                """{"type": "foreign-agent", "interface": "lan", "careOf": "198.51.100.1", "advertisementIntervalMs": 500}""",
+                """{"type": "foreign-agent", "interface": "lan", "careOf": "198.51.100.1", "advertisementIntervalMs": 1000}""",
                 ForeignSocket, attached: false));
         }
         catch

@@ -43,7 +43,9 @@ public class MobilityRoleConfigTests
     [InlineData("""{ "type": "home-agent", "interface": "home", "mobileNodes": [ { "homeAddress": "10.9.0.42", "spi": 4096, "key": "k" } ] }""", "node.roles[0].mobileNodes[0].homeAddress: 10.9.0.42 is not on the home network")]
     [InlineData("""{ "type": "home-agent", "interface": "home", "mobileNodes": [ { "homeAddress": "10.1.0.42", "spi": 4096, "key": "k" }, { "homeAddress": "10.1.0.42", "spi": 4096, "key": "j" } ] }""", "node.roles[0].mobileNodes[1].spi: 10.1.0.42 already has a security association with SPI 4096")]
     [InlineData("""{ "type": "foreign-agent", "interface": "home", "advertisementDestination": "10.1.0.255" }""", "node.roles[0].advertisementDestination: must be 224.0.0.1 or 255.255.255.255")]
-    [InlineData("""{ "type": "foreign-agent", "interface": "home", "advertisementIntervalMs": 0 }""", "node.roles[0].advertisementIntervalMs: must be more than 0")]
+    [InlineData("""{ "type": "foreign-agent", "interface": "home", "advertisementIntervalMs": 0 }""", "node.roles[0].advertisementIntervalMs: must be a number of milliseconds 1000..1800000 (RFC 5944 sec 2.3.1")]
+    [InlineData("""{ "type": "foreign-agent", "interface": "home", "advertisementIntervalMs": 0.001 }""", "node.roles[0].advertisementIntervalMs: must be a number of milliseconds 1000..1800000")]
+    [InlineData("""{ "type": "foreign-agent", "interface": "home", "advertisementIntervalMs": 5000, "advertisementLifetime": 4 }""", "node.roles[0].advertisementLifetime: must be an integer 5..9000")]
     [InlineData("""{ "type": "foreign-agent", "interface": "home", "careOf": "10.2.0.1" }""", "node.roles[0].careOf: 10.2.0.1 is not an address of the node")]
     [InlineData("""{ "type": "foreign-agent", "interface": "home", "homeAgents": [ { "address": "10.1.0.2", "spi": 4096, "key": "k", "replay": "counters" } ] }""", "node.roles[0].homeAgents[0].replay: 'counters' is not a replay protection (timestamps, nonces)")]
     public void Bad_role_settings_are_one_line_naming_the_field(string role, string message) =>

@@ -28,7 +28,7 @@ public class ReplayConfigTests
     [Theory]
     [InlineData("{ \"node\": ", "not valid JSON at line 1")]
     [InlineData("{}", "needs exactly one of \"node\" and \"tunnel\"")]
-    [InlineData("{ \"nodes\": {} }", "nodes: unknown field (expected one of: node, tunnel, settleMs)")]
+    [InlineData("{ \"nodes\": {} }", "nodes: unknown field (expected one of: node, tunnel, settleMs, gapMs, maxOutputBytes)")]
     [InlineData("{ \"node\": { \"interfaces\": [] } }", "node: needs at least one entry in \"interfaces\"")]
     [InlineData("{ \"node\": { \"interfaces\": [ { \"mac\": \"02:00:00:00:00\" } ] } }", "node.interfaces[0].mac: '02:00:00:00:00' is not a MAC address")]
     [InlineData("{ \"node\": { \"interfaces\": [ { \"mac\": \"02:00:00:00:00:01\", \"address\": \"10.0.0.1\" } ] } }", "node.interfaces[0].address: '10.0.0.1' is not an IPv4 address with a prefix length (like 192.0.2.1/24)")]
@@ -76,7 +76,7 @@ public class ReplayConfigTests
     public void Tunnel_fields_follow_ip_link()
     {
         var config = ConfigElement.Parse("""
-            { "type": "gre", "local": "192.0.2.1", "remote": "192.0.2.2", "key": "0.0.1.2", "okey": 9, "seq": true, "oseq": false,
+            { "type": "gre", "local": "192.0.2.1", "remote": "192.0.2.2", "ikey": "0.0.1.2", "okey": 9, "iseq": true, "oseq": false,
               "csum": true, "ttl": 17, "tos": "inherit", "pmtudisc": true, "oversize": "refuse", "underlayMtu": 1400,
               "maxPerflowBuffer": 0, "outOfOrderTimerMs": 2.5 }
             """, "t.json");

@@ -76,4 +76,39 @@ public class ManualTimeProviderTests
         clock.Advance(TimeSpan.FromSeconds(1));
         Assert.True(delay.IsCompletedSuccessfully);
     }
+
+    [Fact]
+    public void A_periodic_timer_that_fell_behind_a_jump_fires_once_and_rearms_from_then()
+    {
+        var clock = new ManualTimeProvider();
+        var start = clock.GetUtcNow();
+        var fired = new List<TimeSpan>();
+        using var periodic = clock.CreateTimer(_ => fired.Add(clock.GetUtcNow() - start), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        using var once = clock.CreateTimer(_ => fired.Add(-(clock.GetUtcNow() - start)), null, TimeSpan.FromSeconds(2.5), Timeout.InfiniteTimeSpan);
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        clock.JumpTo(start + TimeSpan.FromDays(3650));
+        clock.Advance(TimeSpan.Zero);
+        clock.Advance(TimeSpan.FromSeconds(2));
+
+        var jump = TimeSpan.FromDays(3650);
+        // 1 s on time; then the periodic timer (due at 2 s) and the one-shot (due at 2.5 s) once each at the jump, in the
+        // order they fell due; then the periodic one a period after the jump, and again.
+        Assert.Equal([TimeSpan.FromSeconds(1), jump, -jump, jump + TimeSpan.FromSeconds(1), jump + TimeSpan.FromSeconds(2)], fired);
+    }
+
+    [Fact]
+    public void A_simulation_jump_runs_what_fell_due_once_at_the_target()
+    {
+        var simulation = new Simulation();
+        var start = simulation.Now;
+        var fired = new List<DateTimeOffset>();
+        var timer = simulation.Loop.CreateTimer(_ => fired.Add(simulation.Now), null);
+        timer.Schedule(TimeSpan.FromSeconds(5));
+
+        simulation.JumpTo(start + TimeSpan.FromHours(1));
+
+        Assert.Equal([start + TimeSpan.FromHours(1)], fired);
+        Assert.Equal(start + TimeSpan.FromHours(1), simulation.Now);
+    }
 }

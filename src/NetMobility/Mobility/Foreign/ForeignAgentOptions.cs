@@ -42,10 +42,22 @@ public sealed record ForeignAgentOptions
     /// <summary>UDP source port of relayed requests; home agents answer to it.</summary>
     public ushort RelayPort { get; init; } = RegistrationAddressing.Port;
 
-    /// <summary>Time between unsolicited agent advertisements (RFC 5944 sec 2.3: at most one a second is recommended).</summary>
+    /// <summary>
+    /// The shortest advertisement interval: RFC 5944 sec 2.3.1 asks an agent to limit the rate of its broadcast or
+    /// multicast advertisements and recommends at most one a second (RFC 1256 sec 4.1's minimum for routers is 3 s).
+    /// </summary>
+    public static readonly TimeSpan MinAdvertisementInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest advertisement interval: RFC 1256 sec 4.1's upper bound on MaxAdvertisementInterval.</summary>
+    public static readonly TimeSpan MaxAdvertisementInterval = TimeSpan.FromSeconds(1800);
+
+    /// <summary>The longest advertisement lifetime, seconds: RFC 1256 sec 4.1's upper bound on AdvertisementLifetime.</summary>
+    public const ushort MaxAdvertisementLifetime = 9000;
+
+    /// <summary>Time between unsolicited agent advertisements, <see cref="MinAdvertisementInterval"/> to <see cref="MaxAdvertisementInterval"/>.</summary>
     public TimeSpan AdvertisementInterval { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>ICMP lifetime of an advertisement, in seconds (RFC 1256 sec 4.1 default: three intervals).</summary>
+    /// <summary>ICMP lifetime of an advertisement, in seconds: at least one interval, at most 9000 (RFC 1256 sec 4.1; default three intervals).</summary>
     public ushort AdvertisementLifetime { get; init; } = 3;
 
     /// <summary>Where unsolicited advertisements go: all-systems multicast or the limited broadcast (RFC 5944 sec 2.3).</summary>
@@ -66,8 +78,10 @@ public sealed record ForeignAgentOptions
         if (MobileIpEncapsulation.CheckOffer(Encapsulations) is string offer) return offer;
         if (VisitorCapacity < 1) return "visitor capacity must be at least 1";
         if (PendingTimeout <= TimeSpan.Zero) return "pending timeout must be positive";
-        if (AdvertisementInterval <= TimeSpan.Zero) return "advertisement interval must be positive";
-        if (AdvertisementLifetime == 0) return "advertisement lifetime must be at least 1 s";
+        if (AdvertisementInterval < MinAdvertisementInterval || AdvertisementInterval > MaxAdvertisementInterval)
+            return $"advertisement interval {AdvertisementInterval.TotalMilliseconds} ms is not from {MinAdvertisementInterval.TotalMilliseconds} to {MaxAdvertisementInterval.TotalMilliseconds} ms (RFC 5944 sec 2.3.1, RFC 1256 sec 4.1)";
+        if (AdvertisementLifetime < AdvertisementInterval.TotalSeconds || AdvertisementLifetime > MaxAdvertisementLifetime)
+            return $"advertisement lifetime {AdvertisementLifetime} s is not from the interval ({AdvertisementInterval.TotalSeconds} s) to {MaxAdvertisementLifetime} s (RFC 1256 sec 4.1)";
         return null;
     }
 
