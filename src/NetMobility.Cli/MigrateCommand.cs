@@ -20,9 +20,11 @@ public static class MigrateCommand
 {
     public static Command Create()
     {
-        var migrate = new Command("migrate", "live-migrate a VM's memory: one run in memory, or the policy bench");
+        var migrate = new Command("migrate", "live-migrate a VM's memory: between two hosts (send, receive), one run in memory, or the policy bench");
         migrate.Subcommands.Add(CreateRun());
         migrate.Subcommands.Add(CreateBench());
+        migrate.Subcommands.Add(MigrateSendCommand.Create());
+        migrate.Subcommands.Add(MigrateReceiveCommand.Create());
         return migrate;
     }
 
@@ -120,12 +122,7 @@ public static class MigrateCommand
         var options = new SourceOptions
         {
             Channels = channels,
-            Encoder = MigrationBench.ProfileFor(policy.Name) switch
-            {
-                EncoderProfile.Raw => new PageEncoderOptions { AllowedEncodings = [PageEncoding.Raw] },
-                EncoderProfile.ZeroDetect => PageEncoderOptions.Uncompressed,
-                _ => new PageEncoderOptions { LinkBytesPerSecond = (long)(bps / 8), EncoderCores = channels },
-            },
+            Encoder = EncoderFor(policy.Name, bps, channels),
             TransportName = setup.Loopback ? $"tcp {tcp!.LocalEndPoint}" : $"memory {LinkModel.DescribeBandwidth(bps)}, {latency.TotalMilliseconds:0.###} ms{(virtualTime ? ", virtual time" : "")}",
         };
         var source = new PreCopySource(image, policy, control, clock, options);
@@ -169,7 +166,15 @@ public static class MigrateCommand
         return 0;
     }
 
-    private static T Named<T>(Func<T> create, string option)
+    /// <summary>The page encoder a policy's system ships with; the adaptive one is told the link's speed.</summary>
+    internal static PageEncoderOptions EncoderFor(string policy, double bps, int channels) => MigrationBench.ProfileFor(policy) switch
+    {
+        EncoderProfile.Raw => new PageEncoderOptions { AllowedEncodings = [PageEncoding.Raw] },
+        EncoderProfile.ZeroDetect => PageEncoderOptions.Uncompressed,
+        _ => new PageEncoderOptions { LinkBytesPerSecond = (long)(bps / 8), EncoderCores = channels },
+    };
+
+    internal static T Named<T>(Func<T> create, string option)
     {
         try
         {
@@ -181,7 +186,7 @@ public static class MigrateCommand
         }
     }
 
-    private static long ParseMemory(string text, string option)
+    internal static long ParseMemory(string text, string option)
     {
         text = text.Trim();
         if (text.Length == 0) throw new UserInputException($"{option}: empty memory size");

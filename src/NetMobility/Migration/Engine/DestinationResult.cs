@@ -38,6 +38,12 @@ public sealed record DestinationOptions
     /// <summary>The clock the destination times its verification and resumption with (reported to the source).</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 
+    /// <summary>
+    /// How long to hold a session with no connection open before dropping it (the source gone for good); null to
+    /// wait for its resume as long as the destination runs.
+    /// </summary>
+    public TimeSpan? IdleTimeout { get; init; }
+
     /// <summary>The largest memory the destination agrees to receive.</summary>
     public long MaxMemoryBytes { get; init; } = MemoryImage.MaxMemoryBytes;
 }

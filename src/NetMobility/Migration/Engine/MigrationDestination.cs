@@ -15,6 +15,8 @@ public sealed class MigrationDestination(DestinationOptions? options = null)
     private readonly TaskCompletionSource<DestinationResult> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ReceiverSession? _session;
     private int _connections;
+    private int _open;
+    private long _idleGeneration;
 
     public DestinationOptions Options { get; } = options ?? new DestinationOptions();
     internal bool IsFinished => _result.Task.IsCompleted;
@@ -60,6 +62,8 @@ public sealed class MigrationDestination(DestinationOptions? options = null)
                 return;
             }
             Interlocked.Increment(ref _connections);
+            Interlocked.Increment(ref _open);
+            Interlocked.Increment(ref _idleGeneration);
             lock (served) served.Add(ServeAsync(channel, cancellationToken));
         }
     }
@@ -92,6 +96,22 @@ public sealed class MigrationDestination(DestinationOptions? options = null)
             if (sink.Committed) Finish(sink);
         }
         await channel.DisposeAsync().ConfigureAwait(false);
+        if (Interlocked.Decrement(ref _open) == 0) WatchIdle(cancellationToken);
+    }
+
+    /// <summary>
+    /// With no connection open and a session held, gives the source <see cref="DestinationOptions.IdleTimeout"/> to
+    /// come back (resume) before the session is dropped.
+    /// </summary>
+    private void WatchIdle(CancellationToken cancellationToken)
+    {
+        if (Options.IdleTimeout is not TimeSpan idle || IsFinished || _session is null) return;
+        long generation = Interlocked.Read(ref _idleGeneration);
+        _ = Task.Delay(idle, Options.Clock, cancellationToken).ContinueWith(delay =>
+        {
+            if (delay.IsCompletedSuccessfully && Volatile.Read(ref _open) == 0 && Interlocked.Read(ref _idleGeneration) == generation)
+                Reject(PageStreamError.ConnectionLost, $"the source did not come back within {idle.TotalSeconds:0.###} s of its last connection closing");
+        }, TaskScheduler.Default);
     }
 
     /// <summary>The session a header belongs to, created by the first header of a new migration.</summary>

@@ -24,6 +24,9 @@ public sealed class PreCopySource
     private SourceChannel[] _channels = [];
     private volatile bool _finished;
     private long _totalPages;
+    private volatile int _round;
+    private volatile bool _stopAndCopy;
+    private double _dirtyRate;
     private DateTimeOffset _begin;
 
     public PreCopySource(MemoryImage image, IStopPolicy policy, IWorkloadControl workload, TimeProvider clock, SourceOptions? options = null)
@@ -38,6 +41,12 @@ public sealed class PreCopySource
         Token = Options.ResumeToken ?? Guid.NewGuid();
         Digests = new PageDigestTable(image.PageCount, Options.Channels);
     }
+
+    /// <summary>
+    /// The error's words when a connection ended before the destination answered anything (over TLS 1.3, how a
+    /// destination refuses this host's certificate: it checks it after the handshake has completed at this end).
+    /// </summary>
+    public const string ClosedBeforeAnswering = "the destination closed the connection before answering the stream header";
 
     public MemoryImage Image { get; }
     public IWorkloadControl Workload { get; }
@@ -191,8 +200,23 @@ public sealed class PreCopySource
         }
     }
 
+    /// <summary>Where the migration stands now (thread-safe; a moment's picture).</summary>
+    public MigrationProgress Progress
+    {
+        get
+        {
+            long planned, thisRound = 0;
+            lock (_plannerGate) planned = _planner.SendCount;
+            foreach (var channel in _channels) thisRound += channel.PagesThisRound;
+            return new MigrationProgress(_round, _stopAndCopy, Math.Max(0, planned - thisRound), Interlocked.Read(ref _totalPages) + thisRound,
+                WireBytes(), Volatile.Read(ref _dirtyRate), _begin == default ? TimeSpan.Zero : Clock.GetUtcNow() - _begin);
+        }
+    }
+
     private async Task<(RoundReport, RoundStatistics)> RunRoundAsync(uint round, bool stopAndCopy, CancellationToken cancellationToken)
     {
+        _round = (int)round;
+        _stopAndCopy = stopAndCopy;
         if (_failed.Task.IsFaulted) await _failed.Task.ConfigureAwait(false);
         var roundStart = Clock.GetUtcNow();
         long wireBefore = WireBytes();
@@ -230,6 +254,7 @@ public sealed class PreCopySource
             Round = (int)round, MemoryPages = Image.PageCount, PageSize = MemoryImage.PageSize, PagesSent = pages, WireBytes = wire,
             Duration = duration, DirtyPages = dirty, HeldBackPages = _planner.PendingCount, TotalPagesSent = TotalPages(pages), TotalWireBytes = WireBytes(), Elapsed = Clock.GetUtcNow() - _begin,
         };
+        Volatile.Write(ref _dirtyRate, statistics.DirtyRate);
         var report = new RoundReport
         {
             Round = (int)round, StopAndCopy = stopAndCopy, PagesSent = pages, WireBytes = wire, LogicalBytes = pages * MemoryImage.PageSize,
@@ -269,7 +294,7 @@ public sealed class PreCopySource
         }
     }
 
-    private long TotalPages(long roundPages) => _totalPages += roundPages;
+    private long TotalPages(long roundPages) => Interlocked.Add(ref _totalPages, roundPages);
 
     private long WireBytes()
     {

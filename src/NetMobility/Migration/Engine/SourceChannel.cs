@@ -140,7 +140,12 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
             if (_awaitingReady) FailReady();
             if (_awaitingResumed) FailResumed();
         }
-        _headerAck.TrySetException(new IOException($"channel {_index} ({channel.Peer}): {outcome}"));
+        // A peer that answers the stream header with something other than page-stream records does not speak it: no retry.
+        _headerAck.TrySetException(outcome.Error is PageStreamError.ConnectionLost or PageStreamError.Truncated or PageStreamError.None
+            ? new IOException(outcome.RecordsAccepted == 0 && outcome.Offset == 0
+                ? $"channel {_index} ({channel.Peer}): {PreCopySource.ClosedBeforeAnswering}"
+                : $"channel {_index} ({channel.Peer}): {outcome}")
+            : new MigrationFailedException(outcome.Error, $"{channel.Peer} does not answer as a page-stream destination: {outcome}"));
         _windowOpened.TrySetResult();
         return outcome;
     }
@@ -196,8 +201,11 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
                 await OpenAsync(resume: true, cancellationToken).ConfigureAwait(false);
                 return;
             }
-            catch (IOException) when (!cancellationToken.IsCancellationRequested)
+            catch (IOException ex) when (ex is not TlsRefusedException && !cancellationToken.IsCancellationRequested)
             {
+                // The destination may be back in a moment (a restarted route, a relay): wait a little before the next try.
+                if (_source.Options.ResumeBackoff > TimeSpan.Zero)
+                    await Task.Delay(_source.Options.ResumeBackoff * Resumes, _source.Clock, cancellationToken).ConfigureAwait(false);
             }
         }
     }

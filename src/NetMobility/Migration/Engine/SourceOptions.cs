@@ -22,6 +22,12 @@ public sealed record SourceOptions
     /// <summary>How many times in a migration a dropped connection is reopened before the migration is given up.</summary>
     public int MaxResumes { get; init; } = 8;
 
+    /// <summary>
+    /// The wait before reconnecting a dropped channel, times the number of tries so far (0: at once, as over an
+    /// in-memory link). Over a network a short wait lets a route or a relay come back.
+    /// </summary>
+    public TimeSpan ResumeBackoff { get; init; }
+
     /// <summary>What the report names the transport ("memory 1 Gbit/s virtual", "tcp 127.0.0.1:4000").</summary>
     public string TransportName { get; init; } = "";
 

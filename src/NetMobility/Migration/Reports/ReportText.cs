@@ -27,6 +27,19 @@ public static class ReportText
         return s.ToString();
     }
 
+    public static string Format(ReceiveReport report)
+    {
+        var s = new StringBuilder();
+        var c = CultureInfo.InvariantCulture;
+        s.AppendLine(c, $"received on {report.Listen}: {report.Outcome}{(report.Error is { } e ? $": {e}" : "")}");
+        if (report.Committed)
+        {
+            s.AppendLine(c, $"memory {Bytes(report.MemoryBytes)} over {report.Connections} connection(s), digest {report.Digest}, device state {report.DeviceStateBytes} B");
+            s.AppendLine(c, $"verify {report.VerifyMs:0.000} ms, resume {report.ResumeMs:0.000} ms{(report.Output is { } o ? $", image written to {o}" : "")}");
+        }
+        return s.ToString();
+    }
+
     public static string Bytes(long bytes) => bytes switch
     {
         >= 1L << 30 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 30):0.00} GiB"),

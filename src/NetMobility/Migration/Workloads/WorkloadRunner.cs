@@ -20,6 +20,7 @@ public sealed class WorkloadRunner : IAsyncDisposable
     private bool _paused;
     private volatile bool _stopping;
     private volatile bool _pauseAsked;
+    private const int WritesPerSlice = 8;
     private long _ticks;
 
     /// <param name="tick">How often the workload is advanced; 1 ms by default.</param>
@@ -102,13 +103,15 @@ public sealed class WorkloadRunner : IAsyncDisposable
     }
 
     /// <summary>
-    /// Does the writes due since the last tick, one tick's worth at a time, taking the lock for each: a runner that
-    /// fell behind (its thread not scheduled for a while) catches up in slices, and <see cref="Pause"/> waits for
-    /// one slice at most, not for the whole backlog.
+    /// Does the writes due since the last tick in slices of a few writes (at most a tick), taking the lock for each:
+    /// <see cref="Pause"/> waits for one slice at most, not for a tick's writes or the backlog of a runner that fell
+    /// behind (its thread not scheduled for a while).
     /// </summary>
     private void CatchUp()
     {
-        long slice = Math.Max(1, (long)(_tick.TotalSeconds * _clock.TimestampFrequency));
+        double seconds = _tick.TotalSeconds;
+        if (_workload.PagesPerSecond > 0) seconds = Math.Min(seconds, WritesPerSlice / _workload.PagesPerSecond);
+        long slice = Math.Max(1, (long)(seconds * _clock.TimestampFrequency));
         while (!_stopping && !_pauseAsked)
         {
             lock (_gate)

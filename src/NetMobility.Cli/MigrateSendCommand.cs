@@ -1,0 +1,108 @@
+using System.CommandLine;
+using System.Globalization;
+using NetMobility.Migration;
+using NetMobility.Migration.Content;
+using NetMobility.Migration.Encoding;
+using NetMobility.Migration.Engine;
+using NetMobility.Migration.Reports;
+using NetMobility.Migration.Simulation;
+using NetMobility.Migration.Transports;
+using NetMobility.Migration.Workloads;
+
+namespace NetMobility.Cli;
+
+/// <summary>
+/// <c>netmob migrate send</c>: the source host of a migration between two machines. Migrates a memory image (a file, or
+/// a synthetic image with a workload running on it in real time) to a <c>migrate receive</c> over TCP or mutual TLS,
+/// with progress on stderr and the report on stdout. Exit 0: the destination runs the VM. Exit 1: the migration
+/// failed on the way and the VM resumed here. Exit 2: it could not start (bad option, port refused or unreachable,
+/// certificate refused, a peer that does not speak the page stream); the VM never left.
+/// </summary>
+internal static class MigrateSendCommand
+{
+    public const int RolledBack = 1;
+
+    public static Command Create()
+    {
+        var to = new Option<string>("--to") { Description = "the destination's HOST:PORT (netmob migrate receive)", Required = true };
+        var image = new Option<string?>("--image") { Description = "a raw memory image file to migrate (no workload unless --workload)" };
+        var memory = new Option<string?>("--memory") { Description = "a synthetic image of this size (64M, 1G) with a workload running on it" };
+        var workload = new Option<string?>("--workload") { Description = "idle, web, uniform or scan (web with --memory)" };
+        var policy = new Option<string>("--policy") { Description = "xen-legacy, xen-v2, qemu, qemu-ac or adaptive", DefaultValueFactory = _ => "adaptive" };
+        var channels = new Option<int>("--channels") { Description = "parallel connections", DefaultValueFactory = _ => 2 };
+        var link = new Option<string>("--link") { Description = "the link's speed in bit/s as the encoder is told (100M, 1G, 10G)", DefaultValueFactory = _ => "1G" };
+        var connectTimeout = new Option<double>("--connect-timeout") { Description = "seconds to connect and shake hands before the destination counts as unreachable", DefaultValueFactory = _ => 10 };
+        var timeout = new Option<double>("--timeout") { Description = "seconds to wait for the destination's answers (stream header, ready) before the VM resumes here", DefaultValueFactory = _ => 60 };
+        var json = new Option<bool>("--json") { Description = "print the report as JSON" };
+        var tls = new TlsArguments();
+        var send = new Command("send", "migrate a VM's memory to a destination running netmob migrate receive");
+        foreach (var o in new Option[] { to, image, memory, workload, policy, channels, link, connectTimeout, timeout, json }) send.Options.Add(o);
+        tls.AddTo(send);
+        send.SetAction(pr => Run(new Arguments(pr.GetValue(to)!, pr.GetValue(image), pr.GetValue(memory), pr.GetValue(workload), pr.GetValue(policy)!,
+            pr.GetValue(channels), pr.GetValue(link)!, pr.GetValue(connectTimeout), pr.GetValue(timeout), pr.GetValue(json), tls.Load(pr))));
+        return send;
+    }
+
+    private sealed record Arguments(string To, string? Image, string? Memory, string? Workload, string Policy, int Channels, string Link,
+        double ConnectTimeout, double Timeout, bool Json, TlsOptions? Tls);
+
+    private static int Run(Arguments a)
+    {
+        if (a.Image is null == (a.Memory is null)) throw new UserInputException("give exactly one of --image FILE and --memory SIZE");
+        if (a.Channels is < 1 or > 16) throw new UserInputException($"--channels: {a.Channels} is not from 1 to 16");
+        if (!(a.ConnectTimeout > 0) || a.ConnectTimeout > 3600) throw new UserInputException($"--connect-timeout: {a.ConnectTimeout} is not from 0 to 3600 s");
+        if (!(a.Timeout > 0) || a.Timeout > 86400) throw new UserInputException($"--timeout: {a.Timeout} is not from 0 to 86400 s");
+        double bps = LinkModel.TryParseBandwidth(a.Link, out double b) ? b : throw new UserInputException($"--link: '{a.Link}' is not a bandwidth (100M, 1G, 10G)");
+        var policy = MigrateCommand.Named(() => MigrationBench.CreatePolicy(a.Policy), "--policy");
+        string? workloadName = a.Workload ?? (a.Memory is not null ? "web" : null);
+        var workload = workloadName is null ? null : MigrateCommand.Named(() => MigrationBench.CreateWorkload(workloadName, 7), "--workload");
+        var destination = Endpoints.ResolveConnect(a.To, "--to");
+
+        using var image = a.Image is not null ? LoadImage(a.Image) : new MemoryImage(MigrateCommand.ParseMemory(a.Memory!, "--memory"));
+        if (a.Memory is not null) RealisticContent.Fill(image, 1, ContentProfile.Typical);
+        return Migrate(a, image, policy, workload, bps, destination).GetAwaiter().GetResult();
+    }
+
+    private static MemoryImage LoadImage(string path) =>
+        MemoryImage.TryFromFile(path, null, false, out var image, out string? error) ? image : throw new UserInputException($"--image {path}: {error}");
+
+    private static async Task<int> Migrate(Arguments a, MemoryImage image, Migration.Policies.IStopPolicy policy, Workload? workload, double bps, System.Net.IPEndPoint destination)
+    {
+        var clock = TimeProvider.System;
+        await using var runner = workload is null ? null : new WorkloadRunner(workload, image, clock);
+        IWorkloadControl control = runner is null ? new NoWorkload() : new RunnerWorkloadControl(runner);
+        var options = new SourceOptions
+        {
+            Channels = a.Channels,
+            Encoder = MigrateCommand.EncoderFor(policy.Name, bps, a.Channels),
+            TransportName = $"{(a.Tls is null ? "tcp" : "tls")} {destination}",
+            ReadyTimeout = TimeSpan.FromSeconds(a.Timeout),
+            ResumeBackoff = TimeSpan.FromMilliseconds(200),
+        };
+        var source = new PreCopySource(image, policy, control, clock, options);
+        var connector = new TcpChannelConnector(destination, a.Tls, TimeSpan.FromSeconds(a.ConnectTimeout));
+        runner?.Start();
+        MigrationReport report;
+        await using (new ProgressLine(() => source.Progress, Console.Error, live: !Console.IsErrorRedirected))
+            report = await source.MigrateAsync(connector).ConfigureAwait(false);
+
+        if (!report.Completed && source.Progress.PagesSent == 0)
+        {
+            // Nothing of the image left this host: the migration never started. Under TLS 1.3 a destination checks this
+            // host's certificate after the handshake has completed here, and refuses it by closing the connection.
+            string hint = a.Tls is not null && report.Error?.Contains(PreCopySource.ClosedBeforeAnswering, StringComparison.Ordinal) == true
+                ? " (over TLS: it refused this host's certificate, or is not the peer it expects)" : "";
+            Console.Error.WriteLine($"netmob: {report.Error}{hint}; the VM stays here");
+            return CliApp.UsageError;
+        }
+        Console.Out.Write(a.Json ? ReportJson.Serialize(report) + Environment.NewLine : ReportText.Format(report));
+        if (!report.Completed)
+        {
+            Console.Error.WriteLine($"netmob: migration to {destination} failed, the VM resumed here: {report.Error}");
+            return RolledBack;
+        }
+        if (report.Switchover is { ResumeConfirmed: false })
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"netmob: the VM was handed to {destination}, which did not confirm that it runs there ({report.StopReason})"));
+        return 0;
+    }
+}
