@@ -5,7 +5,7 @@ using NetMobility.Wire;
 namespace NetMobility.Host;
 
 /// <summary>
-/// The link of one node interface whose device the kernel provides (TAP, later AF_PACKET and libpcap), kept by the
+/// The link of one node interface whose device the kernel provides (TAP, AF_PACKET, libpcap), kept by the
 /// daemon through failures: the node always has this link; the device under it may be missing (not there yet,
 /// deleted, refused) and is opened again by <see cref="Check"/>, which the daemon calls on its loop every second.
 /// While there is no device, sends are refused as <see cref="LinkDrop.Down"/>. <see cref="Counters"/> add up over every
@@ -74,7 +74,7 @@ public sealed class DeviceLink : IFrameLink, IDisposable
         {
             device = _spec.Open(_loop, Mac, Mtu);
         }
-        catch (Exception e) when (e is LinkOpenException or TapException)
+        catch (Exception e) when (e is LinkOpenException or TapException or InterfaceLinkException)
         {
             bool news = Problem != e.Message;
             Problem = e.Message;

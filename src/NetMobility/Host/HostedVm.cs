@@ -108,7 +108,7 @@ public sealed class HostedVm : IDisposable
         {
             _tap = (TapLink)_device.Open(_loop, wireMac, Port.Mtu);
         }
-        catch (Exception ex) when (ex is LinkOpenException or TapException)
+        catch (Exception ex) when (ex is LinkOpenException or TapException or InterfaceLinkException)
         {
             return $"vm {Name}: {ex.Message}";
         }

@@ -7,8 +7,9 @@ namespace NetMobility.Host;
 
 /// <summary>
 /// The device behind one interface of the agent daemon's node, from the interface's <c>link</c> object:
-/// <c>{"tap": "nm-home0"}</c> a Linux TAP device, <c>{"segment": "lan"}</c> an in-memory Ethernet segment inside the
-/// daemon (where the VMs it hosts are plugged in). A device link may name the network namespace it lives in
+/// <c>{"tap": "nm-home0"}</c> a Linux TAP device, <c>{"packet": "veth1"}</c> an existing interface through an AF_PACKET
+/// socket, <c>{"pcap": "eth1", "filter": "..."}</c> an existing interface through libpcap, <c>{"segment": "lan"}</c> an
+/// in-memory Ethernet segment inside the daemon (where the VMs it hosts are plugged in). A device link may name the network namespace it lives in
 /// (<c>"netns"</c>, as <c>ip netns</c> knows it).
 /// </summary>
 public abstract record LinkSpec
@@ -20,12 +21,14 @@ public abstract record LinkSpec
     {
         var link = item.Get(Field);
         if (link.Has("tap")) return TapLinkSpec.ReadTap(link);
+        if (link.Has("packet")) return PacketLinkSpec.ReadPacket(link);
+        if (link.Has("pcap")) return PcapLinkSpec.ReadPcap(link);
         if (link.Has("segment"))
         {
             link.AllowOnly("segment");
             return new SegmentLinkSpec(link.Get("segment").AsString());
         }
-        throw link.Error("needs one of \"tap\" or \"segment\"");
+        throw link.Error("needs one of \"tap\", \"packet\", \"pcap\" or \"segment\"");
     }
 
     /// <summary>One line for logs and the status table: the kind and the device.</summary>
@@ -43,7 +46,8 @@ public abstract record DeviceLinkSpec : LinkSpec
 {
     public string? Netns { get; init; }
 
-    /// <summary>Opens the device; a refusal is a <see cref="LinkOpenException"/> or <see cref="TapException"/> with one line.</summary>
+    /// <summary>Opens the device; a refusal is a <see cref="LinkOpenException"/>, <see cref="TapException"/> or
+    /// <see cref="InterfaceLinkException"/> with one line.</summary>
     public abstract IFrameLink Open(EventLoop loop, MacAddress mac, int mtu);
 
     /// <summary>Why an open device stopped carrying frames for good, or null while it works.</summary>
@@ -102,4 +106,51 @@ public sealed record TapLinkSpec(string Device, TapMode Mode, bool Persistent) :
     public override string? FaultOf(IFrameLink link) => ((TapLink)link).Fault;
 
     public override string Describe() => $"tap {Device}{Where}";
+}
+
+/// <summary>
+/// <c>{"packet": NAME, "netns": NS}</c>: an existing Ethernet interface (a veth end, a NIC) through an AF_PACKET socket in
+/// promiscuous mode. The interface must be up; the daemon does not create, configure or remove it.
+/// </summary>
+public sealed record PacketLinkSpec(string Device) : DeviceLinkSpec
+{
+    public static PacketLinkSpec ReadPacket(ConfigElement link)
+    {
+        link.AllowOnly("packet", "netns");
+        return new PacketLinkSpec(ReadDevice(link.Get("packet"))) { Netns = ReadNetns(link) };
+    }
+
+    public override IFrameLink Open(EventLoop loop, MacAddress mac, int mtu) =>
+        NetnsScope.Run(Netns, () => PacketLink.Open(loop, Device, mac, mtu));
+
+    public override string? FaultOf(IFrameLink link) => ((PacketLink)link).Fault;
+
+    public override string Describe() => $"packet {Device}{Where}";
+}
+
+/// <summary>
+/// <c>{"pcap": NAME, "filter": EXPRESSION, "netns": NS}</c>: an existing Ethernet interface through libpcap, taking only
+/// the inbound frames the capture filter (pcap-filter(7)) passes. The filter is compiled when the configuration is read,
+/// so a bad one stops the daemon before it opens anything.
+/// </summary>
+public sealed record PcapLinkSpec(string Device, string? Filter) : DeviceLinkSpec
+{
+    public static PcapLinkSpec ReadPcap(ConfigElement link)
+    {
+        link.AllowOnly("pcap", "filter", "netns");
+        string? filter = null;
+        if (link.TryGet("filter", out var f))
+        {
+            filter = f.AsString();
+            if (PcapLink.CheckFilter(filter) is string problem) throw f.Error($"'{filter}' is not a capture filter: {problem}");
+        }
+        return new PcapLinkSpec(ReadDevice(link.Get("pcap")), filter) { Netns = ReadNetns(link) };
+    }
+
+    public override IFrameLink Open(EventLoop loop, MacAddress mac, int mtu) =>
+        NetnsScope.Run(Netns, () => PcapLink.Open(loop, Device, mac, mtu, Filter));
+
+    public override string? FaultOf(IFrameLink link) => ((PcapLink)link).Fault;
+
+    public override string Describe() => Filter is null ? $"pcap {Device}{Where}" : $"pcap {Device} '{Filter}'{Where}";
 }

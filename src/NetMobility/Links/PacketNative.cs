@@ -1,0 +1,97 @@
+using System.Runtime.InteropServices;
+
+namespace NetMobility.Links;
+
+/// <summary>
+/// The libc calls, structures and Linux constants an AF_PACKET socket needs (packet(7), linux/if_packet.h). The
+/// structure layouts are those of LP64 Linux (x86-64, arm64). Callers read errno with
+/// <see cref="Marshal.GetLastPInvokeError"/>.
+/// </summary>
+internal static unsafe partial class PacketNative
+{
+    public const int AfPacket = 17, SockRaw = 3, SockNonBlock = 0x800, SockCloExec = 0x80000;
+    public const int AfInet = 2, SockDgram = 2;
+    /// <summary>ETH_P_ALL in network byte order, as socket(2) and sockaddr_ll take it.</summary>
+    public const ushort EthPAllNetwork = 0x0300;
+
+    public const int SolSocket = 1, SoError = 4;
+    public const int SolPacket = 263, PacketAddMembership = 1, PacketIgnoreOutgoing = 23;
+    public const ushort PacketMrPromisc = 1;
+    /// <summary>sll_pkttype of a frame this host sent (PACKET_OUTGOING).</summary>
+    public const byte PacketOutgoing = 4;
+
+    public const int MsgDontWait = 0x40, MsgTrunc = 0x20;
+    public const int ENetDown = 100, ENoBufs = 105, ENxIo = 6, ENoDev = 19, EMsgSize = 90;
+
+    // linux/sockios.h, linux/if.h, linux/if_arp.h
+    public const nuint SiocGifFlags = 0x8913, SiocGifHwAddr = 0x8927;
+    public const short IffUp = 0x1;
+    public const ushort ArphrdEther = 1;
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct SockAddrLl
+    {
+        public ushort Family;
+        public ushort Protocol;
+        public int IfIndex;
+        public ushort HaType;
+        public byte PktType;
+        public byte HaLen;
+        public ulong Addr;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct PacketMreq
+    {
+        public int IfIndex;
+        public ushort Type;
+        public ushort ALen;
+        public ulong Address;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct IoVec
+    {
+        public void* Base;
+        public nuint Length;
+    }
+
+    /// <summary>struct mmsghdr: a struct msghdr and the length recvmmsg(2) received into it.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct MMsgHdr
+    {
+        public void* Name;
+        public uint NameLength;
+        public IoVec* Iov;
+        public nuint IovLength;
+        public void* Control;
+        public nuint ControlLength;
+        public int Flags;
+        private readonly int _padding; // struct msghdr ends 8-aligned, at 56 bytes
+        public uint Length;
+    }
+
+    [LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]
+    public static partial int Socket(int domain, int type, int protocol);
+
+    [LibraryImport("libc", EntryPoint = "bind", SetLastError = true)]
+    public static partial int Bind(int fd, SockAddrLl* address, uint length);
+
+    [LibraryImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
+    public static partial int SetSockOpt(int fd, int level, int name, void* value, uint length);
+
+    [LibraryImport("libc", EntryPoint = "getsockopt", SetLastError = true)]
+    public static partial int GetSockOpt(int fd, int level, int name, void* value, uint* length);
+
+    [LibraryImport("libc", EntryPoint = "recvmmsg", SetLastError = true)]
+    public static partial int RecvMMsg(int fd, MMsgHdr* messages, uint count, int flags, void* timeout);
+
+    [LibraryImport("libc", EntryPoint = "send", SetLastError = true)]
+    public static partial nint Send(int fd, byte* buffer, nuint length, int flags);
+
+    [LibraryImport("libc", EntryPoint = "if_nametoindex", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial uint IfNameToIndex(string name);
+
+    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
+    public static partial int Ioctl(int fd, nuint request, byte* argument);
+}
