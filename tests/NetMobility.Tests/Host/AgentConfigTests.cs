@@ -51,7 +51,7 @@ public sealed class AgentConfigTests : IDisposable
 
     [Theory]
     [InlineData("\"mode\": \"attach\"", "\"mode\": \"borrow\"", "node.interfaces[0].link.mode: 'borrow' is not a mode")]
-    [InlineData("{\"segment\": \"lan\"}", "{\"wire\": \"lan\"}", "node.interfaces[1].link: needs one of \"tap\" or \"segment\"")]
+    [InlineData("{\"segment\": \"lan\"}", "{\"wire\": \"lan\"}", "node.interfaces[1].link: needs one of \"tap\", \"packet\", \"pcap\" or \"segment\"")]
     [InlineData("\"tap\": \"nmfw0\"", "\"tap\": \"a-name-far-too-long\"", "node.interfaces[0].link.tap: 'a-name-far-too-long' is not an interface name")]
     [InlineData("\"netns\": \"core\"", "\"netns\": \"../etc\"", "node.interfaces[0].link.netns: '../etc' is not a network namespace name")]
     [InlineData("\"persistent\": true}},", "\"persistent\": true, \"speed\": 10}},", "node.interfaces[0].link.speed: unknown field")]
