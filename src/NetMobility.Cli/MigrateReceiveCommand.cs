@@ -74,7 +74,7 @@ internal static class MigrateReceiveCommand
         }
         var report = new ReceiveReport
         {
-            Outcome = result.Committed ? ReceiveReport.CommittedOutcome : ReceiveReport.RefusedOutcome,
+            Outcome = result.Committed ? ReceiveOutcome.Committed : ReceiveOutcome.Refused,
             Error = result.Committed ? null : result.Message,
             Listen = where, MemoryBytes = image?.MemoryBytes ?? 0, Connections = result.Connections,
             Digest = result.Committed ? result.Digest.ToString() : "",

@@ -17,7 +17,7 @@ public class MigrateCommandTests
         Assert.True(r.ExitCode == 0, r.StandardError);
         var report = ReportJson.Deserialize(r.StandardOutput);
         Assert.NotNull(report);
-        Assert.Equal("completed", report.Outcome);
+        Assert.Equal(NetMobility.Migration.Reports.MigrationOutcome.Completed, report.Outcome);
         Assert.Equal("qemu-ac", report.Policy);
         Assert.Equal(4L << 20, report.MemoryBytes);
         Assert.Equal(1024, report.Rounds[0].PagesSent);
@@ -41,7 +41,7 @@ public class MigrateCommandTests
         Assert.True(r.ExitCode == 0, r.StandardError);
         var report = ReportJson.Deserialize(r.StandardOutput);
         Assert.NotNull(report);
-        Assert.Equal("completed", report.Outcome);
+        Assert.Equal(NetMobility.Migration.Reports.MigrationOutcome.Completed, report.Outcome);
         Assert.StartsWith("tcp 127.0.0.1:", report.Transport);
         var parts = Assert.IsType<SwitchoverReport>(report.Switchover);
         Assert.Equal(report.DowntimeMs, parts.TotalMs, 6);

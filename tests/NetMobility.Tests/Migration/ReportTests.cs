@@ -7,7 +7,7 @@ public class ReportTests
 {
     private static MigrationReport Sample() => new()
     {
-        Policy = "adaptive", Workload = "web-server", Transport = "memory", MemoryBytes = 64L << 20, Channels = 2, Outcome = "completed",
+        Policy = "adaptive", Workload = "web-server", Transport = "memory", MemoryBytes = 64L << 20, Channels = 2, Outcome = NetMobility.Migration.Reports.MigrationOutcome.Completed,
         StopReason = "predicted downtime meets the target", TotalTimeMs = 358.5, DowntimeMs = 5.0, WireBytes = 44_040_192, LogicalBytes = 69_943_296,
         CompressionRatio = 1.59, CpuTimeMs = 495.3, Digest = new string('a', 64),
         Rounds =
@@ -23,6 +23,7 @@ public class ReportTests
         string json = ReportJson.Serialize(Sample());
         Assert.Contains("\"downtimeMs\": 5", json);
         Assert.Contains("\"stopAndCopy\": true", json);
+        Assert.Contains("\"outcome\": \"completed\"", json);
         var back = ReportJson.Deserialize(json)!;
         Assert.Equal(5.0, back.DowntimeMs);
         Assert.Equal(2, back.Rounds.Count);

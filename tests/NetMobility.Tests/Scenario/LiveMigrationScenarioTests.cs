@@ -162,7 +162,7 @@ public class LiveMigrationScenarioTests(MovedScenario moved) : IClassFixture<Mov
         var report = await new LiveMigrationScenario(MovedScenario.Options with { FailVerification = true }).RunAsync();
 
         Assert.Equal(ScenarioReport.StayedHome, report.Outcome);
-        Assert.Equal("rolled-back", report.Memory.Outcome);
+        Assert.Equal(NetMobility.Migration.Reports.MigrationOutcome.RolledBack, report.Memory.Outcome);
         Assert.Contains("digest", report.Memory.Error);
         Assert.False(report.DigestVerified);
         Assert.NotNull(report.DestinationError);

@@ -15,7 +15,7 @@ namespace NetMobility.Migration.Engine;
 /// (kept page by page, <see cref="PageDigestTable"/>), and waits for the destination's ready. Only then is the VM released (<see cref="Ownership"/>) and
 /// commit sent; any failure before that resumes the VM here (rollback). One instance, one migration.
 /// </summary>
-public sealed class PreCopySource
+public sealed class PreCopySource : ISourceChannelHost
 {
     private readonly IStopPolicy _policy;
     private readonly PreCopyPlanner _planner;
@@ -55,19 +55,23 @@ public sealed class PreCopySource
     public Guid Token { get; }
     public VmOwnership Ownership { get; } = VmOwnership.AtSource();
     /// <summary>The image digest as the destination should hold it, kept page by page as the channels encode.</summary>
-    internal PageDigestTable Digests { get; }
-    internal IChannelConnector Connector { get; private set; } = null!;
-    internal bool Finished => _finished;
+    private PageDigestTable Digests { get; }
+    PageDigestTable ISourceChannelHost.Digests => Digests;
+    private IChannelConnector Connector { get; set; } = null!;
+    IChannelConnector ISourceChannelHost.Connector => Connector;
+    bool ISourceChannelHost.Finished => _finished;
+    Exception? ISourceChannelHost.Failure => Failure;
 
-    internal void SendAgain(int pageNumber)
+    void ISourceChannelHost.SendAgain(int pageNumber)
     {
         lock (_plannerGate) _planner.SendAgain(pageNumber);
     }
 
-    internal void Fail(Exception failure) => _failed.TrySetException(failure);
+    void ISourceChannelHost.Fail(Exception failure) => _failed.TrySetException(failure);
+    void ISourceChannelHost.CatchUpWorkload() => Workload.CatchUp();
 
     /// <summary>What the destination said when it refused the stream, if it did.</summary>
-    internal Exception? Failure => _failed.Task.Exception?.InnerException;
+    private Exception? Failure => _failed.Task.Exception?.InnerException;
 
     /// <summary>
     /// Migrates the image. Returns the report whether the migration completed or was rolled back; the
@@ -181,7 +185,7 @@ public sealed class PreCopySource
                 ReadyMs = (readyWait - verify).TotalMilliseconds, CommitMs = commit.TotalMilliseconds,
                 ResumeMs = resume?.TotalMilliseconds ?? 0, ResumeConfirmed = resume is not null,
             };
-            return Build(rounds, "completed", null, stopReason, start, releasedAt, switchover, digest);
+            return Build(rounds, MigrationOutcome.Completed, null, stopReason, start, releasedAt, switchover, digest);
         }
         catch (Exception ex) when (ex is MigrationFailedException or IOException)
         {
@@ -191,7 +195,7 @@ public sealed class PreCopySource
             string error = Failure?.Message ?? ex.Message;
             if (Ownership.State == VmState.Paused) Ownership.RollBack();
             Workload.Resume();
-            return Build(rounds, "rolled-back", error, stopReason, start, Clock.GetUtcNow(), null, default);
+            return Build(rounds, MigrationOutcome.RolledBack, error, stopReason, start, Clock.GetUtcNow(), null, default);
         }
         finally
         {
@@ -303,7 +307,7 @@ public sealed class PreCopySource
         return sum;
     }
 
-    private MigrationReport Build(List<RoundReport> rounds, string outcome, string? error, string stopReason,
+    private MigrationReport Build(List<RoundReport> rounds, MigrationOutcome outcome, string? error, string stopReason,
         DateTimeOffset start, DateTimeOffset end, SwitchoverReport? switchover, ImageDigest digest)
     {
         long wire = WireBytes(), logical = 0, resent = 0;
@@ -324,7 +328,7 @@ public sealed class PreCopySource
             DowntimeMs = switchover?.TotalMs ?? 0, Switchover = switchover,
             WireBytes = wire, LogicalBytes = logical, CompressionRatio = wire > 0 ? (double)logical / wire : 0,
             CpuTimeMs = cpu.TotalMilliseconds, Resumes = resumes, ResentPages = resent, FinalThrottle = Workload.Throttle,
-            Digest = outcome == "completed" ? digest.ToString() : "",
+            Digest = outcome == MigrationOutcome.Completed ? digest.ToString() : "",
         };
     }
 }

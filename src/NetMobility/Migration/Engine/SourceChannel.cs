@@ -1,6 +1,5 @@
 using NetMobility.Migration.PageStream;
 using NetMobility.Migration.Transports;
-using NetMobility.Runtime;
 using NetMobility.Migration.Encoding;
 using NetMobility.Migration.Workloads;
 
@@ -13,7 +12,7 @@ namespace NetMobility.Migration.Engine;
 /// </summary>
 internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
 {
-    private readonly PreCopySource _source;
+    private readonly ISourceChannelHost _source;
     private readonly int _index;
     private readonly PageBatchBuilder _batch;
     private readonly Queue<(ulong Sequence, int[] Pages, int Count)> _inFlight = new();
@@ -33,7 +32,7 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
     private bool _awaitingReady, _awaitingResumed;
     private ReadOutcome _lastOutcome;
 
-    public SourceChannel(PreCopySource source, int index)
+    public SourceChannel(ISourceChannelHost source, int index)
     {
         _source = source;
         _index = index;
@@ -231,7 +230,7 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
         _nextSequence++;
         _batch.Begin(_batch.Round, _nextSequence, _writer!.Output);
         await FlushAsync(cancellationToken).ConfigureAwait(false);
-        _source.Workload.CatchUp();
+        _source.CatchUpWorkload();
     }
 
     /// <summary>
@@ -280,11 +279,8 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
         if (result.IsCompleted || result.IsCanceled) throw new IOException($"channel {_index}: the destination closed the connection");
     }
 
-    /// <summary>In virtual time, a wait for a reply ends when the reply arrived.</summary>
-    public void CatchUpClock()
-    {
-        if (_source.Clock is ManualTimeProvider manual && _channel is ITimedChannel timed) manual.AdvanceTo(timed.LastArrival);
-    }
+    /// <summary>A wait for a reply has ended: the transport moves a virtual clock to the reply's arrival.</summary>
+    public void CatchUpClock() => _channel?.ReplyAwaited();
 
     public PageStreamError OnAck(in Ack record)
     {

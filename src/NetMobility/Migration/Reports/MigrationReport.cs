@@ -10,8 +10,8 @@ public sealed class MigrationReport
     public required string Transport { get; init; }
     public required long MemoryBytes { get; init; }
     public int Channels { get; init; }
-    /// <summary>"completed" (the destination runs the VM) or "rolled-back" (the source kept it).</summary>
-    public required string Outcome { get; init; }
+    /// <summary>Completed (the destination runs the VM) or rolled back (the source kept it).</summary>
+    public required MigrationOutcome Outcome { get; init; }
     public string? Error { get; init; }
     public string StopReason { get; init; } = "";
     public List<RoundReport> Rounds { get; init; } = [];
@@ -34,5 +34,5 @@ public sealed class MigrationReport
     /// <summary>The image digest both ends agreed on (docs/page-stream.md sec 3.5; empty when rolled back).</summary>
     public string Digest { get; init; } = "";
 
-    public bool Completed => Outcome == "completed";
+    public bool Completed => Outcome == MigrationOutcome.Completed;
 }

@@ -3,11 +3,7 @@ namespace NetMobility.Migration.Reports;
 /// <summary>What a destination (<c>netmob migrate receive</c>) did: took the VM, or refused or lost the stream.</summary>
 public sealed class ReceiveReport
 {
-    public const string CommittedOutcome = "committed";
-    public const string RefusedOutcome = "refused";
-
-    /// <summary>"committed" (the VM runs here) or "refused" (the stream failed or the source did not come back).</summary>
-    public required string Outcome { get; init; }
+    public required ReceiveOutcome Outcome { get; init; }
     public string? Error { get; init; }
     /// <summary>Where the destination listened.</summary>
     public required string Listen { get; init; }
@@ -24,5 +20,5 @@ public sealed class ReceiveReport
     /// <summary>The file the image was written to, if one was asked for.</summary>
     public string? Output { get; init; }
 
-    public bool Committed => Outcome == CommittedOutcome;
+    public bool Committed => Outcome == ReceiveOutcome.Committed;
 }

@@ -11,7 +11,7 @@ public static class ReportText
     {
         var s = new StringBuilder();
         var c = CultureInfo.InvariantCulture;
-        s.AppendLine(c, $"migration of {Bytes(report.MemoryBytes)} ({report.Workload}) over {report.Transport}, policy {report.Policy}, {report.Channels} channel(s): {report.Outcome}");
+        s.AppendLine(c, $"migration of {Bytes(report.MemoryBytes)} ({report.Workload}) over {report.Transport}, policy {report.Policy}, {report.Channels} channel(s): {report.Outcome.Describe()}");
         if (report.Error is { } error) s.AppendLine(c, $"error: {error}");
         s.AppendLine("round  pages      wire        dirty     dirty/s    time ms  throttle  encodings");
         foreach (var r in report.Rounds)
@@ -31,7 +31,7 @@ public static class ReportText
     {
         var s = new StringBuilder();
         var c = CultureInfo.InvariantCulture;
-        s.AppendLine(c, $"received on {report.Listen}: {report.Outcome}{(report.Error is { } e ? $": {e}" : "")}");
+        s.AppendLine(c, $"received on {report.Listen}: {report.Outcome.Describe()}{(report.Error is { } e ? $": {e}" : "")}");
         if (report.Committed)
         {
             s.AppendLine(c, $"memory {Bytes(report.MemoryBytes)} over {report.Connections} connection(s), digest {report.Digest}, device state {report.DeviceStateBytes} B");

@@ -96,7 +96,7 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
             return new MigrationReport
             {
                 Policy = policy.Name, Workload = workloadName, Transport = $"simulated {Transports.LinkModel.DescribeBandwidth(s.BitsPerSecond)}, {s.Latency.TotalMilliseconds:0.###} ms",
-                MemoryBytes = s.MemoryBytes, Channels = s.Channels, Outcome = "completed", StopReason = reason, Rounds = rounds,
+                MemoryBytes = s.MemoryBytes, Channels = s.Channels, Outcome = MigrationOutcome.Completed, StopReason = reason, Rounds = rounds,
                 TotalTimeMs = _now * 1000, DowntimeMs = downtime * 1000, WireBytes = _wire, LogicalBytes = logical,
                 CompressionRatio = _wire > 0 ? (double)logical / _wire : 0, CpuTimeMs = _cpu * 1000, FinalThrottle = guest.Throttle,
             };

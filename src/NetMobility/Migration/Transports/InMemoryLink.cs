@@ -118,7 +118,7 @@ internal sealed class LinkConnection
 }
 
 /// <summary>One end of an in-memory connection.</summary>
-public sealed class InMemoryChannel : IMigrationChannel, ITimedChannel
+public sealed class InMemoryChannel : IMigrationChannel
 {
     private readonly LinkEndpoint _endpoint;
 
@@ -134,7 +134,10 @@ public sealed class InMemoryChannel : IMigrationChannel, ITimedChannel
     public PipeWriter Output { get; }
     public string Peer { get; }
 
+    /// <summary>When the octets this end last read arrived.</summary>
     public DateTimeOffset LastArrival => _endpoint.LastArrival;
+
+    public void ReplyAwaited() => _endpoint.ReplyAwaited();
 
     /// <summary>Cuts this connection (both directions), as a failing network would.</summary>
     public void Sever() => _endpoint.Connection.Sever();

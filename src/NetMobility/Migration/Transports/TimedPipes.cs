@@ -38,6 +38,12 @@ internal sealed class LinkEndpoint(LinkModel model, TimeProvider clock, bool isS
         lock (_gate) if (arrival > _local) _local = arrival;
     }
 
+    /// <summary>In virtual time, the source's wait for a reply ends when the reply arrived: its clock moves there.</summary>
+    public void ReplyAwaited()
+    {
+        if (model.VirtualTime && isSource) ((ManualTimeProvider)clock).AdvanceTo(LastArrival);
+    }
+
     /// <summary>The source's writes take virtual time: the clock moves to when the last octet has left.</summary>
     public void Sent(DateTimeOffset departure)
     {

@@ -122,7 +122,7 @@ public class EndToEndTests
         await using var m = new InMemoryMigration(Memory, new XenStreamV2Policy(), new WebServerWorkload(2, 5_000), destination: destination);
         var report = await m.RunAsync();
 
-        Assert.Equal("rolled-back", report.Outcome);
+        Assert.Equal(NetMobility.Migration.Reports.MigrationOutcome.RolledBack, report.Outcome);
         Assert.Contains("digest", report.Error);
         Assert.Equal(VmState.Running, m.Source.Ownership.State);
         var result = Assert.IsType<DestinationResult>(m.Result);
@@ -145,7 +145,7 @@ public class EndToEndTests
         await using var m = new InMemoryMigration(Memory, new XenStreamV2Policy(), new IdleWorkload(1), options);
         m.Link.DropNextConnectionAfter(1 << 20);
         var report = await m.RunAsync();
-        Assert.Equal("rolled-back", report.Outcome);
+        Assert.Equal(NetMobility.Migration.Reports.MigrationOutcome.RolledBack, report.Outcome);
         Assert.Contains("connection lost", report.Error);
         Assert.Equal(VmState.Running, m.Source.Ownership.State);
     }

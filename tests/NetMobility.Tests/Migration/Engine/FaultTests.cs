@@ -124,7 +124,7 @@ public class FaultTests
         var report = await m.Source.MigrateAsync(new CorruptingConnector(m.Link, 2 << 20), guard.Token);
         var result = await receiving;
 
-        Assert.Equal("rolled-back", report.Outcome);
+        Assert.Equal(NetMobility.Migration.Reports.MigrationOutcome.RolledBack, report.Outcome);
         Assert.Contains("bad record checksum", report.Error);
         Assert.Equal(VmState.Running, m.Source.Ownership.State);
         Assert.False(result.Committed);
@@ -163,7 +163,7 @@ public class FaultTests
         var report = await migrating;
         release.Set();
 
-        Assert.Equal("rolled-back", report.Outcome);
+        Assert.Equal(NetMobility.Migration.Reports.MigrationOutcome.RolledBack, report.Outcome);
         Assert.Contains("no ready", report.Error);
         Assert.Equal(VmState.Running, m.Source.Ownership.State);
         await guard.CancelAsync();

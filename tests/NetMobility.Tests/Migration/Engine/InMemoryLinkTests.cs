@@ -43,15 +43,17 @@ public class InMemoryLinkTests
         Assert.Equal(1_000_000, read.Buffer.Length);
         destination.Input.AdvanceTo(read.Buffer.End);
         // The destination lives at the arrival time: 80 ms plus 10 ms of latency.
-        Assert.Equal(Start.AddMilliseconds(90), ((ITimedChannel)destination).LastArrival);
+        Assert.Equal(Start.AddMilliseconds(90), ((InMemoryChannel)destination).LastArrival);
 
         // Its 1000-octet reply leaves at 90 ms, takes 0.08 ms, and arrives 10 ms later.
         await destination.Output.WriteAsync(new byte[1000]);
         var reply = await source.Input.ReadAsync();
         source.Input.AdvanceTo(reply.Buffer.End);
-        Assert.Equal(Start.AddTicks(1_000_800), ((ITimedChannel)source).LastArrival);
+        Assert.Equal(Start.AddTicks(1_000_800), ((InMemoryChannel)source).LastArrival);
         // Reading in the background does not move the source's clock; only waiting for the reply does.
         Assert.Equal(Start.AddMilliseconds(80), clock.GetUtcNow());
+        source.ReplyAwaited();
+        Assert.Equal(Start.AddTicks(1_000_800), clock.GetUtcNow());
     }
 
     [Fact]

@@ -92,7 +92,7 @@ public class NetworkTransportTests
         var (report, result, image) = await Migrate(sourceTls, TlsOptions.PreSharedKey(shared), channels: 1);
         using (image)
         {
-            Assert.Equal("rolled-back", report.Outcome);
+            Assert.Equal(NetMobility.Migration.Reports.MigrationOutcome.RolledBack, report.Outcome);
             Assert.Null(result);
             Assert.Empty(report.Rounds);
         }

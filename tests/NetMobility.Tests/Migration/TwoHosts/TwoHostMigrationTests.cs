@@ -62,7 +62,7 @@ public sealed class TwoHostMigrationTests : IDisposable
         Assert.True(received == 0, receiver.StandardError);
         var source = SendReportOf(sendOutput);
         var destination = ReceiveReportOf(receiveOutput);
-        Assert.Equal("completed", source.Outcome);
+        Assert.Equal(NetMobility.Migration.Reports.MigrationOutcome.Completed, source.Outcome);
         Assert.Equal(channels, source.Channels);
         Assert.StartsWith(tls ? "tls 127.0.0.1:" : "tcp 127.0.0.1:", source.Transport);
         Assert.True(destination.Committed);

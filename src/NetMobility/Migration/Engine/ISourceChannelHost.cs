@@ -1,0 +1,32 @@
+using NetMobility.Migration.PageStream;
+using NetMobility.Migration.Transports;
+
+namespace NetMobility.Migration.Engine;
+
+/// <summary>
+/// What a <see cref="SourceChannel"/> needs of the migration it serves, and all it may do to it: read the image and
+/// the settings, keep the digest table, open connections, put pages back for the next round, and report the
+/// destination's refusal. The channel never sees the engine that owns it.
+/// </summary>
+internal interface ISourceChannelHost
+{
+    MemoryImage Image { get; }
+    SourceOptions Options { get; }
+    TimeProvider Clock { get; }
+    /// <summary>The resume token every channel's stream header carries.</summary>
+    Guid Token { get; }
+    IChannelConnector Connector { get; }
+    /// <summary>The image digest as the destination should hold it, kept page by page as the channels encode.</summary>
+    PageDigestTable Digests { get; }
+    /// <summary>The VM has been released: the channels stop reading replies (the main one after resumed).</summary>
+    bool Finished { get; }
+    /// <summary>What the destination said when it refused the stream, if it did.</summary>
+    Exception? Failure { get; }
+
+    /// <summary>Puts a page back to be sent in the next round (its last send may not have arrived).</summary>
+    void SendAgain(int pageNumber);
+    /// <summary>The destination refused the stream: the migration fails with <paramref name="failure"/>.</summary>
+    void Fail(Exception failure);
+    /// <summary>Lets the guest do the writes due up to now (virtual time).</summary>
+    void CatchUpWorkload();
+}

@@ -1,0 +1,35 @@
+using System.Text.Json.Serialization;
+
+namespace NetMobility.Migration.Reports;
+
+/// <summary>How a migration ended at the source; in JSON "completed" or "rolled-back".</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<MigrationOutcome>))]
+public enum MigrationOutcome
+{
+    /// <summary>The destination took the VM (the source released it on ready).</summary>
+    [JsonStringEnumMemberName("completed")]
+    Completed,
+    /// <summary>The migration failed before ready: the VM runs on at the source.</summary>
+    [JsonStringEnumMemberName("rolled-back")]
+    RolledBack,
+}
+
+/// <summary>How a migration ended at the destination; in JSON "committed" or "refused".</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<ReceiveOutcome>))]
+public enum ReceiveOutcome
+{
+    /// <summary>The VM runs here.</summary>
+    [JsonStringEnumMemberName("committed")]
+    Committed,
+    /// <summary>The stream was refused, or the source did not come back: the VM stays at the source.</summary>
+    [JsonStringEnumMemberName("refused")]
+    Refused,
+}
+
+public static class OutcomeText
+{
+    /// <summary>The outcome as the reports' JSON and text name it.</summary>
+    public static string Describe(this MigrationOutcome outcome) => outcome == MigrationOutcome.Completed ? "completed" : "rolled-back";
+
+    public static string Describe(this ReceiveOutcome outcome) => outcome == ReceiveOutcome.Committed ? "committed" : "refused";
+}
