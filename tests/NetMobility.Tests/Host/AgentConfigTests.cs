@@ -51,7 +51,10 @@ public sealed class AgentConfigTests : IDisposable
 
     [Theory]
     [InlineData("\"mode\": \"attach\"", "\"mode\": \"borrow\"", "node.interfaces[0].link.mode: 'borrow' is not a mode")]
-    [InlineData("{\"segment\": \"lan\"}", "{\"wire\": \"lan\"}", "node.interfaces[1].link: needs one of \"tap\" or \"segment\"")]
+    [InlineData("{\"segment\": \"lan\"}", "{\"wire\": \"lan\"}", "node.interfaces[1].link: needs one of \"tap\", \"packet\", \"pcap\" or \"segment\"")]
+    [InlineData("{\"segment\": \"lan\"}", "{\"packet\": \"eth1\", \"mode\": \"attach\"}", "node.interfaces[1].link.mode: unknown field")]
+    [InlineData("{\"segment\": \"lan\"}", "{\"pcap\": \"eth1\", \"filter\": \"port\"}", "node.interfaces[1].link.filter: 'port' is not a capture filter: ")]
+    [InlineData("{\"segment\": \"lan\"}", "{\"pcap\": \"eth1/x\"}", "node.interfaces[1].link.pcap: 'eth1/x' is not an interface name")]
     [InlineData("\"tap\": \"nmfw0\"", "\"tap\": \"a-name-far-too-long\"", "node.interfaces[0].link.tap: 'a-name-far-too-long' is not an interface name")]
     [InlineData("\"netns\": \"core\"", "\"netns\": \"../etc\"", "node.interfaces[0].link.netns: '../etc' is not a network namespace name")]
     [InlineData("\"persistent\": true}},", "\"persistent\": true, \"speed\": 10}},", "node.interfaces[0].link.speed: unknown field")]
