@@ -10,7 +10,7 @@ public delegate void FrameReceiver(ReadOnlySpan<byte> frame);
 
 /// <summary>
 /// A network interface seen from the node that owns it: it sends Ethernet frames and hands received
-/// ones to <see cref="Receiver"/>. In-memory segments and wires, a Linux TAP device and a libpcap
+/// ones to <see cref="Receiver"/>. In-memory segments and wires, a Linux TAP device, an AF_PACKET socket and a libpcap
 /// device all have this shape; wrappers (impairment, capture) implement it on top of another link.
 /// </summary>
 /// <remarks>

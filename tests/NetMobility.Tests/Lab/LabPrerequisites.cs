@@ -16,6 +16,14 @@ internal static class LabPrerequisites
             Assert.True(OnPath(program), $"'{program}' is not on the PATH: install the Debian package {package}");
     }
 
+    /// <summary>For the libpcap link: Debian's libpcap0.8 (libpcap.so.0.8), which .ci/run installs.</summary>
+    public static void RequirePcap()
+    {
+        bool loaded = System.Runtime.InteropServices.NativeLibrary.TryLoad("libpcap.so.0.8", out var handle);
+        if (loaded) System.Runtime.InteropServices.NativeLibrary.Free(handle);
+        Assert.True(loaded, "libpcap.so.0.8 cannot be loaded: install the Debian package libpcap0.8");
+    }
+
     private static bool OnPath(string program)
     {
         foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
