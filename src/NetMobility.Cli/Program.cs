@@ -7,4 +7,5 @@ root.Subcommands.Add(ReplayCommand.Create());
 root.Subcommands.Add(MigrateCommand.Create());
 root.Subcommands.Add(ScenarioCommand.Create());
 root.Subcommands.Add(AgentCommand.Create());
+root.Subcommands.Add(LabCommand.Create());
 return CliApp.Run(root, args);

@@ -6,9 +6,9 @@ namespace NetMobility.Lab;
 /// <summary>Runs a program to completion with a bound on its run time, capturing what it prints.</summary>
 internal static class CommandRunner
 {
-    public static CommandResult Run(string program, IReadOnlyList<string> arguments, TimeSpan timeout)
+    public static CommandResult Run(string program, IReadOnlyList<string> arguments, TimeSpan timeout, string? workingDirectory = null)
     {
-        using var process = Start(program, arguments);
+        using var process = Start(program, arguments, workingDirectory);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(timeout))
@@ -24,10 +24,11 @@ internal static class CommandRunner
     /// Starts <paramref name="program"/> with its output redirected and its input at end of file (it never reads the
     /// caller's); a program that is not installed becomes a <see cref="LabException"/>.
     /// </summary>
-    public static Process Start(string program, IReadOnlyList<string> arguments)
+    public static Process Start(string program, IReadOnlyList<string> arguments, string? workingDirectory = null)
     {
         var info = new ProcessStartInfo(program)
         {
+            WorkingDirectory = workingDirectory ?? "",
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,

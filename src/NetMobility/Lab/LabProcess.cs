@@ -35,6 +35,9 @@ public sealed class LabProcess : IDisposable
 
     public int Id => _process.Id;
 
+    /// <summary>Completes when the program has exited.</summary>
+    public Task WhenExited => _exited.Task;
+
     /// <summary>Standard output and standard error so far, interleaved by line in the order they were read.</summary>
     public string Output
     {
