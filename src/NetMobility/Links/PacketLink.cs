@@ -16,6 +16,8 @@ namespace NetMobility.Links;
 /// <item>A reader thread waits in poll() on the socket and an eventfd, takes up to <see cref="Batch"/> frames per
 /// recvmmsg(2) into buffers allocated once, and posts one work item per frame on the <see cref="EventLoop"/>, which
 /// hands it to <see cref="Receiver"/>, as <see cref="TapLink"/> does. A frame in steady state allocates nothing.</item>
+/// <item>Frames the kernel dropped because the socket's buffer was full (PACKET_STATISTICS) are counted as
+/// <see cref="LinkDrop.QueueFull"/>.</item>
 /// <item>The link does not see its own sends: PACKET_IGNORE_OUTGOING where the kernel has it (4.20 on), and frames
 /// marked PACKET_OUTGOING are skipped in any case.</item>
 /// </list>
@@ -27,6 +29,13 @@ public sealed unsafe class PacketLink : IFrameLink, IDisposable
 {
     /// <summary>Frames taken per recvmmsg(2).</summary>
     public const int Batch = 32;
+
+    /// <summary>
+    /// The socket's receive buffer: the kernel's default (about 208 KiB) holds fewer than a hundred full-size frames,
+    /// so a burst would be dropped by the kernel before the reader is scheduled. Set with SO_RCVBUFFORCE (root) or
+    /// SO_RCVBUF (capped at net.core.rmem_max).
+    /// </summary>
+    public const int ReceiveBufferBytes = 4 << 20;
 
     private static readonly Action<object?> DeliverOne = static s => ((PacketLink)s!).Deliver();
 
@@ -104,6 +113,9 @@ public sealed unsafe class PacketLink : IFrameLink, IDisposable
             var membership = new PacketNative.PacketMreq { IfIndex = ifIndex, Type = PacketNative.PacketMrPromisc };
             if (PacketNative.SetSockOpt(fd, PacketNative.SolPacket, PacketNative.PacketAddMembership, &membership, (uint)sizeof(PacketNative.PacketMreq)) < 0)
                 throw Refused(device, "turning promiscuous mode on", Marshal.GetLastPInvokeError());
+            int size = ReceiveBufferBytes;
+            if (PacketNative.SetSockOpt(fd, PacketNative.SolSocket, PacketNative.SoRcvBufForce, &size, sizeof(int)) < 0)
+                PacketNative.SetSockOpt(fd, PacketNative.SolSocket, PacketNative.SoRcvBuf, &size, sizeof(int));
             // Older kernels lack the option (ENOPROTOOPT): the reader skips PACKET_OUTGOING frames itself then.
             int one = 1;
             PacketNative.SetSockOpt(fd, PacketNative.SolPacket, PacketNative.PacketIgnoreOutgoing, &one, sizeof(int));
@@ -238,8 +250,21 @@ public sealed unsafe class PacketLink : IFrameLink, IDisposable
                 }
                 Offer(new ReadOnlySpan<byte>(_buffers + i * _slotSize, (int)_messages[i].Length));
             }
-            if (count < Batch) return true;
+            if (count < Batch)
+            {
+                CountKernelDrops();
+                return true;
+            }
         }
+    }
+
+    /// <summary>Frames the kernel dropped because the socket's buffer was full, counted as <see cref="LinkDrop.QueueFull"/> (reading resets them).</summary>
+    private void CountKernelDrops()
+    {
+        PacketNative.PacketStats stats;
+        uint length = (uint)sizeof(PacketNative.PacketStats);
+        if (PacketNative.GetSockOpt(_fd, PacketNative.SolPacket, PacketNative.PacketStatistics, &stats, &length) == 0 && stats.Drops > 0)
+            Counters.CountDrops(LinkDrop.QueueFull, stats.Drops);
     }
 
     /// <summary>The fault for a socket error: ENETDOWN means the interface went down or was deleted, told apart by its index.</summary>

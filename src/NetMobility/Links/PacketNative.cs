@@ -14,8 +14,8 @@ internal static unsafe partial class PacketNative
     /// <summary>ETH_P_ALL in network byte order, as socket(2) and sockaddr_ll take it.</summary>
     public const ushort EthPAllNetwork = 0x0300;
 
-    public const int SolSocket = 1, SoError = 4;
-    public const int SolPacket = 263, PacketAddMembership = 1, PacketIgnoreOutgoing = 23;
+    public const int SolSocket = 1, SoError = 4, SoRcvBuf = 8, SoRcvBufForce = 33;
+    public const int SolPacket = 263, PacketAddMembership = 1, PacketStatistics = 6, PacketIgnoreOutgoing = 23;
     public const ushort PacketMrPromisc = 1;
     /// <summary>sll_pkttype of a frame this host sent (PACKET_OUTGOING).</summary>
     public const byte PacketOutgoing = 4;
@@ -47,6 +47,14 @@ internal static unsafe partial class PacketNative
         public ushort Type;
         public ushort ALen;
         public ulong Address;
+    }
+
+    /// <summary>struct tpacket_stats: frames the socket took and frames it dropped (its buffer full) since the last read.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct PacketStats
+    {
+        public uint Packets;
+        public uint Drops;
     }
 
     [StructLayout(LayoutKind.Sequential)]

@@ -79,6 +79,7 @@ public sealed class AgentConfigTests : IDisposable
     [Theory]
     [InlineData("home.json")]
     [InlineData("foreign.json")]
+    [InlineData("veth-router.json")]
     public void The_sample_lab_configurations_check_out(string name)
     {
         var config = AgentConfig.Load(RepositoryFiles.Path("tools", "agent", name), []);

@@ -128,6 +128,20 @@ public sealed class InterfaceLinkTests
         Assert.Equal($"interface {veth.WireDevice} is down", down.Message);
     }
 
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task An_interface_taken_down_is_a_fault_that_says_so(string kind)
+    {
+        LabPrerequisites.Require();
+        using var veth = new VethPair($"{KernelAddress}/24");
+        var loop = new RealTimeLoop();
+        using var link = Open(kind, loop.Loop, veth);
+        veth.Wire.Ip("link", "set", "dev", veth.WireDevice, "down");
+        var deadline = DateTime.UtcNow + Bound;
+        while (Fault(link) is null && DateTime.UtcNow < deadline) await Task.Delay(50);
+        Assert.StartsWith($"interface {veth.WireDevice} went down", Fault(link));
+    }
+
     [Fact]
     public void A_packet_link_refuses_an_interface_without_ethernet()
     {
