@@ -39,8 +39,9 @@ public sealed record DestinationOptions
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 
     /// <summary>
-    /// How long to hold a session with no connection open before dropping it (the source gone for good); null to
-    /// wait for its resume as long as the destination runs.
+    /// How long a connection may stay silent before it counts as lost (a source gone without closing it), and how long
+    /// to hold a session with no connection open before dropping it (the source gone for good); null to wait for the
+    /// source as long as the destination runs.
     /// </summary>
     public TimeSpan? IdleTimeout { get; init; }
 

@@ -73,9 +73,11 @@ public sealed class MigrationDestination(DestinationOptions? options = null)
         await Task.Yield();
         var sink = new ReceiverChannel(this, channel);
         using (var reader = new RecordReader(channel.Input))
+        using (var watch = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
             ReadOutcome outcome;
             var stream = new ForwardStreamHandler(sink);
+            var watchdog = Options.IdleTimeout is TimeSpan idle ? WatchQuietAsync(sink, channel, idle, watch.Token) : Task.CompletedTask;
             try
             {
                 outcome = await reader.RunAsync(stream, cancellationToken).ConfigureAwait(false);
@@ -84,6 +86,8 @@ public sealed class MigrationDestination(DestinationOptions? options = null)
             {
                 outcome = new ReadOutcome(PageStreamError.ConnectionLost, 0, 0, null);
             }
+            await watch.CancelAsync().ConfigureAwait(false);
+            await watchdog.ConfigureAwait(false);
             if (!outcome.Succeeded && outcome.Error is not (PageStreamError.ConnectionLost or PageStreamError.Truncated) && !IsFinished)
             {
                 string detail = stream.LastReason ?? sink.Detail;
@@ -97,6 +101,27 @@ public sealed class MigrationDestination(DestinationOptions? options = null)
         }
         await channel.DisposeAsync().ConfigureAwait(false);
         if (Interlocked.Decrement(ref _open) == 0) WatchIdle(cancellationToken);
+    }
+
+    /// <summary>
+    /// A connection on which nothing arrives for <paramref name="idle"/> counts as lost (a source gone without closing
+    /// it, a half-open TCP connection): its read is cancelled, as a dropped connection would end it.
+    /// </summary>
+    private async Task WatchQuietAsync(ReceiverChannel sink, IMigrationChannel channel, TimeSpan idle, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(idle / 4, Options.Clock, cancellationToken).ConfigureAwait(false);
+                if (!sink.QuietFor(idle)) continue;
+                channel.Input.CancelPendingRead();
+                return;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
 
     /// <summary>

@@ -17,6 +17,8 @@ internal sealed class ReceiverChannel(MigrationDestination destination, IMigrati
     private ulong _lastApplied, _lastAcked;
     private bool _ackDue, _ended, _verified, _committed, _resumedSent;
     private volatile bool _superseded;
+    private volatile bool _waitingForChannels;
+    private long _lastHeard = destination.Options.Clock.GetTimestamp();
 
     public ReceiverSession? Session => _session;
     public int Index => _index;
@@ -132,8 +134,16 @@ internal sealed class ReceiverChannel(MigrationDestination destination, IMigrati
     /// <summary>From the end of stream on every channel to ready written.</summary>
     public TimeSpan VerifyTime { get; private set; }
 
+    /// <summary>
+    /// True when nothing has come in on this connection for <paramref name="idle"/>, except while it waits for the
+    /// other channels to end (then its own silence is expected).
+    /// </summary>
+    public bool QuietFor(TimeSpan idle) =>
+        !_waitingForChannels && destination.Options.Clock.GetElapsedTime(Volatile.Read(ref _lastHeard)) >= idle;
+
     public async ValueTask AfterRecordsAsync(CancellationToken cancellationToken)
     {
+        Volatile.Write(ref _lastHeard, destination.Options.Clock.GetTimestamp());
         if (_ackDue || _lastApplied > _lastAcked)
         {
             _replies.WriteAck(new Ack(_lastApplied));
@@ -143,7 +153,16 @@ internal sealed class ReceiverChannel(MigrationDestination destination, IMigrati
         if (_index == 0 && _ended && !_verified)
         {
             await _replies.FlushAsync(cancellationToken).ConfigureAwait(false);
-            await _session!.AllEnded.WaitAsync(cancellationToken).ConfigureAwait(false);
+            _waitingForChannels = true;
+            try
+            {
+                await _session!.AllEnded.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                Volatile.Write(ref _lastHeard, destination.Options.Clock.GetTimestamp());
+                _waitingForChannels = false;
+            }
             _verified = true;
             Verify(_session);
         }
