@@ -110,11 +110,6 @@ public sealed class PreCopySource : ISourceChannelHost
                 lock (_plannerGate) _planner.PlanRound(Image.DirtyLog);
             }
 
-            // What is still on its way would delay the last pages: let it arrive while the VM runs.
-            await Task.WhenAll(_channels.Select(c => c.DrainAsync(cancellationToken))).ConfigureAwait(false);
-            if (_failed.Task.IsFaulted) await _failed.Task.ConfigureAwait(false);
-            foreach (var channel in _channels) channel.CatchUpClock();
-
             // Switchover: every part is timed on the source's clock, one after the other, so that they add up.
             pausedAt = Clock.GetUtcNow();
             long mark = Clock.GetTimestamp();
@@ -236,6 +231,13 @@ public sealed class PreCopySource : ISourceChannelHost
             sends[i] = Task.Run(() => channel.SendRoundAsync(round, set, cancellationToken), cancellationToken);
         }
         await Task.WhenAll(sends).ConfigureAwait(false);
+        if (!stopAndCopy)
+        {
+            // A pre-copy round ends when the destination has applied it: what is still on its way would otherwise
+            // delay the stop-and-copy round, and the policy decides on the pages dirtied while it travelled too.
+            await Task.WhenAll(_channels.Select(c => c.DrainAsync(cancellationToken))).ConfigureAwait(false);
+            foreach (var channel in _channels) channel.CatchUpClock();
+        }
         if (_failed.Task.IsFaulted) await _failed.Task.ConfigureAwait(false);
         Workload.CatchUp();
 
