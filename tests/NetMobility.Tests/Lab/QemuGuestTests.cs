@@ -19,7 +19,7 @@ public sealed class QemuGuestTests(ITestOutputHelper output)
     public async Task A_guest_built_from_debian_packages_boots_and_answers_ping_tcp_echo_digest_and_http()
     {
         VmPrerequisites.Require();
-        await using var lab = new VmLab();
+        await using var lab = VmLab.Create();
         var guest = await lab.StartGuestAsync("g1");
         await guest.WaitForBootAsync(VmLab.BootBound);
 
@@ -30,7 +30,7 @@ public sealed class QemuGuestTests(ITestOutputHelper output)
         Assert.Contains("3 received", ping.StandardOutput);
 
         var data = RandomNumberGenerator.GetBytes(256 << 10);
-        string sent = Path.Combine(lab.Files.FullName, "sent"), echoed = Path.Combine(lab.Files.FullName, "echoed");
+        string sent = Path.Combine(lab.Files, "sent"), echoed = Path.Combine(lab.Files, "echoed");
         await File.WriteAllBytesAsync(sent, data);
         var echo = lab.Namespace.Run(Bound, "sh", "-c", $"socat -t 10 - TCP:{VmLab.GuestAddress}:{GuestInit.EchoPort} < {sent} > {echoed}");
         Assert.True(echo.Succeeded, echo.StandardError);
@@ -47,48 +47,74 @@ public sealed class QemuGuestTests(ITestOutputHelper output)
         Assert.EndsWith("\r\n\r\n" + GuestInit.IndexPage, http.StandardOutput);
     }
 
-    [Fact]
-    public async Task Qemus_own_live_migration_to_a_second_qemu_keeps_a_tcp_session_to_the_guest()
+    [Theory]
+    [InlineData(QemuMigrationMode.Qemu)]
+    [InlineData(QemuMigrationMode.SharedFileCopy)]
+    public async Task A_guest_migrates_there_and_back_between_qemu_processes_and_keeps_a_tcp_session(QemuMigrationMode mode)
     {
         VmPrerequisites.Require();
-        await using var lab = new VmLab();
-        var source = await lab.StartGuestAsync("src");
-        await source.WaitForBootAsync(VmLab.BootBound);
-        var destination = await lab.StartGuestAsync("dst", incoming: true);
-        Assert.Equal("inmigrate", await destination.QueryStatusAsync());
+        await using var lab = VmLab.Create();
+        string? Ram(int index) => mode == QemuMigrationMode.SharedFileCopy ? $"/dev/shm/{lab.Namespace.Name}-{index}" : null;
+        try
+        {
+            var guest = await lab.StartGuestAsync("vm0", sharedMemoryPath: Ram(0));
+            await guest.WaitForBootAsync(VmLab.BootBound);
 
-        // The session: the namespace's kernel holds the TCP connection to the guest's echo server; the test reaches it
-        // through socat's Unix socket and keeps bytes flowing across the migration, checking every byte that comes back.
-        string relay = Path.Combine(lab.Files.FullName, "session.sock");
-        using var socat = lab.Namespace.Start("socat", "-d", "-d", $"UNIX-LISTEN:{relay}", $"TCP:{VmLab.GuestAddress}:{GuestInit.EchoPort}");
-        await socat.WaitForOutputAsync("listening on", Bound);
-        using var session = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        await session.ConnectAsync(new UnixDomainSocketEndPoint(relay));
-        await socat.WaitForOutputAsync("starting data transfer loop", Bound);
-        using var stop = new CancellationTokenSource();
-        var pump = new EchoPump(session);
-        var pumping = pump.RunAsync(stop.Token);
-        await pump.WaitForBytesAsync(64 << 10, Bound);
+            // The session: the namespace's kernel holds the TCP connection to the guest's echo server; the test reaches it
+            // through socat's Unix socket and keeps bytes flowing across the migrations, checking every byte that comes back.
+            string relay = Path.Combine(lab.Files, "session.sock");
+            using var socat = lab.Namespace.Start("socat", "-d", "-d", $"UNIX-LISTEN:{relay}", $"TCP:{VmLab.GuestAddress}:{GuestInit.EchoPort}");
+            await socat.WaitForOutputAsync("listening on", Bound);
+            using var session = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            await session.ConnectAsync(new UnixDomainSocketEndPoint(relay));
+            await socat.WaitForOutputAsync("starting data transfer loop", Bound);
+            using var stop = new CancellationTokenSource();
+            var pump = new EchoPump(session);
+            var pumping = pump.RunAsync(stop.Token);
+            await pump.WaitForBytesAsync(64 << 10, Bound);
 
-        await destination.MigrateIncomingAsync("tcp:127.0.0.1:4444");
-        await source.MigrateAsync("tcp:127.0.0.1:4444");
-        var stats = await source.WaitForMigrationAsync(VmLab.BootBound);
-        await destination.WaitForResumeAsync(Bound);
-        long atResume = pump.Verified;
-        await pump.WaitForBytesAsync(atResume + (256 << 10), Bound);
-        stop.Cancel();
-        await pumping;
+            for (int i = 1; i <= 2; i++)
+            {
+                var destination = await lab.StartGuestAsync($"vm{i}", incoming: true, sharedMemoryPath: Ram(i));
+                Assert.Equal("inmigrate", await destination.QueryStatusAsync());
+                var result = await QemuMigration.RunAsync(guest, destination, mode, QemuMigrationSeries.MigrationUri, VmLab.BootBound);
+                long atResume = pump.Verified;
+                await pump.WaitForBytesAsync(atResume + (128 << 10), Bound);
 
-        output.WriteLine($"QEMU migration of the {lab.Image.MemoryMb} MiB guest: {stats}; session verified {pump.Verified} bytes, longest echo wait {pump.LongestWait.TotalMilliseconds:0} ms");
-        Assert.True(stats.Completed, stats.ToString());
-        Assert.Null(stats.Error);
-        Assert.InRange(stats.DowntimeMs, 0, stats.TotalTimeMs);
-        Assert.True(stats.TransferredBytes > 0, stats.ToString());
-        Assert.Equal("postmigrate", await source.QueryStatusAsync());
-        Assert.Equal("running", await destination.QueryStatusAsync());
-        Assert.Null(pump.Failure);
-        var ping = lab.Namespace.Run(Bound, "ping", "-c", "2", "-i", "0.2", "-W", "5", VmLab.GuestAddress);
-        Assert.True(ping.Succeeded, ping.StandardOutput + ping.StandardError);
+                output.WriteLine($"{mode} migration {i} of the {lab.Image.MemoryMb} MiB guest: {result.Qemu}; paused {result.Paused.TotalMilliseconds:0.#} ms, "
+                    + $"total {result.Total.TotalMilliseconds:0.#} ms, copy {result.Copy.TotalMilliseconds:0.#} ms, {result.Bytes} bytes; longest echo wait so far {pump.LongestWait.TotalMilliseconds:0} ms");
+                Assert.True(result.Qemu.Completed, result.Qemu.ToString());
+                Assert.Null(result.Qemu.Error);
+                Assert.InRange(result.Qemu.DowntimeMs, 0, result.Qemu.TotalTimeMs);
+                Assert.True(result.Paused > TimeSpan.Zero && result.Paused < result.Total, $"paused {result.Paused}, total {result.Total}");
+                Assert.Null(pump.Failure);
+                Assert.Equal("postmigrate", await guest.QueryStatusAsync());
+                Assert.Equal("running", await destination.QueryStatusAsync());
+                if (mode == QemuMigrationMode.SharedFileCopy)
+                {
+                    // Only device state in QEMU's stream; the RAM went by the file copy.
+                    Assert.Equal(lab.Image.MemoryMb << 20, result.CopiedBytes);
+                    Assert.InRange(result.Qemu.TransferredBytes, 1, 4 << 20);
+                }
+                else
+                {
+                    Assert.Equal(0, result.CopiedBytes);
+                    Assert.True(result.Qemu.TransferredBytes > 4 << 20, result.Qemu.ToString());
+                }
+                await lab.RetireAsync(guest);
+                guest = destination;
+            }
+            stop.Cancel();
+            await pumping;
+            Assert.Null(pump.Failure);
+            var ping = lab.Namespace.Run(Bound, "ping", "-c", "2", "-i", "0.2", "-W", "5", VmLab.GuestAddress);
+            Assert.True(ping.Succeeded, ping.StandardOutput + ping.StandardError);
+        }
+        finally
+        {
+            for (int i = 0; i <= 2; i++)
+                if (Ram(i) is { } path) File.Delete(path);
+        }
     }
 
     /// <summary>
