@@ -14,6 +14,11 @@ public class CliErrorTests
         { ["decode", RepositoryFiles.Path("README.md")], "unknown magic" },
         { ["migrate", "run", "--memory", "lots"], "--memory" },
         { ["migrate", "run", "--policy", "fastest"], "--policy" },
+        { ["lab", "vm", "build", "--out", "/tmp/netmob-vm-out", "--memory-mb", "5"], "--memory-mb" },
+        { ["lab", "vm", "measure", "--image", "/nonexistent/image"], "/nonexistent/image" },
+        { ["lab", "vm", "measure", "--image", RepositoryFiles.Path("docs")], "guest.json" },
+        { ["lab", "vm", "measure", "--image", RepositoryFiles.Path("docs"), "--runs", "0"], "--runs" },
+        { ["lab", "vm", "measure", "--image", RepositoryFiles.Path("docs"), "--mode", "fastest"], "fastest" },
         { ["replay", RepositoryFiles.Path("captures", "samples", "mobility.pcap"), "--config", RepositoryFiles.Path("README.md"), "--out", "/tmp/netmob-out.pcap"], "README.md" },
     };
 

@@ -24,7 +24,7 @@ internal static class LabPrerequisites
         Assert.True(loaded, "libpcap.so.0.8 cannot be loaded: install the Debian package libpcap0.8");
     }
 
-    private static bool OnPath(string program)
+    public static bool OnPath(string program)
     {
         foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
             if (File.Exists(Path.Combine(directory, program))) return true;

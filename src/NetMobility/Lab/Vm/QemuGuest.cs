@@ -15,6 +15,7 @@ public sealed class QemuGuest : IAsyncDisposable
     public static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(30);
 
     private readonly LabProcess _process;
+    private int _migrationMark;
 
     private QemuGuest(QemuGuestOptions options, LabProcess process, QmpClient qmp, string socketPath)
     {
@@ -113,21 +114,26 @@ public sealed class QemuGuest : IAsyncDisposable
     public Task MigrateIncomingAsync(string uri) => Qmp.ExecuteAsync("migrate-incoming", new JsonObject { ["uri"] = uri }, CommandTimeout);
 
     /// <summary>At the source: start migrating to <paramref name="uri"/>; <see cref="WaitForMigrationAsync"/> waits for the end.</summary>
-    public Task MigrateAsync(string uri) => Qmp.ExecuteAsync("migrate", new JsonObject { ["uri"] = uri }, CommandTimeout);
+    public Task MigrateAsync(string uri)
+    {
+        // A process that arrived by migration has seen its incoming migration complete: only what follows counts.
+        _migrationMark = Qmp.EventCount;
+        return Qmp.ExecuteAsync("migrate", new JsonObject { ["uri"] = uri }, CommandTimeout);
+    }
 
     /// <summary>Waits for the migration to end (completed, failed or cancelled) and answers query-migrate's figures.</summary>
     public async Task<MigrationStats> WaitForMigrationAsync(TimeSpan timeout)
     {
         await Qmp.WaitForEventAsync("MIGRATION", timeout, e => e.Data.ValueKind == JsonValueKind.Object
-            && e.Data.GetProperty("status").GetString() is "completed" or "failed" or "cancelled").ConfigureAwait(false);
+            && e.Data.GetProperty("status").GetString() is "completed" or "failed" or "cancelled", _migrationMark).ConfigureAwait(false);
         return await QueryMigrateAsync().ConfigureAwait(false);
     }
 
     public async Task<MigrationStats> QueryMigrateAsync() =>
         MigrationStats.FromQueryMigrate(await Qmp.ExecuteAsync("query-migrate", null, CommandTimeout).ConfigureAwait(false));
 
-    /// <summary>Waits until the guest runs (a RESUME event; at a destination, the end of an incoming migration).</summary>
-    public Task WaitForResumeAsync(TimeSpan timeout) => Qmp.WaitForEventAsync("RESUME", timeout);
+    /// <summary>Waits until the guest runs (a RESUME event after the first <paramref name="since"/> events; at a destination, the end of an incoming migration).</summary>
+    public Task<QmpEvent> WaitForResumeAsync(TimeSpan timeout, int since = 0) => Qmp.WaitForEventAsync("RESUME", timeout, since: since);
 
     /// <summary>Has QEMU send gratuitous RARP for the guest's NIC: <paramref name="rounds"/> rounds, the first after <paramref name="initialMs"/>.</summary>
     public Task AnnounceSelfAsync(int initialMs = 50, int maxMs = 550, int rounds = 5, int stepMs = 100) =>

@@ -131,14 +131,23 @@ public sealed class QmpClient : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits for an event named <paramref name="name"/> that <paramref name="match"/> accepts (also one received before the call).</summary>
-    public async Task<QmpEvent> WaitForEventAsync(string name, TimeSpan timeout, Func<QmpEvent, bool>? match = null)
+    /// <summary>How many events have arrived: a mark to hand to <see cref="WaitForEventAsync"/> to ignore those.</summary>
+    public int EventCount
+    {
+        get { lock (_gate) return _events.Count; }
+    }
+
+    /// <summary>
+    /// Waits for an event named <paramref name="name"/> that <paramref name="match"/> accepts; one that arrived before the
+    /// call counts too, unless it is among the first <paramref name="since"/> events (an <see cref="EventCount"/> taken earlier).
+    /// </summary>
+    public async Task<QmpEvent> WaitForEventAsync(string name, TimeSpan timeout, Func<QmpEvent, bool>? match = null, int since = 0)
     {
         bool Accept(QmpEvent e) => e.Name == name && (match is null || match(e));
         var seen = new TaskCompletionSource<QmpEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_gate)
         {
-            if (_events.FirstOrDefault(Accept) is { } earlier) return earlier;
+            if (_events.Skip(since).FirstOrDefault(Accept) is { } earlier) return earlier;
             if (_closedBecause is not null) throw new LabException($"{_name}: waiting for {name}: connection closed ({_closedBecause})");
             _watches.Add((Accept, seen));
         }
@@ -199,7 +208,7 @@ public sealed class QmpClient : IAsyncDisposable
         if (root.TryGetProperty("event", out var eventName))
         {
             var timestamp = root.TryGetProperty("timestamp", out var t)
-                ? DateTimeOffset.FromUnixTimeMilliseconds(t.GetProperty("seconds").GetInt64() * 1000 + t.GetProperty("microseconds").GetInt64() / 1000)
+                ? DateTimeOffset.FromUnixTimeSeconds(t.GetProperty("seconds").GetInt64()).AddTicks(t.GetProperty("microseconds").GetInt64() * 10)
                 : DateTimeOffset.UtcNow;
             var data = root.TryGetProperty("data", out var d) ? d : default;
             var received = new QmpEvent(eventName.GetString() ?? "", data, timestamp);
