@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 
 namespace NetMobility.Tests.Migration.TwoHosts;
 
@@ -65,8 +66,9 @@ internal sealed class TcpRelay : IAsyncDisposable
                 }
                 client.NoDelay = true;
                 lock (_open) _open.AddRange([client, server]);
-                _ = PumpAsync(client, server, forward: true);
-                _ = PumpAsync(server, client, forward: false);
+                var directions = new StrongBox<int>(2);
+                _ = PumpAsync(client, server, forward: true, directions);
+                _ = PumpAsync(server, client, forward: false, directions);
             }
         }
         catch (OperationCanceledException)
@@ -74,7 +76,7 @@ internal sealed class TcpRelay : IAsyncDisposable
         }
     }
 
-    private async Task PumpAsync(Socket from, Socket to, bool forward)
+    private async Task PumpAsync(Socket from, Socket to, bool forward, StrongBox<int> directions)
     {
         var buffer = new byte[64 * 1024];
         try
@@ -114,7 +116,16 @@ internal sealed class TcpRelay : IAsyncDisposable
         catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)
         {
         }
-        // One side ended: the connection ends on both.
+        // This direction ended: its end goes on to the peer (FIN), and the other direction still carries what its
+        // sender wrote before it went (a destination's error record, say). The sockets go when both have ended.
+        try
+        {
+            to.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+        }
+        if (Interlocked.Decrement(ref directions.Value) > 0) return;
         Close(from);
         Close(to);
     }
