@@ -75,6 +75,7 @@ public sealed unsafe partial class MemoryImage
     public void SaveToFile(string path)
     {
         ObjectDisposedException.ThrowIf(_memory.IsClosed, this);
+        MakeAllPages();
         using var handle = File.OpenHandle(path, FileMode.Create, FileAccess.Write, FileShare.None, FileOptions.None, MemoryBytes);
         const int chunk = 1 << 24;
         for (long at = 0; at < MemoryBytes; at += chunk)

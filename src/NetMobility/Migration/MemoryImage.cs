@@ -23,6 +23,7 @@ public sealed unsafe partial class MemoryImage : IDisposable
         MemoryBytes = memoryBytes;
         PageCount = (int)(memoryBytes / PageSize);
         _memory = NativePageMemory.Allocate(memoryBytes);
+        _recipes = NativePageMemory.Allocate((long)PageCount * sizeof(ulong));
         DirtyLog = new DirtyLog(PageCount);
     }
 
@@ -32,10 +33,14 @@ public sealed unsafe partial class MemoryImage : IDisposable
 
     public DirtyLog DirtyLog { get; }
 
-    /// <summary>Direct access to one page, without dirty marking (page encoder, receiver, content seeding).</summary>
+    /// <summary>
+    /// Direct access to one page, without dirty marking (receiver, content seeding, tests); a page that is still a
+    /// recipe is made into the image first. A reader that keeps nothing takes <see cref="ReadPage"/> instead.
+    /// </summary>
     public Span<byte> GetPage(int pageNumber)
     {
         CheckPage(pageNumber);
+        MakePage(pageNumber);
         return new Span<byte>(PagePointer(pageNumber), PageSize);
     }
 
@@ -49,6 +54,9 @@ public sealed unsafe partial class MemoryImage : IDisposable
         CheckPage(pageNumber);
         if ((uint)offset > PageSize || data.Length > PageSize - offset)
             throw new ArgumentOutOfRangeException(nameof(offset), $"a write of {data.Length} bytes at offset {offset} does not fit a {PageSize}-byte page");
+        // A write of the whole page replaces a recipe; a part of one lands on the page the recipe makes.
+        if (data.Length == PageSize) Volatile.Write(ref RecipeSlot(pageNumber), 0UL);
+        else MakePage(pageNumber);
         data.CopyTo(new Span<byte>(PagePointer(pageNumber) + offset, PageSize - offset));
         DirtyLog.Mark(pageNumber);
     }
@@ -58,16 +66,15 @@ public sealed unsafe partial class MemoryImage : IDisposable
     {
         ObjectDisposedException.ThrowIf(_memory.IsClosed, this);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        const int chunk = 1 << 20;
-        for (long at = 0; at < MemoryBytes; at += chunk)
-        {
-            int length = (int)Math.Min(chunk, MemoryBytes - at);
-            hash.AppendData(new ReadOnlySpan<byte>(_memory.Pointer + at, length));
-        }
+        HashPages(hash);
         return hash.GetHashAndReset();
     }
 
-    public void Dispose() => _memory.Dispose();
+    public void Dispose()
+    {
+        _memory.Dispose();
+        _recipes.Dispose();
+    }
 
     private byte* PagePointer(int pageNumber) => _memory.Pointer + (long)pageNumber * PageSize;
 

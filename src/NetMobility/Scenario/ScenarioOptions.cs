@@ -97,7 +97,7 @@ public sealed record ScenarioOptions
             return $"policy: unknown policy '{Policy}' (expected {string.Join(", ", MigrationBench.PolicyNames)})";
         if (!Enum.IsDefined(Compression)) return $"compression: {Compression} is not a compression setting";
         if (Channels is < 1 or > 16) return $"channels: {Channels} is not from 1 to 16";
-        if (LinkModel.CheckBandwidth(WanBitsPerSecond) is string bandwidth) return $"WAN bandwidth: {bandwidth}";
+        if (LinkModel.CheckBandwidth(WanBitsPerSecond, MemoryBytes) is string bandwidth) return $"WAN bandwidth: {bandwidth}";
         if (WanLatency < TimeSpan.Zero || WanLatency > TimeSpan.FromSeconds(10)) return $"WAN latency: {WanLatency.TotalMilliseconds} ms is not from 0 to 10000 ms";
         if (!(WanLoss >= 0 && WanLoss < 1)) return $"WAN loss: {WanLoss} is not a probability from 0 up to 1 (1 excluded)";
         if (!(WanReordering >= 0 && WanReordering <= 1)) return $"WAN reordering: {WanReordering} is not a probability from 0 to 1";

@@ -48,6 +48,21 @@ public class CliErrorTests
         Netmob.AssertRefused(Netmob.Run(arguments), named);
     }
 
+    /// <summary>A link must carry the memory once within an hour: slower, the migration is a cold copy, and its simulation costs hours of traffic.</summary>
+    public static TheoryData<string[], string> LinksTooSlowForTheMemory => new()
+    {
+        { ["scenario", "run", "--wan", "100K"], "--wan: 100 kbit/s is too slow for 128 MiB of memory: one copy would take 3 h; a live migration needs a link that carries the memory within an hour (299 kbit/s or more)" },
+        { ["migrate", "run", "--link", "1K", "--virtual-time"], "--link: 1 kbit/s is too slow for 64 MiB of memory" },
+        { ["migrate", "bench", "--sizes", "1G", "--links", "1M,1G"], "--links: 1 Mbit/s is too slow for 1024 MiB of memory" },
+    };
+
+    [Theory]
+    [MemberData(nameof(LinksTooSlowForTheMemory))]
+    public void A_link_too_slow_to_carry_the_memory_within_an_hour_is_refused_with_the_reason(string[] arguments, string message)
+    {
+        Netmob.AssertRefused(Netmob.Run(arguments), message);
+    }
+
     [Fact]
     public void Decode_of_the_sample_capture_prints_one_object_per_frame()
     {

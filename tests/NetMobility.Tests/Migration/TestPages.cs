@@ -9,11 +9,11 @@ internal static class TestPages
 {
     public const int PageSize = MemoryImage.PageSize;
 
-    public static byte[] Text(int seed) { var p = new byte[PageSize]; PageContent.FillText(p, new Random(seed)); return p; }
+    public static byte[] Text(int seed) { var p = new byte[PageSize]; var r = new PageRandom((ulong)seed); PageContent.FillText(p, ref r); return p; }
 
-    public static byte[] Heap(int seed) { var p = new byte[PageSize]; PageContent.FillHeap(p, new Random(seed)); return p; }
+    public static byte[] Heap(int seed) { var p = new byte[PageSize]; var r = new PageRandom((ulong)seed); PageContent.FillHeap(p, ref r); return p; }
 
-    public static byte[] Code(int seed) { var p = new byte[PageSize]; PageContent.FillCode(p, new Random(seed)); return p; }
+    public static byte[] Code(int seed) { var p = new byte[PageSize]; var r = new PageRandom((ulong)seed); PageContent.FillCode(p, ref r); return p; }
 
     public static byte[] Random(int seed) { var p = new byte[PageSize]; new Random(seed).NextBytes(p); return p; }
 

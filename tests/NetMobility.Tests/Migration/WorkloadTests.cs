@@ -1,5 +1,6 @@
 using NetMobility.Migration;
 using NetMobility.Migration.Workloads;
+using NetMobility.Migration.Encoding;
 
 namespace NetMobility.Tests.Migration;
 
@@ -124,5 +125,41 @@ public class WorkloadTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new UniformRandomWorkload(1, -1));
         Assert.Throws<ArgumentOutOfRangeException>(() => new SequentialScanWorkload(1, double.PositiveInfinity));
         Assert.Throws<ArgumentOutOfRangeException>(() => new UniformRandomWorkload(1, 10, new WriteMix(0, 0, 0, 0, 0)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void A_day_in_one_step_costs_work_bounded_by_the_pages_not_the_writes(string kind)
+    {
+        using var image = new MemoryImage(Pages * 4096L);
+        var workload = Create(kind, 4, 20_000);
+        workload.Advance(image, TimeSpan.FromDays(1));
+
+        Assert.Equal(1_728_000_000, workload.PageWrites);          // 1.7 G writes fall due
+        Assert.InRange(workload.WritesPerformed, 1, 70L * Pages);   // at most a rewrite and 64 small updates a page
+        Assert.InRange(image.PagesMade, 0, Pages);                  // a page is made at most once, for its small updates
+        Assert.True(image.DirtyLog.CountDirty() > Pages * 0.9, $"{image.DirtyLog.CountDirty()} pages dirty");
+    }
+
+    [Fact]
+    public void A_rewrite_is_made_only_when_the_page_is_read()
+    {
+        using var image = new MemoryImage(Pages * 4096L);
+        var workload = new UniformRandomWorkload(6, 1000, new WriteMix(SmallUpdate: 0, Heap: 1, Text: 0, Random: 0, Zero: 0));
+        workload.Advance(image, TimeSpan.FromSeconds(1));
+        Assert.Equal(0, image.PagesMade);
+        Assert.True(image.DirtyLog.CountDirty() > 500);
+
+        var first = image.GetPage(FirstDirty(image)).ToArray();
+        Assert.Equal(1, image.PagesMade);
+        Assert.False(ZeroPage.IsZero(first));
+        Assert.Equal(first, image.GetPage(FirstDirty(image)).ToArray()); // made once, kept
+        Assert.Equal(1, image.PagesMade);
+    }
+
+    private static int FirstDirty(MemoryImage image)
+    {
+        for (int p = 0; p < image.PageCount; p++) if (image.DirtyLog.IsDirty(p)) return p;
+        return -1;
     }
 }

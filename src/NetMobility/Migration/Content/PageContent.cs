@@ -6,7 +6,7 @@ namespace NetMobility.Migration.Content;
 /// Synthetic page contents that compress the way real guest memory does: heap pages of pointers, small
 /// integers and short strings; text pages (page cache, logs, markup); code pages of x86-64 instruction
 /// patterns; random pages for data that is already compressed or encrypted. Deterministic for a given
-/// <see cref="Random"/>; allocates nothing.
+/// <see cref="PageRandom"/>; allocates nothing.
 /// </summary>
 internal static class PageContent
 {
@@ -33,7 +33,7 @@ internal static class PageContent
         [0x0F, 0x1F, 0x44, 0x00, 0x00], [0x66, 0x90], [0x48, 0x39, 0xD0], [0x0F, 0x84], [0xFF, 0x15], [0x4C, 0x89, 0xE7],
     ];
 
-    public static void FillText(Span<byte> page, Random rng)
+    public static void FillText(Span<byte> page, ref PageRandom rng)
     {
         int at = 0;
         while (at < page.Length)
@@ -45,7 +45,7 @@ internal static class PageContent
     }
 
     /// <summary>8-byte slots; <paramref name="density"/> is the fraction that is not zero (a half-used arena page is mostly zero).</summary>
-    public static void FillHeap(Span<byte> page, Random rng, double density = 0.7)
+    public static void FillHeap(Span<byte> page, ref PageRandom rng, double density = 0.7)
     {
         // Pointers of one page point into a few nearby arenas: their high bytes repeat, as in a real heap.
         ulong arena = 0x0000_7F00_0000_0000UL | ((ulong)rng.Next(1 << 20) << 20);
@@ -68,7 +68,7 @@ internal static class PageContent
         }
     }
 
-    public static void FillCode(Span<byte> page, Random rng)
+    public static void FillCode(Span<byte> page, ref PageRandom rng)
     {
         int at = 0;
         while (at < page.Length)

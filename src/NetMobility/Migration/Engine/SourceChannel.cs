@@ -15,6 +15,8 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
     private readonly ISourceChannelHost _source;
     private readonly int _index;
     private readonly PageBatchBuilder _batch;
+    // Where a page that is still a recipe is made to be encoded, so the source image keeps only what the guest touched.
+    private readonly byte[] _scratch = new byte[MemoryImage.PageSize];
     private readonly Queue<(ulong Sequence, int[] Pages, int Count)> _inFlight = new();
     private readonly Stack<int[]> _spare = new();
     private readonly object _gate = new();
@@ -163,7 +165,7 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
                 // In the first round only pages already written again since it began are likely to be sent again:
                 // the others stay out of the delta cache.
                 bool remember = round > 1 || _source.Image.DirtyLog.IsDirty(page);
-                var contents = _source.Image.GetPage(page);
+                var contents = _source.Image.ReadPage(page, _scratch);
                 var encoding = _batch.Add(Encoder, page, contents, out _, remember);
                 EncodingCounts[(int)encoding]++;
                 // The destination's copy of the page as it will be once this batch is applied (an unchanged page stays as it was).

@@ -70,7 +70,8 @@ public sealed class PageDigestTable
     public static ImageDigest Compute(MemoryImage image)
     {
         UInt128 sum = UInt128.Zero;
-        for (int page = 0; page < image.PageCount; page++) sum += Leaf(page, image.GetPage(page));
+        Span<byte> scratch = stackalloc byte[MemoryImage.PageSize];
+        for (int page = 0; page < image.PageCount; page++) sum += Leaf(page, image.ReadPage(page, scratch));
         return new ImageDigest(sum);
     }
 }

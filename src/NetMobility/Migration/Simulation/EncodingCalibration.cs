@@ -165,11 +165,12 @@ public sealed class EncodingCalibration
 
     internal static void Fill(Span<byte> page, WriteKind kind, Random rng)
     {
+        var pageRng = new PageRandom((ulong)rng.NextInt64());
         switch (kind)
         {
-            case WriteKind.Heap: PageContent.FillHeap(page, rng); break;
-            case WriteKind.Text: PageContent.FillText(page, rng); break;
-            case WriteKind.Random: rng.NextBytes(page); break;
+            case WriteKind.Heap: PageContent.FillHeap(page, ref pageRng); break;
+            case WriteKind.Text: PageContent.FillText(page, ref pageRng); break;
+            case WriteKind.Random: pageRng.NextBytes(page); break;
             default: page.Clear(); break;
         }
     }

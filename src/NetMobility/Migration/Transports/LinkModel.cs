@@ -26,6 +26,29 @@ public sealed record LinkModel
     /// <summary>The fastest link a migration is modelled on.</summary>
     public const double MaxBitsPerSecond = 100e9;
 
+    /// <summary>
+    /// The longest a link may take to carry one copy of the memory. Pre-copy sends the memory once and then what the
+    /// guest dirtied meanwhile; on a link that needs more than an hour for the first copy the migration is a cold copy
+    /// that the guest's own writes outrun, not a live one, and a simulation of it (the guest, the flows around it)
+    /// would spend its work on hours of simulated traffic.
+    /// </summary>
+    public static readonly TimeSpan MaxFirstCopyTime = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Null when <paramref name="bitsPerSecond"/> is a bandwidth a migration of <paramref name="memoryBytes"/> can be
+    /// modelled on: within 1 kbit/s to 100 Gbit/s, and fast enough to carry the memory once within
+    /// <see cref="MaxFirstCopyTime"/>. Else what is wrong with it.
+    /// </summary>
+    public static string? CheckBandwidth(double bitsPerSecond, long memoryBytes)
+    {
+        if (CheckBandwidth(bitsPerSecond) is string problem) return problem;
+        double minimum = memoryBytes * 8.0 / MaxFirstCopyTime.TotalSeconds;
+        if (bitsPerSecond >= minimum) return null;
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{DescribeBandwidth(bitsPerSecond)} is too slow for {memoryBytes >> 20} MiB of memory: one copy would take {memoryBytes * 8.0 / bitsPerSecond / 3600:0.#} h; "
+            + $"a live migration needs a link that carries the memory within an hour ({DescribeBandwidth(Math.Ceiling(minimum / 1e3) * 1e3)} or more)");
+    }
+
     /// <summary>Null when <paramref name="bitsPerSecond"/> is a bandwidth a migration can be modelled on, else what is wrong with it.</summary>
     public static string? CheckBandwidth(double bitsPerSecond) =>
         bitsPerSecond is >= MinBitsPerSecond and <= MaxBitsPerSecond

@@ -11,7 +11,7 @@ public sealed class IdleWorkload : Workload
         CheckRate(pagesPerSecond);
         PagesPerSecond = pagesPerSecond;
         _rng = new Random(seed);
-        _writer = new PageWriter(_rng);
+        Writer = _writer = new PageWriter(_rng);
     }
 
     public override string Name => "idle";
@@ -22,7 +22,6 @@ public sealed class IdleWorkload : Workload
 
     public override void Advance(MemoryImage image, TimeSpan elapsed)
     {
-        int writes = TakeDueWrites(elapsed);
-        for (int i = 0; i < writes; i++) _writer.Write(image, _rng.Next(image.PageCount), Mix.Pick(_rng));
+        UniformWrites.Perform(_writer, _rng, image, 0, image.PageCount, TakeDueWrites(elapsed), Mix);
     }
 }

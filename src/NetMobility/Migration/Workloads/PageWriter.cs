@@ -2,32 +2,29 @@ using NetMobility.Migration.Content;
 
 namespace NetMobility.Migration.Workloads;
 
-/// <summary>Performs one workload write of a given kind through <see cref="MemoryImage.Write"/>, from a reusable buffer.</summary>
+/// <summary>Performs one workload write of a given kind: a small update through <see cref="MemoryImage.Write"/>, a whole page as a recipe.</summary>
 internal sealed class PageWriter(Random rng)
 {
-    private readonly byte[] _page = new byte[MemoryImage.PageSize];
+    /// <summary>Writes carried out through this writer.</summary>
+    public long Performed { get; private set; }
 
     public void Write(MemoryImage image, int pageNumber, WriteKind kind)
     {
-        switch (kind)
+        Performed++;
+        if (kind == WriteKind.SmallUpdate)
         {
-            case WriteKind.SmallUpdate:
-                SmallUpdate(image, pageNumber);
-                return;
-            case WriteKind.Heap:
-                PageContent.FillHeap(_page, rng);
-                break;
-            case WriteKind.Text:
-                PageContent.FillText(_page, rng);
-                break;
-            case WriteKind.Random:
-                rng.NextBytes(_page);
-                break;
-            case WriteKind.Zero:
-                Array.Clear(_page);
-                break;
+            SmallUpdate(image, pageNumber);
+            return;
         }
-        image.Write(pageNumber, 0, _page);
+        // A whole-page rewrite is a recipe: the page is made when it is read, so rewrites no one reads cost nothing.
+        var page = kind switch
+        {
+            WriteKind.Heap => PageKind.Heap,
+            WriteKind.Text => PageKind.Text,
+            WriteKind.Random => PageKind.Random,
+            _ => PageKind.Zero,
+        };
+        image.WriteDeferred(pageNumber, new PageRecipe(page, (uint)rng.Next()));
     }
 
     // A counter bumped, a flag flipped, a list link rewritten: 1 to 16 bytes at an aligned place in the page.

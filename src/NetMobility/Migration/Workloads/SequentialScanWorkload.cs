@@ -19,7 +19,7 @@ public sealed class SequentialScanWorkload : Workload
         PagesPerSecond = pagesPerSecond;
         _next = startPage;
         _rng = new Random(seed);
-        _writer = new PageWriter(_rng);
+        Writer = _writer = new PageWriter(_rng);
     }
 
     public override string Name => "sequential-scan";
@@ -31,6 +31,14 @@ public sealed class SequentialScanWorkload : Workload
     public override void Advance(MemoryImage image, TimeSpan elapsed)
     {
         int writes = TakeDueWrites(elapsed);
+        if (writes > image.PageCount)
+        {
+            // Passes before the last one are rewritten by it: skip them (a small update in the last pass then lands
+            // on the contents of the pass before the skipped ones).
+            int skipped = writes - image.PageCount;
+            _next = (int)((_next + (long)skipped) % image.PageCount);
+            writes = image.PageCount;
+        }
         for (int i = 0; i < writes; i++)
         {
             if (_next >= image.PageCount) _next = 0;

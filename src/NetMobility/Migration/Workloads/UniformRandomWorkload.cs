@@ -13,7 +13,7 @@ public sealed class UniformRandomWorkload : Workload
         Mix.Check();
         PagesPerSecond = pagesPerSecond;
         _rng = new Random(seed);
-        _writer = new PageWriter(_rng);
+        Writer = _writer = new PageWriter(_rng);
     }
 
     public override string Name => "uniform-random";
@@ -24,7 +24,6 @@ public sealed class UniformRandomWorkload : Workload
 
     public override void Advance(MemoryImage image, TimeSpan elapsed)
     {
-        int writes = TakeDueWrites(elapsed);
-        for (int i = 0; i < writes; i++) _writer.Write(image, _rng.Next(image.PageCount), Mix.Pick(_rng));
+        UniformWrites.Perform(_writer, _rng, image, 0, image.PageCount, TakeDueWrites(elapsed), Mix);
     }
 }

@@ -23,7 +23,7 @@ public sealed class WebServerWorkload : Workload
         HotShare = hotShare;
         _seed = seed;
         _rng = new Random(seed);
-        _writer = new PageWriter(_rng);
+        Writer = _writer = new PageWriter(_rng);
     }
 
     public override string Name => "web-server";
@@ -48,6 +48,14 @@ public sealed class WebServerWorkload : Workload
     {
         int writes = TakeDueWrites(elapsed);
         int hotPages = HotPages(image), hotStart = HotStart(image);
+        if (writes * HotShare > UniformWrites.OneByOneUpToPerPage * hotPages)
+        {
+            // Many writes per hot page: drawn page by page (UniformWrites), at a cost bounded by the pages.
+            long hot = (long)Math.Round(writes * HotShare);
+            UniformWrites.Perform(_writer, _rng, image, hotStart, hotPages, hot, HotMix);
+            UniformWrites.Perform(_writer, _rng, image, 0, image.PageCount, writes - hot, BackgroundMix);
+            return;
+        }
         for (int i = 0; i < writes; i++)
         {
             if (_rng.NextDouble() < HotShare) _writer.Write(image, hotStart + _rng.Next(hotPages), HotMix.Pick(_rng));

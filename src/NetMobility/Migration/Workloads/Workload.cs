@@ -30,8 +30,17 @@ public abstract class Workload
         }
     }
 
-    /// <summary>Page writes performed so far.</summary>
+    /// <summary>Page writes due so far at the workload's rate: the guest's activity.</summary>
     public long PageWrites => Interlocked.Read(ref _pageWrites);
+
+    /// <summary>
+    /// Writes carried out on the image so far: the work the guest cost. Fewer than <see cref="PageWrites"/> when many
+    /// writes fell on few pages in one step and only the ones that show were made (<c>UniformWrites</c>).
+    /// </summary>
+    public long WritesPerformed => Writer?.Performed ?? 0;
+
+    /// <summary>The writer the workload carries its writes out through.</summary>
+    private protected PageWriter? Writer { get; set; }
 
     /// <summary>
     /// How many page writes fall due in <paramref name="elapsed"/> at the throttled rate. Fractions carry over
