@@ -85,6 +85,7 @@ public sealed class QemuGuestTests(ITestOutputHelper output)
                     + $"total {result.Total.TotalMilliseconds:0.#} ms, copy {result.Copy.TotalMilliseconds:0.#} ms, {result.Bytes} bytes; longest echo wait so far {pump.LongestWait.TotalMilliseconds:0} ms");
                 Assert.True(result.Qemu.Completed, result.Qemu.ToString());
                 Assert.Null(result.Qemu.Error);
+                Assert.True(result.Qemu.TotalTimeMs > 0, result.Qemu.ToString());
                 Assert.InRange(result.Qemu.DowntimeMs, 0, result.Qemu.TotalTimeMs);
                 Assert.True(result.Paused > TimeSpan.Zero && result.Paused < result.Total, $"paused {result.Paused}, total {result.Total}");
                 Assert.Null(pump.Failure);

@@ -126,8 +126,19 @@ public sealed class QemuGuest : IAsyncDisposable
     {
         await Qmp.WaitForEventAsync("MIGRATION", timeout, e => e.Data.ValueKind == JsonValueKind.Object
             && e.Data.GetProperty("status").GetString() is "completed" or "failed" or "cancelled", _migrationMark).ConfigureAwait(false);
-        return await QueryMigrateAsync().ConfigureAwait(false);
+        // QEMU announces "completed" before its migration thread computes total-time and downtime (migration_iteration_finish
+        // runs after the state change), and no event marks that: ask again, briefly, until the figures are in.
+        var deadline = DateTime.UtcNow + FiguresTimeout;
+        while (true)
+        {
+            var stats = await QueryMigrateAsync().ConfigureAwait(false);
+            if (!stats.Completed || stats.TotalTimeMs > 0 || DateTime.UtcNow >= deadline) return stats;
+            await Task.Delay(5).ConfigureAwait(false);
+        }
     }
+
+    /// <summary>How long <see cref="WaitForMigrationAsync"/> waits for QEMU to fill in a completed migration's times.</summary>
+    private static readonly TimeSpan FiguresTimeout = TimeSpan.FromSeconds(2);
 
     public async Task<MigrationStats> QueryMigrateAsync() =>
         MigrationStats.FromQueryMigrate(await Qmp.ExecuteAsync("query-migrate", null, CommandTimeout).ConfigureAwait(false));
