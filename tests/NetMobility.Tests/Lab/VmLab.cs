@@ -4,8 +4,8 @@ namespace NetMobility.Tests.Lab;
 
 /// <summary>
 /// The QEMU lab tests' guest image and bridge (<see cref="GuestBridge"/>: 10.77.0.1 on the bridge, the guest 10.77.0.2).
-/// The image is built once per test run from the .deb cache in <see cref="DebCache"/> (fetched with apt-get download
-/// the first time, reused after).
+/// The image is built once per test run into <see cref="ImageDirectory"/> from the .deb cache in <see cref="DebCache"/>
+/// (fetched with apt-get download the first time, reused after).
 /// </summary>
 internal static class VmLab
 {
@@ -13,13 +13,16 @@ internal static class VmLab
     public const string HostAddress = "10.77.0.1";
     public const string GuestMac = "52:54:00:4e:4d:02";
     public const string DebCache = "/var/tmp/netmob-lab-vm/debs";
+
+    /// <summary>Rebuilt by each test run (a second or two from the cached packages); runs side by side replace its files atomically.</summary>
+    public const string ImageDirectory = "/var/tmp/netmob-lab-vm/image";
     public static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
     /// <summary>Boot under TCG takes a few seconds alone, much longer on a busy machine.</summary>
     public static readonly TimeSpan BootBound = TimeSpan.FromMinutes(3);
 
     private static readonly Lazy<GuestImage> SharedImage = new(() =>
-        GuestImageBuilder.Build(Path.Combine(Path.GetTempPath(), $"nmvm-image-{Environment.ProcessId}"), DebCache, 128));
+        GuestImageBuilder.Build(ImageDirectory, DebCache, 128));
 
     public static GuestBridge Create() => GuestBridge.Create(SharedImage.Value, HostAddress, GuestAddress, GuestMac);
 }

@@ -36,8 +36,12 @@ public sealed record GuestImage(string Directory, string KernelVersion, int Memo
         return image;
     }
 
-    internal void Save() =>
-        File.WriteAllText(Path.Combine(Directory, ManifestName), JsonSerializer.Serialize(new Manifest(KernelVersion, MemoryMb), new JsonSerializerOptions { WriteIndented = true }) + "\n");
+    internal void Save()
+    {
+        string path = Path.Combine(Directory, ManifestName), part = $"{path}.part-{Environment.ProcessId}";
+        File.WriteAllText(part, JsonSerializer.Serialize(new Manifest(KernelVersion, MemoryMb), new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        File.Move(part, path, overwrite: true);
+    }
 
     private sealed record Manifest(
         [property: JsonPropertyName("kernelVersion")] string KernelVersion,

@@ -36,11 +36,15 @@ public static class GuestImageBuilder
         if (!File.Exists(busybox)) throw new LabException($"{busyboxDeb}: bin/busybox is missing");
 
         var image = new GuestImage(Path.GetFullPath(outputDirectory), version, memoryMb);
-        File.Copy(vmlinuz, image.Kernel, overwrite: true);
+        // Every file is written beside its place and renamed into it: a QEMU started from an earlier build of this folder
+        // (another run's) keeps reading whole files.
+        string part = $".part-{Environment.ProcessId}";
+        File.Copy(vmlinuz, image.Kernel + part, overwrite: true);
+        File.Move(image.Kernel + part, image.Kernel, overwrite: true);
         string staging = Directory.CreateTempSubdirectory("nmvm-").FullName;
         try
         {
-            using var file = File.Create(image.Initramfs + ".part");
+            using var file = File.Create(image.Initramfs + part);
             using (var gzip = new GZipStream(file, CompressionLevel.Fastest))
             {
                 var cpio = new CpioWriter(gzip);
@@ -55,7 +59,7 @@ public static class GuestImageBuilder
                 cpio.Finish();
             }
             file.Close();
-            File.Move(image.Initramfs + ".part", image.Initramfs, overwrite: true);
+            File.Move(image.Initramfs + part, image.Initramfs, overwrite: true);
         }
         finally
         {
