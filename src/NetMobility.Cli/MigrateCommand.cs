@@ -66,7 +66,10 @@ public static class MigrateCommand
         long[] sizes = [.. memoryText.Split(',').Select(s => ParseMemory(s, "--memory"))];
         double bps = ParseLink(linkText, "--link");
         foreach (long size in sizes)
+        {
+            if (MemoryFit.Check(size) is string fit) throw new UserInputException($"--memory: {fit}");
             if (LinkModel.CheckBandwidth(bps, size) is string slow) throw new UserInputException($"--link: {slow}");
+        }
         if (!(latencyMs >= 0) || latencyMs > 10_000) throw new UserInputException($"--latency-ms: {latencyMs} is not a latency from 0 to 10000 ms");
         if (channels is < 1 or > 16) throw new UserInputException($"--channels: {channels} is not from 1 to 16");
         if (repeat is < 1 or > 100) throw new UserInputException($"--repeat: {repeat} is not from 1 to 100");
@@ -150,6 +153,7 @@ public static class MigrateCommand
         var grid = (quick ? BenchGrid.Quick : new BenchGrid()) with { Channels = channels };
         if (sizes is not null) grid = grid with { MemoryBytes = [.. sizes.Split(',').Select(s => ParseMemory(s, "--sizes"))] };
         if (links is not null) grid = grid with { Links = [.. links.Split(',').Select(s => ParseLink(s, "--links"))] };
+        if (MemoryFit.Check(grid.MemoryBytes.Max()) is string fit) throw new UserInputException($"--sizes: {fit}");
         if (LinkModel.CheckBandwidth(grid.Links.Min(), grid.MemoryBytes.Max()) is string slow) throw new UserInputException($"--links: {slow}");
         var started = System.Diagnostics.Stopwatch.StartNew();
         var calibration = MigrationBench.Calibrate(grid);

@@ -78,6 +78,7 @@ public static class ScenarioCommand
     public static int Run(ScenarioOptions options, bool json, TextWriter output)
     {
         if (options.Validate() is string problem) throw new UserInputException(OptionNamed(problem));
+        if (MemoryFit.Check(options.MemoryBytes) is string fit) throw new UserInputException($"--memory: {fit}");
         if (options.CaptureDirectory is string directory)
         {
             if (string.IsNullOrWhiteSpace(directory)) throw new UserInputException("--capture: an empty directory name");

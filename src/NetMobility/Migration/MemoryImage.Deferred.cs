@@ -16,6 +16,9 @@ public sealed unsafe partial class MemoryImage
     private readonly NativePageMemory _recipes;
     private long _pagesMade;
 
+    /// <summary>What the image costs in memory now: its pages the kernel holds (not its size), and its recipes'.</summary>
+    public long ResidentBytes => _memory.ResidentBytes() + _recipes.ResidentBytes();
+
     /// <summary>Pages made from recipes so far, into the image or a reader's buffer: the work deferred writes left.</summary>
     public long PagesMade => Interlocked.Read(ref _pagesMade);
 

@@ -57,6 +57,28 @@ internal sealed unsafe partial class NativePageMemory : SafeHandle
 
     private const int MadvDontNeed = 4;
 
+    /// <summary>Bytes of the memory the kernel holds for it now (mincore): what it costs, as against its length.</summary>
+    public long ResidentBytes()
+    {
+        if (!_mapped || !OperatingSystem.IsLinux()) return Length;
+        const long chunk = 1L << 30;
+        var vector = new byte[chunk / MemoryImage.PageSize];
+        long resident = 0;
+        for (long at = 0; at < Length; at += chunk)
+        {
+            long length = Math.Min(chunk, Length - at);
+            fixed (byte* v = vector)
+            {
+                if (Mincore(handle + (nint)at, (nuint)length, v) != 0) return Length;
+            }
+            for (long p = 0; p < (length + MemoryImage.PageSize - 1) / MemoryImage.PageSize; p++) resident += vector[p] & 1;
+        }
+        return resident * MemoryImage.PageSize;
+    }
+
+    [LibraryImport("libc", EntryPoint = "mincore", SetLastError = true)]
+    private static partial int Mincore(nint address, nuint length, byte* vector);
+
     [LibraryImport("libc", EntryPoint = "madvise", SetLastError = true)]
     private static partial int Madvise(nint address, nuint length, int advice);
 

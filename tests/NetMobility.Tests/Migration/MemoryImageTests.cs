@@ -1,3 +1,5 @@
+using NetMobility.Migration.Workloads;
+using NetMobility.Migration.Content;
 using NetMobility.Migration;
 using NetMobility.Migration.Encoding;
 
@@ -92,5 +94,21 @@ public class MemoryImageTests
         image.Dispose();
         Assert.Throws<ObjectDisposedException>(() => image.GetPage(0));
         Assert.Throws<ObjectDisposedException>(() => image.ComputeDigest());
+    }
+
+    [Fact]
+    public void A_large_image_seeded_and_worked_on_costs_only_what_is_touched()
+    {
+        using var image = new MemoryImage(16L << 30);
+        RealisticContent.Fill(image, 5, ContentProfile.Typical);
+        var workload = new WebServerWorkload(5);
+        workload.Advance(image, TimeSpan.FromMilliseconds(100));
+        Span<byte> scratch = stackalloc byte[MemoryImage.PageSize];
+        for (int p = 0; p < image.PageCount; p += 4096) image.ReadPage(p, scratch); // read as an encoder reads: nothing kept
+
+        Assert.True(image.PagesMade > 1000, $"{image.PagesMade} pages made");
+        // The pages made for small updates, and eight bytes of recipe a page: tens of MiB for 16 GiB.
+        long budget = image.PageCount * 8L + (image.PagesMade + 1024) * MemoryImage.PageSize;
+        Assert.True(image.ResidentBytes < budget, $"{image.ResidentBytes >> 20} MiB resident, budget {budget >> 20} MiB");
     }
 }
