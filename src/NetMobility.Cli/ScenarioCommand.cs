@@ -74,7 +74,16 @@ public static class ScenarioCommand
         return run;
     }
 
-    /// <summary>Runs the scenario and prints its report; exit code 0 when the VM moved, 1 when the migration failed and it stayed home.</summary>
+    /// <summary>Exit code when the migration failed and the VM stayed home.</summary>
+    public const int StayedHome = 1;
+
+    /// <summary>Exit code when the VM moved but no registration made it reachable (2 is bad input, as everywhere).</summary>
+    public const int MovedUnreachable = 3;
+
+    /// <summary>
+    /// Runs the scenario and prints its report; exit code 0 when the VM moved and is reachable, <see cref="StayedHome"/>
+    /// when the migration failed, <see cref="MovedUnreachable"/> when it moved but is cut off.
+    /// </summary>
     public static int Run(ScenarioOptions options, bool json, TextWriter output)
     {
         if (options.Validate() is string problem) throw new UserInputException(OptionNamed(problem));
@@ -93,7 +102,12 @@ public static class ScenarioCommand
         }
         var report = new LiveMigrationScenario(options).RunAsync().GetAwaiter().GetResult();
         output.Write(json ? ScenarioReportJson.Serialize(report) + Environment.NewLine : ScenarioReportText.Format(report));
-        return report.Outcome == ScenarioReport.Moved ? 0 : 1;
+        return report.Outcome switch
+        {
+            ScenarioReport.Moved => 0,
+            ScenarioReport.StayedHome => StayedHome,
+            _ => MovedUnreachable,
+        };
     }
 
     /// <summary>A validation message names the setting; on the command line it names the option.</summary>

@@ -1,4 +1,5 @@
 using NetMobility.Mobility.Home;
+using NetMobility.Mobility.Registration;
 
 using static NetMobility.Scenario.ScenarioTopology;
 
@@ -13,7 +14,8 @@ namespace NetMobility.Scenario;
 /// engine, page codecs, digest, device state) on its own virtual clock over a link with the WAN's bandwidth and
 /// latency (<see cref="MemoryPhase"/>); the network half then replays that timeline on the network's virtual clock
 /// (<see cref="ScenarioTopology"/>), with the flows running throughout. The page stream itself is not carried on the
-/// simulated WAN, so it does not compete with the flows there.
+/// simulated WAN, so it does not compete with the flows there: it runs on a path of the WAN's bandwidth and latency
+/// whose losses TCP would repair below it, and the report says so (<see cref="ScenarioReport.PageStreamLink"/>).
 /// </para>
 /// <para>
 /// The replay, as DESIGN.md's switchover has it: during pre-copy the VM runs at home. At stop-and-copy it pauses and
@@ -67,6 +69,7 @@ public sealed class LiveMigrationScenario
         }
 
         var resumedOrEnded = run.Resumed ?? run.MigrationStart + TimeSpan.FromMilliseconds(memory.Report.TotalTimeMs);
+        if (run.Released is not null) resumedOrEnded = WaitForRegistration(run);
         sim.RunUntil(resumedOrEnded + Options.After);
         toVm.Stop();
         toCorrespondent.Stop();
@@ -91,11 +94,32 @@ public sealed class LiveMigrationScenario
         // with the NIC the device state describes.
         net.Sim.RunUntil(run.Released.Value + Options.WanLatency);
         net.VmPort.Client.StateChanged += run.OnRegistrationState;
+        run.ResumedAway();
         net.VmPort.ResumeAway(net.ForeignLink.AddPort("vm@foreign", state.Mac));
         run.ResumedSequence = toCorrespondent.Sent;
         toCorrespondent.Resume();
         run.Resumed = net.Sim.Now;
     }
+
+    /// <summary>
+    /// After a move, the network runs until the VM's registration is accepted: its hypervisor retransmits with a doubling
+    /// timeout (RFC 5944 sec 3.6.3), and on a lossy WAN that can take several tries. It waits as long as the lifetime
+    /// the request asked for; a registration not accepted by then leaves the VM cut off (moved but unreachable).
+    /// Returns the instant the wait ended.
+    /// </summary>
+    private DateTimeOffset WaitForRegistration(ScenarioRun run)
+    {
+        var sim = run.Net.Sim;
+        var client = run.Net.VmPort.Client;
+        run.RegistrationDeadline = run.Resumed!.Value + TimeSpan.FromSeconds(client.Options.Lifetime);
+        while (run.Registered is null && client.State != RegistrationState.Denied && sim.Now < run.RegistrationDeadline)
+            sim.RunUntil(Min(sim.Now + RegistrationStep, run.RegistrationDeadline.Value));
+        return run.Registered ?? sim.Now;
+    }
+
+    private static readonly TimeSpan RegistrationStep = TimeSpan.FromMilliseconds(100);
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     /// <summary>The destination refused the image: the VM runs on where it was, its queue first.</summary>
     private static void ResumeAtHome(ScenarioRun run, TimeSpan rolledBack, PacedFlow toCorrespondent)

@@ -12,11 +12,26 @@ namespace NetMobility.Scenario;
 /// </summary>
 public sealed class ScenarioReport
 {
-    public const string Moved = "moved";
+    public const string Moved = "moved and reachable";
+    public const string MovedUnreachable = "moved but unreachable";
     public const string StayedHome = "stayed home";
 
-    /// <summary><see cref="Moved"/>: the VM runs at the destination with its home address; <see cref="StayedHome"/>: the migration failed and the VM runs at the source.</summary>
+    /// <summary>
+    /// <see cref="Moved"/>: the VM runs at the destination, registered there, and its packets cross both ways with its
+    /// home address. <see cref="MovedUnreachable"/>: the VM runs at the destination but no registration was accepted
+    /// within the lifetime it asked for (or its packets do not get through): it is cut off. <see cref="StayedHome"/>:
+    /// the migration failed and the VM runs at the source.
+    /// </summary>
     public required string Outcome { get; init; }
+
+    /// <summary>Which link the memory's page stream crossed, and how it relates to the simulated WAN.</summary>
+    public required string PageStreamLink { get; init; }
+
+    /// <summary>Registration requests the VM's hypervisor sent (retransmissions included) after the resume.</summary>
+    public long RegistrationRequests { get; init; }
+
+    /// <summary>How long after the resume the scenario waited for a registration: the lifetime the request asked for.</summary>
+    public double RegistrationWaitMs { get; init; }
 
     public required MigrationReport Memory { get; init; }
 

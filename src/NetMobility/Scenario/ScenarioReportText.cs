@@ -16,6 +16,9 @@ public static class ScenarioReportText
         var n = report.Network;
         s.AppendLine(c, $"live migration of vm {ScenarioTopology.VmAddress} from the home link to the foreign agent {ScenarioTopology.FaAddress} "
             + $"over a {n.WanBandwidth}, {n.WanLatencyMs:0.###} ms WAN (loss {n.WanLoss:0.####}, reordering {n.WanReordering:0.####}), {n.Encapsulation}: {report.Outcome}");
+        s.AppendLine(c, $"page stream: {report.PageStreamLink}");
+        if (report.Outcome == ScenarioReport.MovedUnreachable)
+            s.AppendLine(c, $"unreachable: the VM runs at the destination, but {Unreachable(report)}");
         s.AppendLine();
         s.Append(ReportText.Format(report.Memory));
         s.AppendLine(c, $"digest verified at the destination: {(report.DigestVerified ? "yes" : "no")}{(report.DestinationError is { } e ? $" ({e})" : "")}");
@@ -46,7 +49,9 @@ public static class ScenarioReportText
                 + $"first reverse-tunnelled packet at the correspondent in {Ms(h.ResumeToFirstReverseMs)}");
         s.AppendLine(report.Binding is { } b
             ? $"binding: {b.HomeAddress} -> care-of {b.CareOfAddress}, {b.Encapsulation}{(b.ReverseTunnel ? ", reverse tunnel" : "")}, lifetime {b.LifetimeSeconds} s"
-            : "binding: none (the VM is at home)");
+            : report.Outcome == ScenarioReport.StayedHome
+                ? "binding: none (the VM is at home)"
+                : $"binding: none: the home agent has no care-of address for {ScenarioTopology.VmAddress}, so nothing sent to it reaches the destination");
         var ha = report.HomeAgent;
         s.AppendLine(c, $"home agent: {ha.RequestsReceived} request(s), {ha.Accepted} accepted, {ha.Denied} denied; {ha.Tunnelled} tunnelled, "
             + $"{ha.ReverseTunnelled} reverse-tunnelled ({ha.ReverseTunnelRejected} refused); held {ha.HandoverReleased} released, {ha.HandoverDropped} dropped; {ha.Expired} expired");
@@ -56,9 +61,23 @@ public static class ScenarioReportText
         s.AppendLine(c, $"the correspondent's router dropped {report.IngressFiltered} packet(s) with a spoofed source (ingress filter)");
         s.AppendLine(report.KeptAddress
             ? $"the VM kept its address: the correspondent still receives its packets from {report.CorrespondentSawSource}"
-            : $"the VM did not keep its address: the correspondent's last packet from it came from {(report.CorrespondentSawSource.Length > 0 ? report.CorrespondentSawSource : "nowhere")}");
+            : report.CorrespondentSawSource.Length == 0
+                ? "no packet from the VM reached the correspondent"
+                : report.Timeline.ResumedMs is null || report.Outcome == ScenarioReport.StayedHome
+                    ? $"the correspondent's last packet from the VM came from {report.CorrespondentSawSource}"
+                    : $"no packet the VM sent after it resumed reached the correspondent (the last one it did receive, from before the move, came from {report.CorrespondentSawSource})");
         foreach (var capture in report.Captures) s.AppendLine(c, $"capture: {capture}");
         return s.ToString();
+    }
+
+    private static string Unreachable(ScenarioReport report)
+    {
+        var c = CultureInfo.InvariantCulture;
+        if (report.Handover.ResumeToRegisteredMs is null)
+            return string.Create(c, $"no registration was accepted in the {report.RegistrationWaitMs / 1000:0.#} s the request's lifetime allowed: "
+                + $"{report.RegistrationRequests} request(s) sent, {report.ForeignAgent.RequestsReceived} relayed by the foreign agent, "
+                + $"{report.HomeAgent.RequestsReceived} received by the home agent ({report.HomeAgent.Accepted} accepted)");
+        return "its packets do not get through both ways with its home address";
     }
 
     private static string Ms(double? ms) => ms is double v ? string.Create(CultureInfo.InvariantCulture, $"{v:0.0} ms") : "(never)";

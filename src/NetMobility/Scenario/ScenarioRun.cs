@@ -23,6 +23,14 @@ internal sealed class ScenarioRun(ScenarioTopology net)
     public DateTimeOffset? Registered { get; private set; }
     public DateTimeOffset FlowsStopped { get; set; }
 
+    /// <summary>Until when the run waited for the VM's registration after a move.</summary>
+    public DateTimeOffset? RegistrationDeadline { get; set; }
+
+    private long _requestsAtResume;
+
+    /// <summary>The VM resumed at the destination: registration requests are counted from here.</summary>
+    public void ResumedAway() => _requestsAtResume = Net.VmPort.Client.RequestsSent;
+
     /// <summary>How many packets the VM had numbered when it resumed: the first it sent afterwards carries this number.</summary>
     public int ResumedSequence { get; set; }
 
@@ -38,9 +46,17 @@ internal sealed class ScenarioRun(ScenarioTopology net)
         var fa = Net.ForeignAgent.Counters;
         bool moved = Released is not null;
         var firstAfterResume = unchecked((uint)((long)ResumedSequence * options.PayloadBytes));
+        bool keptAddress = atCorrespondent.LastSource == VmAddress
+            && (Resumed is null || FirstArrival(atCorrespondent, Resumed, firstAfterResume) is not null);
+        bool reachable = Registered is not null && keptAddress && FirstArrival(atVm, Resumed, 0) is not null;
         return new ScenarioReport
         {
-            Outcome = moved ? ScenarioReport.Moved : ScenarioReport.StayedHome,
+            Outcome = !moved ? ScenarioReport.StayedHome : reachable ? ScenarioReport.Moved : ScenarioReport.MovedUnreachable,
+            PageStreamLink = $"a path of its own with the WAN bandwidth ({LinkModel.DescribeBandwidth(options.WanBitsPerSecond)}) and latency "
+                + $"({options.WanLatency.TotalMilliseconds:0.###} ms), one TCP connection per channel; the WAN loss and reordering are left to TCP "
+                + "below the page stream and not simulated on it",
+            RegistrationRequests = moved ? Net.VmPort.Client.RequestsSent - _requestsAtResume : 0,
+            RegistrationWaitMs = RegistrationDeadline - Resumed is TimeSpan wait ? wait.TotalMilliseconds : 0,
             Memory = memory.Report,
             DigestVerified = memory.DigestVerified,
             DestinationError = memory.DestinationError,
@@ -91,8 +107,7 @@ internal sealed class ScenarioRun(ScenarioTopology net)
             },
             IngressFiltered = Net.R3.Counters.Drops(NodeDrop.IngressFiltered),
             CorrespondentSawSource = atCorrespondent.Sequences.Count > 0 ? atCorrespondent.LastSource.ToString() : "",
-            KeptAddress = atCorrespondent.LastSource == VmAddress
-                && (Resumed is null || FirstArrival(atCorrespondent, Resumed, firstAfterResume) is not null),
+            KeptAddress = keptAddress,
             Captures = [.. Net.CapturePaths],
         };
     }
