@@ -68,10 +68,24 @@ public readonly struct ConfigElement
         }
         var json = buffer.AsMemory(0, length);
         if (json.Span.StartsWith(Utf8Bom)) json = json[Utf8Bom.Length..];
+        if (InvalidUtf8At(json.Span) is int at) throw new ConfigException(path, "", $"not UTF-8 text: byte {at + 1} does not decode");
         return Parse(json, path);
     }
 
     private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
+
+    /// <summary>Where <paramref name="text"/> stops being UTF-8 (a JSON string with such bytes could not be read as text later), or null.</summary>
+    private static int? InvalidUtf8At(ReadOnlySpan<byte> text)
+    {
+        if (System.Text.Unicode.Utf8.IsValid(text)) return null;
+        int at = 0;
+        while (at < text.Length)
+        {
+            if (System.Text.Rune.DecodeFromUtf8(text[at..], out _, out int consumed) != System.Buffers.OperationStatus.Done) return at;
+            at += consumed;
+        }
+        return null;
+    }
 
     /// <summary>A capture, or any file with a NUL byte, is not a configuration: say what it looks like.</summary>
     private static void CheckLooksLikeText(ReadOnlySpan<byte> start, string path)

@@ -53,6 +53,14 @@ public sealed class ConfigFileTests : IDisposable
     }
 
     [Fact]
+    public void A_configuration_that_is_not_utf8_is_named_so()
+    {
+        string config = Path.Combine(_dir, "latin1.json");
+        File.WriteAllBytes(config, [.. "{\"node\": {\"name\": \"r"u8, 0xE9, .. "\"}}"u8]);
+        Netmob.AssertRefused(Replay(config), $"{config}: not UTF-8 text: byte 21 does not decode");
+    }
+
+    [Fact]
     public void A_directory_given_as_configuration_is_named_as_one()
     {
         Netmob.AssertRefused(Replay(_dir), $"{_dir}: is a directory");
