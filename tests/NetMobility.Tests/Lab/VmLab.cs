@@ -16,7 +16,8 @@ internal static class VmLab
 
     /// <summary>Rebuilt by each test run (a second or two from the cached packages); runs side by side replace its files atomically.</summary>
     public const string ImageDirectory = "/var/tmp/netmob-lab-vm/image";
-    public static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+    /// <summary>A bound on a hang, not a synchronisation: a TCG guest migrating beside a full test run took over 30 s once.</summary>
+    public static readonly TimeSpan Bound = TimeSpan.FromMinutes(2);
 
     /// <summary>Boot under TCG takes a few seconds alone, much longer on a busy machine.</summary>
     public static readonly TimeSpan BootBound = TimeSpan.FromMinutes(3);
