@@ -79,21 +79,26 @@ public sealed class AgentDaemonLabTests
         using var server = await listener.AcceptAsync().WaitAsync(Bound);
 
         using var stop = new CancellationTokenSource();
+        var progress = new ReceiveProgress();
         var sending = Task.Run(() => Send(client, stop.Token));
-        var receiving = Task.Run(() => Receive(server));
+        var receiving = Task.Run(() => Receive(server, progress));
 
+        const int AfterEachMove = 64 * 1024;
         for (int move = 0; move < Moves; move++)
         {
             if (move % 2 == 0) await lab.MoveAwayAsync();
             else await lab.MoveHomeAsync();
             Assert.False(sending.IsCompleted, $"the sender stopped at move {move + 1}: {sending.Exception?.InnerException?.Message}");
             Assert.False(receiving.IsCompleted, $"the receiver stopped at move {move + 1}: {receiving.Exception?.InnerException?.Message}");
+            // The stream goes on at the VM's new place before the next move.
+            long target = progress.Bytes + AfterEachMove;
+            Assert.True(await progress.ReachAsync(target, Bound), $"no {AfterEachMove} bytes reached the VM within {Bound} after move {move + 1}");
         }
         stop.Cancel();
         var (sentBytes, sentHash) = await sending.WaitAsync(Bound);
         var (receivedBytes, receivedHash) = await receiving.WaitAsync(Bound);
 
-        Assert.True(sentBytes > 1 << 20, $"only {sentBytes} bytes were sent");
+        Assert.True(receivedBytes >= Moves * AfterEachMove, $"only {receivedBytes} bytes arrived");
         Assert.Equal(sentBytes, receivedBytes);
         Assert.Equal(Convert.ToHexString(sentHash), Convert.ToHexString(receivedHash));
         var home = Status(lab.HomeSocket).GetProperty("counters").GetProperty("homeAgent");
@@ -121,7 +126,7 @@ public sealed class AgentDaemonLabTests
         return (total, hash.GetHashAndReset());
     }
 
-    private static (long Bytes, byte[] Hash) Receive(Socket socket)
+    private static (long Bytes, byte[] Hash) Receive(Socket socket, ReceiveProgress progress)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = new byte[64 * 1024];
@@ -132,8 +137,39 @@ public sealed class AgentDaemonLabTests
             if (read == 0) break;
             hash.AppendData(buffer, 0, read);
             total += read;
+            progress.Add(read);
         }
         return (total, hash.GetHashAndReset());
+    }
+
+    /// <summary>How many bytes the receiver has taken, and a wait for a count to be reached (signalled on every read).</summary>
+    private sealed class ReceiveProgress
+    {
+        private readonly SemaphoreSlim _read = new(0);
+        private long _bytes;
+
+        public long Bytes => Interlocked.Read(ref _bytes);
+
+        public void Add(int count)
+        {
+            Interlocked.Add(ref _bytes, count);
+            _read.Release();
+        }
+
+        /// <summary>True once <see cref="Bytes"/> reaches <paramref name="target"/>; false when <paramref name="bound"/> runs out first.</summary>
+        public async Task<bool> ReachAsync(long target, TimeSpan bound)
+        {
+            using var timeout = new CancellationTokenSource(bound);
+            try
+            {
+                while (Bytes < target) await _read.WaitAsync(timeout.Token);
+                return true;
+            }
+            catch (OperationCanceledException)
+            {
+                return Bytes >= target;
+            }
+        }
     }
 
     /// <summary>Kernel ping and a kernel TCP transfer (socat) from the correspondent to the VM, checked byte for byte.</summary>
