@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using NetMobility.Files;
 using NetMobility.Migration.Transports;
 
 namespace NetMobility.Cli;
@@ -44,13 +45,13 @@ internal sealed class TlsArguments
         CheckFile(key, "--key");
         try
         {
-            return X509Certificate2.CreateFromPemFile(cert, key);
+            return X509Certificate2.CreateFromPem(BoundedText.Read(cert, MaxPemBytes), BoundedText.Read(key, MaxPemBytes));
         }
         catch (CryptographicException ex)
         {
             throw new UserInputException($"--cert {cert} / --key {key}: not a PEM certificate and its private key: {ex.Message}");
         }
-        catch (ArgumentException ex)
+        catch (Exception ex) when (ex is ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException)
         {
             throw new UserInputException($"--cert {cert} / --key {key}: not a PEM certificate and its private key: {ex.Message}");
         }
@@ -61,13 +62,15 @@ internal sealed class TlsArguments
         CheckFile(path, option);
         try
         {
-            return X509Certificate2.CreateFromPem(File.ReadAllText(path));
+            return X509Certificate2.CreateFromPem(BoundedText.Read(path, MaxPemBytes));
         }
-        catch (Exception ex) when (ex is CryptographicException or ArgumentException)
+        catch (Exception ex) when (ex is CryptographicException or ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException)
         {
             throw new UserInputException($"{option} {path}: not a PEM certificate: {ex.Message}");
         }
     }
+
+    private const int MaxPemBytes = 1 << 20;
 
     private static void CheckFile(string path, string option)
     {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using NetMobility.Files;
 
 namespace NetMobility.Lab.Vm;
 
@@ -22,9 +23,9 @@ public sealed record GuestImage(string Directory, string KernelVersion, int Memo
         Manifest? manifest;
         try
         {
-            manifest = JsonSerializer.Deserialize<Manifest>(File.ReadAllText(path));
+            manifest = JsonSerializer.Deserialize<Manifest>(BoundedText.Read(path, 64 * 1024));
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or InvalidDataException)
         {
             throw new LabException($"{path}: not a guest image manifest ({e.Message}); build one with 'netmob lab vm build'");
         }
