@@ -53,7 +53,7 @@ public sealed unsafe class PacketLink : IFrameLink, IDisposable
     private readonly Thread _reader;
     private volatile bool _up = true;
     private volatile bool _closing;
-    private volatile string? _fault;
+    private readonly LinkFault _fault = new();
     private int _disposed;
 
     private PacketLink(EventLoop loop, string name, MacAddress mac, MacAddress deviceMac, int mtu, int ifIndex, int fd, int wakeFd, int receiveQueueCapacity)
@@ -155,7 +155,10 @@ public sealed unsafe class PacketLink : IFrameLink, IDisposable
     public LinkCounters Counters { get; } = new();
 
     /// <summary>Why the socket stopped carrying frames (interface down or deleted, a refused call), or null.</summary>
-    public string? Fault => _fault;
+    public string? Fault => _fault.Reason;
+
+    /// <summary>Completes with the reason when the device fails.</summary>
+    public Task<string> Faulted => _fault.Raised;
 
     /// <summary>Frames received and waiting for the event loop.</summary>
     public int QueuedToDeliver
@@ -205,7 +208,7 @@ public sealed unsafe class PacketLink : IFrameLink, IDisposable
             {
                 int errno = Marshal.GetLastPInvokeError();
                 if (errno == TapNative.EIntr) continue;
-                _fault ??= $"{Name}: poll failed ({TapNative.Describe(errno)})";
+                _fault.Set($"{Name}: poll failed ({TapNative.Describe(errno)})");
                 return;
             }
             if (fds[1].ReturnedEvents != 0 || _closing) return;
@@ -214,7 +217,7 @@ public sealed unsafe class PacketLink : IFrameLink, IDisposable
                 uint length = sizeof(int);
                 int error = 0;
                 PacketNative.GetSockOpt(_fd, PacketNative.SolSocket, PacketNative.SoError, &error, &length);
-                _fault ??= Stopped(error);
+                _fault.Set(Stopped(error));
                 return;
             }
             if (!Drain()) return;
@@ -237,7 +240,7 @@ public sealed unsafe class PacketLink : IFrameLink, IDisposable
                 int errno = Marshal.GetLastPInvokeError();
                 if (errno == TapNative.EAgain) return true;
                 if (errno == TapNative.EIntr) continue;
-                _fault ??= Stopped(errno);
+                _fault.Set(Stopped(errno));
                 return false;
             }
             for (int i = 0; i < count; i++)

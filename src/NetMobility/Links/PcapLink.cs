@@ -36,7 +36,7 @@ public sealed unsafe class PcapLink : IFrameLink, IDisposable
     private readonly Thread _worker;
     private volatile bool _up = true;
     private volatile bool _closing;
-    private volatile string? _fault;
+    private readonly LinkFault _fault = new();
     private int _disposed;
 
     private PcapLink(EventLoop loop, string name, MacAddress mac, int mtu, string? filter, nint pcap, int fd, int wakeFd, int ifIndex, int queueCapacity)
@@ -155,12 +155,15 @@ public sealed unsafe class PcapLink : IFrameLink, IDisposable
     public LinkCounters Counters { get; } = new();
 
     /// <summary>Why the handle stopped carrying frames (interface down or deleted, a refused call), or null.</summary>
-    public string? Fault => _fault;
+    public string? Fault => _fault.Reason;
+
+    /// <summary>Completes with the reason when the device fails.</summary>
+    public Task<string> Faulted => _fault.Raised;
 
     public bool Send(ReadOnlySpan<byte> frame)
     {
         if (!FrameCheck.IsSendable(frame, Mtu, out var reason)) return Refuse(reason);
-        if (!_up || _closing || _fault is not null) return Refuse(LinkDrop.Down);
+        if (!_up || _closing || _fault.Reason is not null) return Refuse(LinkDrop.Down);
         bool wasEmpty;
         lock (_outboundGate)
         {
@@ -197,7 +200,7 @@ public sealed unsafe class PcapLink : IFrameLink, IDisposable
             {
                 int errno = Marshal.GetLastPInvokeError();
                 if (errno == TapNative.EIntr) continue;
-                _fault ??= $"{Name}: poll failed ({TapNative.Describe(errno)})";
+                _fault.Set($"{Name}: poll failed ({TapNative.Describe(errno)})");
                 return;
             }
             if (_closing) return;
@@ -211,7 +214,7 @@ public sealed unsafe class PcapLink : IFrameLink, IDisposable
                 bool trouble = (fds[0].ReturnedEvents & (TapNative.PollErr | TapNative.PollHup | TapNative.PollNval)) != 0;
                 if (!ReadReady() || trouble)
                 {
-                    _fault ??= Stopped(null);
+                    _fault.Set(Stopped(null));
                     return;
                 }
             }
@@ -228,7 +231,7 @@ public sealed unsafe class PcapLink : IFrameLink, IDisposable
             if (status == 0) return true;
             if (status < 0)
             {
-                _fault ??= Stopped(PcapNative.Text(PcapNative.GetError(_pcap)));
+                _fault.Set(Stopped(PcapNative.Text(PcapNative.GetError(_pcap))));
                 return false;
             }
             int captured = *(int*)(header + PcapNative.CaptureLengthOffset);

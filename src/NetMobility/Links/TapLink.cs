@@ -41,7 +41,7 @@ public sealed class TapLink : IFrameLink, IDisposable
     private readonly Thread _writer;
     private volatile bool _up = true;
     private volatile bool _closing;
-    private volatile string? _fault;
+    private readonly LinkFault _fault = new();
     private int _disposed;
 
     private TapLink(EventLoop loop, TapOptions options, TapDevice.Opened device, int wakeFd)
@@ -108,7 +108,10 @@ public sealed class TapLink : IFrameLink, IDisposable
     public LinkCounters Counters { get; } = new();
 
     /// <summary>Why the device stopped carrying frames (a read, poll or write the kernel refused), or null.</summary>
-    public string? Fault => _fault;
+    public string? Fault => _fault.Reason;
+
+    /// <summary>Completes with the reason when the device fails.</summary>
+    public Task<string> Faulted => _fault.Raised;
 
     /// <summary>Frames queued for the writer thread.</summary>
     public int QueuedToSend
@@ -176,7 +179,7 @@ public sealed class TapLink : IFrameLink, IDisposable
             if (errno == TapNative.EIntr) continue;
             // The tun driver answers EIO while the kernel interface is down (not yet up, or moved between namespaces).
             Counters.CountDrop(errno == TapNative.EIo ? LinkDrop.Down : LinkDrop.DeviceError);
-            if (errno != TapNative.EIo && errno != TapNative.EAgain) _fault ??= $"{Name}: write failed ({TapNative.Describe(errno)})";
+            if (errno != TapNative.EIo && errno != TapNative.EAgain) _fault.Set($"{Name}: write failed ({TapNative.Describe(errno)})");
             return;
         }
     }
@@ -192,13 +195,13 @@ public sealed class TapLink : IFrameLink, IDisposable
             {
                 int errno = Marshal.GetLastPInvokeError();
                 if (errno == TapNative.EIntr) continue;
-                _fault ??= $"{Name}: poll failed ({TapNative.Describe(errno)})";
+                _fault.Set($"{Name}: poll failed ({TapNative.Describe(errno)})");
                 return;
             }
             if (fds[1].ReturnedEvents != 0 || _closing) return;
             if ((fds[0].ReturnedEvents & (TapNative.PollErr | TapNative.PollHup | TapNative.PollNval)) != 0)
             {
-                _fault ??= $"{Name}: the device reported an error or hang-up";
+                _fault.Set($"{Name}: the device reported an error or hang-up");
                 return;
             }
             if (!DrainDevice()) return;
@@ -220,7 +223,7 @@ public sealed class TapLink : IFrameLink, IDisposable
             int errno = Marshal.GetLastPInvokeError();
             if (errno == TapNative.EAgain) return true;
             if (errno == TapNative.EIntr) continue;
-            _fault ??= $"{Name}: read failed ({TapNative.Describe(errno)})";
+            _fault.Set($"{Name}: read failed ({TapNative.Describe(errno)})");
             return false;
         }
     }

@@ -108,9 +108,8 @@ public sealed class InterfaceLinkTests
         try
         {
             veth.Delete();
-            var deadline = DateTime.UtcNow + Bound;
-            while (Fault(link) is null && DateTime.UtcNow < deadline) await Task.Delay(50);
-            Assert.StartsWith($"interface {veth.WireDevice} is gone", Fault(link));
+            Assert.StartsWith($"interface {veth.WireDevice} is gone", await Faulted(link).WaitAsync(Bound));
+            Assert.Equal(await Faulted(link), Fault(link));
         }
         finally
         {
@@ -137,9 +136,7 @@ public sealed class InterfaceLinkTests
         var loop = new RealTimeLoop();
         using var link = Open(kind, loop.Loop, veth);
         veth.Wire.Ip("link", "set", "dev", veth.WireDevice, "down");
-        var deadline = DateTime.UtcNow + Bound;
-        while (Fault(link) is null && DateTime.UtcNow < deadline) await Task.Delay(50);
-        Assert.StartsWith($"interface {veth.WireDevice} went down", Fault(link));
+        Assert.StartsWith($"interface {veth.WireDevice} went down", await Faulted(link).WaitAsync(Bound));
     }
 
     [Fact]
@@ -196,6 +193,13 @@ public sealed class InterfaceLinkTests
     {
         PacketLink packet => packet.Fault,
         PcapLink pcap => pcap.Fault,
+        _ => throw new ArgumentOutOfRangeException(nameof(link)),
+    };
+
+    private static Task<string> Faulted(IDisposable link) => link switch
+    {
+        PacketLink packet => packet.Faulted,
+        PcapLink pcap => pcap.Faulted,
         _ => throw new ArgumentOutOfRangeException(nameof(link)),
     };
 
