@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using NetMobility.Files;
 
 namespace NetMobility.Migration;
 
@@ -78,7 +79,8 @@ public static partial class MemoryFit
     private static long? ReadNumber(string path)
     {
         if (!File.Exists(path)) return null;
-        var text = File.ReadAllText(path).Trim();
+        // A kernel file of one number (cgroup memory.max): a bounded read all the same.
+        var text = BoundedText.Read(path, 64).Trim();
         return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long value) ? value : null; // "max": no limit
     }
 

@@ -50,12 +50,12 @@ public static class GuestImageBuilder
                 var cpio = new CpioWriter(gzip);
                 foreach (var dir in new[] { "bin", "dev", "proc", "sys", "tmp", "www", "lib", "lib/modules" }) cpio.Directory(dir);
                 cpio.CharDevice("dev/console", 5, 1);
-                cpio.File("bin/busybox", File.ReadAllBytes(busybox), mode: 0x1ED);
+                cpio.FileFrom("bin/busybox", busybox, mode: 0x1ED);
                 cpio.Symlink("bin/sh", "busybox");
                 cpio.File("init", Encoding.ASCII.GetBytes(GuestInit.Script), mode: 0x1ED);
                 cpio.File("www/index.html", Encoding.ASCII.GetBytes(GuestInit.IndexPage));
                 foreach (var module in GuestInit.Modules)
-                    if (FindModule(versions[0], module, busybox, staging) is { } bytes) cpio.File($"lib/modules/{module}.ko", bytes);
+                    if (FindModule(versions[0], module, busybox, staging) is { } path) cpio.FileFrom($"lib/modules/{module}.ko", path);
                 cpio.Finish();
             }
             file.Close();
@@ -101,19 +101,19 @@ public static class GuestImageBuilder
         return tree;
     }
 
-    /// <summary>The module's bytes, decompressed with busybox's unxz when shipped as .ko.xz; null when the kernel has it built in.</summary>
-    private static byte[]? FindModule(string modulesDirectory, string module, string busybox, string staging)
+    /// <summary>The module's file, decompressed into <paramref name="staging"/> with busybox's unxz when shipped as .ko.xz; null when the kernel has it built in.</summary>
+    private static string? FindModule(string modulesDirectory, string module, string busybox, string staging)
     {
         foreach (var path in Directory.EnumerateFiles(Path.Combine(modulesDirectory, "kernel"), module + ".ko*", SearchOption.AllDirectories))
         {
             string name = Path.GetFileName(path);
-            if (name == module + ".ko") return File.ReadAllBytes(path);
+            if (name == module + ".ko") return path;
             if (name != module + ".ko.xz") throw new LabException($"{path}: only .ko and .ko.xz modules are handled");
             string copy = Path.Combine(staging, name);
             File.Copy(path, copy, overwrite: true);
             var result = CommandRunner.Run(busybox, ["unxz", "-f", copy], UnpackTimeout);
             if (!result.Succeeded) throw new LabException($"unxz {path}: {result.FirstErrorLine()}");
-            return File.ReadAllBytes(copy[..^".xz".Length]);
+            return copy[..^".xz".Length];
         }
         string builtin = Path.Combine(modulesDirectory, "modules.builtin");
         if (File.Exists(builtin) && File.ReadLines(builtin).Any(l => l.EndsWith("/" + module + ".ko", StringComparison.Ordinal))) return null;
