@@ -18,6 +18,9 @@ namespace NetMobility.Links;
 /// hands it to <see cref="Receiver"/>, as <see cref="TapLink"/> does. A frame in steady state allocates nothing.</item>
 /// <item>Frames the kernel dropped because the socket's buffer was full (PACKET_STATISTICS) are counted as
 /// <see cref="LinkDrop.QueueFull"/>.</item>
+/// <item>A frame whose TCP or UDP checksum the sending kernel left to its device (checksum offload, as a veth's
+/// other end does: TP_STATUS_CSUMNOTREADY in its PACKET_AUXDATA) gets its checksum completed before it goes further
+/// (<see cref="PartialChecksum"/>); passed on as it is, every receiver would drop it.</item>
 /// <item>The link does not see its own sends: PACKET_IGNORE_OUTGOING where the kernel has it (4.20 on), and frames
 /// marked PACKET_OUTGOING are skipped in any case.</item>
 /// </list>
@@ -50,6 +53,7 @@ public sealed unsafe class PacketLink : IFrameLink, IDisposable
     private readonly PacketNative.MMsgHdr* _messages;
     private readonly PacketNative.IoVec* _vectors;
     private readonly PacketNative.SockAddrLl* _sources;
+    private readonly PacketNative.AuxDataMessage* _auxiliary;
     private readonly Thread _reader;
     private volatile bool _up = true;
     private volatile bool _closing;
@@ -72,6 +76,7 @@ public sealed unsafe class PacketLink : IFrameLink, IDisposable
         _messages = (PacketNative.MMsgHdr*)NativeMemory.AllocZeroed((nuint)(Batch * sizeof(PacketNative.MMsgHdr)));
         _vectors = (PacketNative.IoVec*)NativeMemory.AllocZeroed((nuint)(Batch * sizeof(PacketNative.IoVec)));
         _sources = (PacketNative.SockAddrLl*)NativeMemory.AllocZeroed((nuint)(Batch * sizeof(PacketNative.SockAddrLl)));
+        _auxiliary = (PacketNative.AuxDataMessage*)NativeMemory.AllocZeroed((nuint)(Batch * sizeof(PacketNative.AuxDataMessage)));
         for (int i = 0; i < Batch; i++)
         {
             _vectors[i].Base = _buffers + i * _slotSize;
@@ -79,6 +84,7 @@ public sealed unsafe class PacketLink : IFrameLink, IDisposable
             _messages[i].Iov = &_vectors[i];
             _messages[i].IovLength = 1;
             _messages[i].Name = &_sources[i];
+            _messages[i].Control = &_auxiliary[i];
         }
         _reader = new Thread(static s => ((PacketLink)s!).ReadLoop()) { IsBackground = true, Name = $"{name} packet reader" };
     }
@@ -119,6 +125,9 @@ public sealed unsafe class PacketLink : IFrameLink, IDisposable
             // Older kernels lack the option (ENOPROTOOPT): the reader skips PACKET_OUTGOING frames itself then.
             int one = 1;
             PacketNative.SetSockOpt(fd, PacketNative.SolPacket, PacketNative.PacketIgnoreOutgoing, &one, sizeof(int));
+            // Each frame's status comes with it: a sender's checksum offload leaves TCP and UDP checksums to be completed.
+            if (PacketNative.SetSockOpt(fd, PacketNative.SolPacket, PacketNative.PacketAuxData, &one, sizeof(int)) < 0)
+                throw Refused(device, "asking for packet status (PACKET_AUXDATA)", Marshal.GetLastPInvokeError());
 
             wakeFd = TapNative.EventFd(0, TapNative.EfdCloExec | TapNative.EfdNonBlock);
             if (wakeFd < 0) throw Refused(device, "eventfd", Marshal.GetLastPInvokeError());
@@ -232,6 +241,8 @@ public sealed unsafe class PacketLink : IFrameLink, IDisposable
             for (int i = 0; i < Batch; i++)
             {
                 _messages[i].NameLength = (uint)sizeof(PacketNative.SockAddrLl);
+                _messages[i].ControlLength = (nuint)sizeof(PacketNative.AuxDataMessage);
+                _auxiliary[i].Length = 0;
                 _messages[i].Flags = 0;
             }
             int count = PacketNative.RecvMMsg(_fd, _messages, Batch, PacketNative.MsgDontWait, null);
@@ -251,7 +262,12 @@ public sealed unsafe class PacketLink : IFrameLink, IDisposable
                     Counters.CountDrop(LinkDrop.TooBig);
                     continue;
                 }
-                Offer(new ReadOnlySpan<byte>(_buffers + i * _slotSize, (int)_messages[i].Length));
+                var frame = new Span<byte>(_buffers + i * _slotSize, (int)_messages[i].Length);
+                if (_messages[i].ControlLength >= (nuint)sizeof(PacketNative.AuxDataMessage)
+                    && _auxiliary[i] is { Level: PacketNative.SolPacket, Type: PacketNative.PacketAuxData } aux
+                    && (aux.Status & PacketNative.TpStatusCsumNotReady) != 0)
+                    PartialChecksum.Complete(frame);
+                Offer(frame);
             }
             if (count < Batch)
             {
@@ -364,6 +380,7 @@ public sealed unsafe class PacketLink : IFrameLink, IDisposable
         NativeMemory.Free(_messages);
         NativeMemory.Free(_vectors);
         NativeMemory.Free(_sources);
+        NativeMemory.Free(_auxiliary);
     }
 
     public override string ToString() => $"{Name} (AF_PACKET, {Mac}, MTU {Mtu}, {(_up ? "up" : "down")})";

@@ -15,7 +15,9 @@ internal static unsafe partial class PacketNative
     public const ushort EthPAllNetwork = 0x0300;
 
     public const int SolSocket = 1, SoError = 4, SoRcvBuf = 8, SoRcvBufForce = 33;
-    public const int SolPacket = 263, PacketAddMembership = 1, PacketStatistics = 6, PacketIgnoreOutgoing = 23;
+    public const int SolPacket = 263, PacketAddMembership = 1, PacketStatistics = 6, PacketAuxData = 8, PacketIgnoreOutgoing = 23;
+    /// <summary>tpacket_auxdata.tp_status: the transport checksum is only the pseudo-header's sum (sender's offload).</summary>
+    public const uint TpStatusCsumNotReady = 1 << 3;
     public const ushort PacketMrPromisc = 1;
     /// <summary>sll_pkttype of a frame this host sent (PACKET_OUTGOING).</summary>
     public const byte PacketOutgoing = 4;
@@ -62,6 +64,23 @@ internal static unsafe partial class PacketNative
     {
         public void* Base;
         public nuint Length;
+    }
+
+    /// <summary>struct cmsghdr followed by struct tpacket_auxdata (PACKET_AUXDATA): the packet's status.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct AuxDataMessage
+    {
+        public nuint Length;
+        public int Level;
+        public int Type;
+        public uint Status;
+        public uint PacketLength;
+        public uint SnapLength;
+        public ushort Mac;
+        public ushort Net;
+        public ushort VlanTci;
+        public ushort VlanTpid;
+        private readonly uint _padding; // CMSG_SPACE rounds the 20 data bytes up to 24
     }
 
     /// <summary>struct mmsghdr: a struct msghdr and the length recvmmsg(2) received into it.</summary>

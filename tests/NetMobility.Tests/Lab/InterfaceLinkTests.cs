@@ -61,6 +61,34 @@ public sealed class InterfaceLinkTests
         await running.WaitAsync(Bound);
     }
 
+    [Fact]
+    public async Task A_kernel_datagram_sent_with_checksum_offload_reaches_the_node_with_its_checksum_completed()
+    {
+        LabPrerequisites.Require();
+        using var veth = new VethPair($"{KernelAddress}/24");
+        var loop = new RealTimeLoop();
+        using var link = Open("packet", loop.Loop, veth);
+        var node = new Node(loop.Loop, "n1");
+        node.AddInterface((IFrameLink)link, OurAddress, 24);
+        var checksumValid = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        node.AddHook((ingress, packet) =>
+        {
+            if (packet.Protocol == IpProtocol.Udp && UdpDatagram.TryCreate(packet.Payload, out _, out _))
+                checksumValid.TrySetResult(UdpDatagram.TryCreate(packet.Payload, packet.Source, packet.Destination, ChecksumPolicy.Verify, out _, out _));
+            return true;
+        });
+        using var stop = new CancellationTokenSource();
+        var running = loop.Start(stop.Token);
+
+        // A veth offloads the checksum: the kernel hands the frame over with only the pseudo-header's sum in it.
+        using var socket = NetnsScope.Run(veth.Kernel.Name, () => new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork,
+            System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp));
+        socket.SendTo(new byte[200], new System.Net.IPEndPoint(System.Net.IPAddress.Parse(OurAddress.ToString()), 9));
+        Assert.True(await checksumValid.Task.WaitAsync(Bound), "the datagram's UDP checksum does not verify");
+        stop.Cancel();
+        await running.WaitAsync(Bound);
+    }
+
     [Theory]
     [MemberData(nameof(Kinds))]
     public async Task Frames_we_send_reach_the_kernel_and_do_not_come_back_to_us(string kind)
