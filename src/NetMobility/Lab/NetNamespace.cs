@@ -98,10 +98,14 @@ public sealed class NetNamespace : IDisposable
             if (!_deleted)
             {
                 _deleted = true;
-                RunIp("netns", "delete", Name);
+                DeleteIfExists(Name);
             }
         }
     }
+
+    /// <summary>A namespace made before (by a lab), to run programs in; disposing it kills them and deletes it, as for one made here.</summary>
+    public static NetNamespace Existing(string name) =>
+        Exists(name) ? new NetNamespace(name) : throw new LabException($"network namespace {name} does not exist");
 
     /// <summary>True when a namespace named <paramref name="name"/> exists (bound under /run/netns, as <c>ip netns</c> keeps them).</summary>
     public static bool Exists(string name) => File.Exists(Path.Combine("/run/netns", name));

@@ -27,6 +27,27 @@ internal static partial class AgentProcesses
     /// <summary>True when <paramref name="pid"/> runs with <c>--config <paramref name="config"/></c>.</summary>
     public static bool Runs(int pid, string config) => CommandLine(pid) is { } args && HasConfig(args, config);
 
+    /// <summary>
+    /// True while <paramref name="pid"/> (just started as <c>sh</c>, then <c>setsid</c>, then <c>netmob</c>) has not
+    /// exited: it exists, is no zombie, and its command line is the agent's, or empty while an exec replaces it.
+    /// </summary>
+    public static bool Starting(int pid, string config)
+    {
+        string stat;
+        try
+        {
+            stat = File.ReadAllText($"/proc/{pid}/stat");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+        // The state follows the command name, which is in parentheses and may itself hold any character.
+        int close = stat.LastIndexOf(')');
+        if (close < 0 || close + 2 >= stat.Length || stat[close + 2] is 'Z' or 'X') return false;
+        return CommandLine(pid) is not { } args || HasConfig(args, config);
+    }
+
     /// <summary>Every live process whose command line has <c>--config</c> followed by one of <paramref name="configs"/>.</summary>
     public static IEnumerable<int> Running(IReadOnlyCollection<string> configs)
     {

@@ -58,7 +58,7 @@ public static class LabSite
         var deadline = DateTime.UtcNow + StartBound;
         while (true)
         {
-            if (!AgentProcesses.Runs(agent.Pid, agent.Config))
+            if (!AgentProcesses.Starting(agent.Pid, agent.Config))
                 throw new LabException($"agent {agent.Name} (pid {agent.Pid}) exited: {LastLine(agent.Log)}");
             if (File.Exists(agent.Socket))
             {
