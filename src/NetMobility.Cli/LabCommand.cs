@@ -15,7 +15,8 @@ public static class LabCommand
 
     public static Command Create()
     {
-        var command = new Command("lab", "Real parts for labs: QEMU guests built from Debian packages");
+        var command = new Command("lab", "Real parts for labs: the lab of network namespaces and agent daemons (up, down, status, move), QEMU guests built from Debian packages");
+        foreach (var verb in LabSiteCommand.Create()) command.Subcommands.Add(verb);
         var vm = new Command("vm", "QEMU guest images");
         vm.Subcommands.Add(Build());
         vm.Subcommands.Add(Measure());
