@@ -82,6 +82,19 @@ public sealed class GuestBridge : IAsyncDisposable
         return guest;
     }
 
+    /// <summary>
+    /// Has the guest rewrite <paramref name="mibPerSecond"/> MiB of its memory every second or so (0: stop), through its
+    /// writer's TCP port (<see cref="GuestInit.WriterPort"/>), whichever QEMU process runs it.
+    /// </summary>
+    public void SetGuestWriteRate(int mibPerSecond, TimeSpan timeout)
+    {
+        if (mibPerSecond < 0) throw new LabException($"write rate {mibPerSecond} MiB/s: give 0 or more");
+        var run = Namespace.Run(timeout, "sh", "-c", $"echo {mibPerSecond} | socat -t 5 - TCP:{GuestAddress}:{GuestInit.WriterPort}");
+        string answer = run.StandardOutput.Trim();
+        if (!run.Succeeded || answer != $"write-rate {mibPerSecond}")
+            throw new LabException($"the guest's memory writer did not take {mibPerSecond} MiB/s: {(answer.Length > 0 ? answer : run.StandardError.Trim())}");
+    }
+
     /// <summary>Stops <paramref name="guest"/>'s QEMU and removes its TAP from the bridge's list of guests to stop.</summary>
     public async Task RetireAsync(QemuGuest guest)
     {
