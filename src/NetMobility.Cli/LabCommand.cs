@@ -77,7 +77,12 @@ public static class LabCommand
         var command = new Command("measure", "Boot a guest in a namespace (root) and migrate it between QEMU processes over loopback, the modes taking turns: "
             + "the pause from the source's STOP to the destination's RESUME, QEMU's and the engine's downtime, total time and bytes, per migration, "
             + "as medians, and as ratios to QEMU's own migration");
-        foreach (var o in new Option[] { image, runs, mode, writer, policy, transport }) command.Options.Add(o);
+        var wan = new Option<double?>("--wan-mbit")
+        {
+            Description = "a WAN's bandwidth between the hosts, Mbit/s: QEMU's streams cross the namespace's loopback shaped to it (tc tbf), "
+                + "the page engine's an in-memory link of the same rate (its encoder told the rate); the bare loopback when not given",
+        };
+        foreach (var o in new Option[] { image, runs, mode, writer, policy, transport, wan }) command.Options.Add(o);
         command.SetAction(parse =>
         {
             int count = parse.GetValue(runs);
@@ -92,10 +97,13 @@ public static class LabCommand
             };
             var rates = WriteRates(parse.GetValue(writer)!);
             string policyName = parse.GetValue(policy)!;
+            double? wanMbit = parse.GetValue(wan);
+            if (wanMbit is < 1 or > 100_000) throw new UserInputException($"--wan-mbit: {wanMbit} is not between 1 and 100000");
             var options = new QemuMigrationOptions
             {
                 Policy = () => MigrationBench.CreatePolicy(policyName),
                 Transport = parse.GetValue(transport) == "memory" ? EngineTransport.Memory : EngineTransport.Tcp,
+                WanBitsPerSecond = wanMbit * 1e6,
             };
             try
             {
@@ -103,7 +111,7 @@ public static class LabCommand
                 if (!Environment.IsPrivilegedProcess) throw new UserInputException("lab vm measure: needs root (network namespace, TAP devices)");
                 var entries = QemuMigrationSeries.RunAsync(guest, modes, rates, count, BootTimeout, options,
                     e => Console.Out.WriteLine($"{e.Result.Mode.Name()} writer {e.WriteMibPerSecond} MiB/s #{e.Run}: {Row(e.Result)}")).GetAwaiter().GetResult();
-                Console.Out.Write(QemuMeasureTable.Format(entries, guest.MemoryMb, policyName));
+                Console.Out.Write(QemuMeasureTable.Format(entries, guest.MemoryMb, policyName, wanMbit is double m ? $"a {m:0.###} Mbit/s WAN" : "loopback"));
             }
             catch (LabException e)
             {
@@ -126,11 +134,14 @@ public static class LabCommand
         return [.. rates];
     }
 
+    private static string Round(NetMobility.Migration.Reports.RoundReport r) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{r.PagesSent}p {r.WireBytes / 1e6:0.##}MB {r.DurationMs:0}+{r.ScanMs:0}ms{(r.StopAndCopy ? " stopped" : "")}");
+
     private static readonly TimeSpan BootTimeout = TimeSpan.FromMinutes(3);
 
     private static string Row(QemuMigrationResult r) =>
         $"paused {r.Paused.TotalMilliseconds:0.#} ms (qemu downtime {r.Qemu.DowntimeMs} ms"
-        + (r.Engine is { } e ? $", engine downtime {e.DowntimeMs:0.#} ms: scan {e.Switchover!.DirtyScanMs:0.#}, last pages {e.Switchover.LastPagesMs:0.#}, device state {e.Switchover.DeviceStateMs:0.#}, resume {e.Switchover.ResumeMs:0.#}; {e.Rounds.Count} rounds" : "")
+        + (r.Engine is { } e ? $", engine downtime {e.DowntimeMs:0.#} ms: scan {e.Switchover!.DirtyScanMs:0.#}, last pages {e.Switchover.LastPagesMs:0.#}, device state {e.Switchover.DeviceStateMs:0.#}, resume {e.Switchover.ResumeMs:0.#}; rounds {string.Join(", ", e.Rounds.Select(Round))}" : "")
         + $"), total {r.Total.TotalMilliseconds:0.#} ms (qemu {r.Qemu.TotalTimeMs} ms), bytes {r.Bytes} (qemu stream {r.Qemu.TransferredBytes}, "
         + (r.Mode == QemuMigrationMode.PageEngine ? "engine" : "copied") + $" {r.CopiedBytes})";
 }

@@ -13,14 +13,14 @@ internal static class QemuMeasureTable
 {
     public const double PauseGoal = 0.5, TotalGoal = 0.7, BytesGoal = 0.5;
 
-    public static string Format(IReadOnlyList<QemuSeriesEntry> entries, int memoryMb, string policy)
+    public static string Format(IReadOnlyList<QemuSeriesEntry> entries, int memoryMb, string policy, string path)
     {
         var c = CultureInfo.InvariantCulture;
         var s = new StringBuilder();
         foreach (var byRate in entries.GroupBy(e => e.WriteMibPerSecond))
         {
             var modes = byRate.GroupBy(e => e.Result.Mode).ToDictionary(g => g.Key, g => g.Select(e => e.Result).ToList());
-            s.AppendLine(c, $"medians of {modes.Values.Max(l => l.Count)} migration(s) of the {memoryMb} MiB guest, writer {byRate.Key} MiB/s (engine policy {policy}):");
+            s.AppendLine(c, $"medians of {modes.Values.Max(l => l.Count)} migration(s) of the {memoryMb} MiB guest over {path}, writer {byRate.Key} MiB/s (engine policy {policy}):");
             s.AppendLine("mode         paused ms  qemu downtime ms  engine downtime ms  total ms  bytes        | paused x  total x  bytes x");
             modes.TryGetValue(QemuMigrationMode.Qemu, out var anchor);
             foreach (var (mode, results) in modes)

@@ -12,6 +12,14 @@ public sealed record QemuMigrationOptions
     /// <summary>What carries the page stream between the two engines in this process.</summary>
     public EngineTransport Transport { get; init; } = EngineTransport.Tcp;
 
+    /// <summary>
+    /// The path between the two hosts, in bits per second; null for the bare loopback. With a rate, the page engine's
+    /// stream goes over an in-memory link of that rate in real time (whatever <see cref="Transport"/> says), and its
+    /// encoder is told the rate; QEMU's own streams cross the namespace's loopback shaped to the same rate
+    /// (<see cref="GuestBridge.ShapeLoopback"/>, which the caller sets up).
+    /// </summary>
+    public double? WanBitsPerSecond { get; init; }
+
     /// <summary>The engine's parallel channels (and encoding cores).</summary>
     public int Channels { get; init; } = 2;
 

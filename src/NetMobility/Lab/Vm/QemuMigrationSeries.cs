@@ -34,6 +34,7 @@ public static class QemuMigrationSeries
         try
         {
             await source.WaitForBootAsync(bootTimeout).ConfigureAwait(false);
+            if (options?.WanBitsPerSecond is double wan) bridge.ShapeLoopback(wan);
             foreach (int rate in writeRates)
             {
                 bridge.SetGuestWriteRate(rate, bootTimeout);

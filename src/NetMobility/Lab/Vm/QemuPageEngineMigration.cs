@@ -40,9 +40,8 @@ internal static class QemuPageEngineMigration
         await destination.MigrateIncomingAsync(uri).ConfigureAwait(false);
 
         using var image = MapOrThrow(from, writable: false);
-        var (listener, connector, transportName) = OpenTransport(options.Transport);
+        var (listener, connector, transportName) = OpenTransport(options.Transport, options.WanBitsPerSecond);
         await using var _ = listener;
-        MigrationStats? qemu = null;
         Exception? resumeFailure = null;
         var receiver = new MigrationDestination(new DestinationOptions
         {
@@ -65,19 +64,28 @@ internal static class QemuPageEngineMigration
         var engine = new PreCopySource(image, options.Policy?.Invoke() ?? new AdaptivePolicy(), new QemuWorkloadControl(source), TimeProvider.System, new SourceOptions
         {
             Channels = options.Channels,
-            Encoder = new() { EncoderCores = options.Channels },
+            Encoder = options.WanBitsPerSecond is double wan
+                ? new() { EncoderCores = options.Channels, LinkBytesPerSecond = (long)(wan / 8) }
+                : new() { EncoderCores = options.Channels },
             TransportName = transportName,
             DirtyTracking = DirtyTracking.Compare,
             ReadyTimeout = timeout,
             HypervisorSwitchover = async cancellationToken =>
             {
                 options.BeforeDeviceState?.Invoke();
+                int sourceEvents = source.Qmp.EventCount;
                 await source.MigrateAsync(uri).ConfigureAwait(false);
-                var stats = await source.WaitForMigrationAsync(timeout).ConfigureAwait(false);
-                if (!stats.Completed) throw new LabException($"QEMU's device state did not move: {stats.Status}: {stats.Error}");
-                // The source paused before QEMU's stream began, so the destination loads it and stays paused until cont.
-                await destination.Qmp.WaitForEventAsync("MIGRATION", timeout, e => e.Data.GetProperty("status").GetString() == "completed", destinationMark).ConfigureAwait(false);
-                qemu = stats;
+                // Done when the destination has loaded the state (it stays paused until cont: the source was paused when the
+                // stream began), failed when either end says so. Events only: QEMU's figures are read after the guest runs.
+                var failed = source.Qmp.WaitForEventAsync("MIGRATION", timeout, e => Status(e) is "failed" or "cancelled", sourceEvents);
+                var loaded = destination.Qmp.WaitForEventAsync("MIGRATION", timeout, e => Status(e) is "completed" or "failed", destinationMark);
+                if (await Task.WhenAny(failed, loaded).ConfigureAwait(false) == failed)
+                {
+                    await failed.ConfigureAwait(false);
+                    var stats = await source.QueryMigrateAsync().ConfigureAwait(false);
+                    throw new LabException($"QEMU's device state did not move: {stats.Status}: {stats.Error}");
+                }
+                if (Status(await loaded.ConfigureAwait(false)) != "completed") throw new LabException($"{destination}: loading QEMU's device state failed");
             },
         });
 
@@ -104,14 +112,18 @@ internal static class QemuPageEngineMigration
         }
 
         var received = await receiving.WaitAsync(timeout).ConfigureAwait(false);
+        var qemu = await source.WaitForMigrationAsync(timeout).ConfigureAwait(false);
         received.Image?.Dispose();
         if (resumeFailure is not null) throw new LabException($"{destination}: the guest was handed over but did not resume: {resumeFailure.Message}");
         var resumed = await destination.WaitForResumeAsync(timeout, destinationMark).ConfigureAwait(false);
         var total = Stopwatch.GetElapsedTime(started);
         var stop = source.Qmp.Events.Skip(sourceMark).FirstOrDefault(e => e.Name == "STOP")
             ?? throw new LabException($"{source}: no STOP event during the migration");
-        return new QemuMigrationResult(mode, qemu!, resumed.Timestamp - stop.Timestamp, total, TimeSpan.FromMilliseconds(report.TotalTimeMs), report.WireBytes, report);
+        return new QemuMigrationResult(mode, qemu, resumed.Timestamp - stop.Timestamp, total, TimeSpan.FromMilliseconds(report.TotalTimeMs), report.WireBytes, report);
     }
+
+    private static string? Status(QmpEvent e) =>
+        e.Data.ValueKind == System.Text.Json.JsonValueKind.Object && e.Data.TryGetProperty("status", out var status) ? status.GetString() : null;
 
     private static MemoryImage MapOrThrow(string path, bool writable)
     {
@@ -125,8 +137,13 @@ internal static class QemuPageEngineMigration
         }
     }
 
-    private static (IChannelListener Listener, IChannelConnector Connector, string Name) OpenTransport(EngineTransport transport)
+    private static (IChannelListener Listener, IChannelConnector Connector, string Name) OpenTransport(EngineTransport transport, double? wan)
     {
+        if (wan is double rate)
+        {
+            var shaped = new InMemoryLink(new LinkModel { BitsPerSecond = rate, VirtualTime = false }, TimeProvider.System);
+            return (shaped, shaped, $"memory {LinkModel.DescribeBandwidth(rate)}, real time");
+        }
         if (transport == EngineTransport.Memory)
         {
             var link = new InMemoryLink(new LinkModel { BitsPerSecond = LinkModel.MaxBitsPerSecond, VirtualTime = false }, TimeProvider.System);
