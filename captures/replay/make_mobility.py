@@ -139,7 +139,7 @@ def foreign_agent():
     starts at the first input frame, 10 ms) and every second after, and
     answers the VM's solicitation (to all systems: the VM's home address is not on this link). The VM's request
     (TTL 255, T and G) goes on to the home agent unchanged; the home agent's reply comes back to the VM's
-    hardware address. GRE from the home agent is delivered to the VM; a packet from the VM to its home gateway's
+    hardware address. GRE from the home agent is delivered to the VM, TTL one less; a packet from the VM to its home gateway's
     hardware address goes into the reverse tunnel, TTL one less (RFC 3024 sec 5.1); the VM's ARP request for its
     home gateway is answered with the agent's own hardware address."""
     config = {"node": {
@@ -158,6 +158,9 @@ def foreign_agent():
     accepted = reply(0, 300, timestamp(20))
     for_vm = ping(CN, VM, 1, ttl=60)
     vm_out = ping(VM, CN, 1, ttl=64, reply=True)
+    delivered = for_vm.copy()  # the agent forwards it onto the visitors' link: TTL one less (RFC 2003 sec 3.1)
+    delivered.ttl = 59
+    del delivered.chksum
     vm_out_tunnelled = vm_out.copy()
     vm_out_tunnelled.ttl = 63
     del vm_out_tunnelled.chksum
@@ -175,7 +178,7 @@ def foreign_agent():
         advertisement(0, 1, 10),
         advertisement(1, 2, 10),
         at(to_vm / udp434(FA, VM, accepted, ttl=255, ident=1), 100),
-        at(to_vm / for_vm, 200),
+        at(to_vm / delivered, 200),
         at(to_vm / ARP(op=2, hwsrc=MAC_FA_VISITORS, psrc=R1, hwdst=MAC_VM, pdst=VM), 400),
         advertisement(2, 4, 1010),
     ]

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using NetMobility.Configuration;
 using NetMobility.Host;
+using NetMobility.Lab;
 
 namespace NetMobility.Cli;
 

@@ -1,13 +1,15 @@
 using System.CommandLine;
 using NetMobility.Lab;
 using NetMobility.Lab.Vm;
+using NetMobility.Migration.Simulation;
 
 namespace NetMobility.Cli;
 
 /// <summary>
 /// <c>netmob lab vm build --out DIR [--memory-mb N] [--cache DIR]</c>: makes a guest kernel and initramfs from Debian
-/// packages; <c>netmob lab vm measure --image DIR [--runs N] [--mode qemu|shared-file|both]</c>: migrates a guest between
-/// QEMU processes N times per mode and prints each migration and the medians (docs/lab-vm.md).
+/// packages; <c>netmob lab vm measure --image DIR [--runs N] [--mode qemu|shared-file|engine|both|all] [--writer 0,8]</c>:
+/// migrates a guest between QEMU processes N times per mode and write rate, the modes taking turns, and prints each
+/// migration, the medians and the ratios to QEMU's own migration (docs/lab-vm.md).
 /// </summary>
 public static class LabCommand
 {
@@ -15,7 +17,8 @@ public static class LabCommand
 
     public static Command Create()
     {
-        var command = new Command("lab", "Real parts for labs: QEMU guests built from Debian packages");
+        var command = new Command("lab", "Real parts for labs: the lab of network namespaces and agent daemons (up, down, status, move), QEMU guests built from Debian packages");
+        foreach (var verb in LabSiteCommand.Create()) command.Subcommands.Add(verb);
         var vm = new Command("vm", "QEMU guest images");
         vm.Subcommands.Add(Build());
         vm.Subcommands.Add(Measure());
@@ -56,14 +59,31 @@ public static class LabCommand
     private static Command Measure()
     {
         var image = new Option<DirectoryInfo>("--image") { Description = "a folder made by 'netmob lab vm build'", Required = true };
-        var runs = new Option<int>("--runs") { Description = "migrations per mode", DefaultValueFactory = _ => 5 };
-        var mode = new Option<string>("--mode") { Description = "qemu (QEMU's own migration), shared-file (RAM on a shared file copied while stopped, x-ignore-shared), or both", DefaultValueFactory = _ => "both" };
-        mode.AcceptOnlyFromAmong("qemu", "shared-file", "both");
-        var command = new Command("measure", "Boot a guest in a namespace (root) and migrate it between QEMU processes over loopback: "
-            + "QEMU's downtime, total time and bytes, and the pause between STOP and RESUME, per migration and as medians");
-        command.Options.Add(image);
-        command.Options.Add(runs);
-        command.Options.Add(mode);
+        var runs = new Option<int>("--runs") { Description = "migrations per mode and write rate", DefaultValueFactory = _ => 5 };
+        var mode = new Option<string>("--mode")
+        {
+            Description = "qemu (QEMU's own migration), shared-file (RAM on a shared file copied while stopped, x-ignore-shared), "
+                + "engine (the page engine moves the RAM, QEMU the device state), both (qemu and shared-file) or all (the three, taking turns)",
+            DefaultValueFactory = _ => "all",
+        };
+        mode.AcceptOnlyFromAmong("qemu", "shared-file", "engine", "both", "all");
+        var writer = new Option<string>("--writer")
+        {
+            Description = "the guest's memory writer, MiB rewritten per second, one series per value (comma-separated: 0,8)", DefaultValueFactory = _ => "0",
+        };
+        var policy = new Option<string>("--policy") { Description = "the page engine's stop policy", DefaultValueFactory = _ => "adaptive" };
+        policy.AcceptOnlyFromAmong([.. MigrationBench.PolicyNames]);
+        var transport = new Option<string>("--transport") { Description = "the page engine's transport: tcp (loopback) or memory (in-process pipe)", DefaultValueFactory = _ => "tcp" };
+        transport.AcceptOnlyFromAmong("tcp", "memory");
+        var command = new Command("measure", "Boot a guest in a namespace (root) and migrate it between QEMU processes over loopback, the modes taking turns: "
+            + "the pause from the source's STOP to the destination's RESUME, QEMU's and the engine's downtime, total time and bytes, per migration, "
+            + "as medians, and as ratios to QEMU's own migration");
+        var wan = new Option<double?>("--wan-mbit")
+        {
+            Description = "a WAN's bandwidth between the hosts, Mbit/s: QEMU's streams cross the namespace's loopback shaped to it (tc tbf), "
+                + "the page engine's an in-memory link of the same rate (its encoder told the rate); the bare loopback when not given",
+        };
+        foreach (var o in new Option[] { image, runs, mode, writer, policy, transport, wan }) command.Options.Add(o);
         command.SetAction(parse =>
         {
             int count = parse.GetValue(runs);
@@ -72,24 +92,27 @@ public static class LabCommand
             {
                 "qemu" => [QemuMigrationMode.Qemu],
                 "shared-file" => [QemuMigrationMode.SharedFileCopy],
-                _ => [QemuMigrationMode.Qemu, QemuMigrationMode.SharedFileCopy],
+                "engine" => [QemuMigrationMode.PageEngine],
+                "both" => [QemuMigrationMode.Qemu, QemuMigrationMode.SharedFileCopy],
+                _ => [QemuMigrationMode.Qemu, QemuMigrationMode.SharedFileCopy, QemuMigrationMode.PageEngine],
+            };
+            var rates = WriteRates(parse.GetValue(writer)!);
+            string policyName = parse.GetValue(policy)!;
+            double? wanMbit = parse.GetValue(wan);
+            if (wanMbit is < 1 or > 100_000) throw new UserInputException($"--wan-mbit: {wanMbit} is not between 1 and 100000");
+            var options = new QemuMigrationOptions
+            {
+                Policy = () => MigrationBench.CreatePolicy(policyName),
+                Transport = parse.GetValue(transport) == "memory" ? EngineTransport.Memory : EngineTransport.Tcp,
+                WanBitsPerSecond = wanMbit * 1e6,
             };
             try
             {
                 var guest = GuestImage.Load(parse.GetValue(image)!.FullName);
                 if (!Environment.IsPrivilegedProcess) throw new UserInputException("lab vm measure: needs root (network namespace, TAP devices)");
-                var medians = new List<(QemuMigrationMode, IReadOnlyList<QemuMigrationResult>)>();
-                foreach (var m in modes)
-                {
-                    var results = QemuMigrationSeries.RunAsync(guest, m, count, BootTimeout,
-                        (i, r) => Console.Out.WriteLine($"{Name(m)} #{i}: {Row(r)}")).GetAwaiter().GetResult();
-                    medians.Add((m, results));
-                }
-                Console.Out.WriteLine($"medians over {count} migration(s) of the {guest.MemoryMb} MiB guest:");
-                foreach (var (m, results) in medians)
-                    Console.Out.WriteLine($"{Name(m)}: qemu downtime {Median(results, r => r.Qemu.DowntimeMs)} ms, paused {Median(results, r => r.Paused.TotalMilliseconds):0.#} ms, "
-                        + $"total {Median(results, r => r.Total.TotalMilliseconds):0.#} ms, qemu total {Median(results, r => r.Qemu.TotalTimeMs)} ms, "
-                        + $"copy {Median(results, r => r.Copy.TotalMilliseconds):0.#} ms, bytes {Median(results, r => r.Bytes):0} (qemu stream {Median(results, r => r.Qemu.TransferredBytes):0})");
+                var entries = QemuMigrationSeries.RunAsync(guest, modes, rates, count, BootTimeout, options,
+                    e => Console.Out.WriteLine($"{e.Result.Mode.Name()} writer {e.WriteMibPerSecond} MiB/s #{e.Run}: {Row(e.Result)}")).GetAwaiter().GetResult();
+                Console.Out.Write(QemuMeasureTable.Format(entries, guest.MemoryMb, policyName, wanMbit is double m ? $"a {m:0.###} Mbit/s WAN" : "loopback"));
             }
             catch (LabException e)
             {
@@ -100,17 +123,26 @@ public static class LabCommand
         return command;
     }
 
+    private static int[] WriteRates(string text)
+    {
+        var rates = new List<int>();
+        foreach (string part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int rate) || rate > 1024)
+                throw new UserInputException($"--writer: '{part}' is not a number of MiB per second from 0 to 1024");
+            rates.Add(rate);
+        }
+        return [.. rates];
+    }
+
+    private static string Round(NetMobility.Migration.Reports.RoundReport r) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{r.PagesSent}p {r.WireBytes / 1e6:0.##}MB {r.DurationMs:0}+{r.ScanMs:0}ms{(r.StopAndCopy ? " stopped" : "")}");
+
     private static readonly TimeSpan BootTimeout = TimeSpan.FromMinutes(3);
 
-    private static string Name(QemuMigrationMode mode) => mode == QemuMigrationMode.Qemu ? "qemu" : "shared-file";
-
     private static string Row(QemuMigrationResult r) =>
-        $"qemu downtime {r.Qemu.DowntimeMs} ms, paused {r.Paused.TotalMilliseconds:0.#} ms, total {r.Total.TotalMilliseconds:0.#} ms "
-        + $"(qemu {r.Qemu.TotalTimeMs} ms, copy {r.Copy.TotalMilliseconds:0.#} ms), bytes {r.Bytes} (qemu stream {r.Qemu.TransferredBytes}, copied {r.CopiedBytes})";
-
-    private static double Median(IReadOnlyList<QemuMigrationResult> results, Func<QemuMigrationResult, double> value)
-    {
-        var sorted = results.Select(value).Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
-    }
+        $"paused {r.Paused.TotalMilliseconds:0.#} ms (qemu downtime {r.Qemu.DowntimeMs} ms"
+        + (r.Engine is { } e ? $", engine downtime {e.DowntimeMs:0.#} ms: scan {e.Switchover!.DirtyScanMs:0.#}, last pages {e.Switchover.LastPagesMs:0.#}, device state {e.Switchover.DeviceStateMs:0.#}, resume {e.Switchover.ResumeMs:0.#}; rounds {string.Join(", ", e.Rounds.Select(Round))}" : "")
+        + $"), total {r.Total.TotalMilliseconds:0.#} ms (qemu {r.Qemu.TotalTimeMs} ms), bytes {r.Bytes} (qemu stream {r.Qemu.TransferredBytes}, "
+        + (r.Mode == QemuMigrationMode.PageEngine ? "engine" : "copied") + $" {r.CopiedBytes})";
 }

@@ -62,5 +62,6 @@ public class TunnelBenchmarks
         public void Transmit(ReadOnlySpan<byte> outerPacket) => peer!.Receive(outerPacket);
         public void Deliver(EtherType protocol, ReadOnlySpan<byte> payload) => Delivered++;
         public void ReportTooBig(ReadOnlySpan<byte> innerPacket, int mtu) { }
+        public void ReportUnreachable(ReadOnlySpan<byte> innerPacket, Icmpv4UnreachableCode code) { }
     }
 }

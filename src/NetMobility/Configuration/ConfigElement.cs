@@ -191,6 +191,14 @@ public readonly struct ConfigElement
         return value;
     }
 
+    /// <summary>A number (fractions allowed) in <paramref name="min"/>..<paramref name="max"/>.</summary>
+    public double AsNumber(double min, double max)
+    {
+        if (Element.ValueKind != JsonValueKind.Number || !Element.TryGetDouble(out double value) || !(value >= min && value <= max))
+            throw Error($"must be a number {min.ToString(CultureInfo.InvariantCulture)}..{max.ToString(CultureInfo.InvariantCulture)}");
+        return value;
+    }
+
     /// <summary>A non-negative number of milliseconds (fractions allowed), at most <paramref name="max"/>.</summary>
     public TimeSpan AsMilliseconds(TimeSpan max)
     {

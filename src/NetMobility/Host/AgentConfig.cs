@@ -64,14 +64,15 @@ public sealed class AgentConfig
         using var node = ReplayNode.Build(Node, loop, MobilityRoles.AddTo(new ReplayRoles()), (item, name, mac, mtu) =>
         {
             var spec = LinkSpec.Read(item);
+            var impairment = LinkImpairment.Read(item);
             if (spec is SegmentLinkSpec s)
             {
                 var segment = new EthernetSegment(loop, s.Segment, new SegmentOptions { Mtu = mtu });
                 segmentOf[name] = segment;
-                return segment.AddPort(name, mac);
+                return LinkImpairment.Wrap(loop, segment.AddPort(name, mac), impairment);
             }
-            return new PointToPointWire(loop, name, mac, mac, mtu).A;
-        }, [LinkSpec.Field]);
+            return LinkImpairment.Wrap(loop, new PointToPointWire(loop, name, mac, mac, mtu).A, impairment);
+        }, [LinkSpec.Field, LinkImpairment.Field]);
         foreach (var iface in node.Node.Interfaces)
             if (segmentOf.TryGetValue(iface.Name, out var segment)) segments[iface.Name] = (segment, iface);
         var names = new HashSet<string>(StringComparer.Ordinal);

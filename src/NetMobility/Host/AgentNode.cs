@@ -76,7 +76,7 @@ public sealed partial class AgentNode : IDisposable
     {
         var loop = _loop.Loop;
         if (Config.CapturePath is string path) _capture = CaptureSink.Create(path, Config.CaptureFormat);
-        _node = ReplayNode.Build(Config.Node, loop, MobilityRoles.AddTo(new ReplayRoles()), MakeLink, [LinkSpec.Field]);
+        _node = ReplayNode.Build(Config.Node, loop, MobilityRoles.AddTo(new ReplayRoles()), MakeLink, [LinkSpec.Field, LinkImpairment.Field]);
         foreach (var iface in Node.Interfaces)
             if (_segmentOf.TryGetValue(iface.Name, out var segment)) _segments[iface.Name] = (segment, iface);
         foreach (var role in _node.Roles)
@@ -118,7 +118,9 @@ public sealed partial class AgentNode : IDisposable
             link = device;
         }
         _links.Add(link);
-        return _capture is null ? link : new CaptureLink(_loop.Loop.Time, link, _capture);
+        // The capture sees what the node sends, before the impairment delays or drops it.
+        var impaired = LinkImpairment.Wrap(_loop.Loop, link, LinkImpairment.Read(item));
+        return _capture is null ? impaired : new CaptureLink(_loop.Loop.Time, impaired, _capture);
     }
 
     private void Watch(HomeAgent agent)

@@ -23,9 +23,12 @@ public sealed class NetNamespace : IDisposable
     public string Name { get; }
 
     /// <summary>Creates a namespace named <paramref name="prefix"/>-xxxxxx (random hex) with its loopback up.</summary>
-    public static NetNamespace Create(string prefix = "nm")
+    public static NetNamespace Create(string prefix = "nm") => CreateNamed(UniqueName(prefix + "-"));
+
+    /// <summary>Creates namespace <paramref name="name"/> with its loopback up; one of that name already there is a <see cref="LabException"/>.</summary>
+    public static NetNamespace CreateNamed(string name)
     {
-        var space = new NetNamespace(UniqueName(prefix + "-"));
+        var space = new NetNamespace(name);
         RunIp("netns", "add", space.Name);
         try
         {
@@ -95,9 +98,24 @@ public sealed class NetNamespace : IDisposable
             if (!_deleted)
             {
                 _deleted = true;
-                RunIp("netns", "delete", Name);
+                DeleteIfExists(Name);
             }
         }
+    }
+
+    /// <summary>A namespace made before (by a lab), to run programs in; disposing it kills them and deletes it, as for one made here.</summary>
+    public static NetNamespace Existing(string name) =>
+        Exists(name) ? new NetNamespace(name) : throw new LabException($"network namespace {name} does not exist");
+
+    /// <summary>True when a namespace named <paramref name="name"/> exists (bound under /run/netns, as <c>ip netns</c> keeps them).</summary>
+    public static bool Exists(string name) => File.Exists(Path.Combine("/run/netns", name));
+
+    /// <summary>Deletes namespace <paramref name="name"/> if it exists (with every device in it); answers whether it did.</summary>
+    public static bool DeleteIfExists(string name)
+    {
+        if (!Exists(name)) return false;
+        RunIp("netns", "delete", name);
+        return true;
     }
 
     private static string RunIp(params string[] arguments)

@@ -29,6 +29,7 @@ public sealed unsafe partial class MemoryImage
     public void WriteDeferred(int pageNumber, PageRecipe recipe)
     {
         CheckPage(pageNumber);
+        CheckWritable();
         Volatile.Write(ref RecipeSlot(pageNumber), recipe.Pack());
         DirtyLog.Mark(pageNumber);
     }
@@ -37,6 +38,7 @@ public sealed unsafe partial class MemoryImage
     public void SeedDeferred(int pageNumber, PageRecipe recipe)
     {
         CheckPage(pageNumber);
+        CheckWritable();
         Volatile.Write(ref RecipeSlot(pageNumber), recipe.Pack());
     }
 
@@ -48,7 +50,15 @@ public sealed unsafe partial class MemoryImage
     {
         CheckPage(pageNumber);
         ulong packed = Volatile.Read(ref RecipeSlot(pageNumber));
-        if (packed == 0) return new ReadOnlySpan<byte>(PagePointer(pageNumber), PageSize);
+        if (packed == 0)
+        {
+            var own = new ReadOnlySpan<byte>(PagePointer(pageNumber), PageSize);
+            if (!IsLive) return own;
+            // Another process writes these pages as they are read: the reader gets one moment's copy, so that what it
+            // encodes and what it hashes are the same bytes.
+            own.CopyTo(scratch);
+            return scratch[..PageSize];
+        }
         var page = scratch[..PageSize];
         PageRecipe.Unpack(packed).Make(page);
         Interlocked.Increment(ref _pagesMade);

@@ -17,12 +17,18 @@ public sealed unsafe partial class MemoryImage : IDisposable
     private readonly NativePageMemory _memory;
 
     /// <summary>A zero-filled image of <paramref name="memoryBytes"/> bytes, a positive multiple of <see cref="PageSize"/>.</summary>
-    public MemoryImage(long memoryBytes)
+    public MemoryImage(long memoryBytes) : this(memoryBytes, NativePageMemory.Allocate, live: false, writable: true)
+    {
+    }
+
+    private MemoryImage(long memoryBytes, Func<long, NativePageMemory> memory, bool live, bool writable)
     {
         if (SizeProblem(memoryBytes) is string problem) throw new ArgumentOutOfRangeException(nameof(memoryBytes), problem);
         MemoryBytes = memoryBytes;
         PageCount = (int)(memoryBytes / PageSize);
-        _memory = NativePageMemory.Allocate(memoryBytes);
+        IsLive = live;
+        IsWritable = writable;
+        _memory = memory(memoryBytes);
         _recipes = NativePageMemory.Allocate((long)PageCount * sizeof(ulong));
         DirtyLog = new DirtyLog(PageCount);
     }
@@ -40,6 +46,7 @@ public sealed unsafe partial class MemoryImage : IDisposable
     public Span<byte> GetPage(int pageNumber)
     {
         CheckPage(pageNumber);
+        CheckWritable();
         MakePage(pageNumber);
         return new Span<byte>(PagePointer(pageNumber), PageSize);
     }
@@ -54,6 +61,7 @@ public sealed unsafe partial class MemoryImage : IDisposable
         CheckPage(pageNumber);
         if ((uint)offset > PageSize || data.Length > PageSize - offset)
             throw new ArgumentOutOfRangeException(nameof(offset), $"a write of {data.Length} bytes at offset {offset} does not fit a {PageSize}-byte page");
+        CheckWritable();
         // A write of the whole page replaces a recipe; a part of one lands on the page the recipe makes.
         if (data.Length == PageSize) Volatile.Write(ref RecipeSlot(pageNumber), 0UL);
         else MakePage(pageNumber);

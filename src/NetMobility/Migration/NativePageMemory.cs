@@ -10,7 +10,7 @@ namespace NetMobility.Migration;
 internal sealed unsafe partial class NativePageMemory : SafeHandle
 {
     private const int ProtRead = 0x1, ProtWrite = 0x2;
-    private const int MapPrivate = 0x02;
+    private const int MapShared = 0x01, MapPrivate = 0x02;
     private static readonly int MapAnonymous = OperatingSystem.IsMacOS() ? 0x1000 : 0x20;
     // Linux: no swap reservation up front, so a sparse multi-GiB image maps under heuristic overcommit.
     private static readonly int MapNoReserve = OperatingSystem.IsLinux() ? 0x4000 : 0;
@@ -46,12 +46,30 @@ internal sealed unsafe partial class NativePageMemory : SafeHandle
     }
 
     /// <summary>
+    /// A shared mapping of <paramref name="length"/> bytes of an open file (Linux): what another process maps of the same
+    /// file (a QEMU guest's RAM on a memory-backend-file with share=on) is the same memory, in both directions. Read-only
+    /// unless <paramref name="writable"/>. The descriptor may be closed once mapped.
+    /// </summary>
+    public static NativePageMemory MapFile(Microsoft.Win32.SafeHandles.SafeFileHandle file, long length, bool writable)
+    {
+        if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("shared file mappings of guest RAM need Linux");
+        int protection = writable ? ProtRead | ProtWrite : ProtRead;
+        nint address = Mmap(0, (nuint)length, protection, MapShared, (int)file.DangerousGetHandle(), 0);
+        if (address == MapFailed)
+            throw new IOException($"cannot map {length} bytes of the file (errno {Marshal.GetLastPInvokeError()})");
+        return new NativePageMemory(address, length, mapped: true) { IsFileMapping = true };
+    }
+
+    /// <summary>True for a shared mapping of a file: its pages are the file's, and nothing here may discard them.</summary>
+    public bool IsFileMapping { get; private init; }
+
+    /// <summary>
     /// Makes <paramref name="length"/> bytes at <paramref name="offset"/> (whole pages) zero. A mapping gives them
     /// back to the kernel (madvise MADV_DONTNEED: a private anonymous page then reads as zeros and costs nothing).
     /// </summary>
     public void Discard(long offset, long length)
     {
-        if (_mapped && OperatingSystem.IsLinux() && Madvise(handle + (nint)offset, (nuint)length, MadvDontNeed) == 0) return;
+        if (_mapped && !IsFileMapping && OperatingSystem.IsLinux() && Madvise(handle + (nint)offset, (nuint)length, MadvDontNeed) == 0) return;
         NativeMemory.Clear(Pointer + offset, (nuint)length);
     }
 

@@ -14,6 +14,9 @@ internal interface IPeerTunnelOwner
 
     /// <summary>An inner packet with DF set was too big for the tunnel to <paramref name="mtu"/>.</summary>
     void ReportTooBig(ReadOnlySpan<byte> innerPacket, int mtu);
+
+    /// <summary>A router inside the tunnel could not deliver an outer packet; tell the inner packet's sender (RFC 2003 sec 4.1).</summary>
+    void ReportUnreachable(ReadOnlySpan<byte> innerPacket, Icmpv4UnreachableCode code);
 }
 
 /// <summary>
@@ -150,5 +153,7 @@ internal sealed class PeerTunnels : IDisposable
         }
 
         public void ReportTooBig(ReadOnlySpan<byte> innerPacket, int mtu) => owner.ReportTooBig(innerPacket, mtu);
+
+        public void ReportUnreachable(ReadOnlySpan<byte> innerPacket, Icmpv4UnreachableCode code) => owner.ReportUnreachable(innerPacket, code);
     }
 }

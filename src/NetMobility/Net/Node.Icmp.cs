@@ -56,6 +56,17 @@ public sealed partial class Node
         }
     }
 
+    /// <summary>
+    /// A packet this node would forward on its own terms (a foreign agent handing a decapsulated packet to its visitor)
+    /// had TTL 1 or 0: it is dropped and its source told with ICMP time exceeded (RFC 1812 sec 5.3.1), as
+    /// <see cref="Forward"/> does.
+    /// </summary>
+    public void ReportTtlExpired(ReadOnlySpan<byte> packet)
+    {
+        Counters.CountDrop(NodeDrop.TtlExpired);
+        if (Ipv4Packet.TryCreate(packet, ChecksumPolicy.None, out var view, out _)) SendIcmpError(view, IcmpError.TimeExceeded);
+    }
+
     /// <summary>A packet waited for a neighbour that never answered: a router tells the sender the host is unreachable (RFC 1812 sec 5.2.7.1).</summary>
     internal void OnUnresolved(NetInterface egress, ReadOnlySpan<byte> packet)
     {

@@ -14,7 +14,8 @@ namespace NetMobility.Replay;
 /// tunnel (IPv4, or Ethernet frames for gretap). What comes in on one side is encapsulated or decapsulated and
 /// written out on the other; an ICMP fragmentation-needed report goes back out of the inner side, from the
 /// tunnel's local address (a gretap inner side, which carries frames, has no sender address to frame one for,
-/// so there the report is only counted). IPv4 sides write raw IPv4 (link type 228) and read raw IPv4 or
+/// so there the report is only counted). An ICMP error on the outer side about one of the endpoint's outer packets
+/// goes to the endpoint (RFC 2003 sec 4): what it relays to the inner sender leaves by the inner side the same way. IPv4 sides write raw IPv4 (link type 228) and read raw IPv4 or
 /// Ethernet frames.
 /// </summary>
 public sealed class ReplayEndpoint : IReplayTarget, ITunnelHost
@@ -54,8 +55,8 @@ public sealed class ReplayEndpoint : IReplayTarget, ITunnelHost
             return null;
         }
         if (!TryGetIpv4(linkType, frame, out var packet)) return $"link type {(ushort)linkType} carries no IPv4 packet for the {_interfaces[interfaceIndex].Name} side";
-        if (interfaceIndex == Outer) _endpoint.Receive(packet);
-        else _endpoint.Send(packet);
+        if (interfaceIndex == Inner) _endpoint.Send(packet);
+        else if (!TunnelTable.TryTakeError(packet, _endpoint)) _endpoint.Receive(packet);
         return null;
     }
 
@@ -82,14 +83,18 @@ public sealed class ReplayEndpoint : IReplayTarget, ITunnelHost
 
     void IInnerPacketSink.Deliver(EtherType protocol, ReadOnlySpan<byte> payload) => Output?.Write(Inner, payload);
 
-    void ITunnelHost.ReportTooBig(ReadOnlySpan<byte> innerPacket, int mtu)
+    void ITunnelHost.ReportTooBig(ReadOnlySpan<byte> innerPacket, int mtu) => ReportToSender(innerPacket, Icmpv4UnreachableCode.FragmentationNeeded, mtu);
+
+    void ITunnelHost.ReportUnreachable(ReadOnlySpan<byte> innerPacket, Icmpv4UnreachableCode code) => ReportToSender(innerPacket, code, 0);
+
+    /// <summary>Destination unreachable to the inner packet's sender, out of the inner side, from the tunnel's local address.</summary>
+    private void ReportToSender(ReadOnlySpan<byte> innerPacket, Icmpv4UnreachableCode code, int mtu)
     {
-        if (!Ipv4Packet.TryCreate(innerPacket, ChecksumPolicy.None, out var offending, out _) || !Icmpv4Error.MaySendFor(offending)) return;
+        if (!Ipv4Packet.TryCreateQuoted(innerPacket, out var offending, out _) || !Icmpv4Error.MaySendFor(offending)) return;
         byte[] buffer = ArrayPool<byte>.Shared.Rent(Icmpv4Error.MaxDatagramLength);
         try
         {
-            int length = Icmpv4Error.EmitDestinationUnreachable(buffer.AsSpan(0, Icmpv4Error.MaxDatagramLength), _local, offending,
-                Icmpv4UnreachableCode.FragmentationNeeded, (ushort)mtu);
+            int length = Icmpv4Error.EmitDestinationUnreachable(buffer.AsSpan(0, Icmpv4Error.MaxDatagramLength), _local, offending, code, (ushort)mtu);
             if (_interfaces[Inner].LinkType == LinkType.RawIpv4) Output?.Write(Inner, buffer.AsSpan(0, length));
         }
         finally

@@ -24,15 +24,15 @@ internal sealed class RecordingWorkloadControl(IWorkloadControl inner, TimeProvi
 
     public void CatchUp() => inner.CatchUp();
 
-    public void Pause()
+    public async ValueTask PauseAsync(CancellationToken cancellationToken)
     {
-        inner.Pause();
+        await inner.PauseAsync(cancellationToken).ConfigureAwait(false);
         Volatile.Write(ref _pausedTicks, clock.GetUtcNow().UtcTicks);
     }
 
-    public void Resume()
+    public async ValueTask ResumeAsync()
     {
-        inner.Resume();
+        await inner.ResumeAsync().ConfigureAwait(false);
         Volatile.Write(ref _resumedTicks, clock.GetUtcNow().UtcTicks);
     }
 

@@ -28,7 +28,7 @@ public sealed class GreTunnel : IpTunnelEndpoint
     private ushort _identification;
 
     public GreTunnel(GreTunnelOptions options, TimeProvider time, ITunnelHost host)
-        : base(options, host, TunnelMtu.Ipv4HeaderLength + options.OutputHeaderLength)
+        : base(options, time, host, TunnelMtu.Ipv4HeaderLength + options.OutputHeaderLength)
     {
         _options = options;
         _payloadType = options.Mode == GreMode.Ipv4 ? EtherType.Ipv4 : EtherType.TransparentEthernetBridging;
@@ -59,9 +59,10 @@ public sealed class GreTunnel : IpTunnelEndpoint
         Ipv4Packet ip = default;
         bool carriesIp = frame.EtherType == EtherType.Ipv4 && Ipv4Packet.TryCreate(frame.Payload, ChecksumPolicy.None, out ip, out _);
         if (carriesIp) fields = OuterHeader.InnerFields.Of(ip);
-        if (inner.Length - EthernetHeader.UntaggedLength > Mtu)
+        int mtu = Mtu;
+        if (inner.Length - EthernetHeader.UntaggedLength > mtu)
         {
-            if (carriesIp && ip.DontFragment) RefuseTooBig(ip.Buffer);
+            if (carriesIp && ip.DontFragment) RefuseTooBig(ip.Buffer, mtu);
             else Counters.Drop(TunnelDropReason.TooBig);
             return;
         }
@@ -102,6 +103,7 @@ public sealed class GreTunnel : IpTunnelEndpoint
             Counters.Drop(TunnelDropReason.Malformed);
             return;
         }
+        if (_options.Mode == GreMode.Ipv4 && !TryAcceptInner(payload)) return;
         if (_window is not null) _window.Receive(gre.SequenceNumber.GetValueOrDefault(), _payloadType, payload);
         else Deliver(_payloadType, payload);
     }
@@ -123,6 +125,10 @@ public sealed class GreTunnel : IpTunnelEndpoint
         if (gre.ProtocolType != _payloadType) return TunnelDropReason.UnknownProtocol;
         return null;
     }
+
+    /// <summary>The IPv4 payload behind a quoted GRE header; a gretap payload is a frame, whose sender has no IPv4 address to tell.</summary>
+    private protected override ReadOnlySpan<byte> QuotedInner(Ipv4Packet quotedOuter) =>
+        _options.Mode == GreMode.Ipv4 && GrePacket.TryCreate(quotedOuter.Payload, ChecksumPolicy.None, out var gre, out _) ? gre.Payload : default;
 
     public override void Dispose() => _window?.Dispose();
 }

@@ -84,7 +84,9 @@ public sealed class GretapLink : IFrameLink, ITunnelHost, IDisposable
         if (!_inbound.TryPost(payload)) Counters.CountDrop(LinkDrop.QueueFull);
     }
 
-    void ITunnelHost.ReportTooBig(ReadOnlySpan<byte> innerPacket, int mtu) => TooBigReport.Send(_underlay, innerPacket, mtu);
+    void ITunnelHost.ReportTooBig(ReadOnlySpan<byte> innerPacket, int mtu) => InnerSenderReport.SendTooBig(_underlay, innerPacket, mtu);
+
+    void ITunnelHost.ReportUnreachable(ReadOnlySpan<byte> innerPacket, Icmpv4UnreachableCode code) => InnerSenderReport.Send(_underlay, innerPacket, code);
 
     private void DeliverFrame(ReadOnlySpan<byte> frame)
     {

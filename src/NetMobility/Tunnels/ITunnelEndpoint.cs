@@ -19,7 +19,7 @@ public interface ITunnelEndpoint : IDisposable
     /// <summary>The key received packets must carry, for endpoints that match on one (GRE ikey); null otherwise.</summary>
     uint? InputKey { get; }
 
-    /// <summary>The largest inner IPv4 packet sent without fragmenting.</summary>
+    /// <summary>The largest inner IPv4 packet sent without fragmenting now: the configured tunnel MTU, or less once a router inside the tunnel reported a smaller path (RFC 2003 sec 5.1).</summary>
     int Mtu { get; }
 
     TunnelCounters Counters { get; }
@@ -35,4 +35,12 @@ public interface ITunnelEndpoint : IDisposable
     /// <see cref="TunnelTable"/>): the outer header is not parsed again.
     /// </summary>
     void Receive(Ipv4Packet outer);
+
+    /// <summary>
+    /// An ICMP error a router inside the tunnel sent about one of this endpoint's outer packets, quoted in
+    /// <paramref name="quotedOuter"/> (RFC 2003 sec 4): datagram too big lowers the tunnel MTU (soft state, sec 5.1),
+    /// and what the table of sec 4.1 says to relay goes to the inner packet's sender through the host, when the
+    /// quote holds the inner header.
+    /// </summary>
+    void ReceiveError(Icmpv4Packet error, Ipv4Packet quotedOuter);
 }

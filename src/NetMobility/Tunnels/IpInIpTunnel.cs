@@ -13,8 +13,9 @@ public sealed class IpInIpTunnel : IpTunnelEndpoint
     private readonly IpInIpTunnelOptions _options;
     private ushort _identification;
 
-    public IpInIpTunnel(IpInIpTunnelOptions options, ITunnelHost host)
-        : base(options, host, IpInIp.OuterHeaderLength) => _options = options;
+    /// <param name="time">The clock the tunnel MTU soft state ages by; the system clock when null.</param>
+    public IpInIpTunnel(IpInIpTunnelOptions options, ITunnelHost host, TimeProvider? time = null)
+        : base(options, time ?? TimeProvider.System, host, IpInIp.OuterHeaderLength) => _options = options;
 
     public IpInIpTunnelOptions Options => _options;
     public override IpProtocol OuterProtocol => IpProtocol.IpInIp;
@@ -37,6 +38,9 @@ public sealed class IpInIpTunnel : IpTunnelEndpoint
             Counters.Drop(error == WireError.BadVersion ? TunnelDropReason.UnknownProtocol : TunnelDropReason.Malformed);
             return;
         }
-        Deliver(EtherType.Ipv4, ip.Buffer.Slice(offset, length));
+        var inner = ip.Buffer.Slice(offset, length);
+        if (TryAcceptInner(inner)) Deliver(EtherType.Ipv4, inner);
     }
+
+    private protected override ReadOnlySpan<byte> QuotedInner(Ipv4Packet quotedOuter) => quotedOuter.Payload;
 }

@@ -12,7 +12,9 @@ public abstract class IpTunnelEndpoint : ITunnelEndpoint
     private readonly IpTunnelOptions _options;
     private readonly int _innerOffset;
 
-    private protected IpTunnelEndpoint(IpTunnelOptions options, ITunnelHost host, int innerOffset)
+    private readonly TunnelPathMtu _pathMtu;
+
+    private protected IpTunnelEndpoint(IpTunnelOptions options, TimeProvider time, ITunnelHost host, int innerOffset)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Validate() is string problem) throw new ArgumentException(problem, nameof(options));
@@ -20,13 +22,14 @@ public abstract class IpTunnelEndpoint : ITunnelEndpoint
         _innerOffset = innerOffset;
         Host = host;
         OuterPacket = new byte[options.UnderlayMtu];
+        _pathMtu = new TunnelPathMtu(options, time);
     }
 
     public abstract IpProtocol OuterProtocol { get; }
     public Ipv4Address Local => _options.Local;
     public Ipv4Address Remote => _options.Remote;
     public virtual uint? InputKey => null;
-    public int Mtu => _options.Mtu;
+    public int Mtu => _pathMtu.Current;
     public TunnelCounters Counters { get; } = new();
 
     private protected ITunnelHost Host { get; }
@@ -64,8 +67,14 @@ public abstract class IpTunnelEndpoint : ITunnelEndpoint
             Counters.Drop(TunnelDropReason.Malformed);
             return;
         }
+        if (TunnelRules.BeforeEncapsulating(packet, Local, Remote, entrySourceAllowed: false) is TunnelDropReason refused)
+        {
+            Counters.Drop(refused);
+            return;
+        }
         var fields = OuterHeader.InnerFields.Of(packet);
-        if (packet.Buffer.Length <= Mtu)
+        int mtu = Mtu;
+        if (packet.Buffer.Length <= mtu)
         {
             packet.Buffer.CopyTo(InnerSlot);
             Encapsulate(packet.Buffer.Length, fields);
@@ -73,10 +82,10 @@ public abstract class IpTunnelEndpoint : ITunnelEndpoint
         }
         if (packet.DontFragment)
         {
-            RefuseTooBig(packet.Buffer);
+            RefuseTooBig(packet.Buffer, mtu);
             return;
         }
-        if (_options.Oversize == OversizePolicy.Refuse || !Ipv4Fragmenter.TryCreate(packet, Mtu, out var fragmenter))
+        if (_options.Oversize == OversizePolicy.Refuse || !Ipv4Fragmenter.TryCreate(packet, mtu, out var fragmenter))
         {
             Counters.Drop(TunnelDropReason.TooBig);
             return;
@@ -88,12 +97,21 @@ public abstract class IpTunnelEndpoint : ITunnelEndpoint
             Encapsulate(length, fields);
     }
 
-    private protected void RefuseTooBig(ReadOnlySpan<byte> ipPacket)
+    private protected void RefuseTooBig(ReadOnlySpan<byte> ipPacket, int mtu)
     {
         Counters.Drop(TunnelDropReason.TooBig);
         Counters.TooBigReported();
-        Host.ReportTooBig(ipPacket, Mtu);
+        Host.ReportTooBig(ipPacket, mtu);
     }
+
+    public void ReceiveError(Icmpv4Packet error, Ipv4Packet quotedOuter)
+    {
+        if (!TunnelIcmpRelay.IsFrom(this, quotedOuter)) return;
+        TunnelIcmpRelay.Handle(error, QuotedInner(quotedOuter), _pathMtu, Counters, Host);
+    }
+
+    /// <summary>The inner IPv4 packet, as far as it is quoted, behind a quoted outer header of this kind; empty when there is none.</summary>
+    private protected abstract ReadOnlySpan<byte> QuotedInner(Ipv4Packet quotedOuter);
 
     /// <summary>
     /// The checks before decapsulation: a well-formed outer IPv4 packet (header checksum verified) of this
@@ -117,6 +135,14 @@ public abstract class IpTunnelEndpoint : ITunnelEndpoint
             return false;
         }
         return true;
+    }
+
+    /// <summary>The checks on a decapsulated IPv4 packet (RFC 2003 sec 3.1, RFC 2784 sec 3.1); counts the drop when it fails.</summary>
+    private protected bool TryAcceptInner(ReadOnlySpan<byte> inner)
+    {
+        if (TunnelRules.AfterDecapsulating(inner, Remote) is not TunnelDropReason refused) return true;
+        Counters.Drop(refused);
+        return false;
     }
 
     private protected void Deliver(EtherType protocol, ReadOnlySpan<byte> inner)

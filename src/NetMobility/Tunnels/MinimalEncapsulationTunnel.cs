@@ -17,14 +17,17 @@ public sealed class MinimalEncapsulationTunnel : ITunnelEndpoint
     private readonly MinimalEncapsulationOptions _options;
     private readonly ITunnelHost _host;
     private readonly byte[] _packet;
+    private readonly TunnelPathMtu _pathMtu;
 
-    public MinimalEncapsulationTunnel(MinimalEncapsulationOptions options, ITunnelHost host)
+    /// <param name="time">The clock the tunnel MTU soft state ages by; the system clock when null.</param>
+    public MinimalEncapsulationTunnel(MinimalEncapsulationOptions options, ITunnelHost host, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Validate() is string problem) throw new ArgumentException(problem, nameof(options));
         _options = options;
         _host = host;
         _packet = new byte[options.UnderlayMtu];
+        _pathMtu = new TunnelPathMtu(options, time ?? TimeProvider.System);
     }
 
     public MinimalEncapsulationOptions Options => _options;
@@ -32,7 +35,7 @@ public sealed class MinimalEncapsulationTunnel : ITunnelEndpoint
     public Ipv4Address Local => _options.Local;
     public Ipv4Address Remote => _options.Remote;
     public uint? InputKey => null;
-    public int Mtu => _options.Mtu;
+    public int Mtu => _pathMtu.Current;
     public TunnelCounters Counters { get; } = new();
 
     public void Send(ReadOnlySpan<byte> inner)
@@ -47,12 +50,19 @@ public sealed class MinimalEncapsulationTunnel : ITunnelEndpoint
             Counters.Drop(TunnelDropReason.Unencapsulable);
             return;
         }
-        if (packet.Buffer.Length > Mtu)
+        // RFC 2003 sec 3.1 and 3.2; the encapsulator as the original source is provided for (RFC 2004 sec 3, S clear).
+        if (TunnelRules.BeforeEncapsulating(packet, Local, Remote, entrySourceAllowed: true) is TunnelDropReason refused)
+        {
+            Counters.Drop(refused);
+            return;
+        }
+        int mtu = Mtu;
+        if (packet.Buffer.Length > mtu)
         {
             Counters.Drop(TunnelDropReason.TooBig);
             if (!packet.DontFragment) return;
             Counters.TooBigReported();
-            _host.ReportTooBig(packet.Buffer, Mtu);
+            _host.ReportTooBig(packet.Buffer, mtu);
             return;
         }
         packet.Buffer.CopyTo(_packet);
@@ -119,8 +129,23 @@ public sealed class MinimalEncapsulationTunnel : ITunnelEndpoint
             Counters.Drop(error == WireError.BadChecksum ? TunnelDropReason.BadChecksum : TunnelDropReason.Malformed);
             return;
         }
+        var inner = buffer[..length];
+        if (TunnelRules.AfterDecapsulating(inner, _options.Remote) is TunnelDropReason refused)
+        {
+            Counters.Drop(refused);
+            return;
+        }
         Counters.Received(length);
-        _host.Deliver(EtherType.Ipv4, buffer[..length]);
+        _host.Deliver(EtherType.Ipv4, inner);
+    }
+
+    public void ReceiveError(Icmpv4Packet error, Ipv4Packet quotedOuter)
+    {
+        if (!TunnelIcmpRelay.IsFrom(this, quotedOuter)) return;
+        // The quote holds the rewritten header and the forwarding header: the original comes back as on decapsulation.
+        Span<byte> inner = stackalloc byte[Icmpv4Error.MaxDatagramLength];
+        int length = MinimalEncapsulation.TryRestoreQuoted(quotedOuter.Buffer, inner, out int restored, out _) ? restored : 0;
+        TunnelIcmpRelay.Handle(error, inner[..length], _pathMtu, Counters, _host);
     }
 
     public void Dispose() { }

@@ -21,7 +21,15 @@ public sealed class NodeTunnels : IDisposable
         Time = new LoopTimeProvider(node.Loop);
         IpPacketHandler receive = (_, packet) => Table.Receive(packet); // parsed and verified by the node: not again
         foreach (var protocol in TunnelKind.All.Select(k => k.OuterProtocol).Distinct()) node.SetProtocolHandler(protocol, receive);
+        node.AddHook(TakeTunnelError);
     }
+
+    /// <summary>
+    /// An ICMP error for this node about an outer packet one of its tunnels sent goes to that tunnel (RFC 2003 sec 4),
+    /// before the node's own ICMP handling.
+    /// </summary>
+    private bool TakeTunnelError(NetInterface ingress, Ipv4Packet packet) =>
+        packet.Protocol == IpProtocol.Icmp && _node.IsLocalAddress(packet.Destination) && Table.ReceiveError(packet);
 
     public TunnelTable Table { get; } = new();
 
@@ -98,6 +106,7 @@ public sealed class NodeTunnels : IDisposable
 
     public void Dispose()
     {
+        _node.RemoveHook(TakeTunnelError);
         foreach (var owned in _owned) owned.Dispose();
         _owned.Clear();
     }

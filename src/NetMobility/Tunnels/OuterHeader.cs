@@ -26,7 +26,9 @@ internal static class OuterHeader
         // compatibility mode, the one to use when the decapsulator does not propagate congestion marks into
         // the inner header, as these endpoints do not.
         byte tos = options.Tos ?? (byte)(inner.Dscp << 2);
-        byte ttl = options.Ttl != 0 ? options.Ttl : inner.IsIp ? inner.TimeToLive : options.DefaultTtl;
+        // RFC 1122 sec 3.2.1.7 and RFC 1812 sec 4.2.2.9: no packet is sent with TTL 0, so an inner TTL of 0 (a gretap
+        // frame's IPv4 packet; an IPv4 payload with TTL 0 never gets this far, RFC 2003 sec 3.1) is not inherited.
+        byte ttl = options.Ttl != 0 ? options.Ttl : inner.IsIp && inner.TimeToLive != 0 ? inner.TimeToLive : options.DefaultTtl;
         new Ipv4Header(options.Local, options.Remote, protocol, payloadLength, ttl, identification,
             DontFragment: options.PathMtuDiscovery || inner.DontFragment, Dscp: (byte)(tos >> 2), Ecn: (byte)(tos & 3)).Emit(destination);
     }

@@ -29,6 +29,11 @@ public sealed class TunnelCounters
     /// <summary>Times a full window (MAX_PERFLOW_BUFFER) released its oldest packet past a gap to make room.</summary>
     public long OverflowFlushes { get; private set; }
 
+    /// <summary>ICMP errors from routers inside the tunnel about this endpoint's outer packets (RFC 2003 sec 4).</summary>
+    public long IcmpErrorsReceived { get; private set; }
+    /// <summary>Of those, the ones relayed to the sender of the inner packet (RFC 2003 sec 4.1).</summary>
+    public long IcmpErrorsRelayed { get; private set; }
+
     public long Dropped(TunnelDropReason reason) => _drops[(int)reason];
 
     public long TotalDropped
@@ -47,6 +52,8 @@ public sealed class TunnelCounters
     internal void Fragmented(int fragments) => FragmentsMade += fragments;
     internal void TooBigReported() => TooBigReports++;
     internal void Held() => Reordered++;
+    internal void IcmpErrorReceived() => IcmpErrorsReceived++;
+    internal void IcmpErrorRelayed() => IcmpErrorsRelayed++;
     internal void Skipped(uint gap) => SequenceGaps += gap;
     internal void TimerFlushed() => TimerFlushes++;
     internal void OverflowFlushed() => OverflowFlushes++;

@@ -33,4 +33,13 @@ public enum TunnelDropReason
     Loop,
     /// <summary>On receive: the bounded queue of decapsulated packets waiting for the node was full.</summary>
     QueueFull,
+    /// <summary>
+    /// The inner IPv4 packet has TTL 0: never encapsulated, and discarded after decapsulation (RFC 2003 sec 3.1;
+    /// RFC 1122 sec 3.2.1.7: a host never sends TTL 0).
+    /// </summary>
+    TtlZero,
+    /// <summary>On send: the inner source is the tunnel's own exit point or entry address, so it has looped (RFC 2003 sec 3.2).</summary>
+    SourceIsTunnelEnd,
+    /// <summary>On receive: the decapsulated payload is addressed to the tunnel's far end, whence it came; forwarding it would loop (RFC 2784 sec 3.1).</summary>
+    LoopingPayload,
 }

@@ -71,7 +71,9 @@ public sealed class TunnelInterface : IPacketLink, ITunnelHost, IDisposable
         if (!_inbound.TryPost(payload)) Endpoint.Counters.Drop(TunnelDropReason.QueueFull);
     }
 
-    void ITunnelHost.ReportTooBig(ReadOnlySpan<byte> innerPacket, int mtu) => TooBigReport.Send(_node, innerPacket, mtu);
+    void ITunnelHost.ReportTooBig(ReadOnlySpan<byte> innerPacket, int mtu) => InnerSenderReport.SendTooBig(_node, innerPacket, mtu);
+
+    void ITunnelHost.ReportUnreachable(ReadOnlySpan<byte> innerPacket, Icmpv4UnreachableCode code) => InnerSenderReport.Send(_node, innerPacket, code);
 
     private void DeliverToNode(ReadOnlySpan<byte> packet)
     {

@@ -56,14 +56,14 @@ public sealed class TunnelKind
         2, "ipip", IpProtocol.IpInIp, false, [.. CommonFields, .. OuterHeaderFields],
         ends => ends.Apply(new IpInIpTunnelOptions { Local = ends.Local, Remote = ends.Remote }),
         (config, ends) => TunnelConfig.ReadOuterHeader(config, ends.Apply(new IpInIpTunnelOptions { Local = ends.Local, Remote = ends.Remote })),
-        (options, _, host) => new IpInIpTunnel(As<IpInIpTunnelOptions>(options, "ipip"), host));
+        (options, time, host) => new IpInIpTunnel(As<IpInIpTunnelOptions>(options, "ipip"), host, time));
 
     /// <summary>Minimal encapsulation (RFC 2004): the outer header is the inner one, rewritten.</summary>
     public static TunnelKind Minimal { get; } = new(
         3, "minimal", IpProtocol.MinimalEncapsulation, false, CommonFields,
         ends => new MinimalEncapsulationOptions { Local = ends.Local, Remote = ends.Remote, UnderlayMtu = ends.UnderlayMtu },
         (_, ends) => new MinimalEncapsulationOptions { Local = ends.Local, Remote = ends.Remote, UnderlayMtu = ends.UnderlayMtu },
-        (options, _, host) => new MinimalEncapsulationTunnel(As<MinimalEncapsulationOptions>(options, "minimal"), host));
+        (options, time, host) => new MinimalEncapsulationTunnel(As<MinimalEncapsulationOptions>(options, "minimal"), host, time));
 
     /// <summary>Every kind, in the order of <see cref="Id"/>.</summary>
     public static IReadOnlyList<TunnelKind> All { get; } = [Gre, Gretap, IpInIp, Minimal];

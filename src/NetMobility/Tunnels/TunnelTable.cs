@@ -105,6 +105,49 @@ public sealed class TunnelTable
         return true;
     }
 
+    /// <summary>
+    /// The ICMP error in <paramref name="ip"/>, when it is one about an outer packet of a tunnel kind: a well-formed
+    /// ICMP error (checksum verified) whose quote starts with an IPv4 header of a tunnel protocol (RFC 2003 sec 4).
+    /// </summary>
+    public static bool TryGetTunnelError(Ipv4Packet ip, out Icmpv4Packet error, out Ipv4Packet quotedOuter)
+    {
+        quotedOuter = default;
+        error = default;
+        return ip.Protocol == IpProtocol.Icmp && !ip.IsFragment
+            && Icmpv4Packet.TryCreate(ip.Payload, ChecksumPolicy.Verify, out error, out _)
+            && error.TryGetQuotedDatagram(out quotedOuter, out _)
+            && IsTunnelProtocol(quotedOuter.Protocol);
+    }
+
+    /// <summary>
+    /// For a lone endpoint: when <paramref name="packet"/> is an ICMP error about an outer packet of a tunnel kind, hands
+    /// it to <paramref name="endpoint"/> (which ignores one about another tunnel's packet) and returns true.
+    /// </summary>
+    public static bool TryTakeError(ReadOnlySpan<byte> packet, ITunnelEndpoint endpoint)
+    {
+        if (!Ipv4Packet.TryCreate(packet, ChecksumPolicy.Verify, out var ip, out _) || !TryGetTunnelError(ip, out var error, out var quoted)) return false;
+        endpoint.ReceiveError(error, quoted);
+        return true;
+    }
+
+    /// <summary>
+    /// Hands an ICMP error about an outer packet to the tunnel that sent it: the one from the quote's source to its
+    /// destination with its protocol (and, for GRE, its key when a tunnel has it as input key too). False when
+    /// <paramref name="ip"/> is no such error or no tunnel sent the packet.
+    /// </summary>
+    public bool ReceiveError(Ipv4Packet ip)
+    {
+        if (!TryGetTunnelError(ip, out var error, out var quoted)) return false;
+        var pair = new Pair(quoted.Protocol, quoted.Source, quoted.Destination);
+        ITunnelEndpoint? tunnel = null;
+        if (quoted.Protocol == IpProtocol.Gre && GrePacket.TryCreate(quoted.Payload, ChecksumPolicy.None, out var gre, out _) && gre.KeyPresent)
+            _exact.TryGetValue(new Match(pair, true, gre.Key.GetValueOrDefault()), out tunnel);
+        tunnel ??= _byPair.GetValueOrDefault(pair);
+        if (tunnel is null) return false;
+        tunnel.ReceiveError(error, quoted);
+        return true;
+    }
+
     private ITunnelEndpoint? Matched(ITunnelEndpoint? tunnel)
     {
         if (tunnel is null) Unmatched++;

@@ -162,4 +162,31 @@ public static class MinimalEncapsulation
         decapsulatedLength = newLength;
         return true;
     }
+
+    /// <summary>
+    /// The original datagram as far as an ICMP error quotes a minimal-encapsulated one (RFC 792: header and at least
+    /// 8 bytes; RFC 1812 sec 4.3.2.3: as much as fits), restored into <paramref name="destination"/> the way
+    /// <see cref="TryDecapsulate"/> restores a whole one, so that an encapsulator can relay the error to the original
+    /// sender (RFC 2004 sec 3 points to RFC 2003 sec 4). Nothing is verified beyond lengths: the quoting router may
+    /// have changed the header. False when the quote does not hold the whole forwarding header.
+    /// </summary>
+    public static bool TryRestoreQuoted(ReadOnlySpan<byte> quoted, Span<byte> destination, out int restoredLength, out WireError error)
+    {
+        restoredLength = 0;
+        if (!Ipv4Packet.TryCreateQuoted(quoted, out var outer, out error)) return false;
+        if (outer.Protocol != IpProtocol.MinimalEncapsulation) { error = WireError.Unsupported; return false; }
+        if (!MinimalForwardingPacket.TryCreate(outer.Payload, ChecksumPolicy.None, out var forwarding, out error)) return false;
+        int headerLength = outer.HeaderLength;
+        int length = headerLength + forwarding.Payload.Length;
+        if (length > destination.Length) { error = WireError.BadLength; return false; }
+        outer.Header.CopyTo(destination);
+        destination[Ipv4Field.Protocol] = (byte)forwarding.Protocol;
+        forwarding.OriginalDestination.Write(destination[Ipv4Field.Destination..]);
+        forwarding.OriginalSource?.Write(destination[Ipv4Field.Source..]);
+        BinaryPrimitives.WriteUInt16BigEndian(destination[Ipv4Field.TotalLength..], (ushort)(outer.TotalLength - forwarding.HeaderLength));
+        forwarding.Payload.CopyTo(destination[headerLength..]);
+        Ipv4InPlace.RewriteChecksum(destination[..headerLength]);
+        restoredLength = length;
+        return true;
+    }
 }

@@ -36,7 +36,7 @@ public class GreTsharkTests
                 new ManualTimeProvider(), host);
             for (int i = 0; i < 3; i++)
             {
-                tunnel.Send(TestPackets.Echo(A, B, i, 40 + bits));
+                tunnel.Send(TestPackets.Echo(TestPackets.InnerSource, TestPackets.InnerDestination, i, 40 + bits));
                 expected.Add((key, seq, csum, i));
             }
             packets.AddRange(host.Transmitted);
@@ -67,7 +67,7 @@ public class GreTsharkTests
     {
         var host = new RecordingHost();
         using var gretap = new GreTunnel(new GreTunnelOptions { Local = A, Remote = B, Mode = GreMode.Ethernet, OutputKey = 5 }, new ManualTimeProvider(), host);
-        gretap.Send(TestPackets.Frame(TestPackets.Echo(A, B, 1, 20)));
+        gretap.Send(TestPackets.Frame(TestPackets.Echo(TestPackets.InnerSource, TestPackets.InnerDestination, 1, 20)));
         using var ipip = new IpInIpTunnel(new IpInIpTunnelOptions { Local = A, Remote = B, Ttl = 9 }, host);
         ipip.Send(TestPackets.Echo(Ipv4Address.Parse("10.0.0.1"), Ipv4Address.Parse("10.0.0.2"), 2, 20));
         using var minimal = new MinimalEncapsulationTunnel(new MinimalEncapsulationOptions { Local = A, Remote = B }, host);

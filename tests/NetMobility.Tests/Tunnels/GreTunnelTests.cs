@@ -106,7 +106,7 @@ public class GreTunnelTests
             var host = new LoopbackPair(
                 Options(A, B) with { OutputKey = okey ? c.Item2 : null, OutputSequence = oseq, OutputChecksum = ocsum },
                 Options(B, A) with { InputKey = ikey ? inputKey : null, InputSequence = iseq, InputChecksum = icsum });
-            foreach (int size in c.sizes) host.Left.Send(TestPackets.Echo(A, B, 0, size));
+            foreach (int size in c.sizes) host.Left.Send(TestPackets.Echo(TestPackets.InnerSource, TestPackets.InnerDestination, 0, size));
             bool accepts = (!icsum || ocsum) && ikey == okey && (!ikey || !c.ikeyDiffers) && (!iseq || oseq);
             var delivered = host.RightHost.Delivered;
             return accepts
@@ -143,7 +143,7 @@ public class GreTunnelTests
     {
         var host = new RecordingHost();
         using var tunnel = new GreTunnel(Options(A, B) with { Ttl = 200, Tos = 0x11, PathMtuDiscovery = true }, new ManualTimeProvider(), host);
-        tunnel.Send(TestPackets.Echo(A, B, 0, 10, dontFragment: false, ttl: 5, tos: 0xb8));
+        tunnel.Send(TestPackets.Echo(TestPackets.InnerSource, TestPackets.InnerDestination, 0, 10, dontFragment: false, ttl: 5, tos: 0xb8));
         Assert.True(Ipv4Packet.TryCreate(host.Transmitted[0], ChecksumPolicy.Verify, out var outer, out _));
         Assert.Equal(200, outer.TimeToLive);
         Assert.Equal(0x11, outer.TypeOfService);
@@ -155,8 +155,8 @@ public class GreTunnelTests
     {
         var host = new RecordingHost();
         using var tunnel = new GreTunnel(Options(A, B), new ManualTimeProvider(), host);
-        tunnel.Send(TestPackets.Echo(A, B, 0, 10, dontFragment: false, ttl: 9));
-        tunnel.Send(TestPackets.Echo(A, B, 1, 10, dontFragment: true, ttl: 9));
+        tunnel.Send(TestPackets.Echo(TestPackets.InnerSource, TestPackets.InnerDestination, 0, 10, dontFragment: false, ttl: 9));
+        tunnel.Send(TestPackets.Echo(TestPackets.InnerSource, TestPackets.InnerDestination, 1, 10, dontFragment: true, ttl: 9));
         Assert.True(Ipv4Packet.TryCreate(host.Transmitted[0], ChecksumPolicy.Verify, out var first, out _));
         Assert.False(first.DontFragment);
         Assert.Equal(9, first.TimeToLive);
@@ -169,7 +169,7 @@ public class GreTunnelTests
     {
         var host = new RecordingHost();
         using var tunnel = new GreTunnel(Options(A, B) with { OutputKey = 1 }, new ManualTimeProvider(), host);
-        var big = TestPackets.Echo(A, B, 0, 1472 - 28 + 1, dontFragment: true);
+        var big = TestPackets.Echo(TestPackets.InnerSource, TestPackets.InnerDestination, 0, 1472 - 28 + 1, dontFragment: true);
         Assert.Equal(1473, big.Length);
         tunnel.Send(big);
         Assert.Empty(host.Transmitted);
@@ -179,7 +179,7 @@ public class GreTunnelTests
         Assert.Equal(1, tunnel.Counters.Dropped(TunnelDropReason.TooBig));
         Assert.Equal(1, tunnel.Counters.TooBigReports);
 
-        tunnel.Send(TestPackets.Echo(A, B, 1, 1472 - 28, dontFragment: true));
+        tunnel.Send(TestPackets.Echo(TestPackets.InnerSource, TestPackets.InnerDestination, 1, 1472 - 28, dontFragment: true));
         Assert.Equal(1500, Assert.Single(host.Transmitted).Length);
     }
 
@@ -188,7 +188,7 @@ public class GreTunnelTests
     {
         var host = new RecordingHost();
         using var tunnel = new GreTunnel(Options(A, B) with { UnderlayMtu = 576 }, new ManualTimeProvider(), host);
-        var big = TestPackets.Echo(A, B, 0, 1200, dontFragment: false);
+        var big = TestPackets.Echo(TestPackets.InnerSource, TestPackets.InnerDestination, 0, 1200, dontFragment: false);
         tunnel.Send(big);
         Assert.Equal(3, host.Transmitted.Count);
         Assert.Equal(3, tunnel.Counters.FragmentsMade);
@@ -210,7 +210,7 @@ public class GreTunnelTests
     {
         var host = new RecordingHost();
         using var tunnel = new GreTunnel(Options(A, B) with { Oversize = OversizePolicy.Refuse }, new ManualTimeProvider(), host);
-        tunnel.Send(TestPackets.Echo(A, B, 0, 1500, dontFragment: false));
+        tunnel.Send(TestPackets.Echo(TestPackets.InnerSource, TestPackets.InnerDestination, 0, 1500, dontFragment: false));
         Assert.Empty(host.Transmitted);
         Assert.Empty(host.TooBig);
         Assert.Equal(1, tunnel.Counters.Dropped(TunnelDropReason.TooBig));
@@ -220,7 +220,7 @@ public class GreTunnelTests
     public void Gretap_carries_ethernet_frames_with_protocol_type_6558()
     {
         var pair = new LoopbackPair(Options(A, B) with { Mode = GreMode.Ethernet }, Options(B, A) with { Mode = GreMode.Ethernet });
-        var frame = TestPackets.Frame(TestPackets.Echo(A, B, 0, 100, ttl: 17));
+        var frame = TestPackets.Frame(TestPackets.Echo(TestPackets.InnerSource, TestPackets.InnerDestination, 0, 100, ttl: 17));
         pair.Left.Send(frame);
         var outer = Assert.Single(pair.LeftHost.Transmitted);
         Assert.Equal("00006558", Hex.Of(outer.AsSpan(20, 4)));
@@ -230,9 +230,9 @@ public class GreTunnelTests
         Assert.Equal(Hex.Of(frame), Hex.Of(payload));
 
         // 1462 bytes of IP fit; one more does not, and with DF the sender hears of it.
-        pair.Left.Send(TestPackets.Frame(TestPackets.Echo(A, B, 1, 1462 - 28)));
+        pair.Left.Send(TestPackets.Frame(TestPackets.Echo(TestPackets.InnerSource, TestPackets.InnerDestination, 1, 1462 - 28)));
         Assert.Equal(1500, pair.LeftHost.Transmitted[^1].Length);
-        pair.Left.Send(TestPackets.Frame(TestPackets.Echo(A, B, 2, 1462 - 27, dontFragment: true)));
+        pair.Left.Send(TestPackets.Frame(TestPackets.Echo(TestPackets.InnerSource, TestPackets.InnerDestination, 2, 1462 - 27, dontFragment: true)));
         Assert.Equal(1462, Assert.Single(pair.LeftHost.TooBig).Mtu);
         Assert.Equal(1, pair.Left.Counters.Dropped(TunnelDropReason.TooBig));
     }
@@ -306,7 +306,7 @@ public class GreTunnelTests
         var pair = new LoopbackPair(Options(A, B) with { OutputSequence = true },
             Options(B, A) with { InputSequence = true, Reorder = new GreReorderOptions { MaxPerflowBuffer = 4, OutOfOrderTimer = TimeSpan.FromMilliseconds(50) } },
             clock, deliverImmediately: false);
-        for (int i = 0; i < 6; i++) pair.Left.Send(TestPackets.Echo(A, B, i, 20));
+        for (int i = 0; i < 6; i++) pair.Left.Send(TestPackets.Echo(TestPackets.InnerSource, TestPackets.InnerDestination, i, 20));
         pair.Carry(0, 2, 1, 4, 5);
         Assert.Equal([0, 1, 2], pair.RightHost.DeliveredEchoSequences());
         Assert.Equal(2, pair.Right.Window!.Held);

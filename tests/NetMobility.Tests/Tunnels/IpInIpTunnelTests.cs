@@ -36,9 +36,9 @@ public class IpInIpTunnelTests
     {
         var host = new RecordingHost();
         using var tunnel = new IpInIpTunnel(Options(A, B) with { UnderlayMtu = 600 }, host);
-        tunnel.Send(TestPackets.Echo(A, B, 0, 600, dontFragment: true));
+        tunnel.Send(TestPackets.Echo(TestPackets.InnerSource, TestPackets.InnerDestination, 0, 600, dontFragment: true));
         Assert.Equal(580, Assert.Single(host.TooBig).Mtu);
-        tunnel.Send(TestPackets.Echo(A, B, 1, 600, dontFragment: false));
+        tunnel.Send(TestPackets.Echo(TestPackets.InnerSource, TestPackets.InnerDestination, 1, 600, dontFragment: false));
         Assert.Equal(2, host.Transmitted.Count);
         Assert.All(host.Transmitted, p => Assert.True(p.Length <= 600));
     }

@@ -1,5 +1,6 @@
 using NetMobility.Runtime;
 using NetMobility.Tunnels;
+using NetMobility.Wire;
 
 namespace NetMobility.Tests.Tunnels;
 
@@ -47,5 +48,6 @@ internal sealed class LoopbackPair
 
         public void Deliver(NetMobility.Wire.EtherType protocol, ReadOnlySpan<byte> payload) => _record.Deliver(protocol, payload);
         public void ReportTooBig(ReadOnlySpan<byte> innerPacket, int mtu) => _record.ReportTooBig(innerPacket, mtu);
+        public void ReportUnreachable(ReadOnlySpan<byte> innerPacket, Icmpv4UnreachableCode code) => _record.ReportUnreachable(innerPacket, code);
     }
 }

@@ -46,14 +46,14 @@ public class MinimalEncapsulationTunnelTests
         var host = new RecordingHost();
         using var tunnel = new MinimalEncapsulationTunnel(Options(A, B), host);
         Assert.Equal(1488, tunnel.Mtu);
-        var fragment = TestPackets.Echo(A, B, 0, 40);
+        var fragment = TestPackets.Echo(TestPackets.InnerSource, TestPackets.InnerDestination, 0, 40);
         fragment[6] |= 0x20; // MF
         Ipv4InPlace.RewriteChecksum(fragment);
         tunnel.Send(fragment);
         Assert.Equal(1, tunnel.Counters.Dropped(TunnelDropReason.Unencapsulable));
 
-        tunnel.Send(TestPackets.Echo(A, B, 1, 1488 - 27, dontFragment: false));
-        tunnel.Send(TestPackets.Echo(A, B, 2, 1488 - 27, dontFragment: true));
+        tunnel.Send(TestPackets.Echo(TestPackets.InnerSource, TestPackets.InnerDestination, 1, 1488 - 27, dontFragment: false));
+        tunnel.Send(TestPackets.Echo(TestPackets.InnerSource, TestPackets.InnerDestination, 2, 1488 - 27, dontFragment: true));
         Assert.Empty(host.Transmitted);
         Assert.Equal(1488, Assert.Single(host.TooBig).Mtu);
         Assert.Equal(2, tunnel.Counters.Dropped(TunnelDropReason.TooBig));

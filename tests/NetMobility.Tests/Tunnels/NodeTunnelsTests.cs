@@ -38,6 +38,7 @@ public class NodeTunnelsTests
         public void Transmit(ReadOnlySpan<byte> outerPacket) => node.SendIp(outerPacket);
         public void Deliver(EtherType protocol, ReadOnlySpan<byte> payload) => Delivered.Add(payload.ToArray());
         public void ReportTooBig(ReadOnlySpan<byte> innerPacket, int mtu) { }
+        public void ReportUnreachable(ReadOnlySpan<byte> innerPacket, Icmpv4UnreachableCode code) { }
     }
 
     [Fact]
@@ -129,5 +130,6 @@ public class NodeTunnelsTests
         public void Transmit(ReadOnlySpan<byte> outerPacket) => Packets.Add(outerPacket.ToArray());
         public void Deliver(EtherType protocol, ReadOnlySpan<byte> payload) { }
         public void ReportTooBig(ReadOnlySpan<byte> innerPacket, int mtu) { }
+        public void ReportUnreachable(ReadOnlySpan<byte> innerPacket, Icmpv4UnreachableCode code) { }
     }
 }

@@ -9,6 +9,13 @@ internal static class TestPackets
     public static readonly MacAddress HostMac = MacAddress.Parse("02:00:00:00:00:01");
     public static readonly MacAddress PeerMac = MacAddress.Parse("02:00:00:00:00:02");
 
+    /// <summary>
+    /// Addresses of the hosts behind the tunnel ends. An inner packet from or to an end's own outer address is one a
+    /// tunnel refuses (RFC 2003 sec 3.2, RFC 2784 sec 3.1), so the tests' inner packets travel between these.
+    /// </summary>
+    public static readonly Ipv4Address InnerSource = Ipv4Address.Parse("10.0.1.2");
+    public static readonly Ipv4Address InnerDestination = Ipv4Address.Parse("10.0.2.2");
+
     /// <summary>An IPv4 ICMP echo request (id 1, the given sequence number) with <paramref name="dataLength"/> bytes of patterned data.</summary>
     public static byte[] Echo(Ipv4Address source, Ipv4Address destination, int sequence, int dataLength,
         bool dontFragment = false, byte ttl = 64, byte tos = 0)

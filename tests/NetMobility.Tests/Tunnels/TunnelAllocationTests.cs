@@ -40,6 +40,7 @@ public class TunnelAllocationTests
 
         public void Deliver(EtherType protocol, ReadOnlySpan<byte> payload) => Delivered++;
         public void ReportTooBig(ReadOnlySpan<byte> innerPacket, int mtu) { }
+        public void ReportUnreachable(ReadOnlySpan<byte> innerPacket, Icmpv4UnreachableCode code) { }
     }
 
     public static TheoryData<string> Kinds() => ["gre", "gre-key-seq-csum-reordered", "gretap", "ipip", "minimal"];
@@ -66,12 +67,12 @@ public class TunnelAllocationTests
                 new GreTunnel(new GreTunnelOptions { Local = B, Remote = A, Mode = tap ? GreMode.Ethernet : GreMode.Ipv4 }, clock, atRight)),
         };
         toRight.Peer = right;
-        var small = TestPackets.Echo(A, B, 1, 36);
-        var large = TestPackets.Echo(A, B, 2, 1372);
+        var small = TestPackets.Echo(TestPackets.InnerSource, TestPackets.InnerDestination, 1, 36);
+        var large = TestPackets.Echo(TestPackets.InnerSource, TestPackets.InnerDestination, 2, 1372);
         if (tap)
         {
             small = TestPackets.Frame(small);
-            large = TestPackets.Frame(TestPackets.Echo(A, B, 2, 1358));
+            large = TestPackets.Frame(TestPackets.Echo(TestPackets.InnerSource, TestPackets.InnerDestination, 2, 1358));
         }
 
         for (int i = 0; i < 100; i++) left.Send(i % 2 == 0 ? small : large); // warm: statics, pools

@@ -18,7 +18,7 @@ public class TunnelTableTests
     {
         var host = new RecordingHost();
         using var sender = new GreTunnel(new GreTunnelOptions { Local = A, Remote = B, OutputKey = okey }, new ManualTimeProvider(), host);
-        sender.Send(TestPackets.Echo(A, B, sequence, 8));
+        sender.Send(TestPackets.Echo(TestPackets.InnerSource, TestPackets.InnerDestination, sequence, 8));
         return host.Transmitted[0];
     }
 
@@ -40,7 +40,7 @@ public class TunnelTableTests
         Assert.True(table.Receive(FromA(okey: 1, sequence: 10)));
         Assert.True(table.Receive(FromA(okey: null, sequence: 30)));
         var ipipHost = new RecordingHost();
-        new IpInIpTunnel(new IpInIpTunnelOptions { Local = A, Remote = B }, ipipHost).Send(TestPackets.Echo(A, B, 40, 8));
+        new IpInIpTunnel(new IpInIpTunnelOptions { Local = A, Remote = B }, ipipHost).Send(TestPackets.Echo(TestPackets.InnerSource, TestPackets.InnerDestination, 40, 8));
         Assert.True(table.Receive(ipipHost.Transmitted[0]));
 
         Assert.Equal([10], keyed1.DeliveredEchoSequences());
@@ -74,7 +74,7 @@ public class TunnelTableTests
         Ipv4InPlace.RewriteChecksum(other);
         Assert.False(table.Receive(other));
         var ipip = new RecordingHost();
-        new IpInIpTunnel(new IpInIpTunnelOptions { Local = A, Remote = B }, ipip).Send(TestPackets.Echo(A, B, 0, 8));
+        new IpInIpTunnel(new IpInIpTunnelOptions { Local = A, Remote = B }, ipip).Send(TestPackets.Echo(TestPackets.InnerSource, TestPackets.InnerDestination, 0, 8));
         Assert.False(table.Receive(ipip.Transmitted[0]));
         Assert.False(table.Receive(Hex.Bytes("4500")));
         Assert.Equal(3, table.Unmatched);

@@ -82,6 +82,33 @@ public sealed class GuestBridge : IAsyncDisposable
         return guest;
     }
 
+    /// <summary>
+    /// Has the guest rewrite <paramref name="mibPerSecond"/> MiB of its memory every second or so (0: stop), through its
+    /// writer's TCP port (<see cref="GuestInit.WriterPort"/>), whichever QEMU process runs it.
+    /// </summary>
+    public void SetGuestWriteRate(int mibPerSecond, TimeSpan timeout)
+    {
+        if (mibPerSecond < 0) throw new LabException($"write rate {mibPerSecond} MiB/s: give 0 or more");
+        var run = Namespace.Run(timeout, "sh", "-c", $"echo {mibPerSecond} | socat -t 5 - TCP:{GuestAddress}:{GuestInit.WriterPort}");
+        string answer = run.StandardOutput.Trim();
+        if (!run.Succeeded || answer != $"write-rate {mibPerSecond}")
+            throw new LabException($"the guest's memory writer did not take {mibPerSecond} MiB/s: {(answer.Length > 0 ? answer : run.StandardError.Trim())}");
+    }
+
+    /// <summary>
+    /// Shapes the namespace's loopback, where QEMU's migration streams run, to <paramref name="bitsPerSecond"/> (a token
+    /// bucket, tc tbf: the kernel here has no netem, so there is no added latency): a WAN's bandwidth between the QEMUs.
+    /// </summary>
+    public void ShapeLoopback(double bitsPerSecond)
+    {
+        if (bitsPerSecond is < 1e6 or > 100e9) throw new LabException($"a shaped loopback of {bitsPerSecond} bit/s: give 1 Mbit/s to 100 Gbit/s");
+        // The bucket must hold at least a timer tick's worth of the rate (HZ 250 at the least), and a full-size frame of lo.
+        long burst = Math.Max(128 << 10, (long)(bitsPerSecond / 8 / 250));
+        var run = Namespace.Run(StartTimeout, "tc", "qdisc", "replace", "dev", "lo", "root", "tbf",
+            "rate", ((long)bitsPerSecond).ToString(System.Globalization.CultureInfo.InvariantCulture) + "bit", "burst", burst.ToString(System.Globalization.CultureInfo.InvariantCulture), "latency", "500ms");
+        if (!run.Succeeded) throw new LabException($"tc: cannot shape lo to {bitsPerSecond} bit/s: {run.StandardError.Trim()}");
+    }
+
     /// <summary>Stops <paramref name="guest"/>'s QEMU and removes its TAP from the bridge's list of guests to stop.</summary>
     public async Task RetireAsync(QemuGuest guest)
     {

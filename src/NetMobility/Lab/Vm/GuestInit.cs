@@ -17,6 +17,13 @@ internal static class GuestInit
     /// <summary>Checksummed stream: reads until the client closes its sending half, then answers the MD5 of every byte read, as md5sum prints it.</summary>
     public const int DigestPort = 9000;
 
+    /// <summary>
+    /// Memory writer's control: a client sends a number and a newline, and from then on the guest rewrites that many MiB of
+    /// a file in its RAM (random bytes, in place) and then rests a second, over and over (0 stops it); the answer is
+    /// "write-rate N". The kernel command line's <c>netmob.write=N</c> sets the rate at boot.
+    /// </summary>
+    public const int WriterPort = 9001;
+
     /// <summary>The line the init prints once the services run.</summary>
     public const string ReadyLine = "netmob-guest: ready";
 
@@ -60,6 +67,25 @@ internal static class GuestInit
         else
           say "could not configure $dev"
         fi
+        echo 0 > /tmp/write-rate
+        for word in $(cat /proc/cmdline); do
+          case "$word" in netmob.write=*) echo "${word#netmob.write=}" > /tmp/write-rate ;; esac
+        done
+        cat > /bin/write-rate <<'RATE'
+        #!/bin/busybox sh
+        read -r n
+        n=$(echo "$n" | tr -d '\r')
+        case "$n" in ''|*[!0-9]*) echo "not a number of MiB: $n"; exit 1 ;; esac
+        echo "$n" > /tmp/write-rate
+        echo "write-rate $n"
+        RATE
+        chmod +x /bin/write-rate
+        (while :; do
+          n=$(cat /tmp/write-rate)
+          [ "$n" -gt 0 ] 2>/dev/null && dd if=/dev/urandom of=/tmp/dirty bs=1M count="$n" conv=notrunc 2>/dev/null
+          sleep 1
+        done) &
+        nc -ll -p {{WriterPort}} -e /bin/write-rate &
         nc -ll -p {{EchoPort}} -e /bin/cat &
         nc -ll -p {{DigestPort}} -e /bin/md5sum &
         httpd -p {{HttpPort}} -h /www

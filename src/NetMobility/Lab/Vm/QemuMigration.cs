@@ -5,12 +5,20 @@ namespace NetMobility.Lab.Vm;
 /// <summary>
 /// Moves a running guest from one QEMU process to another started with <see cref="QemuGuestOptions.Incoming"/>, in
 /// one of the <see cref="QemuMigrationMode"/>s, over <paramref name="uri"/> (QEMU's migration address, "tcp:127.0.0.1:4444").
-/// On success the guest runs at the destination and the source is left in postmigrate.
+/// On success the guest runs at the destination and the source is left in postmigrate. In
+/// <see cref="QemuMigrationMode.PageEngine"/> a failure before commit throws <see cref="QemuMigrationRolledBackException"/>
+/// with the guest running on at the source and the destination QEMU quit.
 /// </summary>
 public static class QemuMigration
 {
-    public static async Task<QemuMigrationResult> RunAsync(QemuGuest source, QemuGuest destination, QemuMigrationMode mode, string uri, TimeSpan timeout)
+    public static async Task<QemuMigrationResult> RunAsync(QemuGuest source, QemuGuest destination, QemuMigrationMode mode, string uri, TimeSpan timeout,
+        QemuMigrationOptions? options = null)
     {
+        if (mode == QemuMigrationMode.PageEngine)
+            return await QemuPageEngineMigration.RunAsync(source, destination, uri, timeout, options ?? new QemuMigrationOptions()).ConfigureAwait(false);
+        // A process that arrived by another mode may have x-ignore-shared on: QEMU's own migration carries the RAM.
+        if (mode == QemuMigrationMode.Qemu && source.Options.SharedMemoryPath is not null)
+            await source.SetMigrationCapabilitiesAsync(("x-ignore-shared", false)).ConfigureAwait(false);
         int sourceMark = source.Qmp.EventCount, destinationMark = destination.Qmp.EventCount;
         var started = Stopwatch.GetTimestamp();
         TimeSpan copy = TimeSpan.Zero;

@@ -11,4 +11,27 @@ public enum QemuMigrationMode
     /// into the destination's (a plain copy, in place), QEMU moves the device state only, the destination is resumed.
     /// </summary>
     SharedFileCopy,
+
+    /// <summary>
+    /// RAM on a shared file on both sides and QEMU's <c>x-ignore-shared</c>: the project's page engine moves the RAM with
+    /// pre-copy while the guest runs (dirty pages found by comparing contents with what was last sent), stops the guest
+    /// for the last pages, lets QEMU move the device state, verifies the image digest and resumes the guest at the
+    /// destination, or at the source on any failure before commit.
+    /// </summary>
+    PageEngine,
+}
+
+public static class QemuMigrationModes
+{
+    /// <summary>True for the modes that need the guest's RAM on a shared file on both sides.</summary>
+    public static bool NeedsSharedMemory(this QemuMigrationMode mode) => mode is QemuMigrationMode.SharedFileCopy or QemuMigrationMode.PageEngine;
+
+    /// <summary>The mode's name on the command line and in tables: qemu, shared-file, engine.</summary>
+    public static string Name(this QemuMigrationMode mode) => mode switch
+    {
+        QemuMigrationMode.Qemu => "qemu",
+        QemuMigrationMode.SharedFileCopy => "shared-file",
+        QemuMigrationMode.PageEngine => "engine",
+        _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "no such migration mode"),
+    };
 }

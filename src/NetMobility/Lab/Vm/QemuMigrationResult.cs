@@ -1,12 +1,16 @@
+using NetMobility.Migration.Reports;
+
 namespace NetMobility.Lab.Vm;
 
 /// <summary>
 /// One migration between two QEMU processes: what QEMU reported (<see cref="Qemu"/>), the guest's pause as the two
 /// QEMUs' STOP and RESUME event timestamps bound it, the wall time from the first command to the guest running at the
-/// destination, and the bytes moved outside QEMU's stream (the RAM file copy; 0 for <see cref="QemuMigrationMode.Qemu"/>).
+/// destination, and the RAM moved outside QEMU's stream: the file copy's time and bytes for
+/// <see cref="QemuMigrationMode.SharedFileCopy"/>, the page engine's total time and wire bytes (and its whole report,
+/// <see cref="Engine"/>) for <see cref="QemuMigrationMode.PageEngine"/>; nothing for <see cref="QemuMigrationMode.Qemu"/>.
 /// </summary>
 public sealed record QemuMigrationResult(
-    QemuMigrationMode Mode, MigrationStats Qemu, TimeSpan Paused, TimeSpan Total, TimeSpan Copy, long CopiedBytes)
+    QemuMigrationMode Mode, MigrationStats Qemu, TimeSpan Paused, TimeSpan Total, TimeSpan Copy, long CopiedBytes, MigrationReport? Engine = null)
 {
     /// <summary>Everything that crossed: QEMU's stream plus the RAM copy.</summary>
     public long Bytes => Qemu.TransferredBytes + CopiedBytes;

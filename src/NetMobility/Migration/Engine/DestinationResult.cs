@@ -45,6 +45,20 @@ public sealed record DestinationOptions
     /// </summary>
     public TimeSpan? IdleTimeout { get; init; }
 
+    /// <summary>
+    /// Makes the image the received pages are written into, for the memory size the source announced (checked against
+    /// <see cref="MaxMemoryBytes"/> first); a new zero-filled image when null. A QEMU destination maps its guest's RAM
+    /// file here, so that pages land in place. The image is disposed when the migration is not committed here.
+    /// An exception from it refuses the stream, naming it.
+    /// </summary>
+    public Func<long, MemoryImage>? CreateImage { get; init; }
+
+    /// <summary>
+    /// Runs the VM here once commit has arrived (a QEMU destination: QMP <c>cont</c>), before the source is told it
+    /// runs; its time is the destination's resume time in the report. Null: the caller runs the VM after the result.
+    /// </summary>
+    public Func<CancellationToken, Task>? ResumeVm { get; init; }
+
     /// <summary>The largest memory the destination agrees to receive.</summary>
     public long MaxMemoryBytes { get; init; } = MemoryImage.MaxMemoryBytes;
 }

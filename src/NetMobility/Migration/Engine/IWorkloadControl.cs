@@ -4,14 +4,16 @@ namespace NetMobility.Migration.Engine;
 
 /// <summary>
 /// How the source engine drives the guest: bring it up to the present (virtual time), pause it for
-/// stop-and-copy, resume it (rollback, or the end of a failed migration), and throttle it.
+/// stop-and-copy, resume it (rollback, or the end of a failed migration), and throttle it. Pause and resume
+/// are asynchronous because a real hypervisor answers them over its own channel (QEMU's QMP <c>stop</c> and
+/// <c>cont</c>); pause returns once no guest write can land any more.
 /// </summary>
 public interface IWorkloadControl
 {
     /// <summary>Lets the guest do the writes due up to now. A no-op when the guest runs on its own thread.</summary>
     void CatchUp();
-    void Pause();
-    void Resume();
+    ValueTask PauseAsync(CancellationToken cancellationToken);
+    ValueTask ResumeAsync();
     double Throttle { get; set; }
     string Name { get; }
 }
@@ -20,8 +22,8 @@ public interface IWorkloadControl
 public sealed class NoWorkload : IWorkloadControl
 {
     public void CatchUp() { }
-    public void Pause() { }
-    public void Resume() { }
+    public ValueTask PauseAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    public ValueTask ResumeAsync() => ValueTask.CompletedTask;
     public double Throttle { get; set; }
     public string Name => "none";
 }
@@ -54,7 +56,7 @@ public sealed class VirtualWorkloadControl(Workload workload, MemoryImage image,
         }
     }
 
-    public void Pause()
+    public ValueTask PauseAsync(CancellationToken cancellationToken)
     {
         lock (_gate)
         {
@@ -63,15 +65,17 @@ public sealed class VirtualWorkloadControl(Workload workload, MemoryImage image,
             _last = now;
             _paused = true;
         }
+        return ValueTask.CompletedTask;
     }
 
-    public void Resume()
+    public ValueTask ResumeAsync()
     {
         lock (_gate)
         {
             _paused = false;
             _last = clock.GetUtcNow();
         }
+        return ValueTask.CompletedTask;
     }
 }
 
@@ -87,6 +91,15 @@ public sealed class RunnerWorkloadControl(WorkloadRunner runner) : IWorkloadCont
     }
 
     public void CatchUp() { }
-    public void Pause() => runner.Pause();
-    public void Resume() => runner.Resume();
+    public ValueTask PauseAsync(CancellationToken cancellationToken)
+    {
+        runner.Pause();
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask ResumeAsync()
+    {
+        runner.Resume();
+        return ValueTask.CompletedTask;
+    }
 }

@@ -149,7 +149,23 @@ public sealed class MigrationDestination(DestinationOptions? options = null)
             if (_session is null)
             {
                 if (header.Resume) { problem = $"no migration {header.ResumeToken} to resume"; return null; }
-                _session = new ReceiverSession(header, new MemoryImage(header.MemorySize));
+                MemoryImage image;
+                try
+                {
+                    image = Options.CreateImage is { } create ? create(header.MemorySize) : new MemoryImage(header.MemorySize);
+                }
+                catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
+                {
+                    problem = $"cannot make the image of {header.MemorySize} octets: {ex.Message}";
+                    return null;
+                }
+                if (image.MemoryBytes != header.MemorySize)
+                {
+                    problem = $"the image made holds {image.MemoryBytes} octets, the source announced {header.MemorySize}";
+                    image.Dispose();
+                    return null;
+                }
+                _session = new ReceiverSession(header, image);
                 return _session;
             }
             if (_session.Token != header.ResumeToken) { problem = $"busy with migration {_session.Token}"; return null; }

@@ -113,9 +113,11 @@ public sealed class PreCopySource : ISourceChannelHost
             // Switchover: every part is timed on the source's clock, one after the other, so that they add up.
             pausedAt = Clock.GetUtcNow();
             long mark = Clock.GetTimestamp();
-            Workload.Pause();
+            await Workload.PauseAsync(cancellationToken).ConfigureAwait(false);
             Ownership.Pause();
             var pause = Lap(ref mark);
+            FindChangedPages();
+            var scan = Lap(ref mark);
             TimeSpan sync = TimeSpan.Zero, lastPages = TimeSpan.Zero;
             do
             {
@@ -130,6 +132,7 @@ public sealed class PreCopySource : ISourceChannelHost
 
             // The digest was kept page by page as the channels encoded: nothing here reads the image.
             digest = Digests.Digest;
+            if (Options.HypervisorSwitchover is { } hypervisor) await RunHypervisorSwitchoverAsync(hypervisor, cancellationToken).ConfigureAwait(false);
             _channels[0].WriteDeviceState(Options.DeviceState.Span);
             foreach (var channel in _channels) channel.WriteEndOfStream(new EndOfStream(round, digest));
             foreach (var channel in _channels) await channel.FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -175,7 +178,7 @@ public sealed class PreCopySource : ISourceChannelHost
             var switchover = new SwitchoverReport
             {
                 PausedAtMs = (pausedAt.Value - start).TotalMilliseconds, ReleasedAtMs = (releasedAt - start).TotalMilliseconds,
-                PauseMs = pause.TotalMilliseconds, DirtyLogSyncMs = sync.TotalMilliseconds, LastPagesMs = lastPages.TotalMilliseconds,
+                PauseMs = pause.TotalMilliseconds, DirtyScanMs = scan.TotalMilliseconds, DirtyLogSyncMs = sync.TotalMilliseconds, LastPagesMs = lastPages.TotalMilliseconds,
                 DeviceStateMs = deviceState.TotalMilliseconds, DestinationVerifyMs = verify.TotalMilliseconds,
                 ReadyMs = (readyWait - verify).TotalMilliseconds, CommitMs = commit.TotalMilliseconds,
                 ResumeMs = resume?.TotalMilliseconds ?? 0, ResumeConfirmed = resume is not null,
@@ -189,7 +192,7 @@ public sealed class PreCopySource : ISourceChannelHost
             foreach (var channel in _channels) await channel.CloseAsync().ConfigureAwait(false);
             string error = Failure?.Message ?? ex.Message;
             if (Ownership.State == VmState.Paused) Ownership.RollBack();
-            Workload.Resume();
+            await Workload.ResumeAsync().ConfigureAwait(false);
             return Build(rounds, MigrationOutcome.RolledBack, error, stopReason, start, Clock.GetUtcNow(), null, default);
         }
         finally
@@ -240,8 +243,16 @@ public sealed class PreCopySource : ISourceChannelHost
         }
         if (_failed.Task.IsFaulted) await _failed.Task.ConfigureAwait(false);
         Workload.CatchUp();
-
         var duration = Clock.GetUtcNow() - roundStart;
+        // With the guest running, the pages it changed during the round are found now, so that the policy decides on them
+        // and the next round sends them; with it paused, the switchover scanned once before the first stop-and-copy round.
+        var scan = TimeSpan.Zero;
+        if (!stopAndCopy && Options.DirtyTracking == DirtyTracking.Compare)
+        {
+            long scanStart = Clock.GetTimestamp();
+            FindChangedPages();
+            scan = Clock.GetElapsedTime(scanStart);
+        }
         long pages = 0;
         foreach (var channel in _channels) pages += channel.PagesThisRound;
         var encodings = new Dictionary<string, long>();
@@ -265,9 +276,28 @@ public sealed class PreCopySource : ISourceChannelHost
         {
             Round = (int)round, StopAndCopy = stopAndCopy, PagesSent = pages, WireBytes = wire, LogicalBytes = pages * MemoryImage.PageSize,
             Encodings = encodings, DirtyPages = dirty, DirtyRate = statistics.DirtyRate,
-            DurationMs = duration.TotalMilliseconds, Throttle = Workload.Throttle,
+            DurationMs = duration.TotalMilliseconds, ScanMs = scan.TotalMilliseconds, Throttle = Workload.Throttle,
         };
         return (report, statistics);
+    }
+
+    /// <summary>With dirty tracking by comparison, marks the pages whose contents differ from what was last sent (no channel encodes now).</summary>
+    private void FindChangedPages()
+    {
+        if (Options.DirtyTracking == DirtyTracking.Compare) SentContentScan.Run(Image, Digests, Image.DirtyLog);
+    }
+
+    /// <summary>Runs the hypervisor's part of the switchover; its failure fails the migration (the VM resumes here).</summary>
+    private static async Task RunHypervisorSwitchoverAsync(Func<CancellationToken, Task> hypervisor, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await hypervisor(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not (OperationCanceledException or MigrationFailedException or IOException))
+        {
+            throw new MigrationFailedException(PageStreamError.None, $"the hypervisor's switchover failed: {ex.Message}");
+        }
     }
 
     /// <summary>The time since <paramref name="mark"/>, which moves to now.</summary>

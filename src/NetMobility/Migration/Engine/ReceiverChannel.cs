@@ -128,7 +128,7 @@ internal sealed class ReceiverChannel(MigrationDestination destination, IMigrati
         return PageStreamError.None;
     }
 
-    /// <summary>From commit received to the VM running here.</summary>
+    /// <summary>From commit received to the VM running here (the <see cref="DestinationOptions.ResumeVm"/> hook included).</summary>
     public TimeSpan ResumeTime { get; private set; }
 
     /// <summary>From the end of stream on every channel to ready written.</summary>
@@ -170,6 +170,12 @@ internal sealed class ReceiverChannel(MigrationDestination destination, IMigrati
         {
             // Tells the source the VM runs here, and how long that took, for its report of the downtime.
             _resumedSent = true;
+            if (destination.Options.ResumeVm is { } resume)
+            {
+                long begin = destination.Options.Clock.GetTimestamp();
+                await resume(cancellationToken).ConfigureAwait(false);
+                ResumeTime += destination.Options.Clock.GetElapsedTime(begin);
+            }
             _replies.WriteResumed(new Resumed(Durations.ToNanoseconds(ResumeTime)));
         }
         await _replies.FlushAsync(cancellationToken).ConfigureAwait(false);

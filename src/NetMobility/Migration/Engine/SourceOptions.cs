@@ -46,6 +46,29 @@ public sealed record SourceOptions
 
     /// <summary>The resume token of the migration; random when not given.</summary>
     public Guid? ResumeToken { get; init; }
+
+    /// <summary>How the engine learns which pages changed: the image's dirty log (the default) or by comparing contents.</summary>
+    public DirtyTracking DirtyTracking { get; init; } = DirtyTracking.Log;
+
+    /// <summary>
+    /// The hypervisor's own part of the switchover, run with the VM paused after the last pages went and before the
+    /// device-state record (a QEMU guest: QEMU moving its device state with <c>x-ignore-shared</c>); timed as the
+    /// switchover's device-state part. A throw fails the migration, which resumes the VM at the source.
+    /// </summary>
+    public Func<CancellationToken, Task>? HypervisorSwitchover { get; init; }
+}
+
+/// <summary>How the source engine finds the pages to send again.</summary>
+public enum DirtyTracking
+{
+    /// <summary>The guest's writes mark the image's <see cref="DirtyLog"/> (a workload in this process).</summary>
+    Log,
+
+    /// <summary>
+    /// Before each round, every page whose contents differ from what was last sent is marked (a guest another process
+    /// runs, whose writes mark nothing); the last scan runs with the VM paused and is a part of the downtime.
+    /// </summary>
+    Compare,
 }
 
 /// <summary>A migration that could not complete; the source kept (or took back) the VM.</summary>

@@ -41,6 +41,9 @@ public sealed class PageDigestTable
     /// <summary>Takes the page's contents as they are now (the source encoding it, the destination having applied it).</summary>
     public void Set(int page, ReadOnlySpan<byte> contents) => SetLeaf(page, Leaf(page, contents));
 
+    /// <summary>The leaf the table holds for <paramref name="page"/>: of the contents last sent (source) or applied (destination).</summary>
+    public UInt128 LeafOf(int page) => _leaves[page];
+
     /// <summary>The page holds zeros only (a zero page went on the wire).</summary>
     public void SetZero(int page) => SetLeaf(page, UInt128.Zero);
 

@@ -21,7 +21,7 @@ public static class ReportText
         }
         s.AppendLine(c, $"total time {report.TotalTimeMs:0.0} ms, downtime {report.DowntimeMs:0.000} ms, wire {Bytes(report.WireBytes)} for {Bytes(report.LogicalBytes)} of pages (ratio {report.CompressionRatio:0.00}), encoder CPU {report.CpuTimeMs:0.0} ms");
         if (report.Switchover is { } w)
-            s.AppendLine(c, $"downtime parts ms: pause {w.PauseMs:0.000}, dirty-log sync {w.DirtyLogSyncMs:0.000}, last pages {w.LastPagesMs:0.000}, device state {w.DeviceStateMs:0.000}, destination verify {w.DestinationVerifyMs:0.000}, ready {w.ReadyMs:0.000}, commit {w.CommitMs:0.000}, resume {(w.ResumeConfirmed ? w.ResumeMs.ToString("0.000", c) : "not confirmed")}");
+            s.AppendLine(c, $"downtime parts ms: pause {w.PauseMs:0.000}, {(w.DirtyScanMs > 0 ? $"dirty scan {w.DirtyScanMs.ToString("0.000", c)}, " : "")}dirty-log sync {w.DirtyLogSyncMs:0.000}, last pages {w.LastPagesMs:0.000}, device state {w.DeviceStateMs:0.000}, destination verify {w.DestinationVerifyMs:0.000}, ready {w.ReadyMs:0.000}, commit {w.CommitMs:0.000}, resume {(w.ResumeConfirmed ? w.ResumeMs.ToString("0.000", c) : "not confirmed")}");
         if (report.Resumes > 0) s.AppendLine(c, $"resumed {report.Resumes} time(s), {report.ResentPages} page(s) sent again");
         s.AppendLine(c, $"stop: {report.StopReason}{(report.Digest.Length > 0 ? $"; digest {report.Digest}" : "")}");
         return s.ToString();

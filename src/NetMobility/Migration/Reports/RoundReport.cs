@@ -18,5 +18,7 @@ public sealed record RoundReport
     /// <summary>Pages dirtied per second during the round.</summary>
     public double DirtyRate { get; init; }
     public double DurationMs { get; init; }
+    /// <summary>Comparing contents with what was last sent, after the round (dirty tracking by comparison; else 0).</summary>
+    public double ScanMs { get; init; }
     public double Throttle { get; init; }
 }

@@ -14,6 +14,8 @@ public sealed record SwitchoverReport
 
     /// <summary>Stopping the guest: no write lands after it.</summary>
     public double PauseMs { get; init; }
+    /// <summary>With dirty tracking by comparison: the last scan of the paused guest's memory against what was sent (else 0).</summary>
+    public double DirtyScanMs { get; init; }
     /// <summary>Collecting the dirty log for the stop-and-copy round(s).</summary>
     public double DirtyLogSyncMs { get; init; }
     /// <summary>Encoding and sending the last dirty pages, every channel's end of round included.</summary>
@@ -34,5 +36,5 @@ public sealed record SwitchoverReport
     /// <summary>False when the destination's resumed record did not come back in time: the resume part is then 0.</summary>
     public bool ResumeConfirmed { get; init; }
 
-    public double TotalMs => PauseMs + DirtyLogSyncMs + LastPagesMs + DeviceStateMs + DestinationVerifyMs + ReadyMs + CommitMs + ResumeMs;
+    public double TotalMs => PauseMs + DirtyScanMs + DirtyLogSyncMs + LastPagesMs + DeviceStateMs + DestinationVerifyMs + ReadyMs + CommitMs + ResumeMs;
 }

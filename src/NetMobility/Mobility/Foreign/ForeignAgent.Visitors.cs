@@ -116,6 +116,14 @@ public sealed partial class ForeignAgent
             return;
         }
         int length = MobilityFrames.WritePacket(_frame, mac, _visitorLink.Mac, ip.Buffer);
+        // The agent forwards the packet onto the visitors' link: one hop, one TTL (RFC 2003 sec 3.1, RFC 1812 sec 5.3.1),
+        // as the home agent and any router on the way did.
+        if (!Ipv4InPlace.TryDecrementTimeToLive(_frame.AsSpan(EthernetHeader.UntaggedLength, ip.Buffer.Length)))
+        {
+            Counters.TtlExpired++;
+            _node.ReportTtlExpired(ip.Buffer);
+            return;
+        }
         if (_link.Send(_frame.AsSpan(0, length))) Counters.Delivered++;
     }
 

@@ -106,18 +106,27 @@ public sealed partial class ForeignAgent : IPeerTunnelOwner, IRegistrationSender
     /// <summary>
     /// Keeps one reference on the tunnel to the home agent of each visitor, in the encapsulation it registered (or,
     /// while its first request is pending, asked for): packets the home agent sends right after accepting may
-    /// overtake its reply.
+    /// overtake its reply. IP in IP is taken in too whatever the visitor asked for: every agent MUST decapsulate it,
+    /// and a G or M bit only says what the visitor would like, which the home agent is free to use or not (RFC 5944
+    /// sec 4.1, 3.8.3).
     /// </summary>
     private void UpdateTunnel(Ipv4Address home)
     {
-        Span<(Ipv4Address, TunnelKind)> wanted = [default];
+        Span<(Ipv4Address, TunnelKind)> wanted = [default, default];
+        Ipv4Address homeAgent;
+        TunnelKind kind;
         if (Relay.Visitors.TryGet(home, out var visitor) && visitor.IsAccepted)
-            wanted[0] = (visitor.HomeAgent, MobileIpEncapsulation.Requested(visitor.Flags));
+            (homeAgent, kind) = (visitor.HomeAgent, MobileIpEncapsulation.Requested(visitor.Flags));
         else if (visitor?.Pending is PendingRegistration pending)
-            wanted[0] = (pending.HomeAgent, MobileIpEncapsulation.Requested(pending.Flags));
+            (homeAgent, kind) = (pending.HomeAgent, MobileIpEncapsulation.Requested(pending.Flags));
         else
-            wanted = [];
-        _tunnels.Use(home, wanted);
+        {
+            _tunnels.Use(home, []);
+            return;
+        }
+        wanted[0] = (homeAgent, kind);
+        wanted[1] = (homeAgent, TunnelKind.IpInIp);
+        _tunnels.Use(home, kind == TunnelKind.IpInIp ? wanted[..1] : wanted);
     }
 
     void IRegistrationSender.SendRegistration(in RegistrationAddressing addressing, ReadOnlySpan<byte> message)
@@ -148,7 +157,9 @@ public sealed partial class ForeignAgent : IPeerTunnelOwner, IRegistrationSender
 
     void IPeerTunnelOwner.Transmit(ReadOnlySpan<byte> outerPacket) => _node.SendIp(outerPacket);
 
-    void IPeerTunnelOwner.ReportTooBig(ReadOnlySpan<byte> innerPacket, int mtu) => TooBigReport.Send(_node, innerPacket, mtu);
+    void IPeerTunnelOwner.ReportTooBig(ReadOnlySpan<byte> innerPacket, int mtu) => InnerSenderReport.SendTooBig(_node, innerPacket, mtu);
+
+    void IPeerTunnelOwner.ReportUnreachable(ReadOnlySpan<byte> innerPacket, Icmpv4UnreachableCode code) => InnerSenderReport.Send(_node, innerPacket, code);
 
     public void Dispose()
     {

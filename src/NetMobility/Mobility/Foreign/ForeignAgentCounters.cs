@@ -15,7 +15,7 @@ public sealed class ForeignAgentCounters
     /// <summary>Packets a visitor sent encapsulated to the agent (RFC 3024 sec 5.2) that were not its own.</summary>
     public long EncapsulatedRefused { get; internal set; }
 
-    /// <summary>Visitors' packets dropped because their TTL ran out.</summary>
+    /// <summary>Visitors' packets, and decapsulated packets for visitors, dropped because their TTL ran out.</summary>
     public long TtlExpired { get; internal set; }
 
     /// <summary>ARP requests from visitors answered with the agent's own hardware address.</summary>

@@ -201,7 +201,9 @@ public sealed partial class HomeAgent : IPeerTunnelOwner, IDisposable
 
     void IPeerTunnelOwner.Transmit(ReadOnlySpan<byte> outerPacket) => _node.SendIp(outerPacket);
 
-    void IPeerTunnelOwner.ReportTooBig(ReadOnlySpan<byte> innerPacket, int mtu) => TooBigReport.Send(_node, innerPacket, mtu);
+    void IPeerTunnelOwner.ReportTooBig(ReadOnlySpan<byte> innerPacket, int mtu) => InnerSenderReport.SendTooBig(_node, innerPacket, mtu);
+
+    void IPeerTunnelOwner.ReportUnreachable(ReadOnlySpan<byte> innerPacket, Icmpv4UnreachableCode code) => InnerSenderReport.Send(_node, innerPacket, code);
 
     public void Dispose()
     {

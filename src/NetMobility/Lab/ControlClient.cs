@@ -1,9 +1,9 @@
 using System.Net.Sockets;
 using System.Text;
 
-namespace NetMobility.Host;
+namespace NetMobility.Lab;
 
-/// <summary>Sends one command to a daemon's control socket and reads its answer (one JSON object).</summary>
+/// <summary>Sends one command to a <c>netmob agent</c> daemon's control socket (Host/ControlServer) and reads its answer (one JSON object).</summary>
 public static class ControlClient
 {
     /// <summary>The daemon's answer; a socket no daemon serves, or a silent one, is an <see cref="IOException"/> with one line.</summary>

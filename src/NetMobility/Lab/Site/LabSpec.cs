@@ -1,0 +1,122 @@
+using System.Globalization;
+using NetMobility.Configuration;
+
+namespace NetMobility.Lab.Site;
+
+/// <summary>
+/// What <c>netmob lab up --config lab.json</c> builds (docs/lab.md): the lab's <c>name</c> (its namespaces are
+/// NAME-core, NAME-corr ...), the folder its state goes in, the WAN between the home and the foreign site, and how the
+/// VM is attached. Every field is optional; <see cref="Default"/> is the lab without a file. A mistake is a
+/// <see cref="ConfigException"/> naming the file, the key and the reason.
+/// </summary>
+public sealed record LabSpec
+{
+    public const string DefaultStateRoot = "/run/netmob/lab";
+
+    /// <summary>1 to 8 lower-case letters and digits, starting with a letter: it prefixes namespace and device names (15 bytes at most).</summary>
+    public string Name { get; init; } = "nmlab";
+
+    /// <summary>The folder holding the state of every lab; this lab's is <c>ROOT/NAME</c>.</summary>
+    public string StateRoot { get; init; } = DefaultStateRoot;
+
+    public WanSpec Wan { get; init; } = new();
+
+    /// <summary>How the VM reaches its host's agent: a namespace behind a TAP, or a bridge per site for a QEMU guest's TAP.</summary>
+    public VmAttachment Vm { get; init; } = VmAttachment.Namespace;
+
+    /// <summary>The tunnel the home agent uses to the foreign agent: gre, ipip or minimal.</summary>
+    public string Encapsulation { get; init; } = "gre";
+
+    public string StateDirectory => Path.Combine(StateRoot, Name);
+
+    public static LabSpec Default { get; } = new();
+
+    public static LabSpec Load(string path) => Read(ConfigElement.Load(path));
+
+    public static LabSpec Read(ConfigElement root)
+    {
+        root.AllowOnly("name", "stateDirectory", "wan", "vm", "encapsulation");
+        var spec = new LabSpec();
+        if (root.TryGet("name", out var name)) spec = spec with { Name = CheckName(name) };
+        if (root.TryGet("stateDirectory", out var state))
+        {
+            string dir = state.AsString();
+            if (!Path.IsPathFullyQualified(dir)) throw state.Error($"'{dir}' is not an absolute path");
+            spec = spec with { StateRoot = dir };
+        }
+        if (root.TryGet("wan", out var wan)) spec = spec with { Wan = WanSpec.Read(wan) };
+        if (root.TryGet("vm", out var vm))
+        {
+            vm.AllowOnly("attachment");
+            if (vm.TryGet("attachment", out var a))
+            {
+                spec = spec with
+                {
+                    Vm = a.AsString() switch
+                    {
+                        "namespace" => VmAttachment.Namespace,
+                        "bridge" => VmAttachment.Bridge,
+                        var other => throw a.Error($"'{other}' is not an attachment (namespace, bridge)"),
+                    },
+                };
+            }
+        }
+        if (root.TryGet("encapsulation", out var e))
+        {
+            string kind = e.AsString();
+            if (kind is not ("gre" or "ipip" or "minimal")) throw e.Error($"'{kind}' is not an encapsulation (gre, ipip, minimal)");
+            spec = spec with { Encapsulation = kind };
+        }
+        return spec;
+    }
+
+    private static string CheckName(ConfigElement field)
+    {
+        string name = field.AsString();
+        bool good = name.Length is >= 1 and <= 8 && name[0] is >= 'a' and <= 'z' && name.All(c => c is >= 'a' and <= 'z' or >= '0' and <= '9');
+        if (!good) throw field.Error($"'{name}' is not a lab name (1 to 8 lower-case letters and digits, starting with a letter)");
+        return name;
+    }
+}
+
+/// <summary>The VM's attachment at each site.</summary>
+public enum VmAttachment
+{
+    /// <summary>A network namespace behind a TAP that the hosting agent holds (the kernel plays the VM).</summary>
+    Namespace,
+
+    /// <summary>A bridge in each site's host namespace, with the hosting agent's TAP on it and room for a QEMU guest's TAP.</summary>
+    Bridge,
+}
+
+/// <summary>
+/// The WAN between the sites, as the WAN agent impairs it in each direction (<c>delayMs</c> one way, <c>jitterMs</c>,
+/// <c>lossPercent</c>, <c>reorderPercent</c>, <c>seed</c>), and a bandwidth limit per direction by the kernel's
+/// <c>tc tbf</c> on the WAN's devices (<c>rateKbit</c>, 0: none).
+/// </summary>
+public sealed record WanSpec
+{
+    public double DelayMs { get; init; }
+    public double JitterMs { get; init; }
+    public double LossPercent { get; init; }
+    public double ReorderPercent { get; init; }
+    public long RateKbit { get; init; }
+    public long Seed { get; init; } = 1;
+
+    public static WanSpec Read(ConfigElement wan)
+    {
+        wan.AllowOnly("delayMs", "jitterMs", "lossPercent", "reorderPercent", "rateKbit", "seed");
+        var spec = new WanSpec();
+        if (wan.TryGet("delayMs", out var d)) spec = spec with { DelayMs = d.AsNumber(0, 10_000) };
+        if (wan.TryGet("jitterMs", out var j)) spec = spec with { JitterMs = j.AsNumber(0, 10_000) };
+        if (wan.TryGet("lossPercent", out var l)) spec = spec with { LossPercent = l.AsNumber(0, 100) };
+        if (wan.TryGet("reorderPercent", out var r)) spec = spec with { ReorderPercent = r.AsNumber(0, 100) };
+        if (wan.TryGet("rateKbit", out var k)) spec = spec with { RateKbit = k.AsInteger(0, 100_000_000) };
+        if (wan.TryGet("seed", out var s)) spec = spec with { Seed = s.AsInteger(0, long.MaxValue) };
+        return spec;
+    }
+
+    /// <summary>The agent configuration's <c>impairment</c> object for one direction of this WAN.</summary>
+    internal string ImpairmentJson(int direction) => string.Create(CultureInfo.InvariantCulture,
+        $$"""{"delayMs": {{DelayMs}}, "jitterMs": {{JitterMs}}, "lossPercent": {{LossPercent}}, "reorderPercent": {{ReorderPercent}}, "seed": {{Seed + direction}}}""");
+}

@@ -1,0 +1,228 @@
+using static NetMobility.Lab.Site.LabAddresses;
+
+namespace NetMobility.Lab.Site;
+
+/// <summary>
+/// The lab's namespaces and devices (see <see cref="LabAddresses"/>) and the configuration files of its three agent
+/// daemons (home, WAN, foreign), written into the lab's state folder. Every namespace is recorded in the
+/// <see cref="LabState"/> before it is made, so that <c>netmob lab down</c> finds it after a crash. The daemons are
+/// started by the caller (<see cref="LabSite"/> as detached processes; the tests as child processes they watch).
+/// <list type="bullet">
+/// <item>NAME-core: the correspondent's router, a Linux kernel with forwarding and strict <c>rp_filter</c>; the home and
+/// WAN daemons' TAPs (persistent) and a veth to NAME-corr.</item>
+/// <item>NAME-wan: a bridge joining the WAN daemon's far side and the foreign daemon's TAP.</item>
+/// <item>NAME-vm (attachment <c>namespace</c>): the VM, a kernel behind a persistent TAP that one daemon at a time holds.</item>
+/// <item>NAME-hh and NAME-fh (attachment <c>bridge</c>): the home and foreign hosts, each a bridge with the hosting daemon's
+/// TAP on it, where a QEMU guest's TAP goes; a veth between them carries QEMU's migration stream.</item>
+/// </list>
+/// </summary>
+public sealed class LabTopology
+{
+    public static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+    public const string VmName = "vm1";
+
+    private LabTopology(LabSpec spec, LabState state)
+    {
+        Spec = spec;
+        State = state;
+        string n = spec.Name;
+        Core = $"{n}-core";
+        Correspondent = $"{n}-corr";
+        Wan = $"{n}-wan";
+        Vm = $"{n}-vm";
+        HomeHost = $"{n}-hh";
+        ForeignHost = $"{n}-fh";
+        HomeTap = $"{n}-hw";
+        WanCoreTap = $"{n}-ww";
+        WanFarTap = $"{n}-wf";
+        ForeignTap = $"{n}-fw";
+        VmDevice = $"{n}-vm";
+        HomeVmTap = $"{n}-hv";
+        ForeignVmTap = $"{n}-fv";
+    }
+
+    public LabSpec Spec { get; }
+    public LabState State { get; }
+    public string Core { get; }
+    public string Correspondent { get; }
+    public string Wan { get; }
+    public string Vm { get; }
+    public string HomeHost { get; }
+    public string ForeignHost { get; }
+    public string HomeTap { get; }
+    public string WanCoreTap { get; }
+    public string WanFarTap { get; }
+    public string ForeignTap { get; }
+    public string VmDevice { get; }
+    public string HomeVmTap { get; }
+    public string ForeignVmTap { get; }
+
+    /// <summary>The bridge of each site's host (attachment <c>bridge</c>), where a QEMU guest's TAP is put.</summary>
+    public const string HostBridge = "br0";
+
+    /// <summary>The namespaces this lab makes, in the order it makes them.</summary>
+    public IReadOnlyList<string> Namespaces => Spec.Vm == VmAttachment.Namespace
+        ? [Core, Correspondent, Wan, Vm]
+        : [Core, Correspondent, Wan, HomeHost, ForeignHost];
+
+    public string Files => State.Directory;
+    public string Config(string agent) => Path.Combine(Files, agent + ".json");
+    public string Socket(string agent) => Path.Combine(Files, agent + ".sock");
+    public string Log(string agent) => Path.Combine(Files, agent + ".log");
+    public string Capture(string agent) => Path.Combine(Files, agent + ".pcapng");
+
+    /// <summary>The agents in start order.</summary>
+    public static readonly string[] Agents = ["home", "wan", "foreign"];
+
+    /// <summary>The namespace the VM's kernel or QEMU runs in at <paramref name="site"/>.</summary>
+    public string VmNamespace(LabSiteName site) => Spec.Vm == VmAttachment.Namespace ? Vm : site == LabSiteName.Home ? HomeHost : ForeignHost;
+
+    /// <summary>Makes everything (recording each namespace first); a failure leaves what was made recorded for <c>down</c>.</summary>
+    public static LabTopology Build(LabSpec spec, LabState state)
+    {
+        var lab = new LabTopology(spec, state);
+        lab.Make();
+        return lab;
+    }
+
+    /// <summary>The topology of a lab already made (for status and moves).</summary>
+    public static LabTopology Of(LabSpec spec, LabState state) => new(spec, state);
+
+    private NetNamespace Create(string name)
+    {
+        State.AddNamespace(name);
+        return NetNamespace.CreateNamed(name);
+    }
+
+    private void Make()
+    {
+        var core = Create(Core);
+        var corr = Create(Correspondent);
+        var wan = Create(Wan);
+        core.RunChecked(Bound, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1", "net.ipv4.conf.all.rp_filter=1", "net.ipv4.conf.default.rp_filter=1");
+        PersistentTap(core, HomeTap, $"{CoreToHome}/30");
+        PersistentTap(core, WanCoreTap, $"{CoreToWan}/30");
+        string veth = $"{Spec.Name}-c";
+        core.Ip("link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", corr.Name);
+        core.AddAddress(veth, $"{CoreToCorrespondent}/24");
+        core.SetUp(veth);
+        core.Ip("route", "add", "10.1.0.0/24", "via", HomeWan);
+        core.Ip("route", "add", "10.2.0.0/24", "via", WanCoreSide);
+        core.Ip("route", "add", "198.51.100.0/30", "via", WanCoreSide);
+        corr.AddAddress("eth0", $"{CorrespondentAddress}/24");
+        corr.SetUp("eth0");
+        corr.AddRoute("default", CoreToCorrespondent);
+
+        // The WAN's far side: a bridge between two TAPs with no addresses, and no IPv6 to chatter on them.
+        wan.RunChecked(Bound, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1");
+        wan.Ip("link", "add", HostBridge, "type", "bridge");
+        wan.SetUp(HostBridge);
+        PersistentTap(wan, WanFarTap, null, bridge: HostBridge);
+        PersistentTap(wan, ForeignTap, null, bridge: HostBridge);
+        if (Spec.Wan.RateKbit > 0)
+        {
+            // The kernel's token bucket on each direction's last device before a daemon: core -> WAN, bridge -> WAN daemon.
+            Tbf(core, WanCoreTap);
+            Tbf(wan, WanFarTap);
+        }
+
+        if (Spec.Vm == VmAttachment.Namespace)
+        {
+            var vm = Create(Vm);
+            PersistentTap(vm, VmDevice, $"{VmAddress}/24", mac: VmMac);
+            vm.AddRoute("default", HomeAgent);
+        }
+        else
+        {
+            var home = Create(HomeHost);
+            var foreign = Create(ForeignHost);
+            foreach (var (host, tap) in new[] { (home, HomeVmTap), (foreign, ForeignVmTap) })
+            {
+                host.RunChecked(Bound, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1");
+                host.Ip("link", "add", HostBridge, "type", "bridge");
+                host.SetUp(HostBridge);
+                PersistentTap(host, tap, null, bridge: HostBridge);
+            }
+            string link = $"{Spec.Name}-m";
+            home.Ip("link", "add", link, "type", "veth", "peer", "name", link, "netns", foreign.Name);
+            home.AddAddress(link, $"{HomeHostMigration}/30");
+            foreign.AddAddress(link, $"{ForeignHostMigration}/30");
+            home.SetUp(link);
+            foreign.SetUp(link);
+        }
+        WriteConfigs();
+    }
+
+    private void Tbf(NetNamespace space, string device) =>
+        space.RunChecked(Bound, "tc", "qdisc", "add", "dev", device, "root", "tbf", "rate", $"{Spec.Wan.RateKbit}kbit", "burst", "32kbit", "latency", "400ms");
+
+    /// <summary>A TAP device that outlives the daemons attached to it, up, with an address or on a bridge.</summary>
+    private static void PersistentTap(NetNamespace space, string device, string? address, string? mac = null, string? bridge = null)
+    {
+        space.Ip("tuntap", "add", "dev", device, "mode", "tap");
+        if (mac is not null) space.Ip("link", "set", "dev", device, "address", mac);
+        if (address is not null) space.AddAddress(device, address);
+        if (bridge is not null) space.Ip("link", "set", "dev", device, "master", bridge);
+        space.SetUp(device);
+    }
+
+    private void WriteConfigs()
+    {
+        string vmDevice(LabSiteName site) => Spec.Vm == VmAttachment.Namespace ? VmDevice : site == LabSiteName.Home ? HomeVmTap : ForeignVmTap;
+        Write("home", Router("home", "02:4e:4d:01:00:01", $"{HomeWan}/30", CoreToHome, HomeTap, Core, "02:4e:4d:01:00:02", "10.1.0.1/24",
+            $$"""{"type": "home-agent", "interface": "lan", "mobileNodes": [{"homeAddress": "{{VmAddress}}", "spi": {{VmSpi}}, "key": "{{VmKey}}"}]}""",
+            vmDevice(LabSiteName.Home), VmNamespace(LabSiteName.Home), attached: true));
+        Write("foreign", Router("foreign", "02:4e:4d:02:00:01", $"{CareOf}/30", WanForeignSide, ForeignTap, Wan, "02:4e:4d:02:00:02", "10.2.0.1/24",
+            $$"""{"type": "foreign-agent", "interface": "lan", "careOf": "{{CareOf}}", "advertisementIntervalMs": 1000}""",
+            vmDevice(LabSiteName.Foreign), VmNamespace(LabSiteName.Foreign), attached: false));
+        Write("wan", $$$"""
+            {
+              "node": {
+                "name": "wan",
+                "interfaces": [
+                  {"name": "core", "mac": "02:4e:4d:03:00:01", "address": "{{{WanCoreSide}}}/30", "link": {"tap": "{{{WanCoreTap}}}", "netns": "{{{Core}}}", "mode": "attach", "persistent": true},
+                   "impairment": {{{Spec.Wan.ImpairmentJson(0)}}}},
+                  {"name": "far", "mac": "02:4e:4d:03:00:02", "address": "{{{WanForeignSide}}}/30", "link": {"tap": "{{{WanFarTap}}}", "netns": "{{{Wan}}}", "mode": "attach", "persistent": true},
+                   "impairment": {{{Spec.Wan.ImpairmentJson(1)}}}}
+                ],
+                "routes": [{"prefix": "0.0.0.0/0", "via": "{{{CoreToWan}}}"}, {"prefix": "10.2.0.0/24", "via": "{{{CareOf}}}"}]
+              },
+              "control": "{{{Socket("wan")}}}",
+              "capture": "{{{Capture("wan")}}}"
+            }
+            """);
+    }
+
+    private string Router(string name, string wanMac, string wanAddress, string gateway, string wanTap, string wanNetns, string lanMac, string lanAddress,
+        string role, string vmDevice, string vmNetns, bool attached) => $$$"""
+        {
+          "node": {
+            "name": "{{{name}}}",
+            "interfaces": [
+              {"name": "wan", "mac": "{{{wanMac}}}", "address": "{{{wanAddress}}}", "link": {"tap": "{{{wanTap}}}", "netns": "{{{wanNetns}}}", "mode": "attach", "persistent": true}},
+              {"name": "lan", "mac": "{{{lanMac}}}", "address": "{{{lanAddress}}}", "link": {"segment": "lan"}}
+            ],
+            "routes": [{"prefix": "0.0.0.0/0", "via": "{{{gateway}}}"}],
+            "roles": [{{{role}}}]
+          },
+          "vms": [{"name": "{{{VmName}}}", "interface": "lan", "link": {"tap": "{{{vmDevice}}}", "netns": "{{{vmNetns}}}", "mode": "attach", "persistent": true},
+                   "mac": "{{{VmMac}}}", "homeAddress": "{{{VmAddress}}}", "homeAgent": "{{{HomeAgent}}}", "spi": {{{VmSpi}}}, "key": "{{{VmKey}}}", "lifetime": 120,
+                   "encapsulation": "{{{Spec.Encapsulation}}}", "attached": {{{(attached ? "true" : "false")}}}}],
+          "control": "{{{Socket(name)}}}",
+          "capture": "{{{Capture(name)}}}"
+        }
+        """;
+
+    private void Write(string agent, string text)
+    {
+        string path = Config(agent);
+        File.WriteAllText(path, text);
+    }
+}
+
+/// <summary>The two sites a VM can be at.</summary>
+public enum LabSiteName
+{
+    Home,
+    Foreign,
+}

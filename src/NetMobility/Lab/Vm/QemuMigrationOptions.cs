@@ -1,0 +1,41 @@
+using NetMobility.Migration.Engine;
+using NetMobility.Migration.Policies;
+
+namespace NetMobility.Lab.Vm;
+
+/// <summary>How <see cref="QemuMigration"/> moves a guest in <see cref="QemuMigrationMode.PageEngine"/> (the other modes take nothing from here).</summary>
+public sealed record QemuMigrationOptions
+{
+    /// <summary>The engine's stop policy, one per migration; the adaptive policy when null.</summary>
+    public Func<IStopPolicy>? Policy { get; init; }
+
+    /// <summary>What carries the page stream between the two engines in this process.</summary>
+    public EngineTransport Transport { get; init; } = EngineTransport.Tcp;
+
+    /// <summary>
+    /// The path between the two hosts, in bits per second; null for the bare loopback. With a rate, the page engine's
+    /// stream goes over an in-memory link of that rate in real time (whatever <see cref="Transport"/> says), and its
+    /// encoder is told the rate; QEMU's own streams cross the namespace's loopback shaped to the same rate
+    /// (<see cref="GuestBridge.ShapeLoopback"/>, which the caller sets up).
+    /// </summary>
+    public double? WanBitsPerSecond { get; init; }
+
+    /// <summary>The engine's parallel channels (and encoding cores).</summary>
+    public int Channels { get; init; } = 2;
+
+    /// <summary>Runs at the destination on each page applied, before it counts in the digest (a test corrupts a page here).</summary>
+    public PageApplied? AfterPageApplied { get; init; }
+
+    /// <summary>Runs with the source paused just before QEMU moves the device state (a test kills the destination QEMU here).</summary>
+    public Action? BeforeDeviceState { get; init; }
+}
+
+/// <summary>The page engine's transport in the lab.</summary>
+public enum EngineTransport
+{
+    /// <summary>TCP on the loopback interface, a connection per channel (the engine's real transport).</summary>
+    Tcp,
+
+    /// <summary>The engine's in-memory pipe in real time, with no bandwidth or latency to speak of.</summary>
+    Memory,
+}
