@@ -14,7 +14,7 @@ namespace NetMobility.Links;
 /// returning: no queue or thread is needed on the way out. A full socket buffer is <see cref="LinkDrop.QueueFull"/>,
 /// the interface down <see cref="LinkDrop.Down"/>.</item>
 /// <item>A reader thread waits in poll() on the socket and an eventfd, takes up to <see cref="Batch"/> frames per
-/// recvmmsg(2) into buffers allocated once, and posts one work item per frame on the <see cref="EventLoop"/>, which
+/// recvmmsg(2) into buffers allocated once, and queues it for the <see cref="EventLoop"/> (<see cref="DeviceInbox"/>), which
 /// hands it to <see cref="Receiver"/>, as <see cref="TapLink"/> does. A frame in steady state allocates nothing.</item>
 /// <item>Frames the kernel dropped because the socket's buffer was full (PACKET_STATISTICS) are counted as
 /// <see cref="LinkDrop.QueueFull"/>.</item>
@@ -40,14 +40,10 @@ public sealed unsafe class PacketLink : IFrameLink, IDisposable
     /// </summary>
     public const int ReceiveBufferBytes = 4 << 20;
 
-    private static readonly Action<object?> DeliverOne = static s => ((PacketLink)s!).Deliver();
-
-    private readonly EventLoop _loop;
     private readonly int _fd;
     private readonly int _wakeFd;
     private readonly int _ifIndex;
-    private readonly object _inboundGate = new();
-    private readonly FrameRing _inbound;
+    private readonly DeviceInbox _inbox;
     private readonly int _slotSize;
     private readonly byte* _buffers;
     private readonly PacketNative.MMsgHdr* _messages;
@@ -62,7 +58,6 @@ public sealed unsafe class PacketLink : IFrameLink, IDisposable
 
     private PacketLink(EventLoop loop, string name, MacAddress mac, MacAddress deviceMac, int mtu, int ifIndex, int fd, int wakeFd, int receiveQueueCapacity)
     {
-        _loop = loop;
         Name = name;
         Mac = mac;
         DeviceMac = deviceMac;
@@ -71,7 +66,7 @@ public sealed unsafe class PacketLink : IFrameLink, IDisposable
         _fd = fd;
         _wakeFd = wakeFd;
         _slotSize = FrameCheck.MaxFrameLength(mtu);
-        _inbound = new FrameRing(receiveQueueCapacity, _slotSize);
+        _inbox = new DeviceInbox(loop, receiveQueueCapacity, _slotSize, Counters, () => _up && !_closing, () => Receiver);
         _buffers = (byte*)NativeMemory.Alloc((nuint)(Batch * _slotSize));
         _messages = (PacketNative.MMsgHdr*)NativeMemory.AllocZeroed((nuint)(Batch * sizeof(PacketNative.MMsgHdr)));
         _vectors = (PacketNative.IoVec*)NativeMemory.AllocZeroed((nuint)(Batch * sizeof(PacketNative.IoVec)));
@@ -172,7 +167,7 @@ public sealed unsafe class PacketLink : IFrameLink, IDisposable
     /// <summary>Frames received and waiting for the event loop.</summary>
     public int QueuedToDeliver
     {
-        get { lock (_inboundGate) return _inbound.Count; }
+        get => _inbox.Count;
     }
 
     public bool Send(ReadOnlySpan<byte> frame)
@@ -305,35 +300,7 @@ public sealed unsafe class PacketLink : IFrameLink, IDisposable
             Counters.CountDrop(LinkDrop.Malformed);
             return;
         }
-        bool queued;
-        lock (_inboundGate) queued = _inbound.TryEnqueue(frame);
-        if (!queued)
-        {
-            Counters.CountDrop(LinkDrop.QueueFull);
-            return;
-        }
-        _loop.Post(DeliverOne, this);
-    }
-
-    private void Deliver()
-    {
-        ReadOnlySpan<byte> frame;
-        // The head slot stays this work item's until Dequeue: the reader only fills slots behind it.
-        lock (_inboundGate) frame = _inbound.Peek();
-        try
-        {
-            if (!_up || _closing)
-            {
-                Counters.CountDrop(LinkDrop.Down);
-                return;
-            }
-            Counters.CountReceived(frame.Length);
-            Receiver?.Invoke(frame);
-        }
-        finally
-        {
-            lock (_inboundGate) _inbound.Dequeue();
-        }
+        _inbox.Enqueue(frame);
     }
 
     /// <summary>Checks the interface carries Ethernet and is up; answers its hardware address.</summary>

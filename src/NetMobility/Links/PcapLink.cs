@@ -14,24 +14,20 @@ namespace NetMobility.Links;
 /// writes every queued one with <c>pcap_inject</c>.</item>
 /// <item><see cref="Send"/> copies the frame into a bounded queue (full: <see cref="LinkDrop.QueueFull"/>) and wakes the
 /// thread through the eventfd when the queue was empty.</item>
-/// <item>Received frames are copied into a bounded queue and posted one work item per frame on the
-/// <see cref="EventLoop"/>, which hands them to <see cref="Receiver"/>. Both queues are allocated once.</item>
+/// <item>Received frames are copied into a bounded queue (<see cref="DeviceInbox"/>) that the
+/// <see cref="EventLoop"/> delivers to <see cref="Receiver"/> in batches. Both queues are allocated once.</item>
 /// </list>
 /// When the interface goes down or is deleted, libpcap reports an error: the thread stops and <see cref="Fault"/> says
 /// why, so an owner (the agent daemon) closes the link and opens it again once the interface is back.
 /// </summary>
 public sealed unsafe class PcapLink : IFrameLink, IDisposable
 {
-    private static readonly Action<object?> DeliverOne = static s => ((PcapLink)s!).Deliver();
-
-    private readonly EventLoop _loop;
     private readonly nint _pcap;
     private readonly int _fd;
     private readonly int _wakeFd;
     private readonly int _ifIndex;
-    private readonly object _inboundGate = new();
     private readonly object _outboundGate = new();
-    private readonly FrameRing _inbound;
+    private readonly DeviceInbox _inbox;
     private readonly FrameRing _outbound;
     private readonly Thread _worker;
     private volatile bool _up = true;
@@ -41,7 +37,6 @@ public sealed unsafe class PcapLink : IFrameLink, IDisposable
 
     private PcapLink(EventLoop loop, string name, MacAddress mac, int mtu, string? filter, nint pcap, int fd, int wakeFd, int ifIndex, int queueCapacity)
     {
-        _loop = loop;
         Name = name;
         Mac = mac;
         Mtu = mtu;
@@ -51,7 +46,7 @@ public sealed unsafe class PcapLink : IFrameLink, IDisposable
         _wakeFd = wakeFd;
         _ifIndex = ifIndex;
         int maxFrame = FrameCheck.MaxFrameLength(mtu);
-        _inbound = new FrameRing(queueCapacity, maxFrame);
+        _inbox = new DeviceInbox(loop, queueCapacity, maxFrame, Counters, () => _up && !_closing, () => Receiver);
         _outbound = new FrameRing(queueCapacity, maxFrame);
         _worker = new Thread(static s => ((PcapLink)s!).Run()) { IsBackground = true, Name = $"{name} pcap" };
     }
@@ -293,34 +288,7 @@ public sealed unsafe class PcapLink : IFrameLink, IDisposable
             Counters.CountDrop(LinkDrop.Malformed);
             return;
         }
-        bool queued;
-        lock (_inboundGate) queued = _inbound.TryEnqueue(frame);
-        if (!queued)
-        {
-            Counters.CountDrop(LinkDrop.QueueFull);
-            return;
-        }
-        _loop.Post(DeliverOne, this);
-    }
-
-    private void Deliver()
-    {
-        ReadOnlySpan<byte> frame;
-        lock (_inboundGate) frame = _inbound.Peek();
-        try
-        {
-            if (!_up || _closing)
-            {
-                Counters.CountDrop(LinkDrop.Down);
-                return;
-            }
-            Counters.CountReceived(frame.Length);
-            Receiver?.Invoke(frame);
-        }
-        finally
-        {
-            lock (_inboundGate) _inbound.Dequeue();
-        }
+        _inbox.Enqueue(frame);
     }
 
     private static InterfaceLinkException ActivationRefused(nint pcap, string device, int status) => status switch

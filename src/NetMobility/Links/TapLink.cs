@@ -9,13 +9,14 @@ namespace NetMobility.Links;
 /// and the node that owns this link is the other, so the kernel's own stack (its ARP, ICMP, TCP) talks to
 /// the project's nodes and tunnels. Same contract as the in-memory links:
 /// <list type="bullet">
-/// <item><see cref="Send"/> copies the frame into a bounded queue and returns; a writer thread writes it to the
-/// device. A full queue refuses the frame (<see cref="LinkDrop.QueueFull"/>); a write the kernel refuses is
-/// counted afterwards (<see cref="LinkDrop.Down"/> when the kernel interface is down, else
-/// <see cref="LinkDrop.DeviceError"/>).</item>
-/// <item>A reader thread takes frames from the device into a bounded queue and posts one work item per frame
-/// on the <see cref="EventLoop"/>, which hands it to <see cref="Receiver"/>: never from inside
-/// <see cref="Send"/>, never on the reader thread.</item>
+/// <item><see cref="Send"/> writes the frame to the device at once (a non-blocking write: the tun driver takes it
+/// into the kernel's receive path without waiting) when nothing is queued before it; when the device answers EAGAIN,
+/// or frames are already waiting, the frame is copied into a bounded queue that a writer thread drains as the device
+/// takes frames again, in order. A full queue refuses the frame (<see cref="LinkDrop.QueueFull"/>); a write the
+/// kernel refuses is <see cref="LinkDrop.Down"/> when the kernel interface is down, else <see cref="LinkDrop.DeviceError"/>.</item>
+/// <item>A reader thread takes frames from the device into a bounded queue (<see cref="DeviceInbox"/>), which the
+/// <see cref="EventLoop"/> delivers to <see cref="Receiver"/> in batches: never from inside <see cref="Send"/>,
+/// never on the reader thread.</item>
 /// <item>Both queues are allocated once; a frame in steady state allocates nothing.</item>
 /// </list>
 /// <see cref="Dispose"/> stops both threads and closes the device, which the kernel then removes unless it is
@@ -26,14 +27,10 @@ namespace NetMobility.Links;
 /// </summary>
 public sealed class TapLink : IFrameLink, IDisposable
 {
-    private static readonly Action<object?> DeliverOne = static s => ((TapLink)s!).Deliver();
-
-    private readonly EventLoop _loop;
     private readonly int _fd;
     private readonly int _wakeFd;
-    private readonly object _inboundGate = new();
     private readonly object _outboundGate = new();
-    private readonly FrameRing _inbound;
+    private readonly DeviceInbox _inbox;
     private readonly FrameRing _outbound;
     private readonly ManualResetEventSlim _outboundReady = new(false);
     private readonly byte[] _readBuffer;
@@ -46,7 +43,6 @@ public sealed class TapLink : IFrameLink, IDisposable
 
     private TapLink(EventLoop loop, TapOptions options, TapDevice.Opened device, int wakeFd)
     {
-        _loop = loop;
         _fd = device.Fd;
         _wakeFd = wakeFd;
         Name = device.Name;
@@ -54,7 +50,7 @@ public sealed class TapLink : IFrameLink, IDisposable
         DeviceMac = device.DeviceMac;
         Mtu = options.Mtu;
         int maxFrame = FrameCheck.MaxFrameLength(options.Mtu);
-        _inbound = new FrameRing(options.ReceiveQueueCapacity, maxFrame);
+        _inbox = new DeviceInbox(loop, options.ReceiveQueueCapacity, maxFrame, Counters, () => _up && !_closing, () => Receiver);
         _outbound = new FrameRing(options.SendQueueCapacity, maxFrame);
         // The kernel may hand over a frame larger than this end takes (its MTU raised behind our back): read it
         // whole, then count it as too big, rather than have read() cut it.
@@ -122,22 +118,34 @@ public sealed class TapLink : IFrameLink, IDisposable
     /// <summary>Frames read from the device and waiting for the event loop.</summary>
     public int QueuedToDeliver
     {
-        get { lock (_inboundGate) return _inbound.Count; }
+        get => _inbox.Count;
     }
 
     public bool Send(ReadOnlySpan<byte> frame)
     {
         if (!FrameCheck.IsSendable(frame, Mtu, out var reason)) return Refuse(reason);
         if (!_up || _closing) return Refuse(LinkDrop.Down);
-        bool wasEmpty;
+        bool direct;
         lock (_outboundGate)
         {
-            wasEmpty = _outbound.Count == 0;
-            if (!_outbound.TryEnqueue(frame)) return Refuse(LinkDrop.QueueFull);
+            // With nothing queued, the frame goes to the device at once (a TAP write does not wait); behind queued
+            // frames it waits its turn, so frames leave in the order they were sent.
+            direct = _outbound.Count == 0;
+            if (!direct && !_outbound.TryEnqueue(frame)) return Refuse(LinkDrop.QueueFull);
+        }
+        if (direct)
+        {
+            var written = WriteToDevice(frame);
+            if (written == WriteResult.Failed) return false;
+            if (written == WriteResult.Again)
+            {
+                // The device is full for now: the writer thread waits until it takes frames again.
+                lock (_outboundGate)
+                    if (!_outbound.TryEnqueue(frame)) return Refuse(LinkDrop.QueueFull);
+            }
         }
         Counters.CountSent(frame.Length);
-        // The writer drains until it finds the queue empty, so only the first frame after that needs to wake it.
-        if (wasEmpty) _outboundReady.Set();
+        _outboundReady.Set();
         return true;
     }
 
@@ -164,24 +172,35 @@ public sealed class TapLink : IFrameLink, IDisposable
                     // The head slot stays the writer's until Dequeue: Send only fills slots behind it.
                     frame = _outbound.Peek();
                 }
-                WriteToDevice(frame);
+                while (WriteToDevice(frame) == WriteResult.Again && !_closing) WaitWritable();
+                if (_closing) return;
                 lock (_outboundGate) _outbound.Dequeue();
             }
         }
     }
 
-    private void WriteToDevice(ReadOnlySpan<byte> frame)
+    private enum WriteResult { Written, Again, Failed }
+
+    private WriteResult WriteToDevice(ReadOnlySpan<byte> frame)
     {
         while (true)
         {
-            if (TapNative.Write(_fd, ref MemoryMarshal.GetReference(frame), (nuint)frame.Length) >= 0) return;
+            if (TapNative.Write(_fd, ref MemoryMarshal.GetReference(frame), (nuint)frame.Length) >= 0) return WriteResult.Written;
             int errno = Marshal.GetLastPInvokeError();
             if (errno == TapNative.EIntr) continue;
+            if (errno == TapNative.EAgain) return WriteResult.Again;
             // The tun driver answers EIO while the kernel interface is down (not yet up, or moved between namespaces).
             Counters.CountDrop(errno == TapNative.EIo ? LinkDrop.Down : LinkDrop.DeviceError);
-            if (errno != TapNative.EIo && errno != TapNative.EAgain) _fault.Set($"{Name}: write failed ({TapNative.Describe(errno)})");
-            return;
+            if (errno != TapNative.EIo) _fault.Set($"{Name}: write failed ({TapNative.Describe(errno)})");
+            return WriteResult.Failed;
         }
+    }
+
+    /// <summary>Waits (a bounded while, so that closing is seen) until the device takes frames again.</summary>
+    private void WaitWritable()
+    {
+        var fd = new TapNative.PollFd(_fd, TapNative.PollOut);
+        TapNative.Poll(ref fd, 1, 100);
     }
 
     private void ReadLoop()
@@ -246,35 +265,7 @@ public sealed class TapLink : IFrameLink, IDisposable
             Counters.CountDrop(LinkDrop.TooBig);
             return;
         }
-        bool queued;
-        lock (_inboundGate) queued = _inbound.TryEnqueue(frame);
-        if (!queued)
-        {
-            Counters.CountDrop(LinkDrop.QueueFull);
-            return;
-        }
-        _loop.Post(DeliverOne, this);
-    }
-
-    private void Deliver()
-    {
-        ReadOnlySpan<byte> frame;
-        // The head slot stays this work item's until Dequeue: the reader only fills slots behind it.
-        lock (_inboundGate) frame = _inbound.Peek();
-        try
-        {
-            if (!_up || _closing)
-            {
-                Counters.CountDrop(LinkDrop.Down);
-                return;
-            }
-            Counters.CountReceived(frame.Length);
-            Receiver?.Invoke(frame);
-        }
-        finally
-        {
-            lock (_inboundGate) _inbound.Dequeue();
-        }
+        _inbox.Enqueue(frame);
     }
 
     /// <summary>Stops the reader and writer threads, then closes the device; frames still queued are discarded.</summary>

@@ -20,7 +20,7 @@ internal static partial class TapNative
     public const nuint SiocGifHwAddr = 0x8927, SiocSifHwAddr = 0x8924, SiocSifMtu = 0x8922, SiocGifIndex = 0x8933;
     public const ushort ArphrdEther = 1;
 
-    public const short PollIn = 0x1, PollErr = 0x8, PollHup = 0x10, PollNval = 0x20;
+    public const short PollIn = 0x1, PollOut = 0x4, PollErr = 0x8, PollHup = 0x10, PollNval = 0x20;
 
     public const int EPerm = 1, ENoEnt = 2, EIntr = 4, EIo = 5, ENxIo = 6, EAgain = 11, EAcces = 13,
         EBusy = 16, EExist = 17, ENoDev = 19, EInval = 22;
