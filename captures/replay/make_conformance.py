@@ -123,6 +123,25 @@ def ipip_icmp_relay():
                lambda inner, ident: reparse(ipip(R1_WAN, R2_WAN, inner, ident=ident)), 20, "ipip")
 
 
+def ipip_ecn():
+    """RFC 6040 compatibility mode at a bare IP in IP endpoint. Encapsulation (sec 4.1): the outer DSCP is the inner
+    one, the outer ECN field Not-ECT whatever the inner says. Decapsulation (sec 4.2's table): outer CE over inner
+    ECT(0) marks the inner CE; outer CE over inner Not-ECT MUST be dropped; outer ECT(1) over inner ECT(0) gives
+    ECT(1); outer ECT(0) over inner Not-ECT leaves it Not-ECT."""
+    config = {"tunnel": {"type": "ipip", "local": R1_WAN, "remote": R2_WAN}}
+    inner = at(ping(H1, H2, 1, tos=0xB9), 0)  # DSCP EF (46), ECT(1)
+    outer_out = at(IP(src=R1_WAN, dst=R2_WAN, id=0, ttl=64, tos=0xB8, proto=4) / inner, 0)
+    cases = [(0x02, 0x03, 0x03), (0x00, 0x03, None), (0x02, 0x01, 0x01), (0x00, 0x02, 0x00)]  # (inner, outer, result)
+    outer_in, inner_out = [], []
+    for i, (inner_ecn, outer_ecn, result) in enumerate(cases):
+        back = ping(H2, H1, 10 + i, reply=True, tos=0x28 | inner_ecn)
+        outer_in.append(at(IP(src=R2_WAN, dst=R1_WAN, id=i, ttl=60, tos=0x28 | outer_ecn, proto=4) / back, 10 + 10 * i))
+        if result is not None:
+            inner_out.append(at(reparse(ping(H2, H1, 10 + i, reply=True, tos=0x28 | result)), 10 + 10 * i))
+    case("ipip-rfc6040-ecn", config, [(RAW_IPV4, outer_in), (RAW_IPV4, [inner])],
+         [(RAW_IPV4, [outer_out]), (RAW_IPV4, inner_out)], multi=True)
+
+
 def foreign_agent_ipip():
     """The foreign agent of foreign-agent (make_mobility.py), its visitor registered asking for GRE (G and T). The home
     agent chooses IP in IP all the same, which every agent MUST decapsulate (RFC 5944 sec 4.1): the packet reaches the
@@ -170,4 +189,5 @@ if __name__ == "__main__":
     gre_rules()
     gre_icmp_relay()
     ipip_icmp_relay()
+    ipip_ecn()
     foreign_agent_ipip()
