@@ -12,11 +12,11 @@ import make_mobility as mm
 ROUTER = "203.0.113.1"  # a router inside the tunnel, between the two ends
 
 
-def icmp_error(src, dst, icmp_type, code, quote, mtu=0, ident=0, tos=0xC0):
+def icmp_error(src, dst, icmp_type, code, quote, mtu=0, ident=0, tos=0xC0, ttl=64):
     """An ICMP error quoting `quote` (bytes): DSCP CS6 and TTL 64, as the toolkit's nodes and endpoints send them
     (RFC 1812 sec 4.3.2.5)."""
     icmp = ICMP(type=icmp_type, code=code, nexthopmtu=mtu) if icmp_type == 3 else ICMP(type=icmp_type, code=code)
-    return IP(src=src, dst=dst, ttl=64, tos=tos, id=ident) / icmp / Raw(quote)
+    return IP(src=src, dst=dst, ttl=ttl, tos=tos, id=ident) / icmp / Raw(quote)
 
 
 def quote_of(pkt, limit=576 - 28):
@@ -184,6 +184,63 @@ def foreign_agent_ipip():
          [(ETHERNET, visitors_out), (ETHERNET, wan_out)], multi=True)
 
 
+def fa_config():
+    return {"node": {
+        "name": "fa",
+        "interfaces": [{"name": "visitors", "mac": mm.MAC_FA_VISITORS, "address": mm.FA + "/24"},
+                       {"name": "wan", "mac": mm.MAC_FA_WAN, "address": mm.FA_WAN + "/30"}],
+        "routes": [{"prefix": "0.0.0.0/0", "via": mm.R3_WAN}],
+        "arp": [{"interface": "wan", "address": mm.R3_WAN, "mac": mm.MAC_R3}],
+        "roles": [{"type": "foreign-agent", "interface": "visitors", "maxLifetime": 600, "advertisementIntervalMs": 1000}],
+    }}
+
+
+def foreign_agent_icmp():
+    """The foreign agent relays the VM's request; instead of a reply, the home agent's node answers with ICMP port
+    unreachable quoting it (no home agent listens there). The VM hears at once, with code 82 "home agent port
+    unreachable (ICMP error received)" (RFC 5944 sec 3.4, 3.7.1), from the agent, not after the 7 s timeout."""
+    from_vm = Ether(src=mm.MAC_VM, dst=mm.MAC_FA_VISITORS)
+    to_vm = Ether(src=mm.MAC_FA_VISITORS, dst=mm.MAC_VM)
+    from_r3 = Ether(src=mm.MAC_R3, dst=mm.MAC_FA_WAN)
+    to_r3 = Ether(src=mm.MAC_FA_WAN, dst=mm.MAC_R3)
+    req = mm.request(mm.FLAGS_T_G, 300, mm.timestamp(20))
+    relayed = mm.udp434(mm.FA, mm.HA, req, ttl=64, ident=3)
+    as_received = with_ttl(relayed, 62)  # two routers on the way
+    visitors_in = [
+        at(Ether(src=mm.MAC_VM, dst="ff:ff:ff:ff:ff:ff") / IP(src=mm.VM, dst="255.255.255.255", ttl=1, id=1) / ICMP(type=10, code=0), 10),
+        at(from_vm / mm.udp434(mm.VM, mm.FA, req, ttl=255, ident=2), 20),
+    ]
+    wan_in = [at(from_r3 / icmp_error(mm.HA, mm.FA, 3, 3, raw(as_received), ttl=62), 100)]
+    denial = mm.struct.pack("!BBH4s4sQ", 3, 82, 0, mm.socket.inet_aton(mm.VM), mm.socket.inet_aton(mm.HA), mm.timestamp(20))
+    visitors_out = [
+        mm.advertisement(0, 1, 10),
+        mm.advertisement(1, 2, 10),
+        at(to_vm / mm.udp434(mm.FA, mm.VM, denial, ttl=255, ident=1), 100),
+        mm.advertisement(2, 4, 1010),
+    ]
+    wan_out = [at(to_r3 / relayed, 20)]
+    case("foreign-agent-icmp-errors", fa_config(), [(ETHERNET, visitors_in), (ETHERNET, wan_in)],
+         [(ETHERNET, visitors_out), (ETHERNET, wan_out)], multi=True)
+
+
+def home_agent_128():
+    """A home agent on a link whose MTU (100) leaves no tunnel the 68 bytes every IPv4 link must carry (RFC 791
+    sec 3.2): a valid, authenticated request is denied with 128 "reason unspecified" (RFC 5944 sec 3.4), no binding is
+    made and nothing is announced."""
+    config = {"node": {
+        "name": "ha",
+        "interfaces": [{"name": "home", "mac": mm.MAC_HA, "address": mm.HA + "/24", "mtu": 100}],
+        "routes": [{"prefix": "0.0.0.0/0", "via": mm.R1}],
+        "arp": [{"interface": "home", "address": mm.R1, "mac": mm.MAC_R1}],
+        "roles": [{"type": "home-agent", "interface": "home", "maxLifetime": 600,
+                   "mobileNodes": [{"homeAddress": mm.VM, "spi": mm.SPI, "key": mm.KEY.decode(), "mac": mm.MAC_VM}]}],
+    }}
+    first = mm.request(mm.FLAGS_T_G, 300, mm.timestamp(0))
+    inputs = [at(Ether(src=mm.MAC_R1, dst=mm.MAC_HA) / mm.udp434(mm.FA, mm.HA, first, ttl=62, ident=1), 0)]
+    expected = [at(Ether(src=mm.MAC_HA, dst=mm.MAC_R1) / mm.udp434(mm.HA, mm.FA, mm.reply(128, 0, mm.timestamp(0)), ttl=64, ident=1), 0)]
+    case("home-agent-128", config, [(ETHERNET, inputs)], [(ETHERNET, expected)], multi=False)
+
+
 if __name__ == "__main__":
     ipip_rules()
     gre_rules()
@@ -191,3 +248,5 @@ if __name__ == "__main__":
     ipip_icmp_relay()
     ipip_ecn()
     foreign_agent_ipip()
+    foreign_agent_icmp()
+    home_agent_128()
