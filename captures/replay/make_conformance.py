@@ -241,6 +241,25 @@ def home_agent_128():
     case("home-agent-128", config, [(ETHERNET, inputs)], [(ETHERNET, expected)], multi=False)
 
 
+def foreign_agent_flags():
+    """Every flag the foreign agent sets is its configuration's (RFC 5944 sec 2.1.1): R off, H on, B held on (the agent
+    is being drained), F on; M, G and T off because only IP in IP is offered and reverse tunnelling is unavailable.
+    A new visitor's request is denied with 66, as B says (RFC 5944 sec 3.7.2.1)."""
+    config = fa_config()
+    config["node"]["roles"][0].update({"registrationRequired": False, "alsoHomeAgent": True, "busy": True,
+                                       "encapsulations": ["ipip"], "reverseTunnel": "unavailable"})
+    req = mm.request(0x00, 300, mm.timestamp(10))
+    denial = mm.struct.pack("!BBH4s4sQ", 3, 66, 0, mm.socket.inet_aton(mm.VM), mm.socket.inet_aton(mm.HA), mm.timestamp(10))
+    visitors_in = [at(Ether(src=mm.MAC_VM, dst=mm.MAC_FA_VISITORS) / mm.udp434(mm.VM, mm.FA, req, ttl=255, ident=2), 10)]
+    flags = 0x4000 | 0x2000 | 0x1000  # B H F
+    visitors_out = [
+        mm.advertisement(0, 1, 10, flags=flags),
+        at(Ether(src=mm.MAC_FA_VISITORS, dst=mm.MAC_VM) / mm.udp434(mm.FA, mm.VM, denial, ttl=255, ident=1), 10),
+        mm.advertisement(1, 2, 1010, flags=flags),
+    ]
+    case("foreign-agent-flags", config, [(ETHERNET, visitors_in), (ETHERNET, [])], [(ETHERNET, visitors_out), (ETHERNET, [])], multi=True)
+
+
 if __name__ == "__main__":
     ipip_rules()
     gre_rules()
@@ -250,3 +269,4 @@ if __name__ == "__main__":
     foreign_agent_ipip()
     foreign_agent_icmp()
     home_agent_128()
+    foreign_agent_flags()

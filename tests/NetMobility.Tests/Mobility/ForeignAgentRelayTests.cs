@@ -230,6 +230,15 @@ public class ForeignAgentRelayTests
     }
 
     [Fact]
+    public void A_busy_agent_denies_newcomers_with_66()
+    {
+        var relay = Relay(Options() with { Busy = true });
+        Send(relay, Request());
+        DenialSentToVisitor(RegistrationReplyCode.ForeignAgentInsufficientResources);
+        Assert.Equal(0, relay.Visitors.Count);
+    }
+
+    [Fact]
     public void A_request_left_unanswered_times_out_with_78()
     {
         var relay = Relay();

@@ -77,7 +77,8 @@ public sealed class ForeignAgentRelay
         bool deliveryStyle = view.Extensions.TryFind(MobileIpExtensionType.EncapsulatingDeliveryStyle, out _);
         if (Refusal(message, view, from, deliveryStyle) is RegistrationReplyCode refused) return Deny(request, refused, from, linkSource);
 
-        var visitor = Visitors.GetOrAdd(request.HomeAddress);
+        // An agent advertising itself busy takes no new visitors (RFC 5944 sec 2.1.1, the B bit); those it has may renew.
+        var visitor = _options.Busy && !Visitors.TryGet(request.HomeAddress, out _) ? null : Visitors.GetOrAdd(request.HomeAddress);
         if (visitor is null)
         {
             // RFC 5944 sec 3.7.2.1: no room for another visitor.
