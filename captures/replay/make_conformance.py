@@ -12,11 +12,11 @@ import make_mobility as mm
 ROUTER = "203.0.113.1"  # a router inside the tunnel, between the two ends
 
 
-def icmp_error(src, dst, icmp_type, code, quote, mtu=0, ident=0, tos=0xC0):
+def icmp_error(src, dst, icmp_type, code, quote, mtu=0, ident=0, tos=0xC0, ttl=64):
     """An ICMP error quoting `quote` (bytes): DSCP CS6 and TTL 64, as the toolkit's nodes and endpoints send them
     (RFC 1812 sec 4.3.2.5)."""
     icmp = ICMP(type=icmp_type, code=code, nexthopmtu=mtu) if icmp_type == 3 else ICMP(type=icmp_type, code=code)
-    return IP(src=src, dst=dst, ttl=64, tos=tos, id=ident) / icmp / Raw(quote)
+    return IP(src=src, dst=dst, ttl=ttl, tos=tos, id=ident) / icmp / Raw(quote)
 
 
 def quote_of(pkt, limit=576 - 28):
@@ -123,6 +123,25 @@ def ipip_icmp_relay():
                lambda inner, ident: reparse(ipip(R1_WAN, R2_WAN, inner, ident=ident)), 20, "ipip")
 
 
+def ipip_ecn():
+    """RFC 6040 compatibility mode at a bare IP in IP endpoint. Encapsulation (sec 4.1): the outer DSCP is the inner
+    one, the outer ECN field Not-ECT whatever the inner says. Decapsulation (sec 4.2's table): outer CE over inner
+    ECT(0) marks the inner CE; outer CE over inner Not-ECT MUST be dropped; outer ECT(1) over inner ECT(0) gives
+    ECT(1); outer ECT(0) over inner Not-ECT leaves it Not-ECT."""
+    config = {"tunnel": {"type": "ipip", "local": R1_WAN, "remote": R2_WAN}}
+    inner = at(ping(H1, H2, 1, tos=0xB9), 0)  # DSCP EF (46), ECT(1)
+    outer_out = at(IP(src=R1_WAN, dst=R2_WAN, id=0, ttl=64, tos=0xB8, proto=4) / inner, 0)
+    cases = [(0x02, 0x03, 0x03), (0x00, 0x03, None), (0x02, 0x01, 0x01), (0x00, 0x02, 0x00)]  # (inner, outer, result)
+    outer_in, inner_out = [], []
+    for i, (inner_ecn, outer_ecn, result) in enumerate(cases):
+        back = ping(H2, H1, 10 + i, reply=True, tos=0x28 | inner_ecn)
+        outer_in.append(at(IP(src=R2_WAN, dst=R1_WAN, id=i, ttl=60, tos=0x28 | outer_ecn, proto=4) / back, 10 + 10 * i))
+        if result is not None:
+            inner_out.append(at(reparse(ping(H2, H1, 10 + i, reply=True, tos=0x28 | result)), 10 + 10 * i))
+    case("ipip-rfc6040-ecn", config, [(RAW_IPV4, outer_in), (RAW_IPV4, [inner])],
+         [(RAW_IPV4, [outer_out]), (RAW_IPV4, inner_out)], multi=True)
+
+
 def foreign_agent_ipip():
     """The foreign agent of foreign-agent (make_mobility.py), its visitor registered asking for GRE (G and T). The home
     agent chooses IP in IP all the same, which every agent MUST decapsulate (RFC 5944 sec 4.1): the packet reaches the
@@ -165,9 +184,89 @@ def foreign_agent_ipip():
          [(ETHERNET, visitors_out), (ETHERNET, wan_out)], multi=True)
 
 
+def fa_config():
+    return {"node": {
+        "name": "fa",
+        "interfaces": [{"name": "visitors", "mac": mm.MAC_FA_VISITORS, "address": mm.FA + "/24"},
+                       {"name": "wan", "mac": mm.MAC_FA_WAN, "address": mm.FA_WAN + "/30"}],
+        "routes": [{"prefix": "0.0.0.0/0", "via": mm.R3_WAN}],
+        "arp": [{"interface": "wan", "address": mm.R3_WAN, "mac": mm.MAC_R3}],
+        "roles": [{"type": "foreign-agent", "interface": "visitors", "maxLifetime": 600, "advertisementIntervalMs": 1000}],
+    }}
+
+
+def foreign_agent_icmp():
+    """The foreign agent relays the VM's request; instead of a reply, the home agent's node answers with ICMP port
+    unreachable quoting it (no home agent listens there). The VM hears at once, with code 82 "home agent port
+    unreachable (ICMP error received)" (RFC 5944 sec 3.4, 3.7.1), from the agent, not after the 7 s timeout."""
+    from_vm = Ether(src=mm.MAC_VM, dst=mm.MAC_FA_VISITORS)
+    to_vm = Ether(src=mm.MAC_FA_VISITORS, dst=mm.MAC_VM)
+    from_r3 = Ether(src=mm.MAC_R3, dst=mm.MAC_FA_WAN)
+    to_r3 = Ether(src=mm.MAC_FA_WAN, dst=mm.MAC_R3)
+    req = mm.request(mm.FLAGS_T_G, 300, mm.timestamp(20))
+    relayed = mm.udp434(mm.FA, mm.HA, req, ttl=64, ident=3)
+    as_received = with_ttl(relayed, 62)  # two routers on the way
+    visitors_in = [
+        at(Ether(src=mm.MAC_VM, dst="ff:ff:ff:ff:ff:ff") / IP(src=mm.VM, dst="255.255.255.255", ttl=1, id=1) / ICMP(type=10, code=0), 10),
+        at(from_vm / mm.udp434(mm.VM, mm.FA, req, ttl=255, ident=2), 20),
+    ]
+    wan_in = [at(from_r3 / icmp_error(mm.HA, mm.FA, 3, 3, raw(as_received), ttl=62), 100)]
+    denial = mm.struct.pack("!BBH4s4sQ", 3, 82, 0, mm.socket.inet_aton(mm.VM), mm.socket.inet_aton(mm.HA), mm.timestamp(20))
+    visitors_out = [
+        mm.advertisement(0, 1, 10),
+        mm.advertisement(1, 2, 10),
+        at(to_vm / mm.udp434(mm.FA, mm.VM, denial, ttl=255, ident=1), 100),
+        mm.advertisement(2, 4, 1010),
+    ]
+    wan_out = [at(to_r3 / relayed, 20)]
+    case("foreign-agent-icmp-errors", fa_config(), [(ETHERNET, visitors_in), (ETHERNET, wan_in)],
+         [(ETHERNET, visitors_out), (ETHERNET, wan_out)], multi=True)
+
+
+def home_agent_128():
+    """A home agent on a link whose MTU (100) leaves no tunnel the 68 bytes every IPv4 link must carry (RFC 791
+    sec 3.2): a valid, authenticated request is denied with 128 "reason unspecified" (RFC 5944 sec 3.4), no binding is
+    made and nothing is announced."""
+    config = {"node": {
+        "name": "ha",
+        "interfaces": [{"name": "home", "mac": mm.MAC_HA, "address": mm.HA + "/24", "mtu": 100}],
+        "routes": [{"prefix": "0.0.0.0/0", "via": mm.R1}],
+        "arp": [{"interface": "home", "address": mm.R1, "mac": mm.MAC_R1}],
+        "roles": [{"type": "home-agent", "interface": "home", "maxLifetime": 600,
+                   "mobileNodes": [{"homeAddress": mm.VM, "spi": mm.SPI, "key": mm.KEY.decode(), "mac": mm.MAC_VM}]}],
+    }}
+    first = mm.request(mm.FLAGS_T_G, 300, mm.timestamp(0))
+    inputs = [at(Ether(src=mm.MAC_R1, dst=mm.MAC_HA) / mm.udp434(mm.FA, mm.HA, first, ttl=62, ident=1), 0)]
+    expected = [at(Ether(src=mm.MAC_HA, dst=mm.MAC_R1) / mm.udp434(mm.HA, mm.FA, mm.reply(128, 0, mm.timestamp(0)), ttl=64, ident=1), 0)]
+    case("home-agent-128", config, [(ETHERNET, inputs)], [(ETHERNET, expected)], multi=False)
+
+
+def foreign_agent_flags():
+    """Every flag the foreign agent sets is its configuration's (RFC 5944 sec 2.1.1): R off, H on, B held on (the agent
+    is being drained), F on; M, G and T off because only IP in IP is offered and reverse tunnelling is unavailable.
+    A new visitor's request is denied with 66, as B says (RFC 5944 sec 3.7.2.1)."""
+    config = fa_config()
+    config["node"]["roles"][0].update({"registrationRequired": False, "alsoHomeAgent": True, "busy": True,
+                                       "encapsulations": ["ipip"], "reverseTunnel": "unavailable"})
+    req = mm.request(0x00, 300, mm.timestamp(10))
+    denial = mm.struct.pack("!BBH4s4sQ", 3, 66, 0, mm.socket.inet_aton(mm.VM), mm.socket.inet_aton(mm.HA), mm.timestamp(10))
+    visitors_in = [at(Ether(src=mm.MAC_VM, dst=mm.MAC_FA_VISITORS) / mm.udp434(mm.VM, mm.FA, req, ttl=255, ident=2), 10)]
+    flags = 0x4000 | 0x2000 | 0x1000  # B H F
+    visitors_out = [
+        mm.advertisement(0, 1, 10, flags=flags),
+        at(Ether(src=mm.MAC_FA_VISITORS, dst=mm.MAC_VM) / mm.udp434(mm.FA, mm.VM, denial, ttl=255, ident=1), 10),
+        mm.advertisement(1, 2, 1010, flags=flags),
+    ]
+    case("foreign-agent-flags", config, [(ETHERNET, visitors_in), (ETHERNET, [])], [(ETHERNET, visitors_out), (ETHERNET, [])], multi=True)
+
+
 if __name__ == "__main__":
     ipip_rules()
     gre_rules()
     gre_icmp_relay()
     ipip_icmp_relay()
+    ipip_ecn()
     foreign_agent_ipip()
+    foreign_agent_icmp()
+    home_agent_128()
+    foreign_agent_flags()

@@ -121,11 +121,10 @@ def home_agent():
     case("home-agent", config, [(ETHERNET, inputs)], [(ETHERNET, expected)], multi=False)
 
 
-def advertisement(sequence, ident, ms):
+def advertisement(sequence, ident, ms, flags=0x8000 | 0x1000 | 0x0800 | 0x0400 | 0x0100):
     """RFC 5944 sec 2.1: an ICMP router advertisement (lifetime 3 s, the agent's address at preference 0) with
-    a Mobility Agent Advertisement Extension (registration lifetime 600, flags R F M G T, care-of address
+    a Mobility Agent Advertisement Extension (registration lifetime 600, flags R F M G T unless told otherwise, care-of address
     10.2.0.1) and a Prefix-Lengths Extension (24), to all systems with TTL 1."""
-    flags = 0x8000 | 0x1000 | 0x0800 | 0x0400 | 0x0100
     body = struct.pack("!4si", socket.inet_aton(FA), 0)
     body += struct.pack("!BBHHH4s", 16, 10, sequence, 600, flags, socket.inet_aton(FA))
     body += struct.pack("!BBB", 19, 1, 24)

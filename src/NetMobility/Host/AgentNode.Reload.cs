@@ -8,7 +8,8 @@ namespace NetMobility.Host;
 
 public sealed partial class AgentNode
 {
-    private static readonly string[] AdvertisementFields = ["advertisementIntervalMs", "advertisementLifetime", "advertisementDestination"];
+    private static readonly string[] AdvertisementFields =
+        ["advertisementIntervalMs", "advertisementLifetime", "advertisementDestination", "registrationRequired", "foreignAgentService", "alsoHomeAgent"];
 
     /// <summary>
     /// Takes a new, checked configuration while running (SIGHUP), without dropping a binding, a visitor or a link: the
@@ -68,9 +69,12 @@ public sealed partial class AgentNode
             AdvertisementLifetime = role.TryGet("advertisementLifetime", out var life)
                 ? MobilityConfig.ReadAdvertisementLifetime(life, interval) : ForeignAgentRole.DefaultLifetime(interval),
             AdvertisementDestination = role.TryGet("advertisementDestination", out var d) ? d.AsAddress() : defaults.AdvertisementDestination,
+            RegistrationRequired = role.TryGet("registrationRequired", out var r) ? r.AsBool() : defaults.RegistrationRequired,
+            ForeignAgentService = role.TryGet("foreignAgentService", out var f) ? f.AsBool() : defaults.ForeignAgentService,
+            AlsoHomeAgent = role.TryGet("alsoHomeAgent", out var h) ? h.AsBool() : defaults.AlsoHomeAgent,
         };
         agent.Advertiser.Change(options);
-        return $"foreign agent advertises every {options.AdvertisementInterval.TotalMilliseconds:0} ms, lifetime {options.AdvertisementLifetime} s, to {options.AdvertisementDestination}";
+        return $"foreign agent advertises every {options.AdvertisementInterval.TotalMilliseconds:0} ms, lifetime {options.AdvertisementLifetime} s, to {options.AdvertisementDestination}, flags {agent.Advertiser.Flags}";
     }
 
     private static IEnumerable<string> Union(ConfigElement a, ConfigElement b)

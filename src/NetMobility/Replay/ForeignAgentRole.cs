@@ -12,7 +12,9 @@ namespace NetMobility.Replay;
 /// <c>encapsulations</c>, <c>reverseTunnel</c>, <c>encapsulatingDelivery</c>, <c>visitorCapacity</c>,
 /// <c>pendingTimeoutMs</c>, <c>advertisementIntervalMs</c>, <c>advertisementLifetime</c>,
 /// <c>advertisementDestination</c>, <c>requireMobileForeignAuthentication</c>, <c>allowedHomeAgents</c>,
-/// <c>mobileNodes</c> (security associations with <c>homeAddress</c>) and <c>homeAgents</c> (with <c>address</c>).
+/// <c>mobileNodes</c> (security associations with <c>homeAddress</c>) and <c>homeAgents</c> (with <c>address</c>), and
+/// the advertisement's flags: <c>registrationRequired</c> (R), <c>foreignAgentService</c> (F), <c>alsoHomeAgent</c> (H)
+/// and <c>busy</c> (B held on).
 /// </summary>
 internal static class ForeignAgentRole
 {
@@ -26,7 +28,8 @@ internal static class ForeignAgentRole
     {
         config.AllowOnly("type", "interface", "address", "careOf", "maxLifetime", "encapsulations", "reverseTunnel", "encapsulatingDelivery",
             "visitorCapacity", "pendingTimeoutMs", "advertisementIntervalMs", "advertisementLifetime", "advertisementDestination",
-            "requireMobileForeignAuthentication", "allowedHomeAgents", "mobileNodes", "homeAgents");
+            "requireMobileForeignAuthentication", "allowedHomeAgents", "mobileNodes", "homeAgents",
+            "registrationRequired", "foreignAgentService", "alsoHomeAgent", "busy");
         var visitors = MobilityConfig.ReadInterface(config, context, Type);
         var address = MobilityConfig.ReadLocalAddress(config, "address", visitors.Address, context);
         var defaults = new ForeignAgentOptions { Address = address, CareOfAddress = address, PrefixLength = visitors.Prefix.Length };
@@ -54,6 +57,10 @@ internal static class ForeignAgentRole
             AdvertisementDestination = config.TryGet("advertisementDestination", out var destination) ? Destination(destination) : defaults.AdvertisementDestination,
             RequireMobileForeignAuthentication = config.TryGet("requireMobileForeignAuthentication", out var require) && require.AsBool(),
             AllowedHomeAgents = allowed,
+            RegistrationRequired = Flag(config, "registrationRequired", defaults.RegistrationRequired),
+            ForeignAgentService = Flag(config, "foreignAgentService", defaults.ForeignAgentService),
+            AlsoHomeAgent = Flag(config, "alsoHomeAgent", defaults.AlsoHomeAgent),
+            Busy = Flag(config, "busy", defaults.Busy),
         };
         if (options.Validate() is string problem) throw config.Error(problem);
 
@@ -80,6 +87,8 @@ internal static class ForeignAgentRole
             throw;
         }
     }
+
+    private static bool Flag(ConfigElement config, string name, bool fallback) => config.TryGet(name, out var value) ? value.AsBool() : fallback;
 
     /// <summary>RFC 5944 sec 2.3: advertisements go to all systems (224.0.0.1) or the limited broadcast.</summary>
     private static Ipv4Address Destination(ConfigElement value)

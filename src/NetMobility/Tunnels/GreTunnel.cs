@@ -25,6 +25,7 @@ public sealed class GreTunnel : IpTunnelEndpoint
     private readonly GreReceiveWindow? _window;
     private readonly EtherType _payloadType;
     private uint _nextSequence;
+    private uint _sequence;
     private ushort _identification;
 
     public GreTunnel(GreTunnelOptions options, TimeProvider time, ITunnelHost host)
@@ -104,7 +105,18 @@ public sealed class GreTunnel : IpTunnelEndpoint
             return;
         }
         if (_options.Mode == GreMode.Ipv4 && !TryAcceptInner(payload)) return;
-        if (_window is not null) _window.Receive(gre.SequenceNumber.GetValueOrDefault(), _payloadType, payload);
+        _sequence = gre.SequenceNumber.GetValueOrDefault();
+        // RFC 6040 sec 4.2 for an IPv4 payload; an Ethernet frame is bridged as it came.
+        if (_options.Mode == GreMode.Ipv4) DeliverWithEcn(ip.Ecn, payload, ToWindowOrHost);
+        else Pass(payload);
+    }
+
+    private static readonly InnerDelivery ToWindowOrHost = static (endpoint, payload) => ((GreTunnel)endpoint).Pass(payload);
+
+    /// <summary>A decapsulated payload of the packet numbered <see cref="_sequence"/>, to the receive window or straight on.</summary>
+    private void Pass(ReadOnlySpan<byte> payload)
+    {
+        if (_window is not null) _window.Receive(_sequence, _payloadType, payload);
         else Deliver(_payloadType, payload);
     }
 

@@ -39,7 +39,7 @@ public sealed class IpInIpTunnel : IpTunnelEndpoint
             return;
         }
         var inner = ip.Buffer.Slice(offset, length);
-        if (TryAcceptInner(inner)) Deliver(EtherType.Ipv4, inner);
+        if (TryAcceptInner(inner)) DeliverIpv4WithEcn(ip.Ecn, inner);
     }
 
     private protected override ReadOnlySpan<byte> QuotedInner(Ipv4Packet quotedOuter) => quotedOuter.Payload;

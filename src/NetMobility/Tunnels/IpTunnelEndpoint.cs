@@ -145,6 +145,46 @@ public abstract class IpTunnelEndpoint : ITunnelEndpoint
         return false;
     }
 
+    /// <summary>
+    /// Hands a decapsulated IPv4 packet on (to the receive window when there is one, through <paramref name="deliver"/>)
+    /// with its ECN field combined with the outer one's (RFC 6040 sec 4.2): unchanged, as almost always, it goes as it
+    /// is; changed, a copy with the new field and header checksum goes; refused, it is dropped and counted.
+    /// </summary>
+    private protected void DeliverWithEcn(byte outerEcn, ReadOnlySpan<byte> inner, InnerDelivery deliver)
+    {
+        byte innerEcn = (byte)(inner[1] & 3);
+        if (!TunnelRules.TryCombineEcn(outerEcn, innerEcn, out byte ecn))
+        {
+            Counters.Drop(TunnelDropReason.CongestionNotEct);
+            return;
+        }
+        if (ecn == innerEcn)
+        {
+            deliver(this, inner);
+            return;
+        }
+        var copy = TunnelBufferPool.Shared.Rent(inner.Length);
+        try
+        {
+            var marked = copy.AsSpan(0, inner.Length);
+            inner.CopyTo(marked);
+            marked[1] = (byte)((marked[1] & ~3) | ecn);
+            Ipv4InPlace.RewriteChecksum(marked);
+            deliver(this, marked);
+        }
+        finally
+        {
+            TunnelBufferPool.Shared.Return(copy);
+        }
+    }
+
+    private protected delegate void InnerDelivery(IpTunnelEndpoint endpoint, ReadOnlySpan<byte> inner);
+
+    private static readonly InnerDelivery DeliverIpv4 = static (endpoint, inner) => endpoint.Deliver(EtherType.Ipv4, inner);
+
+    /// <summary>Delivers a decapsulated IPv4 packet with RFC 6040's ECN rules applied.</summary>
+    private protected void DeliverIpv4WithEcn(byte outerEcn, ReadOnlySpan<byte> inner) => DeliverWithEcn(outerEcn, inner, DeliverIpv4);
+
     private protected void Deliver(EtherType protocol, ReadOnlySpan<byte> inner)
     {
         Counters.Received(inner.Length);

@@ -22,9 +22,9 @@ internal static class OuterHeader
     /// </summary>
     public static void Emit(IpTunnelOptions options, Span<byte> destination, IpProtocol protocol, int payloadLength, ushort identification, InnerFields inner)
     {
-        // "tos inherit" copies the DSCP only. The outer ECN field stays Not-ECT: that is RFC 6040 sec 4.1's
-        // compatibility mode, the one to use when the decapsulator does not propagate congestion marks into
-        // the inner header, as these endpoints do not.
+        // "tos inherit" copies the DSCP only (RFC 2983 sec 3's uniform model, as RFC 6040 sec 4.1 leaves DSCP to it).
+        // The outer ECN field stays Not-ECT: RFC 6040 sec 4.1's compatibility mode, which any decapsulator, RFC 6040
+        // or older, handles safely. These endpoints decapsulate by RFC 6040 sec 4.2 whatever the far end did.
         byte tos = options.Tos ?? (byte)(inner.Dscp << 2);
         // RFC 1122 sec 3.2.1.7 and RFC 1812 sec 4.2.2.9: no packet is sent with TTL 0, so an inner TTL of 0 (a gretap
         // frame's IPv4 packet; an IPv4 payload with TTL 0 never gets this far, RFC 2003 sec 3.1) is not inherited.

@@ -42,4 +42,6 @@ public enum TunnelDropReason
     SourceIsTunnelEnd,
     /// <summary>On receive: the decapsulated payload is addressed to the tunnel's far end, whence it came; forwarding it would loop (RFC 2784 sec 3.1).</summary>
     LoopingPayload,
+    /// <summary>On receive: the outer header is marked Congestion Experienced and the inner packet is Not-ECT, so the mark cannot be passed on (RFC 6040 sec 4.2).</summary>
+    CongestionNotEct,
 }

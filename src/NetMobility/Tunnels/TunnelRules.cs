@@ -25,6 +25,29 @@ internal static class TunnelRules
     }
 
     /// <summary>
+    /// RFC 6040 sec 4.2, the decapsulation table: the ECN field the inner header leaves with, given the outer one.
+    /// Outer CE marks the inner packet CE, unless it is Not-ECT, when it MUST be dropped (false); outer ECT(1) over
+    /// inner ECT(0) gives ECT(1); everything else leaves the inner field as it was. Encapsulation is RFC 6040 sec 4.1's
+    /// compatibility mode (outer Not-ECT), so from peers of this toolkit the outer field is always Not-ECT and the
+    /// inner packet comes out unchanged.
+    /// </summary>
+    public static bool TryCombineEcn(byte outerEcn, byte innerEcn, out byte ecn)
+    {
+        const byte notEct = 0, ect1 = 1, ect0 = 2, ce = 3;
+        ecn = innerEcn;
+        if (outerEcn == ce)
+        {
+            if (innerEcn == notEct) return false;
+            ecn = ce;
+        }
+        else if (outerEcn == ect1 && innerEcn == ect0)
+        {
+            ecn = ect1;
+        }
+        return true;
+    }
+
+    /// <summary>
     /// Why a decapsulated IPv4 packet must be discarded, or null. RFC 2003 sec 3.1: one with TTL 0 MUST be discarded.
     /// RFC 2784 sec 3.1: one addressed to the tunnel's far end (the encapsulator) would loop and MUST be discarded.
     /// </summary>

@@ -89,6 +89,21 @@ public readonly record struct UdpHeader(ushort SourcePort, ushort DestinationPor
     /// <summary>Header and data: the length field.</summary>
     public int BufferLength => UdpField.HeaderLength + PayloadLength;
 
+    /// <summary>
+    /// The header of a datagram an ICMP error quotes (RFC 792: the first 8 bytes at least): its length field is not
+    /// checked against the quote, which may end anywhere after the header. The quoted payload follows <see cref="HeaderLength"/>.
+    /// </summary>
+    public static bool TryParseQuoted(ReadOnlySpan<byte> quote, out UdpHeader header)
+    {
+        header = default;
+        if (quote.Length < UdpField.HeaderLength) return false;
+        ushort length = BinaryPrimitives.ReadUInt16BigEndian(quote[UdpField.Length..]);
+        if (length < UdpField.HeaderLength) return false;
+        header = new UdpHeader(BinaryPrimitives.ReadUInt16BigEndian(quote[UdpField.SourcePort..]),
+            BinaryPrimitives.ReadUInt16BigEndian(quote[UdpField.DestinationPort..]), length - UdpField.HeaderLength);
+        return true;
+    }
+
     /// <summary>Parses the header after checking the length field; the checksum is not verified.</summary>
     public static bool TryParse(ReadOnlySpan<byte> buffer, out UdpHeader header, out int bytesConsumed, out WireError error)
     {

@@ -102,6 +102,25 @@ public class AgentAdvertiserTests
             Read(sender.Advertisements[1].Message).Flags);
     }
 
+    /// <summary>RFC 5944 sec 2.1.1: R, F, H and B held on are the options'; B also follows the visitor list.</summary>
+    [Theory]
+    [InlineData(true, true, false, false, MobilityAgentFlags.RegistrationRequired | MobilityAgentFlags.ForeignAgent)]
+    [InlineData(false, true, false, false, MobilityAgentFlags.ForeignAgent)]
+    [InlineData(false, false, true, false, MobilityAgentFlags.HomeAgent)]
+    [InlineData(true, true, true, true, MobilityAgentFlags.RegistrationRequired | MobilityAgentFlags.ForeignAgent | MobilityAgentFlags.HomeAgent | MobilityAgentFlags.Busy)]
+    public void Every_flag_the_agent_sets_is_configurable(bool r, bool f, bool h, bool busy, MobilityAgentFlags expected)
+    {
+        var sender = new RecordingSender();
+        var options = Options() with
+        {
+            Encapsulations = TunnelKindSet.Of(TunnelKind.IpInIp), ReverseTunnel = ReverseTunnelPolicy.Unavailable,
+            RegistrationRequired = r, ForeignAgentService = f, AlsoHomeAgent = h, Busy = busy,
+        };
+        using var advertiser = new AgentAdvertiser(options, sender, () => false, Clock());
+        advertiser.Start();
+        Assert.Equal(expected, Read(Assert.Single(sender.Advertisements).Message).Flags);
+    }
+
     private sealed class LastSequence : IAdvertisementSender
     {
         public int Last { get; private set; } = -1;

@@ -185,6 +185,59 @@ public class ForeignAgentRelayTests
         Assert.Equal(0, relay.Visitors.Count);
     }
 
+    /// <summary>RFC 5944 sec 3.4 and 3.7.1: an ICMP error instead of the home agent's reply gives the visitor 80, 81, 82 or 88 at once.</summary>
+    [Theory]
+    [InlineData(Icmpv4Type.DestinationUnreachable, 0, RegistrationReplyCode.ForeignAgentHomeNetworkUnreachable)]
+    [InlineData(Icmpv4Type.DestinationUnreachable, 1, RegistrationReplyCode.ForeignAgentHomeAgentHostUnreachable)]
+    [InlineData(Icmpv4Type.DestinationUnreachable, 3, RegistrationReplyCode.ForeignAgentHomeAgentPortUnreachable)]
+    [InlineData(Icmpv4Type.DestinationUnreachable, 13, RegistrationReplyCode.ForeignAgentHomeAgentUnreachable)]
+    [InlineData(Icmpv4Type.TimeExceeded, 0, RegistrationReplyCode.ForeignAgentHomeAgentUnreachable)]
+    public void An_icmp_error_for_a_relayed_request_answers_the_visitor_with_80_to_88(Icmpv4Type type, byte code, RegistrationReplyCode expected)
+    {
+        var relay = Relay();
+        var request = Request();
+        Send(relay, request);
+        var (_, relayed) = _sender.TakeSingle();
+
+        var outcomes = new List<RelayOutcome>();
+        relay.OnRelayError(type, code, HomeAgentAddress, relayed, outcomes);
+        Assert.Equal(expected, Assert.Single(outcomes).Code);
+        DenialSentToVisitor(expected);
+        Assert.Equal(0, relay.Visitors.Count);
+        Assert.Equal(1, relay.RelayErrors);
+    }
+
+    [Fact]
+    public void An_icmp_error_naming_another_request_or_saying_nothing_of_delivery_changes_nothing()
+    {
+        var relay = Relay();
+        var request = Request();
+        Send(relay, request);
+        var (_, relayed) = _sender.TakeSingle();
+        var outcomes = new List<RelayOutcome>();
+
+        var other = relayed.ToArray();
+        other[23] ^= 1; // another Identification
+        relay.OnRelayError(Icmpv4Type.DestinationUnreachable, 1, HomeAgentAddress, other, outcomes);
+        relay.OnRelayError(Icmpv4Type.DestinationUnreachable, 1, Ipv4Address.Parse("10.9.0.9"), relayed, outcomes);
+        relay.OnRelayError(Icmpv4Type.Redirect, 1, HomeAgentAddress, relayed, outcomes);
+        Assert.Empty(outcomes);
+        Assert.Empty(_sender.Registrations);
+
+        // RFC 792's minimal quote holds no request at all: every request pending with that home agent is given up.
+        relay.OnRelayError(Icmpv4Type.DestinationUnreachable, 0, HomeAgentAddress, [], outcomes);
+        Assert.Equal(RegistrationReplyCode.ForeignAgentHomeNetworkUnreachable, Assert.Single(outcomes).Code);
+    }
+
+    [Fact]
+    public void A_busy_agent_denies_newcomers_with_66()
+    {
+        var relay = Relay(Options() with { Busy = true });
+        Send(relay, Request());
+        DenialSentToVisitor(RegistrationReplyCode.ForeignAgentInsufficientResources);
+        Assert.Equal(0, relay.Visitors.Count);
+    }
+
     [Fact]
     public void A_request_left_unanswered_times_out_with_78()
     {

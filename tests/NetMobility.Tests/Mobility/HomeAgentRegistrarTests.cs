@@ -18,11 +18,25 @@ public class HomeAgentRegistrarTests
 
     public HomeAgentRegistrarTests() => _mobileNodes.Add(Home, _node);
 
-    private HomeAgentRegistrar Registrar(HomeAgentOptions? options = null)
+    private HomeAgentRegistrar Registrar(HomeAgentOptions? options = null, int tunnelUnderlayMtu = 1500)
     {
         options ??= HomeAgentOptions();
         _bindings = new BindingTable(options.BindingCapacity, options.MaxSimultaneousBindings);
-        return new HomeAgentRegistrar(options, _mobileNodes, _foreignAgents, _bindings, _clock);
+        return new HomeAgentRegistrar(options, _mobileNodes, _foreignAgents, _bindings, _clock, tunnelUnderlayMtu);
+    }
+
+    /// <summary>RFC 5944 sec 3.4 code 128: the agent cannot make the tunnel a binding needs (its link's MTU is below what any IPv4 tunnel must carry).</summary>
+    [Theory]
+    [InlineData(RegistrationFlags.None)]
+    [InlineData(RegistrationFlags.Gre)]
+    [InlineData(RegistrationFlags.MinimalEncapsulation)]
+    public void A_binding_whose_tunnel_the_agent_cannot_make_is_denied_with_128(RegistrationFlags flags)
+    {
+        var registrar = Registrar(tunnelUnderlayMtu: 100);
+        Assert.Equal(RegistrationReplyCode.HomeAgentReasonUnspecified, CodeFor(registrar, Registration(_clock.GetUtcNow(), lifetime: 600, flags: flags)));
+        Assert.False(_bindings.TryGetFirst(Home, out _));
+        _clock.Advance(TimeSpan.FromSeconds(1)); // a new timestamp: the replay check remembers the first
+        Assert.Equal(RegistrationReplyCode.Accepted, CodeFor(Registrar(tunnelUnderlayMtu: 128), Registration(_clock.GetUtcNow(), lifetime: 600, flags: flags)));
     }
 
     /// <summary>Runs one request through a registrar and parses the reply it wrote.</summary>

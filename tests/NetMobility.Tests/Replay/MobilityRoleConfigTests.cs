@@ -48,6 +48,8 @@ public class MobilityRoleConfigTests
     [InlineData("""{ "type": "foreign-agent", "interface": "home", "advertisementIntervalMs": 5000, "advertisementLifetime": 4 }""", "node.roles[0].advertisementLifetime: must be an integer 5..9000")]
     [InlineData("""{ "type": "foreign-agent", "interface": "home", "careOf": "10.2.0.1" }""", "node.roles[0].careOf: 10.2.0.1 is not an address of the node")]
     [InlineData("""{ "type": "foreign-agent", "interface": "home", "homeAgents": [ { "address": "10.1.0.2", "spi": 4096, "key": "k", "replay": "counters" } ] }""", "node.roles[0].homeAgents[0].replay: 'counters' is not a replay protection (timestamps, nonces)")]
+    [InlineData("""{ "type": "foreign-agent", "interface": "home", "foreignAgentService": false }""", "node.roles[0]: an agent advertisement must offer foreign agent service (F) or home agent service (H), RFC 5944 sec 2.1.1")]
+    [InlineData("""{ "type": "foreign-agent", "interface": "home", "busy": "yes" }""", "node.roles[0].busy:")]
     public void Bad_role_settings_are_one_line_naming_the_field(string role, string message) =>
         Assert.StartsWith(message, ReplayError(role));
 

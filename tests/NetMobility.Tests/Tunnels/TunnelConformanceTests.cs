@@ -218,4 +218,33 @@ public class TunnelConformanceTests
         Assert.Empty(host.Unreachable);
         Assert.Equal(0, tunnel.Counters.IcmpErrorsReceived);
     }
+
+    /// <summary>RFC 6040 sec 4.2's decapsulation table, every inner x outer ECN pair (0 Not-ECT, 1 ECT(1), 2 ECT(0), 3 CE; -1: drop).</summary>
+    [Theory]
+    [InlineData(0, 0, 0)] [InlineData(0, 1, 0)] [InlineData(0, 2, 0)] [InlineData(0, 3, -1)]
+    [InlineData(2, 0, 2)] [InlineData(2, 1, 1)] [InlineData(2, 2, 2)] [InlineData(2, 3, 3)]
+    [InlineData(1, 0, 1)] [InlineData(1, 1, 1)] [InlineData(1, 2, 1)] [InlineData(1, 3, 3)]
+    [InlineData(3, 0, 3)] [InlineData(3, 1, 3)] [InlineData(3, 2, 3)] [InlineData(3, 3, 3)]
+    public void Rfc6040_sec_4_2_decapsulation_combines_ecn_as_the_table_says(int innerEcn, int outerEcn, int expected)
+    {
+        foreach (string kind in new[] { "gre", "ipip" })
+        {
+            var outer = Encapsulated(kind, TestPackets.Echo(H1, H2, 1, 20, tos: (byte)(0xb8 | innerEcn)));
+            Assert.Equal(0xb8, outer[1]); // sec 4.1 compatibility mode: DSCP copied, outer Not-ECT
+            outer[1] = (byte)(0xb8 | outerEcn);
+            Ipv4InPlace.RewriteChecksum(outer);
+            var host = new RecordingHost();
+            using var receiver = Create(kind, B, A, host);
+            receiver.Receive(outer);
+            if (expected < 0)
+            {
+                Assert.Empty(host.Delivered);
+                Assert.Equal(1, receiver.Counters.Dropped(TunnelDropReason.CongestionNotEct));
+                continue;
+            }
+            var inner = Assert.Single(host.Delivered).Payload;
+            Assert.Equal(0xb8 | expected, inner[1]);
+            Assert.True(Ipv4Packet.TryCreate(inner, ChecksumPolicy.Verify, out _, out _), "inner header checksum");
+        }
+    }
 }

@@ -12,8 +12,8 @@ public interface IAdvertisementSender
 /// <summary>
 /// A foreign agent's Agent Advertisements (RFC 5944 sec 2.1 and 2.3): unsolicited ones every interval, and one in
 /// answer to each Agent Solicitation. Sequence numbers start at 0 and after 0xFFFF go on at 256, so that 0-255
-/// always mean the agent restarted (RFC 5944 sec 2.3.2). The flags follow the agent's options and, for B, whether
-/// its visitor list is full.
+/// always mean the agent restarted (RFC 5944 sec 2.3.2). The flags follow the agent's options (R, F, H and B held on,
+/// M and G from the encapsulations, T from the reverse tunnel policy) and, for B, whether its visitor list is full.
 /// </summary>
 public sealed class AgentAdvertiser : IDisposable
 {
@@ -50,10 +50,13 @@ public sealed class AgentAdvertiser : IDisposable
     {
         get
         {
-            // RFC 5944 sec 2.1.1: a foreign agent sets F and, offering a foreign agent care-of address, R.
-            var flags = MobilityAgentFlags.ForeignAgent | MobilityAgentFlags.RegistrationRequired;
+            // RFC 5944 sec 2.1.1: each flag as the options say; M and G follow the encapsulations offered and T the reverse
+            // tunnel policy, so that nothing is advertised that a request would be denied for.
+            var flags = MobilityAgentFlags.None;
+            if (_options.RegistrationRequired) flags |= MobilityAgentFlags.RegistrationRequired;
+            if (_options.ForeignAgentService) flags |= MobilityAgentFlags.ForeignAgent;
             if (_options.AlsoHomeAgent) flags |= MobilityAgentFlags.HomeAgent;
-            if (_busy()) flags |= MobilityAgentFlags.Busy;
+            if (_options.Busy || _busy()) flags |= MobilityAgentFlags.Busy;
             flags |= MobileIpEncapsulation.AdvertisedFlags(_options.Encapsulations);
             if (_options.ReverseTunnel != ReverseTunnelPolicy.Unavailable) flags |= MobilityAgentFlags.ReverseTunneling;
             return flags;

@@ -32,6 +32,7 @@ public sealed partial class ForeignAgent : IPeerTunnelOwner, IRegistrationSender
     private readonly byte[] _frame;
     private readonly byte[] _scratch = new byte[ushort.MaxValue];
     private readonly List<Visitor> _ended = [];
+    private readonly List<RelayOutcome> _outcomes = [];
     private ushort _identification;
 
     public ForeignAgent(Node node, NetInterface visitorLink, NodeTunnels tunnels, ForeignAgentOptions options)
@@ -56,6 +57,7 @@ public sealed partial class ForeignAgent : IPeerTunnelOwner, IRegistrationSender
         visitorLink.Promiscuous = true;
         node.AddFrameHook(OnVisitorFrame);
         node.SetUdpListener(RegistrationAddressing.Port, OnRegistration);
+        node.AddHook(OnRelayError);
     }
 
     public ForeignAgentOptions Options => _options;
@@ -101,6 +103,30 @@ public sealed partial class ForeignAgent : IPeerTunnelOwner, IRegistrationSender
         if (outcome.Visitor is { } visitor) UpdateTunnel(visitor.HomeAddress);
         Reschedule();
         if (outcome.Action != RelayAction.Discarded) Relayed?.Invoke(outcome);
+    }
+
+    /// <summary>
+    /// An ICMP error about a request this agent relayed (from its care-of address and relay port to a home agent's port
+    /// 434): the visitor gets 80, 81, 82 or 88 at once instead of waiting for the timeout (RFC 5944 sec 3.7.1).
+    /// </summary>
+    private bool OnRelayError(NetInterface ingress, Ipv4Packet packet)
+    {
+        if (packet.Protocol != IpProtocol.Icmp || packet.Destination != _options.CareOfAddress || packet.IsFragment
+            || !Icmpv4Packet.TryCreate(packet.Payload, ChecksumPolicy.Verify, out var icmp, out _)
+            || !icmp.TryGetQuotedDatagram(out var quoted, out _)
+            || quoted.Protocol != IpProtocol.Udp || quoted.Source != _options.CareOfAddress
+            || !UdpHeader.TryParseQuoted(quoted.Payload, out var udp)
+            || udp.SourcePort != _options.RelayPort || udp.DestinationPort != RegistrationAddressing.Port)
+            return false;
+        _outcomes.Clear();
+        Relay.OnRelayError(icmp.Type, icmp.Code, quoted.Destination, quoted.Payload[UdpHeader.HeaderLength..], _outcomes);
+        foreach (var outcome in _outcomes)
+        {
+            if (outcome.Visitor is { } visitor) UpdateTunnel(visitor.HomeAddress);
+            Relayed?.Invoke(outcome);
+        }
+        Reschedule();
+        return true;
     }
 
     /// <summary>
@@ -167,6 +193,7 @@ public sealed partial class ForeignAgent : IPeerTunnelOwner, IRegistrationSender
         _deadline.Dispose();
         _node.RemoveFrameHook(OnVisitorFrame);
         _node.SetUdpListener(RegistrationAddressing.Port, null);
+        _node.RemoveHook(OnRelayError);
         _tunnels.Dispose();
     }
 }

@@ -66,6 +66,24 @@ public sealed record ForeignAgentOptions
     /// <summary>Also offers home agent service on this link (the H bit).</summary>
     public bool AlsoHomeAgent { get; init; }
 
+    /// <summary>
+    /// The R bit (RFC 5944 sec 2.1.1, 3.6): a mobile node must register through this agent even with a co-located
+    /// care-of address. On by default, as the visitors' link is the agent's to serve.
+    /// </summary>
+    public bool RegistrationRequired { get; init; } = true;
+
+    /// <summary>
+    /// The F bit: the agent offers foreign agent service on this link. On by default; off leaves an agent that only
+    /// advertises home agent service (<see cref="AlsoHomeAgent"/>), for a link whose foreign agent is being retired.
+    /// </summary>
+    public bool ForeignAgentService { get; init; } = true;
+
+    /// <summary>
+    /// The B bit held on (RFC 5944 sec 2.1.1): the agent takes no new visitors, denying them with 66, while those it
+    /// has are served and may renew (an agent being drained). Off, B follows the visitor list: set while it is full.
+    /// </summary>
+    public bool Busy { get; init; }
+
     public static readonly Ipv4Address AllSystems = new(224, 0, 0, 1);
 
     /// <summary>Null when the options are usable, else what is wrong.</summary>
@@ -76,6 +94,8 @@ public sealed record ForeignAgentOptions
         if (PrefixLength is < 1 or > 32) return $"prefix length must be 1..32, not {PrefixLength}";
         if (MaxLifetime == 0) return "maximum lifetime must be at least 1 s";
         if (MobileIpEncapsulation.CheckOffer(Encapsulations) is string offer) return offer;
+        // RFC 5944 sec 2.1.1: an advertisement offers foreign or home agent service, or it is no agent's advertisement.
+        if (!ForeignAgentService && !AlsoHomeAgent) return "an agent advertisement must offer foreign agent service (F) or home agent service (H), RFC 5944 sec 2.1.1";
         if (VisitorCapacity < 1) return "visitor capacity must be at least 1";
         if (PendingTimeout <= TimeSpan.Zero) return "pending timeout must be positive";
         if (AdvertisementInterval < MinAdvertisementInterval || AdvertisementInterval > MaxAdvertisementInterval)

@@ -77,7 +77,8 @@ public sealed class ForeignAgentRelay
         bool deliveryStyle = view.Extensions.TryFind(MobileIpExtensionType.EncapsulatingDeliveryStyle, out _);
         if (Refusal(message, view, from, deliveryStyle) is RegistrationReplyCode refused) return Deny(request, refused, from, linkSource);
 
-        var visitor = Visitors.GetOrAdd(request.HomeAddress);
+        // An agent advertising itself busy takes no new visitors (RFC 5944 sec 2.1.1, the B bit); those it has may renew.
+        var visitor = _options.Busy && !Visitors.TryGet(request.HomeAddress, out _) ? null : Visitors.GetOrAdd(request.HomeAddress);
         if (visitor is null)
         {
             // RFC 5944 sec 3.7.2.1: no room for another visitor.
@@ -215,6 +216,55 @@ public sealed class ForeignAgentRelay
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+
+    /// <summary>
+    /// The code a visitor gets when its relayed request drew an ICMP error instead of a reply (RFC 5944 sec 3.4 and
+    /// 3.7.1): network unreachable 80, host unreachable 81, port unreachable 82, any other failure to deliver 88. Null for
+    /// a message that says nothing about delivery (source quench, redirect).
+    /// </summary>
+    public static RegistrationReplyCode? CodeForError(Icmpv4Type type, byte code) => type switch
+    {
+        Icmpv4Type.DestinationUnreachable => (Icmpv4UnreachableCode)code switch
+        {
+            Icmpv4UnreachableCode.Network or Icmpv4UnreachableCode.NetworkUnknown or Icmpv4UnreachableCode.NetworkUnreachableForTos
+                => RegistrationReplyCode.ForeignAgentHomeNetworkUnreachable,
+            Icmpv4UnreachableCode.Host or Icmpv4UnreachableCode.HostUnknown or Icmpv4UnreachableCode.HostUnreachableForTos
+                => RegistrationReplyCode.ForeignAgentHomeAgentHostUnreachable,
+            Icmpv4UnreachableCode.Port => RegistrationReplyCode.ForeignAgentHomeAgentPortUnreachable,
+            _ => RegistrationReplyCode.ForeignAgentHomeAgentUnreachable,
+        },
+        Icmpv4Type.TimeExceeded or Icmpv4Type.ParameterProblem => RegistrationReplyCode.ForeignAgentHomeAgentUnreachable,
+        _ => null,
+    };
+
+    /// <summary>
+    /// An ICMP error about a request this agent relayed to <paramref name="homeAgent"/>, whose quote of the request is
+    /// <paramref name="quotedRequest"/> (what follows the UDP header; RFC 792 asks routers for none of it, RFC 1812
+    /// for as much as fits). The pending request it names (by home address and Identification when quoted, else every
+    /// one pending with that home agent) is given up and its visitor answered with <see cref="CodeForError"/>'s code
+    /// (RFC 5944 sec 3.7.1). Outcomes go to <paramref name="outcomes"/>.
+    /// </summary>
+    public void OnRelayError(Icmpv4Type type, byte code, Ipv4Address homeAgent, ReadOnlySpan<byte> quotedRequest, List<RelayOutcome> outcomes)
+    {
+        if (CodeForError(type, code) is not RegistrationReplyCode denial) return;
+        bool named = RegistrationRequest.TryParse(quotedRequest, out var request, out _, out _);
+        List<Visitor>? failed = null;
+        foreach (var visitor in Visitors.All)
+        {
+            if (visitor.Pending is not PendingRegistration pending || pending.HomeAgent != homeAgent) continue;
+            if (named && (visitor.HomeAddress != request.HomeAddress || pending.Identification != request.Identification)) continue;
+            (failed ??= []).Add(visitor);
+        }
+        if (failed is null) return;
+        foreach (var visitor in failed)
+        {
+            RelayErrors++;
+            outcomes.Add(Fail(visitor, visitor.Pending!.Value, denial));
+        }
+    }
+
+    /// <summary>Relayed requests given up because an ICMP error came back instead of a reply (codes 80-82, 88).</summary>
+    public long RelayErrors { get; private set; }
 
     /// <summary>The home agent's answer could not be passed on: the visitor gets the agent's own code instead.</summary>
     private RelayOutcome Fail(Visitor visitor, in PendingRegistration pending, RegistrationReplyCode code)

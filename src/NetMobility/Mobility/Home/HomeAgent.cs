@@ -47,7 +47,7 @@ public sealed partial class HomeAgent : IPeerTunnelOwner, IDisposable
         _options = options;
         _time = tunnels.Time;
         Bindings = new BindingTable(options.BindingCapacity, options.MaxSimultaneousBindings);
-        _registrar = new HomeAgentRegistrar(options, MobileNodes, ForeignAgents, Bindings, _time);
+        _registrar = new HomeAgentRegistrar(options, MobileNodes, ForeignAgents, Bindings, _time, homeLink.Mtu);
         _tunnels = new PeerTunnels(tunnels.Table, _time, options.Address, homeLink.Mtu, this);
         _decapsulated = new DecapsulatedPort(node, $"{node.Name}-reverse");
         _transmit = homeLink.Link.Send;

@@ -25,8 +25,11 @@ public sealed class HomeAgentRegistrar
 
     private readonly HomeAgentOptions _options;
     private readonly TimeProvider _time;
+    private readonly TunnelKindSet _tunnelsFit;
 
-    public HomeAgentRegistrar(HomeAgentOptions options, SecurityAssociationTable mobileNodes, SecurityAssociationTable foreignAgents, BindingTable bindings, TimeProvider time)
+    /// <param name="tunnelUnderlayMtu">The MTU of the link the agent's tunnels leave by: a kind whose tunnel MTU it leaves below 68 bytes cannot be served.</param>
+    public HomeAgentRegistrar(HomeAgentOptions options, SecurityAssociationTable mobileNodes, SecurityAssociationTable foreignAgents, BindingTable bindings, TimeProvider time,
+        int tunnelUnderlayMtu = 1500)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Validate() is string problem) throw new ArgumentException(problem, nameof(options));
@@ -35,6 +38,12 @@ public sealed class HomeAgentRegistrar
         ForeignAgents = foreignAgents;
         Bindings = bindings;
         _time = time;
+        foreach (var kind in MobileIpEncapsulation.Negotiable.Kinds)
+        {
+            int tunnelMtu = kind.DefaultOptions(new TunnelEnds(options.Address, options.Address, tunnelUnderlayMtu)).Mtu;
+            if (tunnelUnderlayMtu is >= TunnelMtu.MinUnderlayMtu and <= TunnelMtu.MaxUnderlayMtu && tunnelMtu >= TunnelMtu.MinInnerMtu)
+                _tunnelsFit = _tunnelsFit.With(kind);
+        }
     }
 
     /// <summary>Mobile-home security associations, by home address: the nodes this agent serves.</summary>
@@ -187,6 +196,9 @@ public sealed class HomeAgentRegistrar
         if (!reverse && _options.ReverseTunnel == ReverseTunnelPolicy.Mandatory) return RegistrationReplyCode.HomeAgentReverseTunnelMandatory;
         // A tunnel into the home network itself would loop back to this agent.
         if (_options.IsOnHomeNetwork(request.CareOfAddress)) return RegistrationReplyCode.HomeAgentAdministrativelyProhibited;
+        // RFC 5944 sec 3.4, 128 "reason unspecified": the agent offers the encapsulation but cannot make the tunnel,
+        // its link leaving less than the 68 bytes every IPv4 tunnel must carry (RFC 791 sec 3.2). No other code says so.
+        if (!_tunnelsFit.Contains(MobileIpEncapsulation.Requested(request.Flags))) return RegistrationReplyCode.HomeAgentReasonUnspecified;
         return null;
     }
 
