@@ -76,7 +76,7 @@ public static class LabMigrateCommand
     private static string Row(LabMigrationRow r) =>
         $"#{r.Index} {r.From}->{r.To}: qemu downtime {r.QemuDowntimeMs} ms, paused {Ms(r.PausedMs)} ms, total {Ms(r.TotalMs)} ms, {r.Bytes} bytes; "
         + $"resume->attached {Ms(r.ResumeToAttachedMs)} ms, ->binding {Ms(r.ResumeToBindingMs)} ms, ->first packet at guest {Ms(r.ResumeToFirstPacketMs)} ms; "
-        + $"stall {Ms(r.TrafficStallMs)} ms; ping {Ms(r.PingBeforeMs)}/{Ms(r.PingDuringMs)} (max {Ms(r.PingDuringMaxMs)})/{Ms(r.PingAfterMs)} ms; "
+        + $"stall {Ms(r.TrafficStallMs)} ms, first echo {Ms(r.ResumeToFirstEchoMs)} ms after resume; ping {Ms(r.PingBeforeMs)}/{Ms(r.PingDuringMs)} (max {Ms(r.PingDuringMaxMs)})/{Ms(r.PingAfterMs)} ms; "
         + $"http {Ms(r.HttpBeforeMs)}/{Ms(r.HttpDuringMs)} (max {Ms(r.HttpDuringMaxMs)})/{Ms(r.HttpAfterMs)} ms; tcp timeouts {r.TcpTimeouts}";
 
     private static void Summary(LabMigrationReport report)
@@ -85,7 +85,7 @@ public static class LabMigrateCommand
         o.WriteLine($"medians over {report.Migrations.Count} migration(s), mode {report.Mode}, workload {report.Workload}, {report.MemoryMb} MiB, WAN {report.WanDelayMs} ms one way, {report.WanLossPercent} % loss:");
         o.WriteLine($"  qemu downtime {Ms(report.MedianOf(r => r.QemuDowntimeMs))} ms, paused {Ms(report.MedianOf(r => r.PausedMs))} ms, total {Ms(report.MedianOf(r => r.TotalMs))} ms, bytes {Ms(report.MedianOf(r => r.Bytes))}");
         o.WriteLine($"  handover: resume->attached {Ms(report.MedianOf(r => r.ResumeToAttachedMs))} ms, ->binding {Ms(report.MedianOf(r => r.ResumeToBindingMs))} ms, ->first packet at guest {Ms(report.MedianOf(r => r.ResumeToFirstPacketMs))} ms");
-        o.WriteLine($"  traffic: stall {Ms(report.MedianOf(r => r.TrafficStallMs))} ms (longest {Ms(report.Migrations.Max(r => r.TrafficStallMs))} ms), "
+        o.WriteLine($"  traffic: stall {Ms(report.MedianOf(r => r.TrafficStallMs))} ms (longest {Ms(report.Migrations.Max(r => r.TrafficStallMs))} ms), first echo {Ms(report.MedianOf(r => r.ResumeToFirstEchoMs))} ms after resume, "
             + $"ping before/during/after {Ms(report.MedianOf(r => r.PingBeforeMs))}/{Ms(report.MedianOf(r => r.PingDuringMs))}/{Ms(report.MedianOf(r => r.PingAfterMs))} ms, "
             + $"http {Ms(report.MedianOf(r => r.HttpBeforeMs))}/{Ms(report.MedianOf(r => r.HttpDuringMs))}/{Ms(report.MedianOf(r => r.HttpAfterMs))} ms");
         o.WriteLine($"  echo stream {report.EchoBytes} bytes checked, {report.HttpRequests} HTTP requests answered, TCP timeouts {report.TcpTimeouts}, "
@@ -105,6 +105,7 @@ public static class LabMigrateCommand
                 QemuDowntimeMs = report.MedianOf(r => r.QemuDowntimeMs), PausedMs = report.MedianOf(r => r.PausedMs), TotalMs = report.MedianOf(r => r.TotalMs),
                 Bytes = report.MedianOf(r => r.Bytes), ResumeToBindingMs = report.MedianOf(r => r.ResumeToBindingMs),
                 ResumeToFirstPacketMs = report.MedianOf(r => r.ResumeToFirstPacketMs), TrafficStallMs = report.MedianOf(r => r.TrafficStallMs),
+                ResumeToFirstEchoMs = report.MedianOf(r => r.ResumeToFirstEchoMs),
                 PingBeforeMs = report.MedianOf(r => r.PingBeforeMs), PingDuringMs = report.MedianOf(r => r.PingDuringMs), PingAfterMs = report.MedianOf(r => r.PingAfterMs),
                 HttpBeforeMs = report.MedianOf(r => r.HttpBeforeMs), HttpDuringMs = report.MedianOf(r => r.HttpDuringMs), HttpAfterMs = report.MedianOf(r => r.HttpAfterMs),
             },

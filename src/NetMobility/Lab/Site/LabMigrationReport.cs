@@ -5,7 +5,7 @@ namespace NetMobility.Lab.Site;
 /// <summary>
 /// One migration of <c>netmob lab migrate</c>: QEMU's figures, the pause the guest had (QMP STOP at the source to RESUME at
 /// the destination), the handover (resume -> agent attached -> home agent's binding in force -> the correspondent's first
-/// packet handed to the guest), the stall the correspondent's echo stream saw, ping RTT and HTTP request latency medians
+/// packet handed to the guest), the stall the correspondent's echo stream saw and when it was first answered after the resume, ping RTT and HTTP request latency medians
 /// before, during and after the move (and the worst during), and the correspondent's TCP retransmission timeouts.
 /// Times in milliseconds; a value that was not seen is null.
 /// </summary>
@@ -13,7 +13,7 @@ public sealed record LabMigrationRow(
     int Index, string From, string To,
     long QemuDowntimeMs, double PausedMs, double TotalMs, long QemuTotalMs, long Bytes, long QemuStreamBytes, long CopiedBytes,
     double ResumeToAttachedMs, double ResumeToBindingMs, double? ResumeToFirstPacketMs,
-    double? TrafficStallMs,
+    double? TrafficStallMs, double? ResumeToFirstEchoMs,
     double? PingBeforeMs, double? PingDuringMs, double? PingDuringMaxMs, double? PingAfterMs,
     double? HttpBeforeMs, double? HttpDuringMs, double? HttpDuringMaxMs, double? HttpAfterMs,
     long TcpTimeouts)
@@ -35,6 +35,7 @@ public sealed record LabMigrationRow(
             m.Qemu.DowntimeMs, m.Paused.TotalMilliseconds, m.Total.TotalMilliseconds, m.Qemu.TotalTimeMs, m.Bytes, m.Qemu.TransferredBytes, m.CopiedBytes,
             Since(move.Attached), Since(move.BindingInstalled), firstPacket is { } f ? Since(f) : null,
             Max(echo, (move.Started - TimeSpan.FromSeconds(1), move.Resumed + settle)),
+            echo.Select(e => e.At + TimeSpan.FromMilliseconds(e.Ms)).Where(done => done >= move.Resumed).Select(Since).DefaultIfEmpty(double.NaN).Min() is var first && !double.IsNaN(first) ? first : null,
             Median(ping, before), Median(ping, during), Max(ping, during), Median(ping, after),
             Median(http, before), Median(http, during), Max(http, during), Median(http, after),
             timeouts);

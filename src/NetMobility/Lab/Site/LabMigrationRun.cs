@@ -32,6 +32,10 @@ public static class LabMigrationRun
         var lab = await LabSite.Up(spec, netmob, progress).ConfigureAwait(false);
         try
         {
+            // One move away and back before the guest boots: the daemons' first registration (code compiled on first use,
+            // ARP, the tunnel made) is then not part of the first migration's handover.
+            await LabMove.ToAsync(lab.Socket("home"), lab.Socket("foreign"), LabSiteName.Foreign).ConfigureAwait(false);
+            await LabMove.ToAsync(lab.Socket("home"), lab.Socket("foreign"), LabSiteName.Home).ConfigureAwait(false);
             await using var guest = await LabGuest.BootAsync(lab, image, options.Mode, options.MemoryMb, options.Bound).ConfigureAwait(false);
             progress?.Invoke($"guest booted at the home host ({options.MemoryMb} MiB, {options.Mode.ToString()})");
             var correspondent = NetNamespace.Existing(lab.Correspondent);
