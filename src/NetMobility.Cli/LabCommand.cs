@@ -19,6 +19,7 @@ public static class LabCommand
     {
         var command = new Command("lab", "Real parts for labs: the lab of network namespaces and agent daemons (up, down, status, move), QEMU guests built from Debian packages");
         foreach (var verb in LabSiteCommand.Create()) command.Subcommands.Add(verb);
+        command.Subcommands.Add(LabMigrateCommand.Create());
         var vm = new Command("vm", "QEMU guest images");
         vm.Subcommands.Add(Build());
         vm.Subcommands.Add(Measure());

@@ -59,6 +59,9 @@ public static partial class AgentLog
     [LoggerMessage(EventId = 1302, Level = LogLevel.Information, Message = "vm {Vm}: registration {State}")]
     public static partial void VmRegistration(ILogger logger, string vm, string state);
 
+    [LoggerMessage(EventId = 1303, Level = LogLevel.Information, Message = "vm {Vm}: home agent holds its packets for a move")]
+    public static partial void VmHandover(ILogger logger, string vm);
+
     [LoggerMessage(EventId = 1400, Level = LogLevel.Information, Message = "configuration reloaded: {Applied}")]
     public static partial void Reloaded(ILogger logger, string applied);
 

@@ -181,6 +181,20 @@ public sealed partial class AgentNode : IDisposable
         return null;
     }
 
+    /// <summary>
+    /// The VM named <paramref name="name"/> is about to move (its hypervisor pauses it): this node's home agent takes its
+    /// packets and holds them until it registers from its new place or is back home (<see cref="HomeAgent.BeginHandover"/>);
+    /// null on success, else why not.
+    /// </summary>
+    public string? Handover(string name)
+    {
+        if (Find(name) is not { } vm) return $"no vm is named '{name}'";
+        if (HomeAgent is not { } home) return $"node {Config.Name} is no home agent";
+        if (!home.BeginHandover(vm.Port.HomeAddress, vm.Port.Mac)) return $"the home agent does not serve {vm.Port.HomeAddress}";
+        AgentLog.VmHandover(_log, vm.Name);
+        return null;
+    }
+
     private HostedVm? Find(string name) => _vms.Find(v => v.Name == name);
 
     private void Tick()

@@ -83,11 +83,14 @@ public sealed class AgentService(AgentConfig config, IReadOnlyList<KeyValuePair<
             case ["attach" or "detach", var vm]:
                 string? problem = await _loop.InvokeAsync(() => words[0] == "attach" ? _agent!.Attach(vm) : _agent!.Detach(vm)).ConfigureAwait(false);
                 return problem is null ? "{\"ok\":true}" : ControlServer.ErrorJson(problem);
+            case ["handover", var moving]:
+                string? refused = await _loop.InvokeAsync(() => _agent!.Handover(moving)).ConfigureAwait(false);
+                return refused is null ? "{\"ok\":true}" : ControlServer.ErrorJson(refused);
             case ["reload"]:
                 string result = await Reload().ConfigureAwait(false);
                 return $"{{\"ok\":true,\"reload\":{JsonSerializer.Serialize(result)}}}";
             default:
-                return ControlServer.ErrorJson($"unknown request '{request}' (status, attach VM, detach VM, reload)");
+                return ControlServer.ErrorJson($"unknown request '{request}' (status, attach VM, detach VM, handover VM, reload)");
         }
     }
 

@@ -1,5 +1,6 @@
 using NetMobility.Runtime;
 using NetMobility.Configuration;
+using NetMobility.Lab;
 using NetMobility.Links;
 using NetMobility.Wire;
 
@@ -70,6 +71,19 @@ public abstract record DeviceLinkSpec : LinkSpec
     }
 
     protected string Where => Netns is null ? "" : $" in netns {Netns}";
+
+    /// <summary>Opens a device inside <see cref="Netns"/>; a namespace that cannot be entered is a <see cref="LinkOpenException"/>.</summary>
+    protected T InNetns<T>(Func<T> open)
+    {
+        try
+        {
+            return NetnsScope.Run(Netns, open);
+        }
+        catch (LabException e)
+        {
+            throw new LinkOpenException(e.Message);
+        }
+    }
 }
 
 /// <summary>
@@ -100,7 +114,7 @@ public sealed record TapLinkSpec(string Device, TapMode Mode, bool Persistent) :
     public override IFrameLink Open(EventLoop loop, MacAddress mac, int mtu)
     {
         var options = new TapOptions { Name = Device, Mac = mac, Mtu = mtu, Mode = Mode, Persistent = Persistent };
-        return NetnsScope.Run(Netns, () => TapLink.Open(loop, options));
+        return InNetns(() => TapLink.Open(loop, options));
     }
 
     public override string? FaultOf(IFrameLink link) => ((TapLink)link).Fault;
@@ -121,7 +135,7 @@ public sealed record PacketLinkSpec(string Device) : DeviceLinkSpec
     }
 
     public override IFrameLink Open(EventLoop loop, MacAddress mac, int mtu) =>
-        NetnsScope.Run(Netns, () => PacketLink.Open(loop, Device, mac, mtu));
+        InNetns(() => PacketLink.Open(loop, Device, mac, mtu));
 
     public override string? FaultOf(IFrameLink link) => ((PacketLink)link).Fault;
 
@@ -148,7 +162,7 @@ public sealed record PcapLinkSpec(string Device, string? Filter) : DeviceLinkSpe
     }
 
     public override IFrameLink Open(EventLoop loop, MacAddress mac, int mtu) =>
-        NetnsScope.Run(Netns, () => PcapLink.Open(loop, Device, mac, mtu, Filter));
+        InNetns(() => PcapLink.Open(loop, Device, mac, mtu, Filter));
 
     public override string? FaultOf(IFrameLink link) => ((PcapLink)link).Fault;
 

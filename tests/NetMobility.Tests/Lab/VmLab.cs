@@ -25,5 +25,8 @@ internal static class VmLab
     private static readonly Lazy<GuestImage> SharedImage = new(() =>
         GuestImageBuilder.Build(ImageDirectory, DebCache, 128));
 
+    /// <summary>The guest image, built on first use.</summary>
+    public static GuestImage Image => SharedImage.Value;
+
     public static GuestBridge Create() => GuestBridge.Create(SharedImage.Value, HostAddress, GuestAddress, GuestMac);
 }

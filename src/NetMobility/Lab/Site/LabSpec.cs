@@ -70,11 +70,16 @@ public sealed record LabSpec
         return spec;
     }
 
+    /// <summary>What a lab name may be, for messages.</summary>
+    public const string NameRule = "1 to 8 lower-case letters and digits, starting with a letter";
+
+    public static bool IsName(string name) =>
+        name.Length is >= 1 and <= 8 && name[0] is >= 'a' and <= 'z' && name.All(c => c is >= 'a' and <= 'z' or >= '0' and <= '9');
+
     private static string CheckName(ConfigElement field)
     {
         string name = field.AsString();
-        bool good = name.Length is >= 1 and <= 8 && name[0] is >= 'a' and <= 'z' && name.All(c => c is >= 'a' and <= 'z' or >= '0' and <= '9');
-        if (!good) throw field.Error($"'{name}' is not a lab name (1 to 8 lower-case letters and digits, starting with a letter)");
+        if (!IsName(name)) throw field.Error($"'{name}' is not a lab name ({NameRule})");
         return name;
     }
 }

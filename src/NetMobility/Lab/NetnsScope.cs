@@ -1,7 +1,7 @@
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 
-namespace NetMobility.Host;
+namespace NetMobility.Lab;
 
 /// <summary>
 /// Runs work inside a named network namespace (<c>ip netns add NAME</c>, bound at /run/netns/NAME) on a thread of its
@@ -46,14 +46,14 @@ internal static partial class NetnsScope
         if (fd < 0)
         {
             int errno = Marshal.GetLastPInvokeError();
-            throw new LinkOpenException(errno == 2
+            throw new LabException(errno == 2
                 ? $"network namespace '{netns}' does not exist ({path})"
                 : $"network namespace '{netns}': {Marshal.GetPInvokeErrorMessage(errno)}");
         }
         try
         {
             if (SetNs(fd, CloneNewNet) < 0)
-                throw new LinkOpenException($"entering network namespace '{netns}' failed ({Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}): it needs root or CAP_SYS_ADMIN");
+                throw new LabException($"entering network namespace '{netns}' failed ({Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}): it needs root or CAP_SYS_ADMIN");
         }
         finally
         {

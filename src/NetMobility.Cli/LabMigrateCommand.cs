@@ -1,0 +1,116 @@
+using System.CommandLine;
+using System.Text.Json;
+using NetMobility.Lab;
+using NetMobility.Lab.Site;
+using NetMobility.Lab.Vm;
+
+namespace NetMobility.Cli;
+
+/// <summary>
+/// <c>netmob lab migrate --image DIR --mode qemu|shared-file --count N --workload idle|memory|http --wan-delay MS
+/// --wan-loss P [--json]</c>: a QEMU guest migrated back and forth between the lab's home and foreign hosts under the
+/// correspondent's traffic; per migration and in sum (docs/lab.md).
+/// </summary>
+public static class LabMigrateCommand
+{
+    public static Command Create()
+    {
+        var image = new Option<DirectoryInfo>("--image") { Description = "a guest made by 'netmob lab vm build'", Required = true };
+        var mode = new Option<string>("--mode") { Description = "qemu (QEMU's own migration) or shared-file (RAM on shared files, copied while stopped)", DefaultValueFactory = _ => "qemu" };
+        mode.AcceptOnlyFromAmong("qemu", "shared-file");
+        var count = new Option<int>("--count") { Description = "migrations, alternately home -> foreign and back", DefaultValueFactory = _ => 4 };
+        var workload = new Option<string>("--workload") { Description = "idle, memory (the guest rewrites 8 MiB of RAM a second) or http (the correspondent's requests back to back)", DefaultValueFactory = _ => "idle" };
+        workload.AcceptOnlyFromAmong("idle", "memory", "http");
+        var delay = new Option<double>("--wan-delay") { Description = "the WAN's one-way delay in milliseconds, each direction", DefaultValueFactory = _ => 0 };
+        var loss = new Option<double>("--wan-loss") { Description = "the WAN's loss in percent, each direction", DefaultValueFactory = _ => 0 };
+        var memory = new Option<int>("--memory-mb") { Description = "the guest's RAM in MiB", DefaultValueFactory = _ => 128 };
+        var name = new Option<string>("--name") { Description = "the lab's name (its namespaces are NAME-core ...)", DefaultValueFactory = _ => "nmmig" };
+        var json = new Option<bool>("--json") { Description = "the report as one JSON object" };
+        var command = new Command("migrate", "Bring up a lab with a QEMU guest at the home host and migrate it back and forth to the foreign host under the correspondent's "
+            + "echo stream, HTTP requests and ping: QEMU's downtime, the pause, total time, bytes, the handover and the latencies before, during and after, per migration and in sum");
+        foreach (var option in new Option[] { image, mode, count, workload, delay, loss, memory, name, json }) command.Options.Add(option);
+        command.SetAction(parse =>
+        {
+            int n = parse.GetValue(count);
+            if (n is < 1 or > 10000) throw new UserInputException($"--count: {n} is not between 1 and 10000");
+            double d = parse.GetValue(delay), p = parse.GetValue(loss);
+            if (!(d >= 0 && d <= 10000)) throw new UserInputException($"--wan-delay: {d} is not between 0 and 10000 ms");
+            if (!(p >= 0 && p <= 100)) throw new UserInputException($"--wan-loss: {p} is not between 0 and 100 percent");
+            int mb = parse.GetValue(memory);
+            if (mb is < 32 or > 65536) throw new UserInputException($"--memory-mb: {mb} is not between 32 and 65536");
+            string lab = parse.GetValue(name)!;
+            if (!LabSpec.IsName(lab)) throw new UserInputException($"--name: '{lab}' is not a lab name ({LabSpec.NameRule})");
+            var options = new LabMigrationOptions
+            {
+                ImageDirectory = parse.GetValue(image)!.FullName,
+                Mode = parse.GetValue(mode) == "shared-file" ? QemuMigrationMode.SharedFileCopy : QemuMigrationMode.Qemu,
+                Count = n,
+                Workload = parse.GetValue(workload) switch { "memory" => LabWorkload.Memory, "http" => LabWorkload.Http, _ => LabWorkload.Idle },
+                WanDelayMs = d,
+                WanLossPercent = p,
+                MemoryMb = mb,
+                Name = lab,
+            };
+            try
+            {
+                GuestImage.Load(options.ImageDirectory);
+                if (!OperatingSystem.IsLinux() || !Environment.IsPrivilegedProcess) throw new UserInputException("lab migrate: needs root on Linux (network namespaces, TAP devices, QEMU)");
+                bool asJson = parse.GetValue(json);
+                var report = LabMigrationRun.RunAsync(options, NetmobCommand.Current(),
+                    line => Console.Error.WriteLine($"netmob lab migrate: {line}"),
+                    row => { if (!asJson) Console.Out.WriteLine(Row(row)); }).GetAwaiter().GetResult();
+                if (asJson) WriteJson(report);
+                else Summary(report);
+                return report.Failures.Count == 0 ? 0 : 1;
+            }
+            catch (LabException e)
+            {
+                throw new UserInputException($"lab migrate: {e.Message}");
+            }
+        });
+        return command;
+    }
+
+    private static string Ms(double? value) => value is { } v ? $"{v:0.#}" : "-";
+
+    private static string Row(LabMigrationRow r) =>
+        $"#{r.Index} {r.From}->{r.To}: qemu downtime {r.QemuDowntimeMs} ms, paused {Ms(r.PausedMs)} ms, total {Ms(r.TotalMs)} ms, {r.Bytes} bytes; "
+        + $"resume->attached {Ms(r.ResumeToAttachedMs)} ms, ->binding {Ms(r.ResumeToBindingMs)} ms, ->first packet at guest {Ms(r.ResumeToFirstPacketMs)} ms; "
+        + $"stall {Ms(r.TrafficStallMs)} ms, first echo {Ms(r.ResumeToFirstEchoMs)} ms after resume; ping {Ms(r.PingBeforeMs)}/{Ms(r.PingDuringMs)} (max {Ms(r.PingDuringMaxMs)})/{Ms(r.PingAfterMs)} ms; "
+        + $"http {Ms(r.HttpBeforeMs)}/{Ms(r.HttpDuringMs)} (max {Ms(r.HttpDuringMaxMs)})/{Ms(r.HttpAfterMs)} ms; tcp timeouts {r.TcpTimeouts}";
+
+    private static void Summary(LabMigrationReport report)
+    {
+        var o = Console.Out;
+        o.WriteLine($"medians over {report.Migrations.Count} migration(s), mode {report.Mode}, workload {report.Workload}, {report.MemoryMb} MiB, WAN {report.WanDelayMs} ms one way, {report.WanLossPercent} % loss:");
+        o.WriteLine($"  qemu downtime {Ms(report.MedianOf(r => r.QemuDowntimeMs))} ms, paused {Ms(report.MedianOf(r => r.PausedMs))} ms, total {Ms(report.MedianOf(r => r.TotalMs))} ms, bytes {Ms(report.MedianOf(r => r.Bytes))}");
+        o.WriteLine($"  handover: resume->attached {Ms(report.MedianOf(r => r.ResumeToAttachedMs))} ms, ->binding {Ms(report.MedianOf(r => r.ResumeToBindingMs))} ms, ->first packet at guest {Ms(report.MedianOf(r => r.ResumeToFirstPacketMs))} ms");
+        o.WriteLine($"  traffic: stall {Ms(report.MedianOf(r => r.TrafficStallMs))} ms (longest {Ms(report.Migrations.Max(r => r.TrafficStallMs))} ms), first echo {Ms(report.MedianOf(r => r.ResumeToFirstEchoMs))} ms after resume, "
+            + $"ping before/during/after {Ms(report.MedianOf(r => r.PingBeforeMs))}/{Ms(report.MedianOf(r => r.PingDuringMs))}/{Ms(report.MedianOf(r => r.PingAfterMs))} ms, "
+            + $"http {Ms(report.MedianOf(r => r.HttpBeforeMs))}/{Ms(report.MedianOf(r => r.HttpDuringMs))}/{Ms(report.MedianOf(r => r.HttpAfterMs))} ms");
+        o.WriteLine($"  echo stream {report.EchoBytes} bytes checked, {report.HttpRequests} HTTP requests answered, TCP timeouts {report.TcpTimeouts}, "
+            + $"stalls over pause + WAN round trip + 50 ms: {report.StallsOverBound.Count()}, failures {report.Failures.Count}");
+        foreach (var failure in report.Failures) o.WriteLine($"  failure: {failure}");
+    }
+
+    private static void WriteJson(LabMigrationReport report)
+    {
+        var options = new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+        var document = new
+        {
+            report.Mode, report.Workload, report.MemoryMb, report.WanDelayMs, report.WanLossPercent,
+            report.EchoBytes, report.HttpRequests, report.TcpTimeouts, StallsOverBound = report.StallsOverBound.Count(), report.Failures,
+            Medians = new
+            {
+                QemuDowntimeMs = report.MedianOf(r => r.QemuDowntimeMs), PausedMs = report.MedianOf(r => r.PausedMs), TotalMs = report.MedianOf(r => r.TotalMs),
+                Bytes = report.MedianOf(r => r.Bytes), ResumeToBindingMs = report.MedianOf(r => r.ResumeToBindingMs),
+                ResumeToFirstPacketMs = report.MedianOf(r => r.ResumeToFirstPacketMs), TrafficStallMs = report.MedianOf(r => r.TrafficStallMs),
+                ResumeToFirstEchoMs = report.MedianOf(r => r.ResumeToFirstEchoMs),
+                PingBeforeMs = report.MedianOf(r => r.PingBeforeMs), PingDuringMs = report.MedianOf(r => r.PingDuringMs), PingAfterMs = report.MedianOf(r => r.PingAfterMs),
+                HttpBeforeMs = report.MedianOf(r => r.HttpBeforeMs), HttpDuringMs = report.MedianOf(r => r.HttpDuringMs), HttpAfterMs = report.MedianOf(r => r.HttpAfterMs),
+            },
+            report.Migrations,
+        };
+        Console.Out.WriteLine(JsonSerializer.Serialize(document, options));
+    }
+}

@@ -1,0 +1,96 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using NetMobility.Lab.Vm;
+
+namespace NetMobility.Lab.Site;
+
+/// <summary>
+/// <c>netmob lab migrate</c>: brings a lab up with the <c>bridge</c> attachment and the WAN asked for, boots a QEMU guest
+/// at the home host, starts the correspondent's traffic (<see cref="CorrespondentTraffic"/>), migrates the guest back and
+/// forth between the home and the foreign host <see cref="LabMigrationOptions.Count"/> times (<see cref="LabGuest"/>),
+/// one row per migration, and takes the lab down again whatever happened.
+/// </summary>
+public static class LabMigrationRun
+{
+    /// <summary>The guest's memory writer: a line with a number of MiB sets how much it rewrites each second.</summary>
+    public const int WriterPort = 9001;
+
+    private const long EchoAfterMove = 64 * 1024;
+
+    public static async Task<LabMigrationReport> RunAsync(LabMigrationOptions options, NetmobCommand netmob, Action<string>? progress = null, Action<LabMigrationRow>? onRow = null)
+    {
+        if (options.Count < 1) throw new LabException($"count {options.Count}: give at least 1");
+        var image = GuestImage.Load(options.ImageDirectory);
+        var spec = new LabSpec
+        {
+            Name = options.Name,
+            StateRoot = options.StateRoot,
+            Vm = VmAttachment.Bridge,
+            Wan = new WanSpec { DelayMs = options.WanDelayMs, LossPercent = options.WanLossPercent },
+        };
+        var lab = await LabSite.Up(spec, netmob, progress).ConfigureAwait(false);
+        try
+        {
+            // One move away and back before the guest boots: the daemons' first registration (code compiled on first use,
+            // ARP, the tunnel made) is then not part of the first migration's handover.
+            await LabMove.ToAsync(lab.Socket("home"), lab.Socket("foreign"), LabSiteName.Foreign).ConfigureAwait(false);
+            await LabMove.ToAsync(lab.Socket("home"), lab.Socket("foreign"), LabSiteName.Home).ConfigureAwait(false);
+            await using var guest = await LabGuest.BootAsync(lab, image, options.Mode, options.MemoryMb, options.Bound).ConfigureAwait(false);
+            progress?.Invoke($"guest booted at the home host ({options.MemoryMb} MiB, {options.Mode.ToString()})");
+            var correspondent = NetNamespace.Existing(lab.Correspondent);
+            if (options.Workload == LabWorkload.Memory) await SetWriteRateAsync(lab.Correspondent, options.WriteMbPerSecond, options.Bound).ConfigureAwait(false);
+            var rows = new List<LabMigrationRow>();
+            var traffic = await CorrespondentTraffic.StartAsync(correspondent, LabAddresses.VmAddress, options.Workload == LabWorkload.Http).ConfigureAwait(false);
+            try
+            {
+                if (!await traffic.WaitForEchoAsync(EchoAfterMove, options.Bound).ConfigureAwait(false))
+                    throw new LabException($"the correspondent's echo stream did not start: {string.Join("; ", traffic.Failures)}");
+                await Task.Delay(options.Settle).ConfigureAwait(false);
+                for (int i = 1; i <= options.Count; i++)
+                {
+                    long timeouts = CorrespondentTraffic.TcpTimeouts(correspondent);
+                    var move = await guest.MigrateAsync().ConfigureAwait(false);
+                    if (!await traffic.WaitForEchoAsync(EchoAfterMove, options.Bound).ConfigureAwait(false))
+                        throw new LabException($"migration {i}: the echo stream did not go on at the {LabMigrationRow.Name(move.To)} host within {options.Bound.TotalSeconds:0} s: {string.Join("; ", traffic.Failures)}");
+                    // The "after" window's samples: traffic at the new place, undisturbed.
+                    await Task.Delay(options.Settle).ConfigureAwait(false);
+                    timeouts = CorrespondentTraffic.TcpTimeouts(correspondent) - timeouts;
+                    var row = LabMigrationRow.Of(i, move, guest.FirstCorrespondentPacket(move.To), traffic, options.Settle, timeouts);
+                    rows.Add(row);
+                    onRow?.Invoke(row);
+                }
+            }
+            finally
+            {
+                await traffic.DisposeAsync().ConfigureAwait(false);
+            }
+            return new LabMigrationReport(options.Mode.ToString(), options.Workload.ToString().ToLowerInvariant(), options.MemoryMb, options.WanDelayMs, options.WanLossPercent,
+                rows, traffic.EchoBytes, traffic.Http.Count, traffic.Failures);
+        }
+        finally
+        {
+            await LabSite.Down(spec.StateDirectory).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Asks the guest's memory writer (from the correspondent) to rewrite <paramref name="mib"/> MiB a second.</summary>
+    private static async Task SetWriteRateAsync(string correspondent, int mib, TimeSpan bound)
+    {
+        using var socket = NetnsScope.Run(correspondent, () => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp));
+        using var cancel = new CancellationTokenSource(bound);
+        try
+        {
+            await socket.ConnectAsync(new IPEndPoint(IPAddress.Parse(LabAddresses.VmAddress), WriterPort), cancel.Token).ConfigureAwait(false);
+            await socket.SendAsync(Encoding.ASCII.GetBytes($"{mib}\n"), SocketFlags.None, cancel.Token).ConfigureAwait(false);
+            var buffer = new byte[256];
+            int n = await socket.ReceiveAsync(buffer, SocketFlags.None, cancel.Token).ConfigureAwait(false);
+            string answer = Encoding.ASCII.GetString(buffer, 0, n).Trim();
+            if (answer != $"write-rate {mib}") throw new LabException($"the guest's memory writer answered '{answer}'");
+        }
+        catch (SocketException e)
+        {
+            throw new LabException($"the guest's memory writer (port {WriterPort}) cannot be reached ({e.SocketErrorCode}): rebuild the image with 'netmob lab vm build'");
+        }
+    }
+}
