@@ -44,6 +44,8 @@ public static class CliApp
         {
             // A fault of the toolkit itself, not of the input: still one line, and a distinct exit code.
             Console.Error.WriteLine($"netmob: internal error: {ex.GetType().Name}: {OneLine(ex.Message)}");
+            // For a bug report: the whole trace, only when asked for.
+            if (Environment.GetEnvironmentVariable("NETMOB_TRACE") == "1") Console.Error.WriteLine(ex);
             return InternalError;
         }
     }
