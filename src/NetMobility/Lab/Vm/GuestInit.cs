@@ -89,6 +89,13 @@ internal static class GuestInit
         nc -ll -p {{EchoPort}} -e /bin/cat &
         nc -ll -p {{DigestPort}} -e /bin/md5sum &
         httpd -p {{HttpPort}} -h /www
+        # Ready means listening: the servers started in the background may not have bound their ports yet.
+        listening() { grep -qiE ":$(printf '%04X' "$1") [0-9A-F]+:0000 0A" /proc/net/tcp /proc/net/tcp6 2>/dev/null; }
+        for port in {{EchoPort}} {{DigestPort}} {{WriterPort}} {{HttpPort}}; do
+          n=0
+          while ! listening "$port" && [ $n -lt 500 ]; do usleep 10000; n=$((n + 1)); done
+          listening "$port" || say "port $port is not listening"
+        done
         say "ready $addr"
         while :; do sleep 3600; done
         """.Replace("\r\n", "\n") + "\n";
