@@ -86,8 +86,10 @@ public sealed class PreCopySource : ISourceChannelHost
         DateTimeOffset? pausedAt = null;
         string stopReason = "";
         ImageDigest digest = default;
-        _channels = new SourceChannel[Options.Channels];
-        for (int i = 0; i < _channels.Length; i++) _channels[i] = new SourceChannel(this, i);
+        // Published whole: the progress reader on another thread sees either no channels or all of them, never a null.
+        var channels = new SourceChannel[Options.Channels];
+        for (int i = 0; i < channels.Length; i++) channels[i] = new SourceChannel(this, i);
+        Volatile.Write(ref _channels, channels);
         try
         {
             foreach (var channel in _channels) await channel.OpenAsync(resume: false, cancellationToken).ConfigureAwait(false);
@@ -209,7 +211,7 @@ public sealed class PreCopySource : ISourceChannelHost
         {
             long planned, thisRound = 0;
             lock (_plannerGate) planned = _planner.SendCount;
-            foreach (var channel in _channels) thisRound += channel.PagesThisRound;
+            foreach (var channel in Volatile.Read(ref _channels)) thisRound += channel.PagesThisRound;
             return new MigrationProgress(_round, _stopAndCopy, Math.Max(0, planned - thisRound), Interlocked.Read(ref _totalPages) + thisRound,
                 WireBytes(), Volatile.Read(ref _dirtyRate), _begin == default ? TimeSpan.Zero : Clock.GetUtcNow() - _begin);
         }

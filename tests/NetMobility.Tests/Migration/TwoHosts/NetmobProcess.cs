@@ -44,6 +44,7 @@ internal sealed class NetmobProcess : IDisposable
         info.ArgumentList.Add(typeof(MigrateCommand).Assembly.Location);
         foreach (var a in arguments) info.ArgumentList.Add(a);
         info.Environment["LC_ALL"] = "C";
+        info.Environment["NETMOB_TRACE"] = "1";
         return new NetmobProcess(Process.Start(info) ?? throw new InvalidOperationException("could not start netmob"));
     }
 
