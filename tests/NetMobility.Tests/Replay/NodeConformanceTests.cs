@@ -47,10 +47,10 @@ public class NodeConformanceTests
         return (node, sim, output);
     }
 
-    private static void Inject(ReplayNode node, Simulation sim, int index, MacAddress destination, ReadOnlySpan<byte> ip)
+    private static void Inject(ReplayNode node, Simulation sim, int index, MacAddress destination, ReadOnlySpan<byte> ip, MacAddress? source = null)
     {
         var frame = new byte[14 + ip.Length];
-        new EthernetHeader(destination, PeerMac, EtherType.Ipv4).Emit(frame);
+        new EthernetHeader(destination, source ?? PeerMac, EtherType.Ipv4).Emit(frame);
         ip.CopyTo(frame.AsSpan(14));
         Assert.Null(node.Inject(index, LinkType.Ethernet, frame));
         sim.RunUntilIdle();
@@ -176,5 +176,20 @@ public class NodeConformanceTests
         Assert.True(error.TryGetQuotedDatagram(out var quoted, out _));
         Assert.Equal(Cn, quoted.Source);
         Assert.Equal(MobilityFixtures.Home, quoted.Destination);
+    }
+
+    [Fact]
+    public void A_visitors_packet_too_big_for_the_reverse_tunnel_is_answered_on_its_own_link_not_through_its_home_agent()
+    {
+        var (node, sim, output) = Build(ForeignAgentNode);
+        using var owned = node;
+        Register(node, sim, output);
+        Inject(node, sim, 0, FaVisitors, TestPackets.Echo(MobilityFixtures.Home, Cn, 3, 1500 - 28, dontFragment: true), MobilityFixtures.VmMac);
+        Assert.DoesNotContain(output.All, f => f.Interface == 1);
+        var frame = Assert.Single(output.All).Frame;
+        Assert.Equal(MobilityFixtures.VmMac, MacAddress.Read(frame));
+        var error = Icmp(frame[14..]);
+        Assert.Equal((byte)Icmpv4UnreachableCode.FragmentationNeeded, error.Code);
+        Assert.Equal(1500 - 24, error.NextHopMtu);
     }
 }
