@@ -25,6 +25,9 @@ public sealed class ReplayNode : IReplayTarget
     private readonly List<ReplayInterface> _interfaces = [];
     private readonly List<IDisposable> _roles = [];
 
+    /// <summary>The most decapsulated packets one tunnel may hold for the node: 65536 full-size packets is some 100 MB.</summary>
+    public const int MaxTunnelQueue = 65536;
+
     private ReplayNode(Node node)
     {
         Node = node;
@@ -49,7 +52,7 @@ public sealed class ReplayNode : IReplayTarget
     /// </summary>
     public static ReplayNode Build(ConfigElement config, EventLoop loop, ReplayRoles roles, InterfaceLinkFactory? links, string[] interfaceFields)
     {
-        config.AllowOnly("name", "forwarding", "defaultTtl", "interfaces", "tunnels", "routes", "arp", "roles");
+        config.AllowOnly("name", "forwarding", "defaultTtl", "tunnelQueueCapacity", "interfaces", "tunnels", "routes", "arp", "roles");
         var options = new NodeOptions
         {
             Forwarding = !config.TryGet("forwarding", out var f) || f.AsBool(),
@@ -58,6 +61,8 @@ public sealed class ReplayNode : IReplayTarget
         var replay = new ReplayNode(new Node(loop, config.TryGet("name", out var n) ? n.AsString() : "node", options));
         try
         {
+            // Before any tunnel or role exists: every tunnel interface, gretap link and agent's reverse-tunnel port takes it.
+            if (config.TryGet("tunnelQueueCapacity", out var queue)) replay.Tunnels.InboundQueueCapacity = (int)queue.AsInteger(1, MaxTunnelQueue);
             replay.Configure(config, roles, links, interfaceFields);
             return replay;
         }

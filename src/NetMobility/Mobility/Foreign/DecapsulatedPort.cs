@@ -10,18 +10,19 @@ namespace NetMobility.Mobility.Foreign;
 /// </summary>
 internal sealed class DecapsulatedPort : IPacketLink
 {
-    public const int QueueCapacity = 256;
-
     private readonly InboundQueue _inbound;
 
-    public DecapsulatedPort(Node node, string name)
+    /// <param name="queueCapacity">Packets that may wait for the node at once: the node's <see cref="NodeTunnels.InboundQueueCapacity"/>.</param>
+    public DecapsulatedPort(Node node, string name, int queueCapacity)
     {
         Name = name;
-        _inbound = new InboundQueue(node.Loop, QueueCapacity, Deliver);
+        QueueCapacity = queueCapacity;
+        _inbound = new InboundQueue(node.Loop, queueCapacity, Deliver);
         Interface = node.AddInterface(this, Wire.Ipv4Address.Any, 0);
     }
 
     public string Name { get; }
+    public int QueueCapacity { get; }
     public NetInterface Interface { get; }
     public int Mtu => ushort.MaxValue;
     public bool IsUp { get; set; } = true;

@@ -183,9 +183,30 @@ public sealed partial class ForeignAgent : IPeerTunnelOwner, IRegistrationSender
 
     void IPeerTunnelOwner.Transmit(ReadOnlySpan<byte> outerPacket) => _node.SendIp(outerPacket);
 
-    void IPeerTunnelOwner.ReportTooBig(ReadOnlySpan<byte> innerPacket, int mtu) => InnerSenderReport.SendTooBig(_node, innerPacket, mtu);
+    void IPeerTunnelOwner.ReportTooBig(ReadOnlySpan<byte> innerPacket, int mtu) => Report(innerPacket, Icmpv4UnreachableCode.FragmentationNeeded, mtu);
 
-    void IPeerTunnelOwner.ReportUnreachable(ReadOnlySpan<byte> innerPacket, Icmpv4UnreachableCode code) => InnerSenderReport.Send(_node, innerPacket, code);
+    void IPeerTunnelOwner.ReportUnreachable(ReadOnlySpan<byte> innerPacket, Icmpv4UnreachableCode code) => Report(innerPacket, code, 0);
+
+    /// <summary>
+    /// An ICMP error about a visitor's packet (too big for the reverse tunnel, or relayed from inside it) goes straight to
+    /// the visitor at its hardware address, from the agent's address on its link: the agent is its router. Routed, it
+    /// would leave from the care-of address toward the visitor's home and come back through the home agent's tunnel
+    /// with the tunnel's exit point as source, which RFC 2003 sec 3.2 forbids the home agent to tunnel. Errors about
+    /// anyone else's packets are routed as a node's are.
+    /// </summary>
+    private void Report(ReadOnlySpan<byte> innerPacket, Icmpv4UnreachableCode code, int mtu)
+    {
+        if (!Ipv4Packet.TryCreateQuoted(innerPacket, out var offending, out _) || !Relay.Visitors.TryGetAccepted(offending.Source, out var visitor))
+        {
+            InnerSenderReport.Send(_node, innerPacket, code, mtu);
+            return;
+        }
+        if (!Icmpv4Error.MaySendFor(offending)) return;
+        Span<byte> datagram = stackalloc byte[Icmpv4Error.MaxDatagramLength];
+        int length = Icmpv4Error.EmitDestinationUnreachable(datagram, _options.Address, offending, code, (ushort)Math.Min(mtu, ushort.MaxValue), ++_identification);
+        int frame = MobilityFrames.WritePacket(_frame, visitor.LinkAddress, _visitorLink.Mac, datagram[..length]);
+        _link.Send(_frame.AsSpan(0, frame));
+    }
 
     public void Dispose()
     {

@@ -49,7 +49,7 @@ public sealed partial class HomeAgent : IPeerTunnelOwner, IDisposable
         Bindings = new BindingTable(options.BindingCapacity, options.MaxSimultaneousBindings);
         _registrar = new HomeAgentRegistrar(options, MobileNodes, ForeignAgents, Bindings, _time, homeLink.Mtu);
         _tunnels = new PeerTunnels(tunnels.Table, _time, options.Address, homeLink.Mtu, this);
-        _decapsulated = new DecapsulatedPort(node, $"{node.Name}-reverse");
+        _decapsulated = new DecapsulatedPort(node, $"{node.Name}-reverse", tunnels.InboundQueueCapacity);
         _transmit = homeLink.Link.Send;
         _deadline = new DeadlineTimer(_time, OnTimer);
         node.SetUdpListener(RegistrationAddressing.Port, OnRegistration);
@@ -83,6 +83,9 @@ public sealed partial class HomeAgent : IPeerTunnelOwner, IDisposable
 
     /// <summary>The tunnels to care-of addresses held now.</summary>
     public IEnumerable<PeerTunnelInfo> PeerTunnels => _tunnels.List();
+
+    /// <summary>Reverse-tunnelled packets that may wait for the node at once (the node's tunnel queue capacity when the agent was made); more are counted in <see cref="HomeAgentCounters.ReverseQueueFull"/>.</summary>
+    public int ReverseQueueCapacity => _decapsulated.QueueCapacity;
 
     /// <summary>Home addresses the agent answers ARP for now.</summary>
     public bool IsProxying(Ipv4Address homeAddress) => _proxied.Contains(homeAddress.Value);
