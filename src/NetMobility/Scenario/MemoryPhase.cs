@@ -133,12 +133,7 @@ public static class MemoryPhase
         var adaptive = new PageEncoderOptions { LinkBytesPerSecond = (long)(options.WanBitsPerSecond / 8), EncoderCores = options.Channels };
         return options.Compression switch
         {
-            PageCompression.Auto => MigrationBench.ProfileFor(options.Policy) switch
-            {
-                EncoderProfile.Raw => new PageEncoderOptions { AllowedEncodings = [PageEncoding.Raw] },
-                EncoderProfile.ZeroDetect => PageEncoderOptions.Uncompressed,
-                _ => adaptive,
-            },
+            PageCompression.Auto => MigrationBench.EncoderOptions(options.Policy, options.WanBitsPerSecond, options.Channels),
             PageCompression.Off => PageEncoderOptions.Uncompressed,
             PageCompression.Lz4 => adaptive with { AllowedEncodings = WithCompressor(PageEncoding.Lz4) },
             PageCompression.Zstd => adaptive with { AllowedEncodings = WithCompressor(PageEncoding.Zstd) },

@@ -79,12 +79,23 @@ public class MigrateCommandTests
     [Fact]
     public void Bench_on_a_small_grid_prints_every_row_and_the_goal_summary()
     {
-        var r = Netmob("migrate", "bench", "--sizes", "8M", "--links", "100M");
+        var r = Netmob("migrate", "bench", "--sizes", "8M", "--links", "100M", "--switchover-ms", "1");
         Assert.True(r.ExitCode == 0, r.StandardError);
         var lines = r.StandardOutput.Split('\n');
-        Assert.Equal(4, lines.Count(l => l.StartsWith("100 Mbit/s")));
-        Assert.Contains(lines, l => l.StartsWith("adaptive goals met on 4 rows"));
-        Assert.Contains(lines, l => l.StartsWith("20 simulated migrations"));
+        // Table 1 (every baseline) and table 2 (every stop rule on the adaptive encoder), four workloads each.
+        Assert.Equal(8, lines.Count(l => l.StartsWith("100 Mbit/s")));
+        Assert.Contains(lines, l => l.StartsWith("fixed switchover cost paid by every policy: 1 ms (given)"));
+        Assert.Equal(2, lines.Count(l => l.StartsWith("adaptive goals met on 4 rows")));
+        Assert.Contains(lines, l => l.StartsWith("64 simulated migrations"));
+    }
+
+    [Fact]
+    public void Bench_with_a_negative_switchover_cost_ends_with_one_line_and_exit_code_2()
+    {
+        var r = Netmob("migrate", "bench", "--quick", "--switchover-ms", "-1");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal("netmob: --switchover-ms: -1 is not from 0 to 10000 ms", r.StandardError.Trim());
+        Assert.Equal("", r.StandardOutput);
     }
 
     [Fact]

@@ -106,6 +106,14 @@ public sealed class PreCopySource : ISourceChannelHost
                 if (decision.Stop)
                 {
                     stopReason = decision.Reason;
+                    if (decision.FinishLive)
+                    {
+                        // The pages the policy saw go out with the guest running; only what they leave dirty waits for the pause.
+                        round++;
+                        lock (_plannerGate) _planner.PlanRound(Image.DirtyLog);
+                        var (live, _) = await RunRoundAsync(round, stopAndCopy: false, cancellationToken).ConfigureAwait(false);
+                        rounds.Add(live with { Throttle = decision.Throttle });
+                    }
                     break;
                 }
                 round++;

@@ -12,6 +12,9 @@ public enum MigrationOutcome
     /// <summary>The migration failed before ready: the VM runs on at the source.</summary>
     [JsonStringEnumMemberName("rolled-back")]
     RolledBack,
+    /// <summary>Simulated only: pre-copy never met its stop rule (QEMU without auto-converge goes on for ever); the run was cut off.</summary>
+    [JsonStringEnumMemberName("not-converged")]
+    NotConverged,
 }
 
 /// <summary>How a migration ended at the destination; in JSON "committed" or "refused".</summary>
@@ -29,7 +32,12 @@ public enum ReceiveOutcome
 public static class OutcomeText
 {
     /// <summary>The outcome as the reports' JSON and text name it.</summary>
-    public static string Describe(this MigrationOutcome outcome) => outcome == MigrationOutcome.Completed ? "completed" : "rolled-back";
+    public static string Describe(this MigrationOutcome outcome) => outcome switch
+    {
+        MigrationOutcome.Completed => "completed",
+        MigrationOutcome.RolledBack => "rolled-back",
+        _ => "not-converged",
+    };
 
     public static string Describe(this ReceiveOutcome outcome) => outcome == ReceiveOutcome.Committed ? "committed" : "refused";
 }

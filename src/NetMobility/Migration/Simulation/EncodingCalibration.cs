@@ -22,7 +22,7 @@ public sealed class EncodingCalibration
     private const int PageSize = MemoryImage.PageSize;
 
     private readonly bool[] _zero;
-    private readonly ushort[] _lz4, _zstd, _deflate;
+    private readonly ushort[] _lz4, _zstd, _deflate, _zlib;
 
     private EncodingCalibration(int pages)
     {
@@ -30,6 +30,7 @@ public sealed class EncodingCalibration
         _lz4 = new ushort[pages];
         _zstd = new ushort[pages];
         _deflate = new ushort[pages];
+        _zlib = new ushort[pages];
     }
 
     /// <summary>Pages of the seed image measured; a smaller simulated memory uses the first pages.</summary>
@@ -39,6 +40,8 @@ public sealed class EncodingCalibration
     internal double[] WrittenLz4 { get; } = new double[5];
     internal double[] WrittenZstd { get; } = new double[5];
     internal double[] WrittenDeflate { get; } = new double[5];
+    /// <summary>The same for zlib at level 1 (QEMU multifd's zlib compression at its default level).</summary>
+    internal double[] WrittenZlib { get; } = new double[5];
 
     /// <summary>Mean delta size after n small updates, n = 1..16 (index n).</summary>
     internal double[] DeltaBytes { get; } = new double[17];
@@ -46,6 +49,8 @@ public sealed class EncodingCalibration
     public TimeSpan Lz4Cost { get; private set; }
     public TimeSpan ZstdCost { get; private set; }
     public TimeSpan DeflateCost { get; private set; }
+    /// <summary>CPU time per page of zlib at level 1.</summary>
+    public TimeSpan ZlibCost { get; private set; }
     public TimeSpan DeltaCost { get; private set; }
     public TimeSpan ZeroScanCost { get; private set; }
 
@@ -53,6 +58,7 @@ public sealed class EncodingCalibration
     internal int Lz4Size(int page) => _lz4[page];
     internal int ZstdSize(int page) => _zstd[page];
     internal int DeflateSize(int page) => _deflate[page];
+    internal int ZlibSize(int page) => _zlib[page];
 
     /// <summary>
     /// Measures every page of <paramref name="image"/> (on all cores) and the written-page samples. CPU cost
@@ -67,20 +73,21 @@ public sealed class EncodingCalibration
         c.Lz4Cost = c.Pass(image, PageEncoding.Lz4, c._lz4) / compressible;
         c.ZstdCost = c.Pass(image, PageEncoding.Zstd, c._zstd) / compressible;
         c.DeflateCost = c.Pass(image, PageEncoding.Deflate, c._deflate) / compressible;
+        c.ZlibCost = c.Pass(image, PageEncoding.Deflate, c._zlib, ZlibLevel) / compressible;
         c.MeasureWrittenPages(seed);
         c.MeasureDeltas(image, seed);
         return c;
     }
 
     /// <summary>Sends every page through batches packed with one compressor, on all cores; returns the CPU time it took.</summary>
-    private TimeSpan Pass(MemoryImage image, PageEncoding compressor, ushort[] sizes)
+    private TimeSpan Pass(MemoryImage image, PageEncoding compressor, ushort[] sizes, int deflateLevel = DeflateLevel)
     {
         int workers = Math.Max(1, Environment.ProcessorCount);
         int batches = (image.PageCount + PageBatchBuilder.DefaultMaxPages - 1) / PageBatchBuilder.DefaultMaxPages;
         var cpu = CpuTime();
         Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
         {
-            using var encoder = Encoder(compressor);
+            using var encoder = Encoder(compressor, deflateLevel);
             using var builder = new PageBatchBuilder();
             for (int b = batches * w / workers; b < batches * (w + 1) / workers; b++)
             {
@@ -121,9 +128,16 @@ public sealed class EncodingCalibration
         return process.TotalProcessorTime;
     }
 
-    private static PageEncoder Encoder(params PageEncoding[] allowed) =>
+    /// <summary>zlib's level in QEMU multifd's default (multifd-zlib-level 1); the adaptive encoder's Deflate uses its own default.</summary>
+    public const int ZlibLevel = 1;
+    private const int DeflateLevel = 6;
+
+    private static PageEncoder Encoder(PageEncoding compressor, int deflateLevel) =>
         // Link speed unknown: the encoder compresses every batch with compressible pages, so the size is the compressor's.
-        new(new PageEncoderOptions { AllowedEncodings = [PageEncoding.Raw, PageEncoding.Zero, .. allowed], LinkBytesPerSecond = 0, DeltaCachePages = 1024 });
+        new(new PageEncoderOptions
+        {
+            AllowedEncodings = [PageEncoding.Raw, PageEncoding.Zero, compressor], LinkBytesPerSecond = 0, DeltaCachePages = 1024, DeflateLevel = deflateLevel,
+        });
 
     private static int Size(PageEncoding encoding, int written) => encoding switch
     {
@@ -140,9 +154,13 @@ public sealed class EncodingCalibration
         long zeroTicks = 0;
         foreach (var kind in new[] { WriteKind.Heap, WriteKind.Text, WriteKind.Random })
         {
-            foreach (var (compressor, means) in new[] { (PageEncoding.Lz4, WrittenLz4), (PageEncoding.Zstd, WrittenZstd), (PageEncoding.Deflate, WrittenDeflate) })
+            foreach (var (compressor, level, means) in new[]
             {
-                using var encoder = Encoder(compressor);
+                (PageEncoding.Lz4, DeflateLevel, WrittenLz4), (PageEncoding.Zstd, DeflateLevel, WrittenZstd),
+                (PageEncoding.Deflate, DeflateLevel, WrittenDeflate), (PageEncoding.Deflate, ZlibLevel, WrittenZlib),
+            })
+            {
+                using var encoder = Encoder(compressor, level);
                 var samples = new Random(rng.Next());
                 builder.Begin(1, 1);
                 for (int i = 0; i < Samples; i++)
@@ -160,7 +178,7 @@ public sealed class EncodingCalibration
                 means[(int)kind] = sum / Samples;
             }
         }
-        ZeroScanCost = Stopwatch.GetElapsedTime(0, zeroTicks / (9 * Samples));
+        ZeroScanCost = Stopwatch.GetElapsedTime(0, zeroTicks / (12 * Samples));
     }
 
     internal static void Fill(Span<byte> page, WriteKind kind, Random rng)
@@ -220,7 +238,7 @@ public sealed class EncodingCalibration
     public string Describe()
     {
         long zero = _zero.Count(z => z);
-        double lz4 = 0, zstd = 0, deflate = 0;
+        double lz4 = 0, zstd = 0, deflate = 0, zlib = 0;
         long n = 0;
         for (int p = 0; p < _zero.Length; p++)
         {
@@ -228,11 +246,12 @@ public sealed class EncodingCalibration
             lz4 += _lz4[p];
             zstd += _zstd[p];
             deflate += _deflate[p];
+            zlib += _zlib[p];
             n++;
         }
         n = Math.Max(1, n);
         return string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"seed image: {PageCount} pages, {100.0 * zero / PageCount:0.0} % zero; non-zero pages packed: LZ4 {lz4 / n:0} B ({Lz4Cost.TotalMicroseconds:0.0} us), zstd {zstd / n:0} B ({ZstdCost.TotalMicroseconds:0.0} us), Deflate {deflate / n:0} B ({DeflateCost.TotalMicroseconds:0.0} us); " +
+            $"seed image: {PageCount} pages, {100.0 * zero / PageCount:0.0} % zero; non-zero pages packed: LZ4 {lz4 / n:0} B ({Lz4Cost.TotalMicroseconds:0.0} us), zstd {zstd / n:0} B ({ZstdCost.TotalMicroseconds:0.0} us), Deflate {deflate / n:0} B ({DeflateCost.TotalMicroseconds:0.0} us), zlib-1 {zlib / n:0} B ({ZlibCost.TotalMicroseconds:0.0} us); " +
             $"written heap/text/random zstd {WrittenZstd[(int)WriteKind.Heap]:0}/{WrittenZstd[(int)WriteKind.Text]:0}/{WrittenZstd[(int)WriteKind.Random]:0} B; " +
             $"delta after 1/4/16 small updates {DeltaBytes[1]:0}/{DeltaBytes[4]:0}/{DeltaBytes[16]:0} B ({DeltaCost.TotalMicroseconds:0.0} us); zero scan {ZeroScanCost.TotalMicroseconds:0.00} us");
     }

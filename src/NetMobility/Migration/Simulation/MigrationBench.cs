@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text;
+using NetMobility.Migration.Content;
+using NetMobility.Migration.Encoding;
 using NetMobility.Migration.Policies;
 using NetMobility.Migration.Reports;
 using NetMobility.Migration.Transports;
-using NetMobility.Runtime;
-using NetMobility.Migration.Content;
 using NetMobility.Migration.Workloads;
 
 namespace NetMobility.Migration.Simulation;
@@ -12,13 +12,20 @@ namespace NetMobility.Migration.Simulation;
 /// <summary>The grid of the bench: every policy on every workload, memory size and link speed.</summary>
 public sealed record BenchGrid
 {
+    /// <summary>The first table: every baseline with the encoder its system ships, and the adaptive policy.</summary>
     public IReadOnlyList<string> Policies { get; init; } = MigrationBench.PolicyNames;
+    /// <summary>The second table: every stop rule on the adaptive encoder (empty: no second table).</summary>
+    public IReadOnlyList<string> SameEncoderPolicies { get; init; } = MigrationBench.StopRuleNames;
     public IReadOnlyList<string> Workloads { get; init; } = MigrationBench.WorkloadNames;
     public IReadOnlyList<long> MemoryBytes { get; init; } = [512L << 20, 1L << 30, 1536L << 20, 2L << 30];
     public IReadOnlyList<double> Links { get; init; } = [100e6, 1e9, 10e9];
     /// <summary>One-way latency: a LAN, as in the Abbi 2015 testbed.</summary>
     public TimeSpan Latency { get; init; } = TimeSpan.FromMilliseconds(0.1);
     public int Channels { get; init; } = 2;
+    /// <summary>The switchover's fixed costs, paid by every policy (measured on the real engine by the command).</summary>
+    public TimeSpan FixedSwitchover { get; init; }
+    /// <summary>QEMU's max-bandwidth for the QEMU rows in octets per second; 0 = uncapped (the bench's default).</summary>
+    public double QemuBandwidthCap { get; init; }
 
     /// <summary>The --quick subset: 0.5 GiB at 100 Mbit/s and 1 Gbit/s.</summary>
     public static BenchGrid Quick { get; } = new() { MemoryBytes = [512L << 20], Links = [100e6, 1e9] };
@@ -27,40 +34,72 @@ public sealed record BenchGrid
 /// <summary>One row of the bench: one workload, memory size and link, every policy.</summary>
 public sealed record BenchRow(double BitsPerSecond, long MemoryBytes, string Workload, IReadOnlyDictionary<string, MigrationReport> Reports)
 {
-    /// <summary>The best (least) value among the Xen and QEMU policies in the row.</summary>
+    /// <summary>The best (least) value among the completed baselines of the row (every policy but the adaptive one).</summary>
     public double BestBaseline(Func<MigrationReport, double> measure) =>
-        Reports.Where(r => r.Key != "adaptive").Select(r => measure(r.Value)).DefaultIfEmpty(double.NaN).Min();
+        Reports.Where(r => r.Key != MigrationBench.Adaptive && r.Value.Completed).Select(r => measure(r.Value)).DefaultIfEmpty(double.NaN).Min();
+
+    /// <summary>The adaptive policy's value over the best baseline's (NaN without both).</summary>
+    public double Ratio(Func<MigrationReport, double> measure) =>
+        Reports.TryGetValue(MigrationBench.Adaptive, out var a) && a.Completed ? measure(a) / BestBaseline(measure) : double.NaN;
 }
 
 /// <summary>
 /// Runs the bench grid in virtual time with <see cref="MigrationSimulator"/>: the seed image of the largest
 /// size is built once (realistic content), measured once by the real encoders, and every smaller size uses
-/// its first pages. Each policy migrates with the encoder its system uses by default (Xen: raw, QEMU: zero
-/// detection, adaptive: the adaptive encoder).
+/// its first pages. The first table gives each baseline the encoder its real system ships (Xen: raw; QEMU:
+/// zero pages, XBZRLE, multifd zstd or zlib), the second runs every stop rule on the adaptive encoder.
 /// </summary>
 public static class MigrationBench
 {
-    public static readonly IReadOnlyList<string> PolicyNames = ["xen-legacy", "xen-v2", "qemu", "qemu-ac", "adaptive"];
+    public const string Adaptive = "adaptive";
+
+    /// <summary>Every policy of the first table: the fair baselines and the adaptive policy.</summary>
+    public static readonly IReadOnlyList<string> PolicyNames =
+    [
+        "xen-legacy", "xen-v2", "qemu", "qemu-ac", "qemu-xbzrle", "qemu-xbzrle-ac", "qemu-zstd", "qemu-zstd-ac", "qemu-zlib", "qemu-zlib-ac", Adaptive,
+    ];
+
+    /// <summary>The stop rules alone (for the equal-encoder table).</summary>
+    public static readonly IReadOnlyList<string> StopRuleNames = ["xen-legacy", "xen-v2", "qemu", "qemu-ac", Adaptive];
+
     public static readonly IReadOnlyList<string> WorkloadNames = ["idle", "web", "uniform", "scan"];
 
-    /// <summary>The goals of the adaptive policy against the best of Xen and QEMU on each row.</summary>
-    public const double DowntimeGoal = 0.5, TotalTimeGoal = 0.7, WireBytesGoal = 0.5;
+    /// <summary>The goals of the adaptive policy against the best baseline on each row.</summary>
+    public const double DowntimeGoal = 0.5, TotalTimeGoal = 0.7, WireBytesGoal = 0.7;
 
     public static IStopPolicy CreatePolicy(string name) => name switch
     {
         "xen-legacy" => new XenLegacyPolicy(),
         "xen-v2" => new XenStreamV2Policy(),
-        "qemu" => new QemuPolicy(autoConverge: false),
-        "qemu-ac" => new QemuPolicy(autoConverge: true),
-        "adaptive" => new AdaptivePolicy(),
+        Adaptive => new AdaptivePolicy(),
+        _ when PolicyNames.Contains(name) && name.StartsWith("qemu", StringComparison.Ordinal) =>
+            new QemuPolicy(autoConverge: name.EndsWith("-ac", StringComparison.Ordinal)) { Name = name },
         _ => throw new ArgumentException($"unknown policy '{name}' (expected {string.Join(", ", PolicyNames)})", nameof(name)),
     };
 
+    /// <summary>The encoder the policy's system ships with.</summary>
     public static EncoderProfile ProfileFor(string policy) => policy switch
     {
         "xen-legacy" or "xen-v2" => EncoderProfile.Raw,
         "qemu" or "qemu-ac" => EncoderProfile.ZeroDetect,
+        "qemu-xbzrle" or "qemu-xbzrle-ac" => EncoderProfile.Xbzrle,
+        "qemu-zstd" or "qemu-zstd-ac" => EncoderProfile.MultifdZstd,
+        "qemu-zlib" or "qemu-zlib-ac" => EncoderProfile.MultifdZlib,
         _ => EncoderProfile.Adaptive,
+    };
+
+    /// <summary>The real engine's page encoder for a policy's system; the adaptive one is told the link's speed.</summary>
+    public static PageEncoderOptions EncoderOptions(string policy, double bitsPerSecond, int channels) => ProfileFor(policy) switch
+    {
+        EncoderProfile.Raw => new PageEncoderOptions { AllowedEncodings = [PageEncoding.Raw] },
+        EncoderProfile.ZeroDetect => PageEncoderOptions.Uncompressed,
+        EncoderProfile.Xbzrle => new PageEncoderOptions { AllowedEncodings = [PageEncoding.Raw, PageEncoding.Zero, PageEncoding.Unchanged, PageEncoding.Delta] },
+        EncoderProfile.MultifdZstd => new PageEncoderOptions { AllowedEncodings = [PageEncoding.Raw, PageEncoding.Zero, PageEncoding.Zstd], LinkBytesPerSecond = 0 },
+        EncoderProfile.MultifdZlib => new PageEncoderOptions
+        {
+            AllowedEncodings = [PageEncoding.Raw, PageEncoding.Zero, PageEncoding.Deflate], LinkBytesPerSecond = 0, DeflateLevel = EncodingCalibration.ZlibLevel,
+        },
+        _ => new PageEncoderOptions { LinkBytesPerSecond = (long)(bitsPerSecond / 8), EncoderCores = channels },
     };
 
     /// <summary>
@@ -84,7 +123,16 @@ public static class MigrationBench
         return EncodingCalibration.Measure(image, seed);
     }
 
-    public static List<BenchRow> Run(BenchGrid grid, EncodingCalibration calibration, Action<string>? progress = null)
+    /// <summary>The first table: every policy with its system's encoder.</summary>
+    public static List<BenchRow> Run(BenchGrid grid, EncodingCalibration calibration, Action<string>? progress = null) =>
+        Run(grid, grid.Policies, ProfileFor, calibration, progress);
+
+    /// <summary>The second table: every stop rule on the adaptive encoder.</summary>
+    public static List<BenchRow> RunSameEncoder(BenchGrid grid, EncodingCalibration calibration, Action<string>? progress = null) =>
+        Run(grid, grid.SameEncoderPolicies, _ => EncoderProfile.Adaptive, calibration, progress);
+
+    private static List<BenchRow> Run(BenchGrid grid, IReadOnlyList<string> policies, Func<string, EncoderProfile> encoder,
+        EncodingCalibration calibration, Action<string>? progress)
     {
         var simulator = new MigrationSimulator(calibration);
         var rows = new List<BenchRow>();
@@ -93,28 +141,41 @@ public static class MigrationBench
                 foreach (string workload in grid.Workloads)
                 {
                     var reports = new Dictionary<string, MigrationReport>();
-                    foreach (string policy in grid.Policies)
+                    foreach (string policy in policies)
                     {
                         var settings = new SimulationSettings
                         {
-                            MemoryBytes = memory, BitsPerSecond = link, Latency = grid.Latency, Encoder = ProfileFor(policy), Channels = grid.Channels,
+                            MemoryBytes = memory, BitsPerSecond = link, Latency = grid.Latency, Encoder = encoder(policy), Channels = grid.Channels,
+                            FixedSwitchover = grid.FixedSwitchover,
+                            BandwidthCap = policy.StartsWith("qemu", StringComparison.Ordinal) ? grid.QemuBandwidthCap : 0,
                         };
                         reports[policy] = simulator.Run(settings, CreatePolicy(policy), CreateWorkload(workload, 7));
                     }
                     var row = new BenchRow(link, memory, workload, reports);
                     rows.Add(row);
-                    progress?.Invoke(FormatRow(row, grid.Policies));
+                    progress?.Invoke(FormatRow(row, policies));
                 }
         return rows;
     }
 
+    private const int CellWidth = 19;
+
+    /// <summary>Two header lines: the policies, then what each cell holds.</summary>
     public static string Header(IReadOnlyList<string> policies)
     {
-        var s = new StringBuilder();
-        s.Append(CultureInfo.InvariantCulture, $"{"link",-11} {"memory",-9} {"workload",-8}");
-        foreach (var p in policies) s.Append(CultureInfo.InvariantCulture, $" | {p + ": total s, down ms, MiB",-30}");
-        s.Append(" | adaptive vs best (down, total, bytes)");
-        return s.ToString();
+        var c = CultureInfo.InvariantCulture;
+        var names = new StringBuilder();
+        var units = new StringBuilder();
+        names.Append(c, $"{"",-30}");
+        units.Append(c, $"{"link",-11} {"memory",-9} {"workload",-8}");
+        foreach (var p in policies)
+        {
+            names.Append(c, $" | {p,-CellWidth}");
+            units.Append(c, $" | {"s",5} {"down ms",7} {"MiB",5}");
+        }
+        names.Append(" | adaptive / best baseline");
+        units.Append(" | down  total bytes");
+        return names + Environment.NewLine + units;
     }
 
     public static string FormatRow(BenchRow row, IReadOnlyList<string> policies)
@@ -125,17 +186,25 @@ public static class MigrationBench
         foreach (var p in policies)
         {
             var r = row.Reports[p];
-            s.Append(c, $" | {r.TotalTimeMs / 1000,8:0.00} {r.DowntimeMs,9:0.0} {r.WireBytes / (double)(1 << 20),10:0.0}  ");
+            if (r.Completed) s.Append(c, $" | {Short(r.TotalTimeMs / 1000),5} {Short(r.DowntimeMs),7} {Short(r.WireBytes / (double)(1 << 20)),5}");
+            else s.Append(c, $" | {"no convergence",-CellWidth}");
         }
-        if (row.Reports.TryGetValue("adaptive", out var a) && row.Reports.Count > 1)
+        if (row.Reports.ContainsKey(Adaptive) && row.Reports.Count > 1)
         {
-            double down = a.DowntimeMs / row.BestBaseline(r => r.DowntimeMs);
-            double total = a.TotalTimeMs / row.BestBaseline(r => r.TotalTimeMs);
-            double bytes = a.WireBytes / row.BestBaseline(r => r.WireBytes);
+            double down = row.Ratio(r => r.DowntimeMs), total = row.Ratio(r => r.TotalTimeMs), bytes = row.Ratio(r => r.WireBytes);
             s.Append(c, $" | {down:0.00}{Mark(down, DowntimeGoal)} {total:0.00}{Mark(total, TotalTimeGoal)} {bytes:0.00}{Mark(bytes, WireBytesGoal)}");
         }
         return s.ToString();
     }
+
+    /// <summary>A number in at most 5 or 7 characters: 3 significant digits, no more decimals than fit.</summary>
+    private static string Short(double value) => value switch
+    {
+        >= 10_000 => value.ToString("0", CultureInfo.InvariantCulture),
+        >= 100 => value.ToString("0", CultureInfo.InvariantCulture),
+        >= 10 => value.ToString("0.0", CultureInfo.InvariantCulture),
+        _ => value.ToString("0.00", CultureInfo.InvariantCulture),
+    };
 
     /// <summary>How many rows meet each goal, as one line.</summary>
     public static string Summary(IReadOnlyList<BenchRow> rows)
@@ -144,9 +213,9 @@ public static class MigrationBench
         double worstDown = 0, worstTotal = 0, worstBytes = 0;
         foreach (var row in rows)
         {
-            if (!row.Reports.TryGetValue("adaptive", out var a) || row.Reports.Count < 2) continue;
+            double d = row.Ratio(r => r.DowntimeMs), t = row.Ratio(r => r.TotalTimeMs), b = row.Ratio(r => r.WireBytes);
+            if (double.IsNaN(d)) continue;
             n++;
-            double d = a.DowntimeMs / row.BestBaseline(r => r.DowntimeMs), t = a.TotalTimeMs / row.BestBaseline(r => r.TotalTimeMs), b = a.WireBytes / row.BestBaseline(r => r.WireBytes);
             if (d <= DowntimeGoal) down++;
             if (t <= TotalTimeGoal) total++;
             if (b <= WireBytesGoal) bytes++;

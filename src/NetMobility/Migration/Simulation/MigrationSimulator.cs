@@ -15,8 +15,12 @@ namespace NetMobility.Migration.Simulation;
 /// pages and on pages like those the workload writes); the workload's writes come from its
 /// <see cref="GuestModel"/>. Time advances per batch by the larger of its wire time and its encoding CPU
 /// time spread over the channels (encoding and sending overlap), plus the latency of the handshakes.
-/// Downtime runs from the pause to the moment ready is back at the source; it leaves out the
-/// destination's digest computation, which is the same for every policy.
+/// The stop rules' own mechanics are honoured: a policy that checks mid-round (QEMU) is asked after every
+/// batch with its running bandwidth estimate (octets over the last 100 ms or more); a policy that skips pages
+/// written again during a round (legacy Xen) skips them; one that finishes live (Xen stream v2) sends the
+/// pages it saw with the guest running before the pause. Downtime runs from the pause to the VM running at
+/// the destination: the last pages, device state and end of stream, ready back, commit out, plus the fixed
+/// switchover cost measured on the real engine (<see cref="SimulationSettings.FixedSwitchover"/>).
 /// </summary>
 public sealed class MigrationSimulator(EncodingCalibration calibration)
 {
@@ -37,7 +41,12 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
     {
         private readonly SimulatedMemory _memory = new(pages);
         private readonly PreCopyPlanner _planner = new(pages);
-        private readonly double _bandwidth = s.BitsPerSecond / 8;
+        private readonly double _bandwidth = s.BandwidthCap > 0 ? Math.Min(s.BitsPerSecond / 8, s.BandwidthCap) : s.BitsPerSecond / 8;
+        // QEMU's bandwidth estimate: octets over time, recomputed once at least 100 ms have passed.
+        private const double EstimatePeriod = 0.1;
+        private double _estimate, _estimateStart;
+        private long _estimateWire;
+        private bool _stopMidRound;
         private readonly double _latency = s.Latency.TotalSeconds;
         private TransferBalance _balance = new(s.Channels);
         private readonly (PageEncoding, double)[] _compressors =
@@ -60,10 +69,20 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
             int round = 1;
             string reason;
             long totalPages = 0;
+            bool converged = false;
+            long giveUp = (long)(s.GiveUpFactor * s.MemoryBytes);
             while (true)
             {
                 var (report, sent) = SendRound(round, stopAndCopy: false);
                 totalPages += sent;
+                if (_stopMidRound)
+                {
+                    // The rule fitted mid-round: what the round had left joins the stop-and-copy.
+                    rounds.Add(report);
+                    reason = "remaining dirty bytes fit in the downtime limit (checked after a batch)";
+                    converged = true;
+                    break;
+                }
                 var statistics = new RoundStatistics
                 {
                     Round = round, MemoryPages = pages, PageSize = PageSize, PagesSent = sent, WireBytes = report.WireBytes,
@@ -77,6 +96,20 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
                 if (decision.Stop)
                 {
                     reason = decision.Reason;
+                    converged = true;
+                    if (decision.FinishLive)
+                    {
+                        round++;
+                        _planner.PlanRound(_memory.DirtyLog);
+                        var (live, liveSent) = SendRound(round, stopAndCopy: false);
+                        totalPages += liveSent;
+                        rounds.Add(live);
+                    }
+                    break;
+                }
+                if (_wire > giveUp)
+                {
+                    reason = $"not converged after {s.GiveUpFactor:0} x memory on the wire";
                     break;
                 }
                 round++;
@@ -90,13 +123,15 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
             // Device state and end of stream go out; the last octet arrives one latency later, ready comes back after another.
             Advance(Serialize(s.DeviceStateBytes + RecordFrame.HeaderLength + s.Channels * (RecordFrame.HeaderLength + EndOfStream.Length)));
             Advance(2 * _latency + Serialize(RecordFrame.HeaderLength + Ready.Length));
+            // Commit goes out and the destination resumes the VM one latency later; the fixed parts are the real engine's.
+            Advance(_latency + s.FixedSwitchover.TotalSeconds, paused: true);
             double downtime = _now - pausedAt;
             long logical = 0;
             foreach (var r in rounds) logical += r.LogicalBytes;
             return new MigrationReport
             {
                 Policy = policy.Name, Workload = workloadName, Transport = $"simulated {Transports.LinkModel.DescribeBandwidth(s.BitsPerSecond)}, {s.Latency.TotalMilliseconds:0.###} ms",
-                MemoryBytes = s.MemoryBytes, Channels = s.Channels, Outcome = MigrationOutcome.Completed, StopReason = reason, Rounds = rounds,
+                MemoryBytes = s.MemoryBytes, Channels = s.Channels, Outcome = converged ? MigrationOutcome.Completed : MigrationOutcome.NotConverged, StopReason = reason, Rounds = rounds,
                 TotalTimeMs = _now * 1000, DowntimeMs = downtime * 1000, WireBytes = _wire, LogicalBytes = logical,
                 CompressionRatio = _wire > 0 ? (double)logical / _wire : 0, CpuTimeMs = _cpu * 1000, FinalThrottle = guest.Throttle,
             };
@@ -108,6 +143,9 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
             long wireStart = _wire, sent = 0;
             var before = (long[])_encodings.Clone();
             ReadOnlySpan<ulong> set = _planner.SendSet;
+            long left = _planner.SendCount;
+            bool skip = !stopAndCopy && policy.SkipsRedirtiedPages;
+            bool checkMidRound = !stopAndCopy;
             int inBatch = 0;
             long batchWire = 0;
             double batchCpu = 0;
@@ -118,6 +156,9 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
                 {
                     int page = (word << 6) + System.Numerics.BitOperations.TrailingZeroCount(bits);
                     bits &= bits - 1;
+                    left--;
+                    // Written again since the round began: dirty again, so the next round sends it anyway.
+                    if (skip && _memory.DirtyLog.IsDirty(page)) continue;
                     var (encoding, size, cpu) = Encode(page, round);
                     _encodings[(int)encoding]++;
                     batchCpu += cpu;
@@ -131,6 +172,13 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
                             inBatch = 0;
                             batchWire = 0;
                             batchCpu = 0;
+                            if (checkMidRound && FitsMidRound(set, word, bits, left))
+                            {
+                                HoldBack(set, word, bits);
+                                _stopMidRound = true;
+                                word = set.Length;
+                                break;
+                            }
                         }
                     }
                 }
@@ -159,6 +207,56 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
             _wire += bytes;
             _cpu += cpu;
             Advance(Math.Max(Serialize(bytes), cpu / s.Channels), paused);
+            if (_now - _estimateStart >= EstimatePeriod)
+            {
+                _estimate = (_wire - _estimateWire) / (_now - _estimateStart);
+                _estimateStart = _now;
+                _estimateWire = _wire;
+            }
+        }
+
+        /// <summary>
+        /// QEMU's check after a batch: the pages still to send in this pass (the estimate); when those fit, a
+        /// dirty-log sync adds what was written since, and the rule is asked again on the sum.
+        /// </summary>
+        private bool FitsMidRound(ReadOnlySpan<ulong> set, int word, ulong bits, long left)
+        {
+            if (!policy.FitsMidRound(left * (double)PageSize, _estimate)) return false;
+            long pending = 0;
+            for (int w = word; w < set.Length; w++)
+            {
+                ulong rest = w == word ? bits : set[w];
+                for (int b = 0; b < 64; b++)
+                {
+                    int page = (w << 6) + b;
+                    if (page >= _memory.PageCount) break;
+                    if ((rest >> b & 1) != 0 || _memory.DirtyLog.IsDirty(page)) pending++;
+                }
+            }
+            long dirtyBehind = _memory.DirtyLog.CountDirty() - CountDirtyFrom(word);
+            return policy.FitsMidRound((pending + dirtyBehind) * (double)PageSize, _estimate);
+        }
+
+        private long CountDirtyFrom(int word)
+        {
+            long n = 0;
+            for (int page = word << 6; page < _memory.PageCount; page++)
+                if (_memory.DirtyLog.IsDirty(page)) n++;
+            return n;
+        }
+
+        /// <summary>Puts the pages of the pass not yet sent back for the stop-and-copy round.</summary>
+        private void HoldBack(ReadOnlySpan<ulong> set, int word, ulong bits)
+        {
+            for (int w = word; w < set.Length; w++)
+            {
+                ulong rest = w == word ? bits : set[w];
+                while (rest != 0)
+                {
+                    _planner.SendAgain((w << 6) + System.Numerics.BitOperations.TrailingZeroCount(rest));
+                    rest &= rest - 1;
+                }
+            }
         }
 
         private void Advance(double seconds, bool paused = false)
@@ -174,7 +272,9 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
         {
             var chosen = Choose(page);
             // As the engine: in the first round only pages already written again go into the delta cache.
-            _memory.SentAt[page] = round == 1 && !_memory.DirtyLog.IsDirty(page) ? 0 : ++_sendStamp;
+            // QEMU's XBZRLE starts after the first pass: pages enter its cache from the second pass on.
+            bool cacheable = s.Encoder == EncoderProfile.Xbzrle ? round > 1 : round > 1 || _memory.DirtyLog.IsDirty(page);
+            _memory.SentAt[page] = cacheable ? ++_sendStamp : 0;
             // The adaptive encoder balances sending against encoding over every page it handles.
             if (s.Encoder == EncoderProfile.Adaptive) _balance.Add(chosen.Item2 / _bandwidth, chosen.Item3);
             return chosen;
@@ -200,13 +300,22 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
 
             double scan = cal.ZeroScanCost.TotalSeconds;
             if (zero) return (PageEncoding.Zero, 0, scan);
+            bool seed = content == SimulatedMemory.Seed;
+            switch (s.Encoder)
+            {
+                case EncoderProfile.MultifdZstd:
+                    return (PageEncoding.Zstd, seed ? cal.ZstdSize(page) : (int)Math.Ceiling(cal.WrittenZstd[content]), scan + cal.ZstdCost.TotalSeconds);
+                case EncoderProfile.MultifdZlib:
+                    return (PageEncoding.Deflate, seed ? cal.ZlibSize(page) : (int)Math.Ceiling(cal.WrittenZlib[content]), scan + cal.ZlibCost.TotalSeconds);
+            }
             if (cached && !rewritten)
             {
                 if (updates == 0) return (PageEncoding.Unchanged, 0, 2 * scan);
                 double delta = cal.DeltaBytes[Math.Min(updates, 16)];
                 if (updates <= 16 && delta < DeltaLimit) return (PageEncoding.Delta, (int)Math.Ceiling(delta), cal.DeltaCost.TotalSeconds);
             }
-            bool seed = content == SimulatedMemory.Seed;
+            // XBZRLE sends what it cannot encode (not cached, rewritten, too many changes) as a raw page.
+            if (s.Encoder == EncoderProfile.Xbzrle) return (PageEncoding.Raw, PageSize, cached ? scan + cal.DeltaCost.TotalSeconds : scan);
             // The adaptive rule (CompressorChooser): sending and encoding overlap, so the option that leaves the
             // busier of the two least busy wins, raw included.
             var best = (Encoding: PageEncoding.Raw, Bytes: (double)PageSize, Cpu: 0.0);

@@ -1,5 +1,3 @@
-using NetMobility.Runtime;
-
 namespace NetMobility.Migration.Simulation;
 
 /// <summary>One simulated migration: memory, link, encoder, channels.</summary>
@@ -12,8 +10,17 @@ public sealed record SimulationSettings
     /// <summary>Parallel channels; the encoders' CPU time is spread over as many cores.</summary>
     public int Channels { get; init; } = 2;
     public int PagesPerBatch { get; init; } = PageStream.PageBatchBuilder.DefaultMaxPages;
-    /// <summary>Pages the delta cache holds (the encoder's default, 64 MiB).</summary>
+    /// <summary>Pages the delta cache holds (the encoder's default and QEMU's xbzrle-cache-size default, 64 MiB).</summary>
     public int DeltaCachePages { get; init; } = 16384;
     public int DeviceStateBytes { get; init; } = 256;
     public int Seed { get; init; } = 1;
+    /// <summary>
+    /// The switchover's fixed costs that every policy pays (pause, device state, destination verify and resume,
+    /// the records' handling), as measured on the real engine in real time; added to every downtime.
+    /// </summary>
+    public TimeSpan FixedSwitchover { get; init; }
+    /// <summary>A sender's rate limit in octets per second (QEMU's max-bandwidth); 0 = the link's rate.</summary>
+    public double BandwidthCap { get; init; }
+    /// <summary>A migration that has put this many times its memory on the wire without completing is reported as not converging.</summary>
+    public double GiveUpFactor { get; init; } = 12;
 }

@@ -1,4 +1,5 @@
 using NetMobility.Migration.Policies;
+using NetMobility.Migration.Reports;
 using NetMobility.Migration.Simulation;
 using NetMobility.Migration;
 using NetMobility.Runtime;
@@ -45,7 +46,7 @@ public class MigrationSimulatorTests
     [Fact]
     public void Raw_xen_migration_of_an_idle_guest_sends_the_memory_once_at_the_link_rate()
     {
-        var report = new MigrationSimulator(Calibration.Value).Run(Settings(EncoderProfile.Raw), new XenLegacyPolicy(), MigrationBench.CreateWorkload("idle", 7));
+        var report = new MigrationSimulator(Calibration.Value).Run(Settings(EncoderProfile.Raw), new XenStreamV2Policy(), MigrationBench.CreateWorkload("idle", 7));
         Assert.Equal(8192, report.Rounds[0].PagesSent);
         Assert.Equal(["raw"], report.Rounds[0].Encodings.Keys);
         // 32 MiB plus framing at 100 Mbit/s: a little over 2.68 s.
@@ -62,5 +63,87 @@ public class MigrationSimulatorTests
         Assert.True(adaptive.WireBytes < xen.WireBytes / 2, $"{adaptive.WireBytes} vs {xen.WireBytes}");
         Assert.True(adaptive.DowntimeMs < xen.DowntimeMs, $"{adaptive.DowntimeMs} vs {xen.DowntimeMs}");
         Assert.True(adaptive.Rounds[1].Encodings.ContainsKey("delta"));
+    }
+
+    [Fact]
+    public void Every_policy_pays_the_fixed_switchover_cost_in_its_downtime()
+    {
+        var simulator = new MigrationSimulator(Calibration.Value);
+        var without = simulator.Run(Settings(EncoderProfile.Adaptive), new AdaptivePolicy(), MigrationBench.CreateWorkload("idle", 7));
+        var with = simulator.Run(Settings(EncoderProfile.Adaptive) with { FixedSwitchover = TimeSpan.FromMilliseconds(5) }, new AdaptivePolicy(),
+            MigrationBench.CreateWorkload("idle", 7));
+        Assert.Equal(5, with.DowntimeMs - without.DowntimeMs, 3);
+    }
+
+    [Fact]
+    public void Xen_v2_sends_the_pages_it_saw_live_before_the_pause()
+    {
+        var report = new MigrationSimulator(Calibration.Value).Run(Settings(EncoderProfile.Raw), new XenStreamV2Policy(), MigrationBench.CreateWorkload("idle", 7));
+        Assert.Contains("fewer than 50", report.StopReason);
+        // The policy saw fewer than 50 dirty pages: one more live round sends them, then stop-and-copy what that round left.
+        var live = report.Rounds[^2];
+        Assert.False(live.StopAndCopy);
+        Assert.InRange(live.PagesSent, 1, 49);
+        Assert.True(report.Rounds[^1].StopAndCopy);
+        Assert.True(report.Rounds[^1].PagesSent < live.PagesSent, $"{report.Rounds[^1].PagesSent} after {live.PagesSent}");
+    }
+
+    [Fact]
+    public void Legacy_xen_skips_pages_written_again_during_the_round()
+    {
+        var simulator = new MigrationSimulator(Calibration.Value);
+        var legacy = simulator.Run(Settings(EncoderProfile.Raw), new XenLegacyPolicy(), MigrationBench.CreateWorkload("web", 7));
+        // Round 1 leaves out the hot pages the web server wrote again before their turn came.
+        Assert.True(legacy.Rounds[0].PagesSent < 8192, $"{legacy.Rounds[0].PagesSent}");
+    }
+
+    [Fact]
+    public void Qemu_switches_mid_round_once_the_rest_fits_its_downtime_limit()
+    {
+        var report = new MigrationSimulator(Calibration.Value).Run(Settings(EncoderProfile.ZeroDetect), new QemuPolicy(false), MigrationBench.CreateWorkload("idle", 7));
+        // 300 ms at 100 Mbit/s is 3.75 MB, 915 pages: QEMU switches before the first pass ends and sends the rest paused.
+        Assert.Contains("after a batch", report.StopReason);
+        Assert.Equal(2, report.Rounds.Count);
+        Assert.True(report.Rounds[1].PagesSent > 100, $"{report.Rounds[1].PagesSent}");
+        Assert.True(report.DowntimeMs > 100, $"{report.DowntimeMs}");
+    }
+
+    [Fact]
+    public void Qemu_without_auto_converge_does_not_converge_on_a_scan_faster_than_the_link()
+    {
+        var report = new MigrationSimulator(Calibration.Value).Run(Settings(EncoderProfile.ZeroDetect), new QemuPolicy(false), MigrationBench.CreateWorkload("scan", 7));
+        Assert.Equal(MigrationOutcome.NotConverged, report.Outcome);
+        Assert.True(report.WireBytes > 12 * (32L << 20));
+    }
+
+    [Fact]
+    public void Qemu_encoders_send_what_their_systems_ship()
+    {
+        var simulator = new MigrationSimulator(Calibration.Value);
+        var zero = simulator.Run(Settings(EncoderProfile.ZeroDetect), new QemuPolicy(true), MigrationBench.CreateWorkload("web", 7));
+        var xbzrle = simulator.Run(Settings(EncoderProfile.Xbzrle), new QemuPolicy(true), MigrationBench.CreateWorkload("web", 7));
+        var zstd = simulator.Run(Settings(EncoderProfile.MultifdZstd), new QemuPolicy(true), MigrationBench.CreateWorkload("web", 7));
+        var zlib = simulator.Run(Settings(EncoderProfile.MultifdZlib), new QemuPolicy(true), MigrationBench.CreateWorkload("web", 7));
+        // XBZRLE starts after the first pass; multifd compression packs every non-zero page.
+        Assert.DoesNotContain("delta", xbzrle.Rounds[0].Encodings.Keys);
+        Assert.Contains("zstd", zstd.Rounds[0].Encodings.Keys);
+        Assert.Contains("deflate", zlib.Rounds[0].Encodings.Keys);
+        Assert.True(zstd.WireBytes < zero.WireBytes * 0.8, $"{zstd.WireBytes} vs {zero.WireBytes}");
+        Assert.True(zlib.WireBytes < zero.WireBytes * 0.8, $"{zlib.WireBytes} vs {zero.WireBytes}");
+        Assert.True(xbzrle.WireBytes <= zero.WireBytes, $"{xbzrle.WireBytes} vs {zero.WireBytes}");
+    }
+
+    [Fact]
+    public void Bench_scores_the_adaptive_policy_against_the_best_completed_baseline()
+    {
+        var grid = new BenchGrid { MemoryBytes = [32L << 20], Links = [100e6], Workloads = ["web"], FixedSwitchover = TimeSpan.FromMilliseconds(1) };
+        var rows = MigrationBench.Run(grid, Calibration.Value);
+        var row = Assert.Single(rows);
+        Assert.Equal(MigrationBench.PolicyNames.Count, row.Reports.Count);
+        double best = row.Reports.Where(r => r.Key != "adaptive" && r.Value.Completed).Min(r => r.Value.WireBytes);
+        Assert.Equal(row.Reports["adaptive"].WireBytes / best, row.Ratio(r => r.WireBytes), 6);
+        var same = MigrationBench.RunSameEncoder(grid, Calibration.Value);
+        Assert.All(Assert.Single(same).Reports.Values, r => Assert.Contains(r.Rounds, x => x.Encodings.ContainsKey("delta") || x.Encodings.ContainsKey("zstd") || x.Encodings.ContainsKey("lz4")));
+        Assert.Contains("adaptive goals met on 1 rows", MigrationBench.Summary(rows));
     }
 }

@@ -100,39 +100,74 @@ public class StopPolicyTests
     }
 
     [Fact]
-    public void Qemu_without_auto_converge_never_throttles_and_is_forced_to_finish()
+    public void Qemu_without_auto_converge_never_throttles_and_never_gives_up()
     {
-        var (round, reason, throttles) = Script(new QemuPolicy(false), (_, _) => Pages / 2);
-        Assert.Equal(QemuPolicy.DefaultMaxRounds, round);
+        var error = Assert.Throws<Xunit.Sdk.XunitException>(() => Script(new QemuPolicy(false), (_, _) => Pages / 2, limit: 200));
+        Assert.Contains("did not stop", error.Message);
+        var (round, reason, throttles) = Script(new QemuPolicy(false, maxRounds: 30), (_, _) => Pages / 2);
+        Assert.Equal(30, round);
         Assert.Contains("forced", reason);
         Assert.All(throttles, t => Assert.Equal(0, t));
     }
 
     [Fact]
-    public void Qemu_auto_converge_throttles_20_then_plus_10_every_second_high_round_up_to_99()
+    public void Qemu_auto_converge_throttles_20_then_plus_10_every_second_high_period_up_to_99()
     {
         // Round 1 dirties exactly half of what it sent (not more); from round 2 on the dirtied bytes equal
-        // the bytes sent, so the trigger fires at rounds 3, 5, 7 ...
+        // the bytes sent, so the trigger fires at rounds 3, 5, 7 ... (every round here lasts over a second).
         var (_, _, throttles) = Script(new QemuPolicy(true, maxRounds: 24), (_, _) => Pages / 2);
         Assert.Equal([0, 0, 0.2, 0.2, 0.3, 0.3], throttles.Take(6).Select(t => Math.Round(t, 2)));
         Assert.Equal(0.99, Math.Round(throttles[^1], 2));
     }
 
     [Fact]
-    public void Qemu_auto_converge_needs_two_high_rounds_in_a_row()
+    public void Qemu_auto_converge_counts_high_periods_even_when_not_in_a_row()
     {
-        // High, low, high, low ...: never two in a row, so never throttled.
-        var (_, _, throttles) = Script(new QemuPolicy(true, maxRounds: 10), (r, _) => r % 2 == 1 ? Pages / 2 : Pages / 5);
-        Assert.All(throttles, t => Assert.Equal(0, t));
+        // High, low, high: QEMU's counter is not reset by a low period, so the second high one throttles.
+        var (_, _, throttles) = Script(new QemuPolicy(true, maxRounds: 5), (r, _) => r % 2 == 0 ? Pages / 2 : Pages / 4);
+        Assert.Equal([0, 0, 0, 0.2], throttles.Take(4).Select(t => Math.Round(t, 2)));
+    }
+
+    [Fact]
+    public void Qemu_auto_converge_judges_periods_of_at_least_a_second()
+    {
+        // 2000 pages a round at 1 Gbit/s take 66 ms: rounds add up into periods of a second before they are judged.
+        var policy = new QemuPolicy(true, TimeSpan.FromMilliseconds(1), maxRounds: 40);
+        var (_, _, throttles) = Script(policy, (_, _) => 2000);
+        int firstThrottled = throttles.FindIndex(t => t > 0) + 1;
+        // Round 1 (8.6 s) is a period of its own (not high); then 16 rounds of 66 ms make the next period, 16 more the one after.
+        Assert.InRange(firstThrottled, 30, 36);
+    }
+
+    [Fact]
+    public void Qemu_checks_mid_round_against_its_bandwidth_estimate()
+    {
+        var qemu = new QemuPolicy(false);
+        Assert.True(qemu.FitsMidRound(37_500_000, Link));
+        Assert.False(qemu.FitsMidRound(37_600_000, Link));
+        Assert.False(qemu.FitsMidRound(0, 0));
+        Assert.False(new XenLegacyPolicy() is IStopPolicy xen && xen.FitsMidRound(0, Link));
     }
 
     [Fact]
     public void Qemu_auto_converge_converges_a_workload_that_slows_with_the_throttle()
     {
-        var (round, reason, throttles) = Script(new QemuPolicy(true), (_, t) => (long)(60_000 * (1 - t)));
+        var (_, reason, throttles) = Script(new QemuPolicy(true), (_, t) => (long)(60_000 * (1 - t)));
         Assert.Contains("downtime limit", reason);
         Assert.True(throttles[^1] >= 0.8, $"throttle {throttles[^1]}");
-        Assert.True(round < QemuPolicy.DefaultMaxRounds);
+    }
+
+    [Fact]
+    public void Xen_v2_sends_the_last_dirty_pages_live_and_legacy_skips_pages_written_again()
+    {
+        Assert.True(new XenStreamV2Policy().AfterRound(new RoundStatistics
+        {
+            Round = 2, MemoryPages = Pages, PageSize = PageSize, PagesSent = 100, WireBytes = 409_600, Duration = TimeSpan.FromMilliseconds(4),
+            DirtyPages = 10, TotalPagesSent = Pages + 100, TotalWireBytes = (Pages + 100) * PageSize, Elapsed = TimeSpan.FromSeconds(9),
+        }).FinishLive);
+        IStopPolicy legacy = new XenLegacyPolicy(), v2 = new XenStreamV2Policy();
+        Assert.True(legacy.SkipsRedirtiedPages);
+        Assert.False(v2.SkipsRedirtiedPages);
     }
 
     [Fact]
