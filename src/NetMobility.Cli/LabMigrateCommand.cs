@@ -7,7 +7,7 @@ using NetMobility.Lab.Vm;
 namespace NetMobility.Cli;
 
 /// <summary>
-/// <c>netmob lab migrate --image DIR --mode qemu|shared-file --count N --workload idle|memory|http --wan-delay MS
+/// <c>netmob lab migrate --image DIR --mode qemu|shared-file|page-engine --count N --workload idle|memory|http --wan-delay MS
 /// --wan-loss P [--json]</c>: a QEMU guest migrated back and forth between the lab's home and foreign hosts under the
 /// correspondent's traffic; per migration and in sum (docs/lab.md).
 /// </summary>
@@ -16,8 +16,8 @@ public static class LabMigrateCommand
     public static Command Create()
     {
         var image = new Option<DirectoryInfo>("--image") { Description = "a guest made by 'netmob lab vm build'", Required = true };
-        var mode = new Option<string>("--mode") { Description = "qemu (QEMU's own migration) or shared-file (RAM on shared files, copied while stopped)", DefaultValueFactory = _ => "qemu" };
-        mode.AcceptOnlyFromAmong("qemu", "shared-file");
+        var mode = new Option<string>("--mode") { Description = "qemu (QEMU's own migration), shared-file (RAM on shared files, copied while stopped) or page-engine (the project's page engine moves the RAM with pre-copy)", DefaultValueFactory = _ => "qemu" };
+        mode.AcceptOnlyFromAmong("qemu", "shared-file", "page-engine");
         var count = new Option<int>("--count") { Description = "migrations, alternately home -> foreign and back", DefaultValueFactory = _ => 4 };
         var workload = new Option<string>("--workload") { Description = "idle, memory (the guest rewrites 8 MiB of RAM a second) or http (the correspondent's requests back to back)", DefaultValueFactory = _ => "idle" };
         workload.AcceptOnlyFromAmong("idle", "memory", "http");
@@ -43,7 +43,7 @@ public static class LabMigrateCommand
             var options = new LabMigrationOptions
             {
                 ImageDirectory = parse.GetValue(image)!.FullName,
-                Mode = parse.GetValue(mode) == "shared-file" ? QemuMigrationMode.SharedFileCopy : QemuMigrationMode.Qemu,
+                Mode = parse.GetValue(mode) switch { "shared-file" => QemuMigrationMode.SharedFileCopy, "page-engine" => QemuMigrationMode.PageEngine, _ => QemuMigrationMode.Qemu },
                 Count = n,
                 Workload = parse.GetValue(workload) switch { "memory" => LabWorkload.Memory, "http" => LabWorkload.Http, _ => LabWorkload.Idle },
                 WanDelayMs = d,
@@ -74,7 +74,7 @@ public static class LabMigrateCommand
     private static string Ms(double? value) => value is { } v ? $"{v:0.#}" : "-";
 
     private static string Row(LabMigrationRow r) =>
-        $"#{r.Index} {r.From}->{r.To}: qemu downtime {r.QemuDowntimeMs} ms, paused {Ms(r.PausedMs)} ms, total {Ms(r.TotalMs)} ms, {r.Bytes} bytes; "
+        $"#{r.Index} {r.From}->{r.To}: qemu downtime {r.QemuDowntimeMs} ms{(r.EngineDowntimeMs is { } e ? $", engine downtime {e:0.#} ms" : "")}, paused {Ms(r.PausedMs)} ms, total {Ms(r.TotalMs)} ms, {r.Bytes} bytes; "
         + $"resume->attached {Ms(r.ResumeToAttachedMs)} ms, ->binding {Ms(r.ResumeToBindingMs)} ms, ->first packet at guest {Ms(r.ResumeToFirstPacketMs)} ms; "
         + $"stall {Ms(r.TrafficStallMs)} ms, first echo {Ms(r.ResumeToFirstEchoMs)} ms after resume; ping {Ms(r.PingBeforeMs)}/{Ms(r.PingDuringMs)} (max {Ms(r.PingDuringMaxMs)})/{Ms(r.PingAfterMs)} ms; "
         + $"http {Ms(r.HttpBeforeMs)}/{Ms(r.HttpDuringMs)} (max {Ms(r.HttpDuringMaxMs)})/{Ms(r.HttpAfterMs)} ms; tcp timeouts {r.TcpTimeouts}";
@@ -83,7 +83,7 @@ public static class LabMigrateCommand
     {
         var o = Console.Out;
         o.WriteLine($"medians over {report.Migrations.Count} migration(s), mode {report.Mode}, workload {report.Workload}, {report.MemoryMb} MiB, WAN {report.WanDelayMs} ms one way, {report.WanLossPercent} % loss:");
-        o.WriteLine($"  qemu downtime {Ms(report.MedianOf(r => r.QemuDowntimeMs))} ms, paused {Ms(report.MedianOf(r => r.PausedMs))} ms, total {Ms(report.MedianOf(r => r.TotalMs))} ms, bytes {Ms(report.MedianOf(r => r.Bytes))}");
+        o.WriteLine($"  qemu downtime {Ms(report.MedianOf(r => r.QemuDowntimeMs))} ms, engine downtime {Ms(report.MedianOf(r => r.EngineDowntimeMs))} ms, paused {Ms(report.MedianOf(r => r.PausedMs))} ms, total {Ms(report.MedianOf(r => r.TotalMs))} ms, bytes {Ms(report.MedianOf(r => r.Bytes))}");
         o.WriteLine($"  handover: resume->attached {Ms(report.MedianOf(r => r.ResumeToAttachedMs))} ms, ->binding {Ms(report.MedianOf(r => r.ResumeToBindingMs))} ms, ->first packet at guest {Ms(report.MedianOf(r => r.ResumeToFirstPacketMs))} ms");
         o.WriteLine($"  traffic: stall {Ms(report.MedianOf(r => r.TrafficStallMs))} ms (longest {Ms(report.Migrations.Max(r => r.TrafficStallMs))} ms), first echo {Ms(report.MedianOf(r => r.ResumeToFirstEchoMs))} ms after resume, "
             + $"ping before/during/after {Ms(report.MedianOf(r => r.PingBeforeMs))}/{Ms(report.MedianOf(r => r.PingDuringMs))}/{Ms(report.MedianOf(r => r.PingAfterMs))} ms, "
@@ -102,7 +102,7 @@ public static class LabMigrateCommand
             report.EchoBytes, report.HttpRequests, report.TcpTimeouts, StallsOverBound = report.StallsOverBound.Count(), report.Failures,
             Medians = new
             {
-                QemuDowntimeMs = report.MedianOf(r => r.QemuDowntimeMs), PausedMs = report.MedianOf(r => r.PausedMs), TotalMs = report.MedianOf(r => r.TotalMs),
+                QemuDowntimeMs = report.MedianOf(r => r.QemuDowntimeMs), EngineDowntimeMs = report.MedianOf(r => r.EngineDowntimeMs), PausedMs = report.MedianOf(r => r.PausedMs), TotalMs = report.MedianOf(r => r.TotalMs),
                 Bytes = report.MedianOf(r => r.Bytes), ResumeToBindingMs = report.MedianOf(r => r.ResumeToBindingMs),
                 ResumeToFirstPacketMs = report.MedianOf(r => r.ResumeToFirstPacketMs), TrafficStallMs = report.MedianOf(r => r.TrafficStallMs),
                 ResumeToFirstEchoMs = report.MedianOf(r => r.ResumeToFirstEchoMs),

@@ -64,6 +64,9 @@ public sealed class AgentConfigTests : IDisposable
     [InlineData("/tmp/foreign.pcapng", "/tmp/foreign.txt", "capture: must end in .pcap or .pcapng")]
     [InlineData("\"control\"", "\"controls\"", "controls: unknown field")]
     [InlineData("\"careOf\": \"198.51.100.1\"", "\"careOf\": \"198.51.100.9\"", "node.roles[0].careOf")]
+    [InlineData("\"persistent\": true}},", "\"persistent\": true}, \"impairment\": {\"lossPercent\": 120}},", "node.interfaces[0].impairment.lossPercent: must be a number 0..100")]
+    [InlineData("\"persistent\": true}},", "\"persistent\": true}, \"impairment\": {\"delay\": 5}},", "node.interfaces[0].impairment.delay: unknown field")]
+    [InlineData("\"persistent\": true}},", "\"persistent\": true}, \"impairment\": {\"delayMs\": -1}},", "node.interfaces[0].impairment.delayMs: must be a number of milliseconds")]
     public void Each_kind_of_mistake_is_named_by_file_key_path_and_reason(string from, string to, string expected)
     {
         Assert.Contains(from, Good);
@@ -74,6 +77,26 @@ public sealed class AgentConfigTests : IDisposable
         Assert.StartsWith($"{path}: ", error.Message);
         Assert.Contains(expected, error.Message);
         Assert.DoesNotContain("\n", error.Message);
+    }
+
+    [Fact]
+    public void An_interface_impairment_is_read_with_every_field()
+    {
+        string path = Write(Good.Replace("\"persistent\": true}},", "\"persistent\": true}, \"impairment\": {\"delayMs\": 12.5, \"jitterMs\": 1, \"lossPercent\": 2, \"reorderPercent\": 3, \"duplicatePercent\": 4, \"rateKbit\": 1000, \"limit\": 50, \"seed\": 9}},"));
+        var config = AgentConfig.Load(path, []);
+
+        var impairment = LinkImpairment.Read(config.Node.Items("interfaces")[0]);
+
+        Assert.NotNull(impairment);
+        Assert.Equal(TimeSpan.FromMilliseconds(12.5), impairment.Latency);
+        Assert.Equal(TimeSpan.FromMilliseconds(1), impairment.Jitter);
+        Assert.Equal(0.02, impairment.Loss, 6);
+        Assert.Equal(0.03, impairment.Reordering, 6);
+        Assert.Equal(0.04, impairment.Duplication, 6);
+        Assert.Equal(1_000_000, impairment.BandwidthBitsPerSecond);
+        Assert.Equal(50, impairment.Limit);
+        Assert.Equal(9UL, impairment.Seed);
+        Assert.Null(LinkImpairment.Read(config.Node.Items("interfaces")[1]));
     }
 
     [Theory]

@@ -25,6 +25,11 @@ public sealed class AgentDaemonLabTests
 
         PingAndTransfer(lab, "at home");
 
+        // A move announced to the home agent: it holds the VM's packets until the registration from the foreign site, then
+        // sends them into the tunnel; the foreign daemon, which is no home agent, refuses.
+        await NetMobility.Lab.Site.LabMove.Control(lab.HomeSocket, "handover", "vm1");
+        var refused = await Assert.ThrowsAsync<LabException>(() => NetMobility.Lab.Site.LabMove.Control(lab.ForeignSocket, "handover", "vm1"));
+        Assert.Contains("node foreign is no home agent", refused.Message);
         await lab.MoveAwayAsync();
         PingAndTransfer(lab, "away");
         var home = Status(lab.HomeSocket);

@@ -3,7 +3,7 @@ using NetMobility.Lab.Vm;
 namespace NetMobility.Lab.Site;
 
 /// <summary>
-/// One migration of <c>netmob lab migrate</c>: QEMU's figures, the pause the guest had (QMP STOP at the source to RESUME at
+/// One migration of <c>netmob lab migrate</c>: QEMU's figures (and the page engine's downtime in that mode), the pause the guest had (QMP STOP at the source to RESUME at
 /// the destination), the handover (resume -> agent attached -> home agent's binding in force -> the correspondent's first
 /// packet handed to the guest), the stall the correspondent's echo stream saw and when it was first answered after the resume, ping RTT and HTTP request latency medians
 /// before, during and after the move (and the worst during), and the correspondent's TCP retransmission timeouts.
@@ -11,7 +11,7 @@ namespace NetMobility.Lab.Site;
 /// </summary>
 public sealed record LabMigrationRow(
     int Index, string From, string To,
-    long QemuDowntimeMs, double PausedMs, double TotalMs, long QemuTotalMs, long Bytes, long QemuStreamBytes, long CopiedBytes,
+    long QemuDowntimeMs, double? EngineDowntimeMs, double PausedMs, double TotalMs, long QemuTotalMs, long Bytes, long QemuStreamBytes, long CopiedBytes,
     double ResumeToAttachedMs, double ResumeToBindingMs, double? ResumeToFirstPacketMs,
     double? TrafficStallMs, double? ResumeToFirstEchoMs,
     double? PingBeforeMs, double? PingDuringMs, double? PingDuringMaxMs, double? PingAfterMs,
@@ -32,7 +32,7 @@ public sealed record LabMigrationRow(
         var echo = traffic.Echo;
         double Since(DateTimeOffset t) => (t - move.Resumed).TotalMilliseconds;
         return new LabMigrationRow(index, Name(move.From), Name(move.To),
-            m.Qemu.DowntimeMs, m.Paused.TotalMilliseconds, m.Total.TotalMilliseconds, m.Qemu.TotalTimeMs, m.Bytes, m.Qemu.TransferredBytes, m.CopiedBytes,
+            m.Qemu.DowntimeMs, m.Engine?.DowntimeMs, m.Paused.TotalMilliseconds, m.Total.TotalMilliseconds, m.Qemu.TotalTimeMs, m.Bytes, m.Qemu.TransferredBytes, m.CopiedBytes,
             Since(move.Attached), Since(move.BindingInstalled), firstPacket is { } f ? Since(f) : null,
             Max(echo, (move.Started - TimeSpan.FromSeconds(1), move.Resumed + settle)),
             echo.Select(e => e.At + TimeSpan.FromMilliseconds(e.Ms)).Where(done => done >= move.Resumed).Select(Since).DefaultIfEmpty(double.NaN).Min() is var first && !double.IsNaN(first) ? first : null,

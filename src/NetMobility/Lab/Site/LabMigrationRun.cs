@@ -13,9 +13,6 @@ namespace NetMobility.Lab.Site;
 /// </summary>
 public static class LabMigrationRun
 {
-    /// <summary>The guest's memory writer: a line with a number of MiB sets how much it rewrites each second.</summary>
-    public const int WriterPort = 9001;
-
     private const long EchoAfterMove = 64 * 1024;
 
     public static async Task<LabMigrationReport> RunAsync(LabMigrationOptions options, NetmobCommand netmob, Action<string>? progress = null, Action<LabMigrationRow>? onRow = null)
@@ -37,7 +34,7 @@ public static class LabMigrationRun
             await LabMove.ToAsync(lab.Socket("home"), lab.Socket("foreign"), LabSiteName.Foreign).ConfigureAwait(false);
             await LabMove.ToAsync(lab.Socket("home"), lab.Socket("foreign"), LabSiteName.Home).ConfigureAwait(false);
             await using var guest = await LabGuest.BootAsync(lab, image, options.Mode, options.MemoryMb, options.Bound).ConfigureAwait(false);
-            progress?.Invoke($"guest booted at the home host ({options.MemoryMb} MiB, {options.Mode.ToString()})");
+            progress?.Invoke($"guest booted at the home host ({options.MemoryMb} MiB, mode {options.Mode.Name()})");
             var correspondent = NetNamespace.Existing(lab.Correspondent);
             if (options.Workload == LabWorkload.Memory) await SetWriteRateAsync(lab.Correspondent, options.WriteMbPerSecond, options.Bound).ConfigureAwait(false);
             var rows = new List<LabMigrationRow>();
@@ -65,7 +62,7 @@ public static class LabMigrationRun
             {
                 await traffic.DisposeAsync().ConfigureAwait(false);
             }
-            return new LabMigrationReport(options.Mode.ToString(), options.Workload.ToString().ToLowerInvariant(), options.MemoryMb, options.WanDelayMs, options.WanLossPercent,
+            return new LabMigrationReport(options.Mode.Name(), options.Workload.ToString().ToLowerInvariant(), options.MemoryMb, options.WanDelayMs, options.WanLossPercent,
                 rows, traffic.EchoBytes, traffic.Http.Count, traffic.Failures);
         }
         finally
@@ -81,7 +78,7 @@ public static class LabMigrationRun
         using var cancel = new CancellationTokenSource(bound);
         try
         {
-            await socket.ConnectAsync(new IPEndPoint(IPAddress.Parse(LabAddresses.VmAddress), WriterPort), cancel.Token).ConfigureAwait(false);
+            await socket.ConnectAsync(new IPEndPoint(IPAddress.Parse(LabAddresses.VmAddress), GuestInit.WriterPort), cancel.Token).ConfigureAwait(false);
             await socket.SendAsync(Encoding.ASCII.GetBytes($"{mib}\n"), SocketFlags.None, cancel.Token).ConfigureAwait(false);
             var buffer = new byte[256];
             int n = await socket.ReceiveAsync(buffer, SocketFlags.None, cancel.Token).ConfigureAwait(false);
@@ -90,7 +87,7 @@ public static class LabMigrationRun
         }
         catch (SocketException e)
         {
-            throw new LabException($"the guest's memory writer (port {WriterPort}) cannot be reached ({e.SocketErrorCode}): rebuild the image with 'netmob lab vm build'");
+            throw new LabException($"the guest's memory writer (port {GuestInit.WriterPort}) cannot be reached ({e.SocketErrorCode}): rebuild the image with 'netmob lab vm build'");
         }
     }
 }

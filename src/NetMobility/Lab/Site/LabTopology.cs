@@ -57,6 +57,15 @@ public sealed class LabTopology
     public string HomeVmTap { get; }
     public string ForeignVmTap { get; }
 
+    /// <summary>
+    /// The MTU of the links between the routers (core, WAN, the sites' uplinks) and of the agents' VM links: room for a full
+    /// 1500-byte packet of the VM inside a tunnel (GRE adds 24 bytes, IP-in-IP 20), both ways, as an operator gives a tunnel
+    /// path. (The agents size their tunnels from the VM link's MTU, and the foreign agent's "fragmentation needed" for a
+    /// visitor is routed towards its home address instead of handed to it, so a 1500-byte tunnel path would stall a guest
+    /// that sends full-size packets.)
+    /// </summary>
+    public const int WanMtu = 1600;
+
     /// <summary>The bridge of each site's host (attachment <c>bridge</c>), where a QEMU guest's TAP is put.</summary>
     public const string HostBridge = "br0";
 
@@ -100,8 +109,8 @@ public sealed class LabTopology
         var corr = Create(Correspondent);
         var wan = Create(Wan);
         core.RunChecked(Bound, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1", "net.ipv4.conf.all.rp_filter=1", "net.ipv4.conf.default.rp_filter=1");
-        PersistentTap(core, HomeTap, $"{CoreToHome}/30");
-        PersistentTap(core, WanCoreTap, $"{CoreToWan}/30");
+        PersistentTap(core, HomeTap, $"{CoreToHome}/30", mtu: WanMtu);
+        PersistentTap(core, WanCoreTap, $"{CoreToWan}/30", mtu: WanMtu);
         string veth = $"{Spec.Name}-c";
         core.Ip("link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", corr.Name);
         core.AddAddress(veth, $"{CoreToCorrespondent}/24");
@@ -115,10 +124,10 @@ public sealed class LabTopology
 
         // The WAN's far side: a bridge between two TAPs with no addresses, and no IPv6 to chatter on them.
         wan.RunChecked(Bound, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1");
-        wan.Ip("link", "add", HostBridge, "type", "bridge");
+        wan.Ip("link", "add", HostBridge, "mtu", WanMtu.ToString(System.Globalization.CultureInfo.InvariantCulture), "type", "bridge");
         wan.SetUp(HostBridge);
-        PersistentTap(wan, WanFarTap, null, bridge: HostBridge);
-        PersistentTap(wan, ForeignTap, null, bridge: HostBridge);
+        PersistentTap(wan, WanFarTap, null, bridge: HostBridge, mtu: WanMtu);
+        PersistentTap(wan, ForeignTap, null, bridge: HostBridge, mtu: WanMtu);
         if (Spec.Wan.RateKbit > 0)
         {
             // The kernel's token bucket on each direction's last device before a daemon: core -> WAN, bridge -> WAN daemon.
@@ -157,10 +166,11 @@ public sealed class LabTopology
         space.RunChecked(Bound, "tc", "qdisc", "add", "dev", device, "root", "tbf", "rate", $"{Spec.Wan.RateKbit}kbit", "burst", "32kbit", "latency", "400ms");
 
     /// <summary>A TAP device that outlives the daemons attached to it, up, with an address or on a bridge.</summary>
-    private static void PersistentTap(NetNamespace space, string device, string? address, string? mac = null, string? bridge = null)
+    private static void PersistentTap(NetNamespace space, string device, string? address, string? mac = null, string? bridge = null, int? mtu = null)
     {
         space.Ip("tuntap", "add", "dev", device, "mode", "tap");
         if (mac is not null) space.Ip("link", "set", "dev", device, "address", mac);
+        if (mtu is int m) space.Ip("link", "set", "dev", device, "mtu", m.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (address is not null) space.AddAddress(device, address);
         if (bridge is not null) space.Ip("link", "set", "dev", device, "master", bridge);
         space.SetUp(device);
@@ -180,9 +190,9 @@ public sealed class LabTopology
               "node": {
                 "name": "wan",
                 "interfaces": [
-                  {"name": "core", "mac": "02:4e:4d:03:00:01", "address": "{{{WanCoreSide}}}/30", "link": {"tap": "{{{WanCoreTap}}}", "netns": "{{{Core}}}", "mode": "attach", "persistent": true},
+                  {"name": "core", "mac": "02:4e:4d:03:00:01", "address": "{{{WanCoreSide}}}/30", "mtu": {{{WanMtu}}}, "link": {"tap": "{{{WanCoreTap}}}", "netns": "{{{Core}}}", "mode": "attach", "persistent": true},
                    "impairment": {{{Spec.Wan.ImpairmentJson(0)}}}},
-                  {"name": "far", "mac": "02:4e:4d:03:00:02", "address": "{{{WanForeignSide}}}/30", "link": {"tap": "{{{WanFarTap}}}", "netns": "{{{Wan}}}", "mode": "attach", "persistent": true},
+                  {"name": "far", "mac": "02:4e:4d:03:00:02", "address": "{{{WanForeignSide}}}/30", "mtu": {{{WanMtu}}}, "link": {"tap": "{{{WanFarTap}}}", "netns": "{{{Wan}}}", "mode": "attach", "persistent": true},
                    "impairment": {{{Spec.Wan.ImpairmentJson(1)}}}}
                 ],
                 "routes": [{"prefix": "0.0.0.0/0", "via": "{{{CoreToWan}}}"}, {"prefix": "10.2.0.0/24", "via": "{{{CareOf}}}"}]
@@ -199,8 +209,8 @@ public sealed class LabTopology
           "node": {
             "name": "{{{name}}}",
             "interfaces": [
-              {"name": "wan", "mac": "{{{wanMac}}}", "address": "{{{wanAddress}}}", "link": {"tap": "{{{wanTap}}}", "netns": "{{{wanNetns}}}", "mode": "attach", "persistent": true}},
-              {"name": "lan", "mac": "{{{lanMac}}}", "address": "{{{lanAddress}}}", "link": {"segment": "lan"}}
+              {"name": "wan", "mac": "{{{wanMac}}}", "address": "{{{wanAddress}}}", "mtu": {{{WanMtu}}}, "link": {"tap": "{{{wanTap}}}", "netns": "{{{wanNetns}}}", "mode": "attach", "persistent": true}},
+              {"name": "lan", "mac": "{{{lanMac}}}", "address": "{{{lanAddress}}}", "mtu": {{{WanMtu}}}, "link": {"segment": "lan"}}
             ],
             "routes": [{"prefix": "0.0.0.0/0", "via": "{{{gateway}}}"}],
             "roles": [{{{role}}}]
