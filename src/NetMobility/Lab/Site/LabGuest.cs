@@ -144,6 +144,40 @@ public sealed class LabGuest : IAsyncDisposable
         return new LabHandover(from, to, result, started, resumed.Timestamp, attachedAt, installed);
     }
 
+    /// <summary>
+    /// One line on where the guest stands, for a failure's message: its QEMU's run state and last console line, the home
+    /// agent's bindings, and the VM as each daemon sees it.
+    /// </summary>
+    public async Task<string> DescribeAsync()
+    {
+        string qemu;
+        try
+        {
+            qemu = await Qemu.QueryStatusAsync().ConfigureAwait(false);
+        }
+        catch (LabException e)
+        {
+            qemu = $"not answering ({e.Message})";
+        }
+        string console = Qemu.Console.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "";
+        var parts = new List<string> { $"guest at the {LabMigrationRow.Name(Site)} host, QEMU {qemu}, console '{console}'" };
+        foreach (var (name, socket) in new[] { ("home", HomeSocket), ("foreign", ForeignSocket) })
+        {
+            try
+            {
+                var status = await LabMove.Status(socket).ConfigureAwait(false);
+                var vm = status.GetProperty("vms")[0];
+                string bindings = string.Join(" ", status.GetProperty("bindings").EnumerateArray().Select(b => $"{b.GetProperty("homeAddress").GetString()}->{b.GetProperty("careOf").GetString()}"));
+                parts.Add($"{name}: vm {(vm.GetProperty("attached").GetBoolean() ? "attached" : "detached")} {vm.GetProperty("registration").GetString()}, bindings [{bindings}]");
+            }
+            catch (Exception e) when (e is LabException or IOException)
+            {
+                parts.Add($"{name}: {e.Message}");
+            }
+        }
+        return string.Join("; ", parts);
+    }
+
     /// <summary>When the agent at <paramref name="site"/> handed the guest the correspondent's first packet since the guest last resumed there.</summary>
     public DateTimeOffset? FirstCorrespondentPacket(LabSiteName site) => (site == LabSiteName.Home ? _homeWatch : _foreignWatch).Seen;
 

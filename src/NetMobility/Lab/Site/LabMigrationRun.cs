@@ -49,7 +49,8 @@ public static class LabMigrationRun
                     long timeouts = CorrespondentTraffic.TcpTimeouts(correspondent);
                     var move = await guest.MigrateAsync().ConfigureAwait(false);
                     if (!await traffic.WaitForEchoAsync(EchoAfterMove, options.Bound).ConfigureAwait(false))
-                        throw new LabException($"migration {i}: the echo stream did not go on at the {LabMigrationRow.Name(move.To)} host within {options.Bound.TotalSeconds:0} s: {string.Join("; ", traffic.Failures)}");
+                        throw new LabException($"migration {i}: the echo stream did not go on at the {LabMigrationRow.Name(move.To)} host within {options.Bound.TotalSeconds:0} s "
+                            + $"({await guest.DescribeAsync().ConfigureAwait(false)}): {string.Join("; ", traffic.Failures.Take(3))}");
                     // The "after" window's samples: traffic at the new place, undisturbed.
                     await Task.Delay(options.Settle).ConfigureAwait(false);
                     timeouts = CorrespondentTraffic.TcpTimeouts(correspondent) - timeouts;
