@@ -133,6 +133,7 @@ public sealed class TapLink : IFrameLink, IDisposable
             direct = _outbound.Count == 0;
             if (!direct && !_outbound.TryEnqueue(frame)) return Refuse(LinkDrop.QueueFull);
         }
+        bool queued = !direct;
         if (direct)
         {
             var written = WriteToDevice(frame);
@@ -142,10 +143,12 @@ public sealed class TapLink : IFrameLink, IDisposable
                 // The device is full for now: the writer thread waits until it takes frames again.
                 lock (_outboundGate)
                     if (!_outbound.TryEnqueue(frame)) return Refuse(LinkDrop.QueueFull);
+                queued = true;
             }
         }
         Counters.CountSent(frame.Length);
-        _outboundReady.Set();
+        // Only a queued frame needs the writer: a frame written here wakes no thread.
+        if (queued) _outboundReady.Set();
         return true;
     }
 
