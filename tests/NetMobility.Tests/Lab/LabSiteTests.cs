@@ -68,15 +68,10 @@ public sealed class LabSiteTests
         using var lab = new LabFiles("{}");
         using (var up = new LabProcess("netmob lab up", CommandRunner.Start(AgentLab.Netmob, ["lab", "up", "--config", lab.Config])))
         {
-            // Killed once its namespaces are made and its first agent is recorded, before it has finished.
-            LabState? seen = null;
-            var deadline = DateTime.UtcNow + Bound;
-            while (DateTime.UtcNow < deadline && !up.WhenExited.IsCompleted)
-            {
-                seen = ReadState(lab.StateDirectory);
-                if (seen is { Agents.Count: >= 1, Complete: false }) break;
-                await Task.Delay(10);
-            }
+            // Killed once its namespaces are made and its first agent is recorded (up says so on its output, after the
+            // state is on disk), before it has finished: the next agent still has to start and serve.
+            await up.WaitForOutputAsync("agent ", Bound);
+            var seen = ReadState(lab.StateDirectory);
             Assert.True(seen is { Agents.Count: >= 1, Complete: false }, $"up was not seen halfway: {up.Output}");
             CommandRunner.Run("kill", ["-KILL", up.Id.ToString()], Bound);
             await up.WaitForExitAsync(Bound);

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using NetMobility.Files;
 
 namespace NetMobility.Lab.Site;
 
@@ -15,10 +16,11 @@ internal static partial class AgentProcesses
     {
         try
         {
-            string text = File.ReadAllText($"/proc/{pid}/cmdline");
+            // Bounded: a process with an argument list of megabytes is not one of the lab's agents.
+            string text = BoundedText.Read($"/proc/{pid}/cmdline", 64 * 1024);
             return text.Length == 0 ? null : text.TrimEnd('\0').Split('\0');
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
         {
             return null;
         }
@@ -36,9 +38,9 @@ internal static partial class AgentProcesses
         string stat;
         try
         {
-            stat = File.ReadAllText($"/proc/{pid}/stat");
+            stat = BoundedText.Read($"/proc/{pid}/stat", 4096);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
         {
             return false;
         }
