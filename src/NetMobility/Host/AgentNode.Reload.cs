@@ -55,6 +55,7 @@ public sealed partial class AgentNode
         if (restart.Count == 0) Config = next;
         string summary = applied.Count == 0 ? "nothing changed that applies while running" : string.Join("; ", applied);
         AgentLog.Reloaded(_log, summary);
+        Changed();
         return summary;
     }
 

@@ -22,6 +22,7 @@ public sealed partial class AgentNode
         json.WriteString("node", Node.Name);
         json.WriteString("config", Config.Path);
         json.WriteNumber("uptimeSeconds", Math.Round((now - Started).TotalSeconds, 1));
+        json.WriteNumber("generation", Generation);
         json.WriteStartArray("roles");
         if (HomeAgent is not null) json.WriteStringValue("home-agent");
         if (ForeignAgent is not null) json.WriteStringValue("foreign-agent");

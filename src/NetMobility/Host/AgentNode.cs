@@ -89,7 +89,11 @@ public sealed partial class AgentNode : IDisposable
             var vm = HostedVm.Read(item, loop, _segments);
             _vms.Add(vm);
             string name = vm.Name;
-            vm.Port.Client.StateChanged += client => AgentLog.VmRegistration(_log, name, client.State.ToString());
+            vm.Port.Client.StateChanged += client =>
+            {
+                AgentLog.VmRegistration(_log, name, client.State.ToString());
+                Changed();
+            };
         }
         foreach (var device in _devices)
         {
@@ -127,6 +131,7 @@ public sealed partial class AgentNode : IDisposable
     {
         agent.RegistrationDecided += d =>
         {
+            Changed();
             string home = d.HomeAddress.ToString(), careOf = d.CareOfAddress.ToString();
             if (!d.Code.IsAccepted())
             {
@@ -137,7 +142,11 @@ public sealed partial class AgentNode : IDisposable
             if (d.Change is BindingChange.Created or BindingChange.Moved or BindingChange.Added) AgentLog.BindingAdded(_log, home, careOf);
             else if (d.Change is BindingChange.Removed or BindingChange.Deregistered) AgentLog.BindingRemoved(_log, home, d.Change.ToString());
         };
-        agent.BindingExpired += b => AgentLog.BindingExpired(_log, b.HomeAddress.ToString(), b.CareOfAddress.ToString());
+        agent.BindingExpired += b =>
+        {
+            AgentLog.BindingExpired(_log, b.HomeAddress.ToString(), b.CareOfAddress.ToString());
+            Changed();
+        };
         agent.TunnelChanged += OnTunnel;
     }
 
@@ -145,6 +154,7 @@ public sealed partial class AgentNode : IDisposable
     {
         agent.Relayed += o =>
         {
+            Changed();
             if (o.Visitor is not null || o.Action == RelayAction.Denied)
                 AgentLog.VisitorRegistration(_log, o.Visitor?.HomeAddress.ToString() ?? "?", o.Action.ToString(), (int)o.Code, o.Code.ToString());
         };
@@ -153,12 +163,14 @@ public sealed partial class AgentNode : IDisposable
 
     private void OnTunnel(PeerTunnelChanged change)
     {
+        Changed();
         if (change.Opened) AgentLog.TunnelCreated(_log, change.Encapsulation.ToString(), change.Peer.ToString());
         else AgentLog.TunnelRemoved(_log, change.Encapsulation.ToString(), change.Peer.ToString());
     }
 
     private void OnDeviceState(DeviceLink link, bool up, string? reason)
     {
+        Changed();
         if (up) AgentLog.LinkUp(_log, link.Name, link.Spec.Describe());
         else AgentLog.LinkDown(_log, link.Name, link.Spec.Describe(), reason ?? "closed");
     }
@@ -169,6 +181,7 @@ public sealed partial class AgentNode : IDisposable
         if (Find(name) is not { } vm) return $"no vm is named '{name}'";
         if (vm.Attach() is string problem) return problem;
         AgentLog.VmAttached(_log, vm.Name, vm.IsHomeLink ? "home" : "away", vm.Interface);
+        Changed();
         return null;
     }
 
@@ -178,6 +191,7 @@ public sealed partial class AgentNode : IDisposable
         if (Find(name) is not { } vm) return $"no vm is named '{name}'";
         if (vm.Detach() is string problem) return problem;
         AgentLog.VmDetached(_log, vm.Name);
+        Changed();
         return null;
     }
 
@@ -192,6 +206,7 @@ public sealed partial class AgentNode : IDisposable
         if (HomeAgent is not { } home) return $"node {Config.Name} is no home agent";
         if (!home.BeginHandover(vm.Port.HomeAddress, vm.Port.Mac)) return $"the home agent does not serve {vm.Port.HomeAddress}";
         AgentLog.VmHandover(_log, vm.Name);
+        Changed();
         return null;
     }
 

@@ -74,12 +74,13 @@ public sealed class AgentService(AgentConfig config, IReadOnlyList<KeyValuePair<
         switch (words)
         {
             case ["status"]:
-                return await _loop.InvokeAsync(() =>
-                {
-                    var buffer = new MemoryStream();
-                    using (var json = new Utf8JsonWriter(buffer)) _agent!.WriteStatus(json);
-                    return Encoding.UTF8.GetString(buffer.ToArray());
-                }).ConfigureAwait(false);
+                return await Status().ConfigureAwait(false);
+            case ["watch", var seenText, var waitText]:
+                if (!long.TryParse(seenText, out long seen) || !int.TryParse(waitText, out int waitMs) || waitMs is < 0 or > Lab.ControlClient.MaxWatchMs)
+                    return ControlServer.ErrorJson($"watch GENERATION MILLISECONDS: a status generation and 0 to {Lab.ControlClient.MaxWatchMs} ms");
+                var change = await _loop.InvokeAsync(() => _agent!.ChangeAfter(seen)).ConfigureAwait(false);
+                await change.WaitAsync(TimeSpan.FromMilliseconds(waitMs)).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+                return await Status().ConfigureAwait(false);
             case ["attach" or "detach", var vm]:
                 string? problem = await _loop.InvokeAsync(() => words[0] == "attach" ? _agent!.Attach(vm) : _agent!.Detach(vm)).ConfigureAwait(false);
                 return problem is null ? "{\"ok\":true}" : ControlServer.ErrorJson(problem);
@@ -90,9 +91,16 @@ public sealed class AgentService(AgentConfig config, IReadOnlyList<KeyValuePair<
                 string result = await Reload().ConfigureAwait(false);
                 return $"{{\"ok\":true,\"reload\":{JsonSerializer.Serialize(result)}}}";
             default:
-                return ControlServer.ErrorJson($"unknown request '{request}' (status, attach VM, detach VM, handover VM, reload)");
+                return ControlServer.ErrorJson($"unknown request '{request}' (status, watch GENERATION MS, attach VM, detach VM, handover VM, reload)");
         }
     }
+
+    private Task<string> Status() => _loop.InvokeAsync(() =>
+    {
+        var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer)) _agent!.WriteStatus(json);
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    });
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {

@@ -6,7 +6,7 @@ namespace NetMobility.Host;
 
 /// <summary>
 /// The daemon's control socket: a Unix stream socket that takes one command line per connection (<c>status</c>,
-/// <c>attach VM</c>, <c>detach VM</c>, <c>handover VM</c>, <c>reload</c>) and answers one JSON object and a newline, then closes. A request longer than
+/// <c>watch GENERATION MS</c> (the status at the first change after that generation, or after MS milliseconds), <c>attach VM</c>, <c>detach VM</c>, <c>handover VM</c>, <c>reload</c>) and answers one JSON object and a newline, then closes. A request longer than
 /// <see cref="MaxRequest"/> bytes is refused. The socket file is made when the server starts (a stale one from a
 /// daemon that died is replaced; one a running daemon answers on is not) and removed when it stops.
 /// </summary>

@@ -6,6 +6,9 @@ namespace NetMobility.Lab;
 /// <summary>Sends one command to a <c>netmob agent</c> daemon's control socket (Host/ControlServer) and reads its answer (one JSON object).</summary>
 public static class ControlClient
 {
+    /// <summary>The longest a <c>watch GENERATION MS</c> request may wait for a change (the daemon refuses more): well inside its 10 s per request.</summary>
+    public const int MaxWatchMs = 5000;
+
     /// <summary>The daemon's answer; a socket no daemon serves, or a silent one, is an <see cref="IOException"/> with one line.</summary>
     public static async Task<string> Ask(string socketPath, string command, TimeSpan timeout)
     {

@@ -90,12 +90,57 @@ public sealed class QmpClientTests : IDisposable
     }
 
     [Fact]
-    public async Task No_socket_within_the_bound_is_one_line_naming_it()
+    public async Task No_server_at_the_path_is_one_line_naming_it()
     {
         _listener.Dispose();
         File.Delete(Path);
-        var error = await Assert.ThrowsAsync<LabException>(() => QmpClient.ConnectAsync(Path, "fake", TimeSpan.FromMilliseconds(200)));
+        var error = await Assert.ThrowsAsync<LabException>(() => QmpClient.ConnectAsync(Path, "fake", Bound));
         Assert.Contains(Path, error.Message);
+        Assert.DoesNotContain("\n", error.Message);
+    }
+
+    [Fact]
+    public async Task A_qemu_that_connects_as_a_client_is_accepted_and_negotiated()
+    {
+        _listener.Dispose();
+        var listener = QmpClient.Listen(Path);
+        // The peer plays QEMU started with QmpClient.ClientArguments: it connects, greets and answers.
+        var peer = Task.Run(async () =>
+        {
+            using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(Path));
+            await using var stream = new NetworkStream(socket);
+            using var reader = new StreamReader(stream);
+            await stream.WriteAsync("{\"QMP\": {\"version\": {}, \"capabilities\": []}}\n"u8.ToArray());
+            var capabilities = JsonNode.Parse((await reader.ReadLineAsync())!)!;
+            await stream.WriteAsync(Encoding.UTF8.GetBytes($$"""{"return": {}, "id": {{capabilities["id"]!.ToJsonString()}}}""" + "\n"));
+            var status = JsonNode.Parse((await reader.ReadLineAsync())!)!;
+            await stream.WriteAsync(Encoding.UTF8.GetBytes($$"""{"return": {"status": "running"}, "id": {{status["id"]!.ToJsonString()}}}""" + "\n"));
+            await reader.ReadLineAsync(); // the client closing
+        });
+        var neverExits = new TaskCompletionSource().Task;
+        await using (var client = await QmpClient.AcceptAsync(listener, Path, "fake", Bound, neverExits))
+        {
+            Assert.False(File.Exists(Path)); // the socket is gone once QEMU is connected
+            var answer = await client.ExecuteAsync("query-status", null, Bound);
+            Assert.Equal("running", answer.GetProperty("status").GetString());
+        }
+        await peer.WaitAsync(Bound);
+        Assert.Equal("-chardev", QmpClient.ClientArguments(Path)[0]);
+        Assert.Equal($"socket,id=qmp0,path={Path}", QmpClient.ClientArguments(Path)[1]);
+    }
+
+    [Fact]
+    public async Task A_qemu_that_exits_before_connecting_is_one_line_and_no_wait_for_the_bound()
+    {
+        _listener.Dispose();
+        var listener = QmpClient.Listen(Path);
+        var exited = new TaskCompletionSource();
+        var accepting = QmpClient.AcceptAsync(listener, Path, "fake", TimeSpan.FromMinutes(10), exited.Task);
+        Assert.False(accepting.IsCompleted);
+        exited.SetResult();
+        var error = await Assert.ThrowsAsync<LabException>(() => accepting.WaitAsync(Bound));
+        Assert.Equal($"fake: QEMU exited before connecting to its QMP socket {Path}", error.Message);
     }
 
     public void Dispose()

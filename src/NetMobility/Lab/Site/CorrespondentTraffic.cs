@@ -32,6 +32,8 @@ public sealed class CorrespondentTraffic : IAsyncDisposable
     private Task? _echoing, _requesting;
     private LabProcess? _ping;
     private long _echoBytes;
+    private volatile bool _echoEnded;
+    private TaskCompletionSource _echoProgress = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private CorrespondentTraffic(string netns, string guest, bool httpLoad)
     {
@@ -78,12 +80,35 @@ public sealed class CorrespondentTraffic : IAsyncDisposable
     {
         long target = EchoBytes + bytes;
         var deadline = DateTime.UtcNow + bound;
-        while (EchoBytes < target)
+        while (true)
         {
-            if (DateTime.UtcNow >= deadline || _echoing!.IsCompleted) return EchoBytes >= target;
-            await Task.Delay(10).ConfigureAwait(false);
+            Task progress;
+            lock (_gate) progress = _echoProgress.Task;
+            if (EchoBytes >= target) return true;
+            if (_echoEnded) return false;
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero) return false;
+            try
+            {
+                await progress.WaitAsync(left).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                return EchoBytes >= target;
+            }
         }
-        return true;
+    }
+
+    /// <summary>Wakes whoever waits for echo progress (a chunk checked, or the echo stream ended).</summary>
+    private void EchoProgressed()
+    {
+        TaskCompletionSource reached;
+        lock (_gate)
+        {
+            reached = _echoProgress;
+            _echoProgress = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+        reached.TrySetResult();
     }
 
     /// <summary>The correspondent's retransmission timeouts so far (<c>nstat</c>'s TcpExtTCPTimeouts in its namespace).</summary>
@@ -149,6 +174,7 @@ public sealed class CorrespondentTraffic : IAsyncDisposable
                 offset += Chunk;
                 Interlocked.Exchange(ref _echoBytes, offset);
                 lock (_gate) _echo.Add(new Sample(at, Stopwatch.GetElapsedTime(started).TotalMilliseconds));
+                EchoProgressed();
             }
         }
         catch (OperationCanceledException)
@@ -157,6 +183,11 @@ public sealed class CorrespondentTraffic : IAsyncDisposable
         catch (SocketException e)
         {
             Fail($"echo: {e.SocketErrorCode} after {offset} bytes ({e.Message})");
+        }
+        finally
+        {
+            _echoEnded = true;
+            EchoProgressed();
         }
     }
 

@@ -182,23 +182,27 @@ public sealed class LabGuest : IAsyncDisposable
     public DateTimeOffset? FirstCorrespondentPacket(LabSiteName site) => (site == LabSiteName.Home ? _homeWatch : _foreignWatch).Seen;
 
     /// <summary>
-    /// Polls the home agent (every few milliseconds) until its binding for the guest is what the move asks for: a binding to
-    /// the care-of address after a move away, none after a move home. Answers when it was seen.
+    /// Waits for the home agent's binding for the guest to be what the move asks for (a binding to the care-of address
+    /// after a move away, none after a move home), the daemon answering at the change itself (<c>watch</c>). Answers
+    /// when it was seen.
     /// </summary>
     private async Task<DateTimeOffset> BindingInstalledAsync(LabSiteName to)
     {
-        var deadline = DateTime.UtcNow + _bound;
-        while (true)
+        try
         {
-            var status = await LabMove.Status(HomeSocket).ConfigureAwait(false);
-            var bindings = status.GetProperty("bindings");
-            bool done = to == LabSiteName.Home
-                ? bindings.GetArrayLength() == 0
-                : bindings.EnumerateArray().Any(b => b.GetProperty("careOf").GetString() == CareOf);
-            if (done) return DateTimeOffset.UtcNow;
-            if (DateTime.UtcNow >= deadline) throw new LabException($"the home agent's binding for the move to the {to} site was not seen within {_bound.TotalSeconds:0} s");
-            await Task.Delay(2).ConfigureAwait(false);
+            await LabMove.WaitForStatus(HomeSocket, status =>
+            {
+                var bindings = status.GetProperty("bindings");
+                return to == LabSiteName.Home
+                    ? bindings.GetArrayLength() == 0
+                    : bindings.EnumerateArray().Any(b => b.GetProperty("careOf").GetString() == CareOf);
+            }, $"the home agent's binding for the move to the {to} site", _bound).ConfigureAwait(false);
         }
+        catch (LabException e)
+        {
+            throw new LabException($"the home agent's binding for the move to the {to} site was not seen within {_bound.TotalSeconds:0} s ({e.Message})");
+        }
+        return DateTimeOffset.UtcNow;
     }
 
     private static async Task RollBackAsync(Task moved, string fromSocket, string toSocket)

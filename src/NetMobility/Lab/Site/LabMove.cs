@@ -36,19 +36,33 @@ public static class LabMove
             throw new LabException($"{verb} {vm} at {socket}: {document.RootElement.GetProperty("error").GetString()}");
     }
 
-    /// <summary>Polls a daemon's status until <paramref name="condition"/> holds, within <paramref name="bound"/>.</summary>
+    /// <summary>
+    /// Waits until <paramref name="condition"/> holds for a daemon's status, within <paramref name="bound"/>: the status is
+    /// read once, then the daemon is asked to answer at its next change (<c>watch</c>), so nothing is asked twice for an
+    /// unchanged state. Conditions on counters alone are not woken by a change; they are seen at the next one.
+    /// </summary>
     public static async Task<JsonElement> WaitForStatus(string socket, Func<JsonElement, bool> condition, string what, TimeSpan bound)
     {
         var deadline = DateTime.UtcNow + bound;
-        JsonElement status;
-        do
+        var status = await Status(socket).ConfigureAwait(false);
+        while (!condition(status))
         {
-            status = await Status(socket).ConfigureAwait(false);
-            if (condition(status)) return status;
-            await Task.Delay(20).ConfigureAwait(false);
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero) throw new LabException($"{what} not reached within {bound.TotalSeconds} s: {status}");
+            int waitMs = (int)Math.Ceiling(Math.Min(left.TotalMilliseconds, ControlClient.MaxWatchMs));
+            status = await Watch(socket, status.GetProperty("generation").GetInt64(), waitMs).ConfigureAwait(false);
         }
-        while (DateTime.UtcNow < deadline);
-        throw new LabException($"{what} not reached within {bound.TotalSeconds} s: {status}");
+        return status;
+    }
+
+    /// <summary>The daemon's status at its first change after <paramref name="generation"/>, or after <paramref name="waitMs"/>.</summary>
+    public static async Task<JsonElement> Watch(string socket, long generation, int waitMs)
+    {
+        string answer = await ControlClient.Ask(socket, $"watch {generation} {waitMs}", AskTimeout + TimeSpan.FromMilliseconds(waitMs)).ConfigureAwait(false);
+        using var document = JsonDocument.Parse(answer);
+        if (document.RootElement.TryGetProperty("ok", out var ok) && ok.ValueKind == JsonValueKind.False)
+            throw new LabException($"watch at {socket}: {document.RootElement.GetProperty("error").GetString()}");
+        return document.RootElement.Clone();
     }
 
     /// <summary>The registration state of the daemon's first VM (Registered, AtHome, Registering ...).</summary>

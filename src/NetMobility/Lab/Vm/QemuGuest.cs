@@ -44,17 +44,17 @@ public sealed class QemuGuest : IAsyncDisposable
     {
         int memory = options.MemoryMb ?? options.Image.MemoryMb;
         string append = $"console=ttyS0 panic=-1 ip={options.Address}::{options.Gateway}:{options.Netmask}:{options.Name}:eth0:off";
-        var args = new List<string>
-        {
+        List<string> args =
+        [
             "-name", options.Name, "-nodefaults", "-no-user-config", "-no-reboot", "-display", "none",
             "-accel", options.Accelerator, "-m", memory.ToString(CultureInfo.InvariantCulture),
             "-kernel", options.Image.Kernel, "-initrd", options.Image.Initramfs, "-append", append,
             "-chardev", $"stdio,id=serial0,signal=off,logfile={serialLog}", "-serial", "chardev:serial0",
-            "-qmp", $"unix:{socketPath},server=on,wait=off",
+            .. QmpClient.ClientArguments(socketPath),
             "-netdev", $"tap,id=net0,ifname={options.Tap},script=no,downscript=no",
             // No option ROM: the guest boots its kernel directly, and the ROM's package is not needed.
             "-device", $"virtio-net-pci,netdev=net0,mac={options.Mac},romfile=",
-        };
+        ];
         if (options.SharedMemoryPath is { } shared)
         {
             args.AddRange(["-object", $"memory-backend-file,id=ram0,size={memory}M,mem-path={shared},share=on", "-machine", "memory-backend=ram0"]);
@@ -68,15 +68,25 @@ public sealed class QemuGuest : IAsyncDisposable
     {
         Directory.CreateDirectory(options.WorkDirectory);
         string socketPath = Path.Combine(options.WorkDirectory, options.Name + ".qmp");
-        File.Delete(socketPath);
+        var listener = QmpClient.Listen(socketPath);
         string serialLog = Path.Combine(options.WorkDirectory, options.Name + ".serial.log");
         var args = Arguments(options, socketPath, serialLog);
-        LabProcess process = options.Namespace is { } space
-            ? space.Start([options.Program, .. args])
-            : new LabProcess(CommandRunner.Describe(options.Program, args), CommandRunner.Start(options.Program, args));
+        LabProcess process;
         try
         {
-            var qmp = await QmpClient.ConnectAsync(socketPath, options.Name, timeout, () => !process.WhenExited.IsCompleted).ConfigureAwait(false);
+            process = options.Namespace is { } space
+                ? space.Start([options.Program, .. args])
+                : new LabProcess(CommandRunner.Describe(options.Program, args), CommandRunner.Start(options.Program, args));
+        }
+        catch
+        {
+            listener.Dispose();
+            File.Delete(socketPath);
+            throw;
+        }
+        try
+        {
+            var qmp = await QmpClient.AcceptAsync(listener, socketPath, options.Name, timeout, process.WhenExited).ConfigureAwait(false);
             var guest = new QemuGuest(options, process, qmp, socketPath);
             await guest.SetMigrationCapabilitiesAsync(("events", true)).ConfigureAwait(false);
             return guest;

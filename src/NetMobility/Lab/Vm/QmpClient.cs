@@ -48,45 +48,104 @@ public sealed class QmpClient : IAsyncDisposable
     }
 
     /// <summary>
-    /// Connects to QEMU's QMP socket at <paramref name="path"/>, waiting (within <paramref name="timeout"/>) for QEMU
-    /// to create it, reads the greeting and leaves capabilities negotiation mode.
+    /// Connects to a QMP server already listening at <paramref name="path"/> (a QEMU started with
+    /// <c>-qmp unix:PATH,server=on</c>), reads the greeting and leaves capabilities negotiation mode, all within
+    /// <paramref name="timeout"/>. No server there is a <see cref="LabException"/> naming the path.
     /// </summary>
-    public static async Task<QmpClient> ConnectAsync(string path, string name, TimeSpan timeout, Func<bool>? stillRunning = null)
+    public static async Task<QmpClient> ConnectAsync(string path, string name, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
-        while (true)
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
         {
-            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            using var cancel = new CancellationTokenSource(timeout);
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancel.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        {
+            socket.Dispose();
+            throw new LabException($"{name}: no QMP server at {path} ({e.Message})");
+        }
+        return await HandshakeAsync(socket, name, path, deadline).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Listens at <paramref name="path"/> for a QEMU that is to connect to it as a client (<see cref="ClientArguments"/>):
+    /// the socket is ready before QEMU starts, so nothing waits for QEMU to make one.
+    /// </summary>
+    public static Socket Listen(string path)
+    {
+        File.Delete(path);
+        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            listener.Bind(new UnixDomainSocketEndPoint(path));
+            listener.Listen(1);
+            return listener;
+        }
+        catch (SocketException e)
+        {
+            listener.Dispose();
+            throw new LabException($"QMP socket {path}: {e.Message}");
+        }
+    }
+
+    /// <summary>QEMU's arguments for a QMP monitor that connects to <paramref name="path"/> (see <see cref="Listen"/>).</summary>
+    public static string[] ClientArguments(string path) => ["-chardev", $"socket,id=qmp0,path={path}", "-mon", "chardev=qmp0,mode=control"];
+
+    /// <summary>
+    /// Takes QEMU's connection on <paramref name="listener"/> (made by <see cref="Listen"/>), reads the greeting and leaves
+    /// capabilities negotiation mode, within <paramref name="timeout"/>; QEMU exiting first (<paramref name="exited"/>)
+    /// or the bound running out is a <see cref="LabException"/> of one line. The listener is closed either way.
+    /// </summary>
+    public static async Task<QmpClient> AcceptAsync(Socket listener, string path, string name, TimeSpan timeout, Task exited)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        using (listener)
+        {
+            using var cancel = new CancellationTokenSource(timeout);
+            var accepting = listener.AcceptAsync(cancel.Token).AsTask();
+            var first = await Task.WhenAny(accepting, exited).ConfigureAwait(false);
+            if (first != accepting)
+            {
+                await cancel.CancelAsync().ConfigureAwait(false);
+                throw new LabException($"{name}: QEMU exited before connecting to its QMP socket {path}");
+            }
+            Socket socket;
             try
             {
-                await socket.ConnectAsync(new UnixDomainSocketEndPoint(path)).ConfigureAwait(false);
-                var client = new QmpClient(socket, name);
-                try
-                {
-                    await client._greeting.Task.WaitAsync(Remaining(deadline, name, "greeting")).ConfigureAwait(false);
-                    await client.ExecuteAsync("qmp_capabilities", null, Remaining(deadline, name, "qmp_capabilities")).ConfigureAwait(false);
-                    return client;
-                }
-                catch (TimeoutException)
-                {
-                    await client.DisposeAsync().ConfigureAwait(false);
-                    throw new LabException($"{name}: no QMP greeting on {path} within {timeout.TotalSeconds:0.#} s");
-                }
-                catch
-                {
-                    await client.DisposeAsync().ConfigureAwait(false);
-                    throw;
-                }
+                socket = await accepting.ConfigureAwait(false);
             }
-            catch (SocketException e) when (e.SocketErrorCode is SocketError.AddressNotAvailable or SocketError.ConnectionRefused or SocketError.AddressFamilyNotSupported
-                                            || !File.Exists(path))
+            catch (OperationCanceledException)
             {
-                socket.Dispose();
-                // QEMU creates the socket while it starts; until then there is nothing to wait on but the file.
-                if (stillRunning is not null && !stillRunning()) throw new LabException($"{name}: QEMU exited before opening its QMP socket {path}");
-                if (DateTime.UtcNow >= deadline) throw new LabException($"{name}: QMP socket {path} not ready within {timeout.TotalSeconds:0.#} s ({e.Message})");
-                await Task.Delay(20).ConfigureAwait(false);
+                throw new LabException($"{name}: QEMU did not connect to its QMP socket {path} within {timeout.TotalSeconds:0.#} s");
             }
+            finally
+            {
+                File.Delete(path);
+            }
+            return await HandshakeAsync(socket, name, path, deadline).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<QmpClient> HandshakeAsync(Socket socket, string name, string path, DateTime deadline)
+    {
+        var client = new QmpClient(socket, name);
+        try
+        {
+            await client._greeting.Task.WaitAsync(Remaining(deadline, name, "greeting")).ConfigureAwait(false);
+            await client.ExecuteAsync("qmp_capabilities", null, Remaining(deadline, name, "qmp_capabilities")).ConfigureAwait(false);
+            return client;
+        }
+        catch (TimeoutException)
+        {
+            await client.DisposeAsync().ConfigureAwait(false);
+            throw new LabException($"{name}: no QMP greeting on {path} in time");
+        }
+        catch
+        {
+            await client.DisposeAsync().ConfigureAwait(false);
+            throw;
         }
     }
 
