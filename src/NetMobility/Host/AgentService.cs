@@ -41,6 +41,8 @@ public sealed class AgentService(AgentConfig config, IReadOnlyList<KeyValuePair<
         });
         string roles = string.Join(", ", new[] { _agent.HomeAgent is null ? null : "home-agent", _agent.ForeignAgent is null ? null : "foreign-agent" }.OfType<string>());
         AgentLog.Started(_log, _agent.Node.Name, _agent.Node.Interfaces.Count, roles.Length == 0 ? "none" : roles, config.ControlSocket);
+        // The control socket listens: a service manager (systemd Type=notify) or the lab may go on.
+        if (ServiceNotify.Send($"READY=1\nSTATUS=serving on {config.ControlSocket}") is string problem) AgentLog.ControlProblem(_log, problem);
         return Task.CompletedTask;
     }
 
@@ -104,6 +106,7 @@ public sealed class AgentService(AgentConfig config, IReadOnlyList<KeyValuePair<
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        ServiceNotify.Send("STOPPING=1");
         _hangup?.Dispose();
         if (_control is not null) await _control.DisposeAsync().ConfigureAwait(false);
         _metrics?.Dispose();

@@ -71,9 +71,18 @@ internal static partial class AgentProcesses
     public static async Task<int> StopAsync(IReadOnlyCollection<(int Pid, string Config)> agents, TimeSpan grace)
     {
         var live = agents.Where(a => Runs(a.Pid, a.Config)).ToList();
+        using var bound = new CancellationTokenSource(grace);
+        // Each wait holds its process (a pidfd) from before the signal, so an id recycled meanwhile is not waited for.
+        var ended = live.Select(a => ProcessExit.WaitAsync(a.Pid, bound.Token)).ToList();
         foreach (var (pid, _) in live) Kill(pid, SigTerm);
-        var deadline = DateTime.UtcNow + grace;
-        while (live.Any(a => Runs(a.Pid, a.Config)) && DateTime.UtcNow < deadline) await Task.Delay(50).ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(ended).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The grace ran out: those still running are killed below.
+        }
         foreach (var (pid, config) in live)
             if (Runs(pid, config)) Kill(pid, SigKill);
         return live.Count;

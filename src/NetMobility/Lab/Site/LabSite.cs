@@ -30,9 +30,10 @@ public static class LabSite
             progress?.Invoke($"namespaces {string.Join(", ", state.Namespaces)}");
             foreach (var agent in LabTopology.Agents)
             {
-                int pid = netmob.StartDetached(lab.Log(agent), "agent", "--config", lab.Config(agent));
+                using var ready = ReadyNotice.Listen(Path.ChangeExtension(lab.Socket(agent), ".ready"));
+                int pid = netmob.StartDetached(lab.Log(agent), new Dictionary<string, string> { ["NOTIFY_SOCKET"] = ready.Path }, "agent", "--config", lab.Config(agent));
                 state.AddAgent(new AgentRecord(agent, pid, lab.Config(agent), lab.Socket(agent), lab.Log(agent)));
-                await WaitUntilServing(state.Agents[^1]).ConfigureAwait(false);
+                await WaitUntilServing(state.Agents[^1], ready).ConfigureAwait(false);
                 progress?.Invoke($"agent {agent} pid {pid}");
             }
             state.MarkComplete();
@@ -52,29 +53,22 @@ public static class LabSite
         }
     }
 
-    /// <summary>Waits until the agent answers on its control socket; its exit first is a <see cref="LabException"/> quoting its log.</summary>
-    public static async Task WaitUntilServing(AgentRecord agent)
+    /// <summary>
+    /// Waits until the agent says it serves (<c>READY=1</c> on <paramref name="ready"/>, sent once its control socket
+    /// listens); its exit first is a <see cref="LabException"/> quoting its log, and so is silence for <see cref="StartBound"/>.
+    /// </summary>
+    public static async Task WaitUntilServing(AgentRecord agent, ReadyNotice ready)
     {
-        var deadline = DateTime.UtcNow + StartBound;
-        while (true)
-        {
-            if (!AgentProcesses.Starting(agent.Pid, agent.Config))
-                throw new LabException($"agent {agent.Name} (pid {agent.Pid}) exited: {LastLine(agent.Log)}");
-            if (File.Exists(agent.Socket))
-            {
-                try
-                {
-                    await ControlClient.Ask(agent.Socket, "status", TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-                    return;
-                }
-                catch (IOException)
-                {
-                    // Bound but not serving yet.
-                }
-            }
-            if (DateTime.UtcNow >= deadline) throw new LabException($"agent {agent.Name} did not answer on {agent.Socket} within {StartBound.TotalSeconds:0} s: {LastLine(agent.Log)}");
-            await Task.Delay(50).ConfigureAwait(false);
-        }
+        using var bound = new CancellationTokenSource(StartBound);
+        var serving = ready.WaitAsync(bound.Token);
+        var exited = ProcessExit.WaitAsync(agent.Pid, bound.Token);
+        var first = await Task.WhenAny(serving, exited).ConfigureAwait(false);
+        await bound.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(serving, exited).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        if (serving.IsCompletedSuccessfully) return;
+        if (first == exited && exited.IsCompletedSuccessfully)
+            throw new LabException($"agent {agent.Name} (pid {agent.Pid}) exited: {LastLine(agent.Log)}");
+        throw new LabException($"agent {agent.Name} did not say it serves on {agent.Socket} within {StartBound.TotalSeconds:0} s: {LastLine(agent.Log)}");
     }
 
     /// <summary>

@@ -23,9 +23,13 @@ public sealed record NetmobCommand(string Program, IReadOnlyList<string> Prefix)
     /// Starts <c>netmob ARGS</c> detached from this process: its own session (setsid), input from /dev/null, output appended
     /// to <paramref name="log"/>; it outlives this process. Answers its process id.
     /// </summary>
-    public int StartDetached(string log, params string[] arguments)
+    public int StartDetached(string log, params string[] arguments) => StartDetached(log, null, arguments);
+
+    /// <summary>As <see cref="StartDetached(string, string[])"/>, with <paramref name="environment"/> added to the process's environment.</summary>
+    public int StartDetached(string log, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
     {
         var info = new ProcessStartInfo("sh") { UseShellExecute = false };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) info.Environment[key] = value;
         foreach (var a in (string[])["-c", "log=$1; shift; exec setsid \"$@\" </dev/null >>\"$log\" 2>&1", "sh", log, Program, .. With(arguments)])
             info.ArgumentList.Add(a);
         try
