@@ -62,6 +62,12 @@ public static partial class AgentLog
     [LoggerMessage(EventId = 1303, Level = LogLevel.Information, Message = "vm {Vm}: home agent holds its packets for a move")]
     public static partial void VmHandover(ILogger logger, string vm);
 
+    [LoggerMessage(EventId = 1304, Level = LogLevel.Information, Message = "vm {Vm}: deregistering care-of {CareOf} through the foreign agent before the node stops")]
+    public static partial void VmLeaving(ILogger logger, string vm, string careOf);
+
+    [LoggerMessage(EventId = 1305, Level = LogLevel.Warning, Message = "deregistrations before stopping not all answered within {Milliseconds} ms; stopping anyway")]
+    public static partial void LeavingUnanswered(ILogger logger, int milliseconds);
+
     [LoggerMessage(EventId = 1400, Level = LogLevel.Information, Message = "configuration reloaded: {Applied}")]
     public static partial void Reloaded(ILogger logger, string applied);
 

@@ -210,6 +210,39 @@ public sealed partial class AgentNode : IDisposable
         return null;
     }
 
+    /// <summary>
+    /// Before the node stops: every hosted VM attached here away from home with a registration in force deregisters that
+    /// care-of address through this node's foreign agent (<see cref="RegistrationClient.LeaveAway"/>), so that its home
+    /// agent does not go on tunnelling into a host that is going (RFC 5944 sec 3.6.1.2). The task completes when every one
+    /// was answered; the caller bounds the wait.
+    /// </summary>
+    public Task LeaveAway()
+    {
+        var answered = new List<Task>();
+        foreach (var vm in _vms)
+        {
+            if (!vm.IsAttached || vm.IsHomeLink) continue;
+            var client = vm.Port.Client;
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            void Watch(RegistrationClient c)
+            {
+                if (c.State == RegistrationState.Deregistering) return;
+                c.StateChanged -= Watch;
+                done.TrySetResult();
+            }
+            string careOf = client.Agent?.CareOfAddress.ToString() ?? "?";
+            client.StateChanged += Watch;
+            if (!client.LeaveAway())
+            {
+                client.StateChanged -= Watch;
+                continue;
+            }
+            AgentLog.VmLeaving(_log, vm.Name, careOf);
+            answered.Add(done.Task);
+        }
+        return Task.WhenAll(answered);
+    }
+
     private HostedVm? Find(string name) => _vms.Find(v => v.Name == name);
 
     private void Tick()

@@ -13,11 +13,14 @@ namespace NetMobility.Host;
 /// The agent daemon as a hosted service of the .NET generic host: on start it builds the node of a checked
 /// configuration on one <see cref="RealTimeLoop"/>, opens its devices, starts the loop, the control socket and the
 /// <c>NetMobility</c> meter, and listens for SIGHUP (reload without dropping bindings). On stop (SIGTERM, SIGINT) it
-/// detaches the VMs it hosts, closes its devices (a TAP it created goes with it), flushes and closes the capture,
+/// deregisters the VMs it hosts away from home through its foreign agent (waiting 2.5 s at most for the answers), detaches the VMs it hosts, closes its devices (a TAP it created goes with it), flushes and closes the capture,
 /// removes the control socket and stops the loop.
 /// </summary>
 public sealed class AgentService(AgentConfig config, IReadOnlyList<KeyValuePair<string, string?>> overrides, ILoggerFactory logs) : IHostedService
 {
+    /// <summary>How long a stop waits for the answers to the deregistrations of VMs away (of the 5 s a stop may take).</summary>
+    private static readonly TimeSpan LeaveBound = TimeSpan.FromSeconds(2.5);
+
     private readonly ILogger _log = logs.CreateLogger(AgentLog.Category);
     private readonly RealTimeLoop _loop = new();
     private readonly CancellationTokenSource _stopLoop = new();
@@ -110,6 +113,15 @@ public sealed class AgentService(AgentConfig config, IReadOnlyList<KeyValuePair<
         if (_agent is { } agent && _running is { IsCompleted: false })
         {
             string name = agent.Node.Name;
+            var leaving = await _loop.InvokeAsync(agent.LeaveAway).ConfigureAwait(false);
+            try
+            {
+                await leaving.WaitAsync(LeaveBound, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                AgentLog.LeavingUnanswered(_log, (int)LeaveBound.TotalMilliseconds);
+            }
             await _loop.InvokeAsync(agent.Dispose).WaitAsync(cancellationToken).ConfigureAwait(false);
             AgentLog.Stopped(_log, name);
         }

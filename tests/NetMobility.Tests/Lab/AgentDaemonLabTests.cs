@@ -56,6 +56,27 @@ public sealed class AgentDaemonLabTests
     }
 
     [Fact]
+    public async Task Sigterm_at_the_foreign_agent_deregisters_its_away_vm_so_the_home_agent_holds_no_binding_into_it()
+    {
+        LabPrerequisites.Require();
+        using var lab = new AgentLab();
+        await lab.StartAsync();
+        await lab.MoveAwayAsync();
+        var binding = Assert.Single(Status(lab.HomeSocket).GetProperty("bindings").EnumerateArray());
+        Assert.Equal("198.51.100.1", binding.GetProperty("careOf").GetString());
+
+        // The foreign daemon, hosting the VM away, deregisters its care-of address through its own foreign agent before
+        // it lets go of anything, and waits for the answer: by the time it has exited (0, within 5 s) the binding is gone.
+        await lab.StopAndCheckCaptureAsync(lab.Foreign!, "foreign");
+        Assert.Contains("vm vm1: deregistering care-of 198.51.100.1 through the foreign agent before the node stops", lab.Foreign!.Output);
+        Assert.Contains("vm vm1: registration Deregistered", lab.Foreign.Output);
+        Assert.DoesNotContain("not all answered", lab.Foreign.Output);
+        var home = Status(lab.HomeSocket);
+        Assert.Empty(home.GetProperty("bindings").EnumerateArray());
+        Assert.Contains($"binding removed: {VmAddress} (Deregistered)", lab.Home!.Output);
+    }
+
+    [Fact]
     public async Task One_tcp_connection_carries_every_byte_once_and_in_order_across_twenty_moves()
     {
         LabPrerequisites.Require();
