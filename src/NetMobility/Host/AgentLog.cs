@@ -77,6 +77,21 @@ public static partial class AgentLog
     [LoggerMessage(EventId = 1402, Level = LogLevel.Warning, Message = "configuration change needs a restart, not applied: {What}")]
     public static partial void ReloadNeedsRestart(ILogger logger, string what);
 
+    [LoggerMessage(EventId = 1600, Level = LogLevel.Information, Message = "migration {Number} committed: {Bytes} bytes, digest {Digest}, {Connections} connection(s), image {Output}")]
+    public static partial void MigrationCommitted(ILogger logger, int number, long bytes, string digest, int connections, string output);
+
+    [LoggerMessage(EventId = 1601, Level = LogLevel.Warning, Message = "migration {Number} refused, the VM stays at the source: {Reason}")]
+    public static partial void MigrationRefused(ILogger logger, int number, string reason);
+
+    [LoggerMessage(EventId = 1602, Level = LogLevel.Information, Message = "migration receiver listening on {Where}")]
+    public static partial void MigrationListening(ILogger logger, string where);
+
+    [LoggerMessage(EventId = 1603, Level = LogLevel.Warning, Message = "migration connection refused: {Reason}")]
+    public static partial void MigrationConnectionRefused(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 1604, Level = LogLevel.Error, Message = "migration {Number}: vm {Vm} could not be attached: {Problem}")]
+    public static partial void MigrationHandoverFailed(ILogger logger, int number, string vm, string problem);
+
     [LoggerMessage(EventId = 1500, Level = LogLevel.Warning, Message = "control socket: {Problem}")]
     public static partial void ControlProblem(ILogger logger, string problem);
 }

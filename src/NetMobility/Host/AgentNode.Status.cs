@@ -188,6 +188,7 @@ public sealed partial class AgentNode
             json.WriteEndObject();
         }
         json.WriteEndObject();
+        Receiver?.WriteStatus(json);
         json.WriteEndObject();
     }
 

@@ -53,6 +53,9 @@ public sealed partial class AgentNode : IDisposable
     public IReadOnlyList<DeviceLink> Devices => _devices;
     public IReadOnlyList<HostedVm> Vms => _vms;
 
+    /// <summary>The migration receiver of the configuration's <c>migration</c> section, while it runs.</summary>
+    public MigrationReceiver? Receiver { get; set; }
+
     /// <summary>
     /// Builds the node of a checked configuration on <paramref name="loop"/> (not yet running) and opens its devices; a
     /// device that cannot be opened is logged as down and tried again every few seconds, the others serve meanwhile.

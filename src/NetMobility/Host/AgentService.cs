@@ -27,16 +27,21 @@ public sealed class AgentService(AgentConfig config, IReadOnlyList<KeyValuePair<
     private AgentNode? _agent;
     private AgentMetrics? _metrics;
     private ControlServer? _control;
+    private MigrationReceiver? _receiver;
     private PosixSignalRegistration? _hangup;
     private Task? _running;
     private int _reloading;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        // The receiver's socket first: a port that cannot be had stops the daemon before anything else is open.
+        if (config.Migration is { } migration)
+            _receiver = MigrationReceiver.Start(migration, vm => _loop.InvokeAsync(() => _agent!.Attach(vm)), _log);
         _agent = AgentNode.Start(config, _loop, _log);
         _metrics = new AgentMetrics(_agent);
         _control = ControlServer.Start(config.ControlSocket, Handle, _log);
         _running = _loop.Start(_stopLoop.Token);
+        _agent.Receiver = _receiver;
         _hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
         {
             context.Cancel = true;
@@ -109,6 +114,7 @@ public sealed class AgentService(AgentConfig config, IReadOnlyList<KeyValuePair<
     {
         _hangup?.Dispose();
         if (_control is not null) await _control.DisposeAsync().ConfigureAwait(false);
+        if (_receiver is not null) await _receiver.DisposeAsync().ConfigureAwait(false);
         _metrics?.Dispose();
         if (_agent is { } agent && _running is { IsCompleted: false })
         {
