@@ -128,13 +128,16 @@ public sealed record TapLinkSpec(string Device, TapMode Mode, bool Persistent) :
 /// </summary>
 public sealed record PacketLinkSpec(string Device) : DeviceLinkSpec
 {
-    /// <summary>Frames through the TPACKET_V3 ring (<c>"ring": true</c>, the default) or with recvmmsg(2) (<c>false</c>).</summary>
-    public bool Ring { get; init; } = true;
+    /// <summary>
+    /// Frames through the TPACKET_V3 ring (<c>"ring": true</c>) or with recvmmsg(2) (<c>false</c>, the default: measured
+    /// faster for a router, whose frames on the ring wait for a block's retire timer; docs/agent.md).
+    /// </summary>
+    public bool Ring { get; init; }
 
     public static PacketLinkSpec ReadPacket(ConfigElement link)
     {
         link.AllowOnly("packet", "netns", "ring");
-        return new PacketLinkSpec(ReadDevice(link.Get("packet"))) { Netns = ReadNetns(link), Ring = !link.TryGet("ring", out var r) || r.AsBool() };
+        return new PacketLinkSpec(ReadDevice(link.Get("packet"))) { Netns = ReadNetns(link), Ring = link.TryGet("ring", out var r) && r.AsBool() };
     }
 
     public override IFrameLink Open(EventLoop loop, MacAddress mac, int mtu) =>

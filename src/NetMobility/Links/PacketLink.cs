@@ -13,9 +13,9 @@ namespace NetMobility.Links;
 /// <item><see cref="Send"/> hands the frame to the kernel with one non-blocking send(2), which copies it before
 /// returning: no queue or thread is needed on the way out. A full socket buffer is <see cref="LinkDrop.QueueFull"/>,
 /// the interface down <see cref="LinkDrop.Down"/>.</item>
-/// <item>A reader thread waits in poll() on the socket and an eventfd, walks the blocks of a TPACKET_V3 receive ring
-/// (PacketLink.Ring.cs) or, where the kernel refuses the ring or the caller asks, takes up to <see cref="Batch"/> frames per
-/// recvmmsg(2) into buffers allocated once, and queues it for the <see cref="EventLoop"/> (<see cref="DeviceInbox"/>), which
+/// <item>A reader thread waits in poll() on the socket and an eventfd, takes up to <see cref="Batch"/> frames per
+/// recvmmsg(2) into buffers allocated once (or, when asked, walks the blocks of a TPACKET_V3 receive ring:
+/// PacketLink.Ring.cs), and queues it for the <see cref="EventLoop"/> (<see cref="DeviceInbox"/>), which
 /// hands it to <see cref="Receiver"/>, as <see cref="TapLink"/> does. A frame in steady state allocates nothing.</item>
 /// <item>Frames the kernel dropped because the socket's buffer was full (PACKET_STATISTICS) are counted as
 /// <see cref="LinkDrop.QueueFull"/>.</item>
@@ -90,7 +90,7 @@ public sealed unsafe partial class PacketLink : IFrameLink, IDisposable
     /// which must exist, carry Ethernet and be up; <paramref name="mac"/> is the node's address on the wire. Throws
     /// <see cref="InterfaceLinkException"/> with a one-line reason when it cannot.
     /// </summary>
-    public static PacketLink Open(EventLoop loop, string device, MacAddress mac, int mtu = 1500, int receiveQueueCapacity = 256, bool ring = true)
+    public static PacketLink Open(EventLoop loop, string device, MacAddress mac, int mtu = 1500, int receiveQueueCapacity = 256, bool ring = false)
     {
         ArgumentNullException.ThrowIfNull(loop);
         ArgumentNullException.ThrowIfNull(device);

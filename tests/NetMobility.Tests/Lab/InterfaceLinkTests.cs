@@ -212,8 +212,8 @@ public sealed class InterfaceLinkTests
         if (kind == "pcap") LabPrerequisites.RequirePcap();
         return NetnsScope.Run<IDisposable>(veth.Wire.Name, () => kind switch
         {
-            "packet" => Ring(PacketLink.Open(loop, veth.WireDevice, OurMac), true),
-            "packet-recvmmsg" => Ring(PacketLink.Open(loop, veth.WireDevice, OurMac, ring: false), false),
+            "packet" => Ring(PacketLink.Open(loop, veth.WireDevice, OurMac, ring: true), true),
+            "packet-recvmmsg" => Ring(PacketLink.Open(loop, veth.WireDevice, OurMac), false),
             "pcap" => PcapLink.Open(loop, veth.WireDevice, OurMac),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "a link kind"),
         });
