@@ -87,7 +87,14 @@ public static class AgentCommand
             Console.Out.WriteLine($"netmob agent: {path}: node {config.Name} checks out");
             return 0;
         }
-        return AgentHost.RunAsync(config, overrides).GetAwaiter().GetResult();
+        try
+        {
+            return AgentHost.RunAsync(config, overrides).GetAwaiter().GetResult();
+        }
+        catch (LinkOpenException ex)
+        {
+            throw new UserInputException($"{path}: {ex.Message}");
+        }
     }
 
     private static string AskRaw(string socket, string request)

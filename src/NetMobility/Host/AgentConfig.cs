@@ -37,6 +37,9 @@ public sealed class AgentConfig
     }
 
     public string Path { get; }
+
+    /// <summary>The migration receiver role (<c>migration</c>), or null when the daemon takes no migrations.</summary>
+    public MigrationReceiverSpec? Migration { get; private set; }
     public ConfigElement Root { get; }
     public ConfigElement Node { get; }
     public IReadOnlyList<ConfigElement> Vms { get; }
@@ -49,7 +52,7 @@ public sealed class AgentConfig
     public static AgentConfig Load(string path, IReadOnlyList<KeyValuePair<string, string?>> overrides)
     {
         var root = ConfigOverrides.Load(path, overrides);
-        root.AllowOnly("node", "vms", "control", "capture", "Logging");
+        root.AllowOnly("node", "vms", "control", "capture", MigrationReceiverSpec.Field, "Logging");
         var config = new AgentConfig(path, root);
         config.Check();
         return config;
@@ -80,6 +83,12 @@ public sealed class AgentConfig
         {
             using var vm = HostedVm.Read(item, loop, segments);
             if (!names.Add(vm.Name)) throw item.Get("name").Error($"vm name '{vm.Name}' is used twice");
+        }
+        if (Root.TryGet(MigrationReceiverSpec.Field, out var migration))
+        {
+            Migration = MigrationReceiverSpec.Read(migration);
+            if (Migration.Vm is string vm && !names.Contains(vm))
+                throw migration.Get("vm").Error($"'{vm}' is not a vm of \"vms\" (there are: {string.Join(", ", names)})");
         }
     }
 }

@@ -62,6 +62,12 @@ public static partial class AgentLog
     [LoggerMessage(EventId = 1303, Level = LogLevel.Information, Message = "vm {Vm}: home agent holds its packets for a move")]
     public static partial void VmHandover(ILogger logger, string vm);
 
+    [LoggerMessage(EventId = 1304, Level = LogLevel.Information, Message = "vm {Vm}: deregistering care-of {CareOf} through the foreign agent before the node stops")]
+    public static partial void VmLeaving(ILogger logger, string vm, string careOf);
+
+    [LoggerMessage(EventId = 1305, Level = LogLevel.Warning, Message = "deregistrations before stopping not all answered within {Milliseconds} ms; stopping anyway")]
+    public static partial void LeavingUnanswered(ILogger logger, int milliseconds);
+
     [LoggerMessage(EventId = 1400, Level = LogLevel.Information, Message = "configuration reloaded: {Applied}")]
     public static partial void Reloaded(ILogger logger, string applied);
 
@@ -70,6 +76,21 @@ public static partial class AgentLog
 
     [LoggerMessage(EventId = 1402, Level = LogLevel.Warning, Message = "configuration change needs a restart, not applied: {What}")]
     public static partial void ReloadNeedsRestart(ILogger logger, string what);
+
+    [LoggerMessage(EventId = 1600, Level = LogLevel.Information, Message = "migration {Number} committed: {Bytes} bytes, digest {Digest}, {Connections} connection(s), image {Output}")]
+    public static partial void MigrationCommitted(ILogger logger, int number, long bytes, string digest, int connections, string output);
+
+    [LoggerMessage(EventId = 1601, Level = LogLevel.Warning, Message = "migration {Number} refused, the VM stays at the source: {Reason}")]
+    public static partial void MigrationRefused(ILogger logger, int number, string reason);
+
+    [LoggerMessage(EventId = 1602, Level = LogLevel.Information, Message = "migration receiver listening on {Where}")]
+    public static partial void MigrationListening(ILogger logger, string where);
+
+    [LoggerMessage(EventId = 1603, Level = LogLevel.Warning, Message = "migration connection refused: {Reason}")]
+    public static partial void MigrationConnectionRefused(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 1604, Level = LogLevel.Error, Message = "migration {Number}: vm {Vm} could not be attached: {Problem}")]
+    public static partial void MigrationHandoverFailed(ILogger logger, int number, string vm, string problem);
 
     [LoggerMessage(EventId = 1500, Level = LogLevel.Warning, Message = "control socket: {Problem}")]
     public static partial void ControlProblem(ILogger logger, string problem);

@@ -33,6 +33,7 @@ public sealed partial class AgentNode
         {
             if (iface.Link is not { } link) continue;
             var inner = link is CaptureLink capture ? capture.Inner : link;
+            if (inner is ImpairedLink impaired) inner = impaired.Inner;
             json.WriteStartObject();
             json.WriteString("name", iface.Name);
             json.WriteString("address", $"{iface.Address}/{iface.Prefix.Length}");
@@ -187,6 +188,7 @@ public sealed partial class AgentNode
             json.WriteEndObject();
         }
         json.WriteEndObject();
+        Receiver?.WriteStatus(json);
         json.WriteEndObject();
     }
 

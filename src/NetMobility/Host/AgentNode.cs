@@ -53,6 +53,9 @@ public sealed partial class AgentNode : IDisposable
     public IReadOnlyList<DeviceLink> Devices => _devices;
     public IReadOnlyList<HostedVm> Vms => _vms;
 
+    /// <summary>The migration receiver of the configuration's <c>migration</c> section, while it runs.</summary>
+    public MigrationReceiver? Receiver { get; set; }
+
     /// <summary>
     /// Builds the node of a checked configuration on <paramref name="loop"/> (not yet running) and opens its devices; a
     /// device that cannot be opened is logged as down and tried again every few seconds, the others serve meanwhile.
@@ -208,6 +211,39 @@ public sealed partial class AgentNode : IDisposable
         AgentLog.VmHandover(_log, vm.Name);
         Changed();
         return null;
+    }
+
+    /// <summary>
+    /// Before the node stops: every hosted VM attached here away from home with a registration in force deregisters that
+    /// care-of address through this node's foreign agent (<see cref="RegistrationClient.LeaveAway"/>), so that its home
+    /// agent does not go on tunnelling into a host that is going (RFC 5944 sec 3.6.1.2). The task completes when every one
+    /// was answered; the caller bounds the wait.
+    /// </summary>
+    public Task LeaveAway()
+    {
+        var answered = new List<Task>();
+        foreach (var vm in _vms)
+        {
+            if (!vm.IsAttached || vm.IsHomeLink) continue;
+            var client = vm.Port.Client;
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            void Watch(RegistrationClient c)
+            {
+                if (c.State == RegistrationState.Deregistering) return;
+                c.StateChanged -= Watch;
+                done.TrySetResult();
+            }
+            string careOf = client.Agent?.CareOfAddress.ToString() ?? "?";
+            client.StateChanged += Watch;
+            if (!client.LeaveAway())
+            {
+                client.StateChanged -= Watch;
+                continue;
+            }
+            AgentLog.VmLeaving(_log, vm.Name, careOf);
+            answered.Add(done.Task);
+        }
+        return Task.WhenAll(answered);
     }
 
     private HostedVm? Find(string name) => _vms.Find(v => v.Name == name);

@@ -13,27 +13,35 @@ namespace NetMobility.Host;
 /// The agent daemon as a hosted service of the .NET generic host: on start it builds the node of a checked
 /// configuration on one <see cref="RealTimeLoop"/>, opens its devices, starts the loop, the control socket and the
 /// <c>NetMobility</c> meter, and listens for SIGHUP (reload without dropping bindings). On stop (SIGTERM, SIGINT) it
-/// detaches the VMs it hosts, closes its devices (a TAP it created goes with it), flushes and closes the capture,
+/// deregisters the VMs it hosts away from home through its foreign agent (waiting 2.5 s at most for the answers), detaches the VMs it hosts, closes its devices (a TAP it created goes with it), flushes and closes the capture,
 /// removes the control socket and stops the loop.
 /// </summary>
 public sealed class AgentService(AgentConfig config, IReadOnlyList<KeyValuePair<string, string?>> overrides, ILoggerFactory logs) : IHostedService
 {
+    /// <summary>How long a stop waits for the answers to the deregistrations of VMs away (of the 5 s a stop may take).</summary>
+    private static readonly TimeSpan LeaveBound = TimeSpan.FromSeconds(2.5);
+
     private readonly ILogger _log = logs.CreateLogger(AgentLog.Category);
     private readonly RealTimeLoop _loop = new();
     private readonly CancellationTokenSource _stopLoop = new();
     private AgentNode? _agent;
     private AgentMetrics? _metrics;
     private ControlServer? _control;
+    private MigrationReceiver? _receiver;
     private PosixSignalRegistration? _hangup;
     private Task? _running;
     private int _reloading;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        // The receiver's socket first: a port that cannot be had stops the daemon before anything else is open.
+        if (config.Migration is { } migration)
+            _receiver = MigrationReceiver.Start(migration, vm => _loop.InvokeAsync(() => _agent!.Attach(vm)), _log);
         _agent = AgentNode.Start(config, _loop, _log);
         _metrics = new AgentMetrics(_agent);
         _control = ControlServer.Start(config.ControlSocket, Handle, _log);
         _running = _loop.Start(_stopLoop.Token);
+        _agent.Receiver = _receiver;
         _hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
         {
             context.Cancel = true;
@@ -109,10 +117,20 @@ public sealed class AgentService(AgentConfig config, IReadOnlyList<KeyValuePair<
         ServiceNotify.Send("STOPPING=1");
         _hangup?.Dispose();
         if (_control is not null) await _control.DisposeAsync().ConfigureAwait(false);
+        if (_receiver is not null) await _receiver.DisposeAsync().ConfigureAwait(false);
         _metrics?.Dispose();
         if (_agent is { } agent && _running is { IsCompleted: false })
         {
             string name = agent.Node.Name;
+            var leaving = await _loop.InvokeAsync(agent.LeaveAway).ConfigureAwait(false);
+            try
+            {
+                await leaving.WaitAsync(LeaveBound, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                AgentLog.LeavingUnanswered(_log, (int)LeaveBound.TotalMilliseconds);
+            }
             await _loop.InvokeAsync(agent.Dispose).WaitAsync(cancellationToken).ConfigureAwait(false);
             AgentLog.Stopped(_log, name);
         }

@@ -14,7 +14,8 @@ namespace NetMobility.Links;
 /// returning: no queue or thread is needed on the way out. A full socket buffer is <see cref="LinkDrop.QueueFull"/>,
 /// the interface down <see cref="LinkDrop.Down"/>.</item>
 /// <item>A reader thread waits in poll() on the socket and an eventfd, takes up to <see cref="Batch"/> frames per
-/// recvmmsg(2) into buffers allocated once, and queues it for the <see cref="EventLoop"/> (<see cref="DeviceInbox"/>), which
+/// recvmmsg(2) into buffers allocated once (or, when asked, walks the blocks of a TPACKET_V3 receive ring:
+/// PacketLink.Ring.cs), and queues it for the <see cref="EventLoop"/> (<see cref="DeviceInbox"/>), which
 /// hands it to <see cref="Receiver"/>, as <see cref="TapLink"/> does. A frame in steady state allocates nothing.</item>
 /// <item>Frames the kernel dropped because the socket's buffer was full (PACKET_STATISTICS) are counted as
 /// <see cref="LinkDrop.QueueFull"/>.</item>
@@ -28,7 +29,7 @@ namespace NetMobility.Links;
 /// <see cref="Fault"/> says which, so an owner (the agent daemon) closes the link and opens it again once the
 /// interface is back and up.
 /// </summary>
-public sealed unsafe class PacketLink : IFrameLink, IDisposable
+public sealed unsafe partial class PacketLink : IFrameLink, IDisposable
 {
     /// <summary>Frames taken per recvmmsg(2).</summary>
     public const int Batch = 32;
@@ -89,7 +90,7 @@ public sealed unsafe class PacketLink : IFrameLink, IDisposable
     /// which must exist, carry Ethernet and be up; <paramref name="mac"/> is the node's address on the wire. Throws
     /// <see cref="InterfaceLinkException"/> with a one-line reason when it cannot.
     /// </summary>
-    public static PacketLink Open(EventLoop loop, string device, MacAddress mac, int mtu = 1500, int receiveQueueCapacity = 256)
+    public static PacketLink Open(EventLoop loop, string device, MacAddress mac, int mtu = 1500, int receiveQueueCapacity = 256, bool ring = false)
     {
         ArgumentNullException.ThrowIfNull(loop);
         ArgumentNullException.ThrowIfNull(device);
@@ -127,6 +128,7 @@ public sealed unsafe class PacketLink : IFrameLink, IDisposable
             wakeFd = TapNative.EventFd(0, TapNative.EfdCloExec | TapNative.EfdNonBlock);
             if (wakeFd < 0) throw Refused(device, "eventfd", Marshal.GetLastPInvokeError());
             var link = new PacketLink(loop, device, mac, deviceMac, mtu, ifIndex, fd, wakeFd, receiveQueueCapacity);
+            if (ring) link._ring = MapRing(fd);
             link._reader.Start(link);
             return link;
         }
@@ -224,7 +226,7 @@ public sealed unsafe class PacketLink : IFrameLink, IDisposable
                 _fault.Set(Stopped(error));
                 return;
             }
-            if (!Drain()) return;
+            if (!(_ring != null ? DrainRing() : Drain())) return;
         }
     }
 
@@ -341,6 +343,7 @@ public sealed unsafe class PacketLink : IFrameLink, IDisposable
         ulong one = 1;
         TapNative.Write(_wakeFd, ref *(byte*)&one, sizeof(ulong));
         _reader.Join();
+        UnmapRing();
         TapNative.Close(_fd);
         TapNative.Close(_wakeFd);
         NativeMemory.Free(_buffers);

@@ -121,4 +121,34 @@ internal static unsafe partial class PacketNative
 
     [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
     public static partial int Ioctl(int fd, nuint request, byte* argument);
+
+    // The TPACKET_V3 receive ring (packet(7), linux/if_packet.h).
+    public const int PacketVersion = 10, PacketRxRing = 5, TPacketV3 = 2;
+    public const uint TpStatusKernel = 0, TpStatusUser = 1;
+    public const int ProtRead = 1, ProtWrite = 2, MapShared = 1;
+
+    /// <summary>struct tpacket_block_desc: the offsets of block_status, num_pkts and offset_to_first_pkt (inside its tpacket_hdr_v1).</summary>
+    public const int BlockStatusOffset = 8, BlockPacketsOffset = 12, BlockFirstPacketOffset = 16;
+
+    /// <summary>struct tpacket3_hdr: tp_next_offset, tp_snaplen, tp_len, tp_status, tp_mac; the struct sockaddr_ll after it at TPACKET_ALIGN(sizeof) = 48.</summary>
+    public const int NextOffset = 0, SnapLengthOffset = 12, LengthOffset = 16, StatusOffset = 20, MacOffset = 24, SockAddrOffset = 48;
+
+    /// <summary>struct tpacket_req3: the ring's blocks, its nominal frames, and when a block not full is handed over.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct TPacketReq3
+    {
+        public uint BlockSize;
+        public uint BlockCount;
+        public uint FrameSize;
+        public uint FrameCount;
+        public uint RetireBlockTimeoutMs;
+        public uint PrivateSize;
+        public uint FeatureRequest;
+    }
+
+    [LibraryImport("libc", EntryPoint = "mmap", SetLastError = true)]
+    public static partial nint MMap(nint address, nuint length, int protection, int flags, int fd, nint offset);
+
+    [LibraryImport("libc", EntryPoint = "munmap", SetLastError = true)]
+    public static partial int MUnmap(nint address, nuint length);
 }

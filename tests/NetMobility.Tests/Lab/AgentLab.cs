@@ -22,11 +22,11 @@ internal sealed class AgentLab : IDisposable
     private readonly List<NetNamespace> _spaces = [];
     private readonly List<LabProcess> _agents = [];
 
-    public AgentLab(WanSpec? wan = null, VmAttachment vm = VmAttachment.Namespace)
+    public AgentLab(WanSpec? wan = null, VmAttachment vm = VmAttachment.Namespace, RouterLinks links = RouterLinks.Tap)
     {
         string name = NetNamespace.UniqueName("t");
         string root = Directory.CreateTempSubdirectory("nmagentlab-").FullName;
-        Spec = new LabSpec { Name = name, StateRoot = root, Wan = wan ?? new WanSpec(), Vm = vm };
+        Spec = new LabSpec { Name = name, StateRoot = root, Wan = wan ?? new WanSpec(), Vm = vm, Links = links };
         State = LabState.Begin(Spec.StateDirectory, name);
         try
         {
@@ -102,6 +102,43 @@ internal sealed class AgentLab : IDisposable
 
     /// <summary>Moves the VM home and waits until the home agent holds no binding for it.</summary>
     public Task MoveHomeAsync() => LabMove.ToAsync(HomeSocket, ForeignSocket, LabSiteName.Home);
+
+    /// <summary>Kernel ping and a kernel TCP transfer (socat) from the correspondent to the VM, checked byte for byte.</summary>
+    public void PingAndTransfer(string where)
+    {
+        var ping = Correspondent.Run(Bound, "ping", "-c", "3", "-i", "0.2", "-W", "5", VmAddress);
+        Assert.True(ping.Succeeded && ping.StandardOutput.Contains("3 received"), $"{where}: {ping.StandardOutput}{ping.StandardError}");
+
+        var data = new byte[256 * 1024];
+        new Random(where.Length).NextBytes(data);
+        string sent = Path.Combine(Files, "sent"), received = Path.Combine(Files, "received");
+        File.WriteAllBytes(sent, data);
+        using var listener = Vm.Start("socat", "-d", "-d", "-u", "TCP-LISTEN:5001,reuseaddr", $"OPEN:{received},creat,trunc");
+        listener.WaitForOutputAsync("listening on", Bound).GetAwaiter().GetResult();
+        var sender = Correspondent.Run(Bound, "socat", "-u", $"OPEN:{sent}", $"TCP:{VmAddress}:5001");
+        Assert.True(sender.Succeeded, $"{where}: {sender.StandardError}");
+        Assert.Equal(0, listener.WaitForExitAsync(Bound).GetAwaiter().GetResult());
+        Assert.Equal(System.Security.Cryptography.SHA256.HashData(data), System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(received)));
+    }
+
+    /// <summary>
+    /// SIGTERM to a daemon: it exits 0 within 5 s (the wait's bound), says it stopped, removes its control socket and
+    /// leaves a capture that tshark reads with no malformed frame and no error.
+    /// </summary>
+    public async Task StopAndCheckCaptureAsync(LabProcess daemon, string name)
+    {
+        string socket = Topology.Socket(name);
+        CommandRunner.Run("kill", ["-TERM", daemon.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], Bound);
+        Assert.Equal(0, await daemon.WaitForExitAsync(TimeSpan.FromSeconds(5)));
+        Assert.False(File.Exists(socket), $"{socket} was left behind");
+        Assert.Contains($"node {name} stopped", daemon.Output);
+        string capture = Topology.Capture(name);
+        var tshark = CommandRunner.Run("tshark", ["-r", capture, "-Y", "_ws.malformed || _ws.expert.severity >= error"], Bound);
+        Assert.True(tshark.Succeeded, tshark.StandardError);
+        Assert.Equal("", tshark.StandardOutput.Trim());
+        var frames = CommandRunner.Run("tshark", ["-r", capture], Bound);
+        Assert.True(frames.StandardOutput.Split('\n').Length > 20, $"{capture} holds almost nothing");
+    }
 
     private NetNamespace Add(NetNamespace space)
     {

@@ -20,7 +20,8 @@ public sealed class InterfaceLinkTests
     private static readonly Ipv4Address OurAddress = Ipv4Address.Parse("10.9.1.1");
     private static readonly Ipv4Address KernelAddress = Ipv4Address.Parse("10.9.1.2");
 
-    public static TheoryData<string> Kinds => new() { "packet", "pcap" };
+    /// <summary>packet: AF_PACKET through its TPACKET_V3 ring; packet-recvmmsg: the same socket read with recvmmsg(2); pcap: libpcap.</summary>
+    public static TheoryData<string> Kinds => new() { "packet", "packet-recvmmsg", "pcap" };
 
     [Theory]
     [MemberData(nameof(Kinds))]
@@ -211,10 +212,17 @@ public sealed class InterfaceLinkTests
         if (kind == "pcap") LabPrerequisites.RequirePcap();
         return NetnsScope.Run<IDisposable>(veth.Wire.Name, () => kind switch
         {
-            "packet" => PacketLink.Open(loop, veth.WireDevice, OurMac),
+            "packet" => Ring(PacketLink.Open(loop, veth.WireDevice, OurMac, ring: true), true),
+            "packet-recvmmsg" => Ring(PacketLink.Open(loop, veth.WireDevice, OurMac), false),
             "pcap" => PcapLink.Open(loop, veth.WireDevice, OurMac),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "a link kind"),
         });
+    }
+
+    private static PacketLink Ring(PacketLink link, bool expected)
+    {
+        Assert.Equal(expected, link.UsesRing);
+        return link;
     }
 
     private static string? Fault(IDisposable link) => link switch

@@ -24,6 +24,9 @@ internal static class LabPrerequisites
         Assert.True(loaded, "libpcap.so.0.8 cannot be loaded: install the Debian package libpcap0.8");
     }
 
+    /// <summary>For the lab's veth router links: ethtool (checksum offload off on the kernel's ends), which .ci/run installs.</summary>
+    public static void RequireEthtool() => Assert.True(OnPath("ethtool"), "'ethtool' is not on the PATH: install the Debian package ethtool");
+
     public static bool OnPath(string program)
     {
         foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))

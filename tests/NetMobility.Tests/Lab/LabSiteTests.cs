@@ -95,6 +95,7 @@ public sealed class LabSiteTests
     [InlineData("""{"wan": {"delay": 5}}""", "wan.delay: unknown field (expected one of: delayMs, jitterMs, lossPercent, reorderPercent, rateKbit, seed)")]
     [InlineData("""{"vm": {"attachment": "usb"}}""", "vm.attachment: 'usb' is not an attachment (namespace, bridge)")]
     [InlineData("""{"encapsulation": "vxlan"}""", "encapsulation: 'vxlan' is not an encapsulation (gre, ipip, minimal)")]
+    [InlineData("""{"links": "vde"}""", "links: 'vde' is not a kind of router link (tap, packet, pcap)")]
     [InlineData("""{"stateDirectory": "relative/dir"}""", "stateDirectory: 'relative/dir' is not an absolute path")]
     [InlineData("""{"wan": {"rateKbit": -1}}""", "wan.rateKbit: must be an integer 0..100000000")]
     public void A_bad_lab_description_is_one_line_naming_file_and_key_and_exit_2(string json, string message)

@@ -47,7 +47,8 @@ public class AgentRouterBenchmarks
     [Params("plain", "agent")]
     public string Router { get; set; } = "plain";
 
-    [Params("tap", "packet")]
+    /// <summary><c>packet</c>: AF_PACKET, the agent reading a TPACKET_V3 ring; <c>packet-mmsg</c>: the same with recvmmsg(2) (<c>"ring": false</c>).</summary>
+    [Params("tap", "packet", "packet-mmsg")]
     public string Device { get; set; } = "tap";
 
     /// <summary>The IP packet's length (UDP header and payload included).</summary>
@@ -134,9 +135,9 @@ public class AgentRouterBenchmarks
             int[] fds = Device == "tap"
                 ? [OpenTap(routerNetnsLeft, leftRouter, RouterLeft), OpenTap(routerNetnsRight, rightRouter, RouterRight)]
                 : [OpenPacket(middle.Name, leftRouter), OpenPacket(middle.Name, rightRouter)];
-            Own(new PlainForwarder(fds, Device == "packet", [RouterLeft, RouterRight], [KernelLeft, KernelRight]));
+            Own(new PlainForwarder(fds, Device != "tap", [RouterLeft, RouterRight], [KernelLeft, KernelRight]));
         }
-        else StartAgent(Device == "tap" ? "tap" : "packet", routerNetnsLeft, leftRouter, routerNetnsRight, rightRouter);
+        else StartAgent(Device, routerNetnsLeft, leftRouter, routerNetnsRight, rightRouter);
 
         _receiver = NetnsScope.Run(right.Name, () => new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp));
         _receiver.ReceiveBufferSize = 4 << 20;
@@ -208,7 +209,7 @@ public class AgentRouterBenchmarks
     {
         string Link(string? netns, string device) => kind == "tap"
             ? $$"""{"tap": "{{device}}", "netns": "{{netns}}", "mode": "attach"}"""
-            : $$"""{"packet": "{{device}}", "netns": "{{netns}}"}""";
+            : $$"""{"packet": "{{device}}", "netns": "{{netns}}", "ring": {{(kind == "packet" ? "true" : "false")}}}""";
         string config = Path.Combine(_work, "router.json");
         File.WriteAllText(config, $$"""
             {

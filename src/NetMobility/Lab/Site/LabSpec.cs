@@ -27,6 +27,9 @@ public sealed record LabSpec
     /// <summary>The tunnel the home agent uses to the foreign agent: gre, ipip or minimal.</summary>
     public string Encapsulation { get; init; } = "gre";
 
+    /// <summary>What the routers' links between the sites are: TAP devices, or veth pairs the daemons open with AF_PACKET or libpcap.</summary>
+    public RouterLinks Links { get; init; } = RouterLinks.Tap;
+
     public string StateDirectory => Path.Combine(StateRoot, Name);
 
     public static LabSpec Default { get; } = new();
@@ -35,7 +38,7 @@ public sealed record LabSpec
 
     public static LabSpec Read(ConfigElement root)
     {
-        root.AllowOnly("name", "stateDirectory", "wan", "vm", "encapsulation");
+        root.AllowOnly("name", "stateDirectory", "wan", "vm", "encapsulation", "links");
         var spec = new LabSpec();
         if (root.TryGet("name", out var name)) spec = spec with { Name = CheckName(name) };
         if (root.TryGet("stateDirectory", out var state))
@@ -67,6 +70,19 @@ public sealed record LabSpec
             if (kind is not ("gre" or "ipip" or "minimal")) throw e.Error($"'{kind}' is not an encapsulation (gre, ipip, minimal)");
             spec = spec with { Encapsulation = kind };
         }
+        if (root.TryGet("links", out var l))
+        {
+            spec = spec with
+            {
+                Links = l.AsString() switch
+                {
+                    "tap" => RouterLinks.Tap,
+                    "packet" => RouterLinks.Packet,
+                    "pcap" => RouterLinks.Pcap,
+                    var other => throw l.Error($"'{other}' is not a kind of router link (tap, packet, pcap)"),
+                },
+            };
+        }
         return spec;
     }
 
@@ -92,6 +108,19 @@ public enum VmAttachment
 
     /// <summary>A bridge in each site's host namespace, with the hosting agent's TAP on it and room for a QEMU guest's TAP.</summary>
     Bridge,
+}
+
+/// <summary>What the routers' links between the sites (home and WAN daemons to the core router, WAN and foreign daemons to the WAN bridge) are.</summary>
+public enum RouterLinks
+{
+    /// <summary>Persistent TAP devices the daemons attach (<c>{"tap": ...}</c>).</summary>
+    Tap,
+
+    /// <summary>Veth pairs, the daemons' ends in the NAME-rt namespace, opened as AF_PACKET sockets (<c>{"packet": ...}</c>).</summary>
+    Packet,
+
+    /// <summary>Veth pairs as for <see cref="Packet"/>, opened through libpcap with a capture filter (<c>{"pcap": ..., "filter": ...}</c>).</summary>
+    Pcap,
 }
 
 /// <summary>

@@ -11,6 +11,9 @@ namespace NetMobility.Lab.Site;
 /// <item>NAME-core: the correspondent's router, a Linux kernel with forwarding and strict <c>rp_filter</c>; the home and
 /// WAN daemons' TAPs (persistent) and a veth to NAME-corr.</item>
 /// <item>NAME-wan: a bridge joining the WAN daemon's far side and the foreign daemon's TAP.</item>
+/// <item>NAME-rt (router links <c>packet</c> or <c>pcap</c>): instead of those four TAPs, veth pairs; the kernel's ends are
+/// where the TAPs were, the daemons' ends (the TAP's name and <c>a</c>) sit in this namespace, which has no addresses,
+/// no forwarding and no IPv6, and the daemons open them with AF_PACKET or libpcap.</item>
 /// <item>NAME-vm (attachment <c>namespace</c>): the VM, a kernel behind a persistent TAP that one daemon at a time holds.</item>
 /// <item>NAME-hh and NAME-fh (attachment <c>bridge</c>): the home and foreign hosts, each a bridge with the hosting daemon's
 /// TAP on it, where a QEMU guest's TAP goes; a veth between them carries QEMU's migration stream.</item>
@@ -29,6 +32,7 @@ public sealed class LabTopology
         Core = $"{n}-core";
         Correspondent = $"{n}-corr";
         Wan = $"{n}-wan";
+        Routers = $"{n}-rt";
         Vm = $"{n}-vm";
         HomeHost = $"{n}-hh";
         ForeignHost = $"{n}-fh";
@@ -46,6 +50,9 @@ public sealed class LabTopology
     public string Core { get; }
     public string Correspondent { get; }
     public string Wan { get; }
+
+    /// <summary>The namespace of the daemons' veth ends (router links <c>packet</c> or <c>pcap</c>).</summary>
+    public string Routers { get; }
     public string Vm { get; }
     public string HomeHost { get; }
     public string ForeignHost { get; }
@@ -70,9 +77,20 @@ public sealed class LabTopology
     public const string HostBridge = "br0";
 
     /// <summary>The namespaces this lab makes, in the order it makes them.</summary>
-    public IReadOnlyList<string> Namespaces => Spec.Vm == VmAttachment.Namespace
-        ? [Core, Correspondent, Wan, Vm]
-        : [Core, Correspondent, Wan, HomeHost, ForeignHost];
+    public IReadOnlyList<string> Namespaces =>
+    [
+        Core, Correspondent, Wan, .. Spec.Links == RouterLinks.Tap ? Array.Empty<string>() : new[] { Routers },
+        .. Spec.Vm == VmAttachment.Namespace ? new[] { Vm } : [HomeHost, ForeignHost],
+    ];
+
+    /// <summary>The daemon's end of a router link whose kernel end is <paramref name="device"/> (router links <c>packet</c> or <c>pcap</c>).</summary>
+    public static string DaemonEnd(string device) => device + "a";
+
+    /// <summary>
+    /// The capture filter of a <c>pcap</c> router link: ARP and IPv4 (everything the node takes), not the IPv6 and LLDP
+    /// chatter of the kernel's end.
+    /// </summary>
+    public const string PcapFilter = "arp or ip";
 
     public string Files => State.Directory;
     public string Config(string agent) => Path.Combine(Files, agent + ".json");
@@ -108,9 +126,12 @@ public sealed class LabTopology
         var core = Create(Core);
         var corr = Create(Correspondent);
         var wan = Create(Wan);
+        var routers = Spec.Links == RouterLinks.Tap ? null : Create(Routers);
+        if (routers is not null)
+            routers.RunChecked(Bound, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1");
         core.RunChecked(Bound, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1", "net.ipv4.conf.all.rp_filter=1", "net.ipv4.conf.default.rp_filter=1");
-        PersistentTap(core, HomeTap, $"{CoreToHome}/30", mtu: WanMtu);
-        PersistentTap(core, WanCoreTap, $"{CoreToWan}/30", mtu: WanMtu);
+        RouterLink(core, routers, HomeTap, $"{CoreToHome}/30");
+        RouterLink(core, routers, WanCoreTap, $"{CoreToWan}/30");
         string veth = $"{Spec.Name}-c";
         core.Ip("link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", corr.Name);
         core.AddAddress(veth, $"{CoreToCorrespondent}/24");
@@ -126,8 +147,8 @@ public sealed class LabTopology
         wan.RunChecked(Bound, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1");
         wan.Ip("link", "add", HostBridge, "mtu", WanMtu.ToString(System.Globalization.CultureInfo.InvariantCulture), "type", "bridge");
         wan.SetUp(HostBridge);
-        PersistentTap(wan, WanFarTap, null, bridge: HostBridge, mtu: WanMtu);
-        PersistentTap(wan, ForeignTap, null, bridge: HostBridge, mtu: WanMtu);
+        RouterLink(wan, routers, WanFarTap, null, bridge: HostBridge);
+        RouterLink(wan, routers, ForeignTap, null, bridge: HostBridge);
         if (Spec.Wan.RateKbit > 0)
         {
             // The kernel's token bucket on each direction's last device before a daemon: core -> WAN, bridge -> WAN daemon.
@@ -165,6 +186,36 @@ public sealed class LabTopology
     private void Tbf(NetNamespace space, string device) =>
         space.RunChecked(Bound, "tc", "qdisc", "add", "dev", device, "root", "tbf", "rate", $"{Spec.Wan.RateKbit}kbit", "burst", "32kbit", "latency", "400ms");
 
+    /// <summary>
+    /// A link between a kernel (<paramref name="space"/>) and a daemon: a persistent TAP, or a veth pair whose daemon end
+    /// goes into <paramref name="routers"/>. A veth's kernel end has checksum offload turned off, so that what the kernel
+    /// sends or forwards into it carries complete checksums: libpcap does not say which frames lack theirs.
+    /// </summary>
+    private static void RouterLink(NetNamespace space, NetNamespace? routers, string device, string? address, string? bridge = null)
+    {
+        if (routers is null)
+        {
+            PersistentTap(space, device, address, bridge: bridge, mtu: WanMtu);
+            return;
+        }
+        string mtu = WanMtu.ToString(System.Globalization.CultureInfo.InvariantCulture), end = DaemonEnd(device);
+        space.Ip("link", "add", device, "mtu", mtu, "type", "veth", "peer", "name", end, "mtu", mtu, "netns", routers.Name);
+        space.RunChecked(Bound, "ethtool", "-K", device, "tx", "off");
+        routers.RunChecked(Bound, "ethtool", "-K", end, "tx", "off");
+        if (address is not null) space.AddAddress(device, address);
+        if (bridge is not null) space.Ip("link", "set", "dev", device, "master", bridge);
+        space.SetUp(device);
+        routers.SetUp(end);
+    }
+
+    /// <summary>The <c>link</c> object of a daemon's router link whose kernel end is <paramref name="device"/> in <paramref name="netns"/>.</summary>
+    private string RouterLinkJson(string device, string netns) => Spec.Links switch
+    {
+        RouterLinks.Packet => $$"""{"packet": "{{DaemonEnd(device)}}", "netns": "{{Routers}}"}""",
+        RouterLinks.Pcap => $$"""{"pcap": "{{DaemonEnd(device)}}", "filter": "{{PcapFilter}}", "netns": "{{Routers}}"}""",
+        _ => $$"""{"tap": "{{device}}", "netns": "{{netns}}", "mode": "attach", "persistent": true}""",
+    };
+
     /// <summary>A TAP device that outlives the daemons attached to it, up, with an address or on a bridge.</summary>
     private static void PersistentTap(NetNamespace space, string device, string? address, string? mac = null, string? bridge = null, int? mtu = null)
     {
@@ -190,9 +241,9 @@ public sealed class LabTopology
               "node": {
                 "name": "wan",
                 "interfaces": [
-                  {"name": "core", "mac": "02:4e:4d:03:00:01", "address": "{{{WanCoreSide}}}/30", "mtu": {{{WanMtu}}}, "link": {"tap": "{{{WanCoreTap}}}", "netns": "{{{Core}}}", "mode": "attach", "persistent": true},
+                  {"name": "core", "mac": "02:4e:4d:03:00:01", "address": "{{{WanCoreSide}}}/30", "mtu": {{{WanMtu}}}, "link": {{{RouterLinkJson(WanCoreTap, Core)}}},
                    "impairment": {{{Spec.Wan.ImpairmentJson(0)}}}},
-                  {"name": "far", "mac": "02:4e:4d:03:00:02", "address": "{{{WanForeignSide}}}/30", "mtu": {{{WanMtu}}}, "link": {"tap": "{{{WanFarTap}}}", "netns": "{{{Wan}}}", "mode": "attach", "persistent": true},
+                  {"name": "far", "mac": "02:4e:4d:03:00:02", "address": "{{{WanForeignSide}}}/30", "mtu": {{{WanMtu}}}, "link": {{{RouterLinkJson(WanFarTap, Wan)}}},
                    "impairment": {{{Spec.Wan.ImpairmentJson(1)}}}}
                 ],
                 "routes": [{"prefix": "0.0.0.0/0", "via": "{{{CoreToWan}}}"}, {"prefix": "10.2.0.0/24", "via": "{{{CareOf}}}"}]
@@ -209,7 +260,7 @@ public sealed class LabTopology
           "node": {
             "name": "{{{name}}}",
             "interfaces": [
-              {"name": "wan", "mac": "{{{wanMac}}}", "address": "{{{wanAddress}}}", "mtu": {{{WanMtu}}}, "link": {"tap": "{{{wanTap}}}", "netns": "{{{wanNetns}}}", "mode": "attach", "persistent": true}},
+              {"name": "wan", "mac": "{{{wanMac}}}", "address": "{{{wanAddress}}}", "mtu": {{{WanMtu}}}, "link": {{{RouterLinkJson(wanTap, wanNetns)}}}},
               {"name": "lan", "mac": "{{{lanMac}}}", "address": "{{{lanAddress}}}", "mtu": {{{WanMtu}}}, "link": {"segment": "lan"}}
             ],
             "routes": [{"prefix": "0.0.0.0/0", "via": "{{{gateway}}}"}],

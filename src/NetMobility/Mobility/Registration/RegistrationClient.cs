@@ -43,6 +43,7 @@ public sealed class RegistrationClient : IDisposable
     private DateTimeOffset _sentAt;
     private int _resyncs;
     private Ipv4Address _homeAgent;
+    private bool _leavingAway;
 
     public RegistrationClient(RegistrationClientOptions options, IRegistrationClientHost host, TimeProvider time)
     {
@@ -90,6 +91,7 @@ public sealed class RegistrationClient : IDisposable
     public void MovedAway()
     {
         Agent = null;
+        _leavingAway = false;
         RegisteredUntil = null;
         _backoff = _options.SolicitationInterval;
         SetState(RegistrationState.Discovering);
@@ -100,6 +102,7 @@ public sealed class RegistrationClient : IDisposable
     public void ReturnedHome()
     {
         Agent = null;
+        _leavingAway = false;
         if (State == RegistrationState.AtHome) return;
         Deregister();
     }
@@ -111,7 +114,23 @@ public sealed class RegistrationClient : IDisposable
     public void ArrivedHome()
     {
         Agent = null;
+        _leavingAway = false;
         Deregister();
+    }
+
+    /// <summary>
+    /// The VM's host stops hosting it on this foreign link (it shuts down): the binding for this care-of address is
+    /// deregistered through the foreign agent (lifetime 0, RFC 5944 sec 3.6.1.2 and 3.8.2.2), so that the home agent stops
+    /// tunnelling into a host that is going. The request is relayed as a registration is (one hop, the flags the agent
+    /// takes); the reply ends in <see cref="RegistrationState.Deregistered"/>. False when there is nothing to deregister:
+    /// no registration through an agent is in force or being renewed.
+    /// </summary>
+    public bool LeaveAway()
+    {
+        if (State is not (RegistrationState.Registered or RegistrationState.Registering) || Agent is null || RegisteredUntil is null) return false;
+        _leavingAway = true;
+        Deregister();
+        return true;
     }
 
     private void Deregister()
@@ -134,7 +153,7 @@ public sealed class RegistrationClient : IDisposable
             || (extension.Flags & MobilityAgentFlags.ForeignAgent) == 0
             || extension.CareOfAddressCount == 0)
             return false;
-        if (State is RegistrationState.AtHome or RegistrationState.Deregistering) return true;
+        if (State is RegistrationState.AtHome or RegistrationState.Deregistering or RegistrationState.Deregistered) return true;
 
         var previous = Agent;
         var agent = new ForeignAgentInfo(source, sourceMac, extension.GetCareOfAddress(0), extension.RegistrationLifetime, extension.Flags, extension.SequenceNumber);
@@ -237,7 +256,7 @@ public sealed class RegistrationClient : IDisposable
             _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             GrantedLifetime = 0;
             RegisteredUntil = null;
-            SetState(RegistrationState.AtHome);
+            SetState(_leavingAway ? RegistrationState.Deregistered : RegistrationState.AtHome);
             return;
         }
         GrantedLifetime = view.Lifetime;
@@ -304,10 +323,10 @@ public sealed class RegistrationClient : IDisposable
 
     private void SendRequest(bool retransmission)
     {
-        bool deregistering = State == RegistrationState.Deregistering;
+        bool deregistering = State == RegistrationState.Deregistering && !_leavingAway;
         if (!deregistering && Agent is null) return;
         var now = _time.GetUtcNow();
-        if (!retransmission && !deregistering && _lifetime == 0) _lifetime = LifetimeFor(Agent!.Value);
+        if (!retransmission && !deregistering && !_leavingAway && _lifetime == 0) _lifetime = LifetimeFor(Agent!.Value);
         var request = deregistering
             ? new RegistrationRequest(RegistrationFlags.None, 0, _options.HomeAddress, _homeAgent, _options.HomeAddress, NextIdentification(now))
             : new RegistrationRequest(FlagsFor(Agent!.Value), _lifetime, _options.HomeAddress, _homeAgent, Agent.Value.CareOfAddress, NextIdentification(now));
@@ -337,7 +356,7 @@ public sealed class RegistrationClient : IDisposable
         // RFC 5944 sec 3.6.3: the timeout doubles, and never exceeds the lifetime asked for. Armed before sending,
         // so that a reply handled before the send returns re-arms it for the renewal instead.
         var wait = _backoff;
-        var ceiling = deregistering ? _options.MaxRetransmission : Min(_options.MaxRetransmission, TimeSpan.FromSeconds(Math.Max((int)request.Lifetime, 1)));
+        var ceiling = deregistering || _leavingAway ? _options.MaxRetransmission : Min(_options.MaxRetransmission, TimeSpan.FromSeconds(Math.Max((int)request.Lifetime, 1)));
         _backoff = Min(_backoff * 2, ceiling);
         _timer.Change(Min(wait, ceiling), Timeout.InfiniteTimeSpan);
         _host.SendRegistration(to, writer.Written);

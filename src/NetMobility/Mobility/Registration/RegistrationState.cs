@@ -13,6 +13,8 @@ public enum RegistrationState
     Registered,
     /// <summary>Back home; the deregistration is out and retransmitted until answered.</summary>
     Deregistering,
+    /// <summary>Deregistered from away (its host stopped hosting it there): no binding, nothing renewed.</summary>
+    Deregistered,
     /// <summary>An agent denied the registration for a reason retrying will not fix; see <see cref="RegistrationClient.LastCode"/>.</summary>
     Denied,
 }
