@@ -6,15 +6,20 @@ using NetMobility.Migration.Workloads;
 namespace NetMobility.Migration.Engine;
 
 /// <summary>
-/// One channel of the source: its connection, encoder, batch builder, sequence numbers, the window of
-/// batches sent and not yet acknowledged, and the task reading the destination's replies. Sends the pages
-/// of its lane (page mod channel count), reopens its connection when it drops and puts back what was lost.
+/// One channel of the source: its connection, encoder, sequence numbers, the window of batches sent and not
+/// yet acknowledged, and the task reading the destination's replies. Sends the pages of its lane (page mod
+/// channel count) one way: pages -> <see cref="PageBatchEncoder"/> -> <see cref="EncodedBatch"/> ->
+/// <see cref="PageStreamWriter"/> -> transport. Reopens its connection when it drops and puts back what was lost.
+/// It sees the migration only through <see cref="ISourceChannelHost"/>.
 /// </summary>
 internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
 {
     private readonly ISourceChannelHost _source;
     private readonly int _index;
-    private readonly PageBatchBuilder _batch;
+    private readonly PageBatchEncoder _batch;
+    // A batch is open from its first page to its write: the writer's space it encodes into is valid until then.
+    private bool _batchOpen;
+    private uint _round;
     // Where a page that is still a recipe is made to be encoded, so the source image keeps only what the guest touched.
     private readonly byte[] _scratch = new byte[MemoryImage.PageSize];
     private readonly Queue<(ulong Sequence, int[] Pages, int Count)> _inFlight = new();
@@ -38,8 +43,8 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
     {
         _source = source;
         _index = index;
-        _batch = new PageBatchBuilder(source.Options.MaxPagesPerBatch);
         Encoder = new PageEncoder(source.Options.Encoder);
+        _batch = new PageBatchEncoder(Encoder, source.Options.MaxPagesPerBatch);
     }
 
     public PageEncoder Encoder { get; }
@@ -155,19 +160,23 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
     public async Task SendRoundAsync(uint round, ulong[] set, CancellationToken cancellationToken)
     {
         PagesThisRound = 0;
+        _round = round;
         int stride = _source.Options.Channels;
         int page = PreCopyPlanner.NextPage(set, 0, _index, stride);
         try
         {
             while (page >= 0)
             {
-                if (_batch.IsEmpty) _batch.Begin(round, _nextSequence, _writer!.Output);
+                if (!_batchOpen)
+                {
+                    _batch.Begin(_batch.PacksBatches ? default : _writer!.BatchSpace(_batch.EntriesBound));
+                    _batchOpen = true;
+                }
                 // In the first round only pages already written again since it began are likely to be sent again:
                 // the others stay out of the delta cache.
                 bool remember = round > 1 || _source.Image.DirtyLog.IsDirty(page);
                 var contents = _source.Image.ReadPage(page, _scratch);
-                var encoding = _batch.Add(Encoder, page, contents, out _, remember);
-                EncodingCounts[(int)encoding]++;
+                var encoding = _batch.Add(page, contents, remember);
                 // The destination's copy of the page as it will be once this batch is applied (an unchanged page stays as it was).
                 if (encoding == PageEncoding.Zero) _source.Digests.SetZero(page);
                 else if (encoding != PageEncoding.Unchanged) _source.Digests.Set(page, contents);
@@ -181,8 +190,8 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
         catch (IOException) when (!cancellationToken.IsCancellationRequested)
         {
             // The pages of the batch being built and those not reached yet go in the next round too.
-            foreach (int p in _batch.Pages) _source.SendAgain(p);
-            _batch.Begin(round, _nextSequence);
+            if (_batchOpen) foreach (int p in _batch.Pages) _source.SendAgain(p);
+            _batchOpen = false;
             for (; page >= 0; page = PreCopyPlanner.NextPage(set, page + 1, _index, stride)) _source.SendAgain(page);
             await ReopenAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -213,26 +222,31 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
 
     private async Task SendBatchAsync(CancellationToken cancellationToken)
     {
-        if (_batch.IsEmpty) return;
-        await WaitForWindowAsync(cancellationToken).ConfigureAwait(false);
-        _writer!.WriteBatch(_batch);
-        if (_batch.LastPackedPages > 0)
-        {
-            // Pages counted raw as they were added went compressed together.
-            EncodingCounts[(int)PageEncoding.Raw] -= _batch.LastPackedPages;
-            EncodingCounts[(int)_batch.LastPackedMethod] += _batch.LastPackedPages;
-        }
+        if (!_batchOpen) return;
+        if (!_batch.IsEmpty) await WaitForWindowAsync(cancellationToken).ConfigureAwait(false);
+        int count = Write();
+        if (count == 0) return;
+        PagesThisRound += count;
+        _nextSequence++;
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+        _source.CatchUpWorkload();
+    }
+
+    /// <summary>Finishes the open batch, counts its pages and, unless every page was unchanged, writes it and keeps it in the window.</summary>
+    private int Write()
+    {
+        var batch = _batch.Finish();
+        _batchOpen = false;
+        for (int e = 0; e < batch.Counts.Length; e++) EncodingCounts[e] += batch.Counts[e];
+        if (batch.IsEmpty) return 0;
+        _writer!.WriteBatch(_round, _nextSequence, batch);
         lock (_gate)
         {
             var pages = _spare.Count > 0 ? _spare.Pop() : new int[_source.Options.MaxPagesPerBatch];
-            _batch.Pages.CopyTo(pages);
-            _inFlight.Enqueue((_batch.Sequence, pages, _batch.Count));
+            batch.Pages.CopyTo(pages);
+            _inFlight.Enqueue((_nextSequence, pages, batch.Count));
         }
-        PagesThisRound += _batch.Count;
-        _nextSequence++;
-        _batch.Begin(_batch.Round, _nextSequence, _writer!.Output);
-        await FlushAsync(cancellationToken).ConfigureAwait(false);
-        _source.CatchUpWorkload();
+        return batch.Count;
     }
 
     /// <summary>

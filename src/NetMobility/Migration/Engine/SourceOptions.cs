@@ -11,7 +11,7 @@ public sealed record SourceOptions
     /// <summary>The page encoder each channel uses (each channel has its own, with its own delta cache).</summary>
     public PageEncoderOptions Encoder { get; init; } = new();
 
-    public int MaxPagesPerBatch { get; init; } = PageStream.PageBatchBuilder.DefaultMaxPages;
+    public int MaxPagesPerBatch { get; init; } = Encoding.PageBatchEncoder.DefaultMaxPages;
 
     /// <summary>Batches a channel may have sent and not yet had acknowledged; the bound on what a resume sends again.</summary>
     public int WindowBatches { get; init; } = 64;
