@@ -20,6 +20,11 @@ public sealed class PreCopySource : ISourceChannelHost
     private readonly IStopPolicy _policy;
     private readonly PreCopyPlanner _planner;
     private readonly object _plannerGate = new();
+    // The policy's rules within a live pass (legacy Xen's skip, QEMU's check after every batch), shared with the simulator.
+    private readonly PassRules _rules;
+    private readonly object _rulesGate = new();
+    private long _passPages, _passVisited;
+    private volatile bool _stoppedAfterBatch;
     private readonly TaskCompletionSource _failed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private SourceChannel[] _channels = [];
     private volatile bool _finished;
@@ -38,6 +43,7 @@ public sealed class PreCopySource : ISourceChannelHost
         Options = options ?? new SourceOptions();
         if (Options.Channels is < 1 or > 255) throw new ArgumentOutOfRangeException(nameof(options), $"a migration uses 1 to 255 channels, not {Options.Channels}");
         _planner = new PreCopyPlanner(image.PageCount);
+        _rules = new PassRules(policy);
         Token = Options.ResumeToken ?? Guid.NewGuid();
         Digests = new PageDigestTable(image.PageCount, Options.Channels);
     }
@@ -69,6 +75,22 @@ public sealed class PreCopySource : ISourceChannelHost
 
     void ISourceChannelHost.Fail(Exception failure) => _failed.TrySetException(failure);
     void ISourceChannelHost.CatchUpWorkload() => Workload.CatchUp();
+    bool ISourceChannelHost.Skips(int pageNumber) => _rules.Skips(Image.DirtyLog, pageNumber);
+
+    bool ISourceChannelHost.AfterBatch(long pagesVisited)
+    {
+        lock (_rulesGate)
+        {
+            _passVisited += pagesVisited;
+            if (_stoppedAfterBatch) return true;
+            long left = Math.Max(0, _passPages - _passVisited);
+            // QEMU: the rest of the pass fits at the estimate; then a dirty-log sync adds what was written since.
+            if (_rules.AfterBatch(Clock.GetUtcNow() - _begin, WireBytes(), left, MemoryImage.PageSize)
+                && _rules.Fits(left + Image.DirtyLog.CountDirty(), MemoryImage.PageSize))
+                _stoppedAfterBatch = true;
+            return _stoppedAfterBatch;
+        }
+    }
 
     /// <summary>What the destination said when it refused the stream, if it did.</summary>
     private Exception? Failure => _failed.Task.Exception?.InnerException;
@@ -100,6 +122,13 @@ public sealed class PreCopySource : ISourceChannelHost
             while (true)
             {
                 var (report, statistics) = await RunRoundAsync(round, stopAndCopy: false, cancellationToken).ConfigureAwait(false);
+                if (_stoppedAfterBatch)
+                {
+                    // The policy's check after a batch ended the pass: what it had left joins the stop-and-copy.
+                    rounds.Add(report);
+                    stopReason = PassRules.StoppedAfterBatch;
+                    break;
+                }
                 var decision = _policy.AfterRound(statistics);
                 Workload.Throttle = decision.Throttle;
                 rounds.Add(report with { Throttle = decision.Throttle });
@@ -231,6 +260,13 @@ public sealed class PreCopySource : ISourceChannelHost
         _stopAndCopy = stopAndCopy;
         if (_failed.Task.IsFaulted) await _failed.Task.ConfigureAwait(false);
         var roundStart = Clock.GetUtcNow();
+        lock (_rulesGate)
+        {
+            _rules.BeginPass(stopAndCopy);
+            _passPages = _planner.SendCount;
+            _passVisited = 0;
+            _stoppedAfterBatch = false;
+        }
         long wireBefore = WireBytes();
         var counts = new long[(int)PageEncoding.Deflate + 1];
         foreach (var channel in _channels)
@@ -263,8 +299,12 @@ public sealed class PreCopySource : ISourceChannelHost
             FindChangedPages();
             scan = Clock.GetElapsedTime(scanStart);
         }
-        long pages = 0;
-        foreach (var channel in _channels) pages += channel.PagesThisRound;
+        long pages = 0, skipped = 0;
+        foreach (var channel in _channels)
+        {
+            pages += channel.PagesThisRound;
+            skipped += channel.SkippedThisRound;
+        }
         var encodings = new Dictionary<string, long>();
         for (int e = 0; e < counts.Length; e++)
         {
@@ -284,7 +324,7 @@ public sealed class PreCopySource : ISourceChannelHost
         Volatile.Write(ref _dirtyRate, statistics.DirtyRate);
         var report = new RoundReport
         {
-            Round = (int)round, StopAndCopy = stopAndCopy, PagesSent = pages, WireBytes = wire, LogicalBytes = pages * MemoryImage.PageSize,
+            Round = (int)round, StopAndCopy = stopAndCopy, PagesSent = pages, SkippedPages = skipped, WireBytes = wire, LogicalBytes = pages * MemoryImage.PageSize,
             Encodings = encodings, DirtyPages = dirty, DirtyRate = statistics.DirtyRate,
             DurationMs = duration.TotalMilliseconds, ScanMs = scan.TotalMilliseconds, Throttle = Workload.Throttle,
         };

@@ -50,6 +50,10 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
     public PageEncoder Encoder { get; }
     public long[] EncodingCounts { get; } = new long[(int)PageEncoding.Deflate + 1];
     public long PagesThisRound { get; private set; }
+    /// <summary>Pages of this round's pass left out because the guest wrote them again since it began (legacy Xen).</summary>
+    public long SkippedThisRound { get; private set; }
+    // Pages of the pass this channel has been through since its last batch went out, skipped and unchanged ones included.
+    private long _visited;
     public long WireBytes => _wireBytesBefore + (_writer?.BytesWritten ?? 0);
     public TimeSpan CpuTime => _cpuBefore + Encoder.Stats.TotalCpuTime;
     public int Resumes { get; private set; }
@@ -160,6 +164,8 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
     public async Task SendRoundAsync(uint round, ulong[] set, CancellationToken cancellationToken)
     {
         PagesThisRound = 0;
+        SkippedThisRound = 0;
+        _visited = 0;
         _round = round;
         int stride = _source.Options.Channels;
         int page = PreCopyPlanner.NextPage(set, 0, _index, stride);
@@ -167,6 +173,13 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
         {
             while (page >= 0)
             {
+                _visited++;
+                if (_source.Skips(page))
+                {
+                    SkippedThisRound++;
+                    page = PreCopyPlanner.NextPage(set, page + 1, _index, stride);
+                    continue;
+                }
                 if (!_batchOpen)
                 {
                     _batch.Begin(_batch.PacksBatches ? default : _writer!.BatchSpace(_batch.EntriesBound));
@@ -180,8 +193,11 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
                 // The destination's copy of the page as it will be once this batch is applied (an unchanged page stays as it was).
                 if (encoding == PageEncoding.Zero) _source.Digests.SetZero(page);
                 else if (encoding != PageEncoding.Unchanged) _source.Digests.Set(page, contents);
-                if (!_batch.HasRoom) await SendBatchAsync(cancellationToken).ConfigureAwait(false);
+                bool stop = !_batch.HasRoom && await SendBatchAsync(cancellationToken).ConfigureAwait(false);
                 page = PreCopyPlanner.NextPage(set, page + 1, _index, stride);
+                if (!stop) continue;
+                // The policy's check after a batch says switch over now: the rest of the pass waits for stop-and-copy.
+                for (; page >= 0; page = PreCopyPlanner.NextPage(set, page + 1, _index, stride)) _source.SendAgain(page);
             }
             await SendBatchAsync(cancellationToken).ConfigureAwait(false);
             _writer!.WriteEndOfRound(new EndOfRound(round, (uint)PagesThisRound));
@@ -220,16 +236,20 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
         }
     }
 
-    private async Task SendBatchAsync(CancellationToken cancellationToken)
+    /// <summary>Writes the open batch; true when the policy's check after it says the pass should end here.</summary>
+    private async Task<bool> SendBatchAsync(CancellationToken cancellationToken)
     {
-        if (!_batchOpen) return;
+        if (!_batchOpen) return false;
         if (!_batch.IsEmpty) await WaitForWindowAsync(cancellationToken).ConfigureAwait(false);
         int count = Write();
-        if (count == 0) return;
+        if (count == 0) return false;
         PagesThisRound += count;
         _nextSequence++;
         await FlushAsync(cancellationToken).ConfigureAwait(false);
         _source.CatchUpWorkload();
+        long visited = _visited;
+        _visited = 0;
+        return _source.AfterBatch(visited);
     }
 
     /// <summary>Finishes the open batch, counts its pages and, unless every page was unchanged, writes it and keeps it in the window.</summary>
