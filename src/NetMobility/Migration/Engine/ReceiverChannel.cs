@@ -118,6 +118,13 @@ internal sealed class ReceiverChannel(IReceiverHost destination, IMigrationChann
         return PageStreamError.None;
     }
 
+    public PageStreamError OnAbort(in ErrorRecord record)
+    {
+        Detail = record.Message;
+        destination.Reject(PageStreamError.Cancelled, $"the source cancelled the migration: {record.Message}");
+        return PageStreamError.Cancelled;
+    }
+
     public PageStreamError OnCommit()
     {
         if (_index != 0 || _session!.Ownership.State != VmState.Verified) return PageStreamError.OutOfOrder;

@@ -152,9 +152,9 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
         }
         // A peer that answers the stream header with something other than page-stream records does not speak it: no retry.
         _headerAck.TrySetException(outcome.Error is PageStreamError.ConnectionLost or PageStreamError.Truncated or PageStreamError.None
-            ? new IOException(outcome.RecordsAccepted == 0 && outcome.Offset == 0
-                ? $"channel {_index} ({channel.Peer}): {PreCopySource.ClosedBeforeAnswering}"
-                : $"channel {_index} ({channel.Peer}): {outcome}")
+            ? outcome.RecordsAccepted == 0 && outcome.Offset == 0
+                ? new StreamNotAnsweredException($"channel {_index} ({channel.Peer}): {PreCopySource.ClosedBeforeAnswering}")
+                : new IOException($"channel {_index} ({channel.Peer}): {outcome}")
             : new MigrationFailedException(outcome.Error, $"{channel.Peer} does not answer as a page-stream destination: {outcome}"));
         _windowOpened.TrySetResult();
         return outcome;
@@ -308,6 +308,21 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
     public void WriteDeviceState(ReadOnlySpan<byte> state) => _writer!.WriteDeviceState(state);
     public void WriteEndOfStream(in EndOfStream record) => _writer!.WriteEndOfStream(record);
     public void WriteCommit() => _writer!.WriteCommit();
+
+    /// <summary>Tells the destination the source gives the migration up (best effort: the connection may be gone).</summary>
+    public async Task AbortAsync(string reason, CancellationToken cancellationToken)
+    {
+        if (_writer is null) return;
+        try
+        {
+            _batchOpen = false;
+            _writer.WriteAbort(new ErrorRecord(PageStreamError.Cancelled, reason));
+            await FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException)
+        {
+        }
+    }
 
     public async Task FlushAsync(CancellationToken cancellationToken)
     {

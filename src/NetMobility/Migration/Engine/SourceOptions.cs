@@ -72,7 +72,13 @@ public enum DirtyTracking
 }
 
 /// <summary>A migration that could not complete; the source kept (or took back) the VM.</summary>
-public sealed class MigrationFailedException(PageStream.PageStreamError error, string message) : Exception(message)
+public class MigrationFailedException(PageStream.PageStreamError error, string message) : Exception(message)
 {
     public PageStream.PageStreamError Error { get; } = error;
 }
+
+/// <summary>The source gave the migration up (<see cref="PreCopySource.Abort"/>) before the VM left it.</summary>
+public sealed class MigrationAbortedException(string reason) : MigrationFailedException(PageStream.PageStreamError.Cancelled, $"cancelled: {reason}");
+
+/// <summary>A connection closed before the destination answered the stream header.</summary>
+public sealed class StreamNotAnsweredException(string message) : IOException(message);

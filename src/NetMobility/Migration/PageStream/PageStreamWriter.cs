@@ -103,6 +103,15 @@ public sealed class PageStreamWriter(PipeWriter output)
 
     public void WriteCommit() => End(Begin(0), RecordType.Commit, 0);
 
+    /// <summary>Abort (sec 3.8): the source gives the migration up and keeps the VM; the payload is laid out as an error record.</summary>
+    public void WriteAbort(in ErrorRecord record)
+    {
+        int length = record.Length;
+        var span = Begin(length);
+        record.Emit(span.Slice(RecordFrame.HeaderLength, length));
+        End(span, RecordType.Abort, length);
+    }
+
     public void WriteAck(in Ack record)
     {
         var span = Begin(Ack.Length);
