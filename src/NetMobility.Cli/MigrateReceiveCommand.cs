@@ -84,6 +84,6 @@ internal static class MigrateReceiveCommand
         Console.Out.Write(json ? ReportJson.Serialize(report) + Environment.NewLine : ReportText.Format(report));
         if (result.Committed) return 0;
         Console.Error.WriteLine($"netmob: migration refused, the VM stays at the source: {result.Message}");
-        return result.Error == PageStreamError.ConnectionLost ? SourceLost : CliApp.UsageError;
+        return result.Error is PageStreamError.ConnectionLost or PageStreamError.Cancelled ? SourceLost : CliApp.UsageError;
     }
 }

@@ -16,11 +16,14 @@ namespace NetMobility.Cli;
 /// a synthetic image with a workload running on it in real time) to a <c>migrate receive</c> over TCP or mutual TLS,
 /// with progress on stderr and the report on stdout. Exit 0: the destination runs the VM. Exit 1: the migration
 /// failed on the way and the VM resumed here. Exit 2: it could not start (bad option, port refused or unreachable,
-/// certificate refused, a peer that does not speak the page stream); the VM never left.
+/// certificate refused, a peer that does not speak the page stream); the VM never left. Exit 130: interrupted
+/// (SIGINT, Ctrl-C) before the VM left: the destination was told (an abort record) and the VM resumed here.
 /// </summary>
 internal static class MigrateSendCommand
 {
     public const int RolledBack = 1;
+    /// <summary>128 + SIGINT, as shells report a command ended by Ctrl-C.</summary>
+    public const int Interrupted = 130;
 
     public static Command Create()
     {
@@ -81,16 +84,33 @@ internal static class MigrateSendCommand
         };
         var source = new PreCopySource(image, policy, control, clock, options);
         var connector = new TcpChannelConnector(destination, a.Tls, TimeSpan.FromSeconds(a.ConnectTimeout));
+        // Ctrl-C gives the migration up at the next batch boundary; if the connections do not move, the waits are cancelled.
+        using var hard = new CancellationTokenSource();
+        int interrupted = 0;
+        using var interrupt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, context =>
+        {
+            context.Cancel = true;
+            if (Interlocked.Exchange(ref interrupted, 1) == 1) return;
+            Console.Error.WriteLine($"netmob: interrupted: giving the migration up and telling {destination}; the VM resumes here");
+            source.Abort("interrupted at the source");
+            hard.CancelAfter(2 * PreCopySource.AbortBound);
+        });
         runner?.Start();
         MigrationReport report;
         await using (new ProgressLine(() => source.Progress, Console.Error, live: !Console.IsErrorRedirected))
-            report = await source.MigrateAsync(connector).ConfigureAwait(false);
+            report = await source.MigrateAsync(connector, hard.Token).ConfigureAwait(false);
 
+        if (report.Cause == RollbackCause.Cancelled)
+        {
+            Console.Out.Write(a.Json ? ReportJson.Serialize(report) + Environment.NewLine : ReportText.Format(report));
+            Console.Error.WriteLine($"netmob: migration to {destination} interrupted, the VM resumed here: {report.Error}");
+            return Interrupted;
+        }
         if (!report.Completed && source.Progress.PagesSent == 0)
         {
             // Nothing of the image left this host: the migration never started. Under TLS 1.3 a destination checks this
             // host's certificate after the handshake has completed here, and refuses it by closing the connection.
-            string hint = a.Tls is not null && report.Error?.Contains(PreCopySource.ClosedBeforeAnswering, StringComparison.Ordinal) == true
+            string hint = a.Tls is not null && report.Cause == RollbackCause.NotAnswered
                 ? " (over TLS: it refused this host's certificate, or is not the peer it expects)" : "";
             Console.Error.WriteLine($"netmob: {report.Error}{hint}; the VM stays here");
             return CliApp.UsageError;

@@ -39,7 +39,7 @@ public class PageCodecBenchmarks
     private byte[] _receiver = null!;
     private PageEncoder _gigabit = null!, _megabit = null!, _deflate = null!, _deflateFastest = null!, _deflatePacked = null!;
     private PageEncoder _zstdPacked = null!, _zstdFastPacked = null!, _lz4Packed = null!;
-    private PageBatchBuilder _builder = null!;
+    private byte[] _record = null!;
     private byte[] _unpacked = null!;
 
     private sealed class Config : ManualConfig
@@ -66,7 +66,7 @@ public class PageCodecBenchmarks
         _zstdPacked = new PageEncoder(ZstdOnly);
         _zstdFastPacked = new PageEncoder(ZstdFastOnly);
         _lz4Packed = new PageEncoder(Lz4Only);
-        _builder = new PageBatchBuilder();
+        _record = new byte[RecordFrame.HeaderLength + RecordFrame.MaxPayloadLength];
         _unpacked = new byte[RecordFrame.MaxPayloadLength];
     }
 
@@ -81,7 +81,6 @@ public class PageCodecBenchmarks
         _zstdPacked.Dispose();
         _zstdFastPacked.Dispose();
         _lz4Packed.Dispose();
-        _builder.Dispose();
         _image.Dispose();
     }
 
@@ -125,25 +124,25 @@ public class PageCodecBenchmarks
     public long Deflate_fastest_every_page() => Pass(_deflateFastest, _image, _wire, _receiver);
 
     [Benchmark(OperationsPerInvoke = ImagePages), BenchmarkCategory("codec")]
-    public long Deflate_packed_batches() => BatchPass(_deflatePacked, _image, _builder, _unpacked, _receiver);
+    public long Deflate_packed_batches() => BatchPass(_deflatePacked, _image, _record, _unpacked, _receiver);
 
     [Benchmark(OperationsPerInvoke = ImagePages), BenchmarkCategory("codec")]
-    public long Adaptive_1Gbit() => BatchPass(_gigabit, _image, _builder, _unpacked, _receiver);
+    public long Adaptive_1Gbit() => BatchPass(_gigabit, _image, _record, _unpacked, _receiver);
 
     [Benchmark(OperationsPerInvoke = ImagePages), BenchmarkCategory("codec")]
-    public long Adaptive_100Mbit() => BatchPass(_megabit, _image, _builder, _unpacked, _receiver);
+    public long Adaptive_100Mbit() => BatchPass(_megabit, _image, _record, _unpacked, _receiver);
 
     [Benchmark(OperationsPerInvoke = ImagePages), BenchmarkCategory("codec")]
     public long Adaptive_1Gbit_per_page() => Pass(_gigabit, _image, _wire, _receiver);
 
     [Benchmark(OperationsPerInvoke = ImagePages), BenchmarkCategory("codec")]
-    public long Zstd_packed() => BatchPass(_zstdPacked, _image, _builder, _unpacked, _receiver);
+    public long Zstd_packed() => BatchPass(_zstdPacked, _image, _record, _unpacked, _receiver);
 
     [Benchmark(OperationsPerInvoke = ImagePages), BenchmarkCategory("codec")]
-    public long Zstd_fast_packed() => BatchPass(_zstdFastPacked, _image, _builder, _unpacked, _receiver);
+    public long Zstd_fast_packed() => BatchPass(_zstdFastPacked, _image, _record, _unpacked, _receiver);
 
     [Benchmark(OperationsPerInvoke = ImagePages), BenchmarkCategory("codec")]
-    public long Lz4_packed() => BatchPass(_lz4Packed, _image, _builder, _unpacked, _receiver);
+    public long Lz4_packed() => BatchPass(_lz4Packed, _image, _record, _unpacked, _receiver);
 
     /// <summary>Encodes and decodes every page once, from a fresh encoder state (a first pre-copy round); returns payload bytes.</summary>
     internal static long Pass(PageEncoder encoder, MemoryImage image, byte[] wire, byte[] receiver)
@@ -161,16 +160,19 @@ public class PageCodecBenchmarks
     /// Encodes every page once into batches as the engine does (fresh encoder state: a first pre-copy round),
     /// builds each record, inflates a packed one and decodes every page; returns payload bytes.
     /// </summary>
-    internal static long BatchPass(PageEncoder encoder, MemoryImage image, PageBatchBuilder builder, byte[] unpacked, byte[] receiver)
+    internal static long BatchPass(PageEncoder encoder, MemoryImage image, byte[] record, byte[] unpacked, byte[] receiver)
     {
         encoder.Reset();
-        builder.Begin(1, 1);
+        using var builder = new PageBatchEncoder(encoder);
+        builder.Begin();
         for (int p = 0; p < image.PageCount; p++)
         {
             // A first round with nothing written meanwhile: as in the engine, no page goes into the delta cache.
-            builder.Add(encoder, p, image.GetPage(p), out _, remember: false);
-            if (!builder.HasRoom || p == image.PageCount - 1) Receive(builder.Finish(), image.PageCount, unpacked, receiver);
-            if (!builder.HasRoom) builder.Begin(1, 1);
+            builder.Add(p, image.GetPage(p), remember: false);
+            if (builder.HasRoom && p < image.PageCount - 1) continue;
+            var batch = builder.Finish();
+            if (!batch.IsEmpty) Receive(record.AsSpan(0, PageStreamWriter.FormatBatch(record, 1, 1, batch)), image.PageCount, unpacked, receiver);
+            builder.Begin();
         }
         return encoder.Stats.TotalBytes;
     }
@@ -249,11 +251,11 @@ public class PageCodecBenchmarks
                 if (options is null) return "-";
                 using var image = CreateImage();
                 using var encoder = new PageEncoder(options);
-                using var builder = new PageBatchBuilder();
+                var record = new byte[RecordFrame.HeaderLength + RecordFrame.MaxPayloadLength];
                 var wire = new byte[PageEncoder.MaxEncodedLength];
                 var unpacked = new byte[RecordFrame.MaxPayloadLength];
                 var receiver = new byte[PageSize];
-                long Once() => batches ? BatchPass(encoder, image, builder, unpacked, receiver) : Pass(encoder, image, wire, receiver);
+                long Once() => batches ? BatchPass(encoder, image, record, unpacked, receiver) : Pass(encoder, image, wire, receiver);
                 Once();
                 long bytes = Once();
                 return (bytes / (double)image.MemoryBytes).ToString("F3");

@@ -120,31 +120,35 @@ public class PageStreamBenchmarks
         foreach (var s in sockets) s.Dispose();
     }
 
+    private static int Write(PageStreamWriter writer, PageBatchEncoder encoder, ulong sequence)
+    {
+        var batch = encoder.Finish();
+        if (!batch.IsEmpty) writer.WriteBatch(1, sequence, batch);
+        return batch.Count;
+    }
+
     private async Task SendLane(Socket socket, PageEncoderOptions options, int lane, int stride)
     {
         await using var channel = new StreamChannel(new NetworkStream(socket, ownsSocket: false), "sender");
         var writer = new PageStreamWriter(channel.Output);
         using var encoder = new PageEncoder(options);
-        using var batch = new PageBatchBuilder();
+        using var batch = new PageBatchEncoder(encoder);
         writer.WriteHeader(new StreamHeader(MemoryBytes, (byte)lane, (byte)stride, Guid.Empty, Resume: false));
         ulong sequence = 1;
         uint pages = 0;
+        bool open = false;
         for (int page = lane; page < _source.PageCount; page += stride)
         {
-            if (batch.IsEmpty) batch.Begin(1, sequence, writer.Output);
+            if (!open) batch.Begin(batch.PacksBatches ? default : writer.BatchSpace(batch.EntriesBound));
+            open = true;
             // A first round with nothing written meanwhile: as in the engine, no page goes into the delta cache.
-            batch.Add(encoder, page, _source.GetPage(page), out _, remember: false);
+            batch.Add(page, _source.GetPage(page), remember: false);
             if (batch.HasRoom) continue;
-            pages += (uint)batch.Count;
-            writer.WriteBatch(batch);
-            batch.Begin(1, ++sequence, writer.Output);
+            pages += (uint)Write(writer, batch, sequence++);
+            open = false;
             await writer.FlushAsync();
         }
-        if (!batch.IsEmpty)
-        {
-            pages += (uint)batch.Count;
-            writer.WriteBatch(batch);
-        }
+        if (open) pages += (uint)Write(writer, batch, sequence);
         writer.WriteEndOfRound(new EndOfRound(1, pages));
         writer.WriteEndOfStream(new EndOfStream(1, default));
         await writer.FlushAsync();

@@ -56,7 +56,8 @@ public class PageCodecAllocationTests
             DeltaCachePages = 64,
         };
         using var encoder = new PageEncoder(options);
-        using var builder = new PageBatchBuilder();
+        using var builder = new PageBatchEncoder(encoder);
+        var record = new byte[RecordFrame.HeaderLength + RecordFrame.MaxPayloadLength];
         var pages = new[] { TestPages.Text(1), TestPages.Heap(2), TestPages.Code(3), TestPages.Random(4), new byte[MemoryImage.PageSize] };
         var unpacked = new byte[RecordFrame.MaxPayloadLength];
         var receiver = new byte[64][];
@@ -67,16 +68,17 @@ public class PageCodecAllocationTests
         {
             for (int b = 0; b < 8; b++)
             {
-                builder.Begin((uint)round + 1, 1);
+                builder.Begin();
                 for (int i = 0; i < 40; i++)
                 {
                     var page = pages[i % pages.Length];
                     if (round > 0 && i % 2 == 0) page[(b * 41 + i * 37) % page.Length] ^= 1;
-                    builder.Add(encoder, (b * 40 + i) % 64, page, out _);
+                    builder.Add((b * 40 + i) % 64, page);
                 }
-                var record = builder.Finish();
+                var batch = builder.Finish();
+                int length = PageStreamWriter.FormatBatch(record, (uint)round + 1, 1, batch);
                 if ((RecordType)record[0] == RecordType.PackedBatch) packedBatches++;
-                foreach (var entry in StreamFixtures.OpenBatch(record, 64, unpacked))
+                foreach (var entry in StreamFixtures.OpenBatch(record.AsSpan(0, length), 64, unpacked))
                     Assert.True(PageDecoder.TryDecode(entry.Encoding, entry.Payload, receiver[entry.PageNumber], out _));
             }
         }

@@ -85,7 +85,7 @@ public class PageCodecPropertyTests
                 DeltaCachePages = 4,
                 LinkBytesPerSecond = 0,
             });
-            using var builder = new PageBatchBuilder(maxPages: 5);
+            using var builder = new PageBatchEncoder(encoder, maxPages: 5);
             var scratch = new byte[RecordFrame.MaxPayloadLength];
             // Round 1 sends every page; then every edit is followed by a batch of the page and its neighbours.
             SendBatches(Enumerable.Range(0, 16));
@@ -99,10 +99,10 @@ public class PageCodecPropertyTests
 
             void SendBatches(IEnumerable<int> pages)
             {
-                builder.Begin(1, 1);
+                builder.Begin();
                 foreach (int p in pages)
                 {
-                    builder.Add(encoder, p, source.GetPage(p), out _);
+                    builder.Add(p, source.GetPage(p));
                     if (!builder.HasRoom) Deliver();
                 }
                 Deliver();
@@ -110,9 +110,9 @@ public class PageCodecPropertyTests
 
             void Deliver()
             {
-                foreach (var entry in StreamFixtures.OpenBatch(builder.Finish(), 16, scratch))
+                foreach (var entry in StreamFixtures.OpenBatch(StreamFixtures.BatchRecord(builder.Finish()), 16, scratch))
                     Assert.True(PageDecoder.TryDecode(entry.Encoding, entry.Payload, receiver.GetPage(entry.PageNumber), out var why), why);
-                builder.Begin(1, 1);
+                builder.Begin();
             }
         }).QuickCheckThrowOnFailure();
 

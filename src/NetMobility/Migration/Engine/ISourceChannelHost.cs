@@ -29,4 +29,11 @@ internal interface ISourceChannelHost
     void Fail(Exception failure);
     /// <summary>Lets the guest do the writes due up to now (virtual time).</summary>
     void CatchUpWorkload();
+    /// <summary>Whether the live pass leaves <paramref name="pageNumber"/> out (the policy skips pages written again since the pass began).</summary>
+    bool Skips(int pageNumber);
+    /// <summary>
+    /// A batch went out, after the channel went through <paramref name="pagesVisited"/> pages of the pass: true when the
+    /// policy's check after a batch says the pass ends now (the channel puts the rest of its pages back).
+    /// </summary>
+    bool AfterBatch(long pagesVisited);
 }

@@ -9,7 +9,7 @@ namespace NetMobility.Migration.Engine;
 /// record) keeps the session for the source to resume; any other fault refuses the stream with an error
 /// record and drops the session. One instance, one migration.
 /// </summary>
-public sealed class MigrationDestination(DestinationOptions? options = null)
+public sealed class MigrationDestination(DestinationOptions? options = null) : IReceiverHost
 {
     private readonly object _gate = new();
     private readonly TaskCompletionSource<DestinationResult> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -20,6 +20,7 @@ public sealed class MigrationDestination(DestinationOptions? options = null)
 
     public DestinationOptions Options { get; } = options ?? new DestinationOptions();
     internal bool IsFinished => _result.Task.IsCompleted;
+    bool IReceiverHost.IsFinished => IsFinished;
 
     /// <summary>Serves connections from <paramref name="listener"/> until the VM is committed here or the stream is refused.</summary>
     public async Task<DestinationResult> ReceiveAsync(IChannelListener listener, CancellationToken cancellationToken = default)
@@ -140,7 +141,7 @@ public sealed class MigrationDestination(DestinationOptions? options = null)
     }
 
     /// <summary>The session a header belongs to, created by the first header of a new migration.</summary>
-    internal ReceiverSession? Session(in StreamHeader header, out string? problem)
+    ReceiverSession? IReceiverHost.Session(in StreamHeader header, out string? problem)
     {
         lock (_gate)
         {
@@ -174,7 +175,9 @@ public sealed class MigrationDestination(DestinationOptions? options = null)
         }
     }
 
-    internal void Reject(PageStreamError error, string message)
+    void IReceiverHost.Reject(PageStreamError error, string message) => Reject(error, message);
+
+    private void Reject(PageStreamError error, string message)
     {
         lock (_gate)
         {

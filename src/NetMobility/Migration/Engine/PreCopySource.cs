@@ -20,6 +20,13 @@ public sealed class PreCopySource : ISourceChannelHost
     private readonly IStopPolicy _policy;
     private readonly PreCopyPlanner _planner;
     private readonly object _plannerGate = new();
+    // The policy's rules within a live pass (legacy Xen's skip, QEMU's check after every batch), shared with the simulator.
+    private readonly PassRules _rules;
+    private readonly object _rulesGate = new();
+    private long _passPages, _passVisited;
+    private volatile bool _stoppedAfterBatch;
+    private readonly TaskCompletionSource _abort = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private string _abortReason = "";
     private readonly TaskCompletionSource _failed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private SourceChannel[] _channels = [];
     private volatile bool _finished;
@@ -38,6 +45,7 @@ public sealed class PreCopySource : ISourceChannelHost
         Options = options ?? new SourceOptions();
         if (Options.Channels is < 1 or > 255) throw new ArgumentOutOfRangeException(nameof(options), $"a migration uses 1 to 255 channels, not {Options.Channels}");
         _planner = new PreCopyPlanner(image.PageCount);
+        _rules = new PassRules(policy);
         Token = Options.ResumeToken ?? Guid.NewGuid();
         Digests = new PageDigestTable(image.PageCount, Options.Channels);
     }
@@ -46,6 +54,9 @@ public sealed class PreCopySource : ISourceChannelHost
     /// The error's words when a connection ended before the destination answered anything (over TLS 1.3, how a
     /// destination refuses this host's certificate: it checks it after the handshake has completed at this end).
     /// </summary>
+    /// <summary>How long telling the destination of an abort may take before the source gives up on telling it.</summary>
+    public static readonly TimeSpan AbortBound = TimeSpan.FromSeconds(5);
+
     public const string ClosedBeforeAnswering = "the destination closed the connection before answering the stream header";
 
     public MemoryImage Image { get; }
@@ -69,6 +80,40 @@ public sealed class PreCopySource : ISourceChannelHost
 
     void ISourceChannelHost.Fail(Exception failure) => _failed.TrySetException(failure);
     void ISourceChannelHost.CatchUpWorkload() => Workload.CatchUp();
+    bool ISourceChannelHost.Skips(int pageNumber) => _rules.Skips(Image.DirtyLog, pageNumber);
+
+    bool ISourceChannelHost.AfterBatch(long pagesVisited)
+    {
+        // Given up: the pass ends at this batch, and the migration at the end of the round.
+        if (_abort.Task.IsCompleted) return true;
+        lock (_rulesGate)
+        {
+            _passVisited += pagesVisited;
+            if (_stoppedAfterBatch) return true;
+            long left = Math.Max(0, _passPages - _passVisited);
+            // QEMU: the rest of the pass fits at the estimate; then a dirty-log sync adds what was written since.
+            if (_rules.AfterBatch(Clock.GetUtcNow() - _begin, WireBytes(), left, MemoryImage.PageSize)
+                && _rules.Fits(left + Image.DirtyLog.CountDirty(), MemoryImage.PageSize))
+                _stoppedAfterBatch = true;
+            return _stoppedAfterBatch;
+        }
+    }
+
+    /// <summary>
+    /// Gives the migration up (an operator's interrupt): at the next batch boundary, or before the pause or the wait for
+    /// ready, the source stops, tells the destination with an abort record and resumes the VM here. Too late once the VM
+    /// has been released to the destination. Thread-safe.
+    /// </summary>
+    public void Abort(string reason)
+    {
+        _abortReason = reason;
+        _abort.TrySetResult();
+    }
+
+    private void ThrowIfAborted()
+    {
+        if (_abort.Task.IsCompleted) throw new MigrationAbortedException(_abortReason);
+    }
 
     /// <summary>What the destination said when it refused the stream, if it did.</summary>
     private Exception? Failure => _failed.Task.Exception?.InnerException;
@@ -100,6 +145,14 @@ public sealed class PreCopySource : ISourceChannelHost
             while (true)
             {
                 var (report, statistics) = await RunRoundAsync(round, stopAndCopy: false, cancellationToken).ConfigureAwait(false);
+                ThrowIfAborted();
+                if (_stoppedAfterBatch)
+                {
+                    // The policy's check after a batch ended the pass: what it had left joins the stop-and-copy.
+                    rounds.Add(report);
+                    stopReason = PassRules.StoppedAfterBatch;
+                    break;
+                }
                 var decision = _policy.AfterRound(statistics);
                 Workload.Throttle = decision.Throttle;
                 rounds.Add(report with { Throttle = decision.Throttle });
@@ -120,6 +173,7 @@ public sealed class PreCopySource : ISourceChannelHost
                 lock (_plannerGate) _planner.PlanRound(Image.DirtyLog);
             }
 
+            ThrowIfAborted();
             // Switchover: every part is timed on the source's clock, one after the other, so that they add up.
             pausedAt = Clock.GetUtcNow();
             long mark = Clock.GetTimestamp();
@@ -139,6 +193,7 @@ public sealed class PreCopySource : ISourceChannelHost
                 lastPages += Lap(ref mark);
             }
             while (_planner.PendingCount > 0);
+            ThrowIfAborted();
 
             // The digest was kept page by page as the channels encoded: nothing here reads the image.
             digest = Digests.Digest;
@@ -152,8 +207,9 @@ public sealed class PreCopySource : ISourceChannelHost
             using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
                 var expired = Task.Delay(Options.ReadyTimeout, Clock, timeout.Token);
-                var first = await Task.WhenAny(ready, _failed.Task, expired).WaitAsync(cancellationToken).ConfigureAwait(false);
+                var first = await Task.WhenAny(ready, _failed.Task, expired, _abort.Task).WaitAsync(cancellationToken).ConfigureAwait(false);
                 await timeout.CancelAsync().ConfigureAwait(false);
+                ThrowIfAborted();
                 if (first == _failed.Task) await _failed.Task.ConfigureAwait(false);
                 if (first == expired)
                     throw new MigrationFailedException(PageStreamError.ConnectionLost, $"no ready from the destination within {Options.ReadyTimeout.TotalSeconds:0.###} s");
@@ -193,17 +249,31 @@ public sealed class PreCopySource : ISourceChannelHost
                 ReadyMs = (readyWait - verify).TotalMilliseconds, CommitMs = commit.TotalMilliseconds,
                 ResumeMs = resume?.TotalMilliseconds ?? 0, ResumeConfirmed = resume is not null,
             };
-            return Build(rounds, MigrationOutcome.Completed, null, stopReason, start, releasedAt, switchover, digest);
+            return Build(rounds, MigrationOutcome.Completed, null, stopReason, start, releasedAt, switchover, digest, RollbackCause.None);
         }
-        catch (Exception ex) when (ex is MigrationFailedException or IOException)
+        catch (Exception ex) when (ex is MigrationFailedException or IOException
+            || (ex is OperationCanceledException && _abort.Task.IsCompleted && Ownership.State != VmState.Released))
         {
+            bool aborted = _abort.Task.IsCompleted;
+            bool told = false;
+            if (aborted && ex is not OperationCanceledException)
+            {
+                // Given up between batches: each channel's stream is whole, so the destination can be told (bounded).
+                using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                bound.CancelAfter(AbortBound);
+                foreach (var channel in _channels) await channel.AbortAsync(_abortReason, bound.Token).ConfigureAwait(false);
+                told = true;
+            }
             // A destination that refuses the stream says why before it closes: close our side (the reply
             // readers handle what already arrived) and report its reason rather than the closed connection.
             foreach (var channel in _channels) await channel.CloseAsync().ConfigureAwait(false);
-            string error = Failure?.Message ?? ex.Message;
+            string error = aborted
+                ? $"cancelled ({_abortReason}); the destination {(told ? "was told" : "was not told (the connection did not move)")}"
+                : Failure?.Message ?? ex.Message;
+            var cause = aborted ? RollbackCause.Cancelled : ex is StreamNotAnsweredException ? RollbackCause.NotAnswered : RollbackCause.Failed;
             if (Ownership.State == VmState.Paused) Ownership.RollBack();
             await Workload.ResumeAsync().ConfigureAwait(false);
-            return Build(rounds, MigrationOutcome.RolledBack, error, stopReason, start, Clock.GetUtcNow(), null, default);
+            return Build(rounds, MigrationOutcome.RolledBack, error, stopReason, start, Clock.GetUtcNow(), null, default, cause);
         }
         finally
         {
@@ -231,6 +301,13 @@ public sealed class PreCopySource : ISourceChannelHost
         _stopAndCopy = stopAndCopy;
         if (_failed.Task.IsFaulted) await _failed.Task.ConfigureAwait(false);
         var roundStart = Clock.GetUtcNow();
+        lock (_rulesGate)
+        {
+            _rules.BeginPass(stopAndCopy);
+            _passPages = _planner.SendCount;
+            _passVisited = 0;
+            _stoppedAfterBatch = false;
+        }
         long wireBefore = WireBytes();
         var counts = new long[(int)PageEncoding.Deflate + 1];
         foreach (var channel in _channels)
@@ -263,8 +340,12 @@ public sealed class PreCopySource : ISourceChannelHost
             FindChangedPages();
             scan = Clock.GetElapsedTime(scanStart);
         }
-        long pages = 0;
-        foreach (var channel in _channels) pages += channel.PagesThisRound;
+        long pages = 0, skipped = 0;
+        foreach (var channel in _channels)
+        {
+            pages += channel.PagesThisRound;
+            skipped += channel.SkippedThisRound;
+        }
         var encodings = new Dictionary<string, long>();
         for (int e = 0; e < counts.Length; e++)
         {
@@ -284,7 +365,7 @@ public sealed class PreCopySource : ISourceChannelHost
         Volatile.Write(ref _dirtyRate, statistics.DirtyRate);
         var report = new RoundReport
         {
-            Round = (int)round, StopAndCopy = stopAndCopy, PagesSent = pages, WireBytes = wire, LogicalBytes = pages * MemoryImage.PageSize,
+            Round = (int)round, StopAndCopy = stopAndCopy, PagesSent = pages, SkippedPages = skipped, WireBytes = wire, LogicalBytes = pages * MemoryImage.PageSize,
             Encodings = encodings, DirtyPages = dirty, DirtyRate = statistics.DirtyRate,
             DurationMs = duration.TotalMilliseconds, ScanMs = scan.TotalMilliseconds, Throttle = Workload.Throttle,
         };
@@ -350,7 +431,7 @@ public sealed class PreCopySource : ISourceChannelHost
     }
 
     private MigrationReport Build(List<RoundReport> rounds, MigrationOutcome outcome, string? error, string stopReason,
-        DateTimeOffset start, DateTimeOffset end, SwitchoverReport? switchover, ImageDigest digest)
+        DateTimeOffset start, DateTimeOffset end, SwitchoverReport? switchover, ImageDigest digest, RollbackCause cause)
     {
         long wire = WireBytes(), logical = 0, resent = 0;
         int resumes = 0;
@@ -365,7 +446,7 @@ public sealed class PreCopySource : ISourceChannelHost
         return new MigrationReport
         {
             Policy = _policy.Name, Workload = Workload.Name, Transport = Options.TransportName, MemoryBytes = Image.MemoryBytes,
-            Channels = Options.Channels, Outcome = outcome, Error = error, StopReason = stopReason, Rounds = rounds,
+            Channels = Options.Channels, Outcome = outcome, Cause = cause, Error = error, StopReason = stopReason, Rounds = rounds,
             TotalTimeMs = (end - start).TotalMilliseconds,
             DowntimeMs = switchover?.TotalMs ?? 0, Switchover = switchover,
             WireBytes = wire, LogicalBytes = logical, CompressionRatio = wire > 0 ? (double)logical / wire : 0,

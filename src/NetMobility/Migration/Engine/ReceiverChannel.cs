@@ -9,7 +9,7 @@ namespace NetMobility.Migration.Engine;
 /// digest leaf taken as it is applied), acknowledges them, and on the main channel compares the digest once
 /// every channel has ended, answers ready or error, and on commit runs the VM and answers resumed.
 /// </summary>
-internal sealed class ReceiverChannel(MigrationDestination destination, IMigrationChannel channel) : IForwardSink
+internal sealed class ReceiverChannel(IReceiverHost destination, IMigrationChannel channel) : IForwardSink
 {
     private readonly PageStreamWriter _replies = new(channel.Output);
     private ReceiverSession? _session;
@@ -116,6 +116,13 @@ internal sealed class ReceiverChannel(MigrationDestination destination, IMigrati
         }
         _ended = true;
         return PageStreamError.None;
+    }
+
+    public PageStreamError OnAbort(in ErrorRecord record)
+    {
+        Detail = record.Message;
+        destination.Reject(PageStreamError.Cancelled, $"the source cancelled the migration: {record.Message}");
+        return PageStreamError.Cancelled;
     }
 
     public PageStreamError OnCommit()

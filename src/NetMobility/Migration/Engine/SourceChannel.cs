@@ -6,15 +6,20 @@ using NetMobility.Migration.Workloads;
 namespace NetMobility.Migration.Engine;
 
 /// <summary>
-/// One channel of the source: its connection, encoder, batch builder, sequence numbers, the window of
-/// batches sent and not yet acknowledged, and the task reading the destination's replies. Sends the pages
-/// of its lane (page mod channel count), reopens its connection when it drops and puts back what was lost.
+/// One channel of the source: its connection, encoder, sequence numbers, the window of batches sent and not
+/// yet acknowledged, and the task reading the destination's replies. Sends the pages of its lane (page mod
+/// channel count) one way: pages -> <see cref="PageBatchEncoder"/> -> <see cref="EncodedBatch"/> ->
+/// <see cref="PageStreamWriter"/> -> transport. Reopens its connection when it drops and puts back what was lost.
+/// It sees the migration only through <see cref="ISourceChannelHost"/>.
 /// </summary>
 internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
 {
     private readonly ISourceChannelHost _source;
     private readonly int _index;
-    private readonly PageBatchBuilder _batch;
+    private readonly PageBatchEncoder _batch;
+    // A batch is open from its first page to its write: the writer's space it encodes into is valid until then.
+    private bool _batchOpen;
+    private uint _round;
     // Where a page that is still a recipe is made to be encoded, so the source image keeps only what the guest touched.
     private readonly byte[] _scratch = new byte[MemoryImage.PageSize];
     private readonly Queue<(ulong Sequence, int[] Pages, int Count)> _inFlight = new();
@@ -38,13 +43,17 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
     {
         _source = source;
         _index = index;
-        _batch = new PageBatchBuilder(source.Options.MaxPagesPerBatch);
         Encoder = new PageEncoder(source.Options.Encoder);
+        _batch = new PageBatchEncoder(Encoder, source.Options.MaxPagesPerBatch);
     }
 
     public PageEncoder Encoder { get; }
     public long[] EncodingCounts { get; } = new long[(int)PageEncoding.Deflate + 1];
     public long PagesThisRound { get; private set; }
+    /// <summary>Pages of this round's pass left out because the guest wrote them again since it began (legacy Xen).</summary>
+    public long SkippedThisRound { get; private set; }
+    // Pages of the pass this channel has been through since its last batch went out, skipped and unchanged ones included.
+    private long _visited;
     public long WireBytes => _wireBytesBefore + (_writer?.BytesWritten ?? 0);
     public TimeSpan CpuTime => _cpuBefore + Encoder.Stats.TotalCpuTime;
     public int Resumes { get; private set; }
@@ -143,9 +152,9 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
         }
         // A peer that answers the stream header with something other than page-stream records does not speak it: no retry.
         _headerAck.TrySetException(outcome.Error is PageStreamError.ConnectionLost or PageStreamError.Truncated or PageStreamError.None
-            ? new IOException(outcome.RecordsAccepted == 0 && outcome.Offset == 0
-                ? $"channel {_index} ({channel.Peer}): {PreCopySource.ClosedBeforeAnswering}"
-                : $"channel {_index} ({channel.Peer}): {outcome}")
+            ? outcome.RecordsAccepted == 0 && outcome.Offset == 0
+                ? new StreamNotAnsweredException($"channel {_index} ({channel.Peer}): {PreCopySource.ClosedBeforeAnswering}")
+                : new IOException($"channel {_index} ({channel.Peer}): {outcome}")
             : new MigrationFailedException(outcome.Error, $"{channel.Peer} does not answer as a page-stream destination: {outcome}"));
         _windowOpened.TrySetResult();
         return outcome;
@@ -155,24 +164,40 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
     public async Task SendRoundAsync(uint round, ulong[] set, CancellationToken cancellationToken)
     {
         PagesThisRound = 0;
+        SkippedThisRound = 0;
+        _visited = 0;
+        _round = round;
         int stride = _source.Options.Channels;
         int page = PreCopyPlanner.NextPage(set, 0, _index, stride);
         try
         {
             while (page >= 0)
             {
-                if (_batch.IsEmpty) _batch.Begin(round, _nextSequence, _writer!.Output);
+                _visited++;
+                if (_source.Skips(page))
+                {
+                    SkippedThisRound++;
+                    page = PreCopyPlanner.NextPage(set, page + 1, _index, stride);
+                    continue;
+                }
+                if (!_batchOpen)
+                {
+                    _batch.Begin(_batch.PacksBatches ? default : _writer!.BatchSpace(_batch.EntriesBound));
+                    _batchOpen = true;
+                }
                 // In the first round only pages already written again since it began are likely to be sent again:
                 // the others stay out of the delta cache.
                 bool remember = round > 1 || _source.Image.DirtyLog.IsDirty(page);
                 var contents = _source.Image.ReadPage(page, _scratch);
-                var encoding = _batch.Add(Encoder, page, contents, out _, remember);
-                EncodingCounts[(int)encoding]++;
+                var encoding = _batch.Add(page, contents, remember);
                 // The destination's copy of the page as it will be once this batch is applied (an unchanged page stays as it was).
                 if (encoding == PageEncoding.Zero) _source.Digests.SetZero(page);
                 else if (encoding != PageEncoding.Unchanged) _source.Digests.Set(page, contents);
-                if (!_batch.HasRoom) await SendBatchAsync(cancellationToken).ConfigureAwait(false);
+                bool stop = !_batch.HasRoom && await SendBatchAsync(cancellationToken).ConfigureAwait(false);
                 page = PreCopyPlanner.NextPage(set, page + 1, _index, stride);
+                if (!stop) continue;
+                // The policy's check after a batch says switch over now: the rest of the pass waits for stop-and-copy.
+                for (; page >= 0; page = PreCopyPlanner.NextPage(set, page + 1, _index, stride)) _source.SendAgain(page);
             }
             await SendBatchAsync(cancellationToken).ConfigureAwait(false);
             _writer!.WriteEndOfRound(new EndOfRound(round, (uint)PagesThisRound));
@@ -181,8 +206,8 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
         catch (IOException) when (!cancellationToken.IsCancellationRequested)
         {
             // The pages of the batch being built and those not reached yet go in the next round too.
-            foreach (int p in _batch.Pages) _source.SendAgain(p);
-            _batch.Begin(round, _nextSequence);
+            if (_batchOpen) foreach (int p in _batch.Pages) _source.SendAgain(p);
+            _batchOpen = false;
             for (; page >= 0; page = PreCopyPlanner.NextPage(set, page + 1, _index, stride)) _source.SendAgain(page);
             await ReopenAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -211,28 +236,37 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
         }
     }
 
-    private async Task SendBatchAsync(CancellationToken cancellationToken)
+    /// <summary>Writes the open batch; true when the policy's check after it says the pass should end here.</summary>
+    private async Task<bool> SendBatchAsync(CancellationToken cancellationToken)
     {
-        if (_batch.IsEmpty) return;
-        await WaitForWindowAsync(cancellationToken).ConfigureAwait(false);
-        _writer!.WriteBatch(_batch);
-        if (_batch.LastPackedPages > 0)
-        {
-            // Pages counted raw as they were added went compressed together.
-            EncodingCounts[(int)PageEncoding.Raw] -= _batch.LastPackedPages;
-            EncodingCounts[(int)_batch.LastPackedMethod] += _batch.LastPackedPages;
-        }
+        if (!_batchOpen) return false;
+        if (!_batch.IsEmpty) await WaitForWindowAsync(cancellationToken).ConfigureAwait(false);
+        int count = Write();
+        if (count == 0) return false;
+        PagesThisRound += count;
+        _nextSequence++;
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+        _source.CatchUpWorkload();
+        long visited = _visited;
+        _visited = 0;
+        return _source.AfterBatch(visited);
+    }
+
+    /// <summary>Finishes the open batch, counts its pages and, unless every page was unchanged, writes it and keeps it in the window.</summary>
+    private int Write()
+    {
+        var batch = _batch.Finish();
+        _batchOpen = false;
+        for (int e = 0; e < batch.Counts.Length; e++) EncodingCounts[e] += batch.Counts[e];
+        if (batch.IsEmpty) return 0;
+        _writer!.WriteBatch(_round, _nextSequence, batch);
         lock (_gate)
         {
             var pages = _spare.Count > 0 ? _spare.Pop() : new int[_source.Options.MaxPagesPerBatch];
-            _batch.Pages.CopyTo(pages);
-            _inFlight.Enqueue((_batch.Sequence, pages, _batch.Count));
+            batch.Pages.CopyTo(pages);
+            _inFlight.Enqueue((_nextSequence, pages, batch.Count));
         }
-        PagesThisRound += _batch.Count;
-        _nextSequence++;
-        _batch.Begin(_batch.Round, _nextSequence, _writer!.Output);
-        await FlushAsync(cancellationToken).ConfigureAwait(false);
-        _source.CatchUpWorkload();
+        return batch.Count;
     }
 
     /// <summary>
@@ -274,6 +308,21 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
     public void WriteDeviceState(ReadOnlySpan<byte> state) => _writer!.WriteDeviceState(state);
     public void WriteEndOfStream(in EndOfStream record) => _writer!.WriteEndOfStream(record);
     public void WriteCommit() => _writer!.WriteCommit();
+
+    /// <summary>Tells the destination the source gives the migration up (best effort: the connection may be gone).</summary>
+    public async Task AbortAsync(string reason, CancellationToken cancellationToken)
+    {
+        if (_writer is null) return;
+        try
+        {
+            _batchOpen = false;
+            _writer.WriteAbort(new ErrorRecord(PageStreamError.Cancelled, reason));
+            await FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException)
+        {
+        }
+    }
 
     public async Task FlushAsync(CancellationToken cancellationToken)
     {

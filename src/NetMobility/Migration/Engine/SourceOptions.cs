@@ -11,7 +11,7 @@ public sealed record SourceOptions
     /// <summary>The page encoder each channel uses (each channel has its own, with its own delta cache).</summary>
     public PageEncoderOptions Encoder { get; init; } = new();
 
-    public int MaxPagesPerBatch { get; init; } = PageStream.PageBatchBuilder.DefaultMaxPages;
+    public int MaxPagesPerBatch { get; init; } = Encoding.PageBatchEncoder.DefaultMaxPages;
 
     /// <summary>Batches a channel may have sent and not yet had acknowledged; the bound on what a resume sends again.</summary>
     public int WindowBatches { get; init; } = 64;
@@ -72,7 +72,13 @@ public enum DirtyTracking
 }
 
 /// <summary>A migration that could not complete; the source kept (or took back) the VM.</summary>
-public sealed class MigrationFailedException(PageStream.PageStreamError error, string message) : Exception(message)
+public class MigrationFailedException(PageStream.PageStreamError error, string message) : Exception(message)
 {
     public PageStream.PageStreamError Error { get; } = error;
 }
+
+/// <summary>The source gave the migration up (<see cref="PreCopySource.Abort"/>) before the VM left it.</summary>
+public sealed class MigrationAbortedException(string reason) : MigrationFailedException(PageStream.PageStreamError.Cancelled, $"cancelled: {reason}");
+
+/// <summary>A connection closed before the destination answered the stream header.</summary>
+public sealed class StreamNotAnsweredException(string message) : IOException(message);

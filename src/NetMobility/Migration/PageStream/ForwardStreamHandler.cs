@@ -49,6 +49,12 @@ public sealed class ForwardStreamHandler(IForwardSink sink, int maxPayloadLength
         if (!RecordTypes.IsForward(type)) return PageStreamError.UnknownType;
         if (type == RecordType.StreamHeader) return OnHeader(payload);
         if (!_headerSeen) return PageStreamError.OutOfOrder;
+        if (type == RecordType.Abort)
+        {
+            // Any time before commit: the VM has not left the source.
+            if (_commitSeen) return PageStreamError.OutOfOrder;
+            return ErrorRecord.TryParse(payload, out var abort, out var error) ? sink.OnAbort(abort) : error;
+        }
         if (type == RecordType.Commit)
         {
             if (!_endOfStreamSeen || _commitSeen) return PageStreamError.OutOfOrder;

@@ -12,6 +12,8 @@ public interface IForwardSink
     PageStreamError OnDeviceState(ReadOnlySpan<byte> state);
     PageStreamError OnEndOfStream(in EndOfStream record);
     PageStreamError OnCommit();
+    /// <summary>The source gave the migration up (sec 3.8); the answer ends the stream, <see cref="PageStreamError.Cancelled"/> unless the sink says otherwise.</summary>
+    PageStreamError OnAbort(in ErrorRecord record) => PageStreamError.Cancelled;
     /// <summary>True once the sink needs no more records on this channel.</summary>
     bool Done { get; }
     ValueTask AfterRecordsAsync(CancellationToken cancellationToken);

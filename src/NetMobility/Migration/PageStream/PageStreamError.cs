@@ -34,6 +34,8 @@ public enum PageStreamError
     PeerError,
     /// <summary>The connection closed at a record boundary before the stream was complete.</summary>
     ConnectionLost,
+    /// <summary>The source gave the migration up (an abort record): the VM stays there.</summary>
+    Cancelled,
 }
 
 public static class PageStreamErrorText
@@ -57,6 +59,7 @@ public static class PageStreamErrorText
         PageStreamError.UnknownSession => "unknown resume token",
         PageStreamError.PeerError => "peer reported an error",
         PageStreamError.ConnectionLost => "connection lost",
+        PageStreamError.Cancelled => "cancelled by the source",
         _ => "invalid",
     };
 }

@@ -1,19 +1,75 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using NetMobility.Migration.Encoding;
 
 namespace NetMobility.Migration.PageStream;
 
 /// <summary>
 /// Writes page-stream records into a <see cref="PipeWriter"/>. Writing only fills the pipe; the caller
 /// flushes (<see cref="FlushAsync"/>) where it wants the bytes to go, which is also where the pipe's
-/// pause threshold pushes back. Counts the octets written for the report.
+/// pause threshold pushes back. Counts the octets written for the report. It only frames and writes: a page
+/// batch comes to it encoded (<see cref="EncodedBatch"/>), and it adds the record and batch headers.
 /// </summary>
 public sealed class PageStreamWriter(PipeWriter output)
 {
+    /// <summary>Where a plain page batch's entries start in its record: after the record and batch headers.</summary>
+    public const int BatchEntriesAt = RecordFrame.HeaderLength + PageBatch.HeaderLength;
+
+    // Memory of the output pipe handed out for the next batch's entries (BatchSpace), from its record's first octet.
+    private Memory<byte> _space;
+
     public PipeWriter Output { get; } = output;
 
     /// <summary>Octets written so far, record headers included.</summary>
     public long BytesWritten { get; private set; }
+
+    /// <summary>
+    /// Memory in the output pipe for the entries of the next page batch (<paramref name="entriesBound"/> octets), after
+    /// room for its headers: a batch encoded there is framed in place by <see cref="WriteBatch"/>, with no copy. Until
+    /// then nothing else may be written; writing any other record gives the space up.
+    /// </summary>
+    public Memory<byte> BatchSpace(int entriesBound)
+    {
+        _space = Output.GetMemory(BatchEntriesAt + entriesBound);
+        return _space[BatchEntriesAt..];
+    }
+
+    /// <summary>Frames and writes an encoded batch (sec 3.2, or 3.7 when packed); one encoded in <see cref="BatchSpace"/> stays where it is.</summary>
+    public void WriteBatch(uint round, ulong sequence, in EncodedBatch batch)
+    {
+        if (batch.IsEmpty) throw new ArgumentException("a page batch needs at least one entry", nameof(batch));
+        int length = BatchRecordLength(batch);
+        var space = _space.Span;
+        _space = default;
+        if (!batch.IsPacked && space.Length >= length && space.Overlaps(batch.Entries, out int offset) && offset == BatchEntriesAt)
+            FrameBatch(space[..length], round, sequence, batch);
+        else
+            FormatBatch(Output.GetSpan(length), round, sequence, batch);
+        Output.Advance(length);
+        BytesWritten += length;
+    }
+
+    /// <summary>The octets of the record <paramref name="batch"/> makes.</summary>
+    public static int BatchRecordLength(in EncodedBatch batch) => RecordFrame.HeaderLength + batch.PayloadLength;
+
+    /// <summary>Writes the whole record of <paramref name="batch"/> into <paramref name="destination"/>; returns its length.</summary>
+    public static int FormatBatch(Span<byte> destination, uint round, ulong sequence, in EncodedBatch batch)
+    {
+        int length = BatchRecordLength(batch);
+        var record = destination[..length];
+        batch.Entries.CopyTo(record[(length - batch.Entries.Length)..]);
+        FrameBatch(record, round, sequence, batch);
+        return length;
+    }
+
+    /// <summary>Headers and CRC around entries already in place at the end of <paramref name="record"/>.</summary>
+    private static void FrameBatch(Span<byte> record, uint round, ulong sequence, in EncodedBatch batch)
+    {
+        var payload = record.Slice(RecordFrame.HeaderLength, batch.PayloadLength);
+        PageBatch.EmitHeader(payload, round, sequence, batch.Count);
+        if (batch.IsPacked) PackedBatch.EmitHeader(payload, batch.PackedMethod, batch.PlainLength, batch.PackedLength);
+        RecordFrame.Emit(record, batch.IsPacked ? RecordType.PackedBatch : RecordType.PageBatch, payload);
+    }
 
     public void WriteHeader(in StreamHeader header)
     {
@@ -21,9 +77,6 @@ public sealed class PageStreamWriter(PipeWriter output)
         header.Emit(span[RecordFrame.HeaderLength..]);
         End(span, RecordType.StreamHeader, StreamHeader.Length);
     }
-
-    /// <summary>Finishes and writes a batch; one built in this writer's memory (<see cref="PageBatchBuilder.Begin"/>) is committed in place.</summary>
-    public void WriteBatch(PageBatchBuilder batch) => BytesWritten += batch.WriteTo(Output);
 
     public void WriteEndOfRound(in EndOfRound record)
     {
@@ -49,6 +102,15 @@ public sealed class PageStreamWriter(PipeWriter output)
     }
 
     public void WriteCommit() => End(Begin(0), RecordType.Commit, 0);
+
+    /// <summary>Abort (sec 3.8): the source gives the migration up and keeps the VM; the payload is laid out as an error record.</summary>
+    public void WriteAbort(in ErrorRecord record)
+    {
+        int length = record.Length;
+        var span = Begin(length);
+        record.Emit(span.Slice(RecordFrame.HeaderLength, length));
+        End(span, RecordType.Abort, length);
+    }
 
     public void WriteAck(in Ack record)
     {
@@ -82,13 +144,18 @@ public sealed class PageStreamWriter(PipeWriter output)
     /// <summary>Writes a complete record (header and payload) as it is.</summary>
     public void WriteRecordBytes(ReadOnlySpan<byte> record)
     {
+        _space = default;
         Output.Write(record);
         BytesWritten += record.Length;
     }
 
     public ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default) => Output.FlushAsync(cancellationToken);
 
-    private Span<byte> Begin(int payloadLength) => Output.GetSpan(RecordFrame.HeaderLength + payloadLength)[..(RecordFrame.HeaderLength + payloadLength)];
+    private Span<byte> Begin(int payloadLength)
+    {
+        _space = default;
+        return Output.GetSpan(RecordFrame.HeaderLength + payloadLength)[..(RecordFrame.HeaderLength + payloadLength)];
+    }
 
     private void End(Span<byte> record, RecordType type, int payloadLength)
     {

@@ -12,6 +12,8 @@ public enum RecordType : byte
     Commit = 0x06,
     /// <summary>A page batch whose compressible pages travel as one compressed block (docs/page-stream.md sec 3.7).</summary>
     PackedBatch = 0x07,
+    /// <summary>Source -> destination before Commit: the source gives the migration up and keeps the VM (docs/page-stream.md sec 3.8).</summary>
+    Abort = 0x08,
 
     Ack = 0x81,
     Ready = 0x82,
@@ -22,6 +24,6 @@ public enum RecordType : byte
 
 public static class RecordTypes
 {
-    public static bool IsForward(RecordType type) => type is >= RecordType.StreamHeader and <= RecordType.PackedBatch;
+    public static bool IsForward(RecordType type) => type is >= RecordType.StreamHeader and <= RecordType.Abort;
     public static bool IsReturn(RecordType type) => type is >= RecordType.Ack and <= RecordType.Resumed;
 }

@@ -14,6 +14,8 @@ public sealed class MigrationReport
     public required MigrationOutcome Outcome { get; init; }
     public string? Error { get; init; }
     public string StopReason { get; init; } = "";
+    /// <summary>Why the migration was rolled back; <see cref="RollbackCause.None"/> when it was not.</summary>
+    public RollbackCause Cause { get; init; }
     public List<RoundReport> Rounds { get; init; } = [];
     /// <summary>From the start of round 1 to the source's release of the VM.</summary>
     public double TotalTimeMs { get; init; }

@@ -7,6 +7,8 @@ public sealed record RoundReport
     /// <summary>True for the stop-and-copy round(s), sent with the VM paused.</summary>
     public bool StopAndCopy { get; init; }
     public long PagesSent { get; init; }
+    /// <summary>Pages of the pass left out because the guest wrote them again since it began (legacy Xen's skip).</summary>
+    public long SkippedPages { get; init; }
     /// <summary>Octets on the wire in the round, record framing included.</summary>
     public long WireBytes { get; init; }
     /// <summary>Page octets the round stands for (pages sent x page size).</summary>

@@ -10,7 +10,7 @@ namespace NetMobility.Migration.Simulation;
 /// <summary>
 /// The real encoders' results on real content, measured once so that many simulated migrations can reuse
 /// them: for every page of a seed image, whether it is zero and its share of a packed batch's block under
-/// LZ4, zstd and Deflate (the image goes through the engine's own batch builder and encoder, 64 pages a
+/// LZ4, zstd and Deflate (the image goes through the engine's own batch encoder, 64 pages a
 /// batch, and each packed page is charged its batch's block over the pages in it); for each kind of page a
 /// workload writes (heap, text, random), the same over a batch of sample pages built by the workloads' own
 /// content generators; XBZRLE delta sizes after 1 to 16 small in-place updates; and the CPU time per page
@@ -83,19 +83,19 @@ public sealed class EncodingCalibration
     private TimeSpan Pass(MemoryImage image, PageEncoding compressor, ushort[] sizes, int deflateLevel = DeflateLevel)
     {
         int workers = Math.Max(1, Environment.ProcessorCount);
-        int batches = (image.PageCount + PageBatchBuilder.DefaultMaxPages - 1) / PageBatchBuilder.DefaultMaxPages;
+        int batches = (image.PageCount + PageBatchEncoder.DefaultMaxPages - 1) / PageBatchEncoder.DefaultMaxPages;
         var cpu = CpuTime();
         Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
         {
             using var encoder = Encoder(compressor, deflateLevel);
-            using var builder = new PageBatchBuilder();
+            using var builder = new PageBatchEncoder(encoder);
             for (int b = batches * w / workers; b < batches * (w + 1) / workers; b++)
             {
-                int from = b * PageBatchBuilder.DefaultMaxPages, to = Math.Min(image.PageCount, from + PageBatchBuilder.DefaultMaxPages);
-                builder.Begin(1, 1);
+                int from = b * PageBatchEncoder.DefaultMaxPages, to = Math.Min(image.PageCount, from + PageBatchEncoder.DefaultMaxPages);
+                builder.Begin();
                 for (int p = from; p < to; p++)
                 {
-                    builder.Add(encoder, p, image.GetPage(p), out _);
+                    builder.Add(p, image.GetPage(p));
                     // A batch of incompressible pages reaches the frame limit one page early.
                     if (!builder.HasRoom && p + 1 < to) Charge(builder, sizes);
                 }
@@ -109,17 +109,17 @@ public sealed class EncodingCalibration
     /// Finishes the batch, charges its pages (packed ones their share of the block, the others a whole page;
     /// zero pages are told apart elsewhere) and starts the next one.
     /// </summary>
-    private static void Charge(PageBatchBuilder builder, Span<ushort> sizes)
+    private static void Charge(PageBatchEncoder builder, Span<ushort> sizes)
     {
-        builder.Finish();
-        foreach (int p in builder.Pages) sizes[p] = PageSize;
-        int packed = builder.LastPackedPages;
+        var batch = builder.Finish();
+        foreach (int p in batch.Pages) sizes[p] = PageSize;
+        int packed = batch.PackedPages.Length;
         if (packed > 0)
         {
-            var share = (ushort)Math.Min(PageSize, (builder.LastPackedBytes + packed - 1) / packed);
-            foreach (int p in builder.PackedPages) sizes[p] = share;
+            var share = (ushort)Math.Min(PageSize, (batch.BlockLength + packed - 1) / packed);
+            foreach (int p in batch.PackedPages) sizes[p] = share;
         }
-        builder.Begin(1, 1);
+        builder.Begin();
     }
 
     private static TimeSpan CpuTime()
@@ -150,7 +150,6 @@ public sealed class EncodingCalibration
         var rng = new Random(seed);
         var page = new byte[PageSize];
         var sizes = new ushort[Samples];
-        using var builder = new PageBatchBuilder(Samples);
         long zeroTicks = 0;
         foreach (var kind in new[] { WriteKind.Heap, WriteKind.Text, WriteKind.Random })
         {
@@ -161,15 +160,16 @@ public sealed class EncodingCalibration
             })
             {
                 using var encoder = Encoder(compressor, level);
+                using var builder = new PageBatchEncoder(encoder, Samples);
                 var samples = new Random(rng.Next());
-                builder.Begin(1, 1);
+                builder.Begin();
                 for (int i = 0; i < Samples; i++)
                 {
                     Fill(page, kind, samples);
                     long t0 = Stopwatch.GetTimestamp();
                     ZeroPage.IsZero(page);
                     zeroTicks += Stopwatch.GetTimestamp() - t0;
-                    builder.Add(encoder, i, page, out _);
+                    builder.Add(i, page);
                     if (!builder.HasRoom && i + 1 < Samples) Charge(builder, sizes);
                 }
                 Charge(builder, sizes);

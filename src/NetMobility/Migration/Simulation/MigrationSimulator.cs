@@ -42,10 +42,8 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
         private readonly SimulatedMemory _memory = new(pages);
         private readonly PreCopyPlanner _planner = new(pages);
         private readonly double _bandwidth = s.BandwidthCap > 0 ? Math.Min(s.BitsPerSecond / 8, s.BandwidthCap) : s.BitsPerSecond / 8;
-        // QEMU's bandwidth estimate: octets over time, recomputed once at least 100 ms have passed.
-        private const double EstimatePeriod = 0.1;
-        private double _estimate, _estimateStart;
-        private long _estimateWire;
+        // The policy's skip and after-batch rules, with QEMU's bandwidth estimate: the engine runs the same code.
+        private readonly PassRules _rules = new(policy);
         private bool _stopMidRound;
         private readonly double _latency = s.Latency.TotalSeconds;
         private TransferBalance _balance = new(s.Channels);
@@ -79,7 +77,7 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
                 {
                     // The rule fitted mid-round: what the round had left joins the stop-and-copy.
                     rounds.Add(report);
-                    reason = "remaining dirty bytes fit in the downtime limit (checked after a batch)";
+                    reason = PassRules.StoppedAfterBatch;
                     converged = true;
                     break;
                 }
@@ -140,12 +138,11 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
         private (RoundReport Report, long Sent) SendRound(int round, bool stopAndCopy)
         {
             double start = _now;
-            long wireStart = _wire, sent = 0;
+            long wireStart = _wire, sent = 0, skipped = 0;
             var before = (long[])_encodings.Clone();
             ReadOnlySpan<ulong> set = _planner.SendSet;
             long left = _planner.SendCount;
-            bool skip = !stopAndCopy && policy.SkipsRedirtiedPages;
-            bool checkMidRound = !stopAndCopy;
+            _rules.BeginPass(stopAndCopy);
             int inBatch = 0;
             long batchWire = 0;
             double batchCpu = 0;
@@ -158,7 +155,11 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
                     bits &= bits - 1;
                     left--;
                     // Written again since the round began: dirty again, so the next round sends it anyway.
-                    if (skip && _memory.DirtyLog.IsDirty(page)) continue;
+                    if (_rules.Skips(_memory.DirtyLog, page))
+                    {
+                        skipped++;
+                        continue;
+                    }
                     var (encoding, size, cpu) = Encode(page, round);
                     _encodings[(int)encoding]++;
                     batchCpu += cpu;
@@ -168,11 +169,11 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
                         sent++;
                         if (++inBatch == s.PagesPerBatch)
                         {
-                            FinishBatch(batchWire, batchCpu, stopAndCopy);
+                            bool fits = FinishBatch(batchWire, batchCpu, stopAndCopy, left);
                             inBatch = 0;
                             batchWire = 0;
                             batchCpu = 0;
-                            if (checkMidRound && FitsMidRound(set, word, bits, left))
+                            if (fits && FitsAfterSync(set, word, bits))
                             {
                                 HoldBack(set, word, bits);
                                 _stopMidRound = true;
@@ -183,7 +184,7 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
                     }
                 }
             }
-            if (inBatch > 0 || batchCpu > 0) FinishBatch(batchWire, batchCpu, stopAndCopy);
+            if (inBatch > 0 || batchCpu > 0) FinishBatch(batchWire, batchCpu, stopAndCopy, left);
             Advance(Serialize(s.Channels * (RecordFrame.HeaderLength + PageStream.EndOfRound.Length)), stopAndCopy);
             _wire += s.Channels * (RecordFrame.HeaderLength + PageStream.EndOfRound.Length);
 
@@ -194,34 +195,29 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
             long dirty = _planner.OutstandingPages(_memory.DirtyLog);
             var report = new RoundReport
             {
-                Round = round, StopAndCopy = stopAndCopy, PagesSent = sent, WireBytes = _wire - wireStart, LogicalBytes = sent * PageSize,
+                Round = round, StopAndCopy = stopAndCopy, PagesSent = sent, SkippedPages = skipped, WireBytes = _wire - wireStart, LogicalBytes = sent * PageSize,
                 Encodings = encodings, DirtyPages = dirty, DirtyRate = duration > 0 ? dirty / duration : 0,
                 DurationMs = duration * 1000, Throttle = guest.Throttle,
             };
             return (report, sent);
         }
 
-        private void FinishBatch(long entryBytes, double cpu, bool paused)
+        /// <summary>Puts a batch on the link; true when the pass's rules say the <paramref name="left"/> pages still to send fit (see <see cref="PassRules.AfterBatch"/>).</summary>
+        private bool FinishBatch(long entryBytes, double cpu, bool paused, long left)
         {
             long bytes = entryBytes > 0 ? BatchOverhead + entryBytes : 0;
             _wire += bytes;
             _cpu += cpu;
             Advance(Math.Max(Serialize(bytes), cpu / s.Channels), paused);
-            if (_now - _estimateStart >= EstimatePeriod)
-            {
-                _estimate = (_wire - _estimateWire) / (_now - _estimateStart);
-                _estimateStart = _now;
-                _estimateWire = _wire;
-            }
+            return _rules.AfterBatch(TimeSpan.FromSeconds(_now), _wire, left, PageSize);
         }
 
         /// <summary>
-        /// QEMU's check after a batch: the pages still to send in this pass (the estimate); when those fit, a
-        /// dirty-log sync adds what was written since, and the rule is asked again on the sum.
+        /// QEMU's check after a batch, second step: the pages left in the pass fit, so a dirty-log sync adds what was
+        /// written since, and the rule is asked again on the sum.
         /// </summary>
-        private bool FitsMidRound(ReadOnlySpan<ulong> set, int word, ulong bits, long left)
+        private bool FitsAfterSync(ReadOnlySpan<ulong> set, int word, ulong bits)
         {
-            if (!policy.FitsMidRound(left * (double)PageSize, _estimate)) return false;
             long pending = 0;
             for (int w = word; w < set.Length; w++)
             {
@@ -234,7 +230,7 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
                 }
             }
             long dirtyBehind = _memory.DirtyLog.CountDirty() - CountDirtyFrom(word);
-            return policy.FitsMidRound((pending + dirtyBehind) * (double)PageSize, _estimate);
+            return _rules.Fits(pending + dirtyBehind, PageSize);
         }
 
         private long CountDirtyFrom(int word)

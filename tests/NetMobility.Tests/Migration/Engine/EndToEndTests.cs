@@ -41,7 +41,8 @@ public class EndToEndTests
         Assert.Equal(policy, report.Policy);
         Assert.True(report.Rounds.Count >= 2, $"{report.Rounds.Count} rounds");
         Assert.True(report.Rounds[^1].StopAndCopy);
-        Assert.Equal(m.Image.PageCount, report.Rounds[0].PagesSent);
+        // The first pass goes through every page (legacy Xen skips those written again meanwhile).
+        Assert.Equal(m.Image.PageCount, report.Rounds[0].PagesSent + report.Rounds[0].SkippedPages);
         Assert.True(report.DowntimeMs > 0 && report.DowntimeMs < report.TotalTimeMs);
         // The digest kept page by page is the digest of the image as it is, at both ends.
         Assert.Equal(report.Digest, PageDigestTable.Compute(m.Image).ToString());

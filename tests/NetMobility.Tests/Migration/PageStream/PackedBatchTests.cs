@@ -27,12 +27,19 @@ public class PackedBatchTests
         LinkBytesPerSecond = 0,
     };
 
-    private static byte[] Build(PageEncoder encoder, uint round, ulong sequence, IEnumerable<int> pages, out PageBatchBuilder builder)
+    private static byte[] Build(PageEncoder encoder, uint round, ulong sequence, IEnumerable<int> pages) =>
+        Build(encoder, round, sequence, pages, out _, out _);
+
+    private static byte[] Build(PageEncoder encoder, uint round, ulong sequence, IEnumerable<int> pages, out PageEncoding method, out int packedPages)
     {
-        builder = new PageBatchBuilder();
-        builder.Begin(round, sequence);
-        foreach (int p in pages) builder.Add(encoder, p, Content(p), out _);
-        return builder.Finish().ToArray();
+        using var builder = new PageBatchEncoder(encoder);
+        builder.Begin();
+        foreach (int p in pages) builder.Add(p, Content(p));
+        var batch = builder.Finish();
+        method = batch.PackedMethod;
+        packedPages = batch.PackedPages.Length;
+        Assert.Equal(batch.Count, batch.Counts.ToArray().Sum() - batch.Counts[(int)PageEncoding.Unchanged]);
+        return StreamFixtures.BatchRecord(batch, round, sequence);
     }
 
     [Theory]
@@ -43,13 +50,12 @@ public class PackedBatchTests
     {
         using var encoder = new PageEncoder(Packing(method));
         var pages = Enumerable.Range(0, 40).ToArray();
-        var record = Build(encoder, 1, 1, pages, out var builder);
-        using (builder)
+        var record = Build(encoder, 1, 1, pages, out var packedMethod, out int packedPages);
         {
             Assert.Equal(RecordType.PackedBatch, (RecordType)record[0]);
-            Assert.Equal(method, builder.LastPackedMethod);
+            Assert.Equal(method, packedMethod);
             // Text, heap and code pages are packed; zero and random pages stay plain.
-            Assert.Equal(24, builder.LastPackedPages);
+            Assert.Equal(24, packedPages);
         }
         // Eight raw random pages and eight zero entries as they are, the 24 others in a block under 3/4 of their size.
         Assert.InRange(record.Length - 8 * (PageBatch.EntryHeaderLength + PageSize) - 8 * PageBatch.EntryHeaderLength - RecordFrame.HeaderLength - PackedBatch.HeaderLength,
@@ -67,8 +73,7 @@ public class PackedBatchTests
     public void Record_layout_matches_the_spec()
     {
         using var encoder = new PageEncoder(Packing(PageEncoding.Lz4));
-        var record = Build(encoder, 2, 7, [0, 2, 3], out var builder);
-        builder.Dispose();
+        var record = Build(encoder, 2, 7, [0, 2, 3]);
         var payload = record.AsSpan(RecordFrame.HeaderLength);
         // Batch header: round 2, sequence 7, 3 pages; method 4 (LZ4), reserved; P = one zero entry (7 octets);
         // D = two raw entries (2 x 4103 octets); then the zero entry of page 0.
@@ -89,8 +94,7 @@ public class PackedBatchTests
         var kinds = new List<RecordType>();
         for (int b = 0; b < CompressorChooser.WarmupBatches + 3; b++)
         {
-            var record = Build(encoder, 1, (ulong)b + 1, [2, 3, 4], out var builder);
-            builder.Dispose();
+            var record = Build(encoder, 1, (ulong)b + 1, [2, 3, 4]);
             kinds.Add((RecordType)record[0]);
             if (kinds[^1] == RecordType.PageBatch)
             {
@@ -105,8 +109,7 @@ public class PackedBatchTests
     public void Encoder_that_does_not_pack_compresses_page_by_page()
     {
         using var encoder = new PageEncoder(Packing(PageEncoding.Lz4) with { PackBatches = false });
-        var record = Build(encoder, 1, 1, [2, 3, 4], out var builder);
-        builder.Dispose();
+        var record = Build(encoder, 1, 1, [2, 3, 4]);
         Assert.Equal(RecordType.PageBatch, (RecordType)record[0]);
         Assert.Equal(3, encoder.Stats.Pages(PageEncoding.Lz4));
     }
@@ -129,8 +132,7 @@ public class PackedBatchTests
     public async Task Bad_packed_batch_is_refused_and_nothing_of_it_applied(string fault, Action<byte[]> spoil, PageStreamError expected)
     {
         using var encoder = new PageEncoder(Packing(PageEncoding.Zstd));
-        var good = Build(encoder, 1, 1, [0, 2, 3, 4], out var builder);
-        builder.Dispose();
+        var good = Build(encoder, 1, 1, [0, 2, 3, 4]);
         var payload = good.AsSpan(RecordFrame.HeaderLength).ToArray();
         spoil(payload);
         var bad = StreamFixtures.Record(RecordType.PackedBatch, payload);

@@ -89,18 +89,38 @@ public class PageBatchTests
     }
 
     [Fact]
-    public void Builder_stops_taking_pages_at_its_bound()
+    public void Batch_encoder_stops_taking_pages_at_its_bound()
     {
-        using var builder = new PageBatchBuilder(maxPages: 2);
         using var encoder = new PageEncoder(PageEncoderOptions.Uncompressed);
-        builder.Begin(1, 1);
+        using var builder = new PageBatchEncoder(encoder, maxPages: 2);
+        builder.Begin();
         var page = new byte[MemoryImage.PageSize];
-        builder.Add(encoder, 0, page, out int zeroBytes);
-        builder.Add(encoder, 1, page, out _);
-        Assert.Equal(PageBatch.EntryHeaderLength, zeroBytes);
+        Assert.Equal(PageEncoding.Zero, builder.Add(0, page));
+        builder.Add(1, page);
         Assert.False(builder.HasRoom);
-        Assert.Throws<InvalidOperationException>(() => builder.Add(encoder, 2, page, out _));
+        Assert.Throws<InvalidOperationException>(() => builder.Add(2, page));
         Assert.Equal([0, 1], builder.Pages.ToArray());
+        var batch = builder.Finish();
+        // Two zero entries: headers only.
+        Assert.Equal(2 * PageBatch.EntryHeaderLength, batch.Entries.Length);
+        Assert.Equal(2, batch.Counts[(int)PageEncoding.Zero]);
+    }
+
+    [Fact]
+    public void Unchanged_pages_get_no_entry_but_are_counted()
+    {
+        using var encoder = new PageEncoder(new PageEncoderOptions { AllowedEncodings = [PageEncoding.Raw, PageEncoding.Unchanged], DeltaCachePages = 8 });
+        using var builder = new PageBatchEncoder(encoder);
+        var page = TestPages.Text(3);
+        builder.Begin();
+        Assert.Equal(PageEncoding.Raw, builder.Add(5, page));
+        Assert.Equal(1, builder.Finish().Count);
+        builder.Begin();
+        Assert.Equal(PageEncoding.Unchanged, builder.Add(5, page));
+        var again = builder.Finish();
+        Assert.True(again.IsEmpty);
+        Assert.Equal(1, again.Counts[(int)PageEncoding.Unchanged]);
+        Assert.Equal(0, again.Counts[(int)PageEncoding.Raw]);
     }
 
     [Theory]
@@ -115,20 +135,24 @@ public class PageBatchTests
         byte[] Expected()
         {
             using var encoder = new PageEncoder(options);
-            using var builder = new PageBatchBuilder();
-            builder.Begin(2, 5);
-            for (int p = 0; p < pages.Length; p++) builder.Add(encoder, p, pages[p], out _);
-            return builder.Finish().ToArray();
+            using var builder = new PageBatchEncoder(encoder);
+            builder.Begin();
+            for (int p = 0; p < pages.Length; p++) builder.Add(p, pages[p]);
+            return StreamFixtures.BatchRecord(builder.Finish(), 2, 5);
         }
 
         var pipe = new System.IO.Pipelines.Pipe();
         var writer = new PageStreamWriter(pipe.Writer);
         using (var encoder = new PageEncoder(options))
-        using (var builder = new PageBatchBuilder())
+        using (var builder = new PageBatchEncoder(encoder))
         {
-            builder.Begin(2, 5, pipe.Writer);
-            for (int p = 0; p < pages.Length; p++) builder.Add(encoder, p, pages[p], out _);
-            writer.WriteBatch(builder);
+            var space = writer.BatchSpace(builder.EntriesBound);
+            builder.Begin(space);
+            for (int p = 0; p < pages.Length; p++) builder.Add(p, pages[p]);
+            var batch = builder.Finish();
+            // A batch that does not pack is encoded in the pipe's own memory, right where its record will have it.
+            Assert.Equal(!packing, space.Span.Overlaps(batch.Entries));
+            writer.WriteBatch(2, 5, batch);
         }
         writer.WriteEndOfRound(new EndOfRound(2, 3));
         await pipe.Writer.CompleteAsync();

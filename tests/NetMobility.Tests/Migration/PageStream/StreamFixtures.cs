@@ -29,16 +29,24 @@ internal static class StreamFixtures
     /// <summary>A batch of pages whose content is the page number repeated (raw) or zero.</summary>
     public static byte[] Batch(uint round, ulong sequence, params int[] pages)
     {
-        using var builder = new PageBatchBuilder();
         using var encoder = new PageEncoder(PageEncoderOptions.Uncompressed);
-        builder.Begin(round, sequence);
+        using var builder = new PageBatchEncoder(encoder);
+        builder.Begin();
         var page = new byte[MemoryImage.PageSize];
         foreach (int p in pages)
         {
             page.AsSpan().Fill((byte)p);
-            builder.Add(encoder, p, page, out _);
+            builder.Add(p, page);
         }
-        return builder.Finish().ToArray();
+        return BatchRecord(builder.Finish(), round, sequence);
+    }
+
+    /// <summary>The whole record an encoded batch makes.</summary>
+    public static byte[] BatchRecord(in EncodedBatch batch, uint round = 1, ulong sequence = 1)
+    {
+        var record = new byte[PageStreamWriter.BatchRecordLength(batch)];
+        PageStreamWriter.FormatBatch(record, round, sequence, batch);
+        return record;
     }
 
     public static byte[] EndRound(uint round, uint pages)

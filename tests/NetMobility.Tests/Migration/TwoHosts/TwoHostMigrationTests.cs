@@ -140,6 +140,43 @@ public sealed class TwoHostMigrationTests : IDisposable
     }
 
     [Fact]
+    public async Task An_interrupt_at_the_source_rolls_back_and_the_destination_is_told()
+    {
+        string image = WriteImage(), output = Path.Combine(_dir, "received.img");
+        using var receiver = NetmobProcess.Start(Receive(output));
+        int port = await receiver.ListeningPortAsync();
+        await using var relay = new TcpRelay(port, TcpRelay.Fault.Hold, at: ImageBytes / 4);
+        using var sender = NetmobProcess.Start("migrate", "send", "--to", $"127.0.0.1:{relay.Port}", "--image", image, "--channels", "1", "--json");
+
+        // Pages are on their way and held by the relay: Ctrl-C at the source, then the connection moves again.
+        await relay.Tripped.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(0, Interrupt(sender.Id));
+        await sender.WaitForLineAsync(l => l.StartsWith("netmob: interrupted: ", StringComparison.Ordinal));
+        relay.Release();
+
+        var (sent, sendOutput) = await sender.ExitAsync();
+        Assert.Equal(130, sent);
+        var report = SendReportOf(sendOutput);
+        Assert.Equal(MigrationOutcome.RolledBack, report.Outcome);
+        Assert.Equal(RollbackCause.Cancelled, report.Cause);
+        var last = sender.StandardError.Split('\n')[^1];
+        Assert.StartsWith($"netmob: migration to 127.0.0.1:{relay.Port} interrupted, the VM resumed here: cancelled (interrupted at the source); the destination was told", last);
+
+        var (received, receiveOutput) = await receiver.ExitAsync();
+        Assert.Equal(1, received);
+        var receipt = ReceiveReportOf(receiveOutput);
+        Assert.Equal(ReceiveOutcome.Refused, receipt.Outcome);
+        Assert.StartsWith("the source cancelled the migration: interrupted at the source", receipt.Error);
+        Assert.False(File.Exists(output));
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
+    /// <summary>Sends SIGINT (2), as Ctrl-C at a terminal does.</summary>
+    private static int Interrupt(int pid) => Kill(pid, 2);
+
+    [Fact]
     public async Task A_source_killed_midway_behind_a_silent_connection_is_given_up_by_the_destination_after_its_idle_timeout()
     {
         string image = WriteImage(), output = Path.Combine(_dir, "received.img");

@@ -1,0 +1,20 @@
+using NetMobility.Migration.PageStream;
+
+namespace NetMobility.Migration.Engine;
+
+/// <summary>
+/// What a <see cref="ReceiverChannel"/> needs of the destination it serves, and all it may do to it: read the
+/// settings, find (or start) the session a stream header names, and refuse the stream. The channel never sees
+/// the destination that owns it.
+/// </summary>
+internal interface IReceiverHost
+{
+    DestinationOptions Options { get; }
+    /// <summary>The migration has been committed here or refused: the channels stop.</summary>
+    bool IsFinished { get; }
+
+    /// <summary>The session a header belongs to, created by the first header of a new migration; null with the reason otherwise.</summary>
+    ReceiverSession? Session(in StreamHeader header, out string? problem);
+    /// <summary>Refuses the stream: the session is dropped and the VM stays at the source.</summary>
+    void Reject(PageStreamError error, string message);
+}
