@@ -134,8 +134,12 @@ public sealed class TunnelKind
     /// </summary>
     public static bool TryReadInputKey(Ipv4Packet outer, out uint key)
     {
-        foreach (var kind in All)
+        // By index: this runs for every outer packet, and an interface enumerator would allocate.
+        for (int i = 0; i < All.Count; i++)
+        {
+            var kind = All[i];
             if (kind.OuterProtocol == outer.Protocol && kind._inputKey is { } read) return read(outer, out key);
+        }
         key = 0;
         return false;
     }

@@ -15,7 +15,7 @@ namespace NetMobility.Tunnels;
 /// A Mobile IP UDP tunnel endpoint (RFC 3519): IP in IP inside UDP, so that a NAT between the ends can translate it.
 /// Received outer packets must come from the remote address and port to the local ones and carry Next Header 4.
 /// When <see cref="UdpTunnelOptions.KeepaliveInterval"/> is set, the endpoint sends a keepalive whenever a whole
-/// interval passed with nothing sent, on its node's clock; keepalives that arrive are counted and go no further.
+/// interval passed since it last sent anything, on its node's clock; keepalives that arrive are counted and go no further.
 /// </summary>
 public sealed class UdpTunnel : IpTunnelEndpoint
 {
@@ -26,17 +26,35 @@ public sealed class UdpTunnel : IpTunnelEndpoint
     private const byte KeepaliveTtl = 64;
 
     private readonly UdpTunnelOptions _options;
-    private readonly ITimer? _keepaliveTimer;
+    private readonly ITimer _keepaliveTimer;
     private ushort _identification;
     private ushort _keepaliveSequence;
-    private bool _sentSinceTick;
+    private readonly TimeProvider _time;
+    private long _lastSentTimestamp;
 
     public UdpTunnel(UdpTunnelOptions options, ITunnelHost host, TimeProvider? time = null)
         : base(options, time ?? TimeProvider.System, host, InnerOffset)
     {
         _options = options;
-        if (options.KeepaliveInterval is { } interval)
-            _keepaliveTimer = (time ?? TimeProvider.System).CreateTimer(static s => ((UdpTunnel)s!).OnKeepaliveTick(), this, interval, interval);
+        _time = time ?? TimeProvider.System;
+        _keepaliveTimer = _time.CreateTimer(static s => ((UdpTunnel)s!).OnKeepaliveTick(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        if (options.KeepaliveInterval is { } interval) SetKeepaliveInterval(interval);
+    }
+
+    /// <summary>The keepalive interval now; null when this end sends none.</summary>
+    public TimeSpan? KeepaliveInterval { get; private set; }
+
+    /// <summary>
+    /// Starts (or restarts, or with null stops) the keepalives: the interval is the home agent's to give in its reply
+    /// (RFC 3519 sec 3.2), known only after the tunnel was made.
+    /// </summary>
+    public void SetKeepaliveInterval(TimeSpan? interval)
+    {
+        if (interval is { } i && i <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(interval), "keepalive interval must be positive");
+        if (interval == KeepaliveInterval) return; // a renewal that changes nothing leaves the countdown running
+        KeepaliveInterval = interval;
+        _lastSentTimestamp = _time.GetTimestamp();
+        _keepaliveTimer.Change(interval ?? Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     public UdpTunnelOptions Options => _options;
@@ -61,21 +79,25 @@ public sealed class UdpTunnel : IpTunnelEndpoint
         new TunnelDataHeader(IpProtocol.IpInIp).Emit(packet[DataHeaderOffset..]);
         new UdpHeader(_options.LocalPort, _options.RemotePort, udpLength - UdpHeader.HeaderLength)
             .Emit(packet[UdpOffset..], _options.Local, _options.Remote);
-        _sentSinceTick = true;
+        _lastSentTimestamp = _time.GetTimestamp();
         Counters.Sent(packet.Length);
         Host.Transmit(packet);
     }
 
-    /// <summary>RFC 3519 sec 4.9: an ICMP echo request to the far end, inside the tunnel, when nothing else went in for an interval.</summary>
+    /// <summary>
+    /// RFC 3519 sec 4.9: an ICMP echo request to the far end, inside the tunnel, once a whole interval passed since the
+    /// last packet went in; the timer is then due an interval after that last packet, so the NAT never sees a longer gap.
+    /// </summary>
     private void OnKeepaliveTick()
     {
-        if (_sentSinceTick)
+        if (KeepaliveInterval is not { } interval) return;
+        var idle = _time.GetElapsedTime(_lastSentTimestamp);
+        if (idle >= interval)
         {
-            _sentSinceTick = false;
-            return;
+            SendKeepalive();
+            idle = TimeSpan.Zero;
         }
-        SendKeepalive();
-        _sentSinceTick = false;
+        _keepaliveTimer.Change(interval - idle, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>Sends one keepalive now. It is the tunnel's own packet, so the entry-source rule for inner packets (RFC 2003 sec 3.2) does not apply.</summary>
@@ -133,7 +155,7 @@ public sealed class UdpTunnel : IpTunnelEndpoint
 
     public override void Dispose()
     {
-        _keepaliveTimer?.Dispose();
+        _keepaliveTimer.Dispose();
         base.Dispose();
     }
 }

@@ -65,7 +65,7 @@ public class UdpTunnelTests
     }
 
     [Fact]
-    public void Keepalives_go_out_only_after_an_interval_with_nothing_sent_and_are_not_delivered_at_the_far_end()
+    public void Keepalives_go_out_an_interval_after_the_last_packet_sent_and_are_not_delivered_at_the_far_end()
     {
         var clock = new ManualTimeProvider();
         var sent = new RecordingHost();
@@ -76,7 +76,7 @@ public class UdpTunnelTests
         var keepalive = Assert.Single(sent.Transmitted);
         Assert.Equal(1, sender.KeepalivesSent);
 
-        // Data in the next interval keeps the mapping as well as a keepalive would: none is sent at 220 s.
+        // Data at 150 s keeps the mapping as well as a keepalive would: the next keepalive is due at 260 s, not 220 s.
         clock.Advance(TimeSpan.FromSeconds(40));
         sender.Send(TestPackets.Echo(TestPackets.InnerSource, TestPackets.InnerDestination, 1, 8));
         clock.Advance(TimeSpan.FromSeconds(70));
