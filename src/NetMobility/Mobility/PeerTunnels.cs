@@ -9,8 +9,8 @@ internal interface IPeerTunnelOwner
     /// <summary>An outer packet to route to the peer.</summary>
     void Transmit(ReadOnlySpan<byte> outerPacket);
 
-    /// <summary>An inner IPv4 packet that came out of the tunnel from <paramref name="peer"/>.</summary>
-    void Deliver(Ipv4Address peer, ReadOnlySpan<byte> innerPacket);
+    /// <summary>An inner IPv4 packet that came out of the tunnel from <paramref name="peer"/> (and <paramref name="port"/>, for a UDP tunnel; else 0).</summary>
+    void Deliver(Ipv4Address peer, ushort port, ReadOnlySpan<byte> innerPacket);
 
     /// <summary>An inner packet with DF set was too big for the tunnel to <paramref name="mtu"/>.</summary>
     void ReportTooBig(ReadOnlySpan<byte> innerPacket, int mtu);
@@ -19,24 +19,30 @@ internal interface IPeerTunnelOwner
     void ReportUnreachable(ReadOnlySpan<byte> innerPacket, Icmpv4UnreachableCode code);
 }
 
+/// <summary>One tunnel a user wants: to <see cref="Peer"/> with <see cref="Encapsulation"/>, at <see cref="Port"/> for a UDP tunnel (0: the kind's own).</summary>
+internal readonly record struct PeerTunnelUse(Ipv4Address Peer, TunnelKind Encapsulation, ushort Port = 0);
+
 /// <summary>
-/// An agent's tunnels, one per peer and encapsulation (IP in IP, GRE, minimal encapsulation), shared by every
+/// An agent's tunnels, one per peer (address, and port for UDP tunnels through a NAT) and encapsulation (IP in IP, GRE, minimal encapsulation), shared by every
 /// binding or visitor that uses them and counted: a home agent keeps one to each care-of address its bindings
 /// name, a foreign agent one to each home agent of its visitors. Each is in the node's <see cref="TunnelTable"/>
 /// while in use, so the packets the peer tunnels back reach it.
 /// </summary>
 internal sealed class PeerTunnels : IDisposable
 {
-    private readonly Dictionary<(uint Peer, TunnelKind Encapsulation), Slot> _slots = [];
-    private readonly Dictionary<uint, List<(Ipv4Address Peer, TunnelKind Encapsulation)>> _uses = [];
+    private readonly Dictionary<(uint Peer, ushort Port, TunnelKind Encapsulation), Slot> _slots = [];
+    private readonly Dictionary<uint, List<PeerTunnelUse>> _uses = [];
     private readonly TunnelTable _table;
     private readonly TimeProvider _time;
     private readonly Ipv4Address _local;
     private readonly int _underlayMtu;
+    private readonly ushort _localPort;
     private readonly IPeerTunnelOwner _owner;
 
-    public PeerTunnels(TunnelTable table, TimeProvider time, Ipv4Address local, int underlayMtu, IPeerTunnelOwner owner)
+    /// <param name="localPort">This end's port for UDP tunnels (a foreign agent's relay port, which its NAT mapping is for); 0: the kind's own.</param>
+    public PeerTunnels(TunnelTable table, TimeProvider time, Ipv4Address local, int underlayMtu, IPeerTunnelOwner owner, ushort localPort = 0)
     {
+        _localPort = localPort;
         _table = table;
         _time = time;
         _local = local;
@@ -55,9 +61,9 @@ internal sealed class PeerTunnels : IDisposable
         foreach (var (key, slot) in _slots) yield return new PeerTunnelInfo(new Ipv4Address(key.Peer), key.Encapsulation, slot.Users, slot.Endpoint);
     }
 
-    public bool TryGet(Ipv4Address peer, TunnelKind encapsulation, out ITunnelEndpoint endpoint)
+    public bool TryGet(Ipv4Address peer, TunnelKind encapsulation, out ITunnelEndpoint endpoint, ushort port = 0)
     {
-        if (_slots.TryGetValue((peer.Value, encapsulation), out var slot))
+        if (_slots.TryGetValue((peer.Value, port, encapsulation), out var slot))
         {
             endpoint = slot.Endpoint;
             return true;
@@ -71,15 +77,15 @@ internal sealed class PeerTunnels : IDisposable
     /// agent) holds to <paramref name="wanted"/>: takes a reference on each it did not hold, gives back each it holds
     /// no more. Empty gives all back.
     /// </summary>
-    public void Use(Ipv4Address user, ReadOnlySpan<(Ipv4Address Peer, TunnelKind Encapsulation)> wanted)
+    public void Use(Ipv4Address user, ReadOnlySpan<PeerTunnelUse> wanted)
     {
         _uses.TryGetValue(user.Value, out var before);
         foreach (var use in wanted)
-            if (before is null || !before.Contains(use)) Acquire(use.Peer, use.Encapsulation);
+            if (before is null || !before.Contains(use)) Acquire(use.Peer, use.Encapsulation, use.Port);
         if (before is not null)
         {
             foreach (var use in before)
-                if (!wanted.Contains(use)) Release(use.Peer, use.Encapsulation);
+                if (!wanted.Contains(use)) Release(use.Peer, use.Encapsulation, use.Port);
         }
         if (wanted.IsEmpty)
         {
@@ -92,12 +98,12 @@ internal sealed class PeerTunnels : IDisposable
     }
 
     /// <summary>The tunnel to <paramref name="peer"/> with <paramref name="encapsulation"/>, made when it is the first user.</summary>
-    public ITunnelEndpoint Acquire(Ipv4Address peer, TunnelKind encapsulation)
+    public ITunnelEndpoint Acquire(Ipv4Address peer, TunnelKind encapsulation, ushort port = 0)
     {
-        var key = (peer.Value, encapsulation);
+        var key = (peer.Value, port, encapsulation);
         if (!_slots.TryGetValue(key, out var slot))
         {
-            slot = new Slot(Create(peer, encapsulation));
+            slot = new Slot(Create(peer, encapsulation, port));
             _table.Add(slot.Endpoint);
             _slots.Add(key, slot);
             Changed?.Invoke(new PeerTunnelChanged(peer, encapsulation, Opened: true));
@@ -107,9 +113,9 @@ internal sealed class PeerTunnels : IDisposable
     }
 
     /// <summary>One user fewer; the last one takes the tunnel out of the table.</summary>
-    public void Release(Ipv4Address peer, TunnelKind encapsulation)
+    public void Release(Ipv4Address peer, TunnelKind encapsulation, ushort port = 0)
     {
-        var key = (peer.Value, encapsulation);
+        var key = (peer.Value, port, encapsulation);
         if (!_slots.TryGetValue(key, out var slot)) return;
         if (--slot.Users > 0) return;
         _slots.Remove(key);
@@ -128,12 +134,12 @@ internal sealed class PeerTunnels : IDisposable
         _slots.Clear();
     }
 
-    private ITunnelEndpoint Create(Ipv4Address peer, TunnelKind encapsulation)
+    private ITunnelEndpoint Create(Ipv4Address peer, TunnelKind encapsulation, ushort port)
     {
-        var host = new PeerHost(_owner, peer);
+        var host = new PeerHost(_owner, peer, port);
         // RFC 2003 sec 3.1 asks for an outer TTL fit to reach the tunnel exit, whatever the inner one is.
         const byte outerTtl = 64;
-        return encapsulation.CreateEndpoint(encapsulation.DefaultOptions(new TunnelEnds(_local, peer, _underlayMtu, outerTtl)), _time, host);
+        return encapsulation.CreateEndpoint(encapsulation.DefaultOptions(new TunnelEnds(_local, peer, _underlayMtu, outerTtl, _localPort, port)), _time, host);
     }
 
     private sealed class Slot(ITunnelEndpoint endpoint)
@@ -143,13 +149,13 @@ internal sealed class PeerTunnels : IDisposable
     }
 
     /// <summary>The host of one tunnel: knows which peer it leads to, so what comes out can be checked against it.</summary>
-    private sealed class PeerHost(IPeerTunnelOwner owner, Ipv4Address peer) : ITunnelHost
+    private sealed class PeerHost(IPeerTunnelOwner owner, Ipv4Address peer, ushort port) : ITunnelHost
     {
         public void Transmit(ReadOnlySpan<byte> outerPacket) => owner.Transmit(outerPacket);
 
         public void Deliver(EtherType protocol, ReadOnlySpan<byte> payload)
         {
-            if (protocol == EtherType.Ipv4) owner.Deliver(peer, payload);
+            if (protocol == EtherType.Ipv4) owner.Deliver(peer, port, payload);
         }
 
         public void ReportTooBig(ReadOnlySpan<byte> innerPacket, int mtu) => owner.ReportTooBig(innerPacket, mtu);

@@ -14,10 +14,18 @@ namespace NetMobility.Replay;
 /// <c>advertisementDestination</c>, <c>requireMobileForeignAuthentication</c>, <c>allowedHomeAgents</c>,
 /// <c>mobileNodes</c> (security associations with <c>homeAddress</c>) and <c>homeAgents</c> (with <c>address</c>), and
 /// the advertisement's flags: <c>registrationRequired</c> (R), <c>foreignAgentService</c> (F), <c>alsoHomeAgent</c> (H)
-/// and <c>busy</c> (B held on).
+/// and <c>busy</c> (B held on); <c>udpTunnel</c> (<c>off</c>, <c>request</c>, <c>force</c>: RFC 3519 UDP tunnelling asked for).
 /// </summary>
 internal static class ForeignAgentRole
 {
+    private static UdpTunnelMode UdpMode(ConfigElement e) => e.AsString() switch
+    {
+        "off" => UdpTunnelMode.Off,
+        "request" => UdpTunnelMode.Request,
+        "force" => UdpTunnelMode.Force,
+        var other => throw e.Error($"'{other}' is not \"off\", \"request\" or \"force\""),
+    };
+
     public const string Type = "foreign-agent";
 
     /// <summary>The lifetime advertised when the configuration names none: three intervals (RFC 1256 sec 4.1), within the RFC's 9000 s.</summary>
@@ -29,7 +37,7 @@ internal static class ForeignAgentRole
         config.AllowOnly("type", "interface", "address", "careOf", "maxLifetime", "encapsulations", "reverseTunnel", "encapsulatingDelivery",
             "visitorCapacity", "pendingTimeoutMs", "advertisementIntervalMs", "advertisementLifetime", "advertisementDestination",
             "requireMobileForeignAuthentication", "allowedHomeAgents", "mobileNodes", "homeAgents",
-            "registrationRequired", "foreignAgentService", "alsoHomeAgent", "busy");
+            "registrationRequired", "foreignAgentService", "alsoHomeAgent", "busy", "udpTunnel");
         var visitors = MobilityConfig.ReadInterface(config, context, Type);
         var address = MobilityConfig.ReadLocalAddress(config, "address", visitors.Address, context);
         var defaults = new ForeignAgentOptions { Address = address, CareOfAddress = address, PrefixLength = visitors.Prefix.Length };
@@ -61,6 +69,7 @@ internal static class ForeignAgentRole
             ForeignAgentService = Flag(config, "foreignAgentService", defaults.ForeignAgentService),
             AlsoHomeAgent = Flag(config, "alsoHomeAgent", defaults.AlsoHomeAgent),
             Busy = Flag(config, "busy", defaults.Busy),
+            UdpTunnel = config.TryGet("udpTunnel", out var udp) ? UdpMode(udp) : defaults.UdpTunnel,
         };
         if (options.Validate() is string problem) throw config.Error(problem);
 

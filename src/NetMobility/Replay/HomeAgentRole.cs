@@ -21,7 +21,7 @@ internal static class HomeAgentRole
     {
         config.AllowOnly("type", "interface", "address", "maxLifetime", "encapsulations", "reverseTunnel", "checkReverseTunnelSource",
             "simultaneousBindings", "bindingCapacity", "gratuitousArpCount", "gratuitousArpIntervalMs", "handoverTimeoutMs",
-            "mobileNodes", "foreignAgents");
+            "mobileNodes", "foreignAgents", "udpTunnelling", "udpKeepalive");
         var home = MobilityConfig.ReadInterface(config, context, Type);
         var defaults = new HomeAgentOptions { Address = home.Address, HomePrefixLength = home.Prefix.Length };
         var options = defaults with
@@ -36,6 +36,8 @@ internal static class HomeAgentRole
             GratuitousArpCount = config.TryGet("gratuitousArpCount", out var g) ? (int)g.AsInteger(1, 100) : defaults.GratuitousArpCount,
             GratuitousArpInterval = config.TryGet("gratuitousArpIntervalMs", out var gi)
                 ? MobilityConfig.ReadPositiveMilliseconds(gi, TimeSpan.FromMinutes(1)) : defaults.GratuitousArpInterval,
+            UdpTunnelling = !config.TryGet("udpTunnelling", out var udp) || udp.AsBool(),
+            UdpKeepaliveInterval = config.TryGet("udpKeepalive", out var keepalive) ? (ushort)keepalive.AsInteger(1, ushort.MaxValue) : defaults.UdpKeepaliveInterval,
             HandoverTimeout = config.TryGet("handoverTimeoutMs", out var h)
                 ? MobilityConfig.ReadPositiveMilliseconds(h, TimeSpan.FromHours(1)) : defaults.HandoverTimeout,
         };

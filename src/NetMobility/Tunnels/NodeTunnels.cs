@@ -20,7 +20,7 @@ public sealed class NodeTunnels : IDisposable
         _node = node;
         Time = new LoopTimeProvider(node.Loop);
         IpPacketHandler receive = (_, packet) => Table.Receive(packet); // parsed and verified by the node: not again
-        foreach (var protocol in TunnelKind.All.Select(k => k.OuterProtocol).Distinct()) node.SetProtocolHandler(protocol, receive);
+        foreach (var protocol in TunnelKind.All.Where(k => k.OwnsOuterProtocol).Select(k => k.OuterProtocol).Distinct()) node.SetProtocolHandler(protocol, receive);
         node.AddHook(TakeTunnelError);
     }
 

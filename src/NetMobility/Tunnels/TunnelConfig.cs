@@ -71,6 +71,16 @@ public sealed record TunnelConfig(TunnelKind Kind, string Name, TunnelOptions Op
         return ReadOuterHeader(e, options);
     }
 
+    /// <summary>A Mobile IP UDP tunnel (RFC 3519): the outer header fields, sport and dport (434 when absent), keepaliveMs (none when absent).</summary>
+    internal static UdpTunnelOptions ReadUdp(ConfigElement e, TunnelEnds ends)
+    {
+        var options = ends.ApplyPorts(ends.Apply(new UdpTunnelOptions { Local = ends.Local, Remote = ends.Remote }));
+        if (e.TryGet("sport", out var sport)) options = options with { LocalPort = (ushort)sport.AsInteger(1, ushort.MaxValue) };
+        if (e.TryGet("dport", out var dport)) options = options with { RemotePort = (ushort)dport.AsInteger(1, ushort.MaxValue) };
+        if (e.TryGet("keepaliveMs", out var keepalive)) { var k = keepalive.AsMilliseconds(TimeSpan.FromHours(1)); options = options with { KeepaliveInterval = k > TimeSpan.Zero ? k : null }; }
+        return ReadOuterHeader(e, options);
+    }
+
     /// <summary>ttl, tos, pmtudisc and oversize onto <paramref name="options"/>; the result has the same runtime type.</summary>
     internal static T ReadOuterHeader<T>(ConfigElement e, T typed) where T : IpTunnelOptions
     {

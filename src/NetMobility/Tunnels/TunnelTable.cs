@@ -56,11 +56,11 @@ public sealed class TunnelTable
         return true;
     }
 
-    /// <summary>True when <paramref name="protocol"/> is the outer protocol of a kind in the registry.</summary>
+    /// <summary>True when <paramref name="protocol"/> is the outer protocol of a kind in the registry that owns it (<see cref="TunnelKind.OwnsOuterProtocol"/>).</summary>
     public static bool IsTunnelProtocol(IpProtocol protocol)
     {
         foreach (var kind in TunnelKind.All)
-            if (kind.OuterProtocol == protocol) return true;
+            if (kind.OwnsOuterProtocol && kind.OuterProtocol == protocol) return true;
         return false;
     }
 
@@ -72,13 +72,7 @@ public sealed class TunnelTable
     public ITunnelEndpoint? Find(Ipv4Packet ip)
     {
         var pair = new Pair(ip.Protocol, ip.Destination, ip.Source);
-        bool keyed = false;
-        uint key = 0;
-        if (ip.Protocol == IpProtocol.Gre && !ip.IsFragment && GrePacket.TryCreate(ip.Payload, ChecksumPolicy.None, out var gre, out _) && gre.KeyPresent)
-        {
-            keyed = true;
-            key = gre.Key.GetValueOrDefault();
-        }
+        bool keyed = TunnelKind.TryReadInputKey(ip, out uint key);
         if (_exact.TryGetValue(new Match(pair, keyed, key), out var tunnel)) return tunnel;
         return _byPair.GetValueOrDefault(pair);
     }

@@ -454,4 +454,76 @@ public class HomeAgentRegistrarTests
         _clock.Advance(TimeSpan.FromSeconds(15));
         Assert.Equal(1, _bindings.ExpireDue(_clock.GetUtcNow(), expired));
     }
+
+    private static readonly Ipv4Address NatAddress = Ipv4Address.Parse("192.0.2.5");
+
+    /// <summary>A request relayed through a NAT: it arrives from the NAT's address and a port of its own, not from the care-of address.</summary>
+    private static RegistrationAddressing ThroughNat(ushort port = 49152) => new(NatAddress, port, HomeAgentAddress, RegistrationAddressing.Port);
+
+    private static UdpTunnelReplyExtension? UdpReplyIn(byte[] reply)
+    {
+        Assert.True(RegistrationReplyMessage.TryCreate(reply, out var view, out _));
+        if (!view.Extensions.TryFind(MobileIpExtensionType.UdpTunnelReply, out var extension)) return null;
+        Assert.True(UdpTunnelReplyExtension.TryParse(extension.Data(reply), out var parsed, out _));
+        // RFC 3519 sec 3.2: before the Mobile-Home authenticator, which covers it.
+        Assert.True(view.Extensions.TryFind(MobileIpExtensionType.MobileHomeAuthentication, out var auth) && extension.End <= auth.Offset);
+        return parsed;
+    }
+
+    /// <summary>RFC 3519 sec 4.6: a source address other than the care-of address means a NAT; the binding is tunnelled in UDP to the mapping.</summary>
+    [Fact]
+    public void A_request_through_a_nat_gets_a_udp_tunnel_to_the_mapping_and_the_reply_extension()
+    {
+        var registrar = Registrar();
+        var request = Registration(_clock.GetUtcNow(), flags: RegistrationFlags.ReverseTunnel | RegistrationFlags.Gre);
+        var (decision, reply, bytes) = Process(registrar, Request(request, _node, udpTunnel: new UdpTunnelRequestExtension(IpProtocol.IpInIp)), ThroughNat());
+        Assert.Equal(RegistrationReplyCode.Accepted, reply.Code);
+        Assert.Equal(new UdpTunnelReplyExtension(UdpTunnelReplyExtension.WillTunnel, 110), UdpReplyIn(bytes));
+        Assert.True(_bindings.TryGetFirst(Home, out var binding));
+        Assert.Equal(TunnelKind.Udp, binding.Encapsulation);
+        Assert.Equal((CareOf, NatAddress, (ushort)49152), (binding.CareOfAddress, binding.UdpAddress, binding.UdpPort));
+        Assert.Equal(NatAddress, binding.TunnelPeer);
+        // The reply goes back to where the request came from: through the NAT's mapping.
+        Assert.Equal(new RegistrationAddressing(HomeAgentAddress, 434, NatAddress, 49152), decision.ReplyTo);
+    }
+
+    [Fact]
+    public void Without_a_nat_the_request_is_tunnelled_as_usual_unless_its_f_flag_forces_udp()
+    {
+        var registrar = Registrar();
+        var plain = Registration(_clock.GetUtcNow(), flags: RegistrationFlags.ReverseTunnel | RegistrationFlags.Gre);
+        var (_, reply, bytes) = Process(registrar, Request(plain, _node, udpTunnel: new UdpTunnelRequestExtension(IpProtocol.IpInIp)));
+        Assert.Equal(RegistrationReplyCode.Accepted, reply.Code);
+        Assert.Null(UdpReplyIn(bytes));
+        Assert.True(_bindings.TryGetFirst(Home, out var binding));
+        Assert.Equal(TunnelKind.Gre, binding.Encapsulation);
+
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        var forced = Registration(_clock.GetUtcNow(), flags: RegistrationFlags.ReverseTunnel);
+        (_, reply, bytes) = Process(registrar, Request(forced, _node, udpTunnel: new UdpTunnelRequestExtension(IpProtocol.IpInIp, Force: true)));
+        Assert.Equal(RegistrationReplyCode.Accepted, reply.Code);
+        Assert.Equal(new UdpTunnelReplyExtension(UdpTunnelReplyExtension.WillTunnel, 110, Force: true), UdpReplyIn(bytes));
+        Assert.True(_bindings.TryGetFirst(Home, out binding));
+        Assert.Equal((TunnelKind.Udp, ForeignAgentAddress, (ushort)434), (binding.Encapsulation, binding.UdpAddress, binding.UdpPort));
+    }
+
+    [Theory]
+    [InlineData("udp off", RegistrationReplyCode.HomeAgentUdpEncapsulationUnavailable)]
+    [InlineData("gre inside", RegistrationReplyCode.HomeAgentRequestedEncapsulationUnavailable)]
+    [InlineData("sub-type 1", RegistrationReplyCode.HomeAgentPoorlyFormedRequest)]
+    public void A_udp_tunnel_request_the_agent_cannot_serve_is_denied(string case_, RegistrationReplyCode expected)
+    {
+        var registrar = Registrar(case_ == "udp off" ? HomeAgentOptions() with { UdpTunnelling = false } : null);
+        var extension = case_ switch
+        {
+            "gre inside" => new UdpTunnelRequestExtension(IpProtocol.Gre),
+            "sub-type 1" => new UdpTunnelRequestExtension(IpProtocol.IpInIp, SubType: 1),
+            _ => new UdpTunnelRequestExtension(IpProtocol.IpInIp),
+        };
+        var (decision, reply, _) = Process(registrar, Request(Registration(_clock.GetUtcNow()), _node, udpTunnel: extension), ThroughNat());
+        Assert.Equal(expected, reply.Code);
+        Assert.Equal(BindingChange.None, decision.Change);
+        Assert.False(_bindings.TryGetFirst(Home, out _));
+    }
 }
+

@@ -48,13 +48,15 @@ internal static class MobilityFixtures
 
     /// <summary>A registration request signed by <paramref name="association"/> (Mobile-Home), optionally relayed and signed by a foreign agent.</summary>
     public static byte[] Request(in RegistrationRequest request, MobilitySecurityAssociation? association,
-        MobilitySecurityAssociation? foreignAgent = null, bool deliveryStyle = false)
+        MobilitySecurityAssociation? foreignAgent = null, bool deliveryStyle = false, UdpTunnelRequestExtension? udpTunnel = null)
     {
         var buffer = new byte[256];
         var writer = new MobileIpMessageWriter(buffer);
         writer.Write(request);
         if (deliveryStyle) writer.WriteEncapsulatingDeliveryStyle();
         association?.Authenticate(ref writer, MobileIpExtensionType.MobileHomeAuthentication);
+        // RFC 3519 sec 3.1: a foreign agent adds the UDP Tunnel Request after the node's authenticator, before its own.
+        if (udpTunnel is { } udp) writer.Write(udp);
         foreignAgent?.Authenticate(ref writer, MobileIpExtensionType.ForeignHomeAuthentication);
         return writer.Written.ToArray();
     }

@@ -37,7 +37,7 @@ internal sealed class MobilityTopology
 
     public MobilityTopology(ImpairmentOptions? wan = null, RegistrationFlags flags = RegistrationFlags.ReverseTunnel | RegistrationFlags.Gre,
         HomeAgentOptions? homeAgent = null, ForeignAgentOptions? foreignAgent = null, ReplayProtection replay = ReplayProtection.Timestamps,
-        bool encapsulatingDelivery = false)
+        bool encapsulatingDelivery = false, bool foreignSiteBehindNat = false)
     {
         wan ??= new ImpairmentOptions { Latency = TimeSpan.FromMilliseconds(15), BandwidthBitsPerSecond = 100_000_000 };
         Net = new Topology();
@@ -58,17 +58,32 @@ internal sealed class MobilityTopology
         var r3Corr = Net.Attach(R3, CorrespondentLink, "10.3.0.1/24");
         Net.Attach(CnNode, CorrespondentLink, "10.3.0.10/24");
         var (_, r3FromHome) = Net.Connect(R1, "192.0.2.1/30", R3, "192.0.2.2/30", wan);
-        var (_, r3FromForeign) = Net.Connect(FaNode, "192.0.2.5/30", R3, "192.0.2.6/30", wan with { Seed = wan.Seed + 10 });
+        NetInterface r3FromForeign;
+        if (foreignSiteBehindNat)
+        {
+            // The foreign site's addresses are private: the WAN sees only the NAT's 192.0.2.5, and no route leads to 10.2.0.0/24.
+            NatNode = Net.AddRouter("nat");
+            var (_, natInside) = Net.Connect(FaNode, "172.16.0.2/30", NatNode, "172.16.0.1/30");
+            NetInterface natOutside;
+            (natOutside, r3FromForeign) = Net.Connect(NatNode, "192.0.2.5/30", R3, "192.0.2.6/30", wan with { Seed = wan.Seed + 10 });
+            NatNode.SetDefaultRoute(Ipv4Address.Parse("192.0.2.6"));
+            NatNode.AddRoute(Ipv4Prefix.Parse("10.2.0.0/24"), Ipv4Address.Parse("172.16.0.2"));
+            Nat = new NatRouter(NatNode, natInside, natOutside, Net.Simulation.Clock);
+        }
+        else
+        {
+            (_, r3FromForeign) = Net.Connect(FaNode, "192.0.2.5/30", R3, "192.0.2.6/30", wan with { Seed = wan.Seed + 10 });
+            R3.AddRoute(Ipv4Prefix.Parse("10.2.0.0/24"), Ipv4Address.Parse("192.0.2.5"));
+        }
 
         R1.SetDefaultRoute(Ipv4Address.Parse("192.0.2.2"));
         R3.AddRoute(Ipv4Prefix.Parse("10.1.0.0/24"), Ipv4Address.Parse("192.0.2.1"));
-        R3.AddRoute(Ipv4Prefix.Parse("10.2.0.0/24"), Ipv4Address.Parse("192.0.2.5"));
         // The correspondent's router drops packets whose source does not belong behind the interface they came in on.
         r3FromHome.IngressFilter = true;
         r3FromForeign.IngressFilter = true;
         r3Corr.IngressFilter = true;
         HaNode.SetDefaultRoute(Ipv4Address.Parse("10.1.0.1"));
-        FaNode.SetDefaultRoute(Ipv4Address.Parse("192.0.2.6"));
+        FaNode.SetDefaultRoute(Ipv4Address.Parse(foreignSiteBehindNat ? "172.16.0.1" : "192.0.2.6"));
         CnNode.SetDefaultRoute(Ipv4Address.Parse("10.3.0.1"));
 
         HaTunnels = new NodeTunnels(HaNode);
@@ -110,6 +125,9 @@ internal sealed class MobilityTopology
     public Node FaNode { get; }
     public Node VmNode { get; }
     public Node CnNode { get; }
+    /// <summary>The NAT in front of the foreign site, when it has one.</summary>
+    public Node? NatNode { get; }
+    public NatRouter? Nat { get; }
     public NetInterface R1Home { get; }
     public NetInterface HaHome { get; }
     public NetInterface FaVisitors { get; }

@@ -14,7 +14,7 @@ public class TunnelKindTests
     [Fact]
     public void Every_kind_is_found_by_its_name_and_has_a_dense_id()
     {
-        Assert.Equal(["gre", "gretap", "ipip", "minimal"], TunnelKind.All.Select(k => k.Name));
+        Assert.Equal(["gre", "gretap", "ipip", "minimal", "mipudp"], TunnelKind.All.Select(k => k.Name));
         for (int i = 0; i < TunnelKind.All.Count; i++)
         {
             var kind = TunnelKind.All[i];

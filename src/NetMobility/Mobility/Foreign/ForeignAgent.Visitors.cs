@@ -69,7 +69,7 @@ public sealed partial class ForeignAgent
             // For this agent or a neighbour on the link: no tunnel needed.
             return false;
         }
-        if (!_tunnels.TryGet(visitor.HomeAgent, MobileIpEncapsulation.Requested(visitor.Flags), out var tunnel)) return false;
+        if (!_tunnels.TryGet(visitor.HomeAgent, visitor.Encapsulation, out var tunnel)) return false;
         var copy = _scratch.AsSpan(0, packet.Length);
         packet.CopyTo(copy);
         // The agent forwards the packet: one hop, one TTL (RFC 2003 sec 3.1).
@@ -108,7 +108,7 @@ public sealed partial class ForeignAgent
     /// address, when that visitor is registered through <paramref name="homeAgent"/> (RFC 5944 sec 4.2.2), or has a
     /// request pending with it: a home agent tunnels only once it has accepted, so such a packet has overtaken the reply.
     /// </summary>
-    void IPeerTunnelOwner.Deliver(Ipv4Address homeAgent, ReadOnlySpan<byte> innerPacket)
+    private void DeliverToVisitor(Ipv4Address homeAgent, ReadOnlySpan<byte> innerPacket)
     {
         if (!Ipv4Packet.TryCreate(innerPacket, ChecksumPolicy.None, out var ip, out _) || !TryGetVisitorMac(ip.Destination, homeAgent, out var mac))
         {

@@ -34,6 +34,7 @@ public sealed partial class ForeignAgent : IPeerTunnelOwner, IRegistrationSender
     private readonly List<Visitor> _ended = [];
     private readonly List<RelayOutcome> _outcomes = [];
     private ushort _identification;
+    private readonly TunnelTable _tunnelTable;
 
     public ForeignAgent(Node node, NetInterface visitorLink, NodeTunnels tunnels, ForeignAgentOptions options)
     {
@@ -50,7 +51,8 @@ public sealed partial class ForeignAgent : IPeerTunnelOwner, IRegistrationSender
         _frame = new byte[EthernetHeader.UntaggedLength + ushort.MaxValue];
         Relay = new ForeignAgentRelay(options, MobileNodes, HomeAgents, this, _time);
         Advertiser = new AgentAdvertiser(options, this, () => Relay.Visitors.IsFull, _time);
-        _tunnels = new PeerTunnels(tunnels.Table, _time, options.CareOfAddress, visitorLink.Mtu, this);
+        _tunnels = new PeerTunnels(tunnels.Table, _time, options.CareOfAddress, visitorLink.Mtu, this, options.RelayPort);
+        _tunnelTable = tunnels.Table;
         _deadline = new DeadlineTimer(_time, OnTimer);
 
         // The agent sees the visitors' link first, every frame on it, and leaves the node what is not its own business.
@@ -97,6 +99,12 @@ public sealed partial class ForeignAgent : IPeerTunnelOwner, IRegistrationSender
     private void OnRegistration(NetInterface ingress, Ipv4Packet packet, UdpDatagram datagram)
     {
         var payload = datagram.Payload;
+        // RFC 3519 sec 3.3: what a home agent tunnels in UDP comes to the relay port too.
+        if (!payload.IsEmpty && payload[0] == (byte)MobileIpMessageType.TunnelData)
+        {
+            _tunnelTable.Receive(packet);
+            return;
+        }
         if (payload.IsEmpty || payload[0] != (byte)MobileIpMessageType.RegistrationReply) return;
         Counters.RepliesReceived++;
         var outcome = Relay.OnReply(payload, new RegistrationAddressing(packet.Source, datagram.SourcePort, packet.Destination, datagram.DestinationPort, packet.TimeToLive));
@@ -138,21 +146,28 @@ public sealed partial class ForeignAgent : IPeerTunnelOwner, IRegistrationSender
     /// </summary>
     private void UpdateTunnel(Ipv4Address home)
     {
-        Span<(Ipv4Address, TunnelKind)> wanted = [default, default];
+        Span<PeerTunnelUse> wanted = [default, default, default];
+        int count = 0;
         Ipv4Address homeAgent;
         TunnelKind kind;
+        bool udp;
         if (Relay.Visitors.TryGet(home, out var visitor) && visitor.IsAccepted)
-            (homeAgent, kind) = (visitor.HomeAgent, MobileIpEncapsulation.Requested(visitor.Flags));
+            (homeAgent, kind, udp) = (visitor.HomeAgent, visitor.Encapsulation, visitor.UdpTunnel);
         else if (visitor?.Pending is PendingRegistration pending)
-            (homeAgent, kind) = (pending.HomeAgent, MobileIpEncapsulation.Requested(pending.Flags));
+            // Until the reply says, the home agent may answer in UDP (it saw a NAT) or not: both are ready.
+            (homeAgent, kind, udp) = (pending.HomeAgent, MobileIpEncapsulation.Requested(pending.Flags), _options.UdpTunnel != UdpTunnelMode.Off);
         else
         {
             _tunnels.Use(home, []);
             return;
         }
-        wanted[0] = (homeAgent, kind);
-        wanted[1] = (homeAgent, TunnelKind.IpInIp);
-        _tunnels.Use(home, kind == TunnelKind.IpInIp ? wanted[..1] : wanted);
+        wanted[count++] = new PeerTunnelUse(homeAgent, kind);
+        if (kind != TunnelKind.IpInIp) wanted[count++] = new PeerTunnelUse(homeAgent, TunnelKind.IpInIp);
+        if (udp && kind != TunnelKind.Udp) wanted[count++] = new PeerTunnelUse(homeAgent, TunnelKind.Udp);
+        _tunnels.Use(home, wanted[..count]);
+        // RFC 3519 sec 4.9: the end behind the NAT keeps the mapping with keepalives, at the interval the home agent gave.
+        if (visitor is { UdpTunnel: true } && _tunnels.TryGet(homeAgent, TunnelKind.Udp, out var tunnel) && tunnel is UdpTunnel udpTunnel)
+            udpTunnel.SetKeepaliveInterval(TimeSpan.FromSeconds(visitor.UdpKeepaliveInterval));
     }
 
     void IRegistrationSender.SendRegistration(in RegistrationAddressing addressing, ReadOnlySpan<byte> message)
@@ -180,6 +195,8 @@ public sealed partial class ForeignAgent : IPeerTunnelOwner, IRegistrationSender
     }
 
     private void Reschedule() => _deadline.Arm(Relay.NextDeadline);
+
+    void IPeerTunnelOwner.Deliver(Ipv4Address homeAgent, ushort port, ReadOnlySpan<byte> innerPacket) => DeliverToVisitor(homeAgent, innerPacket);
 
     void IPeerTunnelOwner.Transmit(ReadOnlySpan<byte> outerPacket) => _node.SendIp(outerPacket);
 

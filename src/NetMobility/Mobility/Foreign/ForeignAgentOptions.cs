@@ -39,7 +39,13 @@ public sealed record ForeignAgentOptions
     /// <summary>Home agents the agent relays to; requests naming another are denied with 65. Null relays to any.</summary>
     public IReadOnlySet<Ipv4Address>? AllowedHomeAgents { get; init; }
 
-    /// <summary>UDP source port of relayed requests; home agents answer to it.</summary>
+    /// <summary>
+    /// Whether relayed requests carry a UDP Tunnel Request extension (RFC 3519 sec 3.1), for an agent whose care-of
+    /// address may sit behind a NAT. Off by default.
+    /// </summary>
+    public UdpTunnelMode UdpTunnel { get; init; } = UdpTunnelMode.Off;
+
+    /// <summary>UDP source port of relayed requests; home agents answer to it, and a UDP tunnel's packets leave from it (RFC 3519 sec 4.2).</summary>
     public ushort RelayPort { get; init; } = RegistrationAddressing.Port;
 
     /// <summary>

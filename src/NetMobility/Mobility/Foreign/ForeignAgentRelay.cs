@@ -136,10 +136,14 @@ public sealed class ForeignAgentRelay
     private void Relay(ReadOnlySpan<byte> message, RegistrationRequestMessage view, Ipv4Address homeAgent)
     {
         int keep = view.Extensions.TryFind(MobileIpExtensionType.MobileHomeAuthentication, out var mobileHome) ? mobileHome.End : message.Length;
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(keep + MobilitySecurityAssociation.ExtensionLength);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(keep + UdpTunnelRequestExtension.Length + MobilitySecurityAssociation.ExtensionLength);
         try
         {
             message[..keep].CopyTo(buffer);
+            // RFC 3519 sec 3.1: the care-of address is this agent's, so the agent asks for the UDP tunnel, after the
+            // node's authenticator and before its own, which covers it.
+            if (_options.UdpTunnel != UdpTunnelMode.Off && !view.Extensions.TryFind(MobileIpExtensionType.UdpTunnelRequest, out _))
+                keep += new UdpTunnelRequestExtension(IpProtocol.IpInIp, Force: _options.UdpTunnel == UdpTunnelMode.Force).Emit(buffer.AsSpan(keep));
             int length = HomeAgents.TryGetAny(homeAgent, out var foreignHome)
                 ? foreignHome.Authenticate(buffer, keep, MobileIpExtensionType.ForeignHomeAuthentication)
                 : keep;
@@ -190,7 +194,11 @@ public sealed class ForeignAgentRelay
             // RFC 5944 sec 3.7.3.2: the visitor entry takes the lifetime the home agent granted.
             ushort lifetime = Math.Min(reply.Lifetime, pending.Lifetime);
             if (lifetime == 0) Visitors.Remove(visitor.HomeAddress);
-            else visitor.Accept(pending, lifetime, now);
+            else
+            {
+                visitor.Accept(pending, lifetime, now);
+                visitor.UdpKeepaliveInterval = UdpKeepaliveOf(message, view);
+            }
         }
         else
         {
@@ -200,6 +208,20 @@ public sealed class ForeignAgentRelay
         ForwardToVisitor(message, view, visitor.HomeAddress, pending);
         return new(RelayAction.Forwarded, reply.Code, visitor);
     }
+
+    /// <summary>RFC 3519 sec 3.2: the keepalive interval of a UDP Tunnel Reply that accepts UDP tunnelling; 0 when there is none (tunnelling as usual).</summary>
+    private ushort UdpKeepaliveOf(ReadOnlySpan<byte> message, RegistrationReplyMessage view)
+    {
+        if (_options.UdpTunnel == UdpTunnelMode.Off
+            || !view.Extensions.TryFind(MobileIpExtensionType.UdpTunnelReply, out var extension)
+            || !UdpTunnelReplyExtension.TryParse(extension.Data(message), out var reply, out _)
+            || reply.Code != UdpTunnelReplyExtension.WillTunnel) return 0;
+        // A reply that accepts UDP tunnelling with no interval still needs the mapping kept: RFC 3519 sec 4.9's default.
+        return reply.KeepaliveInterval != 0 ? reply.KeepaliveInterval : DefaultUdpKeepalive;
+    }
+
+    /// <summary>RFC 3519 sec 4.9's default keepalive interval, seconds.</summary>
+    public const ushort DefaultUdpKeepalive = 110;
 
     /// <summary>RFC 5944 sec 3.7.3.2: the reply goes on without what the home agent added for this agent, with the agent's Mobile-Foreign authenticator when it shares an association with the node.</summary>
     private void ForwardToVisitor(ReadOnlySpan<byte> message, RegistrationReplyMessage view, Ipv4Address homeAddress, in PendingRegistration pending)

@@ -1,3 +1,4 @@
+using NetMobility.Tunnels;
 using NetMobility.Wire;
 using NetMobility.Mobility.Home;
 
@@ -46,6 +47,17 @@ public sealed class Visitor
     public RegistrationFlags Flags { get; internal set; }
 
     public bool ReverseTunnel => (Flags & RegistrationFlags.ReverseTunnel) != 0;
+
+    /// <summary>
+    /// The UDP keepalive interval, seconds, when the home agent answered with a UDP Tunnel Reply accepting UDP tunnelling
+    /// (RFC 3519 sec 3.2): traffic then goes both ways in the UDP tunnel. 0 otherwise.
+    /// </summary>
+    public ushort UdpKeepaliveInterval { get; internal set; }
+
+    public bool UdpTunnel => UdpKeepaliveInterval != 0;
+
+    /// <summary>The tunnel this visitor's traffic takes: UDP when the home agent said so, else as its request's flags asked.</summary>
+    public TunnelKind Encapsulation => UdpTunnel ? TunnelKind.Udp : MobileIpEncapsulation.Requested(Flags);
 
     /// <summary>RFC 3024 sec 5.2: the node sends its packets encapsulated to the agent.</summary>
     public bool EncapsulatingDelivery { get; internal set; }

@@ -38,26 +38,34 @@ public sealed partial class HomeAgent
         }
         foreach (var binding in Bindings.Get(ip.Destination))
         {
-            if (!_tunnels.TryGet(binding.CareOfAddress, binding.Encapsulation, out var tunnel)) continue;
+            if (!_tunnels.TryGet(binding.TunnelPeer, binding.Encapsulation, out var tunnel, binding.UdpPort)) continue;
             tunnel.Send(inner);
             Counters.Tunnelled++;
         }
     }
 
     /// <summary>
-    /// An inner packet out of the tunnel from <paramref name="careOfAddress"/>: a node's reverse-tunnelled packet
-    /// (RFC 3024). RFC 3024 sec 6.1: it goes into the home network only when its source is a home address with a
-    /// binding to that very care-of address; anything else could be anyone's traffic laundered through this agent.
+    /// An inner packet out of the tunnel from <paramref name="peer"/> (a care-of address, or the address and port a UDP
+    /// tunnel's registration came from): a node's reverse-tunnelled packet (RFC 3024). RFC 3024 sec 6.1: it goes into
+    /// the home network only when its source is a home address with a binding through that very tunnel; anything else
+    /// could be anyone's traffic laundered through this agent.
     /// </summary>
-    void IPeerTunnelOwner.Deliver(Ipv4Address careOfAddress, ReadOnlySpan<byte> innerPacket)
+    void IPeerTunnelOwner.Deliver(Ipv4Address peer, ushort port, ReadOnlySpan<byte> innerPacket)
     {
         if (_options.CheckReverseTunnelSource
-            && (!Ipv4Packet.TryCreate(innerPacket, ChecksumPolicy.None, out var ip, out _) || !Bindings.TryGet(ip.Source, careOfAddress, out _)))
+            && (!Ipv4Packet.TryCreate(innerPacket, ChecksumPolicy.None, out var ip, out _) || !IsBoundThrough(ip.Source, peer, port)))
         {
             Counters.ReverseTunnelRejected++;
             return;
         }
         if (_decapsulated.TryPost(innerPacket)) Counters.ReverseTunnelled++;
         else Counters.ReverseQueueFull++;
+    }
+
+    private bool IsBoundThrough(Ipv4Address home, Ipv4Address peer, ushort port)
+    {
+        foreach (var binding in Bindings.Get(home))
+            if (binding.TunnelPeer == peer && binding.UdpPort == port) return true;
+        return false;
     }
 }

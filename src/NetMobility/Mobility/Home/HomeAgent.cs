@@ -31,7 +31,8 @@ public sealed partial class HomeAgent : IPeerTunnelOwner, IDisposable
     private readonly byte[] _reply = new byte[HomeAgentRegistrar.MaxReplyLength];
     private readonly byte[] _scratch = new byte[ushort.MaxValue];
     private readonly List<MobilityBinding> _expired = [];
-    private readonly List<(Ipv4Address CareOf, TunnelKind Encapsulation)> _wanted = [];
+    private readonly List<PeerTunnelUse> _wanted = [];
+    private readonly TunnelTable _tunnelTable;
     private readonly Dictionary<uint, Announcement> _announcements = [];
     private readonly Dictionary<uint, MacAddress> _nodeMacs = [];
     private readonly HashSet<uint> _proxied = [];
@@ -49,6 +50,7 @@ public sealed partial class HomeAgent : IPeerTunnelOwner, IDisposable
         Bindings = new BindingTable(options.BindingCapacity, options.MaxSimultaneousBindings);
         _registrar = new HomeAgentRegistrar(options, MobileNodes, ForeignAgents, Bindings, _time, homeLink.Mtu);
         _tunnels = new PeerTunnels(tunnels.Table, _time, options.Address, homeLink.Mtu, this);
+        _tunnelTable = tunnels.Table;
         _decapsulated = new DecapsulatedPort(node, $"{node.Name}-reverse", tunnels.InboundQueueCapacity);
         _transmit = homeLink.Link.Send;
         _deadline = new DeadlineTimer(_time, OnTimer);
@@ -102,6 +104,12 @@ public sealed partial class HomeAgent : IPeerTunnelOwner, IDisposable
 
     private void OnRegistration(NetInterface ingress, Ipv4Packet packet, UdpDatagram datagram)
     {
+        // RFC 3519 sec 3.3: tunnel data shares port 434 with registrations; it goes to the UDP tunnel it came through.
+        if (!datagram.Payload.IsEmpty && datagram.Payload[0] == (byte)MobileIpMessageType.TunnelData)
+        {
+            _tunnelTable.Receive(packet);
+            return;
+        }
         Counters.RequestsReceived++;
         var from = new RegistrationAddressing(packet.Source, datagram.SourcePort, packet.Destination, datagram.DestinationPort, packet.TimeToLive);
         if (!_registrar.TryProcess(datagram.Payload, from, _reply, out var decision))
@@ -138,7 +146,10 @@ public sealed partial class HomeAgent : IPeerTunnelOwner, IDisposable
     {
         _wanted.Clear();
         foreach (var binding in Bindings.Get(home))
-            if (!_wanted.Contains((binding.CareOfAddress, binding.Encapsulation))) _wanted.Add((binding.CareOfAddress, binding.Encapsulation));
+        {
+            var use = new PeerTunnelUse(binding.TunnelPeer, binding.Encapsulation, binding.UdpPort);
+            if (!_wanted.Contains(use)) _wanted.Add(use);
+        }
         _tunnels.Use(home, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_wanted));
     }
 

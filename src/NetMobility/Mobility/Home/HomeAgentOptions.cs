@@ -22,6 +22,15 @@ public sealed record HomeAgentOptions
     public ReverseTunnelPolicy ReverseTunnel { get; init; } = ReverseTunnelPolicy.Available;
 
     /// <summary>
+    /// UDP tunnelling (RFC 3519) for requests that ask for it and need it (a NAT between the care-of address and this
+    /// agent) or force it (the F flag). Off, such a request is denied with 142.
+    /// </summary>
+    public bool UdpTunnelling { get; init; } = true;
+
+    /// <summary>The keepalive interval, seconds, given in the UDP Tunnel Reply (RFC 3519 sec 3.2; 110 s by default, under the two minutes a NAT keeps an idle UDP mapping, RFC 4787 REQ-5).</summary>
+    public ushort UdpKeepaliveInterval { get; init; } = 110;
+
+    /// <summary>
     /// RFC 3024 sec 6.1 check on reverse-tunnelled packets: outer source a care-of address of a binding of the inner
     /// source. On by default; off only to study what it protects against.
     /// </summary>
@@ -60,6 +69,7 @@ public sealed record HomeAgentOptions
         if (HomePrefixLength is < 1 or > 30) return $"home prefix length must be 1..30, not {HomePrefixLength}";
         if (MaxLifetime == 0) return "maximum lifetime must be at least 1 s";
         if (MobileIpEncapsulation.CheckOffer(Encapsulations) is string offer) return offer;
+        if (UdpKeepaliveInterval == 0) return "UDP keepalive interval must be at least 1 s";
         if (BindingCapacity < 1) return "binding capacity must be at least 1";
         if (MaxSimultaneousBindings < 1) return "simultaneous bindings must be at least 1";
         if (GratuitousArpCount < 1) return "gratuitous ARP count must be at least 1";

@@ -20,8 +20,8 @@ public readonly record struct HomeAgentDecision(
 /// </summary>
 public sealed class HomeAgentRegistrar
 {
-    /// <summary>Room for a reply: fixed part, Mobile-Home and Foreign-Home authentication extensions.</summary>
-    public const int MaxReplyLength = RegistrationReply.FixedLength + 2 * MobilitySecurityAssociation.ExtensionLength;
+    /// <summary>Room for a reply: fixed part, UDP Tunnel Reply, Mobile-Home and Foreign-Home authentication extensions.</summary>
+    public const int MaxReplyLength = RegistrationReply.FixedLength + UdpTunnelReplyExtension.Length + 2 * MobilitySecurityAssociation.ExtensionLength;
 
     private readonly HomeAgentOptions _options;
     private readonly TimeProvider _time;
@@ -112,7 +112,8 @@ public sealed class HomeAgentRegistrar
             return true;
         }
 
-        if (Refusal(request) is RegistrationReplyCode refused)
+        UdpTunnelReplyExtension? udpTunnel = null;
+        if ((Refusal(request) ?? UdpTunnelRefusal(message, view, from, out udpTunnel)) is RegistrationReplyCode refused)
         {
             decision = Deny(request, refused, replyIdentification, association, foreignAgent, replyTo, reply);
             return true;
@@ -120,8 +121,9 @@ public sealed class HomeAgentRegistrar
 
         // RFC 5944 sec 3.8.2.2: the lifetime granted is never longer than the one asked for.
         ushort lifetime = Math.Min(request.Lifetime, _options.MaxLifetime);
-        var binding = new MobilityBinding(request.HomeAddress, request.CareOfAddress, MobileIpEncapsulation.Requested(request.Flags),
-            (request.Flags & RegistrationFlags.ReverseTunnel) != 0, lifetime, MobilityBinding.ExpiryOf(lifetime, now), request.Identification);
+        var binding = new MobilityBinding(request.HomeAddress, request.CareOfAddress, udpTunnel is null ? MobileIpEncapsulation.Requested(request.Flags) : TunnelKind.Udp,
+            (request.Flags & RegistrationFlags.ReverseTunnel) != 0, lifetime, MobilityBinding.ExpiryOf(lifetime, now), request.Identification,
+            udpTunnel is null ? default : from.Source, udpTunnel is null ? (ushort)0 : from.SourcePort);
         bool askedSimultaneous = (request.Flags & RegistrationFlags.SimultaneousBindings) != 0;
         bool simultaneous = askedSimultaneous && Bindings.MaxPerHomeAddress > 1;
         var result = Bindings.Register(binding, simultaneous);
@@ -137,7 +139,7 @@ public sealed class HomeAgentRegistrar
         }
         // RFC 5944 sec 3.4: code 1 accepts but says simultaneous bindings are not supported.
         var accepted = askedSimultaneous && !simultaneous ? RegistrationReplyCode.AcceptedNoSimultaneousBindings : RegistrationReplyCode.Accepted;
-        decision = Reply(request, accepted, lifetime, result, binding, replyIdentification, association!, foreignAgent, replyTo, reply);
+        decision = Reply(request, accepted, lifetime, result, binding, replyIdentification, association!, foreignAgent, replyTo, reply, udpTunnel);
         return true;
     }
 
@@ -203,6 +205,28 @@ public sealed class HomeAgentRegistrar
     }
 
 
+    /// <summary>
+    /// RFC 3519 sec 3.1, 4.6: a request with a UDP Tunnel Request extension gets UDP tunnelling when its source address
+    /// is not its care-of address (a NAT rewrote it on the way) or its F flag forces it; <paramref name="reply"/> is then
+    /// the UDP Tunnel Reply to send (F set when the request forced it), else null (tunnelling as usual, no reply extension). Denials: an extension that does
+    /// not parse or has a sub-type other than 0, 134; an encapsulation other than IP in IP (GRE and minimal encapsulation
+    /// inside UDP are not carried here), 139; UDP tunnelling turned off when it is needed, 142.
+    /// </summary>
+    private RegistrationReplyCode? UdpTunnelRefusal(ReadOnlySpan<byte> message, RegistrationRequestMessage view, in RegistrationAddressing from,
+        out UdpTunnelReplyExtension? reply)
+    {
+        reply = null;
+        if (!view.Extensions.TryFind(MobileIpExtensionType.UdpTunnelRequest, out var extension)) return null;
+        if (!UdpTunnelRequestExtension.TryParse(extension.Data(message), out var request, out _) || request.SubType != 0)
+            return RegistrationReplyCode.HomeAgentPoorlyFormedRequest;
+        bool natBetween = from.Source != view.CareOfAddress;
+        if (!natBetween && !request.Force) return null;
+        if (!_options.UdpTunnelling) return RegistrationReplyCode.HomeAgentUdpEncapsulationUnavailable;
+        if (request.Encapsulation != IpProtocol.IpInIp) return RegistrationReplyCode.HomeAgentRequestedEncapsulationUnavailable;
+        reply = new UdpTunnelReplyExtension(UdpTunnelReplyExtension.WillTunnel, _options.UdpKeepaliveInterval, Force: request.Force);
+        return null;
+    }
+
     private HomeAgentDecision Deny(in RegistrationRequest request, RegistrationReplyCode code, ulong identification,
         MobilitySecurityAssociation? association, MobilitySecurityAssociation? foreignAgent, in RegistrationAddressing replyTo, Span<byte> reply)
     {
@@ -216,9 +240,12 @@ public sealed class HomeAgentRegistrar
     /// Foreign-Home one when the request came through a foreign agent this agent shares an association with.
     /// </summary>
     private HomeAgentDecision Reply(in RegistrationRequest request, RegistrationReplyCode code, ushort lifetime, BindingChange change, in MobilityBinding binding,
-        ulong identification, MobilitySecurityAssociation? association, MobilitySecurityAssociation? foreignAgent, in RegistrationAddressing replyTo, Span<byte> reply)
+        ulong identification, MobilitySecurityAssociation? association, MobilitySecurityAssociation? foreignAgent, in RegistrationAddressing replyTo, Span<byte> reply,
+        UdpTunnelReplyExtension? udpTunnel = null)
     {
         int length = new RegistrationReply(code, lifetime, request.HomeAddress, _options.Address, identification).Emit(reply);
+        // RFC 3519 sec 3.2: the UDP Tunnel Reply goes before the authenticators, which cover it.
+        if (udpTunnel is { } udp) length += udp.Emit(reply[length..]);
         if (association is not null) length = association.Authenticate(reply, length, MobileIpExtensionType.MobileHomeAuthentication);
         if (foreignAgent is not null) length = foreignAgent.Authenticate(reply, length, MobileIpExtensionType.ForeignHomeAuthentication);
         return new HomeAgentDecision(code, change, binding, replyTo, length);

@@ -6,7 +6,9 @@ namespace NetMobility.Mobility.Home;
 /// <summary>
 /// One mobility binding at a home agent (RFC 5944 sec 3.8.1): a home address, a care-of address it is tunnelled
 /// to, how, and until when. <see cref="ExpiresTicks"/> is the UTC tick count of the end of the lifetime, or
-/// <see cref="long.MaxValue"/> for an infinite lifetime (0xFFFF, RFC 5944 sec 3.3).
+/// <see cref="long.MaxValue"/> for an infinite lifetime (0xFFFF, RFC 5944 sec 3.3). A binding tunnelled in UDP
+/// (RFC 3519) also names where its tunnel leads: the address and port its registration came from, a NAT's mapping
+/// when there is one between the agent and the care-of address.
 /// </summary>
 public readonly record struct MobilityBinding(
     Ipv4Address HomeAddress,
@@ -15,8 +17,13 @@ public readonly record struct MobilityBinding(
     bool ReverseTunnel,
     ushort Lifetime,
     long ExpiresTicks,
-    ulong Identification)
+    ulong Identification,
+    Ipv4Address UdpAddress = default,
+    ushort UdpPort = 0)
 {
+    /// <summary>Where the binding's tunnel leads: the care-of address, or for a UDP tunnel the address its registration came from.</summary>
+    public Ipv4Address TunnelPeer => UdpPort != 0 ? UdpAddress : CareOfAddress;
+
     public const long Never = long.MaxValue;
 
     public bool IsInfinite => ExpiresTicks == Never;

@@ -1,0 +1,161 @@
+using NetMobility.Wire;
+
+namespace NetMobility.Tunnels;
+
+/*  One outer packet of a Mobile IP UDP tunnel, RFC 3519 sec 4.2:
+
+    | outer IPv4 header (20) | UDP header (8), ports of the NAT mapping | tunnel data header (4): Type 4, Next Header 4 |
+    | inner IPv4 datagram ...
+
+    A keepalive (RFC 3519 sec 4.9) is the same with an ICMP echo request from the end behind the NAT to the other end
+    as the inner datagram.
+*/
+
+/// <summary>
+/// A Mobile IP UDP tunnel endpoint (RFC 3519): IP in IP inside UDP, so that a NAT between the ends can translate it.
+/// Received outer packets must come from the remote address and port to the local ones and carry Next Header 4.
+/// When <see cref="UdpTunnelOptions.KeepaliveInterval"/> is set, the endpoint sends a keepalive whenever a whole
+/// interval passed since it last sent anything, on its node's clock; keepalives that arrive are counted and go no further.
+/// </summary>
+public sealed class UdpTunnel : IpTunnelEndpoint
+{
+    private const int UdpOffset = TunnelMtu.Ipv4HeaderLength;
+    private const int DataHeaderOffset = UdpOffset + UdpHeader.HeaderLength;
+    private const int InnerOffset = DataHeaderOffset + TunnelDataHeader.HeaderLength;
+    private const int KeepaliveLength = TunnelMtu.Ipv4HeaderLength + Icmpv4Message.HeaderLength;
+    private const byte KeepaliveTtl = 64;
+
+    private readonly UdpTunnelOptions _options;
+    private readonly ITimer _keepaliveTimer;
+    private ushort _identification;
+    private ushort _keepaliveSequence;
+    private readonly TimeProvider _time;
+    private long _lastSentTimestamp;
+
+    public UdpTunnel(UdpTunnelOptions options, ITunnelHost host, TimeProvider? time = null)
+        : base(options, time ?? TimeProvider.System, host, InnerOffset)
+    {
+        _options = options;
+        _time = time ?? TimeProvider.System;
+        _keepaliveTimer = _time.CreateTimer(static s => ((UdpTunnel)s!).OnKeepaliveTick(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        if (options.KeepaliveInterval is { } interval) SetKeepaliveInterval(interval);
+    }
+
+    /// <summary>The keepalive interval now; null when this end sends none.</summary>
+    public TimeSpan? KeepaliveInterval { get; private set; }
+
+    /// <summary>
+    /// Starts (or restarts, or with null stops) the keepalives: the interval is the home agent's to give in its reply
+    /// (RFC 3519 sec 3.2), known only after the tunnel was made.
+    /// </summary>
+    public void SetKeepaliveInterval(TimeSpan? interval)
+    {
+        if (interval is { } i && i <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(interval), "keepalive interval must be positive");
+        if (interval == KeepaliveInterval) return; // a renewal that changes nothing leaves the countdown running
+        KeepaliveInterval = interval;
+        _lastSentTimestamp = _time.GetTimestamp();
+        _keepaliveTimer.Change(interval ?? Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    public UdpTunnelOptions Options => _options;
+    public override IpProtocol OuterProtocol => IpProtocol.Udp;
+
+    /// <summary>The remote port: received packets must come from it, which tells apart the ends behind one NAT address.</summary>
+    public override uint? InputKey => _options.RemotePort;
+
+    /// <summary>Keepalives sent (RFC 3519 sec 4.9).</summary>
+    public long KeepalivesSent { get; private set; }
+
+    /// <summary>Keepalives received from the far end.</summary>
+    public long KeepalivesReceived { get; private set; }
+
+    public override void Send(ReadOnlySpan<byte> inner) => SendIpv4(inner);
+
+    private protected override void Encapsulate(int innerLength, OuterHeader.InnerFields fields)
+    {
+        int udpLength = UdpHeader.HeaderLength + TunnelDataHeader.HeaderLength + innerLength;
+        var packet = OuterPacket.AsSpan(0, UdpOffset + udpLength);
+        OuterHeader.Emit(_options, packet, IpProtocol.Udp, udpLength, _identification++, fields);
+        new TunnelDataHeader(IpProtocol.IpInIp).Emit(packet[DataHeaderOffset..]);
+        new UdpHeader(_options.LocalPort, _options.RemotePort, udpLength - UdpHeader.HeaderLength)
+            .Emit(packet[UdpOffset..], _options.Local, _options.Remote);
+        _lastSentTimestamp = _time.GetTimestamp();
+        Counters.Sent(packet.Length);
+        Host.Transmit(packet);
+    }
+
+    /// <summary>
+    /// RFC 3519 sec 4.9: an ICMP echo request to the far end, inside the tunnel, once a whole interval passed since the
+    /// last packet went in; the timer is then due an interval after that last packet, so the NAT never sees a longer gap.
+    /// </summary>
+    private void OnKeepaliveTick()
+    {
+        if (KeepaliveInterval is not { } interval) return;
+        var idle = _time.GetElapsedTime(_lastSentTimestamp);
+        if (idle >= interval)
+        {
+            SendKeepalive();
+            idle = TimeSpan.Zero;
+        }
+        _keepaliveTimer.Change(interval - idle, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>Sends one keepalive now. It is the tunnel's own packet, so the entry-source rule for inner packets (RFC 2003 sec 3.2) does not apply.</summary>
+    public void SendKeepalive()
+    {
+        var inner = InnerSlot[..KeepaliveLength];
+        var echo = inner[TunnelMtu.Ipv4HeaderLength..];
+        Icmpv4Message.EchoRequest((ushort)_options.LocalPort, ++_keepaliveSequence, 0).Emit(echo);
+        new Ipv4Header(_options.Local, _options.Remote, IpProtocol.Icmp, Icmpv4Message.HeaderLength, KeepaliveTtl, _keepaliveSequence).Emit(inner);
+        KeepalivesSent++;
+        Encapsulate(KeepaliveLength, new OuterHeader.InnerFields(KeepaliveTtl, 0, false, true));
+    }
+
+    public override void Receive(Ipv4Packet ip)
+    {
+        if (!TryAcceptOuter(ip)) return;
+        if (!UdpDatagram.TryCreate(ip.Payload, ip.Source, ip.Destination, ChecksumPolicy.Verify, out var udp, out var error))
+        {
+            Counters.Drop(error == WireError.BadChecksum ? TunnelDropReason.BadChecksum : TunnelDropReason.Malformed);
+            return;
+        }
+        if (udp.SourcePort != _options.RemotePort || udp.DestinationPort != _options.LocalPort)
+        {
+            Counters.Drop(TunnelDropReason.AddressMismatch);
+            return;
+        }
+        if (!TunnelDataMessage.TryCreate(udp.Payload, out var data, out _))
+        {
+            Counters.Drop(TunnelDropReason.Malformed);
+            return;
+        }
+        // RFC 3519 sec 3.3 allows GRE and minimal encapsulation behind the header too; this endpoint carries IP in IP only.
+        if (data.NextHeader != IpProtocol.IpInIp || !Ipv4Packet.TryCreate(data.Payload, ChecksumPolicy.Verify, out var inner, out _))
+        {
+            Counters.Drop(data.NextHeader != IpProtocol.IpInIp ? TunnelDropReason.UnknownProtocol : TunnelDropReason.Malformed);
+            return;
+        }
+        if (IsKeepalive(inner))
+        {
+            KeepalivesReceived++;
+            return;
+        }
+        if (TryAcceptInner(inner.Buffer)) DeliverIpv4WithEcn(ip.Ecn, inner.Buffer);
+    }
+
+    /// <summary>An echo request to this end's own outer address from the far end's: nothing to deliver, its work was done on the way.</summary>
+    private bool IsKeepalive(Ipv4Packet inner) =>
+        inner.Protocol == IpProtocol.Icmp && inner.Destination == _options.Local && !inner.IsFragment
+        && inner.Payload.Length >= Icmpv4Message.HeaderLength && inner.Payload[0] == (byte)Icmpv4Type.EchoRequest;
+
+    private protected override ReadOnlySpan<byte> QuotedInner(Ipv4Packet quotedOuter) =>
+        quotedOuter.Payload.Length > UdpHeader.HeaderLength + TunnelDataHeader.HeaderLength
+            ? quotedOuter.Payload[(UdpHeader.HeaderLength + TunnelDataHeader.HeaderLength)..]
+            : [];
+
+    public override void Dispose()
+    {
+        _keepaliveTimer.Dispose();
+        base.Dispose();
+    }
+}

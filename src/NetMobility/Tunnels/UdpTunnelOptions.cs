@@ -1,0 +1,36 @@
+using NetMobility.Wire;
+
+namespace NetMobility.Tunnels;
+
+/// <summary>
+/// A Mobile IP UDP tunnel (RFC 3519 sec 3.3, 4.2): the inner IPv4 packet behind an outer IPv4 header, a UDP header
+/// and the 4-octet tunnel data header (Next Header 4, IP in IP). The ports are what gets it through a NAT: the
+/// foreign agent's end sends from the port its registration went out from, to the home agent's 434; the home agent's
+/// end answers from 434 to the address and port the NAT gave that registration.
+/// </summary>
+public sealed record UdpTunnelOptions : IpTunnelOptions
+{
+    /// <summary>RFC 3519 sec 4.2: tunnel data travels on the Mobile IP port.</summary>
+    public const ushort MobileIpPort = 434;
+
+    public ushort LocalPort { get; init; } = MobileIpPort;
+
+    public ushort RemotePort { get; init; } = MobileIpPort;
+
+    /// <summary>
+    /// RFC 3519 sec 4.9: with a NAT between the ends, the end behind it sends a keepalive when nothing else went
+    /// into the tunnel for this long, so the NAT keeps its mapping. Null: no keepalives (the home agent's end).
+    /// </summary>
+    public TimeSpan? KeepaliveInterval { get; init; }
+
+    /// <summary>Outer IPv4 header, UDP header and tunnel data header.</summary>
+    public override int Overhead => TunnelMtu.Ipv4HeaderLength + UdpHeader.HeaderLength + TunnelDataHeader.HeaderLength;
+
+    public override string? Validate()
+    {
+        if (base.Validate() is string problem) return problem;
+        if (LocalPort == 0 || RemotePort == 0) return "UDP tunnel ports must be 1..65535";
+        if (KeepaliveInterval is { } k && k <= TimeSpan.Zero) return "keepalive interval must be positive";
+        return null;
+    }
+}

@@ -1,0 +1,106 @@
+using NetMobility.Mobility.Foreign;
+using NetMobility.Mobility.Registration;
+using NetMobility.Testbed;
+using NetMobility.Tunnels;
+using NetMobility.Wire;
+using static NetMobility.Tests.Mobility.MobilityTopology;
+
+namespace NetMobility.Tests.Mobility;
+
+/// <summary>
+/// RFC 3519 in the migration topology with the foreign site behind a NAT: the foreign agent asks for UDP tunnelling, the
+/// home agent sees the NAT (the request's source is not the care-of address) and tunnels in UDP to the NAT's mapping,
+/// and keepalives keep that mapping through idle time. Everything on the virtual clock.
+/// </summary>
+public class UdpTunnellingTests
+{
+    private const int Payload = 200;
+    private const ushort ToVm = 5001;
+    private const ushort ToCn = 6001;
+    private static readonly Ipv4Address NatOutside = Ipv4Address.Parse("192.0.2.5");
+
+    private static void SendPaced(MobilityTopology t, TestHost sender, Ipv4Address destination, ushort port, int from, int to, int gapMs = 5)
+    {
+        for (int i = from; i < to; i++)
+        {
+            sender.SendSegment(destination, 40000, port, (uint)(i * Payload), Payload);
+            t.Sim.RunFor(TimeSpan.FromMilliseconds(gapMs));
+        }
+    }
+
+    private static MobilityTopology BehindNat(UdpTunnelMode mode) => new(
+        foreignAgent: new ForeignAgentOptions { Address = FaAddress, CareOfAddress = FaAddress, UdpTunnel = mode },
+        foreignSiteBehindNat: true);
+
+    [Fact]
+    public void A_vm_moving_to_a_site_behind_a_nat_keeps_its_flows_through_udp_tunnelling_and_keepalives_hold_the_mapping_while_idle()
+    {
+        var t = BehindNat(UdpTunnelMode.Request);
+        var atVm = t.Vm.Listen(ToVm);
+        var atCn = t.Cn.Listen(ToCn);
+        t.Sim.RunFor(TimeSpan.FromMilliseconds(100));
+        SendPaced(t, t.Cn, VmAddress, ToVm, 0, 10);
+        SendPaced(t, t.Vm, CnAddress, ToCn, 0, 10);
+
+        Assert.True(t.HomeAgent.BeginHandover(VmAddress, VmMac));
+        t.VmPort.Pause();
+        SendPaced(t, t.Cn, VmAddress, ToVm, 10, 20, gapMs: 20);
+        t.VmPort.ResumeAway(t.ForeignPortForVm);
+        SendPaced(t, t.Vm, CnAddress, ToCn, 10, 20, gapMs: 1);
+        t.Sim.RunFor(TimeSpan.FromSeconds(1));
+
+        Assert.Equal(RegistrationState.Registered, t.VmPort.Client.State);
+        Assert.True(t.HomeAgent.Bindings.TryGetFirst(VmAddress, out var binding));
+        // RFC 3519 sec 4.6: the request came from the NAT's address, not the care-of address, so the home agent tunnels in UDP to the mapping.
+        Assert.Equal(FaAddress, binding.CareOfAddress);
+        Assert.Equal(TunnelKind.Udp, binding.Encapsulation);
+        Assert.Equal(NatOutside, binding.UdpAddress);
+        Assert.True(t.Nat!.TryGetMapping(IpProtocol.Udp, FaAddress, 434, out ushort mapped));
+        Assert.Equal(mapped, binding.UdpPort);
+        Assert.True(t.ForeignAgent.Visitors.TryGetAccepted(VmAddress, out var visitor));
+        Assert.Equal(110, visitor.UdpKeepaliveInterval);
+
+        SendPaced(t, t.Cn, VmAddress, ToVm, 20, 40);
+        SendPaced(t, t.Vm, CnAddress, ToCn, 20, 40);
+        t.Sim.RunFor(TimeSpan.FromMilliseconds(500));
+        Assert.True(atVm.IsCompleteAndInOrder(40, Payload));
+        Assert.True(atCn.IsCompleteAndInOrder(40, Payload));
+        Assert.Equal(VmAddress, atCn.LastSource);
+        Assert.Equal(0, t.HomeAgent.Counters.ReverseTunnelRejected);
+
+        // Ten idle minutes, five times the NAT's two-minute UDP timeout: the foreign agent's keepalives keep the mapping,
+        // so the correspondent reaches the VM afterwards through the same NAT port without a new registration.
+        t.Sim.RunFor(TimeSpan.FromMinutes(10));
+        Assert.True(t.FaTunnels.Table.Endpoints.OfType<UdpTunnel>().Single().KeepalivesSent >= 5);
+        Assert.Equal(0, t.Nat.MappingsExpired);
+        Assert.True(t.Nat.TryGetMapping(IpProtocol.Udp, FaAddress, 434, out ushort still));
+        Assert.Equal(mapped, still);
+        var haTunnel = t.HaTunnels.Table.Endpoints.OfType<UdpTunnel>().Single();
+        Assert.True(haTunnel.KeepalivesReceived >= 5);
+        SendPaced(t, t.Cn, VmAddress, ToVm, 40, 50);
+        SendPaced(t, t.Vm, CnAddress, ToCn, 40, 50);
+        t.Sim.RunFor(TimeSpan.FromMilliseconds(500));
+        Assert.True(atVm.IsCompleteAndInOrder(50, Payload));
+        Assert.True(atCn.IsCompleteAndInOrder(50, Payload));
+        Assert.Equal(0, t.Nat.InboundUnmapped);
+    }
+
+    [Fact]
+    public void Without_udp_tunnelling_the_home_agents_tunnel_to_a_private_care_of_address_goes_nowhere()
+    {
+        var t = BehindNat(UdpTunnelMode.Off);
+        var atVm = t.Vm.Listen(ToVm);
+        t.Sim.RunFor(TimeSpan.FromMilliseconds(100));
+        Assert.True(t.HomeAgent.BeginHandover(VmAddress, VmMac));
+        t.VmPort.Pause();
+        t.VmPort.ResumeAway(t.ForeignPortForVm);
+        t.Sim.RunFor(TimeSpan.FromSeconds(1));
+
+        // The registration itself passes the NAT (it is UDP from inside), but GRE to 10.2.0.1 has no route on the WAN.
+        Assert.True(t.HomeAgent.Bindings.TryGetFirst(VmAddress, out var binding));
+        Assert.Equal(TunnelKind.Gre, binding.Encapsulation);
+        SendPaced(t, t.Cn, VmAddress, ToVm, 0, 10);
+        t.Sim.RunFor(TimeSpan.FromMilliseconds(500));
+        Assert.Empty(atVm.Sequences);
+    }
+}

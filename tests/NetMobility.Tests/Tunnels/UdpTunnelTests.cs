@@ -1,0 +1,133 @@
+using System.Buffers.Binary;
+using NetMobility.Capture;
+using NetMobility.Runtime;
+using NetMobility.Tests.Interop;
+using NetMobility.Tunnels;
+using NetMobility.Wire;
+
+namespace NetMobility.Tests.Tunnels;
+
+/// <summary>The Mobile IP UDP tunnel (RFC 3519 sec 3.3, 4.2, 4.9): IP in IP behind a UDP header and the tunnel data header.</summary>
+public class UdpTunnelTests
+{
+    private static readonly Ipv4Address A = GreTunnelTests.A;
+    private static readonly Ipv4Address B = GreTunnelTests.B;
+
+    // scapy 2.5: IP(src='192.0.2.1', dst='198.51.100.2', id=0, flags='DF', ttl=63, tos=0xb8)/UDP(sport=434, dport=434)
+    //            /MobileIP(type=4)/MobileIPTunnelData(nexthdr=4)/Inner
+    private static readonly byte[] ScapyOuter = Hex.Bytes("45b80047000040003f114eb7c0000201c633640201b201b200330be904040000" + Hex.Of(GreTunnelTests.Inner));
+
+    private static UdpTunnelOptions Options(Ipv4Address local, Ipv4Address remote) => new() { Local = local, Remote = remote };
+
+    [Fact]
+    public void Encapsulates_exactly_as_scapy_does_and_decapsulates_back()
+    {
+        var sent = new RecordingHost();
+        using var sender = new UdpTunnel(Options(A, B), sent);
+        sender.Send(GreTunnelTests.Inner);
+        Assert.Equal(Hex.Of(ScapyOuter), Hex.Of(Assert.Single(sent.Transmitted)));
+        // RFC 3519 sec 4.2: 20 + 8 + 4 octets in front of the inner datagram.
+        Assert.Equal(1468, sender.Mtu);
+
+        var received = new RecordingHost();
+        using var receiver = new UdpTunnel(Options(B, A), received);
+        receiver.Receive(ScapyOuter);
+        var (protocol, payload) = Assert.Single(received.Delivered);
+        Assert.Equal(EtherType.Ipv4, protocol);
+        Assert.Equal(Hex.Of(GreTunnelTests.Inner), Hex.Of(payload));
+        Assert.Equal(IpProtocol.Udp, receiver.OuterProtocol);
+        Assert.Equal(434u, receiver.InputKey);
+    }
+
+    [Theory]
+    [InlineData("from another port", TunnelDropReason.AddressMismatch)]
+    [InlineData("to another port", TunnelDropReason.AddressMismatch)]
+    [InlineData("gre behind the header", TunnelDropReason.UnknownProtocol)]
+    [InlineData("registration reply", TunnelDropReason.Malformed)]
+    [InlineData("udp checksum", TunnelDropReason.BadChecksum)]
+    public void Bad_outer_packets_are_dropped_for_the_right_reason(string damage, TunnelDropReason reason)
+    {
+        var packet = ScapyOuter.ToArray();
+        switch (damage)
+        {
+            case "from another port": BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(20), 4500); break;
+            case "to another port": BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(22), 4500); break;
+            case "gre behind the header": packet[29] = 47; break;
+            case "registration reply": packet[28] = 3; break;
+            case "udp checksum": packet[60] ^= 0xFF; break;
+        }
+        if (damage != "udp checksum") BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(26), 0); // no checksum: RFC 768 allows it over IPv4
+        var host = new RecordingHost();
+        using var receiver = new UdpTunnel(Options(B, A), host);
+        receiver.Receive(packet);
+        Assert.Empty(host.Delivered);
+        Assert.Equal(1, receiver.Counters.Dropped(reason));
+    }
+
+    [Fact]
+    public void Keepalives_go_out_an_interval_after_the_last_packet_sent_and_are_not_delivered_at_the_far_end()
+    {
+        var clock = new ManualTimeProvider();
+        var sent = new RecordingHost();
+        using var sender = new UdpTunnel(Options(A, B) with { KeepaliveInterval = TimeSpan.FromSeconds(110), LocalPort = 1024 }, sent, clock);
+        clock.Advance(TimeSpan.FromSeconds(109));
+        Assert.Empty(sent.Transmitted);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        var keepalive = Assert.Single(sent.Transmitted);
+        Assert.Equal(1, sender.KeepalivesSent);
+
+        // Data at 150 s keeps the mapping as well as a keepalive would: the next keepalive is due at 260 s, not 220 s.
+        clock.Advance(TimeSpan.FromSeconds(40));
+        sender.Send(TestPackets.Echo(TestPackets.InnerSource, TestPackets.InnerDestination, 1, 8));
+        clock.Advance(TimeSpan.FromSeconds(70));
+        Assert.Equal(2, sent.Transmitted.Count);
+        clock.Advance(TimeSpan.FromSeconds(110));
+        Assert.Equal(3, sent.Transmitted.Count);
+        Assert.Equal(2, sender.KeepalivesSent);
+
+        // RFC 3519 sec 4.9: an ICMP echo request to the far end, in the tunnel, from the port the mapping is for.
+        Assert.True(Ipv4Packet.TryCreate(keepalive, ChecksumPolicy.Verify, out var outer, out _));
+        Assert.True(UdpDatagram.TryCreate(outer.Payload, A, B, ChecksumPolicy.Verify, out var udp, out _));
+        Assert.Equal((1024, 434), (udp.SourcePort, udp.DestinationPort));
+        Assert.True(TunnelDataMessage.TryCreate(udp.Payload, out var data, out _));
+        Assert.Equal(IpProtocol.IpInIp, data.NextHeader);
+        Assert.True(Ipv4Packet.TryCreate(data.Payload, ChecksumPolicy.Verify, out var inner, out _));
+        Assert.Equal((A, B, IpProtocol.Icmp), (inner.Source, inner.Destination, inner.Protocol));
+        Assert.True(Icmpv4Packet.TryCreate(inner.Payload, ChecksumPolicy.Verify, out var echo, out _));
+        Assert.Equal(Icmpv4Type.EchoRequest, echo.Type);
+
+        var received = new RecordingHost();
+        using var receiver = new UdpTunnel(Options(B, A) with { RemotePort = 1024 }, received);
+        receiver.Receive(keepalive);
+        receiver.Receive(sent.Transmitted[1]);
+        Assert.Equal(1, receiver.KeepalivesReceived);
+        Assert.Single(received.Delivered);
+    }
+
+    [Fact]
+    public void Tshark_reads_tunnel_data_and_keepalives_as_mobile_ip_with_nothing_malformed()
+    {
+        var host = new RecordingHost();
+        using (var tunnel = new UdpTunnel(Options(A, B) with { LocalPort = 61000 }, host))
+        {
+            tunnel.Send(TestPackets.Echo(TestPackets.InnerSource, TestPackets.InnerDestination, 7, 40));
+            tunnel.SendKeepalive();
+        }
+        string path = Path.Combine(Directory.CreateTempSubdirectory("netmob-udp-tunnel-").FullName, "sent.pcap");
+        using (var writer = PcapWriter.Create(path, LinkType.RawIpv4))
+        {
+            long t = 1_700_000_000_000_000_000;
+            foreach (var p in host.Transmitted) writer.Write(t += 1_000_000, p);
+        }
+        var frames = Tshark.Fields(path, ["mip.type", "mip.nattt.nexthdr", "udp.srcport", "udp.checksum.status", "ip.src", "icmp.type", "icmp.seq", "_ws.malformed"]);
+        Assert.Equal(2, frames.Count);
+        Assert.All(frames, f => Assert.Equal("4", f["mip.type"][0]));
+        Assert.All(frames, f => Assert.Equal("4", f["mip.nattt.nexthdr"][0]));
+        Assert.All(frames, f => Assert.Equal("61000", f["udp.srcport"][0]));
+        Assert.All(frames, f => Assert.False(f.ContainsKey("_ws.malformed")));
+        Assert.Equal("7", frames[0]["icmp.seq"][0]);
+        Assert.Equal("8", frames[1]["icmp.type"][0]);
+        Assert.Equal(["192.0.2.1", "192.0.2.1"], frames[1]["ip.src"]);
+        Assert.Empty(Tshark.Problems(path));
+    }
+}
