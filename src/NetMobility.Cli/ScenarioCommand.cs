@@ -36,15 +36,19 @@ public static class ScenarioCommand
         var loss = new Option<double>("--loss") { Description = "probability a frame is lost on each WAN leg (0 to 1)" };
         var reordering = new Option<double>("--reordering") { Description = "probability a frame overtakes those in flight on each WAN leg (0 to 1)" };
         var encapsulation = new Option<string>("--encapsulation") { Description = "gre, ipip or minimal", DefaultValueFactory = _ => "gre" };
-        var rate = new Option<double>("--rate") { Description = "packets per second each way between the correspondent and the VM", DefaultValueFactory = _ => defaults.PacketsPerSecond };
-        var payload = new Option<int>("--payload") { Description = "TCP payload octets per packet", DefaultValueFactory = _ => defaults.PayloadBytes };
+        var noReverse = new Option<bool>("--no-reverse-tunnel") { Description = "register without reverse tunnelling; the correspondent's router then filters no ingress" };
+        var bulkRate = new Option<string>("--bulk") { Description = "rate the correspondent writes its bulk TCP stream to the VM at, bit/s (10M)", DefaultValueFactory = _ => "10M" };
+        var request = new Option<int>("--request") { Description = "octets of each request to the VM", DefaultValueFactory = _ => defaults.RequestBytes };
+        var response = new Option<int>("--response") { Description = "octets of each response from the VM", DefaultValueFactory = _ => defaults.ResponseBytes };
+        var think = new Option<double>("--think-ms") { Description = "time between a response and the next request, ms", DefaultValueFactory = _ => defaults.ThinkTime.TotalMilliseconds };
+        var pingEvery = new Option<double>("--ping-ms") { Description = "interval of the correspondent's pings to the VM, ms", DefaultValueFactory = _ => defaults.PingInterval.TotalMilliseconds };
         var after = new Option<double>("--after-ms") { Description = "how long the flows run on after the VM resumes, ms", DefaultValueFactory = _ => defaults.After.TotalMilliseconds };
         var failVerification = new Option<bool>("--fail-verification") { Description = "corrupt a page at the destination: the migration fails and the VM stays home" };
-        var capture = new Option<string?>("--capture") { Description = "write home.pcapng, wan.pcapng and foreign.pcapng into this directory" };
+        var capture = new Option<string?>("--capture") { Description = "write home.pcapng, wan.pcapng, foreign.pcapng and correspondent.pcapng into this directory" };
         var seed = new Option<int>("--seed") { Description = "seed of the memory contents, the workload and the WAN", DefaultValueFactory = _ => defaults.Seed };
         var json = new Option<bool>("--json") { Description = "print the report as JSON" };
         var run = new Command("run", "run one live migration with its handover and print the report");
-        foreach (var o in new Option[] { memory, workload, policy, compression, channels, wan, latency, loss, reordering, encapsulation, rate, payload, after,
+        foreach (var o in new Option[] { memory, workload, policy, compression, channels, wan, latency, loss, reordering, encapsulation, noReverse, bulkRate, request, response, think, pingEvery, after,
                      failVerification, capture, seed, json })
             run.Options.Add(o);
         run.SetAction(pr =>
@@ -62,8 +66,13 @@ public static class ScenarioCommand
                 WanLoss = pr.GetValue(loss),
                 WanReordering = pr.GetValue(reordering),
                 Encapsulation = ParseEncapsulation(pr.GetValue(encapsulation)!),
-                PacketsPerSecond = pr.GetValue(rate),
-                PayloadBytes = pr.GetValue(payload),
+                ReverseTunnel = !pr.GetValue(noReverse),
+                BulkBitsPerSecond = LinkModel.TryParseBandwidth(pr.GetValue(bulkRate)!, out double bulkBps)
+                    ? bulkBps : throw new UserInputException($"--bulk: '{pr.GetValue(bulkRate)}' is not a rate (1M, 10M)"),
+                RequestBytes = pr.GetValue(request),
+                ResponseBytes = pr.GetValue(response),
+                ThinkTime = Milliseconds(pr.GetValue(think), "--think-ms"),
+                PingInterval = Milliseconds(pr.GetValue(pingEvery), "--ping-ms"),
                 After = Milliseconds(pr.GetValue(after), "--after-ms"),
                 FailVerification = pr.GetValue(failVerification),
                 CaptureDirectory = pr.GetValue(capture),
@@ -125,8 +134,11 @@ public static class ScenarioCommand
             "WAN latency" => "--latency-ms",
             "WAN loss" => "--loss",
             "WAN reordering" => "--reordering",
-            "rate" => "--rate",
-            "payload" => "--payload",
+            "bulk rate" => "--bulk",
+            "request" => "--request",
+            "response" => "--response",
+            "think time" => "--think-ms",
+            "ping interval" => "--ping-ms",
             _ => null,
         };
         return option is null ? problem : option + problem[colon..];

@@ -20,6 +20,8 @@ public sealed class VmPort : IFrameLink, IRegistrationClientHost, IHeldPacketSin
     private readonly VmPortOptions _options;
     private readonly TimeProvider _time;
     private readonly HandoverBuffer _held;
+    private readonly HandoverBuffer _incoming;
+    private bool _holdingIncoming;
     private readonly Dictionary<uint, MacAddress> _neighbours = [];
     private readonly FrameReceiver _fromPort;
     private readonly byte[] _frame;
@@ -38,6 +40,7 @@ public sealed class VmPort : IFrameLink, IRegistrationClientHost, IHeldPacketSin
         HomeAddress = registration.HomeAddress;
         _time = new LoopTimeProvider(loop);
         _held = new HandoverBuffer(_options.HeldFrames, _options.HeldBytes);
+        _incoming = new HandoverBuffer(_options.HeldFrames, _options.HeldBytes);
         _frame = new byte[EthernetHeader.UntaggedLength + Mtu];
         _fromPort = OnPortFrame;
         Client = new RegistrationClient(registration, this, _time);
@@ -66,6 +69,9 @@ public sealed class VmPort : IFrameLink, IRegistrationClientHost, IHeldPacketSin
     /// <summary>Frames the VM sent while its registration was not in force yet, held or sent on since.</summary>
     public HandoverBuffer Held => _held;
 
+    /// <summary>Frames for the VM that reached its port at the destination before it resumed there, held and delivered on resume.</summary>
+    public HandoverBuffer HeldForVm => _incoming;
+
     /// <summary>Plugs the port into the VM's home link, as at boot: no announcement, no registration.</summary>
     public void StartAtHome(IFrameLink port)
     {
@@ -73,9 +79,25 @@ public sealed class VmPort : IFrameLink, IRegistrationClientHost, IHeldPacketSin
         Location = VmLocation.Home;
     }
 
+    /// <summary>
+    /// The VM, paused for stop-and-copy, is coming to a foreign link: the destination host plugs its port there before
+    /// it runs and registers it through the link's foreign agent now, so that the home agent's tunnel is in place when
+    /// it resumes. Until <see cref="ResumeAway"/> on the same link, what reaches the port for the VM is held (as a
+    /// paused guest's receive queue holds it), the registration's own messages aside.
+    /// </summary>
+    public void RegisterAhead(IFrameLink port)
+    {
+        Plug(port);
+        Location = VmLocation.Away;
+        _holdingIncoming = true;
+        Client.MovedAway();
+    }
+
     /// <summary>The VM is paused for a move: its port is pulled; what reaches the old link for it from now on is not its to see.</summary>
     public void Pause()
     {
+        _holdingIncoming = false;
+        _incoming.Discard();
         _announcement?.Dispose();
         _announcement = null;
         if (_port is not null) _port.Receiver = null;
@@ -89,6 +111,14 @@ public sealed class VmPort : IFrameLink, IRegistrationClientHost, IHeldPacketSin
     /// </summary>
     public void ResumeAway(IFrameLink port)
     {
+        if (_holdingIncoming && ReferenceEquals(port, _port))
+        {
+            // Registered ahead from this link: the VM now takes what was held for it, in order.
+            _holdingIncoming = false;
+            Announce(_options.AwayForms, _options.AwaySchedule);
+            _incoming.Release(new ToVm(this));
+            return;
+        }
         Plug(port);
         Location = VmLocation.Away;
         Announce(_options.AwayForms, _options.AwaySchedule);
@@ -139,6 +169,7 @@ public sealed class VmPort : IFrameLink, IRegistrationClientHost, IHeldPacketSin
         Pause();
         Client.Dispose();
         _held.Dispose();
+        _incoming.Dispose();
     }
 
     private void Plug(IFrameLink port)
@@ -185,7 +216,13 @@ public sealed class VmPort : IFrameLink, IRegistrationClientHost, IHeldPacketSin
             if (ethernet.EtherType == EtherType.Arp) Learn(ethernet.Payload);
             else if (ethernet.EtherType == EtherType.Ipv4 && TakeForClient(ethernet)) return;
         }
-        Receiver?.Invoke(frame);
+        if (_holdingIncoming) _incoming.TryHold(frame); // one that does not fit is counted by the buffer
+        else Receiver?.Invoke(frame);
+    }
+
+    private readonly struct ToVm(VmPort port) : IHeldPacketSink
+    {
+        public void Release(ReadOnlySpan<byte> frame) => port.Receiver?.Invoke(frame);
     }
 
     private bool TakeForClient(EthernetFrame ethernet)

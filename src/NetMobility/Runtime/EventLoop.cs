@@ -61,6 +61,12 @@ public sealed class EventLoop
     public LoopTimer CreateTimer(Action<object?> callback, object? state) => new(this, callback, state);
 
     /// <summary>
+    /// A timer on another clock than the loop's (a paused guest's, <see cref="GuestClock"/>, over the loop's own) whose
+    /// callback is posted to this loop when it falls due.
+    /// </summary>
+    public LoopTimer CreateTimer(Action<object?> callback, object? state, TimeProvider clock) => new(this, callback, state, clock);
+
+    /// <summary>
     /// Runs posted work, including work posted meanwhile, until the queue is empty; returns how many items ran.
     /// An exception from a work item propagates to the caller; the items behind it stay queued.
     /// </summary>

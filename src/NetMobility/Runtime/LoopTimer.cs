@@ -16,13 +16,13 @@ public sealed class LoopTimer : IDisposable
     private long _firedGeneration = -1;
     private bool _armed;
 
-    internal LoopTimer(EventLoop loop, Action<object?> callback, object? state)
+    internal LoopTimer(EventLoop loop, Action<object?> callback, object? state, TimeProvider? clock = null)
     {
         ArgumentNullException.ThrowIfNull(callback);
         _loop = loop;
         _callback = callback;
         _state = state;
-        _timer = loop.Time.CreateTimer(static s => ((LoopTimer)s!).OnClockFired(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _timer = (clock ?? loop.Time).CreateTimer(static s => ((LoopTimer)s!).OnClockFired(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>True from <see cref="Schedule"/> until the callback runs or the timer is cancelled.</summary>

@@ -1,37 +1,38 @@
 using NetMobility.Mobility.Home;
 using NetMobility.Mobility.Registration;
+using NetMobility.Testbed.Tcp;
 
 using static NetMobility.Scenario.ScenarioTopology;
 
 namespace NetMobility.Scenario;
 
 /// <summary>
-/// One live migration end to end: a VM on its home link talks with a correspondent on another site, both ways,
-/// while its memory is migrated to a host on a foreign link across the WAN; it resumes there and keeps its address
-/// and its flows, through Mobile IPv4 with reverse tunnelling.
+/// One live migration end to end: a VM on its home link serves a correspondent on another site over TCP (a bulk
+/// stream to it, a request/response session, pings) while its memory is migrated to a host on a foreign link across
+/// the WAN; it resumes there and keeps its address and its TCP sessions, through Mobile IPv4.
 /// <para>
 /// The two halves are coupled through the migration's timeline. The memory half runs first, for real (pre-copy
 /// engine, page codecs, digest, device state) on its own virtual clock over a link with the WAN's bandwidth and
 /// latency (<see cref="MemoryPhase"/>); the network half then replays that timeline on the network's virtual clock
-/// (<see cref="ScenarioTopology"/>), with the flows running throughout. The page stream itself is not carried on the
-/// simulated WAN, so it does not compete with the flows there: it runs on a path of the WAN's bandwidth and latency
-/// whose losses TCP would repair below it, and the report says so (<see cref="ScenarioReport.PageStreamLink"/>).
+/// (<see cref="ScenarioTopology"/>), with the sessions running throughout. The page stream itself is not carried on the
+/// simulated WAN, so it does not compete with the sessions there (<see cref="ScenarioReport.PageStreamLink"/>).
 /// </para>
 /// <para>
-/// The replay, as DESIGN.md's switchover has it: during pre-copy the VM runs at home. At stop-and-copy it pauses and
-/// the source host queues what arrives for it. When the destination's ready reaches the source (the VM is now the
-/// destination's), the home agent begins the handover, holding the VM's packets, and the source hands it its queue.
-/// One WAN latency later the commit reaches the destination, which resumes the VM on the foreign link with the
-/// hardware address from the device state; the VM is announced there, its hypervisor registers it through the
-/// foreign agent, and the home agent installs the binding, announces itself for the VM with gratuitous ARP and
-/// releases the held packets into the tunnel. If the destination refuses the image instead, the VM resumes at the
-/// source with its queue, and the home agent never hears of it.
+/// The replay: during pre-copy the VM runs at home. At stop-and-copy it pauses (its clock, so its TCP timers, stand
+/// still; its port is pulled), and the source host hands its traffic to the home agent, which holds it until the
+/// move is committed or cancelled. When the destination has verified the image it answers ready and registers the
+/// VM through its foreign agent, before the VM runs: one WAN latency later the registration reaches the home agent,
+/// as the ready reaches the source, which releases the VM and commits the hand-over; the home agent's tunnel is in
+/// place, so the held packets go into it at once and reach the destination with the commit, when the VM resumes
+/// there. Frames that reach the destination before the VM runs wait at its port. If the destination refuses the
+/// image instead, it never registers: the VM resumes at the source, and the home agent cancels the hand-over (any
+/// binding made meanwhile removed) and sends it what it held, on the home link.
 /// </para>
 /// </summary>
 public sealed class LiveMigrationScenario
 {
-    // Ports no Wireshark dissector claims (6001 would be taken for X11 and reassembled), so the captures decode the flows as data.
-    private const ushort ToVmPort = 5001, ToCorrespondentPort = 5002, CorrespondentSourcePort = 40000, VmSourcePort = 40001;
+    // Ports no Wireshark dissector claims (6001 would be taken for X11 and reassembled), so the captures decode the sessions as data.
+    public const ushort BulkPort = 5001, RequestPort = 5002, BulkClientPort = 40000, RequestClientPort = 40001;
 
     public LiveMigrationScenario(ScenarioOptions options)
     {
@@ -46,12 +47,13 @@ public sealed class LiveMigrationScenario
         using var net = new ScenarioTopology(Options);
         var sim = net.Sim;
         var run = new ScenarioRun(net);
-        var atVm = net.Vm.Listen(ToVmPort);
-        var atCorrespondent = net.Cn.Listen(ToCorrespondentPort);
-        using var toVm = new PacedFlow(net.Cn, VmAddress, CorrespondentSourcePort, ToVmPort, Options.PacketsPerSecond, Options.PayloadBytes);
-        using var toCorrespondent = new PacedFlow(net.Vm, CnAddress, VmSourcePort, ToCorrespondentPort, Options.PacketsPerSecond, Options.PayloadBytes);
-        toVm.Start();
-        toCorrespondent.Start();
+        using var bulk = new BulkSession(net.CnTcp, net.VmTcp, VmAddress, BulkPort, BulkClientPort, Options.BulkBitsPerSecond);
+        using var requests = new RequestSession(net.CnTcp, net.VmTcp, VmAddress, RequestPort, RequestClientPort,
+            Options.RequestBytes, Options.ResponseBytes, Options.ThinkTime);
+        using var ping = new PingSeries(net.CnNode, VmAddress, Options.PingInterval);
+        bulk.Start();
+        requests.Start();
+        ping.Start();
         sim.RunFor(Options.Lead);
 
         run.MigrationStart = sim.Now;
@@ -59,46 +61,59 @@ public sealed class LiveMigrationScenario
         if (memory.Paused is TimeSpan paused)
         {
             sim.RunUntil(run.MigrationStart + paused);
-            // Stop-and-copy: the guest stops, so do its application and its port; the source host queues for it.
-            net.SourcePort.Pause();
+            // Stop-and-copy: the guest stops, its clock and its port with it; the source host hands its traffic to the
+            // home agent, which holds it until the move is committed or cancelled.
+            net.VmClock.Pause();
             net.VmPort.Pause();
-            toCorrespondent.Pause();
+            net.SourcePort.Pause();
+            if (!net.HomeAgent.BeginHandover(VmAddress, VmMac, untilCommitted: true))
+                throw new InvalidOperationException($"the home agent does not serve {VmAddress}");
+            net.SourcePort.HandOver(net.HaHome.Mac);
             run.Paused = sim.Now;
-            if (memory.Released is TimeSpan released) MoveAway(run, memory, released, toCorrespondent);
-            else if (memory.RolledBack is TimeSpan rolledBack) ResumeAtHome(run, rolledBack, toCorrespondent);
+            if (memory.Released is TimeSpan released) MoveAway(run, memory, released);
+            else if (memory.RolledBack is TimeSpan rolledBack) ResumeAtHome(run, rolledBack);
         }
 
         var resumedOrEnded = run.Resumed ?? run.MigrationStart + TimeSpan.FromMilliseconds(memory.Report.TotalTimeMs);
         if (run.Released is not null) resumedOrEnded = WaitForRegistration(run);
         sim.RunUntil(resumedOrEnded + Options.After);
-        toVm.Stop();
-        toCorrespondent.Stop();
+        bulk.Stop();
+        requests.Stop();
+        ping.Stop();
         run.FlowsStopped = sim.Now;
         sim.RunFor(Options.Drain);
-        return run.Report(Options, memory, toVm, atVm, toCorrespondent, atCorrespondent);
+        // On a lossy WAN the last octets may need longer than the drain to be repaired: the run waits for both sessions
+        // to close (a connection that gives up closes too), a minute at most.
+        var limit = sim.Now + MaxExtraDrain;
+        while (!(Ended(bulk.Client) && Ended(bulk.Server) && Ended(requests.Client) && Ended(requests.Server)) && sim.Now < limit)
+            sim.RunFor(RegistrationStep);
+        return run.Report(Options, memory, bulk, requests, ping);
     }
 
-    /// <summary>The destination has the VM: the network follows it there.</summary>
-    private void MoveAway(ScenarioRun run, MemoryTimeline memory, TimeSpan released, PacedFlow toCorrespondent)
+    /// <summary>The destination has the VM: it registers it before it runs, and the network follows it there.</summary>
+    private void MoveAway(ScenarioRun run, MemoryTimeline memory, TimeSpan released)
     {
         var net = run.Net;
         if (memory.DeviceState is not VmDeviceState state)
             throw new InvalidOperationException($"the destination took the VM but not its device state: {memory.DestinationError}");
+        // The destination answered ready one WAN latency before the source had it; its hypervisor (started with the
+        // VM's configuration, so with its NIC's address) plugs the VM's port into the foreign link and registers it.
+        var ready = run.MigrationStart + released - Options.WanLatency;
+        net.Sim.RunUntil(ready > net.Sim.Now ? ready : net.Sim.Now);
+        var foreignPort = net.ForeignLink.AddPort("vm@foreign", state.Mac);
+        net.VmPort.Client.StateChanged += run.OnRegistrationState;
+        run.RegistrationStarted(net.Sim.Now);
+        net.VmPort.RegisterAhead(foreignPort);
+
         net.Sim.RunUntil(run.MigrationStart + released);
-        if (!net.HomeAgent.BeginHandover(state.HomeAddress, state.Mac))
-            throw new InvalidOperationException($"the home agent does not serve {state.HomeAddress}");
-        net.SourcePort.HandOver(net.HaHome.Mac);
+        net.HomeAgent.CommitHandover(state.HomeAddress);
         run.Released = net.Sim.Now;
 
-        // The commit takes one WAN latency to reach the destination, which resumes the VM when it arrives,
-        // with the NIC the device state describes.
+        // The commit takes one WAN latency to reach the destination, which resumes the VM when it arrives.
         net.Sim.RunUntil(run.Released.Value + Options.WanLatency);
-        net.VmPort.Client.StateChanged += run.OnRegistrationState;
-        run.ResumedAway();
-        net.VmPort.ResumeAway(net.ForeignLink.AddPort("vm@foreign", state.Mac));
-        run.ResumedSequence = toCorrespondent.Sent;
-        toCorrespondent.Resume();
         run.Resumed = net.Sim.Now;
+        net.VmPort.ResumeAway(foreignPort);
+        net.VmClock.Resume();
     }
 
     /// <summary>
@@ -107,29 +122,33 @@ public sealed class LiveMigrationScenario
     /// the request asked for; a registration not accepted by then leaves the VM cut off (moved but unreachable).
     /// Returns the instant the wait ended.
     /// </summary>
-    private DateTimeOffset WaitForRegistration(ScenarioRun run)
+    private static DateTimeOffset WaitForRegistration(ScenarioRun run)
     {
         var sim = run.Net.Sim;
         var client = run.Net.VmPort.Client;
         run.RegistrationDeadline = run.Resumed!.Value + TimeSpan.FromSeconds(client.Options.Lifetime);
         while (run.Registered is null && client.State != RegistrationState.Denied && sim.Now < run.RegistrationDeadline)
             sim.RunUntil(Min(sim.Now + RegistrationStep, run.RegistrationDeadline.Value));
-        return run.Registered ?? sim.Now;
+        return run.Registered is { } registered && registered > run.Resumed.Value ? registered : sim.Now;
     }
+
+    private static readonly TimeSpan MaxExtraDrain = TimeSpan.FromMinutes(1);
+
+    private static bool Ended(TcpConnection? connection) => connection is null or { State: TcpState.Closed or TcpState.TimeWait };
 
     private static readonly TimeSpan RegistrationStep = TimeSpan.FromMilliseconds(100);
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
-    /// <summary>The destination refused the image: the VM runs on where it was, its queue first.</summary>
-    private static void ResumeAtHome(ScenarioRun run, TimeSpan rolledBack, PacedFlow toCorrespondent)
+    /// <summary>The destination refused the image: the VM runs on where it was, and the home agent gives back what it held.</summary>
+    private static void ResumeAtHome(ScenarioRun run, TimeSpan rolledBack)
     {
         var net = run.Net;
         net.Sim.RunUntil(run.MigrationStart + rolledBack);
+        net.SourcePort.ResumeHere();
         net.VmPort.StartAtHome(net.SourcePort);
-        net.SourcePort.Resume();
-        run.ResumedSequence = toCorrespondent.Sent;
-        toCorrespondent.Resume();
+        net.HomeAgent.CancelHandover(VmAddress);
+        net.VmClock.Resume();
         run.Resumed = run.RolledBack = net.Sim.Now;
     }
 }

@@ -59,14 +59,36 @@ public sealed record ScenarioOptions
     /// <summary>Probability that a frame overtakes those in flight on each WAN leg.</summary>
     public double WanReordering { get; init; }
 
-    /// <summary>How the home agent tunnels to the care-of address (the registration asks for it); reverse tunnelling is always on.</summary>
+    /// <summary>How the home agent tunnels to the care-of address (the registration asks for it).</summary>
     public TunnelKind Encapsulation { get; init; } = TunnelKind.Gre;
 
-    /// <summary>Packets per second of each of the two flows (correspondent to VM, VM to correspondent).</summary>
-    public double PacketsPerSecond { get; init; } = 100;
+    /// <summary>
+    /// The registration asks for reverse tunnelling (RFC 3024), and the correspondent's router filters ingress (RFC 3704).
+    /// False: the VM's packets from the foreign site go straight to the correspondent (triangle routing), which works only
+    /// where no router filters ingress, so the correspondent's router does not.
+    /// </summary>
+    public bool ReverseTunnel { get; init; } = true;
 
-    /// <summary>TCP payload octets of every packet of the flows.</summary>
-    public int PayloadBytes { get; init; } = 200;
+    /// <summary>The rate the correspondent's bulk stream to the VM is written at by its application, bit/s.</summary>
+    public double BulkBitsPerSecond { get; init; } = 10e6;
+
+    /// <summary>Octets of each request of the request/response session.</summary>
+    public int RequestBytes { get; init; } = 100;
+
+    /// <summary>Octets of each response the VM sends.</summary>
+    public int ResponseBytes { get; init; } = 16 * 1024;
+
+    /// <summary>How long the correspondent waits after a response before it asks again.</summary>
+    public TimeSpan ThinkTime { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>How often the correspondent pings the VM.</summary>
+    public TimeSpan PingInterval { get; init; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>
+    /// How long after the VM resumes a request or ping still counts as "during the move" in the report (queues
+    /// drain, held packets arrive); before the pause is "before", later is "after".
+    /// </summary>
+    public TimeSpan Settle { get; init; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>How long the flows run before the migration starts.</summary>
     public TimeSpan Lead { get; init; } = TimeSpan.FromMilliseconds(500);
@@ -102,22 +124,20 @@ public sealed record ScenarioOptions
         if (!(WanLoss >= 0 && WanLoss < 1)) return $"WAN loss: {WanLoss} is not a probability from 0 up to 1 (1 excluded)";
         if (!(WanReordering >= 0 && WanReordering <= 1)) return $"WAN reordering: {WanReordering} is not a probability from 0 to 1";
         if (!MobileIpEncapsulation.Negotiable.Contains(Encapsulation)) return $"encapsulation: {Encapsulation} cannot be negotiated in Mobile IPv4 ({MobileIpEncapsulation.Names})";
-        if (!(PacketsPerSecond >= MinPacketsPerSecond && PacketsPerSecond <= MaxPacketsPerSecond))
-            return $"rate: {PacketsPerSecond} packets/s is not from {MinPacketsPerSecond} to {MaxPacketsPerSecond}";
-        if (PayloadBytes is < 1 or > MaxPayloadBytes) return $"payload: {PayloadBytes} octets is not from 1 to {MaxPayloadBytes}";
+        if (!(BulkBitsPerSecond >= MinBulkBitsPerSecond && BulkBitsPerSecond <= WanBitsPerSecond))
+            return $"bulk rate: {LinkModel.DescribeBandwidth(BulkBitsPerSecond)} is not from {LinkModel.DescribeBandwidth(MinBulkBitsPerSecond)} to the WAN's {LinkModel.DescribeBandwidth(WanBitsPerSecond)}";
+        if (RequestBytes is < 1 or > MaxMessageBytes) return $"request: {RequestBytes} octets is not from 1 to {MaxMessageBytes}";
+        if (ResponseBytes is < 1 or > MaxMessageBytes) return $"response: {ResponseBytes} octets is not from 1 to {MaxMessageBytes}";
+        if (ThinkTime < TimeSpan.Zero || ThinkTime > TimeSpan.FromSeconds(60)) return $"think time: {ThinkTime.TotalMilliseconds} ms is not from 0 to 60000 ms";
+        if (PingInterval < TimeSpan.FromMilliseconds(1) || PingInterval > TimeSpan.FromSeconds(10)) return $"ping interval: {PingInterval.TotalMilliseconds} ms is not from 1 to 10000 ms";
+        if (Settle < TimeSpan.Zero) return "settle time must not be negative";
         if (Lead < TimeSpan.Zero || After < TimeSpan.Zero || Drain < TimeSpan.Zero) return "lead, after and drain times must not be negative";
         return null;
     }
 
-    /// <summary>The slowest flow: one packet every ten seconds, so that even a short run measures a few.</summary>
-    public const double MinPacketsPerSecond = 0.1;
+    /// <summary>The slowest bulk stream: a kilobit per second.</summary>
+    public const double MinBulkBitsPerSecond = 1e3;
 
-    public const double MaxPacketsPerSecond = 10_000;
-
-    /// <summary>
-    /// The largest payload whose packet still fits the tunnel with its don't-fragment bit: 1500 octets of MTU less
-    /// the IP and TCP headers (40) and the largest encapsulation the agents use (GRE: 20 octets of outer IP header
-    /// and 4 of GRE header, RFC 2784 sec 2).
-    /// </summary>
-    public const int MaxPayloadBytes = 1436;
+    /// <summary>The largest request or response: 64 MiB, so a run's memory stays small.</summary>
+    public const int MaxMessageBytes = 64 << 20;
 }

@@ -47,11 +47,14 @@ public sealed class ScenarioReport
     public required NetworkSetupReport Network { get; init; }
     public required TimelineReport Timeline { get; init; }
 
-    /// <summary>The correspondent's flow to the VM's home address.</summary>
-    public required FlowReport ToVm { get; init; }
+    /// <summary>The correspondent's bulk TCP stream to the VM.</summary>
+    public required SessionReport Bulk { get; init; }
 
-    /// <summary>The VM's flow to the correspondent.</summary>
-    public required FlowReport ToCorrespondent { get; init; }
+    /// <summary>The correspondent's request/response TCP session with the VM (requests to it, responses back).</summary>
+    public required SessionReport Requests { get; init; }
+
+    /// <summary>The correspondent's pings to the VM.</summary>
+    public required PingReport Ping { get; init; }
 
     public required HandoverReport Handover { get; init; }
 
@@ -79,7 +82,7 @@ public sealed record DeviceStateReport(string Mac, string HomeAddress, int Prefi
 
 /// <summary>The network the scenario ran on and its traffic.</summary>
 public sealed record NetworkSetupReport(string WanBandwidth, double WanLatencyMs, double WanLoss, double WanReordering, string Encapsulation,
-    double PacketsPerSecond, int PayloadBytes);
+    bool ReverseTunnel, string BulkRate, int RequestBytes, int ResponseBytes, double ThinkMs, double PingIntervalMs, double SettleMs);
 
 /// <summary>
 /// When things happened, in milliseconds from the start of the network's run. The memory migration starts at
@@ -91,6 +94,9 @@ public sealed record TimelineReport
 
     /// <summary>Stop-and-copy began: the VM paused at the source.</summary>
     public double? PausedMs { get; init; }
+
+    /// <summary>The destination, having verified the image, began registering the VM at its care-of address (the VM still paused).</summary>
+    public double? RegistrationStartedMs { get; init; }
 
     /// <summary>The destination's ready reached the source, which released the VM and handed its network over.</summary>
     public double? ReleasedMs { get; init; }
@@ -108,32 +114,72 @@ public sealed record TimelineReport
     public double EndMs { get; init; }
 }
 
-/// <summary>One numbered flow: what was sent, what arrived, and the longest silence the receiver saw.</summary>
-public sealed record FlowReport
+/// <summary>
+/// One TCP session between the correspondent (the client, which opened it) and the VM (the server): what each
+/// direction carried and whether it arrived whole, what each end's TCP did, and the request latency around the move.
+/// </summary>
+public sealed record SessionReport
+{
+    public required string Name { get; init; }
+
+    /// <summary>The directions that carry data: the client's to the server, and for a request/response session the server's back.</summary>
+    public required List<StreamReport> Streams { get; init; }
+
+    public required EndpointReport Client { get; init; }
+    public required EndpointReport Server { get; init; }
+
+    /// <summary>Every stream's every octet arrived once, in order, as sent, and neither end was reset or timed out.</summary>
+    public bool Whole { get; init; }
+
+    /// <summary>Request latency by phase of the move; null for a session without requests.</summary>
+    public LatencyReport? Latency { get; init; }
+}
+
+/// <summary>One direction of a session: octets the sending application wrote and the receiving one read and checked, with both SHA-256s.</summary>
+public sealed record StreamReport
 {
     public required string From { get; init; }
     public required string To { get; init; }
-    public int Sent { get; init; }
+    public long BytesSent { get; init; }
+    public long BytesDelivered { get; init; }
 
-    /// <summary>Distinct packets that arrived.</summary>
-    public int Delivered { get; init; }
+    /// <summary>Octets read that were not the pattern's at their offset: 0 when every octet came once and in order.</summary>
+    public long Mismatches { get; init; }
 
-    public int Missing { get; init; }
+    public required string Sha256Sent { get; init; }
+    public required string Sha256Delivered { get; init; }
 
-    /// <summary>Arrivals whose sequence number is below that of the arrival before.</summary>
-    public int OutOfOrder { get; init; }
-
-    public int Duplicates { get; init; }
-
-    /// <summary>Packets whose payload did not match their sequence number.</summary>
-    public int Corrupt { get; init; }
-
-    /// <summary>Every packet sent arrived once, in order, intact.</summary>
-    public bool CompleteAndInOrder { get; init; }
-
-    /// <summary>The longest time between two arrivals: what the move cost this direction.</summary>
-    public double LongestGapMs { get; init; }
+    /// <summary>All sent was delivered, in order, and the digests agree.</summary>
+    public bool Whole { get; init; }
 }
+
+/// <summary>One end's TCP: its counters (<see cref="Testbed.Tcp.TcpCounters"/>) and where the connection ended.</summary>
+public sealed record EndpointReport
+{
+    public required string Host { get; init; }
+    public long SegmentsSent { get; init; }
+    public long Retransmissions { get; init; }
+    public long RtosFired { get; init; }
+    public long FastRetransmits { get; init; }
+    public long DupAcksReceived { get; init; }
+
+    /// <summary>The longest time this end had data outstanding and nothing new acknowledged.</summary>
+    public double LongestStallMs { get; init; }
+
+    public required string State { get; init; }
+
+    /// <summary>Why the connection closed, if it did: none (an orderly close), reset, timed out, aborted.</summary>
+    public required string CloseReason { get; init; }
+}
+
+/// <summary>Latencies (request to whole response, or echo round trips) before the VM paused, during the move (from the pause to <see cref="NetworkSetupReport.SettleMs"/> after the resume) and after.</summary>
+public sealed record LatencyReport(PhaseLatency Before, PhaseLatency During, PhaseLatency After);
+
+/// <summary>How many samples started in a phase, their median and their maximum (null when none).</summary>
+public sealed record PhaseLatency(int Count, double? MedianMs, double? MaxMs);
+
+/// <summary>Echo requests the correspondent sent the VM, the replies, and their round trips by phase.</summary>
+public sealed record PingReport(int Sent, int Replied, LatencyReport Rtt);
 
 /// <summary>Who held the VM's packets across the move, and how quickly the new path came up.</summary>
 public sealed record HandoverReport
@@ -159,14 +205,20 @@ public sealed record HandoverReport
     /// <summary>Frames the VM sent at its destination before its registration was in force, held by its port.</summary>
     public long VmHeld { get; init; }
 
-    /// <summary>From the VM's resumption at the destination to the registration reply that accepted it.</summary>
+    /// <summary>
+    /// From the VM's resumption at the destination to the registration reply that accepted it: negative when the
+    /// destination registered the VM during stop-and-copy, before it resumed.
+    /// </summary>
     public double? ResumeToRegisteredMs { get; init; }
 
-    /// <summary>From the resumption to the first of the correspondent's packets at the VM (through the tunnel).</summary>
+    /// <summary>The handover: from the resumption to the first of the correspondent's packets at the VM (through the tunnel).</summary>
     public double? ResumeToFirstDeliveredMs { get; init; }
 
     /// <summary>From the resumption to the correspondent's receipt of the first packet the VM sent after it (through the reverse tunnel).</summary>
     public double? ResumeToFirstReverseMs { get; init; }
+
+    /// <summary>Frames for the VM that reached the destination before it resumed, held by its port there and delivered on resume.</summary>
+    public long DestinationHeld { get; init; }
 }
 
 /// <summary>A home agent's binding (RFC 5944 sec 3.8.1).</summary>
@@ -183,6 +235,7 @@ public sealed record HomeAgentReport
     public long ReverseTunnelRejected { get; init; }
     public long HandoverReleased { get; init; }
     public long HandoverDropped { get; init; }
+    public long Cancelled { get; init; }
     public long Expired { get; init; }
 }
 

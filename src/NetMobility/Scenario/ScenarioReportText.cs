@@ -6,7 +6,7 @@ using NetMobility.Mobility.Foreign;
 
 namespace NetMobility.Scenario;
 
-/// <summary>A scenario report as a human summary: the outcome, the memory migration, the timeline, the flows, the handover.</summary>
+/// <summary>A scenario report as a human summary: the outcome, the memory migration, the timeline, the TCP sessions, the handover.</summary>
 public static class ScenarioReportText
 {
     public static string Format(ScenarioReport report)
@@ -29,24 +29,36 @@ public static class ScenarioReportText
         var t = report.Timeline;
         s.Append(c, $"timeline (ms): migration starts {t.MigrationStartMs:0.0}");
         if (t.PausedMs is { } paused) s.Append(c, $", VM paused {paused:0.0}");
+        if (t.RegistrationStartedMs is { } registering) s.Append(c, $", registration sent {registering:0.0}");
         if (t.ReleasedMs is { } released) s.Append(c, $", released to the destination {released:0.0}");
         if (t.RolledBackMs is { } back) s.Append(c, $", rolled back {back:0.0}");
         else if (t.ResumedMs is { } resumed) s.Append(c, $", resumed at the destination {resumed:0.0}");
         if (t.VmPausedMs is { } down) s.Append(c, $" (the VM did not run for {down:0.0} ms)");
         s.AppendLine(c, $", flows stop {t.FlowsStoppedMs:0.0}, end {t.EndMs:0.0}");
 
-        s.AppendLine(c, $"flows of {n.PacketsPerSecond:0.##} packets/s, {n.PayloadBytes} octets each:");
-        s.AppendLine("flow        sent     delivered  missing  out of order  duplicates  corrupt  longest gap");
-        foreach (var f in new[] { report.ToVm, report.ToCorrespondent })
-            s.AppendLine(c, $"{$"{f.From} -> {f.To}",-11} {f.Sent,-8} {f.Delivered,-10} {f.Missing,-8} {f.OutOfOrder,-13} {f.Duplicates,-11} {f.Corrupt,-8} {f.LongestGapMs:0.0} ms{(f.CompleteAndInOrder ? "" : "  (incomplete or out of order)")}");
+        s.AppendLine(c, $"TCP sessions from the correspondent to the VM: a bulk stream written at {n.BulkRate}, and requests of {n.RequestBytes} octets "
+            + $"answered with {n.ResponseBytes} after {n.ThinkMs:0.#} ms of thinking; pings every {n.PingIntervalMs:0.#} ms");
+        s.AppendLine("stream           sent        delivered   whole (once, in order, SHA-256 equal)");
+        foreach (var session in new[] { report.Bulk, report.Requests })
+            foreach (var x in session.Streams)
+                s.AppendLine(c, $"{$"{session.Name} {x.From}->{x.To}",-16} {x.BytesSent,-11} {x.BytesDelivered,-11} {(x.Whole ? "yes" : $"NO ({x.Mismatches} octet(s) wrong)")}");
+        s.AppendLine("endpoint         segments  retransmitted  RTOs  fast retransmits  longest stall  end");
+        foreach (var session in new[] { report.Bulk, report.Requests })
+            foreach (var end in new[] { session.Client, session.Server })
+                s.AppendLine(c, $"{$"{session.Name} {end.Host}",-16} {end.SegmentsSent,-9} {end.Retransmissions,-14} {end.RtosFired,-5} {end.FastRetransmits,-17} {$"{end.LongestStallMs:0.0} ms",-14} {end.State}{(end.CloseReason is "None" ? "" : $" ({end.CloseReason})")}");
+        s.AppendLine(c, $"latency (ms)     before: n, median, max     during the move             after");
+        if (report.Requests.Latency is { } l) s.AppendLine(c, $"{"requests",-16} {Phase(l.Before),-26} {Phase(l.During),-27} {Phase(l.After)}");
+        var p = report.Ping.Rtt;
+        s.AppendLine(c, $"{$"ping {report.Ping.Replied}/{report.Ping.Sent}",-16} {Phase(p.Before),-26} {Phase(p.During),-27} {Phase(p.After)}");
 
         var h = report.Handover;
         s.AppendLine(c, $"handover: the source host queued {h.SourceQueued} frame(s) for the paused VM ({h.SourceQueueDropped} did not fit), "
             + $"gave {h.SourceDeliveredOnResume} back to it on a rollback and sent {h.SourceForwarded} on to the home agent; "
-            + $"the home agent held and released {h.HomeAgentReleased} ({h.HomeAgentDropped} dropped); the VM's port held {h.VmHeld} until registered");
+            + $"the home agent held and released {h.HomeAgentReleased} ({h.HomeAgentDropped} dropped); the destination held {h.DestinationHeld} for the VM until it resumed; "
+            + $"the VM's port held {h.VmHeld} of its own until registered");
         if (h.ResumeToRegisteredMs is not null || h.ResumeToFirstDeliveredMs is not null || h.ResumeToFirstReverseMs is not null)
-            s.AppendLine(c, $"after the resume: registration accepted in {Ms(h.ResumeToRegisteredMs)}, first tunnelled packet at the VM in {Ms(h.ResumeToFirstDeliveredMs)}, "
-                + $"first reverse-tunnelled packet at the correspondent in {Ms(h.ResumeToFirstReverseMs)}");
+            s.AppendLine(c, $"handover: registration accepted {Relative(h.ResumeToRegisteredMs)}; first correspondent packet at the VM {Ms(h.ResumeToFirstDeliveredMs)} after the resume, "
+                + $"first packet of the VM's at the correspondent {Ms(h.ResumeToFirstReverseMs)} after it");
         s.AppendLine(report.Binding is { } b
             ? $"binding: {b.HomeAddress} -> care-of {b.CareOfAddress}, {b.Encapsulation}{(b.ReverseTunnel ? ", reverse tunnel" : "")}, lifetime {b.LifetimeSeconds} s"
             : report.Outcome == ScenarioReport.StayedHome
@@ -54,7 +66,7 @@ public static class ScenarioReportText
                 : $"binding: none: the home agent has no care-of address for {ScenarioTopology.VmAddress}, so nothing sent to it reaches the destination");
         var ha = report.HomeAgent;
         s.AppendLine(c, $"home agent: {ha.RequestsReceived} request(s), {ha.Accepted} accepted, {ha.Denied} denied; {ha.Tunnelled} tunnelled, "
-            + $"{ha.ReverseTunnelled} reverse-tunnelled ({ha.ReverseTunnelRejected} refused); held {ha.HandoverReleased} released, {ha.HandoverDropped} dropped; {ha.Expired} expired");
+            + $"{ha.ReverseTunnelled} reverse-tunnelled ({ha.ReverseTunnelRejected} refused); held {ha.HandoverReleased} released, {ha.HandoverDropped} dropped; {ha.Cancelled} cancelled, {ha.Expired} expired");
         var fa = report.ForeignAgent;
         s.AppendLine(c, $"foreign agent: {fa.RequestsReceived} request(s) relayed, {fa.RepliesReceived} repl(ies); {fa.Delivered} delivered to the VM, "
             + $"{fa.ReverseTunnelled} reverse-tunnelled, {fa.NotForAVisitor} not for a visitor; {fa.ArpAnswered} ARP request(s) answered");
@@ -79,6 +91,16 @@ public static class ScenarioReportText
                 + $"{report.HomeAgent.RequestsReceived} received by the home agent ({report.HomeAgent.Accepted} accepted)");
         return "its packets do not get through both ways with its home address";
     }
+
+    private static string Phase(PhaseLatency p) =>
+        p.Count == 0 ? "-" : string.Create(CultureInfo.InvariantCulture, $"{p.Count}, {p.MedianMs:0.0}, {p.MaxMs:0.0}");
+
+    private static string Relative(double? ms) => ms switch
+    {
+        null => "(never)",
+        < 0 => string.Create(CultureInfo.InvariantCulture, $"{-ms:0.0} ms before the resume"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{ms:0.0} ms after the resume"),
+    };
 
     private static string Ms(double? ms) => ms is double v ? string.Create(CultureInfo.InvariantCulture, $"{v:0.0} ms") : "(never)";
 }

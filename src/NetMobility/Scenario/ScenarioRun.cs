@@ -1,7 +1,7 @@
 using NetMobility.Migration.Transports;
 using NetMobility.Mobility;
 using NetMobility.Net;
-using NetMobility.Testbed;
+using NetMobility.Testbed.Tcp;
 using NetMobility.Mobility.Home;
 using NetMobility.Mobility.Foreign;
 using NetMobility.Mobility.Registration;
@@ -10,11 +10,31 @@ using static NetMobility.Scenario.ScenarioTopology;
 namespace NetMobility.Scenario;
 
 /// <summary>The instants of one run on the network's clock, and the report built from them.</summary>
-internal sealed class ScenarioRun(ScenarioTopology net)
+internal sealed class ScenarioRun
 {
-    private readonly DateTimeOffset _start = net.Sim.Now;
+    private readonly DateTimeOffset _start;
+    private DateTimeOffset? _firstAtVm, _firstAtCn;
 
-    public ScenarioTopology Net { get; } = net;
+    public ScenarioRun(ScenarioTopology net)
+    {
+        Net = net;
+        _start = net.Sim.Now;
+        // The first packet from the correspondent that reaches the VM after it resumed, and the first from the VM at the correspondent.
+        net.VmNode.AddHook((_, packet) =>
+        {
+            if (Resumed is { } r && _firstAtVm is null && packet.Source == CnAddress && Net.Sim.Now >= r) _firstAtVm = Net.Sim.Now;
+            return false;
+        });
+        net.CnNode.AddHook((_, packet) =>
+        {
+            if (packet.Source != VmAddress) return false;
+            CorrespondentSawVm = true;
+            if (Resumed is { } r && _firstAtCn is null && Net.Sim.Now >= r) _firstAtCn = Net.Sim.Now;
+            return false;
+        });
+    }
+
+    public ScenarioTopology Net { get; }
     public DateTimeOffset MigrationStart { get; set; }
     public DateTimeOffset? Paused { get; set; }
     public DateTimeOffset? Released { get; set; }
@@ -23,39 +43,45 @@ internal sealed class ScenarioRun(ScenarioTopology net)
     public DateTimeOffset? Registered { get; private set; }
     public DateTimeOffset FlowsStopped { get; set; }
 
+    /// <summary>A packet from the VM's home address reached the correspondent.</summary>
+    public bool CorrespondentSawVm { get; private set; }
+
     /// <summary>Until when the run waited for the VM's registration after a move.</summary>
     public DateTimeOffset? RegistrationDeadline { get; set; }
 
-    private long _requestsAtResume;
+    private long _requestsAtStart;
+    private DateTimeOffset? _registrationStarted;
 
-    /// <summary>The VM resumed at the destination: registration requests are counted from here.</summary>
-    public void ResumedAway() => _requestsAtResume = Net.VmPort.Client.RequestsSent;
-
-    /// <summary>How many packets the VM had numbered when it resumed: the first it sent afterwards carries this number.</summary>
-    public int ResumedSequence { get; set; }
+    /// <summary>The destination began registering the VM: registration requests are counted from here.</summary>
+    public void RegistrationStarted(DateTimeOffset at)
+    {
+        _registrationStarted = at;
+        _requestsAtStart = Net.VmPort.Client.RequestsSent;
+    }
 
     public void OnRegistrationState(RegistrationClient client)
     {
         if (client.State == RegistrationState.Registered && Registered is null) Registered = Net.Sim.Now;
     }
 
-    public ScenarioReport Report(ScenarioOptions options, MemoryTimeline memory, PacedFlow toVm, FlowReceiver atVm,
-        PacedFlow toCorrespondent, FlowReceiver atCorrespondent)
+    public ScenarioReport Report(ScenarioOptions options, MemoryTimeline memory, BulkSession bulk, RequestSession requests, PingSeries ping)
     {
         var ha = Net.HomeAgent.Counters;
         var fa = Net.ForeignAgent.Counters;
         bool moved = Released is not null;
-        var firstAfterResume = unchecked((uint)((long)ResumedSequence * options.PayloadBytes));
-        bool keptAddress = atCorrespondent.LastSource == VmAddress
-            && (Resumed is null || FirstArrival(atCorrespondent, Resumed, firstAfterResume) is not null);
-        bool reachable = Registered is not null && keptAddress && FirstArrival(atVm, Resumed, 0) is not null;
+        var bulkReport = Session("bulk", bulk.Client, bulk.Server, [Stream("cn", "vm", bulk.Sent, bulk.Received)], null);
+        var requestReport = Session("requests", requests.Client, requests.Server,
+            [Stream("cn", "vm", requests.RequestsSent, requests.RequestsReceived), Stream("vm", "cn", requests.ResponsesSent, requests.ResponsesReceived)],
+            Latency(requests.Latencies, options));
+        bool keptAddress = CorrespondentSawVm && (Resumed is null || _firstAtCn is not null);
+        bool reachable = Registered is not null && keptAddress && _firstAtVm is not null;
         return new ScenarioReport
         {
             Outcome = !moved ? ScenarioReport.StayedHome : reachable ? ScenarioReport.Moved : ScenarioReport.MovedUnreachable,
             PageStreamLink = $"a path of its own with the WAN bandwidth ({LinkModel.DescribeBandwidth(options.WanBitsPerSecond)}) and latency "
                 + $"({options.WanLatency.TotalMilliseconds:0.###} ms), one TCP connection per channel; the WAN loss and reordering are left to TCP "
                 + "below the page stream and not simulated on it",
-            RegistrationRequests = moved ? Net.VmPort.Client.RequestsSent - _requestsAtResume : 0,
+            RegistrationRequests = moved ? Net.VmPort.Client.RequestsSent - _requestsAtStart : 0,
             RegistrationWaitMs = RegistrationDeadline - Resumed is TimeSpan wait ? wait.TotalMilliseconds : 0,
             Memory = memory.Report,
             DigestVerified = memory.DigestVerified,
@@ -64,11 +90,14 @@ internal sealed class ScenarioRun(ScenarioTopology net)
                 ? new DeviceStateReport(s.Mac.ToString(), s.HomeAddress.ToString(), s.PrefixLength, s.Gateway.ToString())
                 : null,
             Network = new NetworkSetupReport(LinkModel.DescribeBandwidth(options.WanBitsPerSecond), options.WanLatency.TotalMilliseconds,
-                options.WanLoss, options.WanReordering, options.Encapsulation.Name, options.PacketsPerSecond, options.PayloadBytes),
+                options.WanLoss, options.WanReordering, options.Encapsulation.Name, options.ReverseTunnel, LinkModel.DescribeBandwidth(options.BulkBitsPerSecond),
+                options.RequestBytes, options.ResponseBytes, options.ThinkTime.TotalMilliseconds, options.PingInterval.TotalMilliseconds,
+                options.Settle.TotalMilliseconds),
             Timeline = new TimelineReport
             {
                 MigrationStartMs = Ms(MigrationStart),
                 PausedMs = Ms(Paused),
+                RegistrationStartedMs = Ms(_registrationStarted),
                 ReleasedMs = Ms(Released),
                 ResumedMs = Ms(Resumed),
                 RolledBackMs = Ms(RolledBack),
@@ -76,8 +105,9 @@ internal sealed class ScenarioRun(ScenarioTopology net)
                 FlowsStoppedMs = Ms(FlowsStopped),
                 EndMs = Ms(Net.Sim.Now),
             },
-            ToVm = Flow("cn", "vm", toVm, atVm),
-            ToCorrespondent = Flow("vm", "cn", toCorrespondent, atCorrespondent),
+            Bulk = bulkReport,
+            Requests = requestReport,
+            Ping = new PingReport(ping.Sent, ping.Replies.Count, Latency(ping.Replies, options)),
             Handover = new HandoverReport
             {
                 SourceQueued = Net.SourcePort.Queued,
@@ -87,9 +117,10 @@ internal sealed class ScenarioRun(ScenarioTopology net)
                 HomeAgentReleased = ha.HandoverReleased,
                 HomeAgentDropped = ha.HandoverDropped,
                 VmHeld = Net.VmPort.Held.Held,
+                DestinationHeld = Net.VmPort.HeldForVm.Held,
                 ResumeToRegisteredMs = moved ? Since(Resumed, Registered) : null,
-                ResumeToFirstDeliveredMs = moved ? Since(Resumed, FirstArrival(atVm, Resumed, 0)) : null,
-                ResumeToFirstReverseMs = moved ? Since(Resumed, FirstArrival(atCorrespondent, Resumed, firstAfterResume)) : null,
+                ResumeToFirstDeliveredMs = moved ? Since(Resumed, _firstAtVm) : null,
+                ResumeToFirstReverseMs = moved ? Since(Resumed, _firstAtCn) : null,
             },
             Binding = Net.HomeAgent.Bindings.TryGetFirst(VmAddress, out var b)
                 ? new BindingReport(b.HomeAddress.ToString(), b.CareOfAddress.ToString(), b.Encapsulation.Name, b.ReverseTunnel, b.Lifetime)
@@ -98,7 +129,7 @@ internal sealed class ScenarioRun(ScenarioTopology net)
             {
                 RequestsReceived = ha.RequestsReceived, Accepted = ha.Accepted, Denied = ha.Denied, Tunnelled = ha.Tunnelled,
                 ReverseTunnelled = ha.ReverseTunnelled, ReverseTunnelRejected = ha.ReverseTunnelRejected,
-                HandoverReleased = ha.HandoverReleased, HandoverDropped = ha.HandoverDropped, Expired = ha.Expired,
+                HandoverReleased = ha.HandoverReleased, HandoverDropped = ha.HandoverDropped, Cancelled = ha.Cancelled, Expired = ha.Expired,
             },
             ForeignAgent = new ForeignAgentReport
             {
@@ -106,7 +137,7 @@ internal sealed class ScenarioRun(ScenarioTopology net)
                 ReverseTunnelled = fa.ReverseTunnelled, NotForAVisitor = fa.NotForAVisitor, ArpAnswered = fa.ArpAnswered,
             },
             IngressFiltered = Net.R3.Counters.Drops(NodeDrop.IngressFiltered),
-            CorrespondentSawSource = atCorrespondent.Sequences.Count > 0 ? atCorrespondent.LastSource.ToString() : "",
+            CorrespondentSawSource = CorrespondentSawVm ? VmAddress.ToString() : "",
             KeptAddress = keptAddress,
             Captures = [.. Net.CapturePaths],
         };
@@ -118,32 +149,75 @@ internal sealed class ScenarioRun(ScenarioTopology net)
 
     private static double? Since(DateTimeOffset? from, DateTimeOffset? to) => to - from is TimeSpan t ? t.TotalMilliseconds : null;
 
-    /// <summary>When the first packet numbered <paramref name="firstSequence"/> or later arrived at or after <paramref name="after"/>.</summary>
-    private static DateTimeOffset? FirstArrival(FlowReceiver receiver, DateTimeOffset? after, uint firstSequence)
+    private static StreamReport Stream(string from, string to, PatternStream sent, PatternStream received)
     {
-        for (int i = 0; i < receiver.Arrivals.Count; i++)
-            if (receiver.Arrivals[i] >= after && receiver.Sequences[i] >= firstSequence) return receiver.Arrivals[i];
-        return null;
-    }
-
-    private static FlowReport Flow(string from, string to, PacedFlow flow, FlowReceiver receiver)
-    {
-        var distinct = new HashSet<uint>(receiver.Sequences);
-        double longestGap = 0;
-        for (int i = 1; i < receiver.Arrivals.Count; i++)
-            longestGap = Math.Max(longestGap, (receiver.Arrivals[i] - receiver.Arrivals[i - 1]).TotalMilliseconds);
-        return new FlowReport
+        string sentDigest = sent.Sha256(), receivedDigest = received.Sha256();
+        return new StreamReport
         {
             From = from,
             To = to,
-            Sent = flow.Sent,
-            Delivered = distinct.Count,
-            Missing = receiver.Missing(flow.Sent, flow.PayloadBytes).Count,
-            OutOfOrder = receiver.OutOfOrder,
-            Duplicates = receiver.Sequences.Count - distinct.Count,
-            Corrupt = receiver.CorruptPayloads,
-            CompleteAndInOrder = receiver.IsCompleteAndInOrder(flow.Sent, flow.PayloadBytes),
-            LongestGapMs = longestGap,
+            BytesSent = sent.Length,
+            BytesDelivered = received.Length,
+            Mismatches = received.Mismatches,
+            Sha256Sent = sentDigest,
+            Sha256Delivered = receivedDigest,
+            Whole = sent.Length > 0 && received.Length == sent.Length && received.Mismatches == 0 && sentDigest == receivedDigest,
         };
+    }
+
+    private static SessionReport Session(string name, TcpConnection? client, TcpConnection? server, List<StreamReport> streams, LatencyReport? latency)
+    {
+        var clientReport = Endpoint("cn", client);
+        var serverReport = Endpoint("vm", server);
+        bool ended = clientReport.CloseReason == nameof(TcpCloseReason.None) && serverReport.CloseReason == nameof(TcpCloseReason.None);
+        return new SessionReport
+        {
+            Name = name,
+            Streams = streams,
+            Client = clientReport,
+            Server = serverReport,
+            Whole = ended && streams.TrueForAll(x => x.Whole),
+            Latency = latency,
+        };
+    }
+
+    private static EndpointReport Endpoint(string host, TcpConnection? connection) => connection is null
+        ? new EndpointReport { Host = host, State = "never connected", CloseReason = "never connected" }
+        : new EndpointReport
+        {
+            Host = host,
+            SegmentsSent = connection.Counters.SegmentsSent,
+            Retransmissions = connection.Counters.SegmentsRetransmitted,
+            RtosFired = connection.Counters.RtosFired,
+            FastRetransmits = connection.Counters.FastRetransmits,
+            DupAcksReceived = connection.Counters.DupAcksReceived,
+            LongestStallMs = connection.CurrentLongestStall().TotalMilliseconds,
+            State = connection.State.ToString(),
+            CloseReason = connection.CloseReason.ToString(),
+        };
+
+    /// <summary>Samples by the phase they started in: before the pause, during the move (up to the settle time after the resume), after.</summary>
+    private LatencyReport Latency(IReadOnlyList<LatencySample> samples, ScenarioOptions options)
+    {
+        var before = new List<double>();
+        var during = new List<double>();
+        var after = new List<double>();
+        var settled = Resumed + options.Settle;
+        foreach (var sample in samples)
+        {
+            // A sample on the VM's clock would stand still while it is paused; these are the correspondent's, on the network's.
+            var list = Paused is not { } p || sample.Start + sample.Latency < p ? before
+                : settled is { } end && sample.Start > end ? after : during;
+            list.Add(sample.Latency.TotalMilliseconds);
+        }
+        return new LatencyReport(Phase(before), Phase(during), Phase(after));
+    }
+
+    private static PhaseLatency Phase(List<double> ms)
+    {
+        if (ms.Count == 0) return new PhaseLatency(0, null, null);
+        ms.Sort();
+        double median = ms.Count % 2 == 1 ? ms[ms.Count / 2] : (ms[ms.Count / 2 - 1] + ms[ms.Count / 2]) / 2;
+        return new PhaseLatency(ms.Count, median, ms[^1]);
     }
 }

@@ -4,6 +4,7 @@ using NetMobility.Mobility;
 using NetMobility.Net;
 using NetMobility.Runtime;
 using NetMobility.Testbed;
+using NetMobility.Testbed.Tcp;
 using NetMobility.Tunnels;
 using NetMobility.Wire;
 using NetMobility.Mobility.Home;
@@ -27,8 +28,10 @@ namespace NetMobility.Scenario;
 /// The VM's interface is a <see cref="VmPort"/>, plugged at home into the source host's port
 /// (<see cref="SourceHostPort"/>) and after the move into a port of the foreign link. The VM's replies from the
 /// foreign site would fail r3's ingress filter with the home address as source, so the registration asks for
-/// reverse tunnelling (RFC 3024). With a capture directory, home.pcapng holds the home link as r1 sees it,
-/// wan.pcapng both WAN legs at r3, and foreign.pcapng the foreign link as the foreign agent sees it.
+/// reverse tunnelling (RFC 3024). The VM and the correspondent run the testbed's TCP (<see cref="TcpStack"/>); the
+/// VM's on a <see cref="GuestClock"/> that stops while it is paused. With a capture directory, home.pcapng holds the
+/// home link as r1 sees it, wan.pcapng both WAN legs at r3, foreign.pcapng the foreign link as the foreign agent sees
+/// it, and correspondent.pcapng the correspondent's link, where each of its TCP segments shows once.
 /// </summary>
 public sealed class ScenarioTopology : IDisposable
 {
@@ -39,6 +42,12 @@ public sealed class ScenarioTopology : IDisposable
     public static readonly Ipv4Address CnAddress = Ipv4Address.Parse("10.3.0.10");
     public static readonly MacAddress VmMac = MacAddress.Parse("52:54:00:00:00:42");
     public const int HomePrefixLength = 24;
+
+    /// <summary>
+    /// The MSS of the scenario's TCP: 1500 octets of MTU less the IP and TCP headers (40) and the largest encapsulation
+    /// the agents use (GRE: 20 octets of outer IP header and 4 of GRE header, RFC 2784 sec 2).
+    /// </summary>
+    public const int TunnelledMss = 1436;
     private const uint Spi = 0x1000;
     private static readonly byte[] Key = "vm-42 mobile-home key"u8.ToArray();
 
@@ -49,13 +58,14 @@ public sealed class ScenarioTopology : IDisposable
         if (options.Validate() is string problem) throw new ArgumentException(problem, nameof(options));
         Net = new Topology();
         var time = Net.Loop.Time;
-        CaptureSink? home = null, wan = null, foreign = null;
+        CaptureSink? home = null, wan = null, foreign = null, correspondent = null;
         if (options.CaptureDirectory is string directory)
         {
             Directory.CreateDirectory(directory);
             home = AddCapture(Path.Combine(directory, "home.pcapng"));
             wan = AddCapture(Path.Combine(directory, "wan.pcapng"));
             foreign = AddCapture(Path.Combine(directory, "foreign.pcapng"));
+            correspondent = AddCapture(Path.Combine(directory, "correspondent.pcapng"));
         }
         Func<IFrameLink, IFrameLink>? Tap(CaptureSink? sink) => sink is null ? null : link => new CaptureLink(time, link, sink);
 
@@ -73,7 +83,7 @@ public sealed class ScenarioTopology : IDisposable
         HaHome = Net.Attach(HaNode, HomeLink, "10.1.0.2/24");
         var faVisitors = Net.Attach(FaNode, ForeignLink, "10.2.0.1/24", Tap(foreign));
         var r3Correspondent = Net.Attach(R3, correspondentLink, "10.3.0.1/24");
-        Net.Attach(CnNode, correspondentLink, "10.3.0.10/24");
+        Net.Attach(CnNode, correspondentLink, "10.3.0.10/24", Tap(correspondent));
         var leg = new ImpairmentOptions
         {
             Latency = options.WanLatency / 2,
@@ -89,9 +99,9 @@ public sealed class ScenarioTopology : IDisposable
         R3.AddRoute(Ipv4Prefix.Parse("10.1.0.0/24"), Ipv4Address.Parse("192.0.2.1"));
         R3.AddRoute(Ipv4Prefix.Parse("10.2.0.0/24"), Ipv4Address.Parse("192.0.2.5"));
         // RFC 3704 sec 2.2: the correspondent's router drops packets whose source does not route back out of the interface they came in on.
-        r3FromHome.IngressFilter = true;
-        r3FromForeign.IngressFilter = true;
-        r3Correspondent.IngressFilter = true;
+        r3FromHome.IngressFilter = options.ReverseTunnel;
+        r3FromForeign.IngressFilter = options.ReverseTunnel;
+        r3Correspondent.IngressFilter = options.ReverseTunnel;
         HaNode.SetDefaultRoute(HomeGateway);
         FaNode.SetDefaultRoute(Ipv4Address.Parse("192.0.2.6"));
         CnNode.SetDefaultRoute(Ipv4Address.Parse("10.3.0.1"));
@@ -107,15 +117,19 @@ public sealed class ScenarioTopology : IDisposable
             HomeAgent = HaAddress,
             Mac = VmMac,
             Association = new MobilitySecurityAssociation(Spi, Key),
-            Flags = RegistrationFlags.ReverseTunnel | MobileIpEncapsulation.FlagsFor(options.Encapsulation),
+            Flags = (options.ReverseTunnel ? RegistrationFlags.ReverseTunnel : 0) | MobileIpEncapsulation.FlagsFor(options.Encapsulation),
         });
         VmInterface = VmNode.AddInterface(VmPort, VmAddress, HomePrefixLength);
         VmNode.SetDefaultRoute(HomeGateway);
         SourcePort = new SourceHostPort(HomeLink.AddPort("vm@home", VmMac));
         VmPort.StartAtHome(SourcePort);
 
-        Vm = new TestHost(VmNode);
-        Cn = new TestHost(CnNode);
+        VmClock = new GuestClock(Net.Loop.Time);
+        // The endpoint does no path MTU discovery, and a connection opened at home outlives the move into a tunnel:
+        // both ends announce an MSS that fits the largest encapsulation, as an operator clamps it on such a path.
+        var tcp = new TcpEndpointOptions { MaxSegmentSize = TunnelledMss };
+        VmTcp = new TcpStack(VmNode, tcp, seed: (ulong)options.Seed + 100, clock: VmClock);
+        CnTcp = new TcpStack(CnNode, tcp, seed: (ulong)options.Seed + 200);
     }
 
     public Topology Net { get; }
@@ -134,10 +148,16 @@ public sealed class ScenarioTopology : IDisposable
     public ForeignAgent ForeignAgent { get; }
     public VmPort VmPort { get; }
     public SourceHostPort SourcePort { get; }
-    public TestHost Vm { get; }
-    public TestHost Cn { get; }
 
-    /// <summary>The capture files being written, in the order home, WAN, foreign; empty without a capture directory.</summary>
+    /// <summary>The VM's clock: it stands still while the VM is paused, and so does the VM's TCP.</summary>
+    public GuestClock VmClock { get; }
+
+    /// <summary>The VM's TCP, on its own clock.</summary>
+    public TcpStack VmTcp { get; }
+
+    public TcpStack CnTcp { get; }
+
+    /// <summary>The capture files being written, in the order home, WAN, foreign, correspondent; empty without a capture directory.</summary>
     public IReadOnlyList<string> CapturePaths { get; private set; } = [];
 
     /// <summary>The VM's network device state as the source host reads it: its NIC's address, its home address and prefix, its default gateway.</summary>
@@ -177,7 +197,12 @@ public sealed class ScenarioTopology : IDisposable
         var (ipB, lengthB) = Topology.ParseInterfaceAddress(addressB);
         var wire = new PointToPointWire(Net.Loop, $"{a.Name}-{b.Name}", Net.NextMac(), Net.NextMac());
         IFrameLink endB = capture is null ? wire.B : new CaptureLink(Net.Loop.Time, wire.B, capture);
-        a.AddInterface(new ImpairedLink(Net.Loop, wire.A, impairment), ipA, lengthA);
-        return b.AddInterface(new ImpairedLink(Net.Loop, endB, impairment with { Seed = impairment.Seed + 1 }), ipB, lengthB);
+        var ifaceA = a.AddInterface(new ImpairedLink(Net.Loop, wire.A, impairment), ipA, lengthA);
+        var ifaceB = b.AddInterface(new ImpairedLink(Net.Loop, endB, impairment with { Seed = impairment.Seed + 1 }), ipB, lengthB);
+        // Each end of a point-to-point leg knows the other, as routers on a WAN circuit do, so the first packet across
+        // (the destination's registration, say) does not wait a round trip for ARP.
+        a.Arp.AddStatic(ifaceA, ipB, ifaceB.Mac);
+        b.Arp.AddStatic(ifaceB, ipA, ifaceA.Mac);
+        return ifaceB;
     }
 }

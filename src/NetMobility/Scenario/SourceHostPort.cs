@@ -112,6 +112,16 @@ public sealed class SourceHostPort : IFrameLink, IDisposable
         _queue.Release(new ToHomeAgent(this));
     }
 
+    /// <summary>
+    /// The migration failed after the VM's packets were handed to the home agent: the VM runs here again (plugged back
+    /// first), and from now on frames pass straight through; the agent sends it what it held.
+    /// </summary>
+    public void ResumeHere()
+    {
+        if (State != SourcePortState.HandedOver) throw new InvalidOperationException($"the port is {State}, not handed over");
+        State = SourcePortState.Running;
+    }
+
     public void Dispose() => _queue.Dispose();
 
     private void OnFrame(ReadOnlySpan<byte> frame)

@@ -146,4 +146,57 @@ public class HomeAgentTests
         t.Sim.RunFor(TimeSpan.FromSeconds(2));
         Assert.Equal(VmMac, CachedVmMac(t.R1, t.R1Home));
     }
+
+    [Fact]
+    public void A_move_registered_ahead_holds_until_cancelled_then_the_binding_goes_and_the_held_packets_reach_the_vm_at_home()
+    {
+        var t = new MobilityTopology();
+        var atVm = t.Vm.Listen(Port);
+        t.Sim.RunFor(TimeSpan.FromMilliseconds(100));
+        // Stop-and-copy: the hand-over waits for a commit; the destination registers the paused VM through its foreign agent.
+        t.VmPort.Pause();
+        Assert.True(t.HomeAgent.BeginHandover(VmAddress, VmMac, untilCommitted: true));
+        t.VmPort.RegisterAhead(t.ForeignPortForVm);
+        t.Sim.RunFor(TimeSpan.FromSeconds(1));
+        Assert.True(t.HomeAgent.Bindings.IsAway(VmAddress));
+        for (uint i = 0; i < 5; i++) t.Cn.SendSegment(VmAddress, 40000, Port, i * 100, 100);
+        t.Sim.RunFor(TimeSpan.FromMilliseconds(200));
+        Assert.Equal(5, t.HomeAgent.HeldPackets(VmAddress));
+        Assert.Equal(0, t.HomeAgent.Counters.Tunnelled);
+
+        // The migration failed: the VM runs at home again; the binding goes and what was held reaches it there.
+        t.VmPort.StartAtHome(t.HomePortForVm);
+        Assert.True(t.HomeAgent.CancelHandover(VmAddress));
+        Assert.False(t.HomeAgent.Bindings.IsAway(VmAddress));
+        Assert.False(t.HomeAgent.IsProxying(VmAddress));
+        Assert.Equal(1, t.HomeAgent.Counters.Cancelled);
+        t.Sim.RunFor(TimeSpan.FromMilliseconds(100));
+        Assert.True(atVm.IsCompleteAndInOrder(5, 100));
+        Assert.Equal(0, t.HomeAgent.Counters.Tunnelled);
+        Assert.False(t.HomeAgent.CancelHandover(VmAddress));
+    }
+
+    [Fact]
+    public void A_move_registered_ahead_releases_into_the_tunnel_on_commit()
+    {
+        var t = new MobilityTopology();
+        t.Sim.RunFor(TimeSpan.FromMilliseconds(100));
+        t.VmPort.Pause();
+        Assert.True(t.HomeAgent.BeginHandover(VmAddress, VmMac, untilCommitted: true));
+        t.VmPort.RegisterAhead(t.ForeignPortForVm);
+        t.Sim.RunFor(TimeSpan.FromSeconds(1));
+        for (uint i = 0; i < 3; i++) t.Cn.SendSegment(VmAddress, 40000, Port, i * 100, 100);
+        t.Sim.RunFor(TimeSpan.FromMilliseconds(200));
+        Assert.Equal(3, t.HomeAgent.HeldPackets(VmAddress));
+        Assert.True(t.HomeAgent.CommitHandover(VmAddress));
+        Assert.False(t.HomeAgent.IsHolding(VmAddress));
+        Assert.Equal(3, t.HomeAgent.Counters.Tunnelled);
+        // They wait at the destination for the VM, which takes them, in order, when it resumes there.
+        var atVm = t.Vm.Listen(Port);
+        t.Sim.RunFor(TimeSpan.FromMilliseconds(200));
+        Assert.True(t.VmPort.HeldForVm.Count >= 3, $"{t.VmPort.HeldForVm.Count} held"); // the agent's advertisements may wait there too
+        t.VmPort.ResumeAway(t.ForeignPortForVm);
+        t.Sim.RunUntilIdle();
+        Assert.True(atVm.IsCompleteAndInOrder(3, 100));
+    }
 }

@@ -14,9 +14,12 @@ public class ScenarioCaptureTests
         var directory = Directory.CreateTempSubdirectory("netmob-scenario-").FullName;
         try
         {
-            var report = await new LiveMigrationScenario(MovedScenario.Options with { CaptureDirectory = directory }).RunAsync();
+            // 1 % WAN loss, so that both ends have something to retransmit.
+            var report = await new LiveMigrationScenario(MovedScenario.Options with { CaptureDirectory = directory, WanLoss = 0.01, Seed = 3 }).RunAsync();
             string home = Path.Combine(directory, "home.pcapng"), wan = Path.Combine(directory, "wan.pcapng"), foreign = Path.Combine(directory, "foreign.pcapng");
-            Assert.Equal([home, wan, foreign], report.Captures);
+            string correspondent = Path.Combine(directory, "correspondent.pcapng");
+            Assert.Equal([home, wan, foreign, correspondent], report.Captures);
+            Assert.Equal(ScenarioReport.Moved, report.Outcome);
 
             foreach (var capture in report.Captures)
             {
@@ -38,10 +41,22 @@ public class ScenarioCaptureTests
             Assert.True(wanFrames.Count(f => f.ContainsKey("gre.proto")) >= report.HomeAgent.Tunnelled + report.ForeignAgent.ReverseTunnelled);
 
             // Foreign link: the VM announced (RARP from its own address), its registration request, then the correspondent's packets, decapsulated.
-            var foreignFrames = Tshark.Fields(foreign, ["eth.src", "eth.type", "mip.homeaddr", "tcp.dstport", "ip.dst"]);
+            var foreignFrames = Tshark.Fields(foreign, ["eth.src", "eth.type", "mip.homeaddr", "tcp.dstport", "ip.dst", "icmp.type", "udp.dstport"]);
             Assert.Contains(foreignFrames, f => Has(f, "eth.type", "32821") && Has(f, "eth.src", "52:54:00:00:00:42"));
             Assert.Contains(foreignFrames, f => Has(f, "mip.homeaddr", "10.1.0.42"));
-            Assert.Equal(report.ForeignAgent.Delivered, foreignFrames.Count(f => Has(f, "tcp.dstport", "5001") && Has(f, "ip.dst", "10.1.0.42")));
+            Assert.Equal(report.ForeignAgent.Delivered, foreignFrames.Count(f => Has(f, "ip.dst", "10.1.0.42") && (f.ContainsKey("tcp.dstport") || Has(f, "icmp.type", "8"))));
+
+            // The correspondent's link, where each of its segments shows once: TCP streams whose retransmissions, by
+            // tshark's own analysis, are the correspondent's endpoint counters (a resend tshark calls out-of-order
+            // included: captured at the sender, which never reorders, it is a retransmission).
+            int Count(string filter) => Tshark.Run("-r", correspondent, "-Y", filter, "-T", "fields", "-e", "frame.number")
+                .Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+            Assert.Equal(2, Count("tcp.flags.syn == 1 && tcp.flags.ack == 0"));
+            const string resent = "(tcp.analysis.retransmission || tcp.analysis.fast_retransmission || tcp.analysis.out_of_order)";
+            Assert.True(report.Bulk.Client.Retransmissions > 0, $"{report.Bulk.Client}");
+            Assert.Equal(report.Bulk.Client.Retransmissions, Count($"tcp.srcport == {LiveMigrationScenario.BulkClientPort} && {resent}"));
+            Assert.Equal(report.Requests.Client.Retransmissions, Count($"tcp.srcport == {LiveMigrationScenario.RequestClientPort} && {resent}"));
+            Assert.Equal(0, Count("tcp.flags.reset == 1"));
         }
         finally
         {

@@ -33,9 +33,10 @@ public class ScenarioCommandTests
     [InlineData("--loss", "1.5")]
     [InlineData("--reordering", "-0.1")]
     [InlineData("--encapsulation", "vxlan")]
-    [InlineData("--rate", "0")]
-    [InlineData("--rate", "many")]
-    [InlineData("--payload", "9000")]
+    [InlineData("--bulk", "0")]
+    [InlineData("--bulk", "many")]
+    [InlineData("--response", "0")]
+    [InlineData("--ping-ms", "0")]
     [InlineData("--after-ms", "-5")]
     [InlineData("--no-such-option", "1")]
     public void A_bad_option_is_one_line_and_exit_code_2(string option, string value)
@@ -83,7 +84,7 @@ public class ScenarioCommandTests
         var report = ScenarioReportJson.Deserialize(output.ToString());
         Assert.NotNull(report);
         Assert.Equal(ScenarioReport.Moved, report.Outcome);
-        Assert.True(report.ToVm.CompleteAndInOrder);
+        Assert.True(report.Bulk.Whole && report.Requests.Whole);
 
         output = new StringWriter();
         Assert.Equal(1, ScenarioCommand.Run(new ScenarioOptions { MemoryBytes = 4L << 20, FailVerification = true }, json: false, output));

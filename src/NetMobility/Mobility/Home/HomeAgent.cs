@@ -128,7 +128,8 @@ public sealed partial class HomeAgent : IPeerTunnelOwner, IDisposable
         _node.SendUdp(_options.Address, decision.ReplyTo.Destination, RegistrationAddressing.Port, decision.ReplyTo.DestinationPort,
             _reply.AsSpan(0, decision.ReplyLength));
         // Packets held for the move follow the reply down the same path, so the foreign agent knows the visitor when they come.
-        if (changed) ReleaseHeld(decision.Binding.HomeAddress, intoTunnels: Bindings.IsAway(decision.Binding.HomeAddress));
+        if (changed && MayRelease(decision.Binding.HomeAddress))
+            ReleaseHeld(decision.Binding.HomeAddress, intoTunnels: Bindings.IsAway(decision.Binding.HomeAddress));
     }
 
     /// <summary>Brings tunnels and proxy ARP in line with what a registration changed for <paramref name="home"/>.</summary>

@@ -29,6 +29,9 @@ public sealed class HomeAgentCounters
     /// <summary>Packets for nodes being moved that did not fit the buffer or waited past the handover timeout.</summary>
     public long HandoverDropped { get; internal set; }
 
+    /// <summary>Bindings removed because the move that registered them failed (<see cref="HomeAgent.CancelHandover"/>).</summary>
+    public long Cancelled { get; internal set; }
+
     /// <summary>Bindings that ran out without being renewed.</summary>
     public long Expired { get; internal set; }
 }

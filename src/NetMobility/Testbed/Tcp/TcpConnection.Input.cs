@@ -159,7 +159,7 @@ public sealed partial class TcpConnection
 
     private void OnNewAck(uint ack)
     {
-        var now = _stack.Node.Loop.Time.GetUtcNow();
+        var now = _stack.Time.GetUtcNow();
         int acked = AcknowledgeUpTo(ack);
         Counters.BytesAcknowledged += acked;
         // Karn's rule (RFC 6298 sec 3): the timed segment was never retransmitted, or timing was dropped.
@@ -231,7 +231,7 @@ public sealed partial class TcpConnection
     private void Establish()
     {
         State = _closeRequested ? TcpState.FinWait1 : TcpState.Established;
-        _lastProgress = _stack.Node.Loop.Time.GetUtcNow();
+        _lastProgress = _stack.Time.GetUtcNow();
         _stack.OnEstablished(this);
         Connected?.Invoke(this);
     }

@@ -107,7 +107,7 @@ public sealed partial class TcpConnection
     /// </summary>
     private void EmitSegment(uint sequence, int length, TcpFlags flags)
     {
-        var now = _stack.Node.Loop.Time.GetUtcNow();
+        var now = _stack.Time.GetUtcNow();
         bool occupies = length > 0 || (flags & (TcpFlags.Syn | TcpFlags.Fin)) != 0;
         bool retransmission = occupies && Lt(sequence, _sndMax);
         Counters.SegmentsSent++;

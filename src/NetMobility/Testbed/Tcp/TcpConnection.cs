@@ -60,10 +60,9 @@ public sealed partial class TcpConnection
         _rtt = new RttEstimator(options);
         _ourMss = ourMss;
         _congestion = new CongestionControl(ourMss, options.InitialWindowSegments, iss);
-        var loop = stack.Node.Loop;
-        _retransmitTimer = loop.CreateTimer(static s => ((TcpConnection)s!).OnRetransmitTimer(), this);
-        _delayedAckTimer = loop.CreateTimer(static s => ((TcpConnection)s!).OnDelayedAckTimer(), this);
-        _timeWaitTimer = loop.CreateTimer(static s => ((TcpConnection)s!).Terminate(TcpCloseReason.None), this);
+        _retransmitTimer = stack.CreateTimer(static s => ((TcpConnection)s!).OnRetransmitTimer(), this);
+        _delayedAckTimer = stack.CreateTimer(static s => ((TcpConnection)s!).OnDelayedAckTimer(), this);
+        _timeWaitTimer = stack.CreateTimer(static s => ((TcpConnection)s!).Terminate(TcpCloseReason.None), this);
         _iss = iss;
         _sndUna = iss;
         _sndNxt = iss;
@@ -184,7 +183,7 @@ public sealed partial class TcpConnection
     public TimeSpan CurrentLongestStall()
     {
         var longest = Counters.LongestStall;
-        if (_sndUna != _sndMax && _stack.Node.Loop.Time.GetUtcNow() - _lastProgress is var open && open > longest) longest = open;
+        if (_sndUna != _sndMax && _stack.Time.GetUtcNow() - _lastProgress is var open && open > longest) longest = open;
         return longest;
     }
 

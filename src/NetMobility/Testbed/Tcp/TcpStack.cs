@@ -1,5 +1,6 @@
 using NetMobility.Links;
 using NetMobility.Net;
+using NetMobility.Runtime;
 using NetMobility.Wire;
 
 namespace NetMobility.Testbed.Tcp;
@@ -21,18 +22,26 @@ public sealed class TcpStack
     private readonly SeededRandom _random;
     private int _nextPort = FirstEphemeralPort;
 
-    public TcpStack(Node node, TcpEndpointOptions? options = null, ulong seed = 1)
+    /// <param name="clock">
+    /// The host's own clock for its timers and timestamps: a <see cref="GuestClock"/> for a VM, whose TCP stands still
+    /// while the VM is paused; null takes the node loop's.
+    /// </param>
+    public TcpStack(Node node, TcpEndpointOptions? options = null, ulong seed = 1, TimeProvider? clock = null)
     {
         options ??= new TcpEndpointOptions();
         options.Validate();
         Node = node;
         Options = options;
+        Time = clock ?? node.Loop.Time;
         _random = new SeededRandom(seed);
         node.SetProtocolHandler(IpProtocol.Tcp, OnTcp);
     }
 
     public Node Node { get; }
     public TcpEndpointOptions Options { get; }
+
+    /// <summary>The clock the connections time segments and run their timers on.</summary>
+    public TimeProvider Time { get; }
 
     /// <summary>Connections not yet CLOSED (TIME-WAIT included).</summary>
     public IReadOnlyCollection<TcpConnection> Connections => _connections.Values;
@@ -142,6 +151,8 @@ public sealed class TcpStack
         if (_connections.TryGetValue(connection.Key, out var held) && held == connection) _connections.Remove(connection.Key);
         _pendingAccepts.Remove(connection.Key);
     }
+
+    internal LoopTimer CreateTimer(Action<object?> callback, object? state) => Node.Loop.CreateTimer(callback, state, Time);
 
     /// <summary>The stack's segment buffer, <paramref name="length"/> bytes: valid until the next segment is built.</summary>
     internal Span<byte> SegmentBuffer(int length) => _segment.AsSpan(0, length);
