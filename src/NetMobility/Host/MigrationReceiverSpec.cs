@@ -89,8 +89,12 @@ public sealed record MigrationReceiverSpec(IPEndPoint Listen, string? OutputDire
         {
             var info = new FileInfo(path);
             if (!info.Exists) throw field.Error($"no such file {path}");
-            if (info.Length > MaxPemBytes) throw field.Error($"{path} is larger than {MaxPemBytes} bytes");
-            return File.ReadAllText(path);
+            // Bounded as it is read too: a device such as /dev/zero says it has no length.
+            return Files.BoundedText.Read(path, MaxPemBytes);
+        }
+        catch (InvalidDataException)
+        {
+            throw field.Error($"{path} is larger than {MaxPemBytes} bytes");
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

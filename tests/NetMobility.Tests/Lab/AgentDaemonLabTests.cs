@@ -132,8 +132,9 @@ public sealed class AgentDaemonLabTests
             while (sent < chunk.Length) sent += socket.Send(chunk, sent, chunk.Length - sent, SocketFlags.None);
             hash.AppendData(chunk);
             total += chunk.Length;
-            // Pacing, not synchronisation: about 3 MB/s keeps the daemons' two cores for routing rather than for this loop.
-            Thread.Sleep(5);
+            // Pacing, not synchronisation: about 3 MB/s keeps the daemons' two cores for routing rather than for this loop;
+            // the wait ends at once when the stream is told to stop.
+            stop.WaitHandle.WaitOne(5);
         }
         socket.Shutdown(SocketShutdown.Send);
         return (total, hash.GetHashAndReset());
