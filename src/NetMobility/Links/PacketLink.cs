@@ -29,7 +29,7 @@ namespace NetMobility.Links;
 /// <see cref="Fault"/> says which, so an owner (the agent daemon) closes the link and opens it again once the
 /// interface is back and up.
 /// </summary>
-public sealed unsafe partial class PacketLink : IFrameLink, IDisposable
+public sealed unsafe partial class PacketLink : KernelLink
 {
     /// <summary>Frames taken per recvmmsg(2).</summary>
     public const int Batch = 32;
@@ -42,9 +42,7 @@ public sealed unsafe partial class PacketLink : IFrameLink, IDisposable
     public const int ReceiveBufferBytes = 4 << 20;
 
     private readonly int _fd;
-    private readonly int _wakeFd;
     private readonly int _ifIndex;
-    private readonly DeviceInbox _inbox;
     private readonly int _slotSize;
     private readonly byte* _buffers;
     private readonly PacketNative.MMsgHdr* _messages;
@@ -52,22 +50,14 @@ public sealed unsafe partial class PacketLink : IFrameLink, IDisposable
     private readonly PacketNative.SockAddrLl* _sources;
     private readonly PacketNative.AuxDataMessage* _auxiliary;
     private readonly Thread _reader;
-    private volatile bool _up = true;
-    private volatile bool _closing;
-    private readonly LinkFault _fault = new();
-    private int _disposed;
 
     private PacketLink(EventLoop loop, string name, MacAddress mac, MacAddress deviceMac, int mtu, int ifIndex, int fd, int wakeFd, int receiveQueueCapacity)
+        : base(loop, name, mac, mtu, receiveQueueCapacity, wakeFd)
     {
-        Name = name;
-        Mac = mac;
         DeviceMac = deviceMac;
-        Mtu = mtu;
         _ifIndex = ifIndex;
         _fd = fd;
-        _wakeFd = wakeFd;
         _slotSize = FrameCheck.MaxFrameLength(mtu);
-        _inbox = new DeviceInbox(loop, receiveQueueCapacity, _slotSize, Counters, () => _up && !_closing, () => Receiver);
         _buffers = (byte*)NativeMemory.Alloc((nuint)(Batch * _slotSize));
         _messages = (PacketNative.MMsgHdr*)NativeMemory.AllocZeroed((nuint)(Batch * sizeof(PacketNative.MMsgHdr)));
         _vectors = (PacketNative.IoVec*)NativeMemory.AllocZeroed((nuint)(Batch * sizeof(PacketNative.IoVec)));
@@ -125,7 +115,7 @@ public sealed unsafe partial class PacketLink : IFrameLink, IDisposable
             if (PacketNative.SetSockOpt(fd, PacketNative.SolPacket, PacketNative.PacketAuxData, &one, sizeof(int)) < 0)
                 throw Refused(device, "asking for packet status (PACKET_AUXDATA)", Marshal.GetLastPInvokeError());
 
-            wakeFd = TapNative.EventFd(0, TapNative.EfdCloExec | TapNative.EfdNonBlock);
+            wakeFd = OpenWakeFd();
             if (wakeFd < 0) throw Refused(device, "eventfd", Marshal.GetLastPInvokeError());
             var link = new PacketLink(loop, device, mac, deviceMac, mtu, ifIndex, fd, wakeFd, receiveQueueCapacity);
             if (ring) link._ring = MapRing(fd);
@@ -140,42 +130,13 @@ public sealed unsafe partial class PacketLink : IFrameLink, IDisposable
         }
     }
 
-    /// <summary>The interface's name.</summary>
-    public string Name { get; }
-
-    /// <summary>The node's address on this link.</summary>
-    public MacAddress Mac { get; }
-
     /// <summary>The interface's own hardware address (the kernel's, on its side of the interface).</summary>
     public MacAddress DeviceMac { get; }
 
-    public int Mtu { get; }
-
-    public bool IsUp
-    {
-        get => _up;
-        set => _up = value;
-    }
-
-    public FrameReceiver? Receiver { get; set; }
-    public LinkCounters Counters { get; } = new();
-
-    /// <summary>Why the socket stopped carrying frames (interface down or deleted, a refused call), or null.</summary>
-    public string? Fault => _fault.Reason;
-
-    /// <summary>Completes with the reason when the device fails.</summary>
-    public Task<string> Faulted => _fault.Raised;
-
-    /// <summary>Frames received and waiting for the event loop.</summary>
-    public int QueuedToDeliver
-    {
-        get => _inbox.Count;
-    }
-
-    public bool Send(ReadOnlySpan<byte> frame)
+    public override bool Send(ReadOnlySpan<byte> frame)
     {
         if (!FrameCheck.IsSendable(frame, Mtu, out var reason)) return Refuse(reason);
-        if (!_up || _closing) return Refuse(LinkDrop.Down);
+        if (!IsUp || Closing) return Refuse(LinkDrop.Down);
         while (true)
         {
             nint sent;
@@ -197,33 +158,17 @@ public sealed unsafe partial class PacketLink : IFrameLink, IDisposable
         }
     }
 
-    private bool Refuse(LinkDrop reason)
-    {
-        Counters.CountDrop(reason);
-        return false;
-    }
-
     private void ReadLoop()
     {
-        Span<TapNative.PollFd> fds = stackalloc TapNative.PollFd[2];
         while (true)
         {
-            fds[0] = new TapNative.PollFd(_fd, TapNative.PollIn);
-            fds[1] = new TapNative.PollFd(_wakeFd, TapNative.PollIn);
-            if (TapNative.Poll(ref MemoryMarshal.GetReference(fds), 2, -1) < 0)
-            {
-                int errno = Marshal.GetLastPInvokeError();
-                if (errno == TapNative.EIntr) continue;
-                _fault.Set($"{Name}: poll failed ({TapNative.Describe(errno)})");
-                return;
-            }
-            if (fds[1].ReturnedEvents != 0 || _closing) return;
-            if ((fds[0].ReturnedEvents & TapNative.PollErr) != 0)
+            if (!WaitReady(_fd, out short events, out bool woken) || woken || Closing) return;
+            if ((events & TapNative.PollErr) != 0)
             {
                 uint length = sizeof(int);
                 int error = 0;
                 PacketNative.GetSockOpt(_fd, PacketNative.SolSocket, PacketNative.SoError, &error, &length);
-                _fault.Set(Stopped(error));
+                SetFault(Stopped(error));
                 return;
             }
             if (!(_ring != null ? DrainRing() : Drain())) return;
@@ -248,7 +193,7 @@ public sealed unsafe partial class PacketLink : IFrameLink, IDisposable
                 int errno = Marshal.GetLastPInvokeError();
                 if (errno == TapNative.EAgain) return true;
                 if (errno == TapNative.EIntr) continue;
-                _fault.Set(Stopped(errno));
+                SetFault(Stopped(errno));
                 return false;
             }
             for (int i = 0; i < count; i++)
@@ -290,21 +235,6 @@ public sealed unsafe partial class PacketLink : IFrameLink, IDisposable
         return (int)PacketNative.IfNameToIndex(Name) == _ifIndex ? $"interface {Name} went down" : $"interface {Name} is gone";
     }
 
-    private void Offer(ReadOnlySpan<byte> frame)
-    {
-        if (!_up)
-        {
-            Counters.CountDrop(LinkDrop.Down);
-            return;
-        }
-        if (!EthernetFrame.TryCreate(frame, out _, out _))
-        {
-            Counters.CountDrop(LinkDrop.Malformed);
-            return;
-        }
-        _inbox.Enqueue(frame);
-    }
-
     /// <summary>Checks the interface carries Ethernet and is up; answers its hardware address.</summary>
     private static MacAddress CheckInterface(int fd, string device)
     {
@@ -335,17 +265,12 @@ public sealed unsafe partial class PacketLink : IFrameLink, IDisposable
         _ => new InterfaceLinkException(InterfaceLinkError.Failed, $"interface {device}: {what} failed ({TapNative.Describe(errno)})"),
     };
 
-    /// <summary>Stops the reader thread, closes the socket (the interface leaves promiscuous mode) and frees the buffers.</summary>
-    public void Dispose()
+    /// <summary>Called once the reader has been woken to stop: joins it, closes the socket (the interface leaves promiscuous mode) and frees the buffers.</summary>
+    protected override void CloseDevice()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        _closing = true;
-        ulong one = 1;
-        TapNative.Write(_wakeFd, ref *(byte*)&one, sizeof(ulong));
         _reader.Join();
         UnmapRing();
         TapNative.Close(_fd);
-        TapNative.Close(_wakeFd);
         NativeMemory.Free(_buffers);
         NativeMemory.Free(_messages);
         NativeMemory.Free(_vectors);
@@ -353,5 +278,5 @@ public sealed unsafe partial class PacketLink : IFrameLink, IDisposable
         NativeMemory.Free(_auxiliary);
     }
 
-    public override string ToString() => $"{Name} (AF_PACKET, {Mac}, MTU {Mtu}, {(_up ? "up" : "down")})";
+    public override string ToString() => $"{Name} (AF_PACKET, {Mac}, MTU {Mtu}, {(IsUp ? "up" : "down")})";
 }

@@ -20,34 +20,23 @@ namespace NetMobility.Links;
 /// When the interface goes down or is deleted, libpcap reports an error: the thread stops and <see cref="Fault"/> says
 /// why, so an owner (the agent daemon) closes the link and opens it again once the interface is back.
 /// </summary>
-public sealed unsafe class PcapLink : IFrameLink, IDisposable
+public sealed unsafe class PcapLink : KernelLink
 {
     private readonly nint _pcap;
     private readonly int _fd;
-    private readonly int _wakeFd;
     private readonly int _ifIndex;
     private readonly object _outboundGate = new();
-    private readonly DeviceInbox _inbox;
     private readonly FrameRing _outbound;
     private readonly Thread _worker;
-    private volatile bool _up = true;
-    private volatile bool _closing;
-    private readonly LinkFault _fault = new();
-    private int _disposed;
 
     private PcapLink(EventLoop loop, string name, MacAddress mac, int mtu, string? filter, nint pcap, int fd, int wakeFd, int ifIndex, int queueCapacity)
+        : base(loop, name, mac, mtu, queueCapacity, wakeFd)
     {
-        Name = name;
-        Mac = mac;
-        Mtu = mtu;
         Filter = filter;
         _pcap = pcap;
         _fd = fd;
-        _wakeFd = wakeFd;
         _ifIndex = ifIndex;
-        int maxFrame = FrameCheck.MaxFrameLength(mtu);
-        _inbox = new DeviceInbox(loop, queueCapacity, maxFrame, Counters, () => _up && !_closing, () => Receiver);
-        _outbound = new FrameRing(queueCapacity, maxFrame);
+        _outbound = new FrameRing(queueCapacity, FrameCheck.MaxFrameLength(mtu));
         _worker = new Thread(static s => ((PcapLink)s!).Run()) { IsBackground = true, Name = $"{name} pcap" };
     }
 
@@ -116,7 +105,7 @@ public sealed unsafe class PcapLink : IFrameLink, IDisposable
                 throw new InterfaceLinkException(InterfaceLinkError.Failed, $"interface {device}: non-blocking mode failed ({PcapNative.Text(errors)})");
             int fd = PcapNative.GetSelectableFd(pcap);
             if (fd < 0) throw new InterfaceLinkException(InterfaceLinkError.Failed, $"interface {device}: libpcap has no descriptor to wait on");
-            wakeFd = TapNative.EventFd(0, TapNative.EfdCloExec | TapNative.EfdNonBlock);
+            wakeFd = OpenWakeFd();
             if (wakeFd < 0) throw new InterfaceLinkException(InterfaceLinkError.Failed, $"interface {device}: eventfd failed ({TapNative.Describe(Marshal.GetLastPInvokeError())})");
             var link = new PcapLink(loop, device, mac, mtu, filter, pcap, fd, wakeFd, (int)PacketNative.IfNameToIndex(device), queueCapacity);
             link._worker.Start(link);
@@ -130,35 +119,13 @@ public sealed unsafe class PcapLink : IFrameLink, IDisposable
         }
     }
 
-    public string Name { get; }
-
-    /// <summary>The node's address on this link.</summary>
-    public MacAddress Mac { get; }
-
-    public int Mtu { get; }
-
     /// <summary>The capture filter in force, or null.</summary>
     public string? Filter { get; }
 
-    public bool IsUp
-    {
-        get => _up;
-        set => _up = value;
-    }
-
-    public FrameReceiver? Receiver { get; set; }
-    public LinkCounters Counters { get; } = new();
-
-    /// <summary>Why the handle stopped carrying frames (interface down or deleted, a refused call), or null.</summary>
-    public string? Fault => _fault.Reason;
-
-    /// <summary>Completes with the reason when the device fails.</summary>
-    public Task<string> Faulted => _fault.Raised;
-
-    public bool Send(ReadOnlySpan<byte> frame)
+    public override bool Send(ReadOnlySpan<byte> frame)
     {
         if (!FrameCheck.IsSendable(frame, Mtu, out var reason)) return Refuse(reason);
-        if (!_up || _closing || _fault.Reason is not null) return Refuse(LinkDrop.Down);
+        if (!IsUp || Closing || Fault is not null) return Refuse(LinkDrop.Down);
         bool wasEmpty;
         lock (_outboundGate)
         {
@@ -171,45 +138,22 @@ public sealed unsafe class PcapLink : IFrameLink, IDisposable
         return true;
     }
 
-    private bool Refuse(LinkDrop reason)
-    {
-        Counters.CountDrop(reason);
-        return false;
-    }
-
-    private void Wake()
-    {
-        ulong one = 1;
-        TapNative.Write(_wakeFd, ref *(byte*)&one, sizeof(ulong));
-    }
-
     private void Run()
     {
-        Span<TapNative.PollFd> fds = stackalloc TapNative.PollFd[2];
-        ulong counter;
         while (true)
         {
-            fds[0] = new TapNative.PollFd(_fd, TapNative.PollIn);
-            fds[1] = new TapNative.PollFd(_wakeFd, TapNative.PollIn);
-            if (TapNative.Poll(ref MemoryMarshal.GetReference(fds), 2, -1) < 0)
+            if (!WaitReady(_fd, out short events, out bool woken) || Closing) return;
+            if (woken)
             {
-                int errno = Marshal.GetLastPInvokeError();
-                if (errno == TapNative.EIntr) continue;
-                _fault.Set($"{Name}: poll failed ({TapNative.Describe(errno)})");
-                return;
-            }
-            if (_closing) return;
-            if (fds[1].ReturnedEvents != 0)
-            {
-                TapNative.Read(_wakeFd, ref *(byte*)&counter, sizeof(ulong));
+                ClearWake();
                 WriteQueued();
             }
-            if (fds[0].ReturnedEvents != 0)
+            if (events != 0)
             {
-                bool trouble = (fds[0].ReturnedEvents & (TapNative.PollErr | TapNative.PollHup | TapNative.PollNval)) != 0;
+                bool trouble = (events & (TapNative.PollErr | TapNative.PollHup | TapNative.PollNval)) != 0;
                 if (!ReadReady() || trouble)
                 {
-                    _fault.Set(Stopped(null));
+                    SetFault(Stopped(null));
                     return;
                 }
             }
@@ -219,14 +163,14 @@ public sealed unsafe class PcapLink : IFrameLink, IDisposable
     /// <summary>Reads every frame libpcap has ready; false when it reported an error.</summary>
     private bool ReadReady()
     {
-        while (!_closing)
+        while (!Closing)
         {
             byte* header, data;
             int status = PcapNative.NextEx(_pcap, &header, &data);
             if (status == 0) return true;
             if (status < 0)
             {
-                _fault.Set(Stopped(PcapNative.Text(PcapNative.GetError(_pcap))));
+                SetFault(Stopped(PcapNative.Text(PcapNative.GetError(_pcap))));
                 return false;
             }
             int captured = *(int*)(header + PcapNative.CaptureLengthOffset);
@@ -243,7 +187,7 @@ public sealed unsafe class PcapLink : IFrameLink, IDisposable
 
     private void WriteQueued()
     {
-        while (!_closing)
+        while (!Closing)
         {
             ReadOnlySpan<byte> frame;
             lock (_outboundGate)
@@ -276,21 +220,6 @@ public sealed unsafe class PcapLink : IFrameLink, IDisposable
         return string.IsNullOrEmpty(words) ? what : $"{what} ({words})";
     }
 
-    private void Offer(ReadOnlySpan<byte> frame)
-    {
-        if (!_up)
-        {
-            Counters.CountDrop(LinkDrop.Down);
-            return;
-        }
-        if (!EthernetFrame.TryCreate(frame, out _, out _))
-        {
-            Counters.CountDrop(LinkDrop.Malformed);
-            return;
-        }
-        _inbox.Enqueue(frame);
-    }
-
     private static InterfaceLinkException ActivationRefused(nint pcap, string device, int status) => status switch
     {
         PcapNative.ErrorNoSuchDevice => new InterfaceLinkException(InterfaceLinkError.NotFound, $"interface {device} does not exist"),
@@ -304,16 +233,12 @@ public sealed unsafe class PcapLink : IFrameLink, IDisposable
     private static InterfaceLinkException Failed(nint pcap, string device, string what) =>
         new(InterfaceLinkError.Failed, $"interface {device}: {what} failed ({PcapNative.Text(PcapNative.GetError(pcap))})");
 
-    /// <summary>Stops the I/O thread, then closes the handle; frames still queued are discarded.</summary>
-    public void Dispose()
+    /// <summary>Called once the I/O thread has been woken to stop: joins it, then closes the handle.</summary>
+    protected override void CloseDevice()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        _closing = true;
-        Wake();
         _worker.Join();
         PcapNative.Close(_pcap);
-        TapNative.Close(_wakeFd);
     }
 
-    public override string ToString() => $"{Name} (libpcap{(Filter is null ? "" : $" '{Filter}'")}, {Mac}, MTU {Mtu}, {(_up ? "up" : "down")})";
+    public override string ToString() => $"{Name} (libpcap{(Filter is null ? "" : $" '{Filter}'")}, {Mac}, MTU {Mtu}, {(IsUp ? "up" : "down")})";
 }

@@ -19,38 +19,25 @@ namespace NetMobility.Links;
 /// never on the reader thread.</item>
 /// <item>Both queues are allocated once; a frame in steady state allocates nothing.</item>
 /// </list>
-/// <see cref="Dispose"/> stops both threads and closes the device, which the kernel then removes unless it is
-/// persistent. The reader waits in poll() on the device and an eventfd rather than in read(): on Linux,
-/// closing a descriptor does not wake a thread blocked reading it, so Dispose wakes the reader through the
-/// eventfd, joins it, and only then closes the descriptor (no thread is left using a number the process may
-/// hand out again).
+/// <see cref="KernelLink.Dispose"/> stops both threads and closes the device, which the kernel then removes unless it is
+/// persistent.
 /// </summary>
-public sealed class TapLink : IFrameLink, IDisposable
+public sealed class TapLink : KernelLink
 {
     private readonly int _fd;
-    private readonly int _wakeFd;
     private readonly object _outboundGate = new();
-    private readonly DeviceInbox _inbox;
     private readonly FrameRing _outbound;
     private readonly ManualResetEventSlim _outboundReady = new(false);
     private readonly byte[] _readBuffer;
     private readonly Thread _reader;
     private readonly Thread _writer;
-    private volatile bool _up = true;
-    private volatile bool _closing;
-    private readonly LinkFault _fault = new();
-    private int _disposed;
 
     private TapLink(EventLoop loop, TapOptions options, TapDevice.Opened device, int wakeFd)
+        : base(loop, device.Name, options.Mac, options.Mtu, options.ReceiveQueueCapacity, wakeFd)
     {
         _fd = device.Fd;
-        _wakeFd = wakeFd;
-        Name = device.Name;
-        Mac = options.Mac;
         DeviceMac = device.DeviceMac;
-        Mtu = options.Mtu;
         int maxFrame = FrameCheck.MaxFrameLength(options.Mtu);
-        _inbox = new DeviceInbox(loop, options.ReceiveQueueCapacity, maxFrame, Counters, () => _up && !_closing, () => Receiver);
         _outbound = new FrameRing(options.SendQueueCapacity, maxFrame);
         // The kernel may hand over a frame larger than this end takes (its MTU raised behind our back): read it
         // whole, then count it as too big, rather than have read() cut it.
@@ -69,7 +56,7 @@ public sealed class TapLink : IFrameLink, IDisposable
         ArgumentNullException.ThrowIfNull(loop);
         ArgumentNullException.ThrowIfNull(options);
         var device = TapDevice.Open(options);
-        int wakeFd = TapNative.EventFd(0, TapNative.EfdCloExec | TapNative.EfdNonBlock);
+        int wakeFd = OpenWakeFd();
         if (wakeFd < 0)
         {
             int errno = Marshal.GetLastPInvokeError();
@@ -82,32 +69,8 @@ public sealed class TapLink : IFrameLink, IDisposable
         return link;
     }
 
-    /// <summary>The interface name the kernel knows the device by.</summary>
-    public string Name { get; }
-
-    /// <summary>The node's address on this link (<see cref="TapOptions.Mac"/>).</summary>
-    public MacAddress Mac { get; }
-
     /// <summary>The kernel interface's own hardware address: the one its ARP answers with.</summary>
     public MacAddress DeviceMac { get; }
-
-    public int Mtu { get; }
-
-    /// <summary>This end's state: when down, sends are refused and frames from the kernel are dropped, both counted.</summary>
-    public bool IsUp
-    {
-        get => _up;
-        set => _up = value;
-    }
-
-    public FrameReceiver? Receiver { get; set; }
-    public LinkCounters Counters { get; } = new();
-
-    /// <summary>Why the device stopped carrying frames (a read, poll or write the kernel refused), or null.</summary>
-    public string? Fault => _fault.Reason;
-
-    /// <summary>Completes with the reason when the device fails.</summary>
-    public Task<string> Faulted => _fault.Raised;
 
     /// <summary>Frames queued for the writer thread.</summary>
     public int QueuedToSend
@@ -115,16 +78,10 @@ public sealed class TapLink : IFrameLink, IDisposable
         get { lock (_outboundGate) return _outbound.Count; }
     }
 
-    /// <summary>Frames read from the device and waiting for the event loop.</summary>
-    public int QueuedToDeliver
-    {
-        get => _inbox.Count;
-    }
-
-    public bool Send(ReadOnlySpan<byte> frame)
+    public override bool Send(ReadOnlySpan<byte> frame)
     {
         if (!FrameCheck.IsSendable(frame, Mtu, out var reason)) return Refuse(reason);
-        if (!_up || _closing) return Refuse(LinkDrop.Down);
+        if (!IsUp || Closing) return Refuse(LinkDrop.Down);
         bool direct;
         lock (_outboundGate)
         {
@@ -152,12 +109,6 @@ public sealed class TapLink : IFrameLink, IDisposable
         return true;
     }
 
-    private bool Refuse(LinkDrop reason)
-    {
-        Counters.CountDrop(reason);
-        return false;
-    }
-
     private void WriteLoop()
     {
         while (true)
@@ -165,7 +116,7 @@ public sealed class TapLink : IFrameLink, IDisposable
             _outboundReady.Wait();
             // Reset before draining: a frame queued from here on sets the signal again.
             _outboundReady.Reset();
-            if (_closing) return;
+            if (Closing) return;
             while (true)
             {
                 ReadOnlySpan<byte> frame;
@@ -175,8 +126,8 @@ public sealed class TapLink : IFrameLink, IDisposable
                     // The head slot stays the writer's until Dequeue: Send only fills slots behind it.
                     frame = _outbound.Peek();
                 }
-                while (WriteToDevice(frame) == WriteResult.Again && !_closing) WaitWritable();
-                if (_closing) return;
+                while (WriteToDevice(frame) == WriteResult.Again && !Closing) WaitWritable();
+                if (Closing) return;
                 lock (_outboundGate) _outbound.Dequeue();
             }
         }
@@ -194,7 +145,7 @@ public sealed class TapLink : IFrameLink, IDisposable
             if (errno == TapNative.EAgain) return WriteResult.Again;
             // The tun driver answers EIO while the kernel interface is down (not yet up, or moved between namespaces).
             Counters.CountDrop(errno == TapNative.EIo ? LinkDrop.Down : LinkDrop.DeviceError);
-            if (errno != TapNative.EIo) _fault.Set($"{Name}: write failed ({TapNative.Describe(errno)})");
+            if (errno != TapNative.EIo) SetFault($"{Name}: write failed ({TapNative.Describe(errno)})");
             return WriteResult.Failed;
         }
     }
@@ -208,22 +159,12 @@ public sealed class TapLink : IFrameLink, IDisposable
 
     private void ReadLoop()
     {
-        Span<TapNative.PollFd> fds = stackalloc TapNative.PollFd[2];
         while (true)
         {
-            fds[0] = new TapNative.PollFd(_fd, TapNative.PollIn);
-            fds[1] = new TapNative.PollFd(_wakeFd, TapNative.PollIn);
-            if (TapNative.Poll(ref MemoryMarshal.GetReference(fds), 2, -1) < 0)
+            if (!WaitReady(_fd, out short events, out bool woken) || woken || Closing) return;
+            if ((events & (TapNative.PollErr | TapNative.PollHup | TapNative.PollNval)) != 0)
             {
-                int errno = Marshal.GetLastPInvokeError();
-                if (errno == TapNative.EIntr) continue;
-                _fault.Set($"{Name}: poll failed ({TapNative.Describe(errno)})");
-                return;
-            }
-            if (fds[1].ReturnedEvents != 0 || _closing) return;
-            if ((fds[0].ReturnedEvents & (TapNative.PollErr | TapNative.PollHup | TapNative.PollNval)) != 0)
-            {
-                _fault.Set($"{Name}: the device reported an error or hang-up");
+                SetFault($"{Name}: the device reported an error or hang-up");
                 return;
             }
             if (!DrainDevice()) return;
@@ -245,46 +186,19 @@ public sealed class TapLink : IFrameLink, IDisposable
             int errno = Marshal.GetLastPInvokeError();
             if (errno == TapNative.EAgain) return true;
             if (errno == TapNative.EIntr) continue;
-            _fault.Set($"{Name}: read failed ({TapNative.Describe(errno)})");
+            SetFault($"{Name}: read failed ({TapNative.Describe(errno)})");
             return false;
         }
     }
 
-    /// <summary>A frame from the kernel: queued for the loop, or counted and dropped.</summary>
-    private void Offer(ReadOnlySpan<byte> frame)
+    /// <summary>Called once the reader has been woken to stop: joins both threads, then closes the device.</summary>
+    protected override void CloseDevice()
     {
-        if (!_up)
-        {
-            Counters.CountDrop(LinkDrop.Down);
-            return;
-        }
-        if (!EthernetFrame.TryCreate(frame, out _, out _))
-        {
-            Counters.CountDrop(LinkDrop.Malformed);
-            return;
-        }
-        if (frame.Length > FrameCheck.MaxFrameLength(Mtu))
-        {
-            Counters.CountDrop(LinkDrop.TooBig);
-            return;
-        }
-        _inbox.Enqueue(frame);
-    }
-
-    /// <summary>Stops the reader and writer threads, then closes the device; frames still queued are discarded.</summary>
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        _closing = true;
-        Span<byte> one = stackalloc byte[sizeof(ulong)];
-        BitConverter.TryWriteBytes(one, 1UL);
-        TapNative.Write(_wakeFd, ref MemoryMarshal.GetReference(one), (nuint)one.Length);
         _outboundReady.Set();
         _reader.Join();
         _writer.Join();
         TapNative.Close(_fd);
-        TapNative.Close(_wakeFd);
     }
 
-    public override string ToString() => $"{Name} (TAP, {Mac} -> kernel {DeviceMac}, MTU {Mtu}, {(_up ? "up" : "down")})";
+    public override string ToString() => $"{Name} (TAP, {Mac} -> kernel {DeviceMac}, MTU {Mtu}, {(IsUp ? "up" : "down")})";
 }
