@@ -49,9 +49,9 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
         private TransferBalance _balance = new(s.Channels);
         private readonly (PageEncoding, double)[] _compressors =
         [
-            (PageEncoding.Lz4, cal.Lz4Cost.TotalSeconds),
-            (PageEncoding.Zstd, cal.ZstdCost.TotalSeconds),
-            (PageEncoding.Deflate, cal.DeflateCost.TotalSeconds),
+            (PageEncoding.Lz4, cal.Lz4Cost),
+            (PageEncoding.Zstd, cal.ZstdCost),
+            (PageEncoding.Deflate, cal.DeflateCost),
         ];
         private readonly long[] _encodings = new long[(int)PageEncoding.Deflate + 1];
         private double _now, _cpu;
@@ -291,27 +291,28 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
                 case EncoderProfile.Raw:
                     return (PageEncoding.Raw, PageSize, 0);
                 case EncoderProfile.ZeroDetect:
-                    return zero ? (PageEncoding.Zero, 0, cal.ZeroScanCost.TotalSeconds) : (PageEncoding.Raw, PageSize, cal.ZeroScanCost.TotalSeconds);
+                    return zero ? (PageEncoding.Zero, 0, cal.ZeroScanCost) : (PageEncoding.Raw, PageSize, cal.ZeroScanCost);
             }
 
-            double scan = cal.ZeroScanCost.TotalSeconds;
+            double scan = cal.ZeroScanCost;
             if (zero) return (PageEncoding.Zero, 0, scan);
             bool seed = content == SimulatedMemory.Seed;
             switch (s.Encoder)
             {
                 case EncoderProfile.MultifdZstd:
-                    return (PageEncoding.Zstd, seed ? cal.ZstdSize(page) : (int)Math.Ceiling(cal.WrittenZstd[content]), scan + cal.ZstdCost.TotalSeconds);
+                    return (PageEncoding.Zstd, seed ? cal.ZstdSize(page) : (int)Math.Ceiling(cal.WrittenZstd[content]), scan + cal.ZstdCost);
                 case EncoderProfile.MultifdZlib:
-                    return (PageEncoding.Deflate, seed ? cal.ZlibSize(page) : (int)Math.Ceiling(cal.WrittenZlib[content]), scan + cal.ZlibCost.TotalSeconds);
+                    return (PageEncoding.Deflate, seed ? cal.ZlibSize(page) : (int)Math.Ceiling(cal.WrittenZlib[content]), scan + cal.ZlibCost);
             }
             if (cached && !rewritten)
             {
                 if (updates == 0) return (PageEncoding.Unchanged, 0, 2 * scan);
                 double delta = cal.DeltaBytes[Math.Min(updates, 16)];
-                if (updates <= 16 && delta < DeltaLimit) return (PageEncoding.Delta, (int)Math.Ceiling(delta), cal.DeltaCost.TotalSeconds);
+                // The encoder checks for a zero page first, then finds the cached copy and encodes the delta.
+                if (updates <= 16 && delta < DeltaLimit) return (PageEncoding.Delta, (int)Math.Ceiling(delta), scan + cal.DeltaCost);
             }
             // XBZRLE sends what it cannot encode (not cached, rewritten, too many changes) as a raw page.
-            if (s.Encoder == EncoderProfile.Xbzrle) return (PageEncoding.Raw, PageSize, cached ? scan + cal.DeltaCost.TotalSeconds : scan);
+            if (s.Encoder == EncoderProfile.Xbzrle) return (PageEncoding.Raw, PageSize, cached ? scan + cal.DeltaCost : scan);
             // The adaptive rule (CompressorChooser): sending and encoding overlap, so the option that leaves the
             // busier of the two least busy wins, raw included.
             var best = (Encoding: PageEncoding.Raw, Bytes: (double)PageSize, Cpu: 0.0);

@@ -33,6 +33,35 @@ public class MigrationSimulatorTests
     }
 
     [Fact]
+    public void Calibration_times_the_delta_encoder_and_the_zero_check_in_cpu_time()
+    {
+        var c = Calibration.Value;
+        // Every one of the 16 x 256 sample pages encoded as a delta at least twice, over at least 200 ms of CPU.
+        Assert.True(c.DeltaPagesTimed >= 2 * 16 * EncodingCalibration.Samples, $"{c.DeltaPagesTimed} deltas timed");
+        Assert.True(c.DeltaCost * c.DeltaPagesTimed >= 0.2, $"{c.DeltaCost} s x {c.DeltaPagesTimed}");
+        // A delta reads two pages and writes a few octets; the zero check reads at most one page: both well under a
+        // millisecond of CPU, and the delta costs more than the check that precedes it.
+        Assert.InRange(c.DeltaCost, 1e-9, 1e-3);
+        Assert.InRange(c.ZeroScanCost, 1e-10, c.DeltaCost);
+    }
+
+    [Fact]
+    public void Xbzrle_pays_the_measured_delta_cost_for_every_delta_page()
+    {
+        var c = Calibration.Value;
+        // Legacy Xen's stop rule runs many rounds, so that XBZRLE has pages in its cache to send as deltas.
+        var report = new MigrationSimulator(c).Run(Settings(EncoderProfile.Xbzrle), new XenLegacyPolicy(), MigrationBench.CreateWorkload("web", 7));
+        long Count(string encoding) => report.Rounds.Sum(r => r.Encodings.GetValueOrDefault(encoding));
+        long deltas = Count("delta"), raw = Count("raw"), zero = Count("zero"), unchanged = Count("unchanged");
+        Assert.True(deltas > 0, $"{deltas} delta pages");
+        double scan = c.ZeroScanCost * 1e3, delta = c.DeltaCost * 1e3;
+        // Every page pays the zero check (an unchanged one the comparison too), a delta page the delta; a raw page
+        // that was cached also paid for the delta it gave up on.
+        double least = (zero + raw) * scan + unchanged * 2 * scan + deltas * (scan + delta);
+        Assert.InRange(report.CpuTimeMs, least * (1 - 1e-9), least + raw * delta * (1 + 1e-9));
+    }
+
+    [Fact]
     public void Same_inputs_give_the_same_migration()
     {
         var simulator = new MigrationSimulator(Calibration.Value);
