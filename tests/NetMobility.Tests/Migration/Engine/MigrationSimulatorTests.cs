@@ -61,6 +61,24 @@ public class MigrationSimulatorTests
         Assert.InRange(report.CpuTimeMs, least * (1 - 1e-9), least + raw * delta * (1 + 1e-9));
     }
 
+    [Theory]
+    [InlineData(100e6)]
+    [InlineData(1e9)]
+    [InlineData(10e9)]
+    public void Encoding_and_sending_overlap_so_a_pass_moves_at_the_pace_of_the_busier_stage(double bitsPerSecond)
+    {
+        // The adaptive encoder mixes batches the link limits (raw, LZ4) with batches the cores limit (zstd, Deflate);
+        // with the two stages overlapping, the first pass takes about the larger of its link time and its CPU time
+        // over the cores, not the sum of each batch's larger one.
+        var report = new MigrationSimulator(Calibration.Value).Run(Settings(EncoderProfile.Adaptive) with { BitsPerSecond = bitsPerSecond },
+            new AdaptivePolicy(), MigrationBench.CreateWorkload("idle", 7));
+        var first = report.Rounds[0];
+        double linkMs = first.WireBytes * 8 / bitsPerSecond * 1000;
+        // An idle guest's later rounds are a few pages: the CPU time is the first pass's, over the two channels' cores.
+        double busier = Math.Max(linkMs, report.CpuTimeMs / 2);
+        Assert.InRange(first.DurationMs, busier * 0.95, busier * 1.05 + 1);
+    }
+
     [Fact]
     public void Same_inputs_give_the_same_migration()
     {
