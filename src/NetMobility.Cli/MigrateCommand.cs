@@ -117,11 +117,13 @@ public static class MigrateCommand
         var latency = setup.Latency;
         int channels = setup.Channels;
         bool virtualTime = setup.VirtualTime;
-        TimeProvider clock = virtualTime ? new ManualTimeProvider() : TimeProvider.System;
+        // In virtual time the in-memory link moves this clock; in real time everything waits on the system's.
+        var virtualClock = virtualTime ? new ManualTimeProvider() : null;
+        TimeProvider clock = (TimeProvider?)virtualClock ?? TimeProvider.System;
         using var image = new MemoryImage(memory);
         RealisticContent.Fill(image, 1, ContentProfile.Typical);
         var model = new LinkModel { BitsPerSecond = bps, Latency = latency, VirtualTime = virtualTime };
-        await using var memoryLink = setup.Loopback ? null : new InMemoryLink(model, clock);
+        await using var memoryLink = setup.Loopback ? null : virtualClock is null ? new InMemoryLink(model, clock) : new InMemoryLink(model, virtualClock);
         await using var tcp = setup.Loopback ? new TcpChannelListener(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0)) : null;
         IChannelListener listener = (IChannelListener?)memoryLink ?? tcp!;
         IChannelConnector connector = (IChannelConnector?)memoryLink ?? new TcpChannelConnector(tcp!.LocalEndPoint);

@@ -194,7 +194,7 @@ public class PageCodecBenchmarks
     }
 
     /// <summary>Bytes per operation: every benchmark here handles one page per operation.</summary>
-    private sealed class GigabytesPerSecondColumn : IColumn
+    internal sealed class GigabytesPerSecondColumn : IColumn
     {
         public string Id => "GBps";
         public string ColumnName => "GB/s";

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using NetMobility.Migration.PageStream;
 using NetMobility.Runtime;
 using NetMobility.Migration.Content;
@@ -14,7 +13,9 @@ namespace NetMobility.Migration.Simulation;
 /// batch, and each packed page is charged its batch's block over the pages in it); for each kind of page a
 /// workload writes (heap, text, random), the same over a batch of sample pages built by the workloads' own
 /// content generators; XBZRLE delta sizes after 1 to 16 small in-place updates; and the CPU time per page
-/// of each encoding on this machine. What the encoder finds incompressible counts as a whole page.
+/// of each encoding on this machine (the compressors' from the process's CPU time over a pass on all cores,
+/// the delta's and the zero check's from the measuring thread's own CPU time), never wall-clock time, so a
+/// loaded machine does not inflate them. What the encoder finds incompressible counts as a whole page.
 /// </summary>
 public sealed class EncodingCalibration
 {
@@ -46,13 +47,22 @@ public sealed class EncodingCalibration
     /// <summary>Mean delta size after n small updates, n = 1..16 (index n).</summary>
     internal double[] DeltaBytes { get; } = new double[17];
 
-    public TimeSpan Lz4Cost { get; private set; }
-    public TimeSpan ZstdCost { get; private set; }
-    public TimeSpan DeflateCost { get; private set; }
-    /// <summary>CPU time per page of zlib at level 1.</summary>
-    public TimeSpan ZlibCost { get; private set; }
-    public TimeSpan DeltaCost { get; private set; }
-    public TimeSpan ZeroScanCost { get; private set; }
+    // Costs are CPU seconds per page as doubles: a zero check takes a fraction of TimeSpan's 100 ns tick.
+
+    /// <summary>CPU seconds per non-zero page packed with LZ4 (the block's time over its pages).</summary>
+    public double Lz4Cost { get; private set; }
+    /// <summary>CPU seconds per non-zero page packed with zstd at level 1.</summary>
+    public double ZstdCost { get; private set; }
+    /// <summary>CPU seconds per non-zero page packed with Deflate at level 6.</summary>
+    public double DeflateCost { get; private set; }
+    /// <summary>CPU seconds per non-zero page packed with zlib at level 1.</summary>
+    public double ZlibCost { get; private set; }
+    /// <summary>CPU seconds per page of the encoder's XBZRLE delta path (cache lookup, comparison, delta, cache update).</summary>
+    public double DeltaCost { get; private set; }
+    /// <summary>How many delta encodes <see cref="DeltaCost"/> was measured over.</summary>
+    public long DeltaPagesTimed { get; private set; }
+    /// <summary>CPU seconds per page of the zero-page check, over the seed image's pages.</summary>
+    public double ZeroScanCost { get; private set; }
 
     internal bool IsZero(int page) => _zero[page];
     internal int Lz4Size(int page) => _lz4[page];
@@ -70,12 +80,13 @@ public sealed class EncodingCalibration
         var c = new EncodingCalibration(image.PageCount);
         for (int p = 0; p < image.PageCount; p++) c._zero[p] = ZeroPage.IsZero(image.GetPage(p));
         long compressible = Math.Max(1, c._zero.LongLength - c._zero.Count(z => z));
-        c.Lz4Cost = c.Pass(image, PageEncoding.Lz4, c._lz4) / compressible;
-        c.ZstdCost = c.Pass(image, PageEncoding.Zstd, c._zstd) / compressible;
-        c.DeflateCost = c.Pass(image, PageEncoding.Deflate, c._deflate) / compressible;
-        c.ZlibCost = c.Pass(image, PageEncoding.Deflate, c._zlib, ZlibLevel) / compressible;
+        c.Lz4Cost = c.Pass(image, PageEncoding.Lz4, c._lz4).TotalSeconds / compressible;
+        c.ZstdCost = c.Pass(image, PageEncoding.Zstd, c._zstd).TotalSeconds / compressible;
+        c.DeflateCost = c.Pass(image, PageEncoding.Deflate, c._deflate).TotalSeconds / compressible;
+        c.ZlibCost = c.Pass(image, PageEncoding.Deflate, c._zlib, ZlibLevel).TotalSeconds / compressible;
         c.MeasureWrittenPages(seed);
         c.MeasureDeltas(image, seed);
+        c.MeasureZeroScan(image);
         return c;
     }
 
@@ -84,7 +95,7 @@ public sealed class EncodingCalibration
     {
         int workers = Math.Max(1, Environment.ProcessorCount);
         int batches = (image.PageCount + PageBatchEncoder.DefaultMaxPages - 1) / PageBatchEncoder.DefaultMaxPages;
-        var cpu = CpuTime();
+        var cpu = CpuClock.Process();
         Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
         {
             using var encoder = Encoder(compressor, deflateLevel);
@@ -102,7 +113,7 @@ public sealed class EncodingCalibration
                 Charge(builder, sizes);
             }
         });
-        return CpuTime() - cpu;
+        return CpuClock.Process() - cpu;
     }
 
     /// <summary>
@@ -120,12 +131,6 @@ public sealed class EncodingCalibration
             foreach (int p in batch.PackedPages) sizes[p] = share;
         }
         builder.Begin();
-    }
-
-    private static TimeSpan CpuTime()
-    {
-        using var process = Process.GetCurrentProcess();
-        return process.TotalProcessorTime;
     }
 
     /// <summary>zlib's level in QEMU multifd's default (multifd-zlib-level 1); the adaptive encoder's Deflate uses its own default.</summary>
@@ -150,7 +155,6 @@ public sealed class EncodingCalibration
         var rng = new Random(seed);
         var page = new byte[PageSize];
         var sizes = new ushort[Samples];
-        long zeroTicks = 0;
         foreach (var kind in new[] { WriteKind.Heap, WriteKind.Text, WriteKind.Random })
         {
             foreach (var (compressor, level, means) in new[]
@@ -166,9 +170,6 @@ public sealed class EncodingCalibration
                 for (int i = 0; i < Samples; i++)
                 {
                     Fill(page, kind, samples);
-                    long t0 = Stopwatch.GetTimestamp();
-                    ZeroPage.IsZero(page);
-                    zeroTicks += Stopwatch.GetTimestamp() - t0;
                     builder.Add(i, page);
                     if (!builder.HasRoom && i + 1 < Samples) Charge(builder, sizes);
                 }
@@ -178,7 +179,6 @@ public sealed class EncodingCalibration
                 means[(int)kind] = sum / Samples;
             }
         }
-        ZeroScanCost = Stopwatch.GetElapsedTime(0, zeroTicks / (12 * Samples));
     }
 
     internal static void Fill(Span<byte> page, WriteKind kind, Random rng)
@@ -193,38 +193,77 @@ public sealed class EncodingCalibration
         }
     }
 
-    /// <summary>Sends sample pages once, applies n small updates (as the workloads make them), and measures the delta.</summary>
+    /// <summary>
+    /// Delta sizes: sample pages of the seed image sent once, then n small updates (as the workloads make them), sent
+    /// again through the engine's encoder. Delta cost: the same encoder's whole delta path (cache lookup, comparison,
+    /// XBZRLE encode, cache update) in this thread's CPU time, with every page kept in both versions and encoded in
+    /// turn, so that each encode is a delta of 1 to 16 updates against the other; passes repeat until the CPU time
+    /// is long enough to measure.
+    /// </summary>
     private void MeasureDeltas(MemoryImage image, int seed)
     {
         var rng = new Random(seed + 1);
         var buffer = new byte[PageEncoder.MaxEncodedLength];
-        var page = new byte[PageSize];
-        long ticks = 0, deltas = 0;
+        const int pairs = 16 * Samples;
+        var before = new byte[pairs * PageSize];
+        var after = new byte[pairs * PageSize];
+        using var encoder = new PageEncoder(new PageEncoderOptions
+        {
+            AllowedEncodings = [PageEncoding.Raw, PageEncoding.Unchanged, PageEncoding.Delta],
+            LinkBytesPerSecond = 0,
+            DeltaCachePages = pairs + 1,
+        });
         for (int n = 1; n <= 16; n++)
         {
-            using var encoder = new PageEncoder(new PageEncoderOptions
-            {
-                AllowedEncodings = [PageEncoding.Raw, PageEncoding.Unchanged, PageEncoding.Delta],
-                LinkBytesPerSecond = 0,
-                DeltaCachePages = Samples * 2,
-            });
             double sum = 0;
             for (int i = 0; i < Samples; i++)
             {
-                int p = (int)((long)i * image.PageCount / Samples);
-                image.GetPage(p).CopyTo(page);
-                encoder.Encode(i, page, buffer, out _);
-                for (int u = 0; u < n; u++) SmallUpdate(page, rng);
-                long t0 = Stopwatch.GetTimestamp();
-                var encoding = encoder.Encode(i, page, buffer, out int written);
-                ticks += Stopwatch.GetTimestamp() - t0;
-                deltas++;
+                int k = (n - 1) * Samples + i;
+                var first = before.AsSpan(k * PageSize, PageSize);
+                var second = after.AsSpan(k * PageSize, PageSize);
+                image.GetPage((int)((long)i * image.PageCount / Samples)).CopyTo(first);
+                first.CopyTo(second);
+                for (int u = 0; u < n; u++) SmallUpdate(second, rng);
+                encoder.Encode(k, first, buffer, out _);
+                var encoding = encoder.Encode(k, second, buffer, out int written);
                 sum += encoding == PageEncoding.Delta ? written : PageSize;
             }
             DeltaBytes[n] = sum / Samples;
         }
-        DeltaCost = Stopwatch.GetElapsedTime(0, ticks / Math.Max(1, deltas));
+
+        long encodes = 0;
+        var start = CpuClock.Thread();
+        TimeSpan spent;
+        do
+        {
+            for (int k = 0; k < pairs; k++) encoder.Encode(k, before.AsSpan(k * PageSize, PageSize), buffer, out _);
+            for (int k = 0; k < pairs; k++) encoder.Encode(k, after.AsSpan(k * PageSize, PageSize), buffer, out _);
+            encodes += 2 * pairs;
+        }
+        while ((spent = CpuClock.Thread() - start) < MinCostTime);
+        DeltaCost = spent.TotalSeconds / encodes;
+        DeltaPagesTimed = encodes;
     }
+
+    /// <summary>The zero-page check over every page of the seed image (its mix of zero and non-zero pages), in this thread's CPU time.</summary>
+    private void MeasureZeroScan(MemoryImage image)
+    {
+        long scans = 0, zero = 0;
+        var start = CpuClock.Thread();
+        TimeSpan spent;
+        do
+        {
+            for (int p = 0; p < image.PageCount; p++)
+                if (ZeroPage.IsZero(image.GetPage(p))) zero++;
+            scans += image.PageCount;
+        }
+        while ((spent = CpuClock.Thread() - start) < MinCostTime);
+        ZeroScanCost = spent.TotalSeconds / scans;
+        GC.KeepAlive(zero);
+    }
+
+    /// <summary>The least CPU time a cost measured in one thread is taken over, so that the clock's granularity does not show.</summary>
+    private static readonly TimeSpan MinCostTime = TimeSpan.FromMilliseconds(200);
 
     // As the workloads' small update: 1 to 16 octets at an aligned place.
     private static void SmallUpdate(Span<byte> page, Random rng)
@@ -251,8 +290,8 @@ public sealed class EncodingCalibration
         }
         n = Math.Max(1, n);
         return string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"seed image: {PageCount} pages, {100.0 * zero / PageCount:0.0} % zero; non-zero pages packed: LZ4 {lz4 / n:0} B ({Lz4Cost.TotalMicroseconds:0.0} us), zstd {zstd / n:0} B ({ZstdCost.TotalMicroseconds:0.0} us), Deflate {deflate / n:0} B ({DeflateCost.TotalMicroseconds:0.0} us), zlib-1 {zlib / n:0} B ({ZlibCost.TotalMicroseconds:0.0} us); " +
+            $"seed image: {PageCount} pages, {100.0 * zero / PageCount:0.0} % zero; non-zero pages packed: LZ4 {lz4 / n:0} B ({Lz4Cost * 1e6:0.0} us), zstd {zstd / n:0} B ({ZstdCost * 1e6:0.0} us), Deflate {deflate / n:0} B ({DeflateCost * 1e6:0.0} us), zlib-1 {zlib / n:0} B ({ZlibCost * 1e6:0.0} us); " +
             $"written heap/text/random zstd {WrittenZstd[(int)WriteKind.Heap]:0}/{WrittenZstd[(int)WriteKind.Text]:0}/{WrittenZstd[(int)WriteKind.Random]:0} B; " +
-            $"delta after 1/4/16 small updates {DeltaBytes[1]:0}/{DeltaBytes[4]:0}/{DeltaBytes[16]:0} B ({DeltaCost.TotalMicroseconds:0.0} us); zero scan {ZeroScanCost.TotalMicroseconds:0.00} us");
+            $"delta after 1/4/16 small updates {DeltaBytes[1]:0}/{DeltaBytes[4]:0}/{DeltaBytes[16]:0} B ({DeltaCost * 1e6:0.00} us); zero scan {ZeroScanCost * 1e6:0.000} us; all costs CPU time per page");
     }
 }

@@ -13,8 +13,9 @@ namespace NetMobility.Migration.Simulation;
 /// (<see cref="PreCopyPlanner"/>) and stop policy as the engine decide the rounds; each page's encoding
 /// and size come from <see cref="EncodingCalibration"/> (the real encoders' results on the seed image's
 /// pages and on pages like those the workload writes); the workload's writes come from its
-/// <see cref="GuestModel"/>. Time advances per batch by the larger of its wire time and its encoding CPU
-/// time spread over the channels (encoding and sending overlap), plus the latency of the handshakes.
+/// <see cref="GuestModel"/>. Encoding and sending overlap as in the engine: the channels' cores encode a batch
+/// while the link carries the ones before it (at most <see cref="PipelineBatches"/> ahead), and a batch leaves
+/// when it is encoded and the link is free; handshakes add their latency.
 /// The stop rules' own mechanics are honoured: a policy that checks mid-round (QEMU) is asked after every
 /// batch with its running bandwidth estimate (octets over the last 100 ms or more); a policy that skips pages
 /// written again during a round (legacy Xen) skips them; one that finishes live (Xen stream v2) sends the
@@ -28,6 +29,13 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
     private const int BatchOverhead = RecordFrame.HeaderLength + PageBatch.HeaderLength;
     private const int EntryOverhead = PageBatch.EntryHeaderLength;
     private const int DeltaLimit = PageSize / 2;
+
+    /// <summary>
+    /// Batches the encoders may run ahead of the link: the engine's forward pipe lets a writer 4 MiB ahead of the
+    /// transport before it waits (InMemoryLink's pause threshold, about a TCP socket's buffers), 16 batches of 64
+    /// raw pages.
+    /// </summary>
+    internal const int PipelineBatches = 16;
 
     public MigrationReport Run(SimulationSettings settings, IStopPolicy policy, Workload workload)
     {
@@ -49,13 +57,18 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
         private TransferBalance _balance = new(s.Channels);
         private readonly (PageEncoding, double)[] _compressors =
         [
-            (PageEncoding.Lz4, cal.Lz4Cost.TotalSeconds),
-            (PageEncoding.Zstd, cal.ZstdCost.TotalSeconds),
-            (PageEncoding.Deflate, cal.DeflateCost.TotalSeconds),
+            (PageEncoding.Lz4, cal.Lz4Cost),
+            (PageEncoding.Zstd, cal.ZstdCost),
+            (PageEncoding.Deflate, cal.DeflateCost),
         ];
         private readonly long[] _encodings = new long[(int)PageEncoding.Deflate + 1];
         private double _now, _cpu;
         private long _wire, _sendStamp;
+        // Encoding and sending overlap: when the channels' cores finished the last batch, and when each of the last
+        // PipelineBatches batches left the link (a batch is encoded at most that many batches ahead of the link).
+        private double _encodedAt;
+        private readonly double[] _sentAt = new double[PipelineBatches];
+        private long _batches;
 
         public MigrationReport Execute(string workloadName)
         {
@@ -140,6 +153,8 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
             double start = _now;
             long wireStart = _wire, sent = 0, skipped = 0;
             var before = (long[])_encodings.Clone();
+            // The pages of a pass are known once it starts: no core encodes them earlier.
+            _encodedAt = Math.Max(_encodedAt, _now);
             ReadOnlySpan<ulong> set = _planner.SendSet;
             long left = _planner.SendCount;
             _rules.BeginPass(stopAndCopy);
@@ -208,7 +223,15 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
             long bytes = entryBytes > 0 ? BatchOverhead + entryBytes : 0;
             _wire += bytes;
             _cpu += cpu;
-            Advance(Math.Max(Serialize(bytes), cpu / s.Channels), paused);
+            // The cores encode this batch while the link carries the ones before it (as the engine's channels do, and
+            // as the adaptive encoder's TransferBalance assumes), at most PipelineBatches ahead; it leaves once it is
+            // encoded and the link is free. A stream of equal batches moves at the pace of the busier stage.
+            int slot = (int)(_batches++ % PipelineBatches);
+            double encoded = Math.Max(_encodedAt, _sentAt[slot]) + cpu / s.Channels;
+            _encodedAt = encoded;
+            double sent = Math.Max(_now, encoded) + Serialize(bytes);
+            _sentAt[slot] = sent;
+            Advance(sent - _now, paused);
             return _rules.AfterBatch(TimeSpan.FromSeconds(_now), _wire, left, PageSize);
         }
 
@@ -291,27 +314,28 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
                 case EncoderProfile.Raw:
                     return (PageEncoding.Raw, PageSize, 0);
                 case EncoderProfile.ZeroDetect:
-                    return zero ? (PageEncoding.Zero, 0, cal.ZeroScanCost.TotalSeconds) : (PageEncoding.Raw, PageSize, cal.ZeroScanCost.TotalSeconds);
+                    return zero ? (PageEncoding.Zero, 0, cal.ZeroScanCost) : (PageEncoding.Raw, PageSize, cal.ZeroScanCost);
             }
 
-            double scan = cal.ZeroScanCost.TotalSeconds;
+            double scan = cal.ZeroScanCost;
             if (zero) return (PageEncoding.Zero, 0, scan);
             bool seed = content == SimulatedMemory.Seed;
             switch (s.Encoder)
             {
                 case EncoderProfile.MultifdZstd:
-                    return (PageEncoding.Zstd, seed ? cal.ZstdSize(page) : (int)Math.Ceiling(cal.WrittenZstd[content]), scan + cal.ZstdCost.TotalSeconds);
+                    return (PageEncoding.Zstd, seed ? cal.ZstdSize(page) : (int)Math.Ceiling(cal.WrittenZstd[content]), scan + cal.ZstdCost);
                 case EncoderProfile.MultifdZlib:
-                    return (PageEncoding.Deflate, seed ? cal.ZlibSize(page) : (int)Math.Ceiling(cal.WrittenZlib[content]), scan + cal.ZlibCost.TotalSeconds);
+                    return (PageEncoding.Deflate, seed ? cal.ZlibSize(page) : (int)Math.Ceiling(cal.WrittenZlib[content]), scan + cal.ZlibCost);
             }
             if (cached && !rewritten)
             {
                 if (updates == 0) return (PageEncoding.Unchanged, 0, 2 * scan);
                 double delta = cal.DeltaBytes[Math.Min(updates, 16)];
-                if (updates <= 16 && delta < DeltaLimit) return (PageEncoding.Delta, (int)Math.Ceiling(delta), cal.DeltaCost.TotalSeconds);
+                // The encoder checks for a zero page first, then finds the cached copy and encodes the delta.
+                if (updates <= 16 && delta < DeltaLimit) return (PageEncoding.Delta, (int)Math.Ceiling(delta), scan + cal.DeltaCost);
             }
             // XBZRLE sends what it cannot encode (not cached, rewritten, too many changes) as a raw page.
-            if (s.Encoder == EncoderProfile.Xbzrle) return (PageEncoding.Raw, PageSize, cached ? scan + cal.DeltaCost.TotalSeconds : scan);
+            if (s.Encoder == EncoderProfile.Xbzrle) return (PageEncoding.Raw, PageSize, cached ? scan + cal.DeltaCost : scan);
             // The adaptive rule (CompressorChooser): sending and encoding overlap, so the option that leaves the
             // busier of the two least busy wins, raw included.
             var best = (Encoding: PageEncoding.Raw, Bytes: (double)PageSize, Cpu: 0.0);

@@ -14,22 +14,42 @@ public sealed class InMemoryLink : IChannelConnector, IChannelListener
 {
     private readonly LinkModel _model;
     private readonly TimeProvider _clock;
+    private readonly ManualTimeProvider? _virtualClock;
     private readonly LinkTimeline _forward, _back;
     private readonly Channel<IMigrationChannel> _accepted = Channel.CreateUnbounded<IMigrationChannel>();
     private readonly List<LinkConnection> _connections = [];
     private long _dropAfter = long.MaxValue;
     private int _opened;
 
-    /// <param name="clock">For virtual time, a <see cref="Runtime.ManualTimeProvider"/> that the source's writes move.</param>
-    public InMemoryLink(LinkModel model, TimeProvider clock)
+    /// <summary>
+    /// A link in real time: flushes and reads wait on <paramref name="clock"/>. A model in virtual time needs the
+    /// clock the link moves, given as a <see cref="ManualTimeProvider"/> (the other constructor).
+    /// </summary>
+    public InMemoryLink(LinkModel model, TimeProvider clock) : this(model, clock, null)
     {
-        if (model.VirtualTime && clock is not Runtime.ManualTimeProvider)
-            throw new ArgumentException("a virtual-time link needs a ManualTimeProvider", nameof(clock));
+        if (model.VirtualTime)
+            throw new ArgumentException("a link in virtual time moves its clock forward: give it the ManualTimeProvider it moves", nameof(clock));
+    }
+
+    /// <summary>
+    /// A link in the time its model says: in virtual time the source's writes and its waits for replies move
+    /// <paramref name="clock"/> forward; in real time flushes and reads wait on it.
+    /// </summary>
+    public InMemoryLink(LinkModel model, ManualTimeProvider clock) : this(model, clock, model.VirtualTime ? clock : null)
+    {
+    }
+
+    private InMemoryLink(LinkModel model, TimeProvider clock, ManualTimeProvider? virtualClock)
+    {
         _model = model;
         _clock = clock;
+        _virtualClock = virtualClock;
         _forward = new LinkTimeline(model);
         _back = new LinkTimeline(model);
     }
+
+    /// <summary>Whether this link runs in virtual time (its writes move the clock) rather than waiting on the clock.</summary>
+    public bool VirtualTime => _virtualClock is not null;
 
     public LinkModel Model => _model;
 
@@ -49,7 +69,7 @@ public sealed class InMemoryLink : IChannelConnector, IChannelListener
     {
         long drop = Interlocked.Exchange(ref _dropAfter, long.MaxValue);
         int n = Interlocked.Increment(ref _opened);
-        var connection = new LinkConnection(_model, _clock, _forward, _back, drop, $"memory#{n}");
+        var connection = new LinkConnection(_model, _clock, _virtualClock, _forward, _back, drop, $"memory#{n}");
         lock (_connections) _connections.Add(connection);
         if (!_accepted.Writer.TryWrite(connection.DestinationEnd)) throw new IOException("the in-memory link is closed");
         return ValueTask.FromResult<IMigrationChannel>(connection.SourceEnd);
@@ -84,10 +104,10 @@ internal sealed class LinkConnection
     private readonly Pipe _forward = new(Options), _back = new(Options);
     private volatile bool _severed;
 
-    public LinkConnection(LinkModel model, TimeProvider clock, LinkTimeline forward, LinkTimeline back, long dropAfter, string name)
+    public LinkConnection(LinkModel model, TimeProvider clock, ManualTimeProvider? virtualClock, LinkTimeline forward, LinkTimeline back, long dropAfter, string name)
     {
-        var source = new LinkEndpoint(model, clock, isSource: true, this);
-        var destination = new LinkEndpoint(model, clock, isSource: false, this);
+        var source = new LinkEndpoint(model, clock, virtualClock, isSource: true, this);
+        var destination = new LinkEndpoint(model, clock, virtualClock, isSource: false, this);
         var forwardMarks = new ArrivalMarks();
         var backMarks = new ArrivalMarks();
         SourceEnd = new InMemoryChannel(new TimedPipeReader(_back.Reader, backMarks, source),

@@ -10,8 +10,8 @@ public sealed record LinkModel
     public TimeSpan Latency { get; init; }
 
     /// <summary>
-    /// Virtual time: the source's clock (a <see cref="Time.ManualTimeProvider"/>) is moved forward by what
-    /// each flush takes to serialise and by waits for replies, so hours of migration run in seconds.
+    /// Virtual time: the source's clock (the <see cref="Runtime.ManualTimeProvider"/> the link is given) is moved
+    /// forward by what each flush takes to serialise and by waits for replies, so hours of migration run in seconds.
     /// Real time: writers and readers wait on the clock.
     /// </summary>
     public bool VirtualTime { get; init; } = true;

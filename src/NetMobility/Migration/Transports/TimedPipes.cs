@@ -4,14 +4,20 @@ using NetMobility.Runtime;
 
 namespace NetMobility.Migration.Transports;
 
-/// <summary>State one end of an in-memory connection keeps: its notion of now, and whether the link is cut.</summary>
-internal sealed class LinkEndpoint(LinkModel model, TimeProvider clock, bool isSource, LinkConnection connection)
+/// <summary>
+/// State one end of an in-memory connection keeps: its notion of now, and whether the link is cut.
+/// <paramref name="virtualClock"/> is the clock a link in virtual time moves (null in real time).
+/// </summary>
+internal sealed class LinkEndpoint(LinkModel model, TimeProvider clock, ManualTimeProvider? virtualClock, bool isSource, LinkConnection connection)
 {
     private readonly object _gate = new();
     private DateTimeOffset _local = clock.GetUtcNow();
 
     public LinkModel Model => model;
     public TimeProvider Clock => clock;
+
+    /// <summary>Whether the link runs in virtual time: writes move the clock instead of waiting on it.</summary>
+    public bool VirtualTime => virtualClock is not null;
     public LinkConnection Connection => connection;
 
     /// <summary>
@@ -22,7 +28,7 @@ internal sealed class LinkEndpoint(LinkModel model, TimeProvider clock, bool isS
     {
         get
         {
-            if (!model.VirtualTime || isSource) return clock.GetUtcNow();
+            if (virtualClock is null || isSource) return clock.GetUtcNow();
             lock (_gate) return _local;
         }
     }
@@ -41,14 +47,14 @@ internal sealed class LinkEndpoint(LinkModel model, TimeProvider clock, bool isS
     /// <summary>In virtual time, the source's wait for a reply ends when the reply arrived: its clock moves there.</summary>
     public void ReplyAwaited()
     {
-        if (model.VirtualTime && isSource) ((ManualTimeProvider)clock).AdvanceTo(LastArrival);
+        if (isSource) virtualClock?.AdvanceTo(LastArrival);
     }
 
     /// <summary>The source's writes take virtual time: the clock moves to when the last octet has left.</summary>
     public void Sent(DateTimeOffset departure)
     {
-        if (!model.VirtualTime) return;
-        if (isSource) ((ManualTimeProvider)clock).AdvanceTo(departure);
+        if (virtualClock is null) return;
+        if (isSource) virtualClock.AdvanceTo(departure);
         else Saw(departure);
     }
 }
@@ -105,7 +111,7 @@ internal sealed class TimedPipeWriter(PipeWriter inner, LinkTimeline timeline, A
             }
             var (departure, arrival) = timeline.Send(endpoint.Now, bytes);
             marks.Add(_total, arrival);
-            if (endpoint.Model.VirtualTime) endpoint.Sent(departure);
+            if (endpoint.VirtualTime) endpoint.Sent(departure);
             else if (departure > endpoint.Clock.GetUtcNow()) await Task.Delay(departure - endpoint.Clock.GetUtcNow(), endpoint.Clock, cancellationToken).ConfigureAwait(false);
         }
         var result = await inner.FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -132,7 +138,7 @@ internal sealed class TimedPipeReader(PipeReader inner, ArrivalMarks marks, Link
         _last = result.Buffer;
         if (marks.TakeUpTo(_consumed + result.Buffer.Length) is { } arrival)
         {
-            if (!endpoint.Model.VirtualTime && arrival > endpoint.Clock.GetUtcNow())
+            if (!endpoint.VirtualTime && arrival > endpoint.Clock.GetUtcNow())
                 await Task.Delay(arrival - endpoint.Clock.GetUtcNow(), endpoint.Clock, cancellationToken).ConfigureAwait(false);
             endpoint.Saw(arrival);
         }

@@ -57,6 +57,39 @@ public class InMemoryLinkTests
     }
 
     [Fact]
+    public async Task The_link_says_whether_it_runs_in_virtual_time_and_only_then_moves_the_clock()
+    {
+        var clock = new ManualTimeProvider(Start);
+        await using var virtualLink = new InMemoryLink(new LinkModel { BitsPerSecond = 8e6 }, clock);
+        await using var realLink = new InMemoryLink(new LinkModel { BitsPerSecond = 8e9, VirtualTime = false }, clock);
+        Assert.True(virtualLink.VirtualTime);
+        Assert.False(realLink.VirtualTime);
+
+        var real = await realLink.ConnectAsync(0, default);
+        var write = real.Output.WriteAsync(new byte[1000]).AsTask();
+        // 1 us of serialisation at 8 Gbit/s: the real-time link waits for the clock, it does not move it.
+        Assert.Equal(Start, clock.GetUtcNow());
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        await write;
+
+        var moved = await virtualLink.ConnectAsync(0, default);
+        await moved.Output.WriteAsync(new byte[1000]);
+        Assert.Equal(Start.AddMilliseconds(2), clock.GetUtcNow());
+    }
+
+    [Fact]
+    public void A_virtual_time_model_needs_the_clock_it_moves_whatever_the_clock_is_underneath()
+    {
+        // The link decides from what it is given, not from a type test on the clock: a ManualTimeProvider passed as
+        // a plain TimeProvider is refused for virtual time, as the system clock is.
+        TimeProvider hidden = new ManualTimeProvider(Start);
+        var model = new LinkModel { BitsPerSecond = 1e9 };
+        Assert.Throws<ArgumentException>(() => new InMemoryLink(model, hidden));
+        Assert.Throws<ArgumentException>(() => new InMemoryLink(model, TimeProvider.System));
+        Assert.False(new InMemoryLink(model with { VirtualTime = false }, hidden).VirtualTime);
+    }
+
+    [Fact]
     public async Task Channels_share_the_link_bandwidth()
     {
         var clock = new ManualTimeProvider(Start);

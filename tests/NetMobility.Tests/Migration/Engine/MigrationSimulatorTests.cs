@@ -33,6 +33,53 @@ public class MigrationSimulatorTests
     }
 
     [Fact]
+    public void Calibration_times_the_delta_encoder_and_the_zero_check_in_cpu_time()
+    {
+        var c = Calibration.Value;
+        // Every one of the 16 x 256 sample pages encoded as a delta at least twice, over at least 200 ms of CPU.
+        Assert.True(c.DeltaPagesTimed >= 2 * 16 * EncodingCalibration.Samples, $"{c.DeltaPagesTimed} deltas timed");
+        Assert.True(c.DeltaCost * c.DeltaPagesTimed >= 0.2, $"{c.DeltaCost} s x {c.DeltaPagesTimed}");
+        // A delta reads two pages and writes a few octets; the zero check reads at most one page: both well under a
+        // millisecond of CPU, and the delta costs more than the check that precedes it.
+        Assert.InRange(c.DeltaCost, 1e-9, 1e-3);
+        Assert.InRange(c.ZeroScanCost, 1e-10, c.DeltaCost);
+    }
+
+    [Fact]
+    public void Xbzrle_pays_the_measured_delta_cost_for_every_delta_page()
+    {
+        var c = Calibration.Value;
+        // Legacy Xen's stop rule runs many rounds, so that XBZRLE has pages in its cache to send as deltas.
+        var report = new MigrationSimulator(c).Run(Settings(EncoderProfile.Xbzrle), new XenLegacyPolicy(), MigrationBench.CreateWorkload("web", 7));
+        long Count(string encoding) => report.Rounds.Sum(r => r.Encodings.GetValueOrDefault(encoding));
+        long deltas = Count("delta"), raw = Count("raw"), zero = Count("zero"), unchanged = Count("unchanged");
+        Assert.True(deltas > 0, $"{deltas} delta pages");
+        double scan = c.ZeroScanCost * 1e3, delta = c.DeltaCost * 1e3;
+        // Every page pays the zero check (an unchanged one the comparison too), a delta page the delta; a raw page
+        // that was cached also paid for the delta it gave up on.
+        double least = (zero + raw) * scan + unchanged * 2 * scan + deltas * (scan + delta);
+        Assert.InRange(report.CpuTimeMs, least * (1 - 1e-9), least + raw * delta * (1 + 1e-9));
+    }
+
+    [Theory]
+    [InlineData(100e6)]
+    [InlineData(1e9)]
+    [InlineData(10e9)]
+    public void Encoding_and_sending_overlap_so_a_pass_moves_at_the_pace_of_the_busier_stage(double bitsPerSecond)
+    {
+        // The adaptive encoder mixes batches the link limits (raw, LZ4) with batches the cores limit (zstd, Deflate);
+        // with the two stages overlapping, the first pass takes about the larger of its link time and its CPU time
+        // over the cores, not the sum of each batch's larger one.
+        var report = new MigrationSimulator(Calibration.Value).Run(Settings(EncoderProfile.Adaptive) with { BitsPerSecond = bitsPerSecond },
+            new AdaptivePolicy(), MigrationBench.CreateWorkload("idle", 7));
+        var first = report.Rounds[0];
+        double linkMs = first.WireBytes * 8 / bitsPerSecond * 1000;
+        // An idle guest's later rounds are a few pages: the CPU time is the first pass's, over the two channels' cores.
+        double busier = Math.Max(linkMs, report.CpuTimeMs / 2);
+        Assert.InRange(first.DurationMs, busier * 0.95, busier * 1.05 + 1);
+    }
+
+    [Fact]
     public void Same_inputs_give_the_same_migration()
     {
         var simulator = new MigrationSimulator(Calibration.Value);
