@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using NetMobility.Wire;
 
 namespace NetMobility.Tunnels;
@@ -147,6 +148,19 @@ public sealed class UdpTunnel : IpTunnelEndpoint
     private bool IsKeepalive(Ipv4Packet inner) =>
         inner.Protocol == IpProtocol.Icmp && inner.Destination == _options.Local && !inner.IsFragment
         && inner.Payload.Length >= Icmpv4Message.HeaderLength && inner.Payload[0] == (byte)Icmpv4Type.EchoRequest;
+
+    /// <summary>
+    /// Its addresses and its ports too: one end behind a NAT may have several tunnels to one address, one per mapping.
+    /// ICMP errors about its packets update its MTU and reachability soft state and are relayed as for any IP tunnel
+    /// (RFC 3519 sec 4.2 puts the IP in IP packet behind the UDP header; RFC 2003 sec 4-5 apply to it as they are).
+    /// </summary>
+    private protected override bool SentHere(Ipv4Packet quotedOuter)
+    {
+        var udp = quotedOuter.Payload;
+        return base.SentHere(quotedOuter) && udp.Length >= 4
+            && BinaryPrimitives.ReadUInt16BigEndian(udp) == _options.LocalPort
+            && BinaryPrimitives.ReadUInt16BigEndian(udp[2..]) == _options.RemotePort;
+    }
 
     private protected override ReadOnlySpan<byte> QuotedInner(Ipv4Packet quotedOuter) =>
         quotedOuter.Payload.Length > UdpHeader.HeaderLength + TunnelDataHeader.HeaderLength

@@ -130,4 +130,54 @@ public class UdpTunnelTests
         Assert.Equal(["192.0.2.1", "192.0.2.1"], frames[1]["ip.src"]);
         Assert.Empty(Tshark.Problems(path));
     }
+    [Fact]
+    public void Datagram_too_big_quoting_the_outer_udp_header_lowers_that_tunnels_mtu_and_reaches_the_inner_sender()
+    {
+        // A home agent's two tunnels to one NAT address, one per mapping (port): the error goes to the one whose port it quotes.
+        var table = new TunnelTable();
+        var hostOne = new RecordingHost();
+        var hostTwo = new RecordingHost();
+        var clock = new ManualTimeProvider();
+        using var one = new UdpTunnel(Options(A, B) with { RemotePort = 49152 }, hostOne, clock);
+        using var two = new UdpTunnel(Options(A, B) with { RemotePort = 49153 }, hostTwo, clock);
+        table.Add(one);
+        table.Add(two);
+        var big = TestPackets.Echo(TestPackets.InnerSource, TestPackets.InnerDestination, 1, 1400 - 28, dontFragment: true);
+        two.Send(big);
+        Assert.True(Ipv4Packet.TryCreate(Assert.Single(hostTwo.Transmitted), ChecksumPolicy.None, out var outer, out _));
+        var buffer = new byte[Icmpv4Error.MaxDatagramLength];
+        int length = Icmpv4Error.EmitDestinationUnreachable(buffer, Ipv4Address.Parse("203.0.113.1"), outer, Icmpv4UnreachableCode.FragmentationNeeded, 1300);
+        Assert.True(Ipv4Packet.TryCreate(buffer.AsSpan(0, length), ChecksumPolicy.Verify, out var error, out _));
+        Assert.True(table.ReceiveError(error));
+
+        // RFC 2003 sec 5.1 with RFC 3519 sec 4.2's 32 octets of encapsulation: 1300 - 32.
+        Assert.Equal(1268, two.Mtu);
+        Assert.Equal(1468, one.Mtu);
+        var (relayed, mtu) = Assert.Single(hostTwo.TooBig);
+        Assert.Equal(1268, mtu);
+        Assert.Equal(Hex.Of(big.AsSpan(0, 28)), Hex.Of(relayed.AsSpan(0, 28)));
+        Assert.Empty(hostOne.TooBig);
+        Assert.Equal(1, two.Counters.IcmpErrorsRelayed);
+        Assert.Equal(0, one.Counters.IcmpErrorsReceived);
+    }
+
+    [Fact]
+    public void An_icmp_error_about_a_registration_on_the_tunnels_ports_is_not_the_tunnels()
+    {
+        var table = new TunnelTable();
+        var host = new RecordingHost();
+        using var tunnel = new UdpTunnel(Options(A, B), host, new ManualTimeProvider());
+        table.Add(tunnel);
+        // A registration request (type 1) from A:434 to B:434, and a host unreachable about it.
+        var request = new byte[20 + 8 + 24];
+        new Ipv4Header(A, B, IpProtocol.Udp, 8 + 24).Emit(request);
+        new UdpHeader(434, 434, 24).Emit(request.AsSpan(20), A, B);
+        request[28] = (byte)MobileIpMessageType.RegistrationRequest;
+        Assert.True(Ipv4Packet.TryCreate(request, ChecksumPolicy.None, out var offending, out _));
+        var buffer = new byte[Icmpv4Error.MaxDatagramLength];
+        int length = Icmpv4Error.EmitDestinationUnreachable(buffer, Ipv4Address.Parse("203.0.113.1"), offending, Icmpv4UnreachableCode.Host, 0);
+        Assert.True(Ipv4Packet.TryCreate(buffer.AsSpan(0, length), ChecksumPolicy.Verify, out var error, out _));
+        Assert.False(table.ReceiveError(error)); // left to the node: a foreign agent answers its visitor with 81
+        Assert.Equal(0, tunnel.Counters.IcmpErrorsReceived);
+    }
 }
