@@ -74,13 +74,18 @@ public abstract class IpTunnelEndpoint : ITunnelEndpoint
             Counters.Drop(refused);
             return;
         }
-        // RFC 2003 sec 5: a router inside the tunnel said the far end cannot be reached; the sender hears so, and the
-        // packet still goes in.
+        // RFC 2003 sec 5: a router inside the tunnel said the far end cannot be reached; the sender hears so "but also"
+        // the packet goes in.
         if (_reachability.TryTake(out var unreachable))
         {
             Counters.UnreachableReported();
             Host.ReportUnreachable(packet.Buffer, unreachable);
         }
+        EncapsulateFitting(packet);
+    }
+
+    private void EncapsulateFitting(Ipv4Packet packet)
+    {
         var fields = OuterHeader.InnerFields.Of(packet);
         int mtu = Mtu;
         if (packet.Buffer.Length <= mtu)

@@ -58,12 +58,18 @@ public sealed class MinimalEncapsulationTunnel : ITunnelEndpoint
             Counters.Drop(refused);
             return;
         }
-        // RFC 2003 sec 5 (RFC 2004 sec 3 keeps its ICMP rules): the far end was reported unreachable; tell the sender, send anyway.
+        // RFC 2003 sec 5 (RFC 2004 sec 3 keeps its ICMP rules): the far end was reported unreachable; the sender hears
+        // so, and the packet goes all the same.
         if (_reachability.TryTake(out var unreachable))
         {
             Counters.UnreachableReported();
             _host.ReportUnreachable(packet.Buffer, unreachable);
         }
+        EncapsulateFitting(packet);
+    }
+
+    private void EncapsulateFitting(Ipv4Packet packet)
+    {
         int mtu = Mtu;
         if (packet.Buffer.Length > mtu)
         {
