@@ -525,5 +525,24 @@ public class HomeAgentRegistrarTests
         Assert.Equal(BindingChange.None, decision.Change);
         Assert.False(_bindings.TryGetFirst(Home, out _));
     }
+    /// <summary>
+    /// RFC 3519 sec 3.1.4: a zero Encapsulation field leaves what the tunnel data carries to the request's M and G bits;
+    /// a non-zero one names it, whatever the bits say. This agent carries IP in IP inside UDP and denies the rest with 139.
+    /// </summary>
+    [Theory]
+    [InlineData(0, RegistrationFlags.None, RegistrationReplyCode.Accepted)]
+    [InlineData(0, RegistrationFlags.Gre, RegistrationReplyCode.HomeAgentRequestedEncapsulationUnavailable)]
+    [InlineData(0, RegistrationFlags.MinimalEncapsulation, RegistrationReplyCode.HomeAgentRequestedEncapsulationUnavailable)]
+    [InlineData(4, RegistrationFlags.Gre, RegistrationReplyCode.Accepted)]
+    [InlineData(47, RegistrationFlags.None, RegistrationReplyCode.HomeAgentRequestedEncapsulationUnavailable)]
+    [InlineData(55, RegistrationFlags.None, RegistrationReplyCode.HomeAgentRequestedEncapsulationUnavailable)]
+    public void Rfc3519_sec_3_1_4_encapsulation_0_defers_to_the_m_and_g_bits(byte encapsulation, RegistrationFlags flags, RegistrationReplyCode expected)
+    {
+        var registrar = Registrar();
+        var request = Registration(_clock.GetUtcNow(), flags: RegistrationFlags.ReverseTunnel | flags);
+        var (_, reply, bytes) = Process(registrar, Request(request, _node, udpTunnel: new UdpTunnelRequestExtension((IpProtocol)encapsulation)), ThroughNat());
+        Assert.Equal(expected, reply.Code);
+        Assert.Equal(expected == RegistrationReplyCode.Accepted, UdpReplyIn(bytes) is not null);
+    }
 }
 
