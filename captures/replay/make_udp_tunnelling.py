@@ -9,7 +9,8 @@ import struct
 from scapy.all import ICMP, IP, UDP, Ether, Raw
 
 import make_mobility as mm
-from make import ETHERNET, at, case, ping
+from make import ETHERNET, R1_WAN, R2_WAN, at, case, ping, reparse
+from make_conformance import relay_case
 
 NAT = "198.51.100.1"   # the NAT in front of the foreign agent, as the home agent sees it
 NAT_PORT = 49152       # the outside port the NAT gave the foreign agent's port 434
@@ -192,7 +193,17 @@ def foreign_agent_udp():
          [(ETHERNET, visitors_out), (ETHERNET, wan_out)], multi=True)
 
 
+def udp_icmp_relay():
+    """A bare UDP tunnel endpoint (`mipudp`) and ICMP from routers inside the tunnel: RFC 3519 sec 4.2 puts an IP in IP
+    packet behind the UDP and tunnel data headers, so RFC 2003 sec 4-5 apply as they are, with 32 octets of
+    encapsulation. A datagram too big quoting the outer IPv4 and UDP headers lowers the tunnel MTU to 1300 - 32 and is
+    relayed to the inner sender; the rest as in ipip-icmp-relay (make_conformance.py)."""
+    relay_case("mipudp-icmp-relay", {"tunnel": {"type": "mipudp", "local": R1_WAN, "remote": R2_WAN}},
+               lambda inner, ident: reparse(tunnel_data(R1_WAN, R2_WAN, 434, 434, inner, ident=ident, ttl=inner[IP].ttl)), 32, "mipudp")
+
+
 if __name__ == "__main__":
     home_agent_through_nat()
     home_agent_without_nat()
     foreign_agent_udp()
+    udp_icmp_relay()
