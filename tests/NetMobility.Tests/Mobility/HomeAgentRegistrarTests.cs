@@ -544,5 +544,24 @@ public class HomeAgentRegistrarTests
         Assert.Equal(expected, reply.Code);
         Assert.Equal(expected == RegistrationReplyCode.Accepted, UdpReplyIn(bytes) is not null);
     }
+    /// <summary>
+    /// The NAT's mapping lapsed (no keepalive got through) and the foreign agent's renewal comes from a new outside port:
+    /// the binding follows the latest registration's address and port, and so do the reply and the tunnel.
+    /// </summary>
+    [Fact]
+    public void A_renewal_through_a_new_nat_mapping_moves_the_binding_to_the_new_port()
+    {
+        var registrar = Registrar();
+        var first = Registration(_clock.GetUtcNow());
+        Process(registrar, Request(first, _node, udpTunnel: new UdpTunnelRequestExtension(IpProtocol.IpInIp)), ThroughNat(49152));
+        _clock.Advance(TimeSpan.FromSeconds(200));
+        var renewal = Registration(_clock.GetUtcNow());
+        var (decision, reply, _) = Process(registrar, Request(renewal, _node, udpTunnel: new UdpTunnelRequestExtension(IpProtocol.IpInIp)), ThroughNat(49153));
+        Assert.Equal(RegistrationReplyCode.Accepted, reply.Code);
+        Assert.True(_bindings.TryGetFirst(Home, out var binding));
+        Assert.Equal((NatAddress, (ushort)49153), (binding.UdpAddress, binding.UdpPort));
+        Assert.Equal(new RegistrationAddressing(HomeAgentAddress, 434, NatAddress, 49153), decision.ReplyTo);
+        Assert.NotEqual(BindingChange.None, decision.Change);
+    }
 }
 
