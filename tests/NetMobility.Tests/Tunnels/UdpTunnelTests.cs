@@ -180,4 +180,39 @@ public class UdpTunnelTests
         Assert.False(table.ReceiveError(error)); // left to the node: a foreign agent answers its visitor with 81
         Assert.Equal(0, tunnel.Counters.IcmpErrorsReceived);
     }
+    // scapy 2.5: the same with MobileIPTunnelData(nexthdr=47)/GRE(proto=0x0800) in front of Inner.
+    private static readonly byte[] ScapyGreOuter = Hex.Bytes("45b8004b000040003f114eb3c0000201c633640201b201b2003703b6042f000000000800" + Hex.Of(GreTunnelTests.Inner));
+
+    /// <summary>RFC 3519 sec 3.3: Next Header 47, a GRE header (RFC 2784, protocol type IPv4) and the inner datagram; 36 octets in front of it.</summary>
+    [Fact]
+    public void Rfc3519_sec_3_3_gre_inside_the_udp_tunnel_is_encapsulated_as_scapy_does_and_decapsulated_back()
+    {
+        var sent = new RecordingHost();
+        using var sender = new UdpTunnel(Options(A, B) with { Carries = IpProtocol.Gre }, sent);
+        sender.Send(GreTunnelTests.Inner);
+        Assert.Equal(Hex.Of(ScapyGreOuter), Hex.Of(Assert.Single(sent.Transmitted)));
+        Assert.Equal(1464, sender.Mtu);
+
+        var received = new RecordingHost();
+        using var receiver = new UdpTunnel(Options(B, A) with { Carries = IpProtocol.Gre }, received);
+        receiver.Receive(ScapyGreOuter);
+        Assert.Equal(Hex.Of(GreTunnelTests.Inner), Hex.Of(Assert.Single(received.Delivered).Payload));
+
+        // An IP in IP tunnel does not read GRE, and a GRE one does not read IP in IP: the ends agreed on one (sec 3.1.4).
+        using var ipInIp = new UdpTunnel(Options(B, A), received);
+        ipInIp.Receive(ScapyGreOuter);
+        Assert.Equal(1, ipInIp.Counters.Dropped(TunnelDropReason.UnknownProtocol));
+        receiver.Receive(ScapyOuter);
+        Assert.Equal(1, receiver.Counters.Dropped(TunnelDropReason.UnknownProtocol));
+        Assert.Single(received.Delivered);
+
+        // A GRE header that carries something other than IPv4 is malformed here.
+        var wrongType = ScapyGreOuter.ToArray();
+        wrongType[34] = 0x65;
+        wrongType[35] = 0x58;
+        BinaryPrimitives.WriteUInt16BigEndian(wrongType.AsSpan(26), 0); // no UDP checksum: RFC 768 allows it over IPv4
+        receiver.Receive(wrongType);
+        Assert.Equal(1, receiver.Counters.Dropped(TunnelDropReason.Malformed));
+        Assert.Single(received.Delivered);
+    }
 }
