@@ -123,6 +123,26 @@ def ipip_icmp_relay():
                lambda inner, ident: reparse(ipip(R1_WAN, R2_WAN, inner, ident=ident)), 20, "ipip")
 
 
+def ipip_reachability():
+    """RFC 2003 sec 5's reachability soft state at a bare IP in IP endpoint. A router inside the tunnel answers the first
+    packet with host unreachable quoting only the outer header and 8 octets (RFC 792): no inner header, nothing to
+    relay (sec 4). The next packet, from another sender, is still encapsulated and sent (sec 5: "but also encapsulates
+    the datagram and forwards it into the tunnel"), and its sender is told host unreachable (sec 4.1's table). One
+    error buys one report: the packet after that goes with no report."""
+    config = {"tunnel": {"type": "ipip", "local": R1_WAN, "remote": R2_WAN}}
+    h3 = "10.1.0.11"
+    first = reparse(ping(H1, H2, 1))
+    second = reparse(ping(h3, H2, 2))
+    third = reparse(ping(h3, H2, 3))
+    sent = [reparse(ipip(R1_WAN, R2_WAN, p, ident=i)) for i, p in enumerate([first, second, third])]
+    outer_in = [at(icmp_error(ROUTER, R1_WAN, 3, 1, raw(sent[0])[:28], tos=0), 10)]
+    inner_in = [at(first, 0), at(second, 20), at(third, 30)]
+    outer_out = [at(sent[0], 0), at(sent[1], 20), at(sent[2], 30)]
+    inner_out = [at(icmp_error(R1_WAN, h3, 3, 1, raw(second)), 20)]
+    case("ipip-reachability", config, [(RAW_IPV4, outer_in), (RAW_IPV4, inner_in)],
+         [(RAW_IPV4, outer_out), (RAW_IPV4, inner_out)], multi=True)
+
+
 def ipip_ecn():
     """RFC 6040 compatibility mode at a bare IP in IP endpoint. Encapsulation (sec 4.1): the outer DSCP is the inner
     one, the outer ECN field Not-ECT whatever the inner says. Decapsulation (sec 4.2's table): outer CE over inner
@@ -265,6 +285,7 @@ if __name__ == "__main__":
     gre_rules()
     gre_icmp_relay()
     ipip_icmp_relay()
+    ipip_reachability()
     ipip_ecn()
     foreign_agent_ipip()
     foreign_agent_icmp()

@@ -26,8 +26,10 @@ public sealed record NatOptions
 /// interface with the outside address as source and a port of its own; what comes back to that address and port goes
 /// to the inside address and port it stands for. Mapping is endpoint-independent (RFC 4787 sec 4.1: one outside port per
 /// inside address and port, whatever the destination) and so is filtering; a mapping is kept alive by outbound packets
-/// only (RFC 4787 REQ-6) and expires after the idle timeout, on the node's clock. Other protocols, and ICMP errors
-/// about mapped packets, are not translated. Runs on the node's loop as a packet hook.
+/// only (RFC 4787 REQ-6) and expires after the idle timeout, on the node's clock. An ICMP error from outside about a
+/// packet that left through a mapping goes to the inside host with the quoted packet put back as it was sent (RFC 5508
+/// sec 4.2, REQ-4), so that path MTU discovery and unreachable reports work through the NAT; it does not refresh the
+/// mapping. Other protocols are not translated. Runs on the node's loop as a packet hook.
 /// </summary>
 public sealed class NatRouter : IDisposable
 {
@@ -87,8 +89,13 @@ public sealed class NatRouter : IDisposable
         return true;
     }
 
+    /// <summary>ICMP errors from outside translated back to the inside host they are about (RFC 5508 REQ-4).</summary>
+    public long IcmpErrorsTranslated { get; private set; }
+
     private bool OnPacket(NetInterface ingress, Ipv4Packet packet)
     {
+        if (packet.Protocol == IpProtocol.Icmp && ingress == _outside && packet.Destination == _outside.Address && !packet.IsFragment)
+            return InboundIcmpError(packet);
         if (packet.Protocol is not (IpProtocol.Udp or IpProtocol.Tcp) || packet.IsFragment) return false;
         if (ingress == _inside && !_node.IsLocalAddress(packet.Destination)) return Outbound(packet);
         if (ingress == _outside && packet.Destination == _outside.Address) return Inbound(packet);
@@ -120,6 +127,68 @@ public sealed class NatRouter : IDisposable
             return true;
         }
         return Rewrite(packet, source: false, mapping.InsideAddress, mapping.InsidePort);
+    }
+
+    /// <summary>
+    /// RFC 5508 sec 4.2, REQ-4: an ICMP error whose quote is a UDP or TCP packet that left through a live mapping goes
+    /// to the inside host: the quoted source address and port become the inside ones again (quoted IPv4 header checksum
+    /// rewritten, the quoted transport checksum updated when it is quoted), the outer destination becomes the inside
+    /// address, type and code stay, the ICMP checksum is computed anew. One about nothing mapped is dropped (REQ-4's
+    /// SHOULD); anything else that is no error (an echo to the NAT itself) is the node's.
+    /// </summary>
+    private bool InboundIcmpError(Ipv4Packet packet)
+    {
+        if (!Icmpv4Packet.TryCreate(packet.Payload, ChecksumPolicy.Verify, out var icmp, out _) || !icmp.IsError) return false;
+        if (!icmp.TryGetQuotedDatagram(out var quoted, out _) || quoted.Protocol is not (IpProtocol.Udp or IpProtocol.Tcp)
+            || quoted.Source != _outside.Address || quoted.Payload.Length < 4) return true;
+        ushort outsidePort = BinaryPrimitives.ReadUInt16BigEndian(quoted.Payload);
+        if (!_byOutside.TryGetValue((quoted.Protocol, outsidePort), out var mapping) || Expire(mapping))
+        {
+            InboundUnmapped++;
+            return true;
+        }
+        if (packet.TimeToLive <= 1) return false;
+        int length = packet.Buffer.Length;
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            var copy = buffer.AsSpan(0, length);
+            packet.Buffer.CopyTo(copy);
+            int icmpOffset = packet.HeaderLength;
+            int quotedOffset = icmpOffset + Icmpv4Packet.HeaderLength;
+            int l4Offset = quotedOffset + quoted.HeaderLength;
+            var inside = mapping.InsideAddress;
+            inside.Write(copy[16..]);
+            inside.Write(copy[(quotedOffset + 12)..]);
+            BinaryPrimitives.WriteUInt16BigEndian(copy[l4Offset..], mapping.InsidePort);
+            Ipv4InPlace.RewriteChecksum(copy[quotedOffset..l4Offset]);
+            int checksumOffset = l4Offset + (quoted.Protocol == IpProtocol.Udp ? 6 : 16);
+            if (checksumOffset + 2 <= length)
+            {
+                ushort l4 = BinaryPrimitives.ReadUInt16BigEndian(copy[checksumOffset..]);
+                if (quoted.Protocol == IpProtocol.Tcp || l4 != 0)
+                {
+                    var outside = _outside.Address;
+                    l4 = InternetChecksum.Update(l4, (ushort)(outside.Value >> 16), (ushort)(inside.Value >> 16));
+                    l4 = InternetChecksum.Update(l4, (ushort)outside.Value, (ushort)inside.Value);
+                    l4 = InternetChecksum.Update(l4, outsidePort, mapping.InsidePort);
+                    if (quoted.Protocol == IpProtocol.Udp && l4 == 0) l4 = 0xFFFF;
+                    BinaryPrimitives.WriteUInt16BigEndian(copy[checksumOffset..], l4);
+                }
+            }
+            var message = copy[icmpOffset..];
+            BinaryPrimitives.WriteUInt16BigEndian(message[2..], 0);
+            BinaryPrimitives.WriteUInt16BigEndian(message[2..], InternetChecksum.Compute(message));
+            Ipv4InPlace.TryDecrementTimeToLive(copy);
+            Ipv4InPlace.RewriteChecksum(copy);
+            IcmpErrorsTranslated++;
+            _node.SendIp(copy);
+            return true;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>True (and the mapping removed) when it has been idle past its protocol's timeout.</summary>

@@ -13,6 +13,7 @@ public abstract class IpTunnelEndpoint : ITunnelEndpoint
     private readonly int _innerOffset;
 
     private readonly TunnelPathMtu _pathMtu;
+    private readonly TunnelReachability _reachability;
 
     private protected IpTunnelEndpoint(IpTunnelOptions options, TimeProvider time, ITunnelHost host, int innerOffset)
     {
@@ -23,6 +24,7 @@ public abstract class IpTunnelEndpoint : ITunnelEndpoint
         Host = host;
         OuterPacket = new byte[options.UnderlayMtu];
         _pathMtu = new TunnelPathMtu(options, time);
+        _reachability = new TunnelReachability(time);
     }
 
     public abstract IpProtocol OuterProtocol { get; }
@@ -72,6 +74,18 @@ public abstract class IpTunnelEndpoint : ITunnelEndpoint
             Counters.Drop(refused);
             return;
         }
+        // RFC 2003 sec 5: a router inside the tunnel said the far end cannot be reached; the sender hears so "but also"
+        // the packet goes in.
+        if (_reachability.TryTake(out var unreachable))
+        {
+            Counters.UnreachableReported();
+            Host.ReportUnreachable(packet.Buffer, unreachable);
+        }
+        EncapsulateFitting(packet);
+    }
+
+    private void EncapsulateFitting(Ipv4Packet packet)
+    {
         var fields = OuterHeader.InnerFields.Of(packet);
         int mtu = Mtu;
         if (packet.Buffer.Length <= mtu)
@@ -106,9 +120,12 @@ public abstract class IpTunnelEndpoint : ITunnelEndpoint
 
     public void ReceiveError(Icmpv4Packet error, Ipv4Packet quotedOuter)
     {
-        if (!TunnelIcmpRelay.IsFrom(this, quotedOuter)) return;
-        TunnelIcmpRelay.Handle(error, QuotedInner(quotedOuter), _pathMtu, Counters, Host);
+        if (!SentHere(quotedOuter)) return;
+        TunnelIcmpRelay.Handle(error, QuotedInner(quotedOuter), _pathMtu, _reachability, Counters, Host);
     }
+
+    /// <summary>True when a quoted outer packet is one this endpoint sent: its protocol, from its local to its remote address.</summary>
+    private protected virtual bool SentHere(Ipv4Packet quotedOuter) => TunnelIcmpRelay.IsFrom(this, quotedOuter);
 
     /// <summary>The inner IPv4 packet, as far as it is quoted, behind a quoted outer header of this kind; empty when there is none.</summary>
     private protected abstract ReadOnlySpan<byte> QuotedInner(Ipv4Packet quotedOuter);
@@ -187,6 +204,7 @@ public abstract class IpTunnelEndpoint : ITunnelEndpoint
 
     private protected void Deliver(EtherType protocol, ReadOnlySpan<byte> inner)
     {
+        _reachability.Reached();
         Counters.Received(inner.Length);
         Host.Deliver(protocol, inner);
     }

@@ -18,6 +18,7 @@ public sealed class MinimalEncapsulationTunnel : ITunnelEndpoint
     private readonly ITunnelHost _host;
     private readonly byte[] _packet;
     private readonly TunnelPathMtu _pathMtu;
+    private readonly TunnelReachability _reachability;
 
     /// <param name="time">The clock the tunnel MTU soft state ages by; the system clock when null.</param>
     public MinimalEncapsulationTunnel(MinimalEncapsulationOptions options, ITunnelHost host, TimeProvider? time = null)
@@ -28,6 +29,7 @@ public sealed class MinimalEncapsulationTunnel : ITunnelEndpoint
         _host = host;
         _packet = new byte[options.UnderlayMtu];
         _pathMtu = new TunnelPathMtu(options, time ?? TimeProvider.System);
+        _reachability = new TunnelReachability(time ?? TimeProvider.System);
     }
 
     public MinimalEncapsulationOptions Options => _options;
@@ -56,6 +58,18 @@ public sealed class MinimalEncapsulationTunnel : ITunnelEndpoint
             Counters.Drop(refused);
             return;
         }
+        // RFC 2003 sec 5 (RFC 2004 sec 3 keeps its ICMP rules): the far end was reported unreachable; the sender hears
+        // so, and the packet goes all the same.
+        if (_reachability.TryTake(out var unreachable))
+        {
+            Counters.UnreachableReported();
+            _host.ReportUnreachable(packet.Buffer, unreachable);
+        }
+        EncapsulateFitting(packet);
+    }
+
+    private void EncapsulateFitting(Ipv4Packet packet)
+    {
         int mtu = Mtu;
         if (packet.Buffer.Length > mtu)
         {
@@ -135,6 +149,7 @@ public sealed class MinimalEncapsulationTunnel : ITunnelEndpoint
             Counters.Drop(refused);
             return;
         }
+        _reachability.Reached();
         Counters.Received(length);
         _host.Deliver(EtherType.Ipv4, inner);
     }
@@ -145,7 +160,7 @@ public sealed class MinimalEncapsulationTunnel : ITunnelEndpoint
         // The quote holds the rewritten header and the forwarding header: the original comes back as on decapsulation.
         Span<byte> inner = stackalloc byte[Icmpv4Error.MaxDatagramLength];
         int length = MinimalEncapsulation.TryRestoreQuoted(quotedOuter.Buffer, inner, out int restored, out _) ? restored : 0;
-        TunnelIcmpRelay.Handle(error, inner[..length], _pathMtu, Counters, _host);
+        TunnelIcmpRelay.Handle(error, inner[..length], _pathMtu, _reachability, Counters, _host);
     }
 
     public void Dispose() { }

@@ -78,6 +78,18 @@ public sealed record TunnelConfig(TunnelKind Kind, string Name, TunnelOptions Op
         if (e.TryGet("sport", out var sport)) options = options with { LocalPort = (ushort)sport.AsInteger(1, ushort.MaxValue) };
         if (e.TryGet("dport", out var dport)) options = options with { RemotePort = (ushort)dport.AsInteger(1, ushort.MaxValue) };
         if (e.TryGet("keepaliveMs", out var keepalive)) { var k = keepalive.AsMilliseconds(TimeSpan.FromHours(1)); options = options with { KeepaliveInterval = k > TimeSpan.Zero ? k : null }; }
+        if (e.TryGet("carries", out var carries))
+        {
+            options = options with
+            {
+                Carries = carries.AsString() switch
+                {
+                    "ipip" => IpProtocol.IpInIp,
+                    "gre" => IpProtocol.Gre,
+                    var other => throw carries.Error($"'{other}' is neither \"ipip\" nor \"gre\""),
+                },
+            };
+        }
         return ReadOuterHeader(e, options);
     }
 

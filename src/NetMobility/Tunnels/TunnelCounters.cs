@@ -33,6 +33,8 @@ public sealed class TunnelCounters
     public long IcmpErrorsReceived { get; private set; }
     /// <summary>Of those, the ones relayed to the sender of the inner packet (RFC 2003 sec 4.1).</summary>
     public long IcmpErrorsRelayed { get; private set; }
+    /// <summary>Destination unreachable sent to senders of later packets from the reachability soft state (RFC 2003 sec 5).</summary>
+    public long UnreachableReports { get; private set; }
 
     public long Dropped(TunnelDropReason reason) => _drops[(int)reason];
 
@@ -54,6 +56,7 @@ public sealed class TunnelCounters
     internal void Held() => Reordered++;
     internal void IcmpErrorReceived() => IcmpErrorsReceived++;
     internal void IcmpErrorRelayed() => IcmpErrorsRelayed++;
+    internal void UnreachableReported() => UnreachableReports++;
     internal void Skipped(uint gap) => SequenceGaps += gap;
     internal void TimerFlushed() => TimerFlushes++;
     internal void OverflowFlushed() => OverflowFlushes++;

@@ -57,17 +57,21 @@ internal static class TunnelIcmpRelay
         quotedOuter.Protocol == endpoint.OuterProtocol && quotedOuter.Source == endpoint.Local && quotedOuter.Destination == endpoint.Remote;
 
     /// <summary>
-    /// Acts on one error about an outer packet: datagram too big lowers the tunnel MTU (RFC 2003 sec 5.1), and the
-    /// error the table maps it to goes to the sender of the inner packet when <paramref name="innerQuote"/> holds its
-    /// header. A too-big report is relayed only to a sender that set DF, the one that asked to learn the path MTU; a
-    /// packet without DF is fragmented to the new MTU from the next one on.
+    /// Acts on one error about an outer packet: datagram too big lowers the tunnel MTU (RFC 2003 sec 5.1), destination
+    /// unreachable updates the reachability soft state (sec 5), and the error the table maps it to goes to the sender
+    /// of the inner packet when <paramref name="innerQuote"/> holds its header. A too-big report is relayed only to a
+    /// sender that set DF, the one that asked to learn the path MTU; a packet without DF is fragmented to the new MTU
+    /// from the next one on. Time exceeded is relayed but kept as no state: with an outer TTL copied from the inner
+    /// one it speaks of that one packet, not of the tunnel.
     /// </summary>
-    public static void Handle(Icmpv4Packet error, ReadOnlySpan<byte> innerQuote, TunnelPathMtu mtu, TunnelCounters counters, ITunnelHost host)
+    public static void Handle(Icmpv4Packet error, ReadOnlySpan<byte> innerQuote, TunnelPathMtu mtu, TunnelReachability reachability,
+        TunnelCounters counters, ITunnelHost host)
     {
         counters.IcmpErrorReceived();
         if (!TryMap(error.Type, error.Code, out var relayed)) return;
         bool tooBig = relayed == Icmpv4UnreachableCode.FragmentationNeeded;
         int tunnelMtu = tooBig ? mtu.Learn(error.NextHopMtu) : 0;
+        if (!tooBig && error.Type == Icmpv4Type.DestinationUnreachable) reachability.Unreachable(relayed);
         if (!Ipv4Packet.TryCreateQuoted(innerQuote, out var inner, out _)) return;
         if (tooBig && !inner.DontFragment) return;
         counters.IcmpErrorRelayed();

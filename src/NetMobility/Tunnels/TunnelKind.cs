@@ -80,7 +80,7 @@ public sealed class TunnelKind
     /// messages to the tunnel table. The input key is the remote port.
     /// </summary>
     public static TunnelKind Udp { get; } = new(
-        4, "mipudp", IpProtocol.Udp, false, [.. CommonFields, .. OuterHeaderFields, "sport", "dport", "keepaliveMs"],
+        4, "mipudp", IpProtocol.Udp, false, [.. CommonFields, .. OuterHeaderFields, "sport", "dport", "keepaliveMs", "carries"],
         ends => ends.ApplyPorts(ends.Apply(new UdpTunnelOptions { Local = ends.Local, Remote = ends.Remote })),
         (config, ends) => TunnelConfig.ReadUdp(config, ends),
         (options, time, host) => new UdpTunnel(As<UdpTunnelOptions>(options, "mipudp"), host, time),

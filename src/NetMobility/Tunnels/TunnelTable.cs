@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using NetMobility.Wire;
 
 namespace NetMobility.Tunnels;
@@ -110,7 +111,24 @@ public sealed class TunnelTable
         return ip.Protocol == IpProtocol.Icmp && !ip.IsFragment
             && Icmpv4Packet.TryCreate(ip.Payload, ChecksumPolicy.Verify, out error, out _)
             && error.TryGetQuotedDatagram(out quotedOuter, out _)
-            && IsTunnelProtocol(quotedOuter.Protocol);
+            && (IsTunnelProtocol(quotedOuter.Protocol) || IsQuotedTunnelData(quotedOuter, out _));
+    }
+
+    /// <summary>
+    /// True when a quoted UDP datagram is a Mobile IP tunnel data message (RFC 3519 sec 3.3): from or to port 434 with
+    /// the message type 4 in its first payload octet; <paramref name="remotePort"/> is its destination port, the key of
+    /// the UDP tunnel that sent it. A quote that stops at the UDP header (RFC 792's 8 octets) cannot be told from a
+    /// registration message on the same ports and is left to the node (a foreign agent answers those with 80-88).
+    /// </summary>
+    private static bool IsQuotedTunnelData(Ipv4Packet quoted, out ushort remotePort)
+    {
+        remotePort = 0;
+        var udp = quoted.Payload;
+        if (quoted.Protocol != IpProtocol.Udp || quoted.IsFragment || udp.Length <= UdpHeader.HeaderLength) return false;
+        ushort source = BinaryPrimitives.ReadUInt16BigEndian(udp);
+        remotePort = BinaryPrimitives.ReadUInt16BigEndian(udp[2..]);
+        return (source == UdpTunnelOptions.MobileIpPort || remotePort == UdpTunnelOptions.MobileIpPort)
+            && udp[UdpHeader.HeaderLength] == (byte)MobileIpMessageType.TunnelData;
     }
 
     /// <summary>
@@ -136,6 +154,8 @@ public sealed class TunnelTable
         ITunnelEndpoint? tunnel = null;
         if (quoted.Protocol == IpProtocol.Gre && GrePacket.TryCreate(quoted.Payload, ChecksumPolicy.None, out var gre, out _) && gre.KeyPresent)
             _exact.TryGetValue(new Match(pair, true, gre.Key.GetValueOrDefault()), out tunnel);
+        // A UDP tunnel is keyed by its remote port: several lead to one NAT's address, one per mapping.
+        if (IsQuotedTunnelData(quoted, out ushort remotePort)) _exact.TryGetValue(new Match(pair, true, remotePort), out tunnel);
         tunnel ??= _byPair.GetValueOrDefault(pair);
         if (tunnel is null) return false;
         tunnel.ReceiveError(error, quoted);

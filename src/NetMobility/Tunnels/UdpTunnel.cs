@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using NetMobility.Wire;
 
 namespace NetMobility.Tunnels;
@@ -7,13 +8,16 @@ namespace NetMobility.Tunnels;
     | outer IPv4 header (20) | UDP header (8), ports of the NAT mapping | tunnel data header (4): Type 4, Next Header 4 |
     | inner IPv4 datagram ...
 
+    or, carrying GRE (sec 3.3, Next Header 47), a 4-octet GRE header (protocol type 0x0800) before the inner datagram.
+
     A keepalive (RFC 3519 sec 4.9) is the same with an ICMP echo request from the end behind the NAT to the other end
     as the inner datagram.
 */
 
 /// <summary>
 /// A Mobile IP UDP tunnel endpoint (RFC 3519): IP in IP inside UDP, so that a NAT between the ends can translate it.
-/// Received outer packets must come from the remote address and port to the local ones and carry Next Header 4.
+/// Received outer packets must come from the remote address and port to the local ones and carry the Next Header the
+/// tunnel carries (<see cref="UdpTunnelOptions.Carries"/>).
 /// When <see cref="UdpTunnelOptions.KeepaliveInterval"/> is set, the endpoint sends a keepalive whenever a whole
 /// interval passed since it last sent anything, on its node's clock; keepalives that arrive are counted and go no further.
 /// </summary>
@@ -21,7 +25,7 @@ public sealed class UdpTunnel : IpTunnelEndpoint
 {
     private const int UdpOffset = TunnelMtu.Ipv4HeaderLength;
     private const int DataHeaderOffset = UdpOffset + UdpHeader.HeaderLength;
-    private const int InnerOffset = DataHeaderOffset + TunnelDataHeader.HeaderLength;
+    private const int CarriedOffset = DataHeaderOffset + TunnelDataHeader.HeaderLength;
     private const int KeepaliveLength = TunnelMtu.Ipv4HeaderLength + Icmpv4Message.HeaderLength;
     private const byte KeepaliveTtl = 64;
 
@@ -33,12 +37,18 @@ public sealed class UdpTunnel : IpTunnelEndpoint
     private long _lastSentTimestamp;
 
     public UdpTunnel(UdpTunnelOptions options, ITunnelHost host, TimeProvider? time = null)
-        : base(options, time ?? TimeProvider.System, host, InnerOffset)
+        : base(options, time ?? TimeProvider.System, host, InnerOffsetOf(options))
     {
         _options = options;
         _time = time ?? TimeProvider.System;
         _keepaliveTimer = _time.CreateTimer(static s => ((UdpTunnel)s!).OnKeepaliveTick(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         if (options.KeepaliveInterval is { } interval) SetKeepaliveInterval(interval);
+    }
+
+    private static int InnerOffsetOf(UdpTunnelOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return CarriedOffset + options.CarriedHeaderLength;
     }
 
     /// <summary>The keepalive interval now; null when this end sends none.</summary>
@@ -73,10 +83,11 @@ public sealed class UdpTunnel : IpTunnelEndpoint
 
     private protected override void Encapsulate(int innerLength, OuterHeader.InnerFields fields)
     {
-        int udpLength = UdpHeader.HeaderLength + TunnelDataHeader.HeaderLength + innerLength;
+        int udpLength = UdpHeader.HeaderLength + TunnelDataHeader.HeaderLength + _options.CarriedHeaderLength + innerLength;
         var packet = OuterPacket.AsSpan(0, UdpOffset + udpLength);
         OuterHeader.Emit(_options, packet, IpProtocol.Udp, udpLength, _identification++, fields);
-        new TunnelDataHeader(IpProtocol.IpInIp).Emit(packet[DataHeaderOffset..]);
+        new TunnelDataHeader(_options.Carries).Emit(packet[DataHeaderOffset..]);
+        if (_options.Carries == IpProtocol.Gre) new GreHeader(EtherType.Ipv4).Emit(packet[CarriedOffset..]);
         new UdpHeader(_options.LocalPort, _options.RemotePort, udpLength - UdpHeader.HeaderLength)
             .Emit(packet[UdpOffset..], _options.Local, _options.Remote);
         _lastSentTimestamp = _time.GetTimestamp();
@@ -129,10 +140,26 @@ public sealed class UdpTunnel : IpTunnelEndpoint
             Counters.Drop(TunnelDropReason.Malformed);
             return;
         }
-        // RFC 3519 sec 3.3 allows GRE and minimal encapsulation behind the header too; this endpoint carries IP in IP only.
-        if (data.NextHeader != IpProtocol.IpInIp || !Ipv4Packet.TryCreate(data.Payload, ChecksumPolicy.Verify, out var inner, out _))
+        // RFC 3519 sec 3.3: what follows is what the ends agreed on (sec 3.1.4); anything else is not this tunnel's to read.
+        if (data.NextHeader != _options.Carries)
         {
-            Counters.Drop(data.NextHeader != IpProtocol.IpInIp ? TunnelDropReason.UnknownProtocol : TunnelDropReason.Malformed);
+            Counters.Drop(TunnelDropReason.UnknownProtocol);
+            return;
+        }
+        var carried = data.Payload;
+        if (_options.Carries == IpProtocol.Gre)
+        {
+            // RFC 2784 sec 2: a GRE header carrying IPv4; a checksum, when there is one, must verify.
+            if (!GrePacket.TryCreate(carried, ChecksumPolicy.Verify, out var gre, out var greError) || gre.ProtocolType != EtherType.Ipv4)
+            {
+                Counters.Drop(greError == WireError.BadChecksum ? TunnelDropReason.BadChecksum : TunnelDropReason.Malformed);
+                return;
+            }
+            carried = gre.Payload;
+        }
+        if (!Ipv4Packet.TryCreate(carried, ChecksumPolicy.Verify, out var inner, out _))
+        {
+            Counters.Drop(TunnelDropReason.Malformed);
             return;
         }
         if (IsKeepalive(inner))
@@ -148,10 +175,25 @@ public sealed class UdpTunnel : IpTunnelEndpoint
         inner.Protocol == IpProtocol.Icmp && inner.Destination == _options.Local && !inner.IsFragment
         && inner.Payload.Length >= Icmpv4Message.HeaderLength && inner.Payload[0] == (byte)Icmpv4Type.EchoRequest;
 
-    private protected override ReadOnlySpan<byte> QuotedInner(Ipv4Packet quotedOuter) =>
-        quotedOuter.Payload.Length > UdpHeader.HeaderLength + TunnelDataHeader.HeaderLength
-            ? quotedOuter.Payload[(UdpHeader.HeaderLength + TunnelDataHeader.HeaderLength)..]
-            : [];
+    /// <summary>
+    /// Its addresses and its ports too: one end behind a NAT may have several tunnels to one address, one per mapping.
+    /// ICMP errors about its packets update its MTU and reachability soft state and are relayed as for any IP tunnel
+    /// (RFC 3519 sec 4.2 puts the IP in IP packet behind the UDP header; RFC 2003 sec 4-5 apply to it as they are).
+    /// </summary>
+    private protected override bool SentHere(Ipv4Packet quotedOuter)
+    {
+        var udp = quotedOuter.Payload;
+        return base.SentHere(quotedOuter) && udp.Length >= 4
+            && BinaryPrimitives.ReadUInt16BigEndian(udp) == _options.LocalPort
+            && BinaryPrimitives.ReadUInt16BigEndian(udp[2..]) == _options.RemotePort;
+    }
+
+    /// <summary>Behind the UDP, tunnel data and (for GRE inside, the 4-octet one this end sends) GRE headers.</summary>
+    private protected override ReadOnlySpan<byte> QuotedInner(Ipv4Packet quotedOuter)
+    {
+        int skip = UdpHeader.HeaderLength + TunnelDataHeader.HeaderLength + _options.CarriedHeaderLength;
+        return quotedOuter.Payload.Length > skip ? quotedOuter.Payload[skip..] : [];
+    }
 
     public override void Dispose()
     {

@@ -23,12 +23,23 @@ public sealed record UdpTunnelOptions : IpTunnelOptions
     /// </summary>
     public TimeSpan? KeepaliveInterval { get; init; }
 
-    /// <summary>Outer IPv4 header, UDP header and tunnel data header.</summary>
-    public override int Overhead => TunnelMtu.Ipv4HeaderLength + UdpHeader.HeaderLength + TunnelDataHeader.HeaderLength;
+    /// <summary>
+    /// What follows the tunnel data header (RFC 3519 sec 3.3, its Next Header): IP in IP (4, the default), or GRE (47:
+    /// a 4-octet GRE header, RFC 2784, with protocol type IPv4 in front of the inner packet). Both ends must agree;
+    /// a registration's UDP Tunnel Request says which (sec 3.1.4). Minimal encapsulation (55) is not carried.
+    /// </summary>
+    public IpProtocol Carries { get; init; } = IpProtocol.IpInIp;
+
+    /// <summary>The GRE header behind the tunnel data header when <see cref="Carries"/> is GRE; 0 otherwise.</summary>
+    public int CarriedHeaderLength => Carries == IpProtocol.Gre ? GreHeader.MinLength : 0;
+
+    /// <summary>Outer IPv4 header, UDP header, tunnel data header and, for GRE inside, the GRE header.</summary>
+    public override int Overhead => TunnelMtu.Ipv4HeaderLength + UdpHeader.HeaderLength + TunnelDataHeader.HeaderLength + CarriedHeaderLength;
 
     public override string? Validate()
     {
         if (base.Validate() is string problem) return problem;
+        if (Carries is not (IpProtocol.IpInIp or IpProtocol.Gre)) return "a UDP tunnel carries IP in IP (4) or GRE (47)";
         if (LocalPort == 0 || RemotePort == 0) return "UDP tunnel ports must be 1..65535";
         if (KeepaliveInterval is { } k && k <= TimeSpan.Zero) return "keepalive interval must be positive";
         return null;

@@ -525,5 +525,43 @@ public class HomeAgentRegistrarTests
         Assert.Equal(BindingChange.None, decision.Change);
         Assert.False(_bindings.TryGetFirst(Home, out _));
     }
+    /// <summary>
+    /// RFC 3519 sec 3.1.4: a zero Encapsulation field leaves what the tunnel data carries to the request's M and G bits;
+    /// a non-zero one names it, whatever the bits say. This agent carries IP in IP inside UDP and denies the rest with 139.
+    /// </summary>
+    [Theory]
+    [InlineData(0, RegistrationFlags.None, RegistrationReplyCode.Accepted)]
+    [InlineData(0, RegistrationFlags.Gre, RegistrationReplyCode.HomeAgentRequestedEncapsulationUnavailable)]
+    [InlineData(0, RegistrationFlags.MinimalEncapsulation, RegistrationReplyCode.HomeAgentRequestedEncapsulationUnavailable)]
+    [InlineData(4, RegistrationFlags.Gre, RegistrationReplyCode.Accepted)]
+    [InlineData(47, RegistrationFlags.None, RegistrationReplyCode.HomeAgentRequestedEncapsulationUnavailable)]
+    [InlineData(55, RegistrationFlags.None, RegistrationReplyCode.HomeAgentRequestedEncapsulationUnavailable)]
+    public void Rfc3519_sec_3_1_4_encapsulation_0_defers_to_the_m_and_g_bits(byte encapsulation, RegistrationFlags flags, RegistrationReplyCode expected)
+    {
+        var registrar = Registrar();
+        var request = Registration(_clock.GetUtcNow(), flags: RegistrationFlags.ReverseTunnel | flags);
+        var (_, reply, bytes) = Process(registrar, Request(request, _node, udpTunnel: new UdpTunnelRequestExtension((IpProtocol)encapsulation)), ThroughNat());
+        Assert.Equal(expected, reply.Code);
+        Assert.Equal(expected == RegistrationReplyCode.Accepted, UdpReplyIn(bytes) is not null);
+    }
+    /// <summary>
+    /// The NAT's mapping lapsed (no keepalive got through) and the foreign agent's renewal comes from a new outside port:
+    /// the binding follows the latest registration's address and port, and so do the reply and the tunnel.
+    /// </summary>
+    [Fact]
+    public void A_renewal_through_a_new_nat_mapping_moves_the_binding_to_the_new_port()
+    {
+        var registrar = Registrar();
+        var first = Registration(_clock.GetUtcNow());
+        Process(registrar, Request(first, _node, udpTunnel: new UdpTunnelRequestExtension(IpProtocol.IpInIp)), ThroughNat(49152));
+        _clock.Advance(TimeSpan.FromSeconds(200));
+        var renewal = Registration(_clock.GetUtcNow());
+        var (decision, reply, _) = Process(registrar, Request(renewal, _node, udpTunnel: new UdpTunnelRequestExtension(IpProtocol.IpInIp)), ThroughNat(49153));
+        Assert.Equal(RegistrationReplyCode.Accepted, reply.Code);
+        Assert.True(_bindings.TryGetFirst(Home, out var binding));
+        Assert.Equal((NatAddress, (ushort)49153), (binding.UdpAddress, binding.UdpPort));
+        Assert.Equal(new RegistrationAddressing(HomeAgentAddress, 434, NatAddress, 49153), decision.ReplyTo);
+        Assert.NotEqual(BindingChange.None, decision.Change);
+    }
 }
 

@@ -103,4 +103,51 @@ public class UdpTunnellingTests
         t.Sim.RunFor(TimeSpan.FromMilliseconds(500));
         Assert.Empty(atVm.Sequences);
     }
+    /// <summary>
+    /// RFC 2003 sec 4-5 through a NAT (RFC 5508 REQ-4): a router on the WAN finds the foreign agent's UDP tunnel packet
+    /// too big and says so to the NAT's address, quoting the packet as the NAT sent it. The NAT puts the quote back as the
+    /// agent sent it, the agent's UDP tunnel takes the error by its ports, keeps the path MTU less 32 octets, and tells
+    /// the VM, whose packet had DF set.
+    /// </summary>
+    [Fact]
+    public void A_datagram_too_big_from_beyond_the_nat_lowers_the_udp_tunnels_mtu_and_reaches_the_vm()
+    {
+        var t = BehindNat(UdpTunnelMode.Request);
+        t.Vm.Listen(ToVm);
+        t.Sim.RunFor(TimeSpan.FromMilliseconds(100));
+        t.VmPort.Pause();
+        t.VmPort.ResumeAway(t.ForeignPortForVm);
+        t.Sim.RunFor(TimeSpan.FromSeconds(1));
+        Assert.Equal(RegistrationState.Registered, t.VmPort.Client.State);
+
+        byte[]? seen = null;
+        t.R3.AddHook((_, ip) =>
+        {
+            if (ip.Protocol == IpProtocol.Udp && ip.Source == NatOutside && ip.Payload.Length > 8 && ip.Payload[8] == (byte)MobileIpMessageType.TunnelData)
+                seen ??= ip.Buffer.ToArray();
+            return false;
+        });
+        var tooBig = new List<ushort>();
+        t.VmNode.AddHook((ingress, ip) =>
+        {
+            if (ip.Protocol == IpProtocol.Icmp && Icmpv4Packet.TryCreate(ip.Payload, ChecksumPolicy.Verify, out var icmp, out _)
+                && icmp.Type == Icmpv4Type.DestinationUnreachable && icmp.Code == (byte)Icmpv4UnreachableCode.FragmentationNeeded)
+                tooBig.Add(icmp.NextHopMtu);
+            return false;
+        });
+        SendPaced(t, t.Vm, CnAddress, ToCn, 0, 1);
+        t.Sim.RunFor(TimeSpan.FromMilliseconds(200));
+        Assert.NotNull(seen);
+        Assert.True(Ipv4Packet.TryCreate(seen, ChecksumPolicy.Verify, out var offending, out _));
+        var error = new byte[Icmpv4Error.MaxDatagramLength];
+        int length = Icmpv4Error.EmitDestinationUnreachable(error, Ipv4Address.Parse("192.0.2.6"), offending, Icmpv4UnreachableCode.FragmentationNeeded, 1000);
+        t.R3.SendIp(error.AsSpan(0, length));
+        t.Sim.RunFor(TimeSpan.FromMilliseconds(200));
+
+        Assert.Equal(1, t.Nat!.IcmpErrorsTranslated);
+        var faTunnel = t.FaTunnels.Table.Endpoints.OfType<UdpTunnel>().Single();
+        Assert.Equal(1, faTunnel.Counters.IcmpErrorsRelayed);
+        Assert.Equal(1000 - 32, faTunnel.Mtu);
+        Assert.Equal([(ushort)(1000 - 32)], tooBig);
+    }
 }

@@ -130,4 +130,60 @@ public class NatRouterTests
         Assert.Equal(0, inside.SegmentsRefused);
         Assert.Equal(0, server.SegmentsRefused);
     }
+    [Fact]
+    public void Rfc5508_req_4_an_icmp_error_about_a_mapped_packet_reaches_the_inside_host_with_the_quote_put_back()
+    {
+        var lab = new Lab();
+        var errors = new List<byte[]>();
+        lab.InsideHost.AddHook((_, ip) =>
+        {
+            if (ip.Protocol == IpProtocol.Icmp) errors.Add(ip.Buffer.ToArray());
+            return false;
+        });
+        // Nothing listens on the server's port 9: it answers port unreachable to the NAT's outside address and port.
+        lab.InsideHost.SendUdp(Inside, Server, 5000, 9, [1, 2, 3]);
+        lab.Net.Simulation.RunFor(TimeSpan.FromMilliseconds(50));
+
+        var error = Assert.Single(errors);
+        Assert.True(Ipv4Packet.TryCreate(error, ChecksumPolicy.Verify, out var ip, out _), "outer header checksum");
+        Assert.Equal(Inside, ip.Destination);
+        Assert.Equal(Server, ip.Source);
+        Assert.True(Icmpv4Packet.TryCreate(ip.Payload, ChecksumPolicy.Verify, out var icmp, out _), "ICMP checksum");
+        Assert.Equal(Icmpv4Type.DestinationUnreachable, icmp.Type);
+        Assert.Equal((byte)Icmpv4UnreachableCode.Port, icmp.Code);
+        Assert.True(icmp.TryGetQuotedDatagram(out var quoted, out _));
+        // The quoted packet is the one the inside host sent: its address, its port, its checksums good again.
+        Assert.Equal(Inside, quoted.Source);
+        Assert.Equal(Server, quoted.Destination);
+        Assert.True(Ipv4Packet.TryCreate(quoted.Buffer, ChecksumPolicy.Verify, out _, out _), "quoted header checksum");
+        Assert.True(UdpDatagram.TryCreate(quoted.Payload, quoted.Source, quoted.Destination, ChecksumPolicy.Verify, out var udp, out _), "quoted UDP checksum");
+        Assert.Equal(5000, udp.SourcePort);
+        Assert.Equal(9, udp.DestinationPort);
+        Assert.Equal(1, lab.Nat.IcmpErrorsTranslated);
+    }
+
+    [Fact]
+    public void Rfc5508_req_4_an_icmp_error_about_no_mapping_is_dropped()
+    {
+        var lab = new Lab();
+        int icmpAtInside = 0;
+        lab.InsideHost.AddHook((_, ip) =>
+        {
+            if (ip.Protocol == IpProtocol.Icmp) icmpAtInside++;
+            return false;
+        });
+        lab.Send(1);
+        // A port unreachable quoting a datagram from an outside port the NAT never handed out.
+        var offending = new byte[28];
+        new Ipv4Header(Outside, Server, IpProtocol.Udp, 8, 64, 1).Emit(offending);
+        new UdpHeader(50000, 9, 0).Emit(offending.AsSpan(20), Outside, Server);
+        Assert.True(Ipv4Packet.TryCreate(offending, ChecksumPolicy.None, out var packet, out _));
+        var buffer = new byte[Icmpv4Error.MaxDatagramLength];
+        int length = Icmpv4Error.EmitDestinationUnreachable(buffer, Server, packet, Icmpv4UnreachableCode.Port, 0);
+        lab.ServerNode.SendIp(buffer.AsSpan(0, length));
+        lab.Net.Simulation.RunFor(TimeSpan.FromMilliseconds(50));
+        Assert.Equal(0, icmpAtInside);
+        Assert.Equal(0, lab.Nat.IcmpErrorsTranslated);
+        Assert.Equal(1, lab.Nat.InboundUnmapped);
+    }
 }

@@ -130,4 +130,89 @@ public class UdpTunnelTests
         Assert.Equal(["192.0.2.1", "192.0.2.1"], frames[1]["ip.src"]);
         Assert.Empty(Tshark.Problems(path));
     }
+    [Fact]
+    public void Datagram_too_big_quoting_the_outer_udp_header_lowers_that_tunnels_mtu_and_reaches_the_inner_sender()
+    {
+        // A home agent's two tunnels to one NAT address, one per mapping (port): the error goes to the one whose port it quotes.
+        var table = new TunnelTable();
+        var hostOne = new RecordingHost();
+        var hostTwo = new RecordingHost();
+        var clock = new ManualTimeProvider();
+        using var one = new UdpTunnel(Options(A, B) with { RemotePort = 49152 }, hostOne, clock);
+        using var two = new UdpTunnel(Options(A, B) with { RemotePort = 49153 }, hostTwo, clock);
+        table.Add(one);
+        table.Add(two);
+        var big = TestPackets.Echo(TestPackets.InnerSource, TestPackets.InnerDestination, 1, 1400 - 28, dontFragment: true);
+        two.Send(big);
+        Assert.True(Ipv4Packet.TryCreate(Assert.Single(hostTwo.Transmitted), ChecksumPolicy.None, out var outer, out _));
+        var buffer = new byte[Icmpv4Error.MaxDatagramLength];
+        int length = Icmpv4Error.EmitDestinationUnreachable(buffer, Ipv4Address.Parse("203.0.113.1"), outer, Icmpv4UnreachableCode.FragmentationNeeded, 1300);
+        Assert.True(Ipv4Packet.TryCreate(buffer.AsSpan(0, length), ChecksumPolicy.Verify, out var error, out _));
+        Assert.True(table.ReceiveError(error));
+
+        // RFC 2003 sec 5.1 with RFC 3519 sec 4.2's 32 octets of encapsulation: 1300 - 32.
+        Assert.Equal(1268, two.Mtu);
+        Assert.Equal(1468, one.Mtu);
+        var (relayed, mtu) = Assert.Single(hostTwo.TooBig);
+        Assert.Equal(1268, mtu);
+        Assert.Equal(Hex.Of(big.AsSpan(0, 28)), Hex.Of(relayed.AsSpan(0, 28)));
+        Assert.Empty(hostOne.TooBig);
+        Assert.Equal(1, two.Counters.IcmpErrorsRelayed);
+        Assert.Equal(0, one.Counters.IcmpErrorsReceived);
+    }
+
+    [Fact]
+    public void An_icmp_error_about_a_registration_on_the_tunnels_ports_is_not_the_tunnels()
+    {
+        var table = new TunnelTable();
+        var host = new RecordingHost();
+        using var tunnel = new UdpTunnel(Options(A, B), host, new ManualTimeProvider());
+        table.Add(tunnel);
+        // A registration request (type 1) from A:434 to B:434, and a host unreachable about it.
+        var request = new byte[20 + 8 + 24];
+        new Ipv4Header(A, B, IpProtocol.Udp, 8 + 24).Emit(request);
+        new UdpHeader(434, 434, 24).Emit(request.AsSpan(20), A, B);
+        request[28] = (byte)MobileIpMessageType.RegistrationRequest;
+        Assert.True(Ipv4Packet.TryCreate(request, ChecksumPolicy.None, out var offending, out _));
+        var buffer = new byte[Icmpv4Error.MaxDatagramLength];
+        int length = Icmpv4Error.EmitDestinationUnreachable(buffer, Ipv4Address.Parse("203.0.113.1"), offending, Icmpv4UnreachableCode.Host, 0);
+        Assert.True(Ipv4Packet.TryCreate(buffer.AsSpan(0, length), ChecksumPolicy.Verify, out var error, out _));
+        Assert.False(table.ReceiveError(error)); // left to the node: a foreign agent answers its visitor with 81
+        Assert.Equal(0, tunnel.Counters.IcmpErrorsReceived);
+    }
+    // scapy 2.5: the same with MobileIPTunnelData(nexthdr=47)/GRE(proto=0x0800) in front of Inner.
+    private static readonly byte[] ScapyGreOuter = Hex.Bytes("45b8004b000040003f114eb3c0000201c633640201b201b2003703b6042f000000000800" + Hex.Of(GreTunnelTests.Inner));
+
+    /// <summary>RFC 3519 sec 3.3: Next Header 47, a GRE header (RFC 2784, protocol type IPv4) and the inner datagram; 36 octets in front of it.</summary>
+    [Fact]
+    public void Rfc3519_sec_3_3_gre_inside_the_udp_tunnel_is_encapsulated_as_scapy_does_and_decapsulated_back()
+    {
+        var sent = new RecordingHost();
+        using var sender = new UdpTunnel(Options(A, B) with { Carries = IpProtocol.Gre }, sent);
+        sender.Send(GreTunnelTests.Inner);
+        Assert.Equal(Hex.Of(ScapyGreOuter), Hex.Of(Assert.Single(sent.Transmitted)));
+        Assert.Equal(1464, sender.Mtu);
+
+        var received = new RecordingHost();
+        using var receiver = new UdpTunnel(Options(B, A) with { Carries = IpProtocol.Gre }, received);
+        receiver.Receive(ScapyGreOuter);
+        Assert.Equal(Hex.Of(GreTunnelTests.Inner), Hex.Of(Assert.Single(received.Delivered).Payload));
+
+        // An IP in IP tunnel does not read GRE, and a GRE one does not read IP in IP: the ends agreed on one (sec 3.1.4).
+        using var ipInIp = new UdpTunnel(Options(B, A), received);
+        ipInIp.Receive(ScapyGreOuter);
+        Assert.Equal(1, ipInIp.Counters.Dropped(TunnelDropReason.UnknownProtocol));
+        receiver.Receive(ScapyOuter);
+        Assert.Equal(1, receiver.Counters.Dropped(TunnelDropReason.UnknownProtocol));
+        Assert.Single(received.Delivered);
+
+        // A GRE header that carries something other than IPv4 is malformed here.
+        var wrongType = ScapyGreOuter.ToArray();
+        wrongType[34] = 0x65;
+        wrongType[35] = 0x58;
+        BinaryPrimitives.WriteUInt16BigEndian(wrongType.AsSpan(26), 0); // no UDP checksum: RFC 768 allows it over IPv4
+        receiver.Receive(wrongType);
+        Assert.Equal(1, receiver.Counters.Dropped(TunnelDropReason.Malformed));
+        Assert.Single(received.Delivered);
+    }
 }

@@ -290,4 +290,21 @@ public class MobileIpTests
         new UdpTunnelReplyExtension(UdpTunnelReplyExtension.Declined, 0).Emit(reply);
         Assert.Equal("2c06 004000000000".Replace(" ", ""), Hex.Of(reply));
     }
+    /// <summary>
+    /// RFC 3519 sec 3.1.3 and 3.2: reserved fields are sent as zero (above) and ignored on receipt: every reserved bit set
+    /// changes nothing that is read, the F and R flags beside them included.
+    /// </summary>
+    [Fact]
+    public void Rfc3519_sec_3_1_3_reserved_fields_of_the_udp_tunnel_extensions_are_ignored_on_receipt()
+    {
+        // Data octets: sub-type 0, reserved 1 all ones, F and R clear with reserved 2 all ones, IP in IP, reserved 3 all ones.
+        Assert.True(UdpTunnelRequestExtension.TryParse(Hex.Bytes("00ff3f04ffff"), out var request, out _));
+        Assert.Equal(new UdpTunnelRequestExtension(IpProtocol.IpInIp), request);
+        Assert.True(UdpTunnelRequestExtension.TryParse(Hex.Bytes("00ffff2fffff"), out request, out _));
+        Assert.Equal(new UdpTunnelRequestExtension(IpProtocol.Gre, Force: true, RegistrationRequired: true), request);
+
+        // Sub-type 0, code 0, F clear with the 15 reserved bits set, keepalive 110.
+        Assert.True(UdpTunnelReplyExtension.TryParse(Hex.Bytes("00007fff006e"), out var reply, out _));
+        Assert.Equal(new UdpTunnelReplyExtension(UdpTunnelReplyExtension.WillTunnel, 110), reply);
+    }
 }

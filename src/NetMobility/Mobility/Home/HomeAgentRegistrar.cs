@@ -209,8 +209,10 @@ public sealed class HomeAgentRegistrar
     /// RFC 3519 sec 3.1, 4.6: a request with a UDP Tunnel Request extension gets UDP tunnelling when its source address
     /// is not its care-of address (a NAT rewrote it on the way) or its F flag forces it; <paramref name="reply"/> is then
     /// the UDP Tunnel Reply to send (F set when the request forced it), else null (tunnelling as usual, no reply extension). Denials: an extension that does
-    /// not parse or has a sub-type other than 0, 134; an encapsulation other than IP in IP (GRE and minimal encapsulation
-    /// inside UDP are not carried here), 139; UDP tunnelling turned off when it is needed, 142.
+    /// not parse or has a sub-type other than 0, 134; UDP tunnelling turned off when it is needed, 142; an encapsulation
+    /// inside UDP other than IP in IP, 139 (GRE and minimal encapsulation inside UDP, which RFC 3519 sec 3.3 allows, are
+    /// not carried here). Sec 3.1.4: the Encapsulation field names it, and 0 leaves it to the request's M and G bits,
+    /// so a request with Encapsulation 0 and G set asks for GRE inside UDP. Reserved fields are ignored (sec 3.1.3).
     /// </summary>
     private RegistrationReplyCode? UdpTunnelRefusal(ReadOnlySpan<byte> message, RegistrationRequestMessage view, in RegistrationAddressing from,
         out UdpTunnelReplyExtension? reply)
@@ -222,7 +224,8 @@ public sealed class HomeAgentRegistrar
         bool natBetween = from.Source != view.CareOfAddress;
         if (!natBetween && !request.Force) return null;
         if (!_options.UdpTunnelling) return RegistrationReplyCode.HomeAgentUdpEncapsulationUnavailable;
-        if (request.Encapsulation != IpProtocol.IpInIp) return RegistrationReplyCode.HomeAgentRequestedEncapsulationUnavailable;
+        var carried = request.Encapsulation != 0 ? request.Encapsulation : MobileIpEncapsulation.Requested(view.Request.Flags).OuterProtocol;
+        if (carried != IpProtocol.IpInIp) return RegistrationReplyCode.HomeAgentRequestedEncapsulationUnavailable;
         reply = new UdpTunnelReplyExtension(UdpTunnelReplyExtension.WillTunnel, _options.UdpKeepaliveInterval, Force: request.Force);
         return null;
     }
