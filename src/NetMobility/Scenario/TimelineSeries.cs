@@ -58,9 +58,10 @@ public sealed class TimelineSeries
         Samples++;
         if (_pending == 0 || value >= _pendingPoint.Value) _pendingPoint = new TimelinePoint(timeMs, value);
         if (++_pending < _stride) return;
-        if (_count == _points.Length) Halve();
         _points[_count++] = _pendingPoint;
         _pending = 0;
+        // Halved as soon as full, so that the group filling next still fits within the capacity.
+        if (_count == _points.Length) Halve();
     }
 
     private void Halve()
