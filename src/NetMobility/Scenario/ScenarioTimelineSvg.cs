@@ -9,7 +9,7 @@ namespace NetMobility.Scenario;
 /// A <see cref="ScenarioTimeline"/> drawn as an SVG picture, written by hand: three panels on one time axis (the
 /// memory migration's rounds: octets sent and pages left dirty; each TCP session's octets delivered; request latency
 /// and ping round trips), the moments of the move as labelled vertical lines across them, axes with units and a legend
-/// per panel. Elements carry ids (<c>round-bytes</c>, <c>round-dirty</c>, <c>delivered-bulk</c>, <c>latency-requests</c>,
+/// per panel; below them a close-up of the latency around the move, which on the whole run's axis is a few pixels wide. Elements carry ids (<c>round-bytes</c>, <c>round-dirty</c>, <c>delivered-bulk</c>, <c>latency-requests</c>,
 /// <c>ping-rtt</c>) and marks the class <c>mark</c> with their name in <c>data-name</c>, so the picture can be checked.
 /// </summary>
 public static class ScenarioTimelineSvg
@@ -24,7 +24,13 @@ public static class ScenarioTimelineSvg
     private static readonly CultureInfo C = CultureInfo.InvariantCulture;
 
     /// <summary>The picture's height for <paramref name="timeline"/>: it grows with the rows its mark labels need.</summary>
-    public static int Height(ScenarioTimeline timeline) => (int)Math.Ceiling(PlotsTop(MarkRows(timeline, Scale(timeline))) + Panels * PanelHeight + 30);
+    public static int Height(ScenarioTimeline timeline)
+    {
+        var time = new Axis(0, Scale(timeline) / 1000);
+        double height = PlotsTop(MarkRows(timeline.Marks, time)) + Panels * PanelHeight + 30;
+        if (Zoom(timeline) is Axis zoom) height += ZoomHeight(MarkRows(ZoomMarks(timeline, zoom), zoom));
+        return (int)Math.Ceiling(height);
+    }
 
     /// <summary>Writes the picture to <paramref name="path"/> through a staged file: the target appears whole or not at all.</summary>
     public static void Write(ScenarioTimeline timeline, string path)
@@ -39,7 +45,8 @@ public static class ScenarioTimelineSvg
         var settings = new XmlWriterSettings { Indent = true, Encoding = new UTF8Encoding(false), CloseOutput = false };
         using var x = XmlWriter.Create(output, settings);
         double endMs = Scale(timeline);
-        var rows = MarkRows(timeline, endMs);
+        var time = new Axis(0, endMs / 1000);
+        var rows = MarkRows(timeline.Marks, time);
         double plotsTop = PlotsTop(rows);
         int height = Height(timeline);
 
@@ -53,13 +60,13 @@ public static class ScenarioTimelineSvg
         Rect(x, 0, 0, Width, height, "#ffffff", null);
         Text(x, Left, 22, "live migration: the VM's memory, its TCP sessions and their latency over virtual time", "start", 14, "title");
 
-        var time = new Axis(0, endMs / 1000);
-        Downtime(x, timeline, time, plotsTop);
+        Downtime(x, timeline, time, plotsTop, Panels);
         for (int p = 0; p < Panels; p++) TimeAxis(x, time, plotsTop + p * PanelHeight + HeaderHeight);
         RoundsPanel(x, timeline, time, plotsTop);
         SessionsPanel(x, timeline, time, plotsTop + PanelHeight);
         LatencyPanel(x, timeline, time, plotsTop + 2 * PanelHeight);
-        Marks(x, timeline, time, rows, plotsTop);
+        Marks(x, timeline.Marks, time, rows, MarkTop, plotsTop + (Panels - 1) * PanelHeight + HeaderHeight + PlotHeight, "mark");
+        if (Zoom(timeline) is Axis zoom) ZoomPanel(x, timeline, zoom, plotsTop + Panels * PanelHeight);
         Text(x, Left + PlotWidth / 2, height - 8, "time since the run began (s, virtual)", "middle", 11, null);
 
         x.WriteEndElement();
@@ -78,14 +85,13 @@ public static class ScenarioTimelineSvg
     private static double PlotsTop(int[] rows) => MarkTop + (rows.Length == 0 ? 0 : rows.Max() + 1) * MarkRow + 6;
 
     /// <summary>The label row of each mark: the first row whose last label ends left of this one, so no two labels overlap.</summary>
-    private static int[] MarkRows(ScenarioTimeline timeline, double endMs)
+    private static int[] MarkRows(IReadOnlyList<TimelineMark> marks, Axis time)
     {
-        var marks = timeline.Marks;
         var rows = new int[marks.Count];
         var rowEnds = new List<double>();
         foreach (int i in Enumerable.Range(0, marks.Count).OrderBy(i => marks[i].TimeMs))
         {
-            double x = Left + PlotWidth * Math.Clamp(marks[i].TimeMs / endMs, 0, 1);
+            double x = time.ToX(marks[i].TimeMs / 1000);
             double start = Math.Min(x, Width - 4 - LabelWidth(marks[i].Name));
             int row = rowEnds.FindIndex(end => end < start);
             if (row < 0)
@@ -163,17 +169,16 @@ public static class ScenarioTimelineSvg
         for (int i = 0; i < series.Count; i++) Series(x, series[i].Id, series[i].Points, time, ms, plotTop, Colours[(i + 2) % Colours.Length]);
     }
 
-    private static void Marks(XmlWriter x, ScenarioTimeline timeline, Axis time, int[] rows, double plotsTop)
+    /// <summary>Each mark a dashed line from its label (in its row from <paramref name="top"/>) down to <paramref name="bottom"/>.</summary>
+    private static void Marks(XmlWriter x, IReadOnlyList<TimelineMark> marks, Axis time, int[] rows, double top, double bottom, string cssClass)
     {
-        double bottom = plotsTop + (Panels - 1) * PanelHeight + HeaderHeight + PlotHeight;
-        var marks = timeline.Marks;
         for (int i = 0; i < marks.Count; i++)
         {
             var m = marks[i];
-            double mx = time.ToX(m.TimeMs / 1000), labelY = MarkTop + rows[i] * MarkRow;
+            double mx = time.ToX(m.TimeMs / 1000), labelY = top + rows[i] * MarkRow;
             double labelX = Math.Min(mx, Width - 4 - LabelWidth(m.Name));
             x.WriteStartElement("g");
-            x.WriteAttributeString("class", "mark");
+            x.WriteAttributeString("class", cssClass);
             x.WriteAttributeString("data-name", m.Name);
             x.WriteAttributeString("data-ms", Num(m.TimeMs));
             Line(x, mx, labelY + 2, mx, bottom, "#555555", "4 3");
@@ -182,8 +187,52 @@ public static class ScenarioTimelineSvg
         }
     }
 
-    /// <summary>A shaded band across the panels from the pause to the resume (or the rollback): the VM did not run.</summary>
-    private static void Downtime(XmlWriter x, ScenarioTimeline timeline, Axis time, double plotsTop)
+    /// <summary>
+    /// The window of the close-up panel: from a little before the pause to a while after the resume (or rollback) and
+    /// the marks that follow it, so that the handover, invisible on the whole run's axis, shows; null without a pause.
+    /// </summary>
+    private static Axis? Zoom(ScenarioTimeline timeline)
+    {
+        double? paused = null, last = null;
+        foreach (var m in timeline.Marks)
+        {
+            if (m.Name == ScenarioTimeline.PausedMark) paused = m.TimeMs;
+            if (m.Name != ScenarioTimeline.StartMark) last = Math.Max(last ?? m.TimeMs, m.TimeMs);
+        }
+        if (paused is not double p || last is not double l) return null;
+        double span = Math.Max(l - p, 1);
+        double from = Math.Max(0, p - Math.Max(ZoomBeforeMs, span)) / 1000;
+        return new Axis(from, (l + Math.Max(ZoomAfterMs, 4 * span)) / 1000, from);
+    }
+
+    private const double ZoomBeforeMs = 200, ZoomAfterMs = 600;
+
+    private static List<TimelineMark> ZoomMarks(ScenarioTimeline timeline, Axis zoom) =>
+        [.. timeline.Marks.Where(m => m.TimeMs / 1000 >= zoom.Min && m.TimeMs / 1000 <= zoom.Max && m.Name != ScenarioTimeline.StartMark)];
+
+    private static double ZoomHeight(int[] rows) => HeaderHeight + (rows.Length == 0 ? 0 : rows.Max() + 1) * MarkRow + 4 + PlotHeight + TickHeight;
+
+    /// <summary>The close-up of the move: request latency and ping round trips around it, the marks labelled in it.</summary>
+    private static void ZoomPanel(XmlWriter x, ScenarioTimeline timeline, Axis zoom, double top)
+    {
+        var marks = ZoomMarks(timeline, zoom);
+        var rows = MarkRows(marks, zoom);
+        double plotTop = top + ZoomHeight(rows) - PlotHeight - TickHeight;
+        var series = new List<(string Id, string Label, TimelineSeries Points)>();
+        foreach (var s in timeline.Sessions)
+            if (s.Latency.Count > 0) series.Add(($"zoom-latency-{Id(s.Name)}", $"{s.Name}: request to whole response", s.Latency));
+        series.Add(("zoom-ping-rtt", "ping round trip", timeline.PingRtt));
+        var ms = new Axis(0, series.Max(s => Max(s.Points, zoom)));
+        Header(x, top, "around the move: latency, by the time the request left", [.. series.Select((s, i) => (s.Label, Colours[(i + 2) % Colours.Length]))]);
+        Downtime(x, timeline, zoom, plotTop - HeaderHeight, 1);
+        Frame(x, plotTop, ms, "ms", null, null);
+        TimeAxis(x, zoom, plotTop);
+        for (int i = 0; i < series.Count; i++) Series(x, series[i].Id, series[i].Points, zoom, ms, plotTop, Colours[(i + 2) % Colours.Length], dots: true);
+        Marks(x, marks, zoom, rows, top + HeaderHeight + 10, plotTop + PlotHeight, "zoom-mark");
+    }
+
+    /// <summary>A shaded band across <paramref name="panels"/> panels from the pause to the resume (or the rollback): the VM did not run.</summary>
+    private static void Downtime(XmlWriter x, ScenarioTimeline timeline, Axis time, double plotsTop, int panels)
     {
         double? paused = null, resumed = null;
         foreach (var m in timeline.Marks)
@@ -194,26 +243,40 @@ public static class ScenarioTimelineSvg
         if (paused is not double from || resumed is not double to) return;
         double x0 = time.ToX(from / 1000), x1 = time.ToX(to / 1000);
         x.WriteStartElement("g");
-        x.WriteAttributeString("id", "vm-paused");
-        for (int p = 0; p < Panels; p++) Rect(x, x0, plotsTop + p * PanelHeight + HeaderHeight, Math.Max(x1 - x0, 1), PlotHeight, "#d62728", "0.12");
+        x.WriteAttributeString("class", "vm-paused");
+        for (int p = 0; p < panels; p++) Rect(x, x0, plotsTop + p * PanelHeight + HeaderHeight, Math.Max(x1 - x0, 1), PlotHeight, "#d62728", "0.12");
         x.WriteEndElement();
     }
 
-    private static void Series(XmlWriter x, string id, TimelineSeries series, Axis time, Axis values, double plotTop, string colour)
+    /// <summary>A series as a line (and a dot per point, if asked), the points outside the axis's window left out.</summary>
+    private static void Series(XmlWriter x, string id, TimelineSeries series, Axis time, Axis values, double plotTop, string colour, bool dots = false)
     {
         var points = new StringBuilder();
+        int drawn = 0;
+        for (int i = 0; i < series.Count; i++)
+            if (Drawn(series[i], time)) drawn++;
+        x.WriteStartElement("g");
+        x.WriteAttributeString("id", id);
+        x.WriteAttributeString("data-points", Num(drawn));
         for (int i = 0; i < series.Count; i++)
         {
             var p = series[i];
-            if (!double.IsFinite(p.Value)) continue;
-            points.Append(C, $"{time.ToX(p.TimeMs / 1000):0.##},{ToY(values, p.Value, plotTop):0.##} ");
+            if (!Drawn(p, time)) continue;
+            double px = time.ToX(p.TimeMs / 1000), py = ToY(values, p.Value, plotTop);
+            points.Append(C, $"{px:0.##},{py:0.##} ");
+            if (!dots) continue;
+            x.WriteStartElement("circle");
+            x.WriteAttributeString("cx", Num(px));
+            x.WriteAttributeString("cy", Num(py));
+            x.WriteAttributeString("r", "2");
+            x.WriteAttributeString("fill", colour);
+            x.WriteEndElement();
         }
-        x.WriteStartElement("g");
-        x.WriteAttributeString("id", id);
-        x.WriteAttributeString("data-points", Num(series.Count));
         Polyline(x, points.ToString(), colour);
         x.WriteEndElement();
     }
+
+    private static bool Drawn(TimelinePoint p, Axis time) => double.IsFinite(p.Value) && time.Contains(p.TimeMs / 1000);
 
     /// <summary>The plot's box, its value axis on the left (and one on the right, if given), grid lines at the left axis's ticks.</summary>
     private static void Frame(XmlWriter x, double plotTop, Axis left, string leftUnit, Axis? right, string? rightUnit)
@@ -261,11 +324,11 @@ public static class ScenarioTimelineSvg
         x.WriteEndElement();
     }
 
-    private static double Max(TimelineSeries s)
+    private static double Max(TimelineSeries s, Axis? window = null)
     {
         double max = 0;
         for (int i = 0; i < s.Count; i++)
-            if (double.IsFinite(s[i].Value)) max = Math.Max(max, s[i].Value);
+            if (double.IsFinite(s[i].Value) && (window is not Axis w || w.Contains(s[i].TimeMs / 1000))) max = Math.Max(max, s[i].Value);
         return max;
     }
 
@@ -342,15 +405,18 @@ public static class ScenarioTimelineSvg
     {
         private readonly double _step;
 
-        public Axis(double min, double max)
+        /// <summary>From <paramref name="min"/> (or the tick at or below <paramref name="from"/>, when given) to a tick at or above <paramref name="max"/>.</summary>
+        public Axis(double min, double max, double? from = null)
         {
-            Min = min;
             double span = max > min && double.IsFinite(max) ? max - min : 1;
             double rough = span / 5, power = Math.Pow(10, Math.Floor(Math.Log10(rough)));
             double unit = rough / power;
             _step = (unit <= 1 ? 1 : unit <= 2 ? 2 : unit <= 5 ? 5 : 10) * power;
-            Max = min + Math.Ceiling(span / _step - 1e-9) * _step;
+            Min = from is double f ? Math.Max(0, Math.Floor(f / _step) * _step) : min;
+            Max = Min + Math.Ceiling((Math.Max(max, Min + _step) - Min) / _step - 1e-9) * _step;
         }
+
+        public bool Contains(double v) => v >= Min && v <= Max;
 
         public double Min { get; }
         public double Max { get; }

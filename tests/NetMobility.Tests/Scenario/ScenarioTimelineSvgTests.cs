@@ -61,7 +61,14 @@ public class ScenarioTimelineSvgTests(TimelineScenario run) : IClassFixture<Time
             Assert.True(points.Length > 10, $"{id}: {points.Length} points");
             Assert.Equal(int.Parse((string)Group(svg, id).Attribute("data-points")!, CultureInfo.InvariantCulture), points.Length);
         }
-        Assert.Equal(3, Group(svg, "vm-paused").Elements(Svg + "rect").Count());
+        // The VM's pause shaded across the three panels and in the close-up, where the handover's marks are labelled again.
+        Assert.Equal(4, svg.Descendants(Svg + "g").Where(g => (string?)g.Attribute("class") == "vm-paused").SelectMany(g => g.Elements(Svg + "rect")).Count());
+        var closeUp = svg.Descendants(Svg + "g").Where(g => (string?)g.Attribute("class") == "zoom-mark").Select(g => (string)g.Attribute("data-name")!).ToList();
+        Assert.Equal([ScenarioTimeline.PausedMark, ScenarioTimeline.RegistrationSentMark, ScenarioTimeline.ResumedMark, ScenarioTimeline.RegisteredMark,
+            ScenarioTimeline.FirstPacketMark], closeUp);
+        int pingsNearTheMove = int.Parse((string)Group(svg, "zoom-ping-rtt").Attribute("data-points")!, CultureInfo.InvariantCulture);
+        Assert.InRange(pingsNearTheMove, 20, 60); // about 0.9 s of pings every 20 ms
+        Assert.Equal(pingsNearTheMove, Group(svg, "zoom-ping-rtt").Elements(Svg + "circle").Count());
 
         var marks = svg.Descendants(Svg + "g").Where(g => (string?)g.Attribute("class") == "mark")
             .ToDictionary(g => (string)g.Attribute("data-name")!, g => double.Parse((string)g.Attribute("data-ms")!, CultureInfo.InvariantCulture));
