@@ -160,8 +160,8 @@ public sealed class ScenarioTimeline
     }
 
     /// <summary>
-    /// What only the finished run knows, laid on the timeline: the memory migration's rounds (back to back from the
-    /// migration's start, as its report times them) and the marks of the move: pause, registration sent, resume (or
+    /// What only the finished run knows, laid on the timeline: the memory migration's rounds (as its report times them:
+    /// the live ones back to back up to the pause, the stop-and-copy ones from it) and the marks of the move: pause, registration sent, resume (or
     /// rollback), registration accepted, first correspondent packet at the VM.
     /// </summary>
     public void Record(ScenarioReport report)
@@ -169,9 +169,14 @@ public sealed class ScenarioTimeline
         if (_origin is not DateTimeOffset origin) throw new InvalidOperationException("the timeline has not started");
         DateTimeOffset At(double ms) => origin + TimeSpan.FromMilliseconds(ms);
         var t = report.Timeline;
-        var start = At(t.MigrationStartMs);
+        // The report times each round, not the gaps: the channels' opening comes before the first round, next to
+        // nothing between rounds. So the live rounds are laid back to back up to the pause, and the stop-and-copy
+        // rounds from it.
+        double live = report.Memory.Rounds.Where(r => !r.StopAndCopy).Sum(r => r.DurationMs + r.ScanMs);
+        var start = At(t.PausedMs is double p && p - live >= t.MigrationStartMs ? p - live : t.MigrationStartMs);
         foreach (var r in report.Memory.Rounds)
         {
+            if (r.StopAndCopy && t.PausedMs is double pause && At(pause) > start) start = At(pause);
             Round(r.Round, r.StopAndCopy, start, TimeSpan.FromMilliseconds(r.DurationMs), r.WireBytes, r.DirtyPages);
             start += TimeSpan.FromMilliseconds(r.DurationMs + r.ScanMs);
         }

@@ -142,7 +142,11 @@ public class ScenarioTimelineTests(TimelineScenario run) : IClassFixture<Timelin
     {
         Assert.Equal(Report.Memory.Rounds.Select(r => (r.Round, r.StopAndCopy, r.WireBytes, r.DirtyPages)),
             Timeline.Rounds.Select(r => (r.Round, r.StopAndCopy, r.WireBytes, r.DirtyPages)));
-        Assert.Equal(Report.Timeline.MigrationStartMs, Timeline.Rounds[0].StartMs);
+        // The channels open before round 1; the live rounds end at the pause, where stop-and-copy begins.
+        Assert.InRange(Timeline.Rounds[0].StartMs, Report.Timeline.MigrationStartMs, Report.Timeline.PausedMs!.Value);
+        var lastLive = Timeline.Rounds.Last(r => !r.StopAndCopy);
+        Assert.Equal(Report.Timeline.PausedMs!.Value, lastLive.StartMs + lastLive.DurationMs, 1);
+        Assert.Equal(Report.Timeline.PausedMs!.Value, Timeline.Rounds.First(r => r.StopAndCopy).StartMs, 3);
         for (int i = 1; i < Timeline.Rounds.Count; i++) Assert.True(Timeline.Rounds[i].StartMs >= Timeline.Rounds[i - 1].StartMs + Timeline.Rounds[i - 1].DurationMs - 1e-3); // ticks of 100 ns
 
         var marks = Timeline.Marks.ToDictionary(m => m.Name, m => m.TimeMs);
