@@ -18,7 +18,7 @@ public static class ScenarioTimelineSvg
 
     private const double Left = 80, Right = 80, PlotWidth = Width - Left - Right;
     private const double HeaderHeight = 24, PlotHeight = 170, TickHeight = 30, PanelHeight = HeaderHeight + PlotHeight + TickHeight;
-    private const double MarkTop = 46, MarkRow = 14, CharWidth = 6;
+    private const double MarkTop = 46, MarkRow = 14, CharWidth = 6, LegendCharWidth = 5.9;
     private const int Panels = 3;
     private static readonly string[] Colours = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"];
     private static readonly CultureInfo C = CultureInfo.InvariantCulture;
@@ -316,10 +316,10 @@ public static class ScenarioTimelineSvg
         for (int i = legend.Length - 1; i >= 0; i--)
         {
             var (label, colour) = legend[i];
-            double w = LabelWidth(label);
+            double w = label.Length * LegendCharWidth;
             Text(x, right, top + 16, label, "end", 11, null);
-            Rect(x, right - w - 16, top + 7, 12, 10, colour, null);
-            right -= w + 34;
+            Rect(x, right - w - 19, top + 7, 12, 10, colour, null);
+            right -= w + 36;
         }
         x.WriteEndElement();
     }
