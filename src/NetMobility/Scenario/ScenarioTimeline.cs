@@ -243,10 +243,15 @@ public sealed class ScenarioTimeline
             }
         }
 
+        /// <summary>Stops sampling, after a last sample of where the migration ended (a last round may be shorter than the interval).</summary>
         public void Dispose()
         {
             _timer.Dispose();
-            lock (_timeline._gate) _timeline.Finished();
+            lock (_timeline._gate)
+            {
+                _timeline.MigrationProgress(_timelineStart + (_clock.GetUtcNow() - _clockStart), _read());
+                _timeline.Finished();
+            }
         }
     }
 }

@@ -98,8 +98,8 @@ public class ScenarioProgressViewTests
         var timeline = new ScenarioTimeline();
         timeline.Start(Origin);
         Assert.Contains("memory not started", string.Join("; ", ScenarioProgressView.Lines(timeline, padded: false)));
-        timeline.MigrationProgress(Origin, new MigrationProgress(5, true, 0, 1000, 3L << 20, 0, TimeSpan.FromSeconds(1)));
-        using (timeline.WatchMigration(new ManualTimeProvider(), () => default)) { }
+        // The watch's last sample, as it ends, is where the migration ended.
+        using (timeline.WatchMigration(new ManualTimeProvider(), () => new MigrationProgress(5, true, 0, 1000, 3L << 20, 0, TimeSpan.FromSeconds(1)))) { }
         Assert.Contains("memory done after round 5, 3.0 MiB sent", string.Join("; ", ScenarioProgressView.Lines(timeline, padded: false)));
     }
 }
