@@ -47,9 +47,11 @@ public static class ScenarioCommand
         var capture = new Option<string?>("--capture") { Description = "write home.pcapng, wan.pcapng, foreign.pcapng and correspondent.pcapng into this directory" };
         var seed = new Option<int>("--seed") { Description = "seed of the memory contents, the workload and the WAN", DefaultValueFactory = _ => defaults.Seed };
         var json = new Option<bool>("--json") { Description = "print the report as JSON" };
+        var outDir = new Option<string>("--out") { Description = $"write the SVG timeline ({TimelineFile}) into this directory", DefaultValueFactory = _ => DefaultOutDirectory };
+        var noSvg = new Option<bool>("--no-svg") { Description = "write no SVG timeline" };
         var run = new Command("run", "run one live migration with its handover and print the report");
         foreach (var o in new Option[] { memory, workload, policy, compression, channels, wan, latency, loss, reordering, encapsulation, noReverse, bulkRate, request, response, think, pingEvery, after,
-                     failVerification, capture, seed, json })
+                     failVerification, capture, seed, json, outDir, noSvg })
             run.Options.Add(o);
         run.SetAction(pr =>
         {
@@ -78,7 +80,8 @@ public static class ScenarioCommand
                 CaptureDirectory = pr.GetValue(capture),
                 Seed = pr.GetValue(seed),
             };
-            return Run(options, pr.GetValue(json), Console.Out);
+            return Run(options, pr.GetValue(json), Console.Out, pr.GetValue(noSvg) ? null : pr.GetValue(outDir),
+                Console.Error, liveProgress: !Console.IsErrorRedirected);
         });
         return run;
     }
@@ -89,27 +92,43 @@ public static class ScenarioCommand
     /// <summary>Exit code when the VM moved but no registration made it reachable (2 is bad input, as everywhere).</summary>
     public const int MovedUnreachable = 3;
 
+    /// <summary>Where <c>--out</c> puts the SVG timeline unless told otherwise, relative to the working directory.</summary>
+    public const string DefaultOutDirectory = "scenario-out";
+
+    /// <summary>The SVG timeline's file name in the output directory.</summary>
+    public const string TimelineFile = "timeline.svg";
+
     /// <summary>
     /// Runs the scenario and prints its report; exit code 0 when the VM moved and is reachable, <see cref="StayedHome"/>
-    /// when the migration failed, <see cref="MovedUnreachable"/> when it moved but is cut off.
+    /// when the migration failed, <see cref="MovedUnreachable"/> when it moved but is cut off. With
+    /// <paramref name="svgDirectory"/>, the SVG timeline goes there as <see cref="TimelineFile"/>; with
+    /// <paramref name="progress"/>, the live view goes there (a panel rewritten in place when <paramref name="liveProgress"/>,
+    /// plain lines otherwise).
     /// </summary>
-    public static int Run(ScenarioOptions options, bool json, TextWriter output)
+    public static int Run(ScenarioOptions options, bool json, TextWriter output, string? svgDirectory = null, TextWriter? progress = null,
+        bool liveProgress = false)
     {
         if (options.Validate() is string problem) throw new UserInputException(OptionNamed(problem));
         if (MemoryFit.Check(options.MemoryBytes) is string fit) throw new UserInputException($"--memory: {fit}");
-        if (options.CaptureDirectory is string directory)
+        if (options.CaptureDirectory is string directory) CreateDirectory(directory, "--capture");
+        if (svgDirectory is not null) CreateDirectory(svgDirectory, "--out");
+        var timeline = new ScenarioTimeline();
+        ScenarioReport report;
+        using (progress is null ? null : new ScenarioProgressView(timeline, progress, liveProgress, width: liveProgress ? ScenarioProgressView.TerminalWidth : null))
+            report = new LiveMigrationScenario(options) { Timeline = timeline }.RunAsync().GetAwaiter().GetResult();
+        if (svgDirectory is not null)
         {
-            if (string.IsNullOrWhiteSpace(directory)) throw new UserInputException("--capture: an empty directory name");
+            string path = Path.Combine(svgDirectory, TimelineFile);
             try
             {
-                Directory.CreateDirectory(directory);
+                ScenarioTimelineSvg.Write(timeline, path);
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                throw new UserInputException($"--capture: {directory}: {ex.Message}");
+                throw new UserInputException($"--out: {path}: {ex.Message}");
             }
+            report.TimelineSvg = path;
         }
-        var report = new LiveMigrationScenario(options).RunAsync().GetAwaiter().GetResult();
         output.Write(json ? ScenarioReportJson.Serialize(report) + Environment.NewLine : ScenarioReportText.Format(report));
         return report.Outcome switch
         {
@@ -117,6 +136,19 @@ public static class ScenarioCommand
             ScenarioReport.StayedHome => StayedHome,
             _ => MovedUnreachable,
         };
+    }
+
+    private static void CreateDirectory(string directory, string option)
+    {
+        if (string.IsNullOrWhiteSpace(directory)) throw new UserInputException($"{option}: an empty directory name");
+        try
+        {
+            Directory.CreateDirectory(directory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new UserInputException($"{option}: {directory}: {ex.Message}");
+        }
     }
 
     /// <summary>A validation message names the setting; on the command line it names the option.</summary>

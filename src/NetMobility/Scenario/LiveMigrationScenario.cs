@@ -42,6 +42,9 @@ public sealed class LiveMigrationScenario
 
     public ScenarioOptions Options { get; }
 
+    /// <summary>Records the run over time as it goes (for a live view and the SVG timeline); null for none.</summary>
+    public ScenarioTimeline? Timeline { get; init; }
+
     public async Task<ScenarioReport> RunAsync(CancellationToken cancellationToken = default)
     {
         using var net = new ScenarioTopology(Options);
@@ -51,13 +54,14 @@ public sealed class LiveMigrationScenario
         using var requests = new RequestSession(net.CnTcp, net.VmTcp, VmAddress, RequestPort, RequestClientPort,
             Options.RequestBytes, Options.ResponseBytes, Options.ThinkTime);
         using var ping = new PingSeries(net.CnNode, VmAddress, Options.PingInterval);
+        using var sampler = Timeline?.Watch(net.Sim.Loop, bulk, requests, ping);
         bulk.Start();
         requests.Start();
         ping.Start();
         sim.RunFor(Options.Lead);
 
         run.MigrationStart = sim.Now;
-        var memory = await MemoryPhase.RunAsync(Options, net.ReadDeviceState(), cancellationToken).ConfigureAwait(false);
+        var memory = await MemoryPhase.RunAsync(Options, net.ReadDeviceState(), cancellationToken, Timeline).ConfigureAwait(false);
         if (memory.Paused is TimeSpan paused)
         {
             sim.RunUntil(run.MigrationStart + paused);
@@ -87,7 +91,9 @@ public sealed class LiveMigrationScenario
         var limit = sim.Now + MaxExtraDrain;
         while (!(Ended(bulk.Client) && Ended(bulk.Server) && Ended(requests.Client) && Ended(requests.Server)) && sim.Now < limit)
             sim.RunFor(RegistrationStep);
-        return run.Report(Options, memory, bulk, requests, ping);
+        var report = run.Report(Options, memory, bulk, requests, ping);
+        Timeline?.Record(report);
+        return report;
     }
 
     /// <summary>The destination has the VM: it registers it before it runs, and the network follows it there.</summary>

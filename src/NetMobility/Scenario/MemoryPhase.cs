@@ -46,7 +46,8 @@ public sealed record MemoryTimeline
 /// </summary>
 public static class MemoryPhase
 {
-    public static async Task<MemoryTimeline> RunAsync(ScenarioOptions options, VmDeviceState deviceState, CancellationToken cancellationToken = default)
+    public static async Task<MemoryTimeline> RunAsync(ScenarioOptions options, VmDeviceState deviceState, CancellationToken cancellationToken = default,
+        ScenarioTimeline? timeline = null)
     {
         if (options.Validate() is string problem) throw new ArgumentException(problem, nameof(options));
         var clock = new ManualTimeProvider();
@@ -74,6 +75,7 @@ public static class MemoryPhase
         });
 
         using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var watch = timeline?.WatchMigration(clock, () => source.Progress);
         var receiving = destination.ReceiveAsync(link, giveUp.Token);
         var report = await source.MigrateAsync(link, cancellationToken).ConfigureAwait(false);
         // A source that rolled back may leave the destination waiting for a stream that never ends.

@@ -75,6 +75,9 @@ public sealed class ScenarioReport
 
     /// <summary>Capture files written: home link, WAN, foreign link.</summary>
     public List<string> Captures { get; init; } = [];
+
+    /// <summary>The SVG timeline written beside the report (<see cref="ScenarioTimelineSvg"/>); null when none was.</summary>
+    public string? TimelineSvg { get; set; }
 }
 
 /// <summary>The VM's network device state (<see cref="VmDeviceState"/>) in text.</summary>

@@ -79,6 +79,7 @@ public static class ScenarioReportText
                     ? $"the correspondent's last packet from the VM came from {report.CorrespondentSawSource}"
                     : $"no packet the VM sent after it resumed reached the correspondent (the last one it did receive, from before the move, came from {report.CorrespondentSawSource})");
         foreach (var capture in report.Captures) s.AppendLine(c, $"capture: {capture}");
+        if (report.TimelineSvg is string svg) s.AppendLine(c, $"timeline: {svg}");
         return s.ToString();
     }
 
