@@ -78,9 +78,9 @@ internal sealed class ScenarioRun
         return new ScenarioReport
         {
             Outcome = !moved ? ScenarioReport.StayedHome : reachable ? ScenarioReport.Moved : ScenarioReport.MovedUnreachable,
-            PageStreamLink = $"a path of its own with the WAN bandwidth ({LinkModel.DescribeBandwidth(options.WanBitsPerSecond)}) and latency "
-                + $"({options.WanLatency.TotalMilliseconds:0.###} ms), one TCP connection per channel; the WAN loss and reordering are left to TCP "
-                + "below the page stream and not simulated on it",
+            PageStreamLink = $"testbed TCP from the source host ({SourceHostAddress}) to the destination host ({DestinationHostAddress}) across the WAN "
+                + $"the sessions use ({LinkModel.DescribeBandwidth(options.WanBitsPerSecond)}, {options.WanLatency.TotalMilliseconds:0.###} ms, "
+                + $"{options.WanLoss:0.###%} loss), one connection per channel, on the network's clock",
             RegistrationRequests = moved ? Net.VmPort.Client.RequestsSent - _requestsAtStart : 0,
             RegistrationWaitMs = RegistrationDeadline - Resumed is TimeSpan wait ? wait.TotalMilliseconds : 0,
             Memory = memory.Report,
