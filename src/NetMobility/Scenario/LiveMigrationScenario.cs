@@ -149,7 +149,7 @@ public sealed class LiveMigrationScenario
     /// After a move, the network runs until the VM's registration is accepted: its hypervisor retransmits with a doubling
     /// timeout (RFC 5944 sec 3.6.3), and on a lossy WAN that can take several tries. It waits as long as the lifetime
     /// the request asked for; a registration not accepted by then leaves the VM cut off (moved but unreachable).
-    /// Returns the instant the wait ended.
+    /// Returns the instant the VM was reachable (the later of its resume and its registration), or the wait ended.
     /// </summary>
     private static DateTimeOffset WaitForRegistration(ScenarioRun run)
     {
@@ -158,7 +158,7 @@ public sealed class LiveMigrationScenario
         run.RegistrationDeadline = run.Resumed!.Value + TimeSpan.FromSeconds(client.Options.Lifetime);
         while (run.Registered is null && client.State != RegistrationState.Denied && sim.Now < run.RegistrationDeadline)
             sim.RunUntil(Min(sim.Now + RegistrationStep, run.RegistrationDeadline.Value));
-        return run.Registered is { } registered && registered > run.Resumed.Value ? registered : sim.Now;
+        return run.Registered is { } registered ? registered > run.Resumed.Value ? registered : run.Resumed.Value : sim.Now;
     }
 
     private static readonly TimeSpan MaxExtraDrain = TimeSpan.FromMinutes(1);

@@ -121,21 +121,9 @@ public static class MemoryPhase
         });
 
         using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        // Both sides run on the network's loop, inline: each call returns at the engine's first wait on the network,
-        // and the simulation runs the rest, the engine's steps among its events.
-        var receiving = destination.ReceiveAsync(link, giveUp.Token);
-        var migrating = source.MigrateAsync(link, cancellationToken);
-        while (!migrating.IsCompleted)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            sim.RunFor(Step);
-        }
+        var (migrating, receiving) = await Task.Run(() => Drive(sim, source, destination, link, giveUp, cancellationToken), cancellationToken)
+            .ConfigureAwait(false);
         var report = await migrating.ConfigureAwait(false);
-        var limit = sim.Now + DestinationBound;
-        while (!receiving.IsCompleted && sim.Now < limit) sim.RunFor(Step);
-        // A source that rolled back may leave the destination waiting for a stream that never ends.
-        if (!receiving.IsCompleted) await giveUp.CancelAsync().ConfigureAwait(false);
-        sim.RunUntilIdle();
         DestinationResult? result;
         try
         {
@@ -171,6 +159,32 @@ public static class MemoryPhase
             result?.Image?.Dispose();
         }
     }
+
+    /// <summary>
+    /// Runs the migration to its end on the network's loop. Both sides run inline: each call returns at the engine's first
+    /// wait on the network, and the simulation runs the rest, the engine's steps among its events. It runs on a thread of
+    /// the pool, with no synchronization context (a test framework's would make every continuation leave the loop).
+    /// </summary>
+    private static (Task<MigrationReport> Migrating, Task<DestinationResult> Receiving) Drive(Simulation sim, PreCopySource source,
+        MigrationDestination destination, TcpPageLink link, CancellationTokenSource giveUp, CancellationToken cancellationToken)
+    {
+        var receiving = destination.ReceiveAsync(link, giveUp.Token);
+        var migrating = source.MigrateAsync(link, cancellationToken);
+        while (!migrating.IsCompleted)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            sim.RunFor(Step);
+        }
+        var limit = sim.Now + DestinationBound;
+        while (!receiving.IsCompleted && sim.Now < limit) sim.RunFor(Step);
+        // A source that rolled back may leave the destination waiting for a stream that never ends.
+        if (!receiving.IsCompleted) CancelHere(giveUp);
+        sim.RunUntilIdle();
+        return (migrating, receiving);
+    }
+
+    /// <summary>Cancels on this thread, the network's: the destination's callbacks run here, before the loop goes on.</summary>
+    private static void CancelHere(CancellationTokenSource source) => source.Cancel();
 
     /// <summary>The page encoder the compression setting stands for; the encoder is told the WAN's speed, so it compresses only where that pays.</summary>
     private static PageEncoderOptions EncoderFor(ScenarioOptions options)

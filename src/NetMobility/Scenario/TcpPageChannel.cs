@@ -22,6 +22,7 @@ internal sealed class TcpPageChannel : IMigrationChannel
     private readonly EventLoop _loop;
     private readonly Pipe _out = new(OutOptions), _in = new(InOptions);
     private readonly byte[] _chunk = new byte[64 * 1024];
+    private readonly int _loopThread = Environment.CurrentManagedThreadId;
     private bool _pumpPosted, _outputDone, _inputDone;
 
     public TcpPageChannel(EventLoop loop, TcpConnection connection, string peer)
@@ -51,6 +52,9 @@ internal sealed class TcpPageChannel : IMigrationChannel
     /// <summary>The engine flushed: the pump runs on the loop, after the engine's step (never inside it).</summary>
     private void SchedulePump()
     {
+        // The engine must step only where the network's events complete it: a step on another thread would race the loop.
+        if (Environment.CurrentManagedThreadId != _loopThread)
+            throw new InvalidOperationException("the migration engine wrote from a thread other than the network's loop; it must run single-threaded");
         if (_pumpPosted) return;
         _pumpPosted = true;
         _loop.Post(static s => ((TcpPageChannel)s!).Pump(), this);

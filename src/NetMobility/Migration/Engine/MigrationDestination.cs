@@ -90,7 +90,7 @@ public sealed class MigrationDestination(DestinationOptions? options = null) : I
             {
                 outcome = new ReadOutcome(PageStreamError.ConnectionLost, 0, 0, null);
             }
-            await watch.CancelAsync().ConfigureAwait(false);
+            await PreCopySource.CancelAsync(watch, Options.SingleThreaded).ConfigureAwait(false);
             await watchdog.ConfigureAwait(false);
             if (!outcome.Succeeded && outcome.Error is not (PageStreamError.ConnectionLost or PageStreamError.Truncated) && !IsFinished)
             {

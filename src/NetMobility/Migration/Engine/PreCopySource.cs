@@ -213,7 +213,7 @@ public sealed class PreCopySource : ISourceChannelHost
             {
                 var expired = Task.Delay(Options.ReadyTimeout, Clock, timeout.Token);
                 var first = await Task.WhenAny(ready, _failed.Task, expired, _abort.Task).WaitAsync(cancellationToken).ConfigureAwait(false);
-                await timeout.CancelAsync().ConfigureAwait(false);
+                await CancelAsync(timeout, Options.SingleThreaded).ConfigureAwait(false);
                 ThrowIfAborted();
                 if (first == _failed.Task) await _failed.Task.ConfigureAwait(false);
                 if (first == expired)
@@ -427,6 +427,17 @@ public sealed class PreCopySource : ISourceChannelHost
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// Cancels <paramref name="source"/>: on this thread when single-threaded (its callbacks run here, now), else with
+    /// the callbacks on the thread pool.
+    /// </summary>
+    internal static Task CancelAsync(CancellationTokenSource source, bool singleThreaded)
+    {
+        if (!singleThreaded) return source.CancelAsync();
+        source.Cancel();
+        return Task.CompletedTask;
     }
 
     private long TotalPages(long roundPages) => Interlocked.Add(ref _totalPages, roundPages);
