@@ -27,7 +27,7 @@ public sealed class ScenarioReport
     /// <summary>Which link the memory's page stream crossed, and how it relates to the simulated WAN.</summary>
     public required string PageStreamLink { get; init; }
 
-    /// <summary>Registration requests the VM's hypervisor sent (retransmissions included) after the resume.</summary>
+    /// <summary>Registration requests the VM's hypervisor sent (retransmissions included) from the destination's verification on, before and after the resume.</summary>
     public long RegistrationRequests { get; init; }
 
     /// <summary>How long after the resume the scenario waited for a registration: the lifetime the request asked for.</summary>
