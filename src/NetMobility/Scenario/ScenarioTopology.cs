@@ -30,7 +30,7 @@ namespace NetMobility.Scenario;
 /// foreign site would fail r3's ingress filter with the home address as source, so the registration asks for
 /// reverse tunnelling (RFC 3024). The source host (src .3 on the home link) and the destination host (dst .2 on the
 /// foreign link) carry the page stream over TCP across the same WAN legs. The VM and the correspondent run the testbed's TCP (<see cref="TcpStack"/>); the
-/// VM's on a <see cref="GuestClock"/> that stops while it is paused. With a capture directory, home.pcapng holds the
+/// VM's, with its node's ARP, reassembly and ICMP timers, on a <see cref="GuestClock"/> that stops while it is paused. With a capture directory, home.pcapng holds the
 /// home link as r1 sees it, wan.pcapng both WAN legs at r3, foreign.pcapng the foreign link as the foreign agent sees
 /// it, and correspondent.pcapng the correspondent's link, where each of its TCP segments shows once.
 /// </summary>
@@ -84,7 +84,10 @@ public sealed class ScenarioTopology : IDisposable
         R3 = Net.AddRouter("r3");
         HaNode = Net.AddRouter("ha");
         FaNode = Net.AddRouter("fa");
-        VmNode = Net.AddHost("vm");
+        // The VM's node keeps its ARP cache and resolver, reassembly and ICMP timers on the VM's clock: they stand still
+        // while it is paused, as a paused guest's kernel does.
+        VmClock = new GuestClock(Net.Loop.Time);
+        VmNode = Net.AddHost("vm", new NodeOptions { Clock = VmClock });
         CnNode = Net.AddHost("cn");
         SourceHost = Net.AddHost("src");
         DestinationHost = Net.AddHost("dst");
@@ -138,7 +141,6 @@ public sealed class ScenarioTopology : IDisposable
         SourcePort = new SourceHostPort(HomeLink.AddPort("vm@home", VmMac));
         VmPort.StartAtHome(SourcePort);
 
-        VmClock = new GuestClock(Net.Loop.Time);
         // The endpoint does no path MTU discovery, and a connection opened at home outlives the move into a tunnel:
         // both ends announce an MSS that fits the largest encapsulation, as an operator clamps it on such a path.
         var tcp = new TcpEndpointOptions { MaxSegmentSize = TunnelledMss };
