@@ -58,12 +58,19 @@ public sealed class LiveMigrationScenario
         sim.RunFor(Options.Lead);
 
         run.MigrationStart = sim.Now;
-        var move = new Move(run);
+        using var move = new Move(run);
         var memory = await MemoryPhase.RunAsync(Options, net, net.ReadDeviceState(), move.Moments, cancellationToken).ConfigureAwait(false);
 
         var resumedOrEnded = run.Resumed ?? sim.Now;
         if (run.Released is not null && run.Resumed is not null) resumedOrEnded = WaitForRegistration(run);
         sim.RunUntil(resumedOrEnded + Options.After);
+        MemoryTimeline? back = null;
+        if (Options.Back && run.Resumed is not null && run.Released is not null && move.ForeignPort is { } foreignPort)
+        {
+            var home = new MoveHome(run, foreignPort);
+            back = await MemoryPhase.RunAsync(Options, net, net.ReadDeviceState(), home.Moments, back: true, cancellationToken).ConfigureAwait(false);
+            sim.RunUntil((run.ResumedBack ?? sim.Now) + Options.After);
+        }
         bulk.Stop();
         requests.Stop();
         ping.Stop();
@@ -74,13 +81,18 @@ public sealed class LiveMigrationScenario
         var limit = sim.Now + MaxExtraDrain;
         while (!(Ended(bulk.Client) && Ended(bulk.Server) && Ended(requests.Client) && Ended(requests.Server)) && sim.Now < limit)
             sim.RunFor(RegistrationStep);
-        return run.Report(Options, memory, bulk, requests, ping);
+        return run.Report(Options, memory, bulk, requests, ping, back);
     }
 
     /// <summary>What the network does at each moment of the migration, as the engine reaches it.</summary>
-    private sealed class Move(ScenarioRun run)
+    private sealed class Move(ScenarioRun run) : IDisposable
     {
-        private SegmentPort? _foreignPort;
+        private SourceHostPort? _foreignPort;
+
+        /// <summary>The VM's port on the destination host, once it was plugged in there.</summary>
+        public SourceHostPort? ForeignPort => _foreignPort;
+
+        public void Dispose() => _foreignPort?.Dispose();
 
         public MigrationMoments Moments => new()
         {
@@ -113,7 +125,7 @@ public sealed class LiveMigrationScenario
         {
             if (!VmDeviceState.TryParse(deviceState, out var state, out _, out var error))
                 throw new InvalidOperationException($"the destination verified the VM but cannot read its device state: {error.Describe()}");
-            _foreignPort = Net.ForeignLink.AddPort("vm@foreign", state.Mac);
+            _foreignPort = new SourceHostPort(Net.ForeignLink.AddPort("vm@foreign", state.Mac));
             Net.VmPort.Client.StateChanged += run.OnRegistrationState;
             run.RegistrationStarted(Net.Sim.Now);
             Net.VmPort.RegisterAhead(_foreignPort);
@@ -142,6 +154,57 @@ public sealed class LiveMigrationScenario
             Net.HomeAgent.CancelHandover(VmAddress);
             Net.VmClock.Resume();
             run.Resumed = run.RolledBack = Net.Sim.Now;
+        }
+    }
+
+    /// <summary>
+    /// What the network does as the VM moves back from the foreign host to its home host. While it is paused the home
+    /// agent holds what comes for it (the binding still points away), and its port at the foreign host queues what was
+    /// already in the tunnel; that queue goes home with the VM. At home the VM is announced and deregisters (it arrives
+    /// from a host whose port registered it), and the home agent sends it what it held, on the home link.
+    /// </summary>
+    private sealed class MoveHome(ScenarioRun run, SourceHostPort foreignPort)
+    {
+        public MigrationMoments Moments => new()
+        {
+            Paused = Pause,
+            Verified = _ => { },
+            Released = () => run.ReleasedBack = Net.Sim.Now,
+            Resumed = ResumeHome,
+            RolledBack = StayAway,
+        };
+
+        private ScenarioTopology Net => run.Net;
+
+        private void Pause()
+        {
+            Net.VmClock.Pause();
+            if (!Net.HomeAgent.BeginHandover(VmAddress, VmMac, untilCommitted: true))
+                throw new InvalidOperationException($"the home agent does not serve {VmAddress}");
+            foreignPort.Pause();
+            Net.VmPort.Pause();
+            run.PausedBack = Net.Sim.Now;
+        }
+
+        private void ResumeHome()
+        {
+            Net.SourcePort.ResumeHere();
+            Net.VmPort.ResumeHome(Net.SourcePort, fromAnotherHost: true);
+            Net.VmClock.Resume();
+            run.ResumedBack = Net.Sim.Now;
+            // What the foreign host queued for the paused VM came with it; the VM's port at home takes it first, in order.
+            foreignPort.HandOverTo(frame => Net.SourcePort.Receiver?.Invoke(frame));
+            run.HandedOverWithVm = foreignPort.HandedOverWithVm;
+        }
+
+        /// <summary>The move home failed: the VM runs on at the foreign host, which gives it its queue; the home agent's held packets go into the tunnel.</summary>
+        private void StayAway()
+        {
+            Net.VmPort.ResumeAway(foreignPort);
+            foreignPort.Resume();
+            Net.HomeAgent.CommitHandover(VmAddress);
+            Net.VmClock.Resume();
+            run.ResumedBack = Net.Sim.Now;
         }
     }
 

@@ -83,8 +83,17 @@ public static class MemoryPhase
     // After the source is done, the destination's last connection closes (its FIN crosses the WAN): a lost FIN needs an RTO or two.
     private static readonly TimeSpan DestinationBound = TimeSpan.FromSeconds(30);
 
+    public static Task<MemoryTimeline> RunAsync(ScenarioOptions options, ScenarioTopology net, VmDeviceState deviceState,
+        MigrationMoments moments, CancellationToken cancellationToken = default) =>
+        RunAsync(options, net, deviceState, moments, back: false, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="RunAsync(ScenarioOptions, ScenarioTopology, VmDeviceState, MigrationMoments, CancellationToken)"/>; with
+    /// <paramref name="back"/> the VM goes the other way, from the destination host (where it now runs) to the source host,
+    /// on port <see cref="MigrationPort"/> + 1 of the source host. Its image holds the same kind of contents, from the next seed.
+    /// </summary>
     public static async Task<MemoryTimeline> RunAsync(ScenarioOptions options, ScenarioTopology net, VmDeviceState deviceState,
-        MigrationMoments moments, CancellationToken cancellationToken = default)
+        MigrationMoments moments, bool back, CancellationToken cancellationToken = default)
     {
         if (options.Validate() is string problem) throw new ArgumentException(problem, nameof(options));
         var sim = net.Sim;
@@ -92,8 +101,10 @@ public static class MemoryPhase
         var start = clock.GetUtcNow();
         DateTimeOffset? pausedAt = null, releasedAt = null, rolledBackAt = null;
         using var image = new MemoryImage(options.MemoryBytes);
-        RealisticContent.Fill(image, options.Seed, ContentProfile.Typical);
-        await using var link = new TcpPageLink(net, net.SourceHostTcp, net.DestinationHostTcp, DestinationHostAddress, MigrationPort, StreamTcp);
+        RealisticContent.Fill(image, options.Seed + (back ? 1 : 0), ContentProfile.Typical);
+        await using var link = back
+            ? new TcpPageLink(net, net.DestinationHostTcp, net.SourceHostTcp, SourceHostAddress, MigrationPort + 1, StreamTcp)
+            : new TcpPageLink(net, net.SourceHostTcp, net.DestinationHostTcp, DestinationHostAddress, MigrationPort, StreamTcp);
         var workload = new CoupledWorkloadControl(
             new VirtualWorkloadControl(MigrationBench.CreateWorkload(options.Workload, options.Seed), image, clock),
             () => { pausedAt = clock.GetUtcNow(); moments.Paused(); },

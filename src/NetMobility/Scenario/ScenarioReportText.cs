@@ -61,7 +61,7 @@ public static class ScenarioReportText
                 + $"first packet of the VM's at the correspondent {Ms(h.ResumeToFirstReverseMs)} after it");
         s.AppendLine(report.Binding is { } b
             ? $"binding: {b.HomeAddress} -> care-of {b.CareOfAddress}, {b.Encapsulation}{(b.ReverseTunnel ? ", reverse tunnel" : "")}, lifetime {b.LifetimeSeconds} s"
-            : report.Outcome == ScenarioReport.StayedHome
+            : report.Outcome == ScenarioReport.StayedHome || report.Back is { Deregistered: true }
                 ? "binding: none (the VM is at home)"
                 : $"binding: none: the home agent has no care-of address for {ScenarioTopology.VmAddress}, so nothing sent to it reaches the destination");
         var ha = report.HomeAgent;
@@ -78,6 +78,11 @@ public static class ScenarioReportText
                 : report.Timeline.ResumedMs is null || report.Outcome == ScenarioReport.StayedHome
                     ? $"the correspondent's last packet from the VM came from {report.CorrespondentSawSource}"
                     : $"no packet the VM sent after it resumed reached the correspondent (the last one it did receive, from before the move, came from {report.CorrespondentSawSource})");
+        if (report.Back is { } home)
+            s.AppendLine(c, $"back home: migration {home.Memory.Outcome.ToString().ToLowerInvariant()} ({home.Memory.TotalTimeMs:0.0} ms, digest verified: {(home.DigestVerified ? "yes" : "no")}), "
+                + $"VM paused at {Ms(home.PausedMs)}, resumed at home at {Ms(home.ResumedMs)} (did not run for {Ms(home.VmPausedMs)}); "
+                + $"first correspondent packet at the VM {Ms(home.ResumeToFirstDeliveredMs)} after the resume; {home.HandedOverWithVm} frame(s) queued at the foreign host went home with it; "
+                + $"binding {(home.Deregistered ? "deregistered" : "still held")}");
         foreach (var capture in report.Captures) s.AppendLine(c, $"capture: {capture}");
         return s.ToString();
     }

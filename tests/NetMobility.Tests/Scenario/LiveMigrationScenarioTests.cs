@@ -213,6 +213,37 @@ public class LiveMigrationScenarioTests(MovedScenario moved) : IClassFixture<Mov
 
     }
 
+    [Theory]
+    [InlineData("gre", true)]
+    [InlineData("ipip", true)]
+    [InlineData("minimal", true)]
+    [InlineData("gre", false)]
+    [InlineData("ipip", false)]
+    [InlineData("minimal", false)]
+    public async Task There_and_back_the_sessions_carry_on_and_moving_home_deregisters(string name, bool reverse)
+    {
+        Assert.True(TunnelKind.TryFind(name, out var encapsulation));
+        var report = await new LiveMigrationScenario(MovedScenario.Options with { Encapsulation = encapsulation, ReverseTunnel = reverse, Back = true }).RunAsync();
+        Assert.Equal(ScenarioReport.Moved, report.Outcome);
+        var back = Assert.IsType<BackReport>(report.Back);
+        Assert.True(back.Memory.Completed, back.Memory.Error);
+        Assert.True(back.DigestVerified);
+        // Home again: the binding is gone, and the correspondent's packets reach the VM as soon as it runs.
+        Assert.True(back.Deregistered);
+        Assert.Null(report.Binding);
+        Assert.True(back.ResumedMs > report.Timeline.ResumedMs);
+        Assert.InRange(back.ResumeToFirstDeliveredMs!.Value, 0, 5);
+        Assert.Equal(0, report.HomeAgent.HandoverDropped);
+        // Every octet of every session once and in order, across both moves, no reset, and no timeout fired by either.
+        AssertSessionsWhole(report);
+        AssertNoRto(report);
+        foreach (var session in new[] { report.Bulk, report.Requests })
+            foreach (var end in new[] { session.Client, session.Server })
+                Assert.Equal(0, end.Retransmissions);
+        Assert.Equal(report.Ping.Sent, report.Ping.Replied);
+        Assert.Contains("back home: migration completed", ScenarioReportText.Format(report));
+    }
+
     [Fact]
     public async Task One_percent_wan_loss_is_repaired_by_tcp()
     {
