@@ -106,13 +106,6 @@ internal sealed class TcpPageChannel : IMigrationChannel
             _inputDone = true;
             _in.Writer.Complete();
         }
-        if (Connection.PeerClosed && _outputDone is false && Connection.State == TcpState.CloseWait && _out.Reader.TryRead(out var rest) && rest.IsCompleted && rest.Buffer.IsEmpty)
-        {
-            _out.Reader.AdvanceTo(rest.Buffer.End);
-            _outputDone = true;
-            _out.Reader.Complete();
-            Connection.Close();
-        }
     }
 
     /// <summary>The connection is gone: a reader waiting on it learns so, a cut one as a lost connection.</summary>
