@@ -39,6 +39,9 @@ public sealed record MemoryTimeline
 
     /// <summary>Why the destination refused the stream or the device state, if it did.</summary>
     public string? DestinationError { get; init; }
+
+    /// <summary>The page stream's TCP connections at the sending host, in the order opened (reconnections included).</summary>
+    public IReadOnlyList<TcpConnection> Connections { get; init; } = [];
 }
 
 /// <summary>What the network does at the moments of a migration, called on the network's event loop as they happen.</summary>
@@ -163,6 +166,7 @@ public static class MemoryPhase
                 DigestVerified = report.Completed && result is { Committed: true } && result.Digest.ToString() == report.Digest,
                 DeviceState = received,
                 DestinationError = error,
+                Connections = [.. link.Channels.Where(c => c.Connection.LocalAddress == (back ? DestinationHostAddress : SourceHostAddress)).Select(c => c.Connection)],
             };
         }
         finally

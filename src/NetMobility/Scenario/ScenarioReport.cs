@@ -76,6 +76,9 @@ public sealed class ScenarioReport
     /// <summary>Capture files written: home link, WAN, foreign link.</summary>
     public List<string> Captures { get; init; } = [];
 
+    /// <summary>The page stream's TCP connections at the source host: segments, retransmissions, RTOs, longest stall.</summary>
+    public List<EndpointReport> PageStream { get; init; } = [];
+
     /// <summary>The migration back to the home host, when the run asked for one (<see cref="ScenarioOptions.Back"/>).</summary>
     public BackReport? Back { get; init; }
 }

@@ -17,6 +17,10 @@ public static class ScenarioReportText
         s.AppendLine(c, $"live migration of vm {ScenarioTopology.VmAddress} from the home link to the foreign agent {ScenarioTopology.FaAddress} "
             + $"over a {n.WanBandwidth}, {n.WanLatencyMs:0.###} ms WAN (loss {n.WanLoss:0.####}, reordering {n.WanReordering:0.####}), {n.Encapsulation}: {report.Outcome}");
         s.AppendLine(c, $"page stream: {report.PageStreamLink}");
+        if (report.PageStream.Count > 0)
+            s.AppendLine(c, $"page stream TCP: {report.PageStream.Count} connection(s), {report.PageStream.Sum(e => e.SegmentsSent)} segments, "
+                + $"{report.PageStream.Sum(e => e.Retransmissions)} retransmitted, {report.PageStream.Sum(e => e.RtosFired)} RTO(s), "
+                + $"longest stall {report.PageStream.Max(e => e.LongestStallMs):0.0} ms");
         if (report.Outcome == ScenarioReport.MovedUnreachable)
             s.AppendLine(c, $"unreachable: the VM runs at the destination, but {Unreachable(report)}");
         s.AppendLine();

@@ -150,6 +150,7 @@ internal sealed class ScenarioRun
             CorrespondentSawSource = CorrespondentSawVm ? VmAddress.ToString() : "",
             KeptAddress = keptAddress,
             Captures = [.. Net.CapturePaths],
+            PageStream = [.. memory.Connections.Select(c => Endpoint("src", c))],
             Back = back is null ? null : new BackReport
             {
                 Memory = back.Report,
