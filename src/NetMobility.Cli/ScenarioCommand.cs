@@ -43,6 +43,7 @@ public static class ScenarioCommand
         var think = new Option<double>("--think-ms") { Description = "time between a response and the next request, ms", DefaultValueFactory = _ => defaults.ThinkTime.TotalMilliseconds };
         var pingEvery = new Option<double>("--ping-ms") { Description = "interval of the correspondent's pings to the VM, ms", DefaultValueFactory = _ => defaults.PingInterval.TotalMilliseconds };
         var after = new Option<double>("--after-ms") { Description = "how long the flows run on after the VM resumes, ms", DefaultValueFactory = _ => defaults.After.TotalMilliseconds };
+        var back = new Option<bool>("--back") { Description = "after the move, migrate the VM back to its home host (home -> foreign -> home); moving home deregisters" };
         var failVerification = new Option<bool>("--fail-verification") { Description = "corrupt a page at the destination: the migration fails and the VM stays home" };
         var capture = new Option<string?>("--capture") { Description = "write home.pcapng, wan.pcapng, foreign.pcapng and correspondent.pcapng into this directory" };
         var seed = new Option<int>("--seed") { Description = "seed of the memory contents, the workload and the WAN", DefaultValueFactory = _ => defaults.Seed };
@@ -51,7 +52,7 @@ public static class ScenarioCommand
         var noSvg = new Option<bool>("--no-svg") { Description = "write no SVG timeline" };
         var run = new Command("run", "run one live migration with its handover and print the report");
         foreach (var o in new Option[] { memory, workload, policy, compression, channels, wan, latency, loss, reordering, encapsulation, noReverse, bulkRate, request, response, think, pingEvery, after,
-                     failVerification, capture, seed, json, outDir, noSvg })
+                     failVerification, back, capture, seed, json, outDir, noSvg })
             run.Options.Add(o);
         run.SetAction(pr =>
         {
@@ -77,6 +78,7 @@ public static class ScenarioCommand
                 PingInterval = Milliseconds(pr.GetValue(pingEvery), "--ping-ms"),
                 After = Milliseconds(pr.GetValue(after), "--after-ms"),
                 FailVerification = pr.GetValue(failVerification),
+                Back = pr.GetValue(back),
                 CaptureDirectory = pr.GetValue(capture),
                 Seed = pr.GetValue(seed),
             };

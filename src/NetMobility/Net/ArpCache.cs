@@ -229,7 +229,7 @@ public sealed class ArpCache
         var request = ArpMessage.Request(iface.Mac, iface.Address, entry.Address);
         if (Transmit(iface, unicastTo ?? MacAddress.Broadcast, request)) RequestsSent++;
         entry.RequestsSent++;
-        entry.Timer ??= _node.Loop.CreateTimer(OnTimer, entry);
+        entry.Timer ??= _node.CreateTimer(OnTimer, entry);
         entry.Timer.Schedule(_options.ArpRetransmitInterval);
     }
 
@@ -294,7 +294,7 @@ public sealed class ArpCache
         return iface.SendFrame(destination, EtherType.Arp, payload);
     }
 
-    private long Now() => _node.Loop.Time.GetUtcNow().UtcTicks;
+    private long Now() => _node.Time.GetUtcNow().UtcTicks;
 
     private readonly record struct PendingPacket(byte[] Buffer, int Length);
 

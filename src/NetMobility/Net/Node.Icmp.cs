@@ -34,7 +34,7 @@ public sealed partial class Node
         if (!Icmpv4Error.MaySendFor(offending)) return;
         var route = Routes.Lookup(offending.Source);
         if (route is null || route.Interface.Address.IsUnspecified) return;
-        if (!_icmpLimiter.TryTake(Loop.Time.GetUtcNow().UtcTicks))
+        if (!_icmpLimiter.TryTake(Time.GetUtcNow().UtcTicks))
         {
             Counters.IcmpErrorsSuppressed++;
             return;

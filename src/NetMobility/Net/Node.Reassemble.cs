@@ -30,10 +30,10 @@ public sealed partial class Node
                 return;
             }
             reassembly = _reassemblyPool.TryPop(out var pooled) ? pooled : new Reassembly();
-            long now = Loop.Time.GetUtcNow().UtcTicks;
+            long now = Time.GetUtcNow().UtcTicks;
             reassembly.Start(key, iface, now + Options.ReassemblyTimeout.Ticks);
             _reassemblies.Add(key, reassembly);
-            _reassemblyTimer ??= Loop.CreateTimer(OnReassemblyTimer, this);
+            _reassemblyTimer ??= CreateTimer(OnReassemblyTimer, this);
             if (!_reassemblyTimer.IsArmed) _reassemblyTimer.Schedule(Options.ReassemblyTimeout);
         }
         if (!reassembly.Add(fragment))
@@ -62,7 +62,7 @@ public sealed partial class Node
     /// <summary>Drops the datagrams out of time, telling the source when its first fragment came (RFC 792, RFC 1122 sec 3.3.2).</summary>
     private void ExpireReassemblies()
     {
-        long now = Loop.Time.GetUtcNow().UtcTicks;
+        long now = Time.GetUtcNow().UtcTicks;
         long next = long.MaxValue;
         List<Reassembly>? expired = null;
         foreach (var reassembly in _reassemblies.Values)

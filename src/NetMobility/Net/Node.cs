@@ -46,9 +46,17 @@ public sealed partial class Node
         Name = name;
         Options = options;
         Forwarding = options.Forwarding;
+        Time = options.Clock ?? loop.Time;
         Arp = new ArpCache(this, options);
-        _icmpLimiter = new RateLimiter(options.IcmpErrorsPerSecond, options.IcmpErrorBurst, loop.Time.GetUtcNow().UtcTicks);
+        _icmpLimiter = new RateLimiter(options.IcmpErrorsPerSecond, options.IcmpErrorBurst, Time.GetUtcNow().UtcTicks);
     }
+
+    /// <summary>The node's clock: <see cref="NodeOptions.Clock"/>, or the loop's.</summary>
+    public TimeProvider Time { get; }
+
+    /// <summary>A timer on the node's clock whose callback is posted to its loop.</summary>
+    internal LoopTimer CreateTimer(Action<object?> callback, object? state) =>
+        ReferenceEquals(Time, Loop.Time) ? Loop.CreateTimer(callback, state) : Loop.CreateTimer(callback, state, Time);
 
     public string Name { get; }
     public EventLoop Loop { get; }

@@ -12,6 +12,12 @@ public sealed record NodeOptions
     /// <summary>How long a resolved neighbour is used without asking again; then it is re-confirmed while still in use.</summary>
     public TimeSpan ArpReachableTime { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// The node's own clock, for its ARP, reassembly and ICMP rate timers: a VM's <see cref="Runtime.GuestClock"/>, which
+    /// stands still while the VM is paused; null for the loop's.
+    /// </summary>
+    public TimeProvider? Clock { get; init; }
+
     /// <summary>Wait between ARP requests for the same address (RFC 1122 sec 2.3.2.1 asks for no more than one per second).</summary>
     public TimeSpan ArpRetransmitInterval { get; init; } = TimeSpan.FromSeconds(1);
 

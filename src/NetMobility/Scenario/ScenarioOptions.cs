@@ -102,6 +102,12 @@ public sealed record ScenarioOptions
     /// <summary>Corrupt one page at the destination before it checks the digest, so the migration fails and rolls back.</summary>
     public bool FailVerification { get; init; }
 
+    /// <summary>
+    /// After the move, and <see cref="After"/> of traffic at the destination, migrate the VM back to its home host (home
+    /// -> foreign -> home in one run): moving home deregisters its binding, and the sessions carry on.
+    /// </summary>
+    public bool Back { get; init; }
+
     /// <summary>A directory for pcapng captures of the home link, the WAN and the foreign link; null for none.</summary>
     public string? CaptureDirectory { get; init; }
 

@@ -27,7 +27,7 @@ public sealed class ScenarioReport
     /// <summary>Which link the memory's page stream crossed, and how it relates to the simulated WAN.</summary>
     public required string PageStreamLink { get; init; }
 
-    /// <summary>Registration requests the VM's hypervisor sent (retransmissions included) after the resume.</summary>
+    /// <summary>Registration requests the VM's hypervisor sent (retransmissions included) from the destination's verification on, before and after the resume.</summary>
     public long RegistrationRequests { get; init; }
 
     /// <summary>How long after the resume the scenario waited for a registration: the lifetime the request asked for.</summary>
@@ -78,6 +78,12 @@ public sealed class ScenarioReport
 
     /// <summary>The SVG timeline written beside the report (<see cref="ScenarioTimelineSvg"/>); null when none was.</summary>
     public string? TimelineSvg { get; set; }
+
+    /// <summary>The page stream's TCP connections at the source host: segments, retransmissions, RTOs, longest stall.</summary>
+    public List<EndpointReport> PageStream { get; init; } = [];
+
+    /// <summary>The migration back to the home host, when the run asked for one (<see cref="ScenarioOptions.Back"/>).</summary>
+    public BackReport? Back { get; init; }
 }
 
 /// <summary>The VM's network device state (<see cref="VmDeviceState"/>) in text.</summary>
@@ -251,4 +257,24 @@ public sealed record ForeignAgentReport
     public long ReverseTunnelled { get; init; }
     public long NotForAVisitor { get; init; }
     public long ArpAnswered { get; init; }
+}
+
+/// <summary>
+/// The migration back home: its memory report, and on the run's clock (ms from its start) when the VM paused at the
+/// foreign host and resumed at home, the first correspondent packet at the VM after that, and the binding's removal.
+/// </summary>
+public sealed record BackReport
+{
+    public required MigrationReport Memory { get; init; }
+    public bool DigestVerified { get; init; }
+    public double? PausedMs { get; init; }
+    public double? ResumedMs { get; init; }
+    public double? VmPausedMs { get; init; }
+    public double? ResumeToFirstDeliveredMs { get; init; }
+
+    /// <summary>Frames that reached the VM's port at the foreign host while it was paused and went home with it.</summary>
+    public long HandedOverWithVm { get; init; }
+
+    /// <summary>The home agent holds no binding for the VM any more: its move home deregistered it.</summary>
+    public bool Deregistered { get; init; }
 }

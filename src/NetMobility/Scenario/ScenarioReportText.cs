@@ -17,6 +17,10 @@ public static class ScenarioReportText
         s.AppendLine(c, $"live migration of vm {ScenarioTopology.VmAddress} from the home link to the foreign agent {ScenarioTopology.FaAddress} "
             + $"over a {n.WanBandwidth}, {n.WanLatencyMs:0.###} ms WAN (loss {n.WanLoss:0.####}, reordering {n.WanReordering:0.####}), {n.Encapsulation}: {report.Outcome}");
         s.AppendLine(c, $"page stream: {report.PageStreamLink}");
+        if (report.PageStream.Count > 0)
+            s.AppendLine(c, $"page stream TCP: {report.PageStream.Count} connection(s), {report.PageStream.Sum(e => e.SegmentsSent)} segments, "
+                + $"{report.PageStream.Sum(e => e.Retransmissions)} retransmitted, {report.PageStream.Sum(e => e.RtosFired)} RTO(s), "
+                + $"longest stall {report.PageStream.Max(e => e.LongestStallMs):0.0} ms");
         if (report.Outcome == ScenarioReport.MovedUnreachable)
             s.AppendLine(c, $"unreachable: the VM runs at the destination, but {Unreachable(report)}");
         s.AppendLine();
@@ -61,7 +65,7 @@ public static class ScenarioReportText
                 + $"first packet of the VM's at the correspondent {Ms(h.ResumeToFirstReverseMs)} after it");
         s.AppendLine(report.Binding is { } b
             ? $"binding: {b.HomeAddress} -> care-of {b.CareOfAddress}, {b.Encapsulation}{(b.ReverseTunnel ? ", reverse tunnel" : "")}, lifetime {b.LifetimeSeconds} s"
-            : report.Outcome == ScenarioReport.StayedHome
+            : report.Outcome == ScenarioReport.StayedHome || report.Back is { Deregistered: true }
                 ? "binding: none (the VM is at home)"
                 : $"binding: none: the home agent has no care-of address for {ScenarioTopology.VmAddress}, so nothing sent to it reaches the destination");
         var ha = report.HomeAgent;
@@ -78,6 +82,11 @@ public static class ScenarioReportText
                 : report.Timeline.ResumedMs is null || report.Outcome == ScenarioReport.StayedHome
                     ? $"the correspondent's last packet from the VM came from {report.CorrespondentSawSource}"
                     : $"no packet the VM sent after it resumed reached the correspondent (the last one it did receive, from before the move, came from {report.CorrespondentSawSource})");
+        if (report.Back is { } home)
+            s.AppendLine(c, $"back home: migration {home.Memory.Outcome.ToString().ToLowerInvariant()} ({home.Memory.TotalTimeMs:0.0} ms, digest verified: {(home.DigestVerified ? "yes" : "no")}), "
+                + $"VM paused at {Ms(home.PausedMs)}, resumed at home at {Ms(home.ResumedMs)} (did not run for {Ms(home.VmPausedMs)}); "
+                + $"first correspondent packet at the VM {Ms(home.ResumeToFirstDeliveredMs)} after the resume; {home.HandedOverWithVm} frame(s) queued at the foreign host went home with it; "
+                + $"binding {(home.Deregistered ? "deregistered" : "still held")}");
         foreach (var capture in report.Captures) s.AppendLine(c, $"capture: {capture}");
         if (report.TimelineSvg is string svg) s.AppendLine(c, $"timeline: {svg}");
         return s.ToString();

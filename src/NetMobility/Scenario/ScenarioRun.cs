@@ -13,7 +13,7 @@ namespace NetMobility.Scenario;
 internal sealed class ScenarioRun
 {
     private readonly DateTimeOffset _start;
-    private DateTimeOffset? _firstAtVm, _firstAtCn;
+    private DateTimeOffset? _firstAtVm, _firstAtCn, _firstAtVmBack;
 
     public ScenarioRun(ScenarioTopology net)
     {
@@ -23,6 +23,7 @@ internal sealed class ScenarioRun
         net.VmNode.AddHook((_, packet) =>
         {
             if (Resumed is { } r && _firstAtVm is null && packet.Source == CnAddress && Net.Sim.Now >= r) _firstAtVm = Net.Sim.Now;
+            if (ResumedBack is { } rb && _firstAtVmBack is null && packet.Source == CnAddress && Net.Sim.Now >= rb) _firstAtVmBack = Net.Sim.Now;
             return false;
         });
         net.CnNode.AddHook((_, packet) =>
@@ -42,6 +43,14 @@ internal sealed class ScenarioRun
     public DateTimeOffset? RolledBack { get; set; }
     public DateTimeOffset? Registered { get; private set; }
     public DateTimeOffset FlowsStopped { get; set; }
+
+    /// <summary>The move back home: the VM paused at the foreign host, was released by it, and resumed at home.</summary>
+    public DateTimeOffset? PausedBack { get; set; }
+    public DateTimeOffset? ReleasedBack { get; set; }
+    public DateTimeOffset? ResumedBack { get; set; }
+
+    /// <summary>Frames the VM's port at the foreign host queued while it was paused there, which went home with it.</summary>
+    public long HandedOverWithVm { get; set; }
 
     /// <summary>A packet from the VM's home address reached the correspondent.</summary>
     public bool CorrespondentSawVm { get; private set; }
@@ -64,7 +73,8 @@ internal sealed class ScenarioRun
         if (client.State == RegistrationState.Registered && Registered is null) Registered = Net.Sim.Now;
     }
 
-    public ScenarioReport Report(ScenarioOptions options, MemoryTimeline memory, BulkSession bulk, RequestSession requests, PingSeries ping)
+    public ScenarioReport Report(ScenarioOptions options, MemoryTimeline memory, BulkSession bulk, RequestSession requests, PingSeries ping,
+        MemoryTimeline? back = null)
     {
         var ha = Net.HomeAgent.Counters;
         var fa = Net.ForeignAgent.Counters;
@@ -78,9 +88,9 @@ internal sealed class ScenarioRun
         return new ScenarioReport
         {
             Outcome = !moved ? ScenarioReport.StayedHome : reachable ? ScenarioReport.Moved : ScenarioReport.MovedUnreachable,
-            PageStreamLink = $"a path of its own with the WAN bandwidth ({LinkModel.DescribeBandwidth(options.WanBitsPerSecond)}) and latency "
-                + $"({options.WanLatency.TotalMilliseconds:0.###} ms), one TCP connection per channel; the WAN loss and reordering are left to TCP "
-                + "below the page stream and not simulated on it",
+            PageStreamLink = $"testbed TCP from the source host ({SourceHostAddress}) to the destination host ({DestinationHostAddress}) across the WAN "
+                + $"the sessions use ({LinkModel.DescribeBandwidth(options.WanBitsPerSecond)}, {options.WanLatency.TotalMilliseconds:0.###} ms, "
+                + $"{options.WanLoss:0.###%} loss), one connection per channel, on the network's clock",
             RegistrationRequests = moved ? Net.VmPort.Client.RequestsSent - _requestsAtStart : 0,
             RegistrationWaitMs = RegistrationDeadline - Resumed is TimeSpan wait ? wait.TotalMilliseconds : 0,
             Memory = memory.Report,
@@ -140,6 +150,18 @@ internal sealed class ScenarioRun
             CorrespondentSawSource = CorrespondentSawVm ? VmAddress.ToString() : "",
             KeptAddress = keptAddress,
             Captures = [.. Net.CapturePaths],
+            PageStream = [.. memory.Connections.Select(c => Endpoint("src", c))],
+            Back = back is null ? null : new BackReport
+            {
+                Memory = back.Report,
+                DigestVerified = back.DigestVerified,
+                PausedMs = Ms(PausedBack),
+                ResumedMs = Ms(ResumedBack),
+                VmPausedMs = Since(PausedBack, ResumedBack),
+                ResumeToFirstDeliveredMs = Since(ResumedBack, _firstAtVmBack),
+                HandedOverWithVm = HandedOverWithVm,
+                Deregistered = !Net.HomeAgent.Bindings.TryGetFirst(VmAddress, out _),
+            },
         };
     }
 

@@ -17,19 +17,20 @@ namespace NetMobility.Scenario;
 /// The network of a live migration scenario, in memory on one <see cref="Simulation"/>:
 /// <code>
 ///   home link 10.1.0.0/24                          correspondent link 10.3.0.0/24
-///   r1 .1   ha .2 (home agent)   vm .42             r3 .1   cn .10 (correspondent)
+///   r1 .1   ha .2 (home agent)   src .3   vm .42    r3 .1   cn .10 (correspondent)
 ///        |                                               |
 ///        r1 192.0.2.1 ===== WAN leg ===== 192.0.2.2 r3   (r3 filters ingress on every interface)
 ///                                         192.0.2.6 r3
 ///                                              ||  WAN leg
 ///        fa 192.0.2.5 =========================//
-///        fa .1 on the foreign link 10.2.0.0/24: the destination host's foreign agent, care-of address 10.2.0.1
+///        fa .1 on the foreign link 10.2.0.0/24: the destination host's foreign agent, care-of address 10.2.0.1; dst .2
 /// </code>
 /// The VM's interface is a <see cref="VmPort"/>, plugged at home into the source host's port
 /// (<see cref="SourceHostPort"/>) and after the move into a port of the foreign link. The VM's replies from the
 /// foreign site would fail r3's ingress filter with the home address as source, so the registration asks for
-/// reverse tunnelling (RFC 3024). The VM and the correspondent run the testbed's TCP (<see cref="TcpStack"/>); the
-/// VM's on a <see cref="GuestClock"/> that stops while it is paused. With a capture directory, home.pcapng holds the
+/// reverse tunnelling (RFC 3024). The source host (src .3 on the home link) and the destination host (dst .2 on the
+/// foreign link) carry the page stream over TCP across the same WAN legs. The VM and the correspondent run the testbed's TCP (<see cref="TcpStack"/>); the
+/// VM's, with its node's ARP, reassembly and ICMP timers, on a <see cref="GuestClock"/> that stops while it is paused. With a capture directory, home.pcapng holds the
 /// home link as r1 sees it, wan.pcapng both WAN legs at r3, foreign.pcapng the foreign link as the foreign agent sees
 /// it, and correspondent.pcapng the correspondent's link, where each of its TCP segments shows once.
 /// </summary>
@@ -40,6 +41,10 @@ public sealed class ScenarioTopology : IDisposable
     public static readonly Ipv4Address HaAddress = Ipv4Address.Parse("10.1.0.2");
     public static readonly Ipv4Address FaAddress = Ipv4Address.Parse("10.2.0.1");
     public static readonly Ipv4Address CnAddress = Ipv4Address.Parse("10.3.0.10");
+    /// <summary>The source host's own address on the home link: the page stream leaves from here.</summary>
+    public static readonly Ipv4Address SourceHostAddress = Ipv4Address.Parse("10.1.0.3");
+    /// <summary>The destination host's own address on the foreign link: the page stream arrives here.</summary>
+    public static readonly Ipv4Address DestinationHostAddress = Ipv4Address.Parse("10.2.0.2");
     public static readonly MacAddress VmMac = MacAddress.Parse("52:54:00:00:00:42");
     public const int HomePrefixLength = 24;
 
@@ -69,21 +74,31 @@ public sealed class ScenarioTopology : IDisposable
         }
         Func<IFrameLink, IFrameLink>? Tap(CaptureSink? sink) => sink is null ? null : link => new CaptureLink(time, link, sink);
 
-        HomeLink = Net.AddSegment("home");
-        ForeignLink = Net.AddSegment("foreign");
+        // The sites' links hold a page-stream connection's burst (a window's worth, up to 512 KiB, sent at once on an
+        // in-memory link with no serialisation time) for the WAN router, as a host's transmit queue (1000 frames) would.
+        var siteLink = new SegmentOptions { QueueCapacity = 1000 };
+        HomeLink = Net.AddSegment("home", siteLink);
+        ForeignLink = Net.AddSegment("foreign", siteLink);
         var correspondentLink = Net.AddSegment("correspondent");
         R1 = Net.AddRouter("r1");
         R3 = Net.AddRouter("r3");
         HaNode = Net.AddRouter("ha");
         FaNode = Net.AddRouter("fa");
-        VmNode = Net.AddHost("vm");
+        // The VM's node keeps its ARP cache and resolver, reassembly and ICMP timers on the VM's clock: they stand still
+        // while it is paused, as a paused guest's kernel does.
+        VmClock = new GuestClock(Net.Loop.Time);
+        VmNode = Net.AddHost("vm", new NodeOptions { Clock = VmClock });
         CnNode = Net.AddHost("cn");
+        SourceHost = Net.AddHost("src");
+        DestinationHost = Net.AddHost("dst");
 
         Net.Attach(R1, HomeLink, "10.1.0.1/24", Tap(home));
         HaHome = Net.Attach(HaNode, HomeLink, "10.1.0.2/24");
         var faVisitors = Net.Attach(FaNode, ForeignLink, "10.2.0.1/24", Tap(foreign));
         var r3Correspondent = Net.Attach(R3, correspondentLink, "10.3.0.1/24");
         Net.Attach(CnNode, correspondentLink, "10.3.0.10/24", Tap(correspondent));
+        Net.Attach(SourceHost, HomeLink, "10.1.0.3/24");
+        Net.Attach(DestinationHost, ForeignLink, "10.2.0.2/24");
         var leg = new ImpairmentOptions
         {
             Latency = options.WanLatency / 2,
@@ -105,6 +120,8 @@ public sealed class ScenarioTopology : IDisposable
         HaNode.SetDefaultRoute(HomeGateway);
         FaNode.SetDefaultRoute(Ipv4Address.Parse("192.0.2.6"));
         CnNode.SetDefaultRoute(Ipv4Address.Parse("10.3.0.1"));
+        SourceHost.SetDefaultRoute(HomeGateway);
+        DestinationHost.SetDefaultRoute(FaAddress);
 
         HomeAgent = new HomeAgent(HaNode, HaHome, new NodeTunnels(HaNode), new HomeAgentOptions { Address = HaAddress, HomePrefixLength = HomePrefixLength });
         HomeAgent.MobileNodes.Add(VmAddress, new MobilitySecurityAssociation(Spi, Key));
@@ -124,12 +141,13 @@ public sealed class ScenarioTopology : IDisposable
         SourcePort = new SourceHostPort(HomeLink.AddPort("vm@home", VmMac));
         VmPort.StartAtHome(SourcePort);
 
-        VmClock = new GuestClock(Net.Loop.Time);
         // The endpoint does no path MTU discovery, and a connection opened at home outlives the move into a tunnel:
         // both ends announce an MSS that fits the largest encapsulation, as an operator clamps it on such a path.
         var tcp = new TcpEndpointOptions { MaxSegmentSize = TunnelledMss };
         VmTcp = new TcpStack(VmNode, tcp, seed: (ulong)options.Seed + 100, clock: VmClock);
         CnTcp = new TcpStack(CnNode, tcp, seed: (ulong)options.Seed + 200);
+        SourceHostTcp = new TcpStack(SourceHost, seed: (ulong)options.Seed + 300);
+        DestinationHostTcp = new TcpStack(DestinationHost, seed: (ulong)options.Seed + 400);
     }
 
     public Topology Net { get; }
@@ -156,6 +174,15 @@ public sealed class ScenarioTopology : IDisposable
     public TcpStack VmTcp { get; }
 
     public TcpStack CnTcp { get; }
+
+    /// <summary>The source host (the hypervisor at home) as a host of the home link, with its TCP: the page stream's sender.</summary>
+    public Node SourceHost { get; }
+
+    /// <summary>The destination host as a host of the foreign link, with its TCP: the page stream's receiver.</summary>
+    public Node DestinationHost { get; }
+
+    public TcpStack SourceHostTcp { get; }
+    public TcpStack DestinationHostTcp { get; }
 
     /// <summary>The capture files being written, in the order home, WAN, foreign, correspondent; empty without a capture directory.</summary>
     public IReadOnlyList<string> CapturePaths { get; private set; } = [];

@@ -31,7 +31,7 @@ public sealed class SourceHostPort : IFrameLink, IDisposable
     private readonly IFrameLink _inner;
     private readonly HandoverBuffer _queue;
     private readonly byte[] _forward;
-    private MacAddress _homeAgent;
+    private MacAddress? _homeAgent;
 
     public SourceHostPort(IFrameLink homePort, int queueFrames = 1024, int queueBytes = 1 << 20)
     {
@@ -113,6 +113,22 @@ public sealed class SourceHostPort : IFrameLink, IDisposable
     }
 
     /// <summary>
+    /// The destination has the VM, and what this port queued for it goes with it (<paramref name="vm"/>, where it runs
+    /// now), as a stopped guest's receive queue is part of what moves; from now on nothing more is the VM's here (a port
+    /// on a foreign host, with no home agent on its link to send it to).
+    /// </summary>
+    public void HandOverTo(FrameReceiver vm)
+    {
+        if (State != SourcePortState.Paused) throw new InvalidOperationException($"the port is {State}, not paused");
+        State = SourcePortState.HandedOver;
+        _homeAgent = null;
+        HandedOverWithVm += _queue.Release(new ToReceiver(vm));
+    }
+
+    /// <summary>Queued frames that went with the VM to its destination (<see cref="HandOverTo"/>).</summary>
+    public long HandedOverWithVm { get; private set; }
+
+    /// <summary>
     /// The migration failed after the VM's packets were handed to the home agent: the VM runs here again (plugged back
     /// first), and from now on frames pass straight through; the agent sends it what it held.
     /// </summary>
@@ -143,7 +159,7 @@ public sealed class SourceHostPort : IFrameLink, IDisposable
     /// <summary>An IPv4 packet framed for the VM goes out again to the home agent's hardware address, from the VM's.</summary>
     private void SendToHomeAgent(ReadOnlySpan<byte> frame)
     {
-        if (!EthernetFrame.TryCreate(frame, out var ethernet, out _) || ethernet.EtherType != EtherType.Ipv4 || ethernet.Destination != Mac
+        if (_homeAgent is not MacAddress homeAgent || !EthernetFrame.TryCreate(frame, out var ethernet, out _) || ethernet.EtherType != EtherType.Ipv4 || ethernet.Destination != Mac
             || ethernet.HasVlanTag || frame.Length > _forward.Length)
         {
             Discarded++;
@@ -153,13 +169,18 @@ public sealed class SourceHostPort : IFrameLink, IDisposable
         frame.CopyTo(copy);
         // The source address must be this port's own: the home link's switch learns sources, and the original
         // sender (the home router) sits behind another port.
-        new EthernetHeader(_homeAgent, Mac, EtherType.Ipv4).Emit(copy);
+        new EthernetHeader(homeAgent, Mac, EtherType.Ipv4).Emit(copy);
         if (_inner.Send(copy)) Forwarded++;
     }
 
     private readonly struct ToVm(SourceHostPort port) : IHeldPacketSink
     {
         public void Release(ReadOnlySpan<byte> packet) => port.Receiver?.Invoke(packet);
+    }
+
+    private readonly struct ToReceiver(FrameReceiver receiver) : IHeldPacketSink
+    {
+        public void Release(ReadOnlySpan<byte> packet) => receiver(packet);
     }
 
     private readonly struct ToHomeAgent(SourceHostPort port) : IHeldPacketSink

@@ -6,7 +6,8 @@ namespace NetMobility.Tests.Cli;
 /// <summary>
 /// <c>netmob scenario run</c> says what happened and its exit code agrees: moved and reachable (0), stayed home (1),
 /// moved but unreachable (3). On a lossy WAN the VM's registration is retransmitted with backoff until it gets
-/// through or the lifetime it asked for has passed; the report names the link the page stream used.
+/// through; a WAN too lossy for it is too lossy for the page stream, which crosses it too; the report names the link the
+/// page stream used.
 /// </summary>
 public class ScenarioOutcomeTests
 {
@@ -20,7 +21,8 @@ public class ScenarioOutcomeTests
     [Fact]
     public void On_a_lossy_wan_the_registration_is_retried_until_it_gets_through()
     {
-        var (result, report) = Run("--loss", "0.3", "--seed", "1");
+        // 7 % on each leg: the page stream gets through (slowly, TCP repairing it), and the first registration does not.
+        var (result, report) = Run("--loss", "0.07", "--seed", "1");
 
         Assert.Equal(0, result.ExitCode);
         Assert.Equal("moved and reachable", report.GetProperty("outcome").GetString());
@@ -31,23 +33,18 @@ public class ScenarioOutcomeTests
     }
 
     [Fact]
-    public void A_vm_whose_registration_never_gets_through_is_moved_but_unreachable_with_a_non_zero_exit()
+    public void A_wan_that_loses_nearly_everything_loses_the_page_stream_too_and_the_vm_stays_home()
     {
-        // Each request and its reply cross a WAN leg that keeps 1 frame in 200: no registration of about forty gets through.
+        // A WAN leg that keeps 1 frame in 200 (each registration of about forty would be lost on it) carries the page
+        // stream too: its TCP connections do not get through, the migration is given up before the pause, and the VM
+        // runs on at home; nothing registered, so nothing is unreachable.
         var (result, report) = Run("--loss", "0.995", "--seed", "1");
 
-        Assert.Equal(3, result.ExitCode);
-        Assert.Equal("moved but unreachable", report.GetProperty("outcome").GetString());
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("stayed home", report.GetProperty("outcome").GetString());
         Assert.Equal(JsonValueKind.Null, report.GetProperty("binding").ValueKind);
-        // Retransmissions with a doubling timeout (capped at 16 s) for the 600 s lifetime asked for: about forty.
-        Assert.Equal(600_000, report.GetProperty("registrationWaitMs").GetDouble());
-        Assert.InRange(report.GetProperty("registrationRequests").GetInt64(), 30, 60);
-
-        var text = Netmob.Run("scenario", "run", "--memory", "4M", "--bulk", "1M", "--loss", "0.995", "--seed", "1", "--no-svg").StandardOutput;
-        Assert.EndsWith(": moved but unreachable", text.Split('\n')[0]);
-        Assert.Contains("unreachable: the VM runs at the destination, but no registration was accepted in the 600 s", text);
-        Assert.Contains("binding: none: the home agent has no care-of address for 10.1.0.42", text);
-        Assert.DoesNotContain("the VM is at home", text);
+        Assert.Equal(0, report.GetProperty("homeAgent").GetProperty("requestsReceived").GetInt64());
+        Assert.False(report.GetProperty("digestVerified").GetBoolean());
     }
 
     [Fact]
@@ -63,7 +60,7 @@ public class ScenarioOutcomeTests
     public void The_report_says_which_link_the_page_stream_used()
     {
         var text = Netmob.Run("scenario", "run", "--memory", "4M", "--bulk", "1M", "--loss", "0.1", "--seed", "2", "--no-svg").StandardOutput;
-        Assert.Contains("page stream: a path of its own with the WAN bandwidth (100 Mbit/s) and latency (20 ms), one TCP connection per channel; "
-            + "the WAN loss and reordering are left to TCP below the page stream and not simulated on it", text);
+        Assert.Contains("page stream: testbed TCP from the source host (10.1.0.3) to the destination host (10.2.0.2) across the WAN "
+            + "the sessions use (100 Mbit/s, 20 ms, 10% loss), one connection per channel, on the network's clock", text);
     }
 }

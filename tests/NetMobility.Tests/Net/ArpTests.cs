@@ -204,4 +204,39 @@ public class ArpTests
         Assert.Equal(1, a.Counters.Drops(NodeDrop.ArpCacheFull));
         Assert.Equal(2, a.Arp.Entries().Count);
     }
+    [Fact]
+    public void A_node_on_a_paused_guest_clock_keeps_its_arp_entries_and_sends_no_request_while_paused()
+    {
+        var guest = new GuestClock(_net.Loop.Time);
+        var options = new NodeOptions { Clock = guest, ArpReachableTime = TimeSpan.FromSeconds(5), ArpRetransmitInterval = TimeSpan.FromSeconds(1) };
+        var (a, pinger, ifA) = Host("a", A, options);
+        Host("b", B);
+
+        Assert.True(pinger.Ping(B, 1));
+        _net.Simulation.RunFor(TimeSpan.FromMilliseconds(10));
+        Assert.True(a.Arp.TryLookup(ifA, B, out _, out var state));
+        Assert.Equal(ArpEntryState.Reachable, state);
+
+        // A resolution in progress when the guest pauses: its retransmissions stand still with the guest's time.
+        pinger.Ping(Nobody, 2);
+        _net.Simulation.RunFor(TimeSpan.FromMilliseconds(10));
+        long requests = a.Arp.RequestsSent;
+        guest.Pause();
+        _net.Simulation.RunFor(TimeSpan.FromSeconds(30));
+        Assert.Equal(requests, a.Arp.RequestsSent);
+
+        // 30 s of host time went by, past the 5 s reachable time; on the guest's clock 20 ms did: a ping to b right after
+        // the resume uses the entry as it is, with no re-confirmation (on the host's clock it would be stale and re-asked).
+        guest.Resume();
+        Assert.True(pinger.Ping(B, 3));
+        _net.Simulation.RunFor(TimeSpan.FromMilliseconds(10));
+        Assert.Equal(requests, a.Arp.RequestsSent);
+        Assert.True(a.Arp.TryLookup(ifA, B, out _, out state));
+        Assert.Equal(ArpEntryState.Reachable, state);
+        Assert.Contains(pinger.Replies, r => r.Sequence == 3);
+
+        // The resolution that was in progress runs on after the resume.
+        _net.Simulation.RunFor(TimeSpan.FromSeconds(1.5));
+        Assert.True(a.Arp.RequestsSent > requests, "the resolver runs on after the resume");
+    }
 }

@@ -59,6 +59,19 @@ public sealed record DestinationOptions
     /// </summary>
     public Func<CancellationToken, Task>? ResumeVm { get; init; }
 
+    /// <summary>
+    /// Runs when the image is verified, just before ready goes to the source, with the device state received (the
+    /// destination's hypervisor may register the VM's new place here, before it runs).
+    /// </summary>
+    public Action<byte[]>? Verified { get; init; }
+
+    /// <summary>
+    /// Every step runs on the thread that completes the transport's read or write (a simulation's event loop): no
+    /// connection is served on a thread of its own and no signal moves to the thread pool (see
+    /// <see cref="SourceOptions.SingleThreaded"/>).
+    /// </summary>
+    public bool SingleThreaded { get; init; }
+
     /// <summary>The largest memory the destination agrees to receive.</summary>
     public long MaxMemoryBytes { get; init; } = MemoryImage.MaxMemoryBytes;
 }

@@ -12,13 +12,16 @@ namespace NetMobility.Migration.Engine;
 public sealed class MigrationDestination(DestinationOptions? options = null) : IReceiverHost
 {
     private readonly object _gate = new();
-    private readonly TaskCompletionSource<DestinationResult> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<DestinationResult> _result = new(SignalOptionsFor(options));
     private ReceiverSession? _session;
     private int _connections;
     private int _open;
     private long _idleGeneration;
 
     public DestinationOptions Options { get; } = options ?? new DestinationOptions();
+
+    private static TaskCreationOptions SignalOptionsFor(DestinationOptions? options) =>
+        options is { SingleThreaded: true } ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously;
     internal bool IsFinished => _result.Task.IsCompleted;
     bool IReceiverHost.IsFinished => IsFinished;
 
@@ -71,7 +74,7 @@ public sealed class MigrationDestination(DestinationOptions? options = null) : I
 
     private async Task ServeAsync(IMigrationChannel channel, CancellationToken cancellationToken)
     {
-        await Task.Yield();
+        if (!Options.SingleThreaded) await Task.Yield();
         var sink = new ReceiverChannel(this, channel);
         using (var reader = new RecordReader(channel.Input))
         using (var watch = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
@@ -87,7 +90,7 @@ public sealed class MigrationDestination(DestinationOptions? options = null) : I
             {
                 outcome = new ReadOutcome(PageStreamError.ConnectionLost, 0, 0, null);
             }
-            await watch.CancelAsync().ConfigureAwait(false);
+            await PreCopySource.CancelAsync(watch, Options.SingleThreaded).ConfigureAwait(false);
             await watchdog.ConfigureAwait(false);
             if (!outcome.Succeeded && outcome.Error is not (PageStreamError.ConnectionLost or PageStreamError.Truncated) && !IsFinished)
             {
@@ -166,7 +169,7 @@ public sealed class MigrationDestination(DestinationOptions? options = null) : I
                     image.Dispose();
                     return null;
                 }
-                _session = new ReceiverSession(header, image);
+                _session = new ReceiverSession(header, image, SignalOptionsFor(Options));
                 return _session;
             }
             if (_session.Token != header.ResumeToken) { problem = $"busy with migration {_session.Token}"; return null; }

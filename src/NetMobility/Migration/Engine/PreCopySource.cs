@@ -25,9 +25,9 @@ public sealed class PreCopySource : ISourceChannelHost
     private readonly object _rulesGate = new();
     private long _passPages, _passVisited;
     private volatile bool _stoppedAfterBatch;
-    private readonly TaskCompletionSource _abort = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _abort;
     private string _abortReason = "";
-    private readonly TaskCompletionSource _failed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _failed;
     private SourceChannel[] _channels = [];
     private volatile bool _finished;
     private long _totalPages;
@@ -44,6 +44,8 @@ public sealed class PreCopySource : ISourceChannelHost
         Clock = clock;
         Options = options ?? new SourceOptions();
         if (Options.Channels is < 1 or > 255) throw new ArgumentOutOfRangeException(nameof(options), $"a migration uses 1 to 255 channels, not {Options.Channels}");
+        _abort = new(SignalOptions);
+        _failed = new(SignalOptions);
         _planner = new PreCopyPlanner(image.PageCount);
         _rules = new PassRules(policy);
         Token = Options.ResumeToken ?? Guid.NewGuid();
@@ -56,6 +58,9 @@ public sealed class PreCopySource : ISourceChannelHost
     /// </summary>
     /// <summary>How long telling the destination of an abort may take before the source gives up on telling it.</summary>
     public static readonly TimeSpan AbortBound = TimeSpan.FromSeconds(5);
+
+    /// <summary>How signals between the engine's flows complete: on the thread pool, or where they are set when single-threaded.</summary>
+    internal TaskCreationOptions SignalOptions => Options.SingleThreaded ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously;
 
     public const string ClosedBeforeAnswering = "the destination closed the connection before answering the stream header";
 
@@ -208,7 +213,7 @@ public sealed class PreCopySource : ISourceChannelHost
             {
                 var expired = Task.Delay(Options.ReadyTimeout, Clock, timeout.Token);
                 var first = await Task.WhenAny(ready, _failed.Task, expired, _abort.Task).WaitAsync(cancellationToken).ConfigureAwait(false);
-                await timeout.CancelAsync().ConfigureAwait(false);
+                await CancelAsync(timeout, Options.SingleThreaded).ConfigureAwait(false);
                 ThrowIfAborted();
                 if (first == _failed.Task) await _failed.Task.ConfigureAwait(false);
                 if (first == expired)
@@ -224,6 +229,7 @@ public sealed class PreCopySource : ISourceChannelHost
             // The destination holds the verified image: from here on the VM belongs to it.
             Ownership.Release();
             var releasedAt = Clock.GetUtcNow();
+            Options.Released?.Invoke();
             _finished = true;
             var resumed = _channels[0].WaitForResumedAsync();
             bool committed = true;
@@ -318,7 +324,9 @@ public sealed class PreCopySource : ISourceChannelHost
         for (int i = 0; i < _channels.Length; i++)
         {
             var channel = _channels[i];
-            sends[i] = Task.Run(() => channel.SendRoundAsync(round, set, cancellationToken), cancellationToken);
+            sends[i] = Options.SingleThreaded
+                ? channel.SendRoundAsync(round, set, cancellationToken)
+                : Task.Run(() => channel.SendRoundAsync(round, set, cancellationToken), cancellationToken);
         }
         await Task.WhenAll(sends).ConfigureAwait(false);
         if (!stopAndCopy)
@@ -419,6 +427,17 @@ public sealed class PreCopySource : ISourceChannelHost
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// Cancels <paramref name="source"/>: on this thread when single-threaded (its callbacks run here, now), else with
+    /// the callbacks on the thread pool.
+    /// </summary>
+    internal static Task CancelAsync(CancellationTokenSource source, bool singleThreaded)
+    {
+        if (!singleThreaded) return source.CancelAsync();
+        source.Cancel();
+        return Task.CompletedTask;
     }
 
     private long TotalPages(long roundPages) => Interlocked.Add(ref _totalPages, roundPages);

@@ -199,6 +199,7 @@ internal sealed class ReceiverChannel(IReceiverHost destination, IMigrationChann
         {
             session.Ownership.Verify();
             VerifyTime = clock.GetElapsedTime(begin);
+            destination.Options.Verified?.Invoke(session.DeviceState);
             _replies.WriteReady(new Ready(digest, Durations.ToNanoseconds(VerifyTime)));
             return;
         }

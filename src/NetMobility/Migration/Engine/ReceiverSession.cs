@@ -7,7 +7,7 @@ namespace NetMobility.Migration.Engine;
 /// per channel the last applied batch and the highest round seen, the device state, and the end of stream
 /// from every channel. Thread-safe: each channel applies only its own lane of pages.
 /// </summary>
-internal sealed class ReceiverSession(StreamHeader header, MemoryImage image)
+internal sealed class ReceiverSession(StreamHeader header, MemoryImage image, TaskCreationOptions signalOptions = TaskCreationOptions.RunContinuationsAsynchronously)
 {
     private readonly object _gate = new();
     private readonly ulong[] _applied = new ulong[header.ChannelCount];
@@ -15,7 +15,7 @@ internal sealed class ReceiverSession(StreamHeader header, MemoryImage image)
     private readonly bool[] _ended = new bool[header.ChannelCount];
     private readonly ReceiverChannel?[] _owners = new ReceiverChannel?[header.ChannelCount];
     private readonly object[] _lanes = Enumerable.Range(0, header.ChannelCount).Select(_ => new object()).ToArray();
-    private readonly TaskCompletionSource _allEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _allEnded = new(signalOptions);
     private int _endedCount;
 
     public Guid Token => header.ResumeToken;

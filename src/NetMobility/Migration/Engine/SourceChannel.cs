@@ -28,10 +28,10 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
     private IMigrationChannel? _channel;
     private PageStreamWriter? _writer;
     private Task<ReadOutcome>? _reader;
-    private TaskCompletionSource<ulong> _headerAck = NewSignal<ulong>();
-    private TaskCompletionSource _windowOpened = NewSignal();
-    private readonly TaskCompletionSource<Ready> _ready = NewSignal<Ready>();
-    private readonly TaskCompletionSource<Resumed> _resumed = NewSignal<Resumed>();
+    private TaskCompletionSource<ulong> _headerAck;
+    private TaskCompletionSource _windowOpened;
+    private readonly TaskCompletionSource<Ready> _ready;
+    private readonly TaskCompletionSource<Resumed> _resumed;
     private ulong _nextSequence = 1;
     private long _wireBytesBefore;
     private TimeSpan _cpuBefore;
@@ -45,6 +45,10 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
         _index = index;
         Encoder = new PageEncoder(source.Options.Encoder);
         _batch = new PageBatchEncoder(Encoder, source.Options.MaxPagesPerBatch);
+        _headerAck = NewSignal<ulong>();
+        _windowOpened = NewSignal();
+        _ready = NewSignal<Ready>();
+        _resumed = NewSignal<Resumed>();
     }
 
     public PageEncoder Encoder { get; }
@@ -132,7 +136,7 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
 
     private async Task<ReadOutcome> ReadRepliesAsync(IMigrationChannel channel, CancellationToken cancellationToken)
     {
-        await Task.Yield();
+        if (!_source.Options.SingleThreaded) await Task.Yield();
         using var reader = new RecordReader(channel.Input);
         ReadOutcome outcome;
         try
@@ -395,6 +399,7 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
         Encoder.Dispose();
     }
 
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private static TaskCompletionSource<T> NewSignal<T>() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCreationOptions SignalOptions => _source.Options.SingleThreaded ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously;
+    private TaskCompletionSource NewSignal() => new(SignalOptions);
+    private TaskCompletionSource<T> NewSignal<T>() => new(SignalOptions);
 }

@@ -56,6 +56,19 @@ public sealed record SourceOptions
     /// switchover's device-state part. A throw fails the migration, which resumes the VM at the source.
     /// </summary>
     public Func<CancellationToken, Task>? HypervisorSwitchover { get; init; }
+
+    /// <summary>
+    /// Runs when the destination's ready has come and the VM is released to it, before commit goes out (a home network
+    /// told here that the move is done).
+    /// </summary>
+    public Action? Released { get; init; }
+
+    /// <summary>
+    /// Every step of the migration runs on the thread that completes the transport's read, write or timer (a
+    /// simulation's event loop): the channels are not sent on threads of their own and no signal moves to the thread
+    /// pool, so a transport on a simulated network, in its virtual time, sees the engine only between its own events.
+    /// </summary>
+    public bool SingleThreaded { get; init; }
 }
 
 /// <summary>How the source engine finds the pages to send again.</summary>
