@@ -49,7 +49,8 @@ public sealed class HypervisorStreamReceiver(RelayOptions? options = null)
                 var outcome = await reader.RunAsync(handler, cancellationToken).ConfigureAwait(false);
                 if (handler.HypervisorFailure is { } failure)
                     throw new HypervisorStreamRelayException($"hypervisor stream relay: the destination's hypervisor went away after {handler.Received} octets: {failure}");
-                if (outcome.Succeeded) return new RelayReceived(handler.Received, connections);
+                // The end acknowledged is the end, whatever the connection does after it.
+                if (outcome.Succeeded || handler.Done) return new RelayReceived(handler.Received, connections);
                 if (outcome.Error is PageStreamError.ConnectionLost or PageStreamError.Truncated)
                 {
                     lost = $"{channel.Peer}: {outcome}";
@@ -61,7 +62,11 @@ public sealed class HypervisorStreamReceiver(RelayOptions? options = null)
         }
     }
 
-    /// <summary>Sends the sender an error record, as far as the connection lets it within a second.</summary>
+    /// <summary>
+    /// Sends the sender an error record, as far as the connection lets it within a second, then reads (and drops) what
+    /// still comes until the sender closes: a socket closed with unread octets in it is reset, and the reset would
+    /// overtake the error record.
+    /// </summary>
     private static async Task TellAsync(IMigrationChannel channel, ErrorRecord error)
     {
         var record = new byte[RecordFrame.HeaderLength + error.Length];
@@ -71,6 +76,12 @@ public sealed class HypervisorStreamReceiver(RelayOptions? options = null)
         try
         {
             await channel.Output.WriteAsync(record.AsMemory(0, RecordFrame.HeaderLength + length), bound.Token).ConfigureAwait(false);
+            while (true)
+            {
+                var read = await channel.Input.ReadAsync(bound.Token).ConfigureAwait(false);
+                channel.Input.AdvanceTo(read.Buffer.End);
+                if (read.IsCompleted || read.IsCanceled) break;
+            }
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException)
         {

@@ -24,7 +24,9 @@ public sealed class HypervisorStreamSender(RelayOptions? options = null)
         var window = new UnackedWindow(_options.WindowBytes);
         var session = new Session(Guid.NewGuid());
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var intake = TakeInAsync(hypervisor, window, stop.Token);
+        // Completes only if reading the hypervisor fails: its stream ending is not a reason to stop waiting for acks.
+        var intakeFailed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var intake = TakeInAsync(hypervisor, window, intakeFailed, stop.Token);
         try
         {
             DateTimeOffset? lostAt = null;
@@ -48,14 +50,19 @@ public sealed class HypervisorStreamSender(RelayOptions? options = null)
                     throw new HypervisorStreamRelayException($"hypervisor stream relay: {ex.Message}");
                 }
                 session.Connections++;
-                await using (channel.ConfigureAwait(false))
+                string? loss;
+                try
                 {
-                    string? loss = await RunConnectionAsync(channel, window, session, intake, stop.Token).ConfigureAwait(false);
-                    if (loss is null)
-                        return new RelaySent(session.MaxSent, session.WireBytes, session.Connections, session.Resent);
-                    lost = loss;
-                    lostAt = _options.Clock.GetUtcNow();
+                    loss = await RunConnectionAsync(channel, window, session, intakeFailed.Task, stop.Token).ConfigureAwait(false);
                 }
+                finally
+                {
+                    await LetGoAsync(channel).ConfigureAwait(false);
+                }
+                if (loss is null)
+                    return new RelaySent(session.MaxSent, session.WireBytes, session.Connections, session.Resent);
+                lost = loss;
+                lostAt = _options.Clock.GetUtcNow();
             }
         }
         finally
@@ -72,8 +79,25 @@ public sealed class HypervisorStreamSender(RelayOptions? options = null)
         }
     }
 
+    /// <summary>
+    /// Closes a connection, waiting at most a second: closing flushes what is buffered, and a peer that has stopped
+    /// reading (it refused the stream) would hold that forever; the connection then goes when the peer closes its end.
+    /// </summary>
+    private static async Task LetGoAsync(IMigrationChannel channel)
+    {
+        channel.Output.CancelPendingFlush();
+        try
+        {
+            await channel.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or TimeoutException or InvalidOperationException)
+        {
+            // Nothing more is wanted from it.
+        }
+    }
+
     /// <summary>Reads the hypervisor's stream into the window whenever it has room; ends the input at the stream's end.</summary>
-    private static async Task TakeInAsync(Stream hypervisor, UnackedWindow window, CancellationToken cancellationToken)
+    private static async Task TakeInAsync(Stream hypervisor, UnackedWindow window, TaskCompletionSource failed, CancellationToken cancellationToken)
     {
         await Task.Yield();
         while (true)
@@ -92,7 +116,9 @@ public sealed class HypervisorStreamSender(RelayOptions? options = null)
             }
             catch (IOException ex)
             {
-                throw new HypervisorStreamRelayException($"hypervisor stream relay: reading the hypervisor's stream failed after {window.Input.Taken} octets: {ex.Message}");
+                var failure = new HypervisorStreamRelayException($"hypervisor stream relay: reading the hypervisor's stream failed after {window.Input.Taken} octets: {ex.Message}");
+                failed.TrySetException(failure);
+                throw failure;
             }
             if (read == 0)
             {
@@ -104,7 +130,7 @@ public sealed class HypervisorStreamSender(RelayOptions? options = null)
     }
 
     /// <summary>Carries the stream on one connection; null when the destination has acknowledged all of it, else why the connection was lost.</summary>
-    private static async Task<string?> RunConnectionAsync(IMigrationChannel channel, UnackedWindow window, Session session, Task intake, CancellationToken cancellationToken)
+    private async Task<string?> RunConnectionAsync(IMigrationChannel channel, UnackedWindow window, Session session, Task intakeFailed, CancellationToken cancellationToken)
     {
         var returns = new RelayReturnHandler(window, () => Volatile.Read(ref session.MaxSent));
         using var reader = new RecordReader(channel.Input);
@@ -114,21 +140,48 @@ public sealed class HypervisorStreamSender(RelayOptions? options = null)
             WriteHeader(output, new HypervisorStreamHeader(session.Token, Resume: session.Connections > 1), session);
             if (await Lost(output.FlushAsync(cancellationToken)).ConfigureAwait(false)) return $"{channel.Peer}: the connection closed";
         }
-        catch (IOException ex)
+        catch (IOException ex) when (ex is not HypervisorStreamRelayException)
         {
             return $"{channel.Peer}: {ex.Message}";
         }
         var reading = reader.RunAsync(returns, cancellationToken).AsTask();
-        await Task.WhenAny(returns.FirstAck, reading, intake).ConfigureAwait(false);
-        if (!returns.FirstAck.IsCompleted) return await Ended(reading, intake, returns, channel).ConfigureAwait(false);
+        await Task.WhenAny(returns.FirstAck, reading, intakeFailed, Task.Delay(_options.ResumeTimeout, _options.Clock, cancellationToken)).ConfigureAwait(false);
+        if (!returns.FirstAck.IsCompleted)
+        {
+            if (reading.IsCompleted || intakeFailed.IsCompleted) return await Ended(reading, intakeFailed, returns, channel).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            throw new HypervisorStreamRelayException($"hypervisor stream relay: {channel.Peer} did not answer the relay's header within {_options.ResumeTimeout.TotalSeconds:0.###} s");
+        }
         long sent = returns.FirstAck.Result;
+
+        // A flush that waits for room (the peer reads no more) must not hide an error record the peer sent back.
+        async Task<string?> FlushAsync()
+        {
+            var flush = output.FlushAsync(cancellationToken).AsTask();
+            if (await Task.WhenAny(flush, reading, intakeFailed).ConfigureAwait(false) != flush)
+            {
+                output.CancelPendingFlush();
+                try
+                {
+                    await flush.ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is IOException or OperationCanceledException)
+                {
+                    // The connection is being given up either way.
+                }
+                return await Ended(reading, intakeFailed, returns, channel).ConfigureAwait(false);
+            }
+            var result = await flush.ConfigureAwait(false);
+            return result.IsCanceled || result.IsCompleted ? $"{channel.Peer}: the connection closed" : null;
+        }
+
         session.Resent += Math.Max(0, session.MaxSent - sent);
         bool endSent = false;
         try
         {
             while (true)
             {
-                var wake = Task.WhenAny(window.Taken.Next, window.Acked.Next, reading, intake);
+                var wake = Task.WhenAny(window.Taken.Next, window.Acked.Next, reading, intakeFailed);
                 var (taken, ended) = window.Input;
                 if (sent < taken)
                 {
@@ -139,23 +192,23 @@ public sealed class HypervisorStreamSender(RelayOptions? options = null)
                         burst += written;
                         if (sent > session.MaxSent) Volatile.Write(ref session.MaxSent, sent);
                     }
-                    if (await Lost(output.FlushAsync(cancellationToken)).ConfigureAwait(false)) return $"{channel.Peer}: the connection closed";
+                    if (await FlushAsync().ConfigureAwait(false) is { } lost) return lost;
                     continue;
                 }
                 if (ended && !endSent)
                 {
                     WriteEnd(output, taken, session);
-                    if (await Lost(output.FlushAsync(cancellationToken)).ConfigureAwait(false)) return $"{channel.Peer}: the connection closed";
+                    if (await FlushAsync().ConfigureAwait(false) is { } lost) return lost;
                     endSent = true;
                     continue;
                 }
                 if (endSent && window.AckedOffset == taken) return null;
                 await wake.ConfigureAwait(false);
-                if (reading.IsCompleted || intake.IsCompleted && !intake.IsCompletedSuccessfully)
-                    return await Ended(reading, intake, returns, channel).ConfigureAwait(false);
+                if (reading.IsCompleted || intakeFailed.IsCompleted)
+                    return await Ended(reading, intakeFailed, returns, channel).ConfigureAwait(false);
             }
         }
-        catch (IOException ex)
+        catch (IOException ex) when (ex is not HypervisorStreamRelayException)
         {
             return $"{channel.Peer}: {ex.Message}";
         }
@@ -168,9 +221,9 @@ public sealed class HypervisorStreamSender(RelayOptions? options = null)
     }
 
     /// <summary>The return direction or the intake ended: a lost connection (its reason), or a failure that ends the relay.</summary>
-    private static async Task<string?> Ended(Task<ReadOutcome> reading, Task intake, RelayReturnHandler returns, IMigrationChannel channel)
+    private static async Task<string?> Ended(Task<ReadOutcome> reading, Task intakeFailed, RelayReturnHandler returns, IMigrationChannel channel)
     {
-        if (intake.IsFaulted) await intake.ConfigureAwait(false);
+        if (intakeFailed.IsFaulted) await intakeFailed.ConfigureAwait(false);
         var outcome = await reading.ConfigureAwait(false);
         if (returns.PeerError is { } refused)
             throw new HypervisorStreamRelayException($"hypervisor stream relay: {channel.Peer} refused the stream: {refused.Message}");
