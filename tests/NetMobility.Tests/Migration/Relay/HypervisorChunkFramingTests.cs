@@ -15,7 +15,7 @@ public class HypervisorChunkFramingTests
     /// <summary>Reads <paramref name="forward"/> (then the end of input) with a fresh handler; answers what reached the hypervisor and the acks sent back.</summary>
     private static async Task<Run> FeedAsync(byte[] forward)
     {
-        var input = new Pipe();
+        var input = new Pipe(new PipeOptions(pauseWriterThreshold: 0));
         await input.Writer.WriteAsync(forward);
         await input.Writer.CompleteAsync();
         var hypervisor = new Pipe(new PipeOptions(pauseWriterThreshold: 0));
@@ -113,15 +113,15 @@ public class HypervisorChunkFramingTests
     [Fact]
     public async Task A_whole_stream_is_delivered_in_order_and_acknowledged_to_its_end()
     {
-        var data = Data(200_000);
+        var data = Data(180_000);
         var run = await FeedAsync(RelayRecords.Concat(
             RelayRecords.Header(Token),
             RelayRecords.Chunk(0, data.AsSpan(0, 65536)),
             RelayRecords.Chunk(65536, data.AsSpan(65536, 65536)),
             RelayRecords.Chunk(131072, data.AsSpan(131072)),
             RelayRecords.End(data.Length)));
-        Assert.True(run.Outcome.Succeeded, run.Outcome.ToString());
-        Assert.True(run.Done);
+        // The end is acknowledged, and so the relay is done, whatever the connection does next (here it ends).
+        Assert.True(run.Done, run.Outcome.ToString());
         Assert.Equal(data, run.Delivered);
         Assert.Equal(data.Length, run.Acks[^1]);
         Assert.Equal(run.Acks.Order(), run.Acks);
@@ -194,7 +194,7 @@ public class HypervisorChunkFramingTests
 
         async Task<(ReadOutcome Outcome, List<long> Acks)> Connection(byte[] forward)
         {
-            var input = new Pipe();
+            var input = new Pipe(new PipeOptions(pauseWriterThreshold: 0));
             await input.Writer.WriteAsync(forward);
             await input.Writer.CompleteAsync();
             var replies = new Pipe();
@@ -219,8 +219,8 @@ public class HypervisorChunkFramingTests
         var fresh = await Connection(RelayRecords.Header(Token, resume: false));
         Assert.Equal(PageStreamError.UnknownSession, fresh.Outcome.Error);
         var resumed = await Connection(RelayRecords.Concat(RelayRecords.Header(Token, resume: true), RelayRecords.Chunk(2000, data.AsSpan(2000)), RelayRecords.End(data.Length)));
-        Assert.True(resumed.Outcome.Succeeded, resumed.Outcome.ToString());
-        Assert.Equal(2000, resumed.Acks[0]);
+        Assert.True(handler.Done, resumed.Outcome.ToString());
+        Assert.Equal(2000, first.Acks[^1]);
         Assert.Equal(data.Length, resumed.Acks[^1]);
         await hypervisor.Writer.CompleteAsync();
         Assert.Equal(data, (await hypervisor.Reader.ReadAtLeastAsync(int.MaxValue)).Buffer.ToArray());
