@@ -7,7 +7,7 @@ using NetMobility.Migration.Reports;
 using NetMobility.Migration.Transports;
 using NetMobility.Migration.Workloads;
 
-namespace NetMobility.Migration.Simulation;
+namespace NetMobility.Migration.Bench;
 
 /// <summary>The grid of the bench: every policy on every workload, memory size and link speed.</summary>
 public sealed record BenchGrid
