@@ -1,7 +1,7 @@
 using System.CommandLine;
 using NetMobility.Lab;
 using NetMobility.Lab.Vm;
-using NetMobility.Migration.Simulation;
+using NetMobility.Migration.Bench;
 
 namespace NetMobility.Cli;
 

@@ -3,7 +3,7 @@ using System.Globalization;
 using NetMobility.Migration.Engine;
 using NetMobility.Migration.Policies;
 using NetMobility.Migration.Reports;
-using NetMobility.Migration.Simulation;
+using NetMobility.Migration.Bench;
 using NetMobility.Migration.Transports;
 using NetMobility.Migration;
 using NetMobility.Runtime;

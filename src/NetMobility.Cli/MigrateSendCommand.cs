@@ -5,7 +5,7 @@ using NetMobility.Migration.Content;
 using NetMobility.Migration.Encoding;
 using NetMobility.Migration.Engine;
 using NetMobility.Migration.Reports;
-using NetMobility.Migration.Simulation;
+using NetMobility.Migration.Bench;
 using NetMobility.Migration.Transports;
 using NetMobility.Migration.Workloads;
 

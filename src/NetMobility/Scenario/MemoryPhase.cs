@@ -1,6 +1,6 @@
 using NetMobility.Migration.Engine;
 using NetMobility.Migration.Reports;
-using NetMobility.Migration.Simulation;
+using NetMobility.Migration.Bench;
 using NetMobility.Migration.Transports;
 using NetMobility.Migration;
 using NetMobility.Runtime;

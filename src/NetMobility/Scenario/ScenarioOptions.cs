@@ -1,5 +1,5 @@
 using NetMobility.Migration.Transports;
-using NetMobility.Migration.Simulation;
+using NetMobility.Migration.Bench;
 using NetMobility.Migration;
 using NetMobility.Mobility;
 using NetMobility.Runtime;

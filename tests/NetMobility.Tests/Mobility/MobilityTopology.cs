@@ -40,39 +40,39 @@ internal sealed class MobilityTopology
         bool encapsulatingDelivery = false, bool foreignSiteBehindNat = false)
     {
         wan ??= new ImpairmentOptions { Latency = TimeSpan.FromMilliseconds(15), BandwidthBitsPerSecond = 100_000_000 };
-        Net = new Topology();
-        HomeLink = Net.AddSegment("home");
-        ForeignLink = Net.AddSegment("foreign");
-        CorrespondentLink = Net.AddSegment("correspondent");
+        Topology = new Topology();
+        HomeLink = Topology.AddSegment("home");
+        ForeignLink = Topology.AddSegment("foreign");
+        CorrespondentLink = Topology.AddSegment("correspondent");
 
-        R1 = Net.AddRouter("r1");
-        R3 = Net.AddRouter("r3");
-        HaNode = Net.AddRouter("ha");
-        FaNode = Net.AddRouter("fa");
-        VmNode = Net.AddHost("vm");
-        CnNode = Net.AddHost("cn");
+        R1 = Topology.AddRouter("r1");
+        R3 = Topology.AddRouter("r3");
+        HaNode = Topology.AddRouter("ha");
+        FaNode = Topology.AddRouter("fa");
+        VmNode = Topology.AddHost("vm");
+        CnNode = Topology.AddHost("cn");
 
-        R1Home = Net.Attach(R1, HomeLink, "10.1.0.1/24");
-        HaHome = Net.Attach(HaNode, HomeLink, "10.1.0.2/24");
-        FaVisitors = Net.Attach(FaNode, ForeignLink, "10.2.0.1/24");
-        var r3Corr = Net.Attach(R3, CorrespondentLink, "10.3.0.1/24");
-        Net.Attach(CnNode, CorrespondentLink, "10.3.0.10/24");
-        var (_, r3FromHome) = Net.Connect(R1, "192.0.2.1/30", R3, "192.0.2.2/30", wan);
+        R1Home = Topology.Attach(R1, HomeLink, "10.1.0.1/24");
+        HaHome = Topology.Attach(HaNode, HomeLink, "10.1.0.2/24");
+        FaVisitors = Topology.Attach(FaNode, ForeignLink, "10.2.0.1/24");
+        var r3Corr = Topology.Attach(R3, CorrespondentLink, "10.3.0.1/24");
+        Topology.Attach(CnNode, CorrespondentLink, "10.3.0.10/24");
+        var (_, r3FromHome) = Topology.Connect(R1, "192.0.2.1/30", R3, "192.0.2.2/30", wan);
         NetInterface r3FromForeign;
         if (foreignSiteBehindNat)
         {
             // The foreign site's addresses are private: the WAN sees only the NAT's 192.0.2.5, and no route leads to 10.2.0.0/24.
-            NatNode = Net.AddRouter("nat");
-            var (_, natInside) = Net.Connect(FaNode, "172.16.0.2/30", NatNode, "172.16.0.1/30");
+            NatNode = Topology.AddRouter("nat");
+            var (_, natInside) = Topology.Connect(FaNode, "172.16.0.2/30", NatNode, "172.16.0.1/30");
             NetInterface natOutside;
-            (natOutside, r3FromForeign) = Net.Connect(NatNode, "192.0.2.5/30", R3, "192.0.2.6/30", wan with { Seed = wan.Seed + 10 });
+            (natOutside, r3FromForeign) = Topology.Connect(NatNode, "192.0.2.5/30", R3, "192.0.2.6/30", wan with { Seed = wan.Seed + 10 });
             NatNode.SetDefaultRoute(Ipv4Address.Parse("192.0.2.6"));
             NatNode.AddRoute(Ipv4Prefix.Parse("10.2.0.0/24"), Ipv4Address.Parse("172.16.0.2"));
-            Nat = new NatRouter(NatNode, natInside, natOutside, Net.Simulation.Clock);
+            Nat = new NatRouter(NatNode, natInside, natOutside, Topology.Simulation.Clock);
         }
         else
         {
-            (_, r3FromForeign) = Net.Connect(FaNode, "192.0.2.5/30", R3, "192.0.2.6/30", wan with { Seed = wan.Seed + 10 });
+            (_, r3FromForeign) = Topology.Connect(FaNode, "192.0.2.5/30", R3, "192.0.2.6/30", wan with { Seed = wan.Seed + 10 });
             R3.AddRoute(Ipv4Prefix.Parse("10.2.0.0/24"), Ipv4Address.Parse("192.0.2.5"));
         }
 
@@ -94,7 +94,7 @@ internal sealed class MobilityTopology
         ForeignAgent = new ForeignAgent(FaNode, FaVisitors, FaTunnels, foreignAgent ?? new ForeignAgentOptions { Address = FaAddress, CareOfAddress = FaAddress });
         ForeignAgent.Start();
 
-        VmPort = new VmPort(Net.Loop, "vm-eth0", new RegistrationClientOptions
+        VmPort = new VmPort(Topology.Loop, "vm-eth0", new RegistrationClientOptions
         {
             HomeAddress = VmAddress,
             HomeAgent = HaAddress,
@@ -114,8 +114,8 @@ internal sealed class MobilityTopology
         Cn = new TestHost(CnNode);
     }
 
-    public Topology Net { get; }
-    public Simulation Sim => Net.Simulation;
+    public Topology Topology { get; }
+    public Simulation Sim => Topology.Simulation;
     public EthernetSegment HomeLink { get; }
     public EthernetSegment ForeignLink { get; }
     public EthernetSegment CorrespondentLink { get; }

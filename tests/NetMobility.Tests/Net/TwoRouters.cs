@@ -17,18 +17,18 @@ internal sealed class TwoRouters
     public TwoRouters(int wanMtu = 1500, ImpairmentOptions? wan = null, NodeOptions? routerOptions = null,
         Func<IFrameLink, IFrameLink>? wrapLan = null, Simulation? simulation = null)
     {
-        Net = new Topology(simulation ?? new Simulation());
-        Lan1 = Net.AddSegment("lan1");
-        Lan2 = Net.AddSegment("lan2");
-        R1 = Net.AddRouter("r1", routerOptions);
-        R2 = Net.AddRouter("r2", routerOptions);
-        H1 = Net.AddHost("h1");
-        H2 = Net.AddHost("h2");
-        R1Lan = Net.Attach(R1, Lan1, "10.1.0.1/24", wrapLan);
-        R2Lan = Net.Attach(R2, Lan2, "10.2.0.1/24", wrapLan);
-        (R1Wan, R2Wan) = Net.Connect(R1, "192.0.2.1/30", R2, "192.0.2.2/30", wan, wanMtu);
-        H1Lan = Net.Attach(H1, Lan1, "10.1.0.10/24", wrapLan);
-        H2Lan = Net.Attach(H2, Lan2, "10.2.0.10/24", wrapLan);
+        Topology = new Topology(simulation ?? new Simulation());
+        Lan1 = Topology.AddSegment("lan1");
+        Lan2 = Topology.AddSegment("lan2");
+        R1 = Topology.AddRouter("r1", routerOptions);
+        R2 = Topology.AddRouter("r2", routerOptions);
+        H1 = Topology.AddHost("h1");
+        H2 = Topology.AddHost("h2");
+        R1Lan = Topology.Attach(R1, Lan1, "10.1.0.1/24", wrapLan);
+        R2Lan = Topology.Attach(R2, Lan2, "10.2.0.1/24", wrapLan);
+        (R1Wan, R2Wan) = Topology.Connect(R1, "192.0.2.1/30", R2, "192.0.2.2/30", wan, wanMtu);
+        H1Lan = Topology.Attach(H1, Lan1, "10.1.0.10/24", wrapLan);
+        H2Lan = Topology.Attach(H2, Lan2, "10.2.0.10/24", wrapLan);
         R1.AddRoute(Ipv4Prefix.Parse("10.2.0.0/24"), Ipv4Address.Parse("192.0.2.2"));
         R2.AddRoute(Ipv4Prefix.Parse("10.1.0.0/24"), Ipv4Address.Parse("192.0.2.1"));
         H1.SetDefaultRoute(Ipv4Address.Parse("10.1.0.1"));
@@ -37,8 +37,8 @@ internal sealed class TwoRouters
         Host2 = new TestHost(H2);
     }
 
-    public Topology Net { get; }
-    public Simulation Sim => Net.Simulation;
+    public Topology Topology { get; }
+    public Simulation Sim => Topology.Simulation;
     public EthernetSegment Lan1 { get; }
     public EthernetSegment Lan2 { get; }
     public Node R1 { get; }

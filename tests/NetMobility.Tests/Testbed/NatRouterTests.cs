@@ -15,16 +15,16 @@ public class NatRouterTests
     {
         public Lab(NatOptions? options = null)
         {
-            Net = new Topology();
-            InsideHost = Net.AddHost("inside");
-            NatNode = Net.AddRouter("nat");
-            ServerNode = Net.AddHost("server");
-            var (_, natInside) = Net.Connect(InsideHost, "172.16.0.2/24", NatNode, "172.16.0.1/24");
-            var (natOutside, _) = Net.Connect(NatNode, "192.0.2.1/24", ServerNode, "198.51.100.10/8");
+            Topology = new Topology();
+            InsideHost = Topology.AddHost("inside");
+            NatNode = Topology.AddRouter("nat");
+            ServerNode = Topology.AddHost("server");
+            var (_, natInside) = Topology.Connect(InsideHost, "172.16.0.2/24", NatNode, "172.16.0.1/24");
+            var (natOutside, _) = Topology.Connect(NatNode, "192.0.2.1/24", ServerNode, "198.51.100.10/8");
             InsideHost.SetDefaultRoute(Ipv4Address.Parse("172.16.0.1"));
             ServerNode.AddRoute(Ipv4Prefix.Parse("192.0.2.0/24"), ServerNode.Interfaces[0]);
             NatNode.AddRoute(Ipv4Prefix.Parse("198.51.100.0/24"), natOutside);
-            Nat = new NatRouter(NatNode, natInside, natOutside, Net.Simulation.Clock, options);
+            Nat = new NatRouter(NatNode, natInside, natOutside, Topology.Simulation.Clock, options);
             // The server echoes every datagram to port 7 back to where it came from (RFC 862).
             ServerNode.SetUdpListener(7, (_, ip, udp) =>
             {
@@ -34,7 +34,7 @@ public class NatRouterTests
             InsideHost.SetUdpListener(5000, (_, ip, udp) => InsideGot.Add((ip.Source, udp.Payload.ToArray())));
         }
 
-        public Topology Net { get; }
+        public Topology Topology { get; }
         public Node InsideHost { get; }
         public Node NatNode { get; }
         public Node ServerNode { get; }
@@ -45,14 +45,14 @@ public class NatRouterTests
         public void Send(byte tag)
         {
             InsideHost.SendUdp(Inside, Server, 5000, 7, [tag]);
-            Net.Simulation.RunFor(TimeSpan.FromMilliseconds(50));
+            Topology.Simulation.RunFor(TimeSpan.FromMilliseconds(50));
         }
 
         /// <summary>The server sends to the outside address and port the NAT gave the inside host, as a peer holding that mapping does.</summary>
         public void ServerSendsUnasked(ushort port, byte tag)
         {
             ServerNode.SendUdp(Server, Outside, 7, port, [tag]);
-            Net.Simulation.RunFor(TimeSpan.FromMilliseconds(50));
+            Topology.Simulation.RunFor(TimeSpan.FromMilliseconds(50));
         }
     }
 
@@ -85,7 +85,7 @@ public class NatRouterTests
         // A keepalive every 110 s (RFC 3519 sec 4.9's default interval) against the 120 s of RFC 4787 REQ-5.
         for (int i = 0; i < 5; i++)
         {
-            lab.Net.Simulation.RunFor(TimeSpan.FromSeconds(110));
+            lab.Topology.Simulation.RunFor(TimeSpan.FromSeconds(110));
             lab.Send((byte)(10 + i));
         }
         Assert.True(lab.Nat.TryGetMapping(IpProtocol.Udp, Inside, 5000, out ushort port));
@@ -95,10 +95,10 @@ public class NatRouterTests
         Assert.Equal(0, lab.Nat.MappingsExpired);
 
         // Silence from inside: inbound traffic does not refresh it (RFC 4787 REQ-6), and after 120 s it is gone.
-        lab.Net.Simulation.RunFor(TimeSpan.FromSeconds(100));
+        lab.Topology.Simulation.RunFor(TimeSpan.FromSeconds(100));
         lab.ServerSendsUnasked(port, 100);
         Assert.Equal(100, lab.InsideGot[^1].Item2[0]);
-        lab.Net.Simulation.RunFor(TimeSpan.FromSeconds(20));
+        lab.Topology.Simulation.RunFor(TimeSpan.FromSeconds(20));
         int before = lab.InsideGot.Count;
         lab.ServerSendsUnasked(port, 101);
         Assert.Equal(before, lab.InsideGot.Count);
@@ -120,12 +120,12 @@ public class NatRouterTests
         var atServer = server.Listen(80);
         var atInside = inside.Listen(40000);
         inside.SendNumbered(Server, 80, 5, sourcePort: 40000);
-        lab.Net.Simulation.RunFor(TimeSpan.FromMilliseconds(100));
+        lab.Topology.Simulation.RunFor(TimeSpan.FromMilliseconds(100));
         Assert.True(atServer.IsCompleteAndInOrder(5, 100));
         Assert.Equal(Outside, atServer.LastSource);
         Assert.True(lab.Nat.TryGetMapping(IpProtocol.Tcp, Inside, 40000, out ushort port));
         server.SendNumbered(Outside, port, 5, sourcePort: 80);
-        lab.Net.Simulation.RunFor(TimeSpan.FromMilliseconds(100));
+        lab.Topology.Simulation.RunFor(TimeSpan.FromMilliseconds(100));
         Assert.True(atInside.IsCompleteAndInOrder(5, 100));
         Assert.Equal(0, inside.SegmentsRefused);
         Assert.Equal(0, server.SegmentsRefused);
@@ -142,7 +142,7 @@ public class NatRouterTests
         });
         // Nothing listens on the server's port 9: it answers port unreachable to the NAT's outside address and port.
         lab.InsideHost.SendUdp(Inside, Server, 5000, 9, [1, 2, 3]);
-        lab.Net.Simulation.RunFor(TimeSpan.FromMilliseconds(50));
+        lab.Topology.Simulation.RunFor(TimeSpan.FromMilliseconds(50));
 
         var error = Assert.Single(errors);
         Assert.True(Ipv4Packet.TryCreate(error, ChecksumPolicy.Verify, out var ip, out _), "outer header checksum");
@@ -181,7 +181,7 @@ public class NatRouterTests
         var buffer = new byte[Icmpv4Error.MaxDatagramLength];
         int length = Icmpv4Error.EmitDestinationUnreachable(buffer, Server, packet, Icmpv4UnreachableCode.Port, 0);
         lab.ServerNode.SendIp(buffer.AsSpan(0, length));
-        lab.Net.Simulation.RunFor(TimeSpan.FromMilliseconds(50));
+        lab.Topology.Simulation.RunFor(TimeSpan.FromMilliseconds(50));
         Assert.Equal(0, icmpAtInside);
         Assert.Equal(0, lab.Nat.IcmpErrorsTranslated);
         Assert.Equal(1, lab.Nat.InboundUnmapped);

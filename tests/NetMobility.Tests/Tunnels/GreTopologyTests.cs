@@ -29,17 +29,17 @@ public class GreTopologyTests
     {
         public Network(bool sequenced, int depth = 64)
         {
-            var lan1 = Net.AddSegment("lan1");
-            var lan2 = Net.AddSegment("lan2");
-            R1 = Net.AddRouter("r1");
-            R2 = Net.AddRouter("r2");
-            H1 = Net.AddHost("h1");
-            H2 = Net.AddHost("h2");
-            Net.Attach(R1, lan1, "10.1.0.1/24");
-            Net.Attach(R2, lan2, "10.2.0.1/24");
-            Net.Connect(R1, "192.0.2.1/30", R2, "192.0.2.2/30", ReorderingWan);
-            Net.Attach(H1, lan1, "10.1.0.10/24");
-            Net.Attach(H2, lan2, "10.2.0.10/24");
+            var lan1 = Topology.AddSegment("lan1");
+            var lan2 = Topology.AddSegment("lan2");
+            R1 = Topology.AddRouter("r1");
+            R2 = Topology.AddRouter("r2");
+            H1 = Topology.AddHost("h1");
+            H2 = Topology.AddHost("h2");
+            Topology.Attach(R1, lan1, "10.1.0.1/24");
+            Topology.Attach(R2, lan2, "10.2.0.1/24");
+            Topology.Connect(R1, "192.0.2.1/30", R2, "192.0.2.2/30", ReorderingWan);
+            Topology.Attach(H1, lan1, "10.1.0.10/24");
+            Topology.Attach(H2, lan2, "10.2.0.10/24");
             H1.SetDefaultRoute(Ipv4Address.Parse("10.1.0.1"));
             H2.SetDefaultRoute(Ipv4Address.Parse("10.2.0.1"));
 
@@ -78,8 +78,8 @@ public class GreTopologyTests
             return false;
         }
 
-        public Topology Net { get; } = new();
-        public Simulation Sim => Net.Simulation;
+        public Topology Topology { get; } = new();
+        public Simulation Sim => Topology.Simulation;
         public Node R1 { get; }
         public Node R2 { get; }
         public Node H1 { get; }

@@ -17,14 +17,14 @@ public class NodeTunnelsTests
     {
         public Pair()
         {
-            R1 = Net.AddRouter("r1");
-            R2 = Net.AddRouter("r2");
-            Net.Connect(R1, "192.0.2.1/30", R2, "192.0.2.2/30");
+            R1 = Topology.AddRouter("r1");
+            R2 = Topology.AddRouter("r2");
+            Topology.Connect(R1, "192.0.2.1/30", R2, "192.0.2.2/30");
             Tunnels1 = new NodeTunnels(R1);
             Tunnels2 = new NodeTunnels(R2);
         }
 
-        public Topology Net { get; } = new();
+        public Topology Topology { get; } = new();
         public Node R1 { get; }
         public Node R2 { get; }
         public NodeTunnels Tunnels1 { get; }
@@ -49,15 +49,15 @@ public class NodeTunnelsTests
         using var binding = new GreTunnel(new GreTunnelOptions { Local = R2Wan, Remote = R1Wan, InputKey = 7 }, net.Tunnels2.Time, host);
         net.Tunnels2.AddEndpoint(binding);
         using var sender = new GreTunnel(new GreTunnelOptions { Local = R1Wan, Remote = R2Wan, OutputKey = 7 }, net.Tunnels1.Time, new AgentHost(net.R1));
-        net.Net.Simulation.RunFor(TimeSpan.FromSeconds(1));
+        net.Topology.Simulation.RunFor(TimeSpan.FromSeconds(1));
 
         sender.Send(TestPackets.Echo(Ipv4Address.Parse("10.1.0.10"), Ipv4Address.Parse("10.2.0.10"), 1, 20));
-        net.Net.Simulation.RunFor(TimeSpan.FromSeconds(2));
+        net.Topology.Simulation.RunFor(TimeSpan.FromSeconds(2));
         Assert.Single(host.Delivered);
 
         Assert.True(net.Tunnels2.RemoveEndpoint(binding));
         sender.Send(TestPackets.Echo(Ipv4Address.Parse("10.1.0.10"), Ipv4Address.Parse("10.2.0.10"), 2, 20));
-        net.Net.Simulation.RunFor(TimeSpan.FromSeconds(1));
+        net.Topology.Simulation.RunFor(TimeSpan.FromSeconds(1));
         Assert.Single(host.Delivered);
         Assert.Equal(1, net.Tunnels2.Table.Unmatched);
     }
@@ -66,14 +66,14 @@ public class NodeTunnelsTests
     public void Gretap_links_bridge_two_nodes_over_the_wan()
     {
         var net = new Pair();
-        var tap1 = net.Tunnels1.AddGretap("tap1", new GreTunnelOptions { Local = R1Wan, Remote = R2Wan, Mode = GreMode.Ethernet }, net.Net.NextMac());
-        var tap2 = net.Tunnels2.AddGretap("tap2", new GreTunnelOptions { Local = R2Wan, Remote = R1Wan, Mode = GreMode.Ethernet }, net.Net.NextMac());
+        var tap1 = net.Tunnels1.AddGretap("tap1", new GreTunnelOptions { Local = R1Wan, Remote = R2Wan, Mode = GreMode.Ethernet }, net.Topology.NextMac());
+        var tap2 = net.Tunnels2.AddGretap("tap2", new GreTunnelOptions { Local = R2Wan, Remote = R1Wan, Mode = GreMode.Ethernet }, net.Topology.NextMac());
         Assert.Equal(1500 - 20 - 4 - 14, tap1.Mtu);
         net.R1.AddInterface(tap1, Ipv4Address.Parse("10.9.0.1"), 24);
         net.R2.AddInterface(tap2, Ipv4Address.Parse("10.9.0.2"), 24);
         var ping = new TestHost(net.R1);
         Assert.True(ping.Ping(Ipv4Address.Parse("10.9.0.2"), 1));
-        net.Net.Simulation.RunFor(TimeSpan.FromSeconds(1));
+        net.Topology.Simulation.RunFor(TimeSpan.FromSeconds(1));
         // ARP across the bridged link, then the echo and its reply, all inside GRE 0x6558.
         Assert.Single(ping.Replies);
         Assert.True(tap1.Counters.FramesSent >= 2 && tap2.Counters.FramesReceived >= 2);
@@ -89,7 +89,7 @@ public class NodeTunnelsTests
         net.R1.AddRoute(Ipv4Prefix.Parse("203.0.113.0/24"), gre.Interface);
         var ping = new TestHost(net.R1);
         ping.Ping(Ipv4Address.Parse("203.0.113.7"), 1);
-        net.Net.Simulation.RunFor(TimeSpan.FromSeconds(1));
+        net.Topology.Simulation.RunFor(TimeSpan.FromSeconds(1));
         Assert.Equal(1, gre.Endpoint.Counters.Dropped(TunnelDropReason.Loop));
         Assert.Equal(1, gre.Endpoint.Counters.PacketsOut);
     }
@@ -112,7 +112,7 @@ public class NodeTunnelsTests
 
         int kept = Math.Min(10, capacity);
         Assert.Equal(10 - kept, tunnel.Endpoint.Counters.Dropped(TunnelDropReason.QueueFull));
-        net.Net.Simulation.RunFor(TimeSpan.FromSeconds(1));
+        net.Topology.Simulation.RunFor(TimeSpan.FromSeconds(1));
         // r2 answers every echo that reached it, back into the tunnel.
         Assert.Equal(kept, tunnel.Endpoint.Counters.PacketsOut);
     }

@@ -70,28 +70,3 @@ public sealed record SourceOptions
     /// </summary>
     public bool SingleThreaded { get; init; }
 }
-
-/// <summary>How the source engine finds the pages to send again.</summary>
-public enum DirtyTracking
-{
-    /// <summary>The guest's writes mark the image's <see cref="DirtyLog"/> (a workload in this process).</summary>
-    Log,
-
-    /// <summary>
-    /// Before each round, every page whose contents differ from what was last sent is marked (a guest another process
-    /// runs, whose writes mark nothing); the last scan runs with the VM paused and is a part of the downtime.
-    /// </summary>
-    Compare,
-}
-
-/// <summary>A migration that could not complete; the source kept (or took back) the VM.</summary>
-public class MigrationFailedException(PageStream.PageStreamError error, string message) : Exception(message)
-{
-    public PageStream.PageStreamError Error { get; } = error;
-}
-
-/// <summary>The source gave the migration up (<see cref="PreCopySource.Abort"/>) before the VM left it.</summary>
-public sealed class MigrationAbortedException(string reason) : MigrationFailedException(PageStream.PageStreamError.Cancelled, $"cancelled: {reason}");
-
-/// <summary>A connection closed before the destination answered the stream header.</summary>
-public sealed class StreamNotAnsweredException(string message) : IOException(message);

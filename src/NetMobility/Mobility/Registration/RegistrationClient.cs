@@ -4,19 +4,6 @@ using NetMobility.Mobility.Foreign;
 
 namespace NetMobility.Mobility.Registration;
 
-/// <summary>What a registration client sends besides registration messages.</summary>
-public interface IRegistrationClientHost : IRegistrationSender
-{
-    /// <summary>
-    /// Sends an Agent Solicitation (an ICMP router solicitation) from the VM: IP source <paramref name="source"/>,
-    /// Ethernet source <paramref name="linkSource"/>, IP TTL 1, to the limited broadcast (RFC 5944 sec 2.2).
-    /// </summary>
-    void SendSolicitation(Ipv4Address source, MacAddress linkSource, ReadOnlySpan<byte> icmpMessage);
-}
-
-/// <summary>A foreign agent as its advertisement describes it (RFC 5944 sec 2.1.1).</summary>
-public readonly record struct ForeignAgentInfo(Ipv4Address Address, MacAddress Mac, Ipv4Address CareOfAddress, ushort MaxLifetime, MobilityAgentFlags Flags, ushort Sequence);
-
 /// <summary>
 /// Registers a VM with its home agent on the VM's behalf, as the hypervisor does in a migration (the VM itself runs
 /// no Mobile IP): after a move it finds the foreign agent (advertisement or solicitation), registers through it with

@@ -1,6 +1,6 @@
 using NetMobility.Migration.Policies;
 using NetMobility.Migration.Reports;
-using NetMobility.Migration.Simulation;
+using NetMobility.Migration.Bench;
 using NetMobility.Migration;
 using NetMobility.Runtime;
 using NetMobility.Migration.Content;

@@ -21,21 +21,21 @@ internal sealed class TcpPair
     public TcpPair(ImpairmentOptions? aToB = null, ImpairmentOptions? bToA = null, TcpEndpointOptions? options = null,
         CaptureSink? capture = null, int mtu = 1500)
     {
-        A = Net.AddHost("a");
-        B = Net.AddHost("b");
-        Wire = new PointToPointWire(Net.Loop, "a-b", Net.NextMac(), Net.NextMac(), mtu, queueCapacity: 4096);
+        A = Topology.AddHost("a");
+        B = Topology.AddHost("b");
+        Wire = new PointToPointWire(Topology.Loop, "a-b", Topology.NextMac(), Topology.NextMac(), mtu, queueCapacity: 4096);
         IFrameLink endA = Wire.A, endB = Wire.B;
-        if (aToB is not null) endA = new ImpairedLink(Net.Loop, endA, aToB);
-        if (bToA is not null) endB = new ImpairedLink(Net.Loop, endB, bToA);
-        if (capture is not null) endA = new CaptureLink(Net.Loop.Time, endA, capture);
+        if (aToB is not null) endA = new ImpairedLink(Topology.Loop, endA, aToB);
+        if (bToA is not null) endB = new ImpairedLink(Topology.Loop, endB, bToA);
+        if (capture is not null) endA = new CaptureLink(Topology.Loop.Time, endA, capture);
         A.AddInterface(endA, AddressA, 24);
         B.AddInterface(endB, AddressB, 24);
         StackA = new TcpStack(A, options, seed: 11);
         StackB = new TcpStack(B, options, seed: 22);
     }
 
-    public Topology Net { get; } = new();
-    public Simulation Sim => Net.Simulation;
+    public Topology Topology { get; } = new();
+    public Simulation Sim => Topology.Simulation;
     public Node A { get; }
     public Node B { get; }
     public PointToPointWire Wire { get; }

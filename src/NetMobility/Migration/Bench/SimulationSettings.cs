@@ -1,4 +1,4 @@
-namespace NetMobility.Migration.Simulation;
+namespace NetMobility.Migration.Bench;
 
 /// <summary>One simulated migration: memory, link, encoder, channels.</summary>
 public sealed record SimulationSettings

@@ -1,7 +1,7 @@
 using NetMobility.Runtime;
 using NetMobility.Migration.Workloads;
 
-namespace NetMobility.Migration.Simulation;
+namespace NetMobility.Migration.Bench;
 
 /// <summary>
 /// The write pattern of one of the project's workloads, at its rate, throttle and write mix, without

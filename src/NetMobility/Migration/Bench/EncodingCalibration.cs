@@ -4,7 +4,7 @@ using NetMobility.Migration.Content;
 using NetMobility.Migration.Encoding;
 using NetMobility.Migration.Workloads;
 
-namespace NetMobility.Migration.Simulation;
+namespace NetMobility.Migration.Bench;
 
 /// <summary>
 /// The real encoders' results on real content, measured once so that many simulated migrations can reuse

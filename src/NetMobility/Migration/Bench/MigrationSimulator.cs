@@ -6,7 +6,7 @@ using NetMobility.Runtime;
 using NetMobility.Migration.Encoding;
 using NetMobility.Migration.Workloads;
 
-namespace NetMobility.Migration.Simulation;
+namespace NetMobility.Migration.Bench;
 
 /// <summary>
 /// Simulates a pre-copy migration in virtual time, fast enough to fill the bench table: the same planner

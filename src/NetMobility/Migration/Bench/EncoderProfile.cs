@@ -1,4 +1,4 @@
-namespace NetMobility.Migration.Simulation;
+namespace NetMobility.Migration.Bench;
 
 /// <summary>What a migration's page encoder does, as each system ships it.</summary>
 public enum EncoderProfile

@@ -1,7 +1,7 @@
 using NetMobility.Runtime;
 using NetMobility.Migration.Workloads;
 
-namespace NetMobility.Migration.Simulation;
+namespace NetMobility.Migration.Bench;
 
 /// <summary>
 /// A memory image reduced to what its encoding depends on: per page, what kind of content it holds (the

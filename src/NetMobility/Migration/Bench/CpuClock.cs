@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace NetMobility.Migration.Simulation;
+namespace NetMobility.Migration.Bench;
 
 /// <summary>
 /// CPU time, for costs measured on a machine shared with other work: the calling thread's own time (Linux:

@@ -1,0 +1,13 @@
+using NetMobility.Runtime;
+using NetMobility.Configuration;
+using NetMobility.Lab;
+using NetMobility.Links;
+using NetMobility.Wire;
+
+namespace NetMobility.Host;
+
+/// <summary>An in-memory Ethernet segment inside the daemon: the node's interface is one port, each hosted VM another.</summary>
+public sealed record SegmentLinkSpec(string Segment) : LinkSpec
+{
+    public override string Describe() => $"segment {Segment}";
+}
