@@ -50,12 +50,20 @@ public static class ScenarioCommand
         var json = new Option<bool>("--json") { Description = "print the report as JSON" };
         var outDir = new Option<string>("--out") { Description = $"write the SVG timeline ({TimelineFile}) into this directory", DefaultValueFactory = _ => DefaultOutDirectory };
         var noSvg = new Option<bool>("--no-svg") { Description = "write no SVG timeline" };
+        var vms = new Option<int>("--vms")
+        {
+            Description = $"evacuate this many VMs from the home host at once (1 to {ScenarioVm.MaxVms}); with more than one, --memory is per VM "
+                + $"({EvacuationMemoryDefault >> 20}M unless given), each VM serves a request session, and no SVG timeline is written",
+            DefaultValueFactory = _ => 1,
+        };
         var run = new Command("run", "run one live migration with its handover and print the report");
         foreach (var o in new Option[] { memory, workload, policy, compression, channels, wan, latency, loss, reordering, encapsulation, noReverse, bulkRate, request, response, think, pingEvery, after,
-                     failVerification, back, capture, seed, json, outDir, noSvg })
+                     failVerification, back, capture, seed, json, outDir, noSvg, vms })
             run.Options.Add(o);
         run.SetAction(pr =>
         {
+            int count = pr.GetValue(vms);
+            if (EvacuationScenario.ValidateCount(count) is string bad) throw new UserInputException("--" + bad);
             var options = new ScenarioOptions
             {
                 MemoryBytes = ParseMemory(pr.GetValue(memory)!),
@@ -82,6 +90,11 @@ public static class ScenarioCommand
                 CaptureDirectory = pr.GetValue(capture),
                 Seed = pr.GetValue(seed),
             };
+            if (count > 1)
+            {
+                if (pr.GetResult(memory) is null or { Implicit: true }) options = options with { MemoryBytes = EvacuationMemoryDefault };
+                return RunEvacuation(options, count, pr.GetValue(json), Console.Out);
+            }
             return Run(options, pr.GetValue(json), Console.Out, pr.GetValue(noSvg) ? null : pr.GetValue(outDir),
                 Console.Error, liveProgress: !Console.IsErrorRedirected);
         });
@@ -138,6 +151,27 @@ public static class ScenarioCommand
             ScenarioReport.StayedHome => StayedHome,
             _ => MovedUnreachable,
         };
+    }
+
+    /// <summary>Each VM's memory in an evacuation unless --memory says otherwise: small, so fifty VMs run in seconds.</summary>
+    public const long EvacuationMemoryDefault = 16L << 20;
+
+    /// <summary>
+    /// Evacuates <paramref name="vms"/> VMs from the home host at once and prints the report; exit code 0 when every VM
+    /// moved and is reachable, <see cref="StayedHome"/> when some VM stayed home, <see cref="MovedUnreachable"/> when
+    /// all moved but some is cut off.
+    /// </summary>
+    public static int RunEvacuation(ScenarioOptions options, int vms, bool json, TextWriter output)
+    {
+        if (EvacuationScenario.ValidateCount(vms) is string count) throw new UserInputException("--" + count);
+        if (options.Validate() is string problem) throw new UserInputException(OptionNamed(problem));
+        if (options.Back) throw new UserInputException("--back: the move back home is for one VM (--vms 1)");
+        if (MemoryFit.Check(options.MemoryBytes * vms) is string fit) throw new UserInputException($"--memory: {vms} VMs of {options.MemoryBytes >> 20} MiB: {fit}");
+        if (options.CaptureDirectory is string directory) CreateDirectory(directory, "--capture");
+        var report = new EvacuationScenario(options, vms).RunAsync().GetAwaiter().GetResult();
+        output.Write(json ? EvacuationReportJson.Serialize(report) + Environment.NewLine : EvacuationReportText.Format(report));
+        return report.Vms.Any(v => v.Outcome == ScenarioReport.StayedHome) ? StayedHome
+            : report.Outcome == EvacuationReport.Evacuated ? 0 : MovedUnreachable;
     }
 
     private static void CreateDirectory(string directory, string option)

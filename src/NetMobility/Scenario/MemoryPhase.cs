@@ -81,10 +81,10 @@ public static class MemoryPhase
     // the testbed's TCP (NewReno, no SACK) would repair one segment a round trip.
     private static readonly TcpEndpointOptions StreamTcp = new() { SendBufferSize = 512 << 10, ReceiveBufferSize = 512 << 10 };
 
-    private static readonly TimeSpan Step = TimeSpan.FromMilliseconds(50);
+    internal static readonly TimeSpan Step = TimeSpan.FromMilliseconds(50);
 
     // After the source is done, the destination's last connection closes (its FIN crosses the WAN): a lost FIN needs an RTO or two.
-    private static readonly TimeSpan DestinationBound = TimeSpan.FromSeconds(30);
+    internal static readonly TimeSpan DestinationBound = TimeSpan.FromSeconds(30);
 
     public static Task<MemoryTimeline> RunAsync(ScenarioOptions options, ScenarioTopology net, VmDeviceState deviceState,
         MigrationMoments moments, CancellationToken cancellationToken = default, ScenarioTimeline? timeline = null) =>
@@ -204,7 +204,7 @@ public static class MemoryPhase
     private static void CancelHere(CancellationTokenSource source) => source.Cancel();
 
     /// <summary>The page encoder the compression setting stands for; the encoder is told the WAN's speed, so it compresses only where that pays.</summary>
-    private static PageEncoderOptions EncoderFor(ScenarioOptions options)
+    internal static PageEncoderOptions EncoderFor(ScenarioOptions options)
     {
         var adaptive = new PageEncoderOptions { LinkBytesPerSecond = (long)(options.WanBitsPerSecond / 8), EncoderCores = options.Channels };
         return options.Compression switch
