@@ -154,7 +154,7 @@ public static class ScenarioCommand
     }
 
     /// <summary>Each VM's memory in an evacuation unless --memory says otherwise: small, so fifty VMs run in seconds.</summary>
-    public const long EvacuationMemoryDefault = 16L << 20;
+    public const long EvacuationMemoryDefault = 4L << 20;
 
     /// <summary>
     /// Evacuates <paramref name="vms"/> VMs from the home host at once and prints the report; exit code 0 when every VM

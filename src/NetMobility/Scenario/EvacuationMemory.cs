@@ -3,7 +3,7 @@ using NetMobility.Migration;
 using NetMobility.Migration.Content;
 using NetMobility.Migration.Engine;
 using NetMobility.Migration.Reports;
-using NetMobility.Migration.Simulation;
+using NetMobility.Migration.Bench;
 using NetMobility.Migration.Transports;
 using NetMobility.Migration.Workloads;
 using NetMobility.Runtime;
