@@ -121,40 +121,8 @@ public static class EvacuationMemory
         public async Task<MemoryTimeline> TimelineAsync(Task<MigrationReport> migrating, Task<DestinationResult> receiving, CancellationToken cancellationToken)
         {
             var report = await migrating.ConfigureAwait(false);
-            DestinationResult? result;
-            try
-            {
-                result = await receiving.ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                result = null;
-            }
-            try
-            {
-                VmDeviceState? received = null;
-                string? error = result is { Committed: false } ? result.Message : null;
-                if (result is { Committed: true })
-                {
-                    if (VmDeviceState.TryParse(result.DeviceState, out var state, out _, out var parseError)) received = state;
-                    else error = $"device state record: {parseError.Describe()}";
-                }
-                return new MemoryTimeline
-                {
-                    Report = report,
-                    Paused = _pausedAt - _start,
-                    Released = _releasedAt - _start,
-                    RolledBack = _rolledBackAt - _start,
-                    DigestVerified = report.Completed && result is { Committed: true } && result.Digest.ToString() == report.Digest,
-                    DeviceState = received,
-                    DestinationError = error,
-                    Connections = [.. Link.Channels.Where(c => c.Connection.LocalAddress == SourceHostAddress).Select(c => c.Connection)],
-                };
-            }
-            finally
-            {
-                result?.Image?.Dispose();
-            }
+            return await MemoryPhase.FinishAsync(report, receiving, Link, SourceHostAddress,
+                _pausedAt - _start, _releasedAt - _start, _rolledBackAt - _start, cancellationToken).ConfigureAwait(false);
         }
 
         public async ValueTask DisposeAsync()

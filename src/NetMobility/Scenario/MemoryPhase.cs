@@ -140,6 +140,18 @@ public static class MemoryPhase
         var (migrating, receiving) = await Task.Run(() => Drive(sim, source, destination, link, giveUp, cancellationToken), cancellationToken)
             .ConfigureAwait(false);
         var report = await migrating.ConfigureAwait(false);
+        return await FinishAsync(report, receiving, link, back ? DestinationHostAddress : SourceHostAddress,
+            pausedAt - start, releasedAt - start, rolledBackAt - start, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// One migration's timeline once its source is done: the destination's result awaited (cancelled only if the run
+    /// was not), its device state read, its digest compared with the source's, and the page-stream connections from
+    /// <paramref name="from"/>. The destination's image is released.
+    /// </summary>
+    internal static async Task<MemoryTimeline> FinishAsync(MigrationReport report, Task<DestinationResult> receiving, TcpPageLink link,
+        Ipv4Address from, TimeSpan? paused, TimeSpan? released, TimeSpan? rolledBack, CancellationToken cancellationToken)
+    {
         DestinationResult? result;
         try
         {
@@ -162,13 +174,13 @@ public static class MemoryPhase
             return new MemoryTimeline
             {
                 Report = report,
-                Paused = pausedAt - start,
-                Released = releasedAt - start,
-                RolledBack = rolledBackAt - start,
+                Paused = paused,
+                Released = released,
+                RolledBack = rolledBack,
                 DigestVerified = report.Completed && result is { Committed: true } && result.Digest.ToString() == report.Digest,
                 DeviceState = received,
                 DestinationError = error,
-                Connections = [.. link.Channels.Where(c => c.Connection.LocalAddress == (back ? DestinationHostAddress : SourceHostAddress)).Select(c => c.Connection)],
+                Connections = [.. link.Channels.Where(c => c.Connection.LocalAddress == from).Select(c => c.Connection)],
             };
         }
         finally
