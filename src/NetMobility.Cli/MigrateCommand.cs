@@ -72,7 +72,7 @@ public static class MigrateCommand
         foreach (long size in sizes)
         {
             if (MemoryFit.Check(size) is string fit) throw new UserInputException($"--memory: {fit}");
-            if (LinkModel.CheckBandwidth(bps, size) is string slow) throw new UserInputException($"--link: {slow}");
+            if (PathModel.CheckBandwidth(bps, size) is string slow) throw new UserInputException($"--link: {slow}");
         }
         if (!(latencyMs >= 0) || latencyMs > 10_000) throw new UserInputException($"--latency-ms: {latencyMs} is not a latency from 0 to 10000 ms");
         if (channels is < 1 or > 16) throw new UserInputException($"--channels: {channels} is not from 1 to 16");
@@ -106,7 +106,7 @@ public static class MigrateCommand
     private sealed record RunSetup(string Workload, string Policy, double Bps, TimeSpan Latency, int Channels, bool VirtualTime, bool Loopback)
     {
         public string Describe(int repeat) => string.Create(CultureInfo.InvariantCulture,
-            $"{Workload} workload, {Policy} policy, {Channels} channel(s), {(Loopback ? "loopback TCP, real time" : $"memory {LinkModel.DescribeBandwidth(Bps)}, {Latency.TotalMilliseconds:0.###} ms{(VirtualTime ? ", virtual time" : ", real time")}")}, {repeat} run(s) per size");
+            $"{Workload} workload, {Policy} policy, {Channels} channel(s), {(Loopback ? "loopback TCP, real time" : $"memory {PathModel.DescribeBandwidth(Bps)}, {Latency.TotalMilliseconds:0.###} ms{(VirtualTime ? ", virtual time" : ", real time")}")}, {repeat} run(s) per size");
     }
 
     private static async Task<MigrationReport> Migrate(long memory, RunSetup setup)
@@ -122,8 +122,8 @@ public static class MigrateCommand
         TimeProvider clock = (TimeProvider?)virtualClock ?? TimeProvider.System;
         using var image = new MemoryImage(memory);
         RealisticContent.Fill(image, 1, ContentProfile.Typical);
-        var model = new LinkModel { BitsPerSecond = bps, Latency = latency, VirtualTime = virtualTime };
-        await using var memoryLink = setup.Loopback ? null : virtualClock is null ? new InMemoryLink(model, clock) : new InMemoryLink(model, virtualClock);
+        var model = new PathModel { BitsPerSecond = bps, Latency = latency, VirtualTime = virtualTime };
+        await using var memoryLink = setup.Loopback ? null : virtualClock is null ? new InMemoryPath(model, clock) : new InMemoryPath(model, virtualClock);
         await using var tcp = setup.Loopback ? new TcpChannelListener(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0)) : null;
         IChannelListener listener = (IChannelListener?)memoryLink ?? tcp!;
         IChannelConnector connector = (IChannelConnector?)memoryLink ?? new TcpChannelConnector(tcp!.LocalEndPoint);
@@ -134,7 +134,7 @@ public static class MigrateCommand
         {
             Channels = channels,
             Encoder = EncoderFor(policy.Name, bps, channels),
-            TransportName = setup.Loopback ? $"tcp {tcp!.LocalEndPoint}" : $"memory {LinkModel.DescribeBandwidth(bps)}, {latency.TotalMilliseconds:0.###} ms{(virtualTime ? ", virtual time" : "")}",
+            TransportName = setup.Loopback ? $"tcp {tcp!.LocalEndPoint}" : $"memory {PathModel.DescribeBandwidth(bps)}, {latency.TotalMilliseconds:0.###} ms{(virtualTime ? ", virtual time" : "")}",
         };
         var source = new PreCopySource(image, policy, control, clock, options);
         var destination = new MigrationDestination(new DestinationOptions { Clock = clock });
@@ -161,7 +161,7 @@ public static class MigrateCommand
         if (sizes is not null) grid = grid with { MemoryBytes = [.. sizes.Split(',').Select(s => ParseMemory(s, "--sizes"))] };
         if (links is not null) grid = grid with { Links = [.. links.Split(',').Select(s => ParseLink(s, "--links"))] };
         if (MemoryFit.Check(grid.MemoryBytes.Max()) is string fit) throw new UserInputException($"--sizes: {fit}");
-        if (LinkModel.CheckBandwidth(grid.Links.Min(), grid.MemoryBytes.Max()) is string slow) throw new UserInputException($"--links: {slow}");
+        if (PathModel.CheckBandwidth(grid.Links.Min(), grid.MemoryBytes.Max()) is string slow) throw new UserInputException($"--links: {slow}");
         var started = System.Diagnostics.Stopwatch.StartNew();
         var (fixedCost, measured) = switchoverMs is double given ? (TimeSpan.FromMilliseconds(given), "given") : MeasureFixedSwitchover();
         grid = grid with { FixedSwitchover = fixedCost };
@@ -246,8 +246,8 @@ public static class MigrateCommand
 
     private static double ParseLink(string text, string option)
     {
-        if (!LinkModel.TryParseBandwidth(text, out double bps)) throw new UserInputException($"{option}: '{text}' is not a bandwidth (100M, 1G, 10G)");
-        if (LinkModel.CheckBandwidth(bps) is string problem) throw new UserInputException($"{option}: {problem}");
+        if (!PathModel.TryParseBandwidth(text, out double bps)) throw new UserInputException($"{option}: '{text}' is not a bandwidth (100M, 1G, 10G)");
+        if (PathModel.CheckBandwidth(bps) is string problem) throw new UserInputException($"{option}: {problem}");
         return bps;
     }
 }

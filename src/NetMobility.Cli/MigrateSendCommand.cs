@@ -55,7 +55,7 @@ internal static class MigrateSendCommand
         if (a.Channels is < 1 or > 16) throw new UserInputException($"--channels: {a.Channels} is not from 1 to 16");
         if (!(a.ConnectTimeout > 0) || a.ConnectTimeout > 3600) throw new UserInputException($"--connect-timeout: {a.ConnectTimeout} is not from 0 to 3600 s");
         if (!(a.Timeout > 0) || a.Timeout > 86400) throw new UserInputException($"--timeout: {a.Timeout} is not from 0 to 86400 s");
-        double bps = LinkModel.TryParseBandwidth(a.Link, out double b) ? b : throw new UserInputException($"--link: '{a.Link}' is not a bandwidth (100M, 1G, 10G)");
+        double bps = PathModel.TryParseBandwidth(a.Link, out double b) ? b : throw new UserInputException($"--link: '{a.Link}' is not a bandwidth (100M, 1G, 10G)");
         var policy = MigrateCommand.Named(() => MigrationBench.CreatePolicy(a.Policy), "--policy");
         string? workloadName = a.Workload ?? (a.Memory is not null ? "web" : null);
         var workload = workloadName is null ? null : MigrateCommand.Named(() => MigrationBench.CreateWorkload(workloadName, 7), "--workload");

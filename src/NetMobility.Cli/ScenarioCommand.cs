@@ -71,14 +71,14 @@ public static class ScenarioCommand
                 Policy = pr.GetValue(policy)!,
                 Compression = ParseCompression(pr.GetValue(compression)!),
                 Channels = pr.GetValue(channels),
-                WanBitsPerSecond = LinkModel.TryParseBandwidth(pr.GetValue(wan)!, out double bps)
+                WanBitsPerSecond = PathModel.TryParseBandwidth(pr.GetValue(wan)!, out double bps)
                     ? bps : throw new UserInputException($"--wan: '{pr.GetValue(wan)}' is not a bandwidth (10M, 100M, 1G)"),
                 WanLatency = Milliseconds(pr.GetValue(latency), "--latency-ms"),
                 WanLoss = pr.GetValue(loss),
                 WanReordering = pr.GetValue(reordering),
                 Encapsulation = ParseEncapsulation(pr.GetValue(encapsulation)!),
                 ReverseTunnel = !pr.GetValue(noReverse),
-                BulkBitsPerSecond = LinkModel.TryParseBandwidth(pr.GetValue(bulkRate)!, out double bulkBps)
+                BulkBitsPerSecond = PathModel.TryParseBandwidth(pr.GetValue(bulkRate)!, out double bulkBps)
                     ? bulkBps : throw new UserInputException($"--bulk: '{pr.GetValue(bulkRate)}' is not a rate (1M, 10M)"),
                 RequestBytes = pr.GetValue(request),
                 ResponseBytes = pr.GetValue(response),

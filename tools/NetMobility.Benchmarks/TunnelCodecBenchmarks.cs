@@ -58,7 +58,7 @@ public class TunnelCodecBenchmarks
     [Benchmark]
     public bool RegistrationParseAndAuthenticate()
     {
-        if (!RegistrationRequestMessage.TryCreate(_request, out var message, out _)) return false;
+        if (!RegistrationRequestPacket.TryCreate(_request, out var message, out _)) return false;
         return message.Extensions.TryFind(MobileIpExtensionType.MobileHomeAuthentication, out var auth)
             && MobileIpAuthentication.Verify(MobileIpAuthenticationAlgorithm.HmacMd5, MobileHomeKey, _request, auth);
     }

@@ -32,7 +32,7 @@ public class VirtualTimeBenchmarks
         var clock = new ManualTimeProvider();
         using var image = new MemoryImage(16L << 20);
         RealisticContent.Fill(image, 1, ContentProfile.Typical);
-        await using var link = new InMemoryLink(new LinkModel { BitsPerSecond = BitsPerSecond, Latency = TimeSpan.FromMilliseconds(1) }, clock);
+        await using var link = new InMemoryPath(new PathModel { BitsPerSecond = BitsPerSecond, Latency = TimeSpan.FromMilliseconds(1) }, clock);
         var workload = new VirtualWorkloadControl(new WebServerWorkload(7), image, clock);
         var source = new PreCopySource(image, new AdaptivePolicy(), workload, clock, new SourceOptions
         {

@@ -14,7 +14,7 @@ public static partial class FrameDissector
         switch ((MobileIpMessageType)message[0])
         {
             case MobileIpMessageType.RegistrationRequest:
-                if (!RegistrationRequestMessage.TryCreate(message, out var request, out var error)) { fields.SetMalformed("mip", error.Describe()); return; }
+                if (!RegistrationRequestPacket.TryCreate(message, out var request, out var error)) { fields.SetMalformed("mip", error.Describe()); return; }
                 fields.Add("mip.type", 1UL);
                 byte flags = message[1];
                 fields.Add("mip.flags", flags);
@@ -34,7 +34,7 @@ public static partial class FrameDissector
                 DissectMobileIpExtensions(request.Extensions, message, fields);
                 break;
             case MobileIpMessageType.RegistrationReply:
-                if (!RegistrationReplyMessage.TryCreate(message, out var reply, out error)) { fields.SetMalformed("mip", error.Describe()); return; }
+                if (!RegistrationReplyPacket.TryCreate(message, out var reply, out error)) { fields.SetMalformed("mip", error.Describe()); return; }
                 fields.Add("mip.type", 3UL);
                 fields.Add("mip.code", (ulong)reply.Code);
                 fields.Add("mip.life", reply.Lifetime);
@@ -44,7 +44,7 @@ public static partial class FrameDissector
                 DissectMobileIpExtensions(reply.Extensions, message, fields);
                 break;
             case MobileIpMessageType.TunnelData:
-                if (!TunnelDataMessage.TryCreate(message, out var data, out error)) { fields.SetMalformed("mip", error.Describe()); return; }
+                if (!TunnelDataPacket.TryCreate(message, out var data, out error)) { fields.SetMalformed("mip", error.Describe()); return; }
                 fields.Add("mip.type", 4UL);
                 fields.Add("mip.nattt.nexthdr", (ulong)data.NextHeader);
                 if (data.NextHeader == IpProtocol.IpInIp) DissectIpv4(data.Payload, fields, depth + 1);

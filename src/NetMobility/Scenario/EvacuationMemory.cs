@@ -89,7 +89,7 @@ public static class EvacuationMemory
             int seed = options.Seed + 7919 * vm.Index;
             _image = new MemoryImage(options.MemoryBytes);
             RealisticContent.Fill(_image, seed, ContentProfile.Typical);
-            Link = new TcpPageLink(net, net.SourceHostTcp, net.DestinationHostTcp, DestinationHostAddress, (ushort)(MemoryPhase.MigrationPort + vm.Index), tcp);
+            Link = new TcpPagePath(net, net.SourceHostTcp, net.DestinationHostTcp, DestinationHostAddress, (ushort)(MemoryPhase.MigrationPort + vm.Index), tcp);
             var workload = new CoupledWorkloadControl(
                 new VirtualWorkloadControl(MigrationBench.CreateWorkload(options.Workload, seed), _image, clock),
                 () => { _pausedAt = clock.GetUtcNow(); moments.Paused(); },
@@ -113,7 +113,7 @@ public static class EvacuationMemory
             });
         }
 
-        public TcpPageLink Link { get; }
+        public TcpPagePath Link { get; }
         public PreCopySource Source { get; }
         public MigrationDestination Destination { get; }
         public CancellationTokenSource GiveUp { get; } = new();

@@ -151,7 +151,7 @@ public sealed class EvacuationScenario
             Policy = Options.Policy,
             ChannelsPerVm = Options.Channels,
             WindowBytesPerConnection = Math.Clamp(EvacuationMemory.TotalWindowBytes / (moves.Count * Options.Channels), 8 << 10, 512 << 10),
-            Network = new NetworkSetupReport(LinkModel.DescribeBandwidth(Options.WanBitsPerSecond), Options.WanLatency.TotalMilliseconds,
+            Network = new NetworkSetupReport(PathModel.DescribeBandwidth(Options.WanBitsPerSecond), Options.WanLatency.TotalMilliseconds,
                 Options.WanLoss, Options.WanReordering, Options.Encapsulation.Name, Options.ReverseTunnel, "none",
                 Options.RequestBytes, Options.ResponseBytes, Options.ThinkTime.TotalMilliseconds, 0, Options.Settle.TotalMilliseconds),
             MigrationStartMs = Ms(migrationStart),

@@ -66,7 +66,7 @@ public sealed class MigrationMoments
 /// <summary>
 /// Runs the memory half of a scenario: a real pre-copy migration (<see cref="PreCopySource"/> to
 /// <see cref="MigrationDestination"/>, the VM's device state in the stream) over the testbed's TCP from the source host
-/// to the destination host across the simulated WAN (<see cref="TcpPageLink"/>), in the network's virtual time: the
+/// to the destination host across the simulated WAN (<see cref="TcpPagePath"/>), in the network's virtual time: the
 /// engine runs single-threaded on the network's event loop, the workload dirties the image as that clock moves, and the
 /// migration's moments reach the network as they happen (<see cref="MigrationMoments"/>). The WAN's bandwidth, latency,
 /// loss and reordering are the page stream's too.
@@ -107,8 +107,8 @@ public static class MemoryPhase
         using var image = new MemoryImage(options.MemoryBytes);
         RealisticContent.Fill(image, options.Seed + (back ? 1 : 0), ContentProfile.Typical);
         await using var link = back
-            ? new TcpPageLink(net, net.DestinationHostTcp, net.SourceHostTcp, SourceHostAddress, MigrationPort + 1, StreamTcp)
-            : new TcpPageLink(net, net.SourceHostTcp, net.DestinationHostTcp, DestinationHostAddress, MigrationPort, StreamTcp);
+            ? new TcpPagePath(net, net.DestinationHostTcp, net.SourceHostTcp, SourceHostAddress, MigrationPort + 1, StreamTcp)
+            : new TcpPagePath(net, net.SourceHostTcp, net.DestinationHostTcp, DestinationHostAddress, MigrationPort, StreamTcp);
         var workload = new CoupledWorkloadControl(
             new VirtualWorkloadControl(MigrationBench.CreateWorkload(options.Workload, options.Seed), image, clock),
             () => { pausedAt = clock.GetUtcNow(); moments.Paused(); },
@@ -118,7 +118,7 @@ public static class MemoryPhase
             Channels = options.Channels,
             Encoder = EncoderFor(options),
             DeviceState = deviceState.ToArray(),
-            TransportName = $"testbed TCP across the WAN ({LinkModel.DescribeBandwidth(options.WanBitsPerSecond)}, {options.WanLatency.TotalMilliseconds:0.###} ms"
+            TransportName = $"testbed TCP across the WAN ({PathModel.DescribeBandwidth(options.WanBitsPerSecond)}, {options.WanLatency.TotalMilliseconds:0.###} ms"
                 + $"{(options.WanLoss > 0 ? $", {options.WanLoss:0.###%} loss" : "")}), virtual time",
             SingleThreaded = true,
             Released = () => { releasedAt = clock.GetUtcNow(); moments.Released(); },
@@ -149,7 +149,7 @@ public static class MemoryPhase
     /// was not), its device state read, its digest compared with the source's, and the page-stream connections from
     /// <paramref name="from"/>. The destination's image is released.
     /// </summary>
-    internal static async Task<MemoryTimeline> FinishAsync(MigrationReport report, Task<DestinationResult> receiving, TcpPageLink link,
+    internal static async Task<MemoryTimeline> FinishAsync(MigrationReport report, Task<DestinationResult> receiving, TcpPagePath link,
         Ipv4Address from, TimeSpan? paused, TimeSpan? released, TimeSpan? rolledBack, CancellationToken cancellationToken)
     {
         DestinationResult? result;
@@ -195,7 +195,7 @@ public static class MemoryPhase
     /// the pool, with no synchronization context (a test framework's would make every continuation leave the loop).
     /// </summary>
     private static (Task<MigrationReport> Migrating, Task<DestinationResult> Receiving) Drive(Simulation sim, PreCopySource source,
-        MigrationDestination destination, TcpPageLink link, CancellationTokenSource giveUp, CancellationToken cancellationToken)
+        MigrationDestination destination, TcpPagePath link, CancellationTokenSource giveUp, CancellationToken cancellationToken)
     {
         var receiving = destination.ReceiveAsync(link, giveUp.Token);
         var migrating = source.MigrateAsync(link, cancellationToken);

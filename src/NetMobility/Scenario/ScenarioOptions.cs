@@ -125,13 +125,13 @@ public sealed record ScenarioOptions
             return $"policy: unknown policy '{Policy}' (expected {string.Join(", ", MigrationBench.PolicyNames)})";
         if (!Enum.IsDefined(Compression)) return $"compression: {Compression} is not a compression setting";
         if (Channels is < 1 or > 16) return $"channels: {Channels} is not from 1 to 16";
-        if (LinkModel.CheckBandwidth(WanBitsPerSecond, MemoryBytes) is string bandwidth) return $"WAN bandwidth: {bandwidth}";
+        if (PathModel.CheckBandwidth(WanBitsPerSecond, MemoryBytes) is string bandwidth) return $"WAN bandwidth: {bandwidth}";
         if (WanLatency < TimeSpan.Zero || WanLatency > TimeSpan.FromSeconds(10)) return $"WAN latency: {WanLatency.TotalMilliseconds} ms is not from 0 to 10000 ms";
         if (!(WanLoss >= 0 && WanLoss < 1)) return $"WAN loss: {WanLoss} is not a probability from 0 up to 1 (1 excluded)";
         if (!(WanReordering >= 0 && WanReordering <= 1)) return $"WAN reordering: {WanReordering} is not a probability from 0 to 1";
         if (!MobileIpEncapsulation.Negotiable.Contains(Encapsulation)) return $"encapsulation: {Encapsulation} cannot be negotiated in Mobile IPv4 ({MobileIpEncapsulation.Names})";
         if (!(BulkBitsPerSecond >= MinBulkBitsPerSecond && BulkBitsPerSecond <= WanBitsPerSecond))
-            return $"bulk rate: {LinkModel.DescribeBandwidth(BulkBitsPerSecond)} is not from {LinkModel.DescribeBandwidth(MinBulkBitsPerSecond)} to the WAN's {LinkModel.DescribeBandwidth(WanBitsPerSecond)}";
+            return $"bulk rate: {PathModel.DescribeBandwidth(BulkBitsPerSecond)} is not from {PathModel.DescribeBandwidth(MinBulkBitsPerSecond)} to the WAN's {PathModel.DescribeBandwidth(WanBitsPerSecond)}";
         if (RequestBytes is < 1 or > MaxMessageBytes) return $"request: {RequestBytes} octets is not from 1 to {MaxMessageBytes}";
         if (ResponseBytes is < 1 or > MaxMessageBytes) return $"response: {ResponseBytes} octets is not from 1 to {MaxMessageBytes}";
         if (ThinkTime < TimeSpan.Zero || ThinkTime > TimeSpan.FromSeconds(60)) return $"think time: {ThinkTime.TotalMilliseconds} ms is not from 0 to 60000 ms";

@@ -89,7 +89,7 @@ internal sealed class ScenarioRun
         {
             Outcome = !moved ? ScenarioReport.StayedHome : reachable ? ScenarioReport.Moved : ScenarioReport.MovedUnreachable,
             PageStreamLink = $"testbed TCP from the source host ({SourceHostAddress}) to the destination host ({DestinationHostAddress}) across the WAN "
-                + $"the sessions use ({LinkModel.DescribeBandwidth(options.WanBitsPerSecond)}, {options.WanLatency.TotalMilliseconds:0.###} ms, "
+                + $"the sessions use ({PathModel.DescribeBandwidth(options.WanBitsPerSecond)}, {options.WanLatency.TotalMilliseconds:0.###} ms, "
                 + $"{options.WanLoss:0.###%} loss), one connection per channel, on the network's clock",
             RegistrationRequests = moved ? Net.VmPort.Client.RequestsSent - _requestsAtStart : 0,
             RegistrationWaitMs = RegistrationDeadline - Resumed is TimeSpan wait ? wait.TotalMilliseconds : 0,
@@ -99,8 +99,8 @@ internal sealed class ScenarioRun
             DeviceState = memory.DeviceState is VmDeviceState s
                 ? new DeviceStateReport(s.Mac.ToString(), s.HomeAddress.ToString(), s.PrefixLength, s.Gateway.ToString())
                 : null,
-            Network = new NetworkSetupReport(LinkModel.DescribeBandwidth(options.WanBitsPerSecond), options.WanLatency.TotalMilliseconds,
-                options.WanLoss, options.WanReordering, options.Encapsulation.Name, options.ReverseTunnel, LinkModel.DescribeBandwidth(options.BulkBitsPerSecond),
+            Network = new NetworkSetupReport(PathModel.DescribeBandwidth(options.WanBitsPerSecond), options.WanLatency.TotalMilliseconds,
+                options.WanLoss, options.WanReordering, options.Encapsulation.Name, options.ReverseTunnel, PathModel.DescribeBandwidth(options.BulkBitsPerSecond),
                 options.RequestBytes, options.ResponseBytes, options.ThinkTime.TotalMilliseconds, options.PingInterval.TotalMilliseconds,
                 options.Settle.TotalMilliseconds),
             Timeline = new TimelineReport

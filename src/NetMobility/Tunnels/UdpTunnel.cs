@@ -135,7 +135,7 @@ public sealed class UdpTunnel : IpTunnelEndpoint
             Counters.Drop(TunnelDropReason.AddressMismatch);
             return;
         }
-        if (!TunnelDataMessage.TryCreate(udp.Payload, out var data, out _))
+        if (!TunnelDataPacket.TryCreate(udp.Payload, out var data, out _))
         {
             Counters.Drop(TunnelDropReason.Malformed);
             return;

@@ -36,19 +36,19 @@ file static class ReplyField
 /// <see cref="TryCreate"/> checks the length, the type and every extension (RFC 5944 sec 1.9);
 /// after it succeeds every accessor is safe.
 /// </summary>
-public readonly ref struct RegistrationReplyMessage
+public readonly ref struct RegistrationReplyPacket
 {
     public ReadOnlySpan<byte> Buffer { get; }
 
-    private RegistrationReplyMessage(ReadOnlySpan<byte> buffer) => Buffer = buffer;
+    private RegistrationReplyPacket(ReadOnlySpan<byte> buffer) => Buffer = buffer;
 
-    public static bool TryCreate(ReadOnlySpan<byte> buffer, out RegistrationReplyMessage message, out WireError error)
+    public static bool TryCreate(ReadOnlySpan<byte> buffer, out RegistrationReplyPacket message, out WireError error)
     {
         message = default;
         if (buffer.Length < ReplyField.Extensions) { error = WireError.Truncated; return false; }
         if (buffer[ReplyField.Type] != (byte)MobileIpMessageType.RegistrationReply) { error = WireError.Unsupported; return false; }
         if (!MobileIpExtensions.TryValidate(buffer, ReplyField.Extensions, MobileIpMessageType.RegistrationReply, out error)) return false;
-        message = new RegistrationReplyMessage(buffer);
+        message = new RegistrationReplyPacket(buffer);
         return true;
     }
 
@@ -75,13 +75,13 @@ public readonly record struct RegistrationReply(
     /// <summary>
     /// Parses a whole Registration Reply. The extensions are checked too (one that sinks the message
     /// fails the parse), but <paramref name="bytesConsumed"/> covers the fixed part only: the extensions
-    /// that follow it are read through <see cref="RegistrationReplyMessage.Extensions"/>.
+    /// that follow it are read through <see cref="RegistrationReplyPacket.Extensions"/>.
     /// </summary>
     public static bool TryParse(ReadOnlySpan<byte> buffer, out RegistrationReply reply, out int bytesConsumed, out WireError error)
     {
         reply = default;
         bytesConsumed = 0;
-        if (!RegistrationReplyMessage.TryCreate(buffer, out var message, out error)) return false;
+        if (!RegistrationReplyPacket.TryCreate(buffer, out var message, out error)) return false;
         reply = message.Reply;
         bytesConsumed = FixedLength;
         return true;

@@ -41,19 +41,19 @@ file static class RequestField
 /// <see cref="TryCreate"/> checks the length, the type and every extension (RFC 5944 sec 1.9);
 /// after it succeeds every accessor is safe.
 /// </summary>
-public readonly ref struct RegistrationRequestMessage
+public readonly ref struct RegistrationRequestPacket
 {
     public ReadOnlySpan<byte> Buffer { get; }
 
-    private RegistrationRequestMessage(ReadOnlySpan<byte> buffer) => Buffer = buffer;
+    private RegistrationRequestPacket(ReadOnlySpan<byte> buffer) => Buffer = buffer;
 
-    public static bool TryCreate(ReadOnlySpan<byte> buffer, out RegistrationRequestMessage message, out WireError error)
+    public static bool TryCreate(ReadOnlySpan<byte> buffer, out RegistrationRequestPacket message, out WireError error)
     {
         message = default;
         if (buffer.Length < RequestField.Extensions) { error = WireError.Truncated; return false; }
         if (buffer[RequestField.Type] != (byte)MobileIpMessageType.RegistrationRequest) { error = WireError.Unsupported; return false; }
         if (!MobileIpExtensions.TryValidate(buffer, RequestField.Extensions, MobileIpMessageType.RegistrationRequest, out error)) return false;
-        message = new RegistrationRequestMessage(buffer);
+        message = new RegistrationRequestPacket(buffer);
         return true;
     }
 
@@ -85,13 +85,13 @@ public readonly record struct RegistrationRequest(
     /// <summary>
     /// Parses a whole Registration Request. The extensions are checked too (one that sinks the message
     /// fails the parse), but <paramref name="bytesConsumed"/> covers the fixed part only: the extensions
-    /// that follow it are read through <see cref="RegistrationRequestMessage.Extensions"/>.
+    /// that follow it are read through <see cref="RegistrationRequestPacket.Extensions"/>.
     /// </summary>
     public static bool TryParse(ReadOnlySpan<byte> buffer, out RegistrationRequest request, out int bytesConsumed, out WireError error)
     {
         request = default;
         bytesConsumed = 0;
-        if (!RegistrationRequestMessage.TryCreate(buffer, out var message, out error)) return false;
+        if (!RegistrationRequestPacket.TryCreate(buffer, out var message, out error)) return false;
         request = message.Request;
         bytesConsumed = FixedLength;
         return true;

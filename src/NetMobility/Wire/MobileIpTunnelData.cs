@@ -23,18 +23,18 @@ file static class TunnelDataField
 /// Zero-copy view of a tunnel data message (RFC 3519 sec 3.3). Any next header parses; which ones to accept
 /// (4 IP in IP, 47 GRE, 55 minimal encapsulation) is the caller's choice. The reserved field is ignored.
 /// </summary>
-public readonly ref struct TunnelDataMessage
+public readonly ref struct TunnelDataPacket
 {
     public ReadOnlySpan<byte> Buffer { get; }
 
-    private TunnelDataMessage(ReadOnlySpan<byte> buffer) => Buffer = buffer;
+    private TunnelDataPacket(ReadOnlySpan<byte> buffer) => Buffer = buffer;
 
-    public static bool TryCreate(ReadOnlySpan<byte> buffer, out TunnelDataMessage message, out WireError error)
+    public static bool TryCreate(ReadOnlySpan<byte> buffer, out TunnelDataPacket message, out WireError error)
     {
         message = default;
         if (buffer.Length < TunnelDataField.HeaderLength) { error = WireError.Truncated; return false; }
         if (buffer[TunnelDataField.Type] != (byte)MobileIpMessageType.TunnelData) { error = WireError.Unsupported; return false; }
-        message = new TunnelDataMessage(buffer);
+        message = new TunnelDataPacket(buffer);
         error = WireError.None;
         return true;
     }
@@ -54,7 +54,7 @@ public readonly record struct TunnelDataHeader(IpProtocol NextHeader)
     {
         header = default;
         bytesConsumed = 0;
-        if (!TunnelDataMessage.TryCreate(buffer, out var message, out error)) return false;
+        if (!TunnelDataPacket.TryCreate(buffer, out var message, out error)) return false;
         header = new TunnelDataHeader(message.NextHeader);
         bytesConsumed = HeaderLength;
         return true;

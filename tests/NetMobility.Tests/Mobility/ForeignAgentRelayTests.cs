@@ -391,7 +391,7 @@ public class ForeignAgentRelayTests
         var relay = Relay();
         relay.OnRequest(MobilityFixtures.Request(Request(lifetime: 900), _node), FromVisitor());
         var (_, message) = _sender.TakeSingle();
-        Assert.True(RegistrationReplyMessage.TryCreate(message, out var view, out _));
+        Assert.True(RegistrationReplyPacket.TryCreate(message, out var view, out _));
         Assert.Equal(RegistrationReplyCode.ForeignAgentMobileNodeFailedAuthentication, view.Code);
         Assert.True(view.Extensions.TryFind(MobileIpExtensionType.MobileForeignAuthentication, out var auth));
         Assert.True(mobileForeign.Verify(message, auth));
@@ -454,7 +454,7 @@ public class ForeignAgentRelayTests
         var outcome = relay.OnReply(reply.AsSpan(0, decision.ReplyLength), new RegistrationAddressing(HomeAgentAddress, 434, CareOf, 434));
         Assert.Equal(RelayAction.Forwarded, outcome.Action);
         var (_, toNode) = _sender.TakeSingle();
-        Assert.True(RegistrationReplyMessage.TryCreate(toNode, out var view, out _));
+        Assert.True(RegistrationReplyPacket.TryCreate(toNode, out var view, out _));
         Assert.Equal(RegistrationReplyCode.Accepted, view.Code);
         Assert.True(view.Extensions.TryFind(MobileIpExtensionType.MobileHomeAuthentication, out var auth));
         Assert.True(_node.Verify(toNode, auth));

@@ -71,7 +71,7 @@ public class HomeAgentRegistrarTests
         Assert.Equal(new MobilityBinding(Home, CareOf, TunnelKind.Gre, true, 600, now.AddSeconds(600).UtcTicks, request.Identification), binding);
 
         // The reply is authenticated with the node's association: the node can verify it.
-        Assert.True(RegistrationReplyMessage.TryCreate(bytes, out var view, out _));
+        Assert.True(RegistrationReplyPacket.TryCreate(bytes, out var view, out _));
         Assert.True(view.Extensions.TryFind(MobileIpExtensionType.MobileHomeAuthentication, out var auth));
         Assert.True(_node.Verify(bytes, auth));
         Assert.Equal(1, view.Extensions.Count);
@@ -149,7 +149,7 @@ public class HomeAgentRegistrarTests
         var request = Registration(_clock.GetUtcNow(), home: SecondHome);
         var (_, reply, bytes) = Process(registrar, Request(request, md5));
         Assert.Equal(RegistrationReplyCode.Accepted, reply.Code);
-        Assert.True(RegistrationReplyMessage.TryCreate(bytes, out var view, out _));
+        Assert.True(RegistrationReplyPacket.TryCreate(bytes, out var view, out _));
         Assert.True(view.Extensions.TryFind(MobileIpExtensionType.MobileHomeAuthentication, out var auth));
         Assert.True(md5.Verify(bytes, auth));
         // Signed with HMAC-MD5 under the same key, the request fails.
@@ -176,7 +176,7 @@ public class HomeAgentRegistrarTests
         Assert.Equal(RegistrationReplyCode.Accepted, reply.Code);
         Assert.Equal(BindingChange.Created, decision.Change);
         // The reply carries both authenticators, the foreign agent's last (RFC 5944 sec 3.8.3.2).
-        Assert.True(RegistrationReplyMessage.TryCreate(bytes, out var view, out _));
+        Assert.True(RegistrationReplyPacket.TryCreate(bytes, out var view, out _));
         Assert.True(view.Extensions.TryFind(MobileIpExtensionType.ForeignHomeAuthentication, out var fh));
         Assert.True(foreign.Verify(bytes, fh));
         Assert.True(view.Extensions.TryFind(MobileIpExtensionType.MobileHomeAuthentication, out var mh));
@@ -260,7 +260,7 @@ public class HomeAgentRegistrarTests
         var (decision, reply, bytes) = Process(registrar, wire);
         Assert.Equal(RegistrationReplyCode.HomeAgentPoorlyFormedRequest, reply.Code);
         Assert.Equal(BindingChange.None, decision.Change);
-        Assert.True(RegistrationReplyMessage.TryCreate(bytes, out var view, out _));
+        Assert.True(RegistrationReplyPacket.TryCreate(bytes, out var view, out _));
         Assert.True(view.Extensions.TryFind(MobileIpExtensionType.MobileHomeAuthentication, out var auth));
         Assert.True(_node.Verify(bytes, auth));
     }
@@ -462,7 +462,7 @@ public class HomeAgentRegistrarTests
 
     private static UdpTunnelReplyExtension? UdpReplyIn(byte[] reply)
     {
-        Assert.True(RegistrationReplyMessage.TryCreate(reply, out var view, out _));
+        Assert.True(RegistrationReplyPacket.TryCreate(reply, out var view, out _));
         if (!view.Extensions.TryFind(MobileIpExtensionType.UdpTunnelReply, out var extension)) return null;
         Assert.True(UdpTunnelReplyExtension.TryParse(extension.Data(reply), out var parsed, out _));
         // RFC 3519 sec 3.2: before the Mobile-Home authenticator, which covers it.

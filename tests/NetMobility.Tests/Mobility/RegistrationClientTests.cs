@@ -102,7 +102,7 @@ public class RegistrationClientTests
         // The lifetime is cut to what the agent advertises (200 < 300).
         Assert.Equal(new RegistrationRequest(RegistrationFlags.ReverseTunnel | RegistrationFlags.Gre, 200, Home, HomeAgentAddress, CareOf,
             MobileIpTimestamp.From(_clock.GetUtcNow())), request);
-        Assert.True(RegistrationRequestMessage.TryCreate(bytes, out var view, out _));
+        Assert.True(RegistrationRequestPacket.TryCreate(bytes, out var view, out _));
         Assert.True(view.Extensions.TryFind(MobileIpExtensionType.MobileHomeAuthentication, out var auth));
         Assert.True(options.Association.Verify(bytes, auth));
     }

@@ -89,7 +89,7 @@ public class UdpTunnelTests
         Assert.True(Ipv4Packet.TryCreate(keepalive, ChecksumPolicy.Verify, out var outer, out _));
         Assert.True(UdpDatagram.TryCreate(outer.Payload, A, B, ChecksumPolicy.Verify, out var udp, out _));
         Assert.Equal((1024, 434), (udp.SourcePort, udp.DestinationPort));
-        Assert.True(TunnelDataMessage.TryCreate(udp.Payload, out var data, out _));
+        Assert.True(TunnelDataPacket.TryCreate(udp.Payload, out var data, out _));
         Assert.Equal(IpProtocol.IpInIp, data.NextHeader);
         Assert.True(Ipv4Packet.TryCreate(data.Payload, ChecksumPolicy.Verify, out var inner, out _));
         Assert.Equal((A, B, IpProtocol.Icmp), (inner.Source, inner.Destination, inner.Protocol));

@@ -37,7 +37,7 @@ public class MobileIpAuthenticationTests
     {
         byte[][] keys = [MobileIpVectors.MobileHomeKey, MobileIpVectors.MobileForeignKey, MobileIpVectors.ForeignHomeKey];
         var wire = Hex.Bytes(MobileIpVectors.RequestWithEveryExtension);
-        Assert.True(RegistrationRequestMessage.TryCreate(wire, out var m, out _));
+        Assert.True(RegistrationRequestPacket.TryCreate(wire, out var m, out _));
         Assert.True(m.Extensions.TryFind(type, out var auth));
 
         Assert.True(MobileIpAuthentication.Verify(MobileIpAuthenticationAlgorithm.HmacMd5, keys[keyIndex], wire, auth));
@@ -50,7 +50,7 @@ public class MobileIpAuthenticationTests
     {
         // RFC 5944 sec 3.5.1: everything before the authenticator is covered, the authenticator itself is not.
         var wire = Hex.Bytes(MobileIpVectors.RequestWithEveryExtension);
-        Assert.True(RegistrationRequestMessage.TryCreate(wire, out var m, out _));
+        Assert.True(RegistrationRequestPacket.TryCreate(wire, out var m, out _));
         Assert.True(m.Extensions.TryFind(MobileIpExtensionType.MobileHomeAuthentication, out var mnha));
         Assert.Equal(38 + 6, MobileIpAuthentication.ProtectedLength(mnha));
 
@@ -73,7 +73,7 @@ public class MobileIpAuthenticationTests
     public void Verifies_a_keyed_md5_prefix_suffix_request()
     {
         var wire = Hex.Bytes(MobileIpVectors.RequestKeyedMd5);
-        Assert.True(RegistrationRequestMessage.TryCreate(wire, out var m, out _));
+        Assert.True(RegistrationRequestPacket.TryCreate(wire, out var m, out _));
         Assert.True(m.Extensions.TryFind(MobileIpExtensionType.MobileHomeAuthentication, out var auth));
         Assert.True(MobileIpAuthentication.Verify(MobileIpAuthenticationAlgorithm.KeyedMd5PrefixSuffix, MobileIpVectors.MobileHomeKey, wire, auth));
         Assert.False(MobileIpAuthentication.Verify(MobileIpAuthenticationAlgorithm.HmacMd5, MobileIpVectors.MobileHomeKey, wire, auth));
@@ -115,7 +115,7 @@ public class MobileIpAuthenticationTests
     public void Verifying_allocates_nothing()
     {
         var wire = Hex.Bytes(MobileIpVectors.RequestWithEveryExtension);
-        Assert.True(RegistrationRequestMessage.TryCreate(wire, out var m, out _));
+        Assert.True(RegistrationRequestPacket.TryCreate(wire, out var m, out _));
         Assert.True(m.Extensions.TryFind(MobileIpExtensionType.MobileHomeAuthentication, out var auth));
         var key = MobileIpVectors.MobileHomeKey;
         foreach (var alg in new[] { MobileIpAuthenticationAlgorithm.HmacMd5, MobileIpAuthenticationAlgorithm.KeyedMd5PrefixSuffix })

@@ -21,7 +21,7 @@ public class MobileIpTests
     public void Deconstructs_a_request_with_every_request_extension()
     {
         var wire = Hex.Bytes(MobileIpVectors.RequestWithEveryExtension);
-        Assert.True(RegistrationRequestMessage.TryCreate(wire, out var m, out var e));
+        Assert.True(RegistrationRequestPacket.TryCreate(wire, out var m, out var e));
         Assert.Equal(WireError.None, e);
         Assert.Equal(Request, m.Request);
         Assert.Equal(RegistrationFlags.SimultaneousBindings | RegistrationFlags.Gre | RegistrationFlags.ReverseTunnel, m.Flags);
@@ -65,7 +65,7 @@ public class MobileIpTests
         Assert.Equal(new RegistrationReply(RegistrationReplyCode.Accepted, 1800, Home, Agent, Id), reply);
         Assert.True(reply.Code.IsAccepted());
 
-        Assert.True(RegistrationReplyMessage.TryCreate(wire, out var m, out _));
+        Assert.True(RegistrationReplyPacket.TryCreate(wire, out var m, out _));
         Assert.Equal(2, m.Extensions.Count);
         Assert.True(m.Extensions.TryFind(MobileIpExtensionType.UdpTunnelReply, out var x));
         Assert.Equal(new MobileIpExtension(MobileIpExtensionType.UdpTunnelReply, 20, 8), x);
@@ -122,7 +122,7 @@ public class MobileIpTests
         Assert.True(RegistrationRequest.TryParse(wire, out var r, out int used, out _));
         Assert.Equal(24, used);
         Assert.Equal(Request, r);
-        Assert.True(RegistrationRequestMessage.TryCreate(wire, out var m, out _));
+        Assert.True(RegistrationRequestPacket.TryCreate(wire, out var m, out _));
         Assert.Equal(0, m.Extensions.Count);
         Assert.False(m.Extensions.TryFind(MobileIpExtensionType.MobileHomeAuthentication, out _));
     }
@@ -156,7 +156,7 @@ public class MobileIpTests
     public void An_unknown_extension_of_128_or_more_is_skipped_and_the_rest_still_read()
     {
         var wire = Hex.Bytes(MobileIpVectors.RequestFixed + "c802abcd 8200");
-        Assert.True(RegistrationRequestMessage.TryCreate(wire, out var m, out var e));
+        Assert.True(RegistrationRequestPacket.TryCreate(wire, out var m, out var e));
         Assert.Equal(WireError.None, e);
         Assert.Equal(2, m.Extensions.Count);
         Assert.True(m.Extensions.TryFind(MobileIpExtensionType.EncapsulatingDeliveryStyle, out var style));
@@ -169,7 +169,7 @@ public class MobileIpTests
     public void Extensions_that_do_not_belong_in_a_request_sink_it(string extensions)
     {
         var wire = Hex.Bytes(MobileIpVectors.RequestFixed + extensions);
-        Assert.False(RegistrationRequestMessage.TryCreate(wire, out _, out var e));
+        Assert.False(RegistrationRequestPacket.TryCreate(wire, out _, out var e));
         Assert.Equal(WireError.Unsupported, e);
     }
 
@@ -178,7 +178,7 @@ public class MobileIpTests
     {
         // 130 and 144 are request extensions; in a reply they are unrecognised and, being >= 128, skipped.
         var wire = Hex.Bytes(MobileIpVectors.ReplyFixed + "8200 9006 000080040000");
-        Assert.True(RegistrationReplyMessage.TryCreate(wire, out var m, out _));
+        Assert.True(RegistrationReplyPacket.TryCreate(wire, out var m, out _));
         Assert.Equal(2, m.Extensions.Count);
     }
 
@@ -202,7 +202,7 @@ public class MobileIpTests
     public void Recognised_extensions_with_the_wrong_length_are_bad_options(string extensions)
     {
         var wire = Hex.Bytes(MobileIpVectors.RequestFixed + extensions);
-        Assert.False(RegistrationRequestMessage.TryCreate(wire, out _, out var e));
+        Assert.False(RegistrationRequestPacket.TryCreate(wire, out _, out var e));
         Assert.Equal(WireError.BadOption, e);
     }
 
@@ -230,11 +230,11 @@ public class MobileIpTests
     {
         var request = Hex.Bytes(MobileIpVectors.RequestFixed);
         var reply = Hex.Bytes(MobileIpVectors.ReplyFixed + "00000000");
-        Assert.False(RegistrationReplyMessage.TryCreate(request, out _, out var e1));
+        Assert.False(RegistrationReplyPacket.TryCreate(request, out _, out var e1));
         Assert.Equal(WireError.Unsupported, e1);
-        Assert.False(RegistrationRequestMessage.TryCreate(reply, out _, out var e2));
+        Assert.False(RegistrationRequestPacket.TryCreate(reply, out _, out var e2));
         Assert.Equal(WireError.Unsupported, e2);
-        Assert.False(TunnelDataMessage.TryCreate(request, out _, out var e3));
+        Assert.False(TunnelDataPacket.TryCreate(request, out _, out var e3));
         Assert.Equal(WireError.Unsupported, e3);
     }
 
@@ -258,7 +258,7 @@ public class MobileIpTests
     public void Deconstructs_and_emits_a_tunnel_data_message()
     {
         var wire = Hex.Bytes(MobileIpVectors.TunnelData);
-        Assert.True(TunnelDataMessage.TryCreate(wire, out var m, out var e));
+        Assert.True(TunnelDataPacket.TryCreate(wire, out var m, out var e));
         Assert.Equal(WireError.None, e);
         Assert.Equal(IpProtocol.IpInIp, m.NextHeader);
         Assert.Equal(MobileIpVectors.TunnelData[8..], Hex.Of(m.Payload));

@@ -39,7 +39,7 @@ public class TunnelCodecFuzzTests
     {
         bool ok = RegistrationRequest.TryParse(wire, out _, out int used, out var e);
         if (!ok) return used == 0 && e != WireError.None;
-        Assert.True(RegistrationRequestMessage.TryCreate(wire, out var m, out _));
+        Assert.True(RegistrationRequestPacket.TryCreate(wire, out var m, out _));
         return ExtensionsHold(wire, m.Extensions, RegistrationRequest.FixedLength);
     }
 
@@ -47,7 +47,7 @@ public class TunnelCodecFuzzTests
     {
         bool ok = RegistrationReply.TryParse(wire, out _, out int used, out var e);
         if (!ok) return used == 0 && e != WireError.None;
-        Assert.True(RegistrationReplyMessage.TryCreate(wire, out var m, out _));
+        Assert.True(RegistrationReplyPacket.TryCreate(wire, out var m, out _));
         return ExtensionsHold(wire, m.Extensions, RegistrationReply.FixedLength);
     }
 

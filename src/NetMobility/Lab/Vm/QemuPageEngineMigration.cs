@@ -141,12 +141,12 @@ internal static class QemuPageEngineMigration
     {
         if (wan is double rate)
         {
-            var shaped = new InMemoryLink(new LinkModel { BitsPerSecond = rate, VirtualTime = false }, TimeProvider.System);
-            return (shaped, shaped, $"memory {LinkModel.DescribeBandwidth(rate)}, real time");
+            var shaped = new InMemoryPath(new PathModel { BitsPerSecond = rate, VirtualTime = false }, TimeProvider.System);
+            return (shaped, shaped, $"memory {PathModel.DescribeBandwidth(rate)}, real time");
         }
         if (transport == EngineTransport.Memory)
         {
-            var link = new InMemoryLink(new LinkModel { BitsPerSecond = LinkModel.MaxBitsPerSecond, VirtualTime = false }, TimeProvider.System);
+            var link = new InMemoryPath(new PathModel { BitsPerSecond = PathModel.MaxBitsPerSecond, VirtualTime = false }, TimeProvider.System);
             return (link, link, "memory pipe, real time");
         }
         var tcp = new TcpChannelListener(new IPEndPoint(IPAddress.Loopback, 0));

@@ -148,7 +148,7 @@ public static class MigrationBench
     {
         var c = CultureInfo.InvariantCulture;
         var s = new StringBuilder();
-        s.Append(c, $"{LinkModel.DescribeBandwidth(row.BitsPerSecond),-11} {ReportText.Bytes(row.MemoryBytes),-9} {row.Workload,-8}");
+        s.Append(c, $"{PathModel.DescribeBandwidth(row.BitsPerSecond),-11} {ReportText.Bytes(row.MemoryBytes),-9} {row.Workload,-8}");
         foreach (var p in policies)
         {
             var r = row.Reports[p];

@@ -32,7 +32,7 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
 
     /// <summary>
     /// Batches the encoders may run ahead of the link: the engine's forward pipe lets a writer 4 MiB ahead of the
-    /// transport before it waits (InMemoryLink's pause threshold, about a TCP socket's buffers), 16 batches of 64
+    /// transport before it waits (InMemoryPath's pause threshold, about a TCP socket's buffers), 16 batches of 64
     /// raw pages.
     /// </summary>
     internal const int PipelineBatches = 16;
@@ -141,7 +141,7 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
             foreach (var r in rounds) logical += r.LogicalBytes;
             return new MigrationReport
             {
-                Policy = policy.Name, Workload = workloadName, Transport = $"simulated {Transports.LinkModel.DescribeBandwidth(s.BitsPerSecond)}, {s.Latency.TotalMilliseconds:0.###} ms",
+                Policy = policy.Name, Workload = workloadName, Transport = $"simulated {Transports.PathModel.DescribeBandwidth(s.BitsPerSecond)}, {s.Latency.TotalMilliseconds:0.###} ms",
                 MemoryBytes = s.MemoryBytes, Channels = s.Channels, Outcome = converged ? MigrationOutcome.Completed : MigrationOutcome.NotConverged, StopReason = reason, Rounds = rounds,
                 TotalTimeMs = _now * 1000, DowntimeMs = downtime * 1000, WireBytes = _wire, LogicalBytes = logical,
                 CompressionRatio = _wire > 0 ? (double)logical / _wire : 0, CpuTimeMs = _cpu * 1000, FinalThrottle = guest.Throttle,

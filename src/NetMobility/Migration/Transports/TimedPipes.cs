@@ -5,20 +5,20 @@ using NetMobility.Runtime;
 namespace NetMobility.Migration.Transports;
 
 /// <summary>
-/// State one end of an in-memory connection keeps: its notion of now, and whether the link is cut.
-/// <paramref name="virtualClock"/> is the clock a link in virtual time moves (null in real time).
+/// State one end of an in-memory connection keeps: its notion of now, and whether the path is cut.
+/// <paramref name="virtualClock"/> is the clock a path in virtual time moves (null in real time).
 /// </summary>
-internal sealed class LinkEndpoint(LinkModel model, TimeProvider clock, ManualTimeProvider? virtualClock, bool isSource, LinkConnection connection)
+internal sealed class PathEndpoint(PathModel model, TimeProvider clock, ManualTimeProvider? virtualClock, bool isSource, PathConnection connection)
 {
     private readonly object _gate = new();
     private DateTimeOffset _local = clock.GetUtcNow();
 
-    public LinkModel Model => model;
+    public PathModel Model => model;
     public TimeProvider Clock => clock;
 
-    /// <summary>Whether the link runs in virtual time: writes move the clock instead of waiting on it.</summary>
+    /// <summary>Whether the path runs in virtual time: writes move the clock instead of waiting on it.</summary>
     public bool VirtualTime => virtualClock is not null;
-    public LinkConnection Connection => connection;
+    public PathConnection Connection => connection;
 
     /// <summary>
     /// In virtual time the source's now is the shared clock, which its writes move forward; the destination
@@ -78,8 +78,8 @@ internal sealed class ArrivalMarks
     }
 }
 
-/// <summary>A pipe writer that books every flush on the link's timeline (and, in real time, waits for it) and fails once the link is cut.</summary>
-internal sealed class TimedPipeWriter(PipeWriter inner, LinkTimeline timeline, ArrivalMarks marks, LinkEndpoint endpoint, long dropAfterBytes) : PipeWriter
+/// <summary>A pipe writer that books every flush on the path's timeline (and, in real time, waits for it) and fails once the path is cut.</summary>
+internal sealed class TimedPipeWriter(PipeWriter inner, PathTimeline timeline, ArrivalMarks marks, PathEndpoint endpoint, long dropAfterBytes) : PipeWriter
 {
     private long _unflushed;
     private long _total;
@@ -120,8 +120,8 @@ internal sealed class TimedPipeWriter(PipeWriter inner, LinkTimeline timeline, A
     }
 }
 
-/// <summary>A pipe reader that learns when what it reads arrived (and, in real time, waits until then) and fails once the link is cut.</summary>
-internal sealed class TimedPipeReader(PipeReader inner, ArrivalMarks marks, LinkEndpoint endpoint) : PipeReader
+/// <summary>A pipe reader that learns when what it reads arrived (and, in real time, waits until then) and fails once the path is cut.</summary>
+internal sealed class TimedPipeReader(PipeReader inner, ArrivalMarks marks, PathEndpoint endpoint) : PipeReader
 {
     private long _consumed;
     private System.Buffers.ReadOnlySequence<byte> _last;

@@ -64,7 +64,7 @@ public sealed class ForeignAgentRelay
     public RelayOutcome OnRequest(ReadOnlySpan<byte> message, in RegistrationAddressing from)
     {
         if (from.LinkSource is not MacAddress linkSource) return new(RelayAction.Discarded, default, null);
-        if (!RegistrationRequestMessage.TryCreate(message, out var view, out var error))
+        if (!RegistrationRequestPacket.TryCreate(message, out var view, out var error))
         {
             // RFC 5944 sec 1.9 and 3.7.2.1: an unknown extension below 128 is dropped silently; a request that is
             // otherwise malformed but whose fixed part is whole gets 70.
@@ -93,7 +93,7 @@ public sealed class ForeignAgentRelay
     }
 
     /// <summary>The RFC 5944 sec 3.7.2.1 and RFC 3024 sec 4.2.1 checks, in order; null when the request may be relayed.</summary>
-    private RegistrationReplyCode? Refusal(ReadOnlySpan<byte> message, RegistrationRequestMessage view, in RegistrationAddressing from, bool deliveryStyle)
+    private RegistrationReplyCode? Refusal(ReadOnlySpan<byte> message, RegistrationRequestPacket view, in RegistrationAddressing from, bool deliveryStyle)
     {
         var request = view.Request;
         var flags = request.Flags;
@@ -133,7 +133,7 @@ public sealed class ForeignAgentRelay
     /// Extension; what the node added after it for this agent (Mobile-Foreign authentication, the delivery style
     /// extension of RFC 3024 sec 3.3) is consumed, and the agent's own Foreign-Home authenticator is appended.
     /// </summary>
-    private void Relay(ReadOnlySpan<byte> message, RegistrationRequestMessage view, Ipv4Address homeAgent)
+    private void Relay(ReadOnlySpan<byte> message, RegistrationRequestPacket view, Ipv4Address homeAgent)
     {
         int keep = view.Extensions.TryFind(MobileIpExtensionType.MobileHomeAuthentication, out var mobileHome) ? mobileHome.End : message.Length;
         byte[] buffer = ArrayPool<byte>.Shared.Rent(keep + UdpTunnelRequestExtension.Length + MobilitySecurityAssociation.ExtensionLength);
@@ -164,7 +164,7 @@ public sealed class ForeignAgentRelay
     /// </summary>
     public RelayOutcome OnReply(ReadOnlySpan<byte> message, in RegistrationAddressing from)
     {
-        bool wellFormed = RegistrationReplyMessage.TryCreate(message, out var view, out _);
+        bool wellFormed = RegistrationReplyPacket.TryCreate(message, out var view, out _);
         RegistrationReply reply;
         if (wellFormed) reply = view.Reply;
         else if (message.Length < RegistrationReply.FixedLength
@@ -210,7 +210,7 @@ public sealed class ForeignAgentRelay
     }
 
     /// <summary>RFC 3519 sec 3.2: the keepalive interval of a UDP Tunnel Reply that accepts UDP tunnelling; 0 when there is none (tunnelling as usual).</summary>
-    private ushort UdpKeepaliveOf(ReadOnlySpan<byte> message, RegistrationReplyMessage view)
+    private ushort UdpKeepaliveOf(ReadOnlySpan<byte> message, RegistrationReplyPacket view)
     {
         if (_options.UdpTunnel == UdpTunnelMode.Off
             || !view.Extensions.TryFind(MobileIpExtensionType.UdpTunnelReply, out var extension)
@@ -224,7 +224,7 @@ public sealed class ForeignAgentRelay
     public const ushort DefaultUdpKeepalive = 110;
 
     /// <summary>RFC 5944 sec 3.7.3.2: the reply goes on without what the home agent added for this agent, with the agent's Mobile-Foreign authenticator when it shares an association with the node.</summary>
-    private void ForwardToVisitor(ReadOnlySpan<byte> message, RegistrationReplyMessage view, Ipv4Address homeAddress, in PendingRegistration pending)
+    private void ForwardToVisitor(ReadOnlySpan<byte> message, RegistrationReplyPacket view, Ipv4Address homeAddress, in PendingRegistration pending)
     {
         int keep = view.Extensions.TryFind(MobileIpExtensionType.MobileHomeAuthentication, out var mobileHome) ? mobileHome.End : RegistrationReply.FixedLength;
         byte[] buffer = ArrayPool<byte>.Shared.Rent(keep + MobilitySecurityAssociation.ExtensionLength);

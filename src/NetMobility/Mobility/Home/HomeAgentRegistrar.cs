@@ -63,7 +63,7 @@ public sealed class HomeAgentRegistrar
     {
         decision = default;
         var replyTo = new RegistrationAddressing(_options.Address, RegistrationAddressing.Port, from.Source, from.SourcePort);
-        if (!RegistrationRequestMessage.TryCreate(message, out var view, out var error))
+        if (!RegistrationRequestPacket.TryCreate(message, out var view, out var error))
         {
             // RFC 5944 sec 1.9: a message with an unrecognised extension below 128 is discarded without a word;
             // one whose extensions do not hold together but whose fixed part is whole is answered with 134.
@@ -148,7 +148,7 @@ public sealed class HomeAgentRegistrar
     /// (129 otherwise), a foreign agent with an association has authenticated the relay (132), and the Mobile-Home
     /// Authentication Extension is present and verifies under the association its SPI names (131).
     /// </summary>
-    private RegistrationReplyCode? Authenticate(ReadOnlySpan<byte> message, RegistrationRequestMessage view, in RegistrationAddressing from,
+    private RegistrationReplyCode? Authenticate(ReadOnlySpan<byte> message, RegistrationRequestPacket view, in RegistrationAddressing from,
         out MobilitySecurityAssociation? association, out MobilitySecurityAssociation? foreignAgent)
     {
         association = null;
@@ -214,7 +214,7 @@ public sealed class HomeAgentRegistrar
     /// not carried here). Sec 3.1.4: the Encapsulation field names it, and 0 leaves it to the request's M and G bits,
     /// so a request with Encapsulation 0 and G set asks for GRE inside UDP. Reserved fields are ignored (sec 3.1.3).
     /// </summary>
-    private RegistrationReplyCode? UdpTunnelRefusal(ReadOnlySpan<byte> message, RegistrationRequestMessage view, in RegistrationAddressing from,
+    private RegistrationReplyCode? UdpTunnelRefusal(ReadOnlySpan<byte> message, RegistrationRequestPacket view, in RegistrationAddressing from,
         out UdpTunnelReplyExtension? reply)
     {
         reply = null;

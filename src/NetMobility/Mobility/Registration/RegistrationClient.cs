@@ -160,7 +160,7 @@ public sealed class RegistrationClient : IDisposable
     public bool OnReply(ReadOnlySpan<byte> message, in RegistrationAddressing from)
     {
         if (State is not (RegistrationState.Registering or RegistrationState.Deregistering)
-            || !RegistrationReplyMessage.TryCreate(message, out var view, out _)
+            || !RegistrationReplyPacket.TryCreate(message, out var view, out _)
             || view.HomeAddress != _options.HomeAddress
             // RFC 5944 sec 3.6.2.1: the low-order 32 bits of the Identification must be those of the request.
             || (uint)view.Identification != (uint)_outstanding
@@ -213,7 +213,7 @@ public sealed class RegistrationClient : IDisposable
     /// RFC 5944 sec 3.6.2.1: a reply must carry a valid Mobile-Home authenticator, except a denial by the foreign agent,
     /// which cannot make one; a foreign agent sharing an association with the node must have added a valid Mobile-Foreign one.
     /// </summary>
-    private bool IsAuthentic(ReadOnlySpan<byte> message, RegistrationReplyMessage view)
+    private bool IsAuthentic(ReadOnlySpan<byte> message, RegistrationReplyPacket view)
     {
         bool byForeignAgent = (byte)view.Code is >= 64 and < 128;
         if (view.Extensions.TryFind(MobileIpExtensionType.MobileHomeAuthentication, out var mobileHome))
@@ -234,7 +234,7 @@ public sealed class RegistrationClient : IDisposable
         return true;
     }
 
-    private void Accepted(RegistrationReplyMessage view)
+    private void Accepted(RegistrationReplyPacket view)
     {
         if (_options.Association.Replay == ReplayProtection.Nonces) _homeAgentNonce = (uint)(view.Identification >> 32);
         _resyncs = 0;

@@ -14,7 +14,7 @@ public class FaultTests
     private const long Memory = 8L << 20;
 
     /// <summary>Opens channels on a link, flipping one octet of the first connection's forward stream.</summary>
-    private sealed class CorruptingConnector(InMemoryLink link, long offset) : IChannelConnector
+    private sealed class CorruptingConnector(InMemoryPath link, long offset) : IChannelConnector
     {
         private int _connections;
 
@@ -57,7 +57,7 @@ public class FaultTests
     /// The first connection fails for the source after some octets, but its destination end never hears of it
     /// (a half-open TCP connection): the destination's reader just waits.
     /// </summary>
-    private sealed class HalfOpenConnector(InMemoryLink link, long failAfter) : IChannelConnector
+    private sealed class HalfOpenConnector(InMemoryPath link, long failAfter) : IChannelConnector
     {
         private int _connections;
 

@@ -14,7 +14,7 @@ internal sealed class InMemoryMigration : IAsyncDisposable
 {
     public ManualTimeProvider Clock { get; } = new();
     public MemoryImage Image { get; }
-    public InMemoryLink Link { get; }
+    public InMemoryPath Link { get; }
     public VirtualWorkloadControl Workload { get; }
     public PreCopySource Source { get; }
     public MigrationDestination Destination { get; }
@@ -25,7 +25,7 @@ internal sealed class InMemoryMigration : IAsyncDisposable
     {
         Image = new MemoryImage(memoryBytes);
         RealisticContent.Fill(Image, 11, ContentProfile.Typical);
-        Link = new InMemoryLink(new LinkModel { BitsPerSecond = bitsPerSecond, Latency = latency ?? TimeSpan.FromMilliseconds(1) }, Clock);
+        Link = new InMemoryPath(new PathModel { BitsPerSecond = bitsPerSecond, Latency = latency ?? TimeSpan.FromMilliseconds(1) }, Clock);
         Workload = new VirtualWorkloadControl(workload, Image, Clock);
         options ??= new SourceOptions();
         Source = new PreCopySource(Image, policy, Workload, Clock, options with

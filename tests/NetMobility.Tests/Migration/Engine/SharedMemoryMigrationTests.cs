@@ -90,7 +90,7 @@ public sealed class SharedMemoryMigrationTests : IDisposable
     {
         using var image = MemoryImage.MapShared(_source, writable: false);
         using var guest = new BackgroundWriter(_source);
-        await using var link = new InMemoryLink(new LinkModel { BitsPerSecond = 2e9, VirtualTime = false }, TimeProvider.System);
+        await using var link = new InMemoryPath(new PathModel { BitsPerSecond = 2e9, VirtualTime = false }, TimeProvider.System);
         var destination = new MigrationDestination(new DestinationOptions { CreateImage = _ => MemoryImage.MapShared(_destination, writable: true) });
         using var bound = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         var receiving = destination.ReceiveAsync(link, bound.Token);

@@ -43,7 +43,7 @@ public class HypervisorStreamRelayTests
     public async Task A_stream_larger_than_the_window_arrives_whole_over_the_in_memory_link()
     {
         var data = Data(3 << 20);
-        var link = new InMemoryLink(new LinkModel { BitsPerSecond = LinkModel.MaxBitsPerSecond, VirtualTime = false }, TimeProvider.System);
+        var link = new InMemoryPath(new PathModel { BitsPerSecond = PathModel.MaxBitsPerSecond, VirtualTime = false }, TimeProvider.System);
         var (sent, received, delivered) = await RelayAsync(data, link, link, new RelayOptions { WindowBytes = 256 << 10 });
         Assert.Equal(SHA256.HashData(data), SHA256.HashData(delivered));
         Assert.Equal(data.Length, sent.StreamBytes);
@@ -58,7 +58,7 @@ public class HypervisorStreamRelayTests
     public async Task A_connection_cut_mid_stream_resumes_from_the_acknowledged_offset()
     {
         var data = Data(3 << 20);
-        var link = new InMemoryLink(new LinkModel { BitsPerSecond = LinkModel.MaxBitsPerSecond, VirtualTime = false }, TimeProvider.System);
+        var link = new InMemoryPath(new PathModel { BitsPerSecond = PathModel.MaxBitsPerSecond, VirtualTime = false }, TimeProvider.System);
         link.DropNextConnectionAfter(1 << 20);
         var window = 512 << 10;
         var (sent, received, delivered) = await RelayAsync(data, link, link, new RelayOptions { WindowBytes = window });
@@ -127,7 +127,7 @@ public class HypervisorStreamRelayTests
     [Fact]
     public async Task An_ack_past_what_was_sent_ends_the_sender_with_one_line()
     {
-        var link = new InMemoryLink(new LinkModel { BitsPerSecond = LinkModel.MaxBitsPerSecond, VirtualTime = false }, TimeProvider.System);
+        var link = new InMemoryPath(new PathModel { BitsPerSecond = PathModel.MaxBitsPerSecond, VirtualTime = false }, TimeProvider.System);
         using var bound = new CancellationTokenSource(Bound);
         var sending = new HypervisorStreamSender().SendAsync(new MemoryStream(Data(1000)), link, bound.Token);
         await using var channel = await link.AcceptAsync(bound.Token);

@@ -3,7 +3,7 @@ using NetMobility.Runtime;
 
 namespace NetMobility.Tests.Migration.Engine;
 
-public class InMemoryLinkTests
+public class InMemoryPathTests
 {
     private static readonly DateTimeOffset Start = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
@@ -16,7 +16,7 @@ public class InMemoryLinkTests
     [InlineData("64000", 64000)]
     public void Bandwidths_parse(string text, double expected)
     {
-        Assert.True(LinkModel.TryParseBandwidth(text, out double bps));
+        Assert.True(PathModel.TryParseBandwidth(text, out double bps));
         Assert.Equal(expected, bps);
     }
 
@@ -25,13 +25,13 @@ public class InMemoryLinkTests
     [InlineData("fast")]
     [InlineData("-1G")]
     [InlineData("0M")]
-    public void Bad_bandwidths_are_refused(string text) => Assert.False(LinkModel.TryParseBandwidth(text, out _));
+    public void Bad_bandwidths_are_refused(string text) => Assert.False(PathModel.TryParseBandwidth(text, out _));
 
     [Fact]
     public async Task Virtual_time_moves_the_clock_by_the_serialisation_time_and_the_reply_arrives_a_round_trip_later()
     {
         var clock = new ManualTimeProvider(Start);
-        await using var link = new InMemoryLink(new LinkModel { BitsPerSecond = 100e6, Latency = TimeSpan.FromMilliseconds(10) }, clock);
+        await using var link = new InMemoryPath(new PathModel { BitsPerSecond = 100e6, Latency = TimeSpan.FromMilliseconds(10) }, clock);
         var source = await link.ConnectAsync(0, default);
         var destination = await link.AcceptAsync(default);
 
@@ -60,8 +60,8 @@ public class InMemoryLinkTests
     public async Task The_link_says_whether_it_runs_in_virtual_time_and_only_then_moves_the_clock()
     {
         var clock = new ManualTimeProvider(Start);
-        await using var virtualLink = new InMemoryLink(new LinkModel { BitsPerSecond = 8e6 }, clock);
-        await using var realLink = new InMemoryLink(new LinkModel { BitsPerSecond = 8e9, VirtualTime = false }, clock);
+        await using var virtualLink = new InMemoryPath(new PathModel { BitsPerSecond = 8e6 }, clock);
+        await using var realLink = new InMemoryPath(new PathModel { BitsPerSecond = 8e9, VirtualTime = false }, clock);
         Assert.True(virtualLink.VirtualTime);
         Assert.False(realLink.VirtualTime);
 
@@ -83,17 +83,17 @@ public class InMemoryLinkTests
         // The link decides from what it is given, not from a type test on the clock: a ManualTimeProvider passed as
         // a plain TimeProvider is refused for virtual time, as the system clock is.
         TimeProvider hidden = new ManualTimeProvider(Start);
-        var model = new LinkModel { BitsPerSecond = 1e9 };
-        Assert.Throws<ArgumentException>(() => new InMemoryLink(model, hidden));
-        Assert.Throws<ArgumentException>(() => new InMemoryLink(model, TimeProvider.System));
-        Assert.False(new InMemoryLink(model with { VirtualTime = false }, hidden).VirtualTime);
+        var model = new PathModel { BitsPerSecond = 1e9 };
+        Assert.Throws<ArgumentException>(() => new InMemoryPath(model, hidden));
+        Assert.Throws<ArgumentException>(() => new InMemoryPath(model, TimeProvider.System));
+        Assert.False(new InMemoryPath(model with { VirtualTime = false }, hidden).VirtualTime);
     }
 
     [Fact]
     public async Task Channels_share_the_link_bandwidth()
     {
         var clock = new ManualTimeProvider(Start);
-        await using var link = new InMemoryLink(new LinkModel { BitsPerSecond = 8e6 }, clock);
+        await using var link = new InMemoryPath(new PathModel { BitsPerSecond = 8e6 }, clock);
         var a = await link.ConnectAsync(0, default);
         var b = await link.ConnectAsync(1, default);
         await a.Output.WriteAsync(new byte[100_000]);
@@ -106,7 +106,7 @@ public class InMemoryLinkTests
     public async Task Real_time_flush_waits_on_the_clock_for_the_serialisation_time()
     {
         var clock = new ManualTimeProvider(Start);
-        await using var link = new InMemoryLink(new LinkModel { BitsPerSecond = 8e6, VirtualTime = false }, clock);
+        await using var link = new InMemoryPath(new PathModel { BitsPerSecond = 8e6, VirtualTime = false }, clock);
         var source = await link.ConnectAsync(0, default);
         source.Output.GetSpan(1000);
         source.Output.Advance(1000);
@@ -122,7 +122,7 @@ public class InMemoryLinkTests
     public async Task Cut_link_fails_both_ends()
     {
         var clock = new ManualTimeProvider(Start);
-        await using var link = new InMemoryLink(new LinkModel { BitsPerSecond = 1e9 }, clock);
+        await using var link = new InMemoryPath(new PathModel { BitsPerSecond = 1e9 }, clock);
         var source = (InMemoryChannel)await link.ConnectAsync(0, default);
         var destination = await link.AcceptAsync(default);
         var pending = destination.Input.ReadAsync().AsTask();
@@ -135,7 +135,7 @@ public class InMemoryLinkTests
     public async Task Connection_set_to_drop_loses_the_flush_that_crosses_the_limit()
     {
         var clock = new ManualTimeProvider(Start);
-        await using var link = new InMemoryLink(new LinkModel { BitsPerSecond = 1e9 }, clock);
+        await using var link = new InMemoryPath(new PathModel { BitsPerSecond = 1e9 }, clock);
         link.DropNextConnectionAfter(1500);
         var source = await link.ConnectAsync(0, default);
         var destination = await link.AcceptAsync(default);

@@ -1,10 +1,10 @@
 namespace NetMobility.Migration.Transports;
 
 /// <summary>
-/// One direction of a link: octets leave one after another at the link's bandwidth, whichever channel
+/// One direction of a path: octets leave one after another at the path's bandwidth, whichever channel
 /// wrote them, and arrive one latency later. Thread-safe.
 /// </summary>
-internal sealed class LinkTimeline(LinkModel model)
+internal sealed class PathTimeline(PathModel model)
 {
     private readonly object _gate = new();
     private DateTimeOffset _freeAt = DateTimeOffset.MinValue;

@@ -4,13 +4,13 @@ namespace NetMobility.Migration.Transports;
 /// A network path for the in-memory transport: bandwidth shared by all channels in each direction,
 /// one-way latency, and whether time is real or virtual.
 /// </summary>
-public sealed record LinkModel
+public sealed record PathModel
 {
     public required double BitsPerSecond { get; init; }
     public TimeSpan Latency { get; init; }
 
     /// <summary>
-    /// Virtual time: the source's clock (the <see cref="Runtime.ManualTimeProvider"/> the link is given) is moved
+    /// Virtual time: the source's clock (the <see cref="Runtime.ManualTimeProvider"/> the path is given) is moved
     /// forward by what each flush takes to serialise and by waits for replies, so hours of migration run in seconds.
     /// Real time: writers and readers wait on the clock.
     /// </summary>
@@ -20,15 +20,15 @@ public sealed record LinkModel
 
     public TimeSpan SerializationTime(long bytes) => TimeSpan.FromSeconds(bytes / BytesPerSecond);
 
-    /// <summary>The slowest link a migration is modelled on.</summary>
+    /// <summary>The slowest path a migration is modelled on.</summary>
     public const double MinBitsPerSecond = 1e3;
 
-    /// <summary>The fastest link a migration is modelled on.</summary>
+    /// <summary>The fastest path a migration is modelled on.</summary>
     public const double MaxBitsPerSecond = 100e9;
 
     /// <summary>
-    /// The longest a link may take to carry one copy of the memory. Pre-copy sends the memory once and then what the
-    /// guest dirtied meanwhile; on a link that needs more than an hour for the first copy the migration is a cold copy
+    /// The longest a path may take to carry one copy of the memory. Pre-copy sends the memory once and then what the
+    /// guest dirtied meanwhile; on a path that needs more than an hour for the first copy the migration is a cold copy
     /// that the guest's own writes outrun, not a live one, and a simulation of it (the guest, the flows around it)
     /// would spend its work on hours of simulated traffic.
     /// </summary>

@@ -9,7 +9,7 @@ namespace NetMobility.Scenario;
 /// destination host across the simulated WAN (<see cref="TcpPageChannel"/>), so the memory shares the WAN's bandwidth,
 /// latency and loss with the VM's own traffic, on the network's one clock.
 /// </summary>
-internal sealed class TcpPageLink : IChannelConnector, IChannelListener
+internal sealed class TcpPagePath : IChannelConnector, IChannelListener
 {
     private readonly ScenarioTopology _net;
     private readonly TcpStack _source;
@@ -21,7 +21,7 @@ internal sealed class TcpPageLink : IChannelConnector, IChannelListener
     private TaskCompletionSource<IMigrationChannel>? _waiting;
     private bool _closed;
 
-    public TcpPageLink(ScenarioTopology net, TcpStack source, TcpStack destination, Ipv4Address destinationAddress, ushort port, TcpEndpointOptions options)
+    public TcpPagePath(ScenarioTopology net, TcpStack source, TcpStack destination, Ipv4Address destinationAddress, ushort port, TcpEndpointOptions options)
     {
         _net = net;
         _source = source;
