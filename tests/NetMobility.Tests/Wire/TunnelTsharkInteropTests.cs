@@ -115,7 +115,7 @@ public class TunnelTsharkInteropTests
         new EthernetHeader(Host, Router, EtherType.Ipv4).Emit(frame);
         var packet = frame.AsSpan(EthernetHeader.UntaggedLength);
         Inner.CopyTo(packet[IpInIp.OuterHeaderLength..]);
-        Assert.True(IpInIp.TryEncapsulate(packet, Inner.Length, HomeAgent, CareOf, 64, 9, out _, out _));
+        new Ipv4Header(HomeAgent, CareOf, IpProtocol.IpInIp, Inner.Length, 64, 9).Emit(packet);
         return frame;
     }
 
