@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Net;
 using System.Net.Sockets;
 using NetMobility.Migration;
 using NetMobility.Migration.Engine;

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using NetMobility.Migration;
 using NetMobility.Migration.Content;
-using NetMobility.Migration.Encoding;
 using NetMobility.Migration.Engine;
 using NetMobility.Migration.Reports;
 using NetMobility.Migration.Bench;

@@ -4,7 +4,6 @@ using NetMobility.Migration;
 using NetMobility.Migration.Transports;
 using NetMobility.Mobility;
 using NetMobility.Scenario;
-using NetMobility.Migration.Workloads;
 using NetMobility.Tunnels;
 
 namespace NetMobility.Cli;

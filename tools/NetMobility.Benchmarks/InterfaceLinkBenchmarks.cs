@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using NetMobility.Host;
 using NetMobility.Lab;
 using NetMobility.Links;
 using NetMobility.Net;

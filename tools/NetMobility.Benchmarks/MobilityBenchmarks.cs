@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using NetMobility.Mobility;
 using NetMobility.Runtime;
 using NetMobility.Tunnels;
 using NetMobility.Wire;

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.Extensions.Logging;
 using NetMobility.Configuration;
 using NetMobility.Mobility.Foreign;
 using NetMobility.Replay;

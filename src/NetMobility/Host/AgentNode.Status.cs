@@ -1,6 +1,5 @@
 using System.Text.Json;
 using NetMobility.Links;
-using NetMobility.Mobility;
 using NetMobility.Mobility.Home;
 using NetMobility.Mobility.Foreign;
 using NetMobility.Mobility.Registration;

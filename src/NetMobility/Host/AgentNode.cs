@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using NetMobility.Runtime;
-using NetMobility.Capture;
 using NetMobility.Links;
 using NetMobility.Mobility;
 using NetMobility.Mobility.Home;

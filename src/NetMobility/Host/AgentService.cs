@@ -5,7 +5,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using NetMobility.Runtime;
 using NetMobility.Configuration;
-using NetMobility.Links;
 
 namespace NetMobility.Host;
 

@@ -1,6 +1,4 @@
-using NetMobility.Runtime;
 using NetMobility.Configuration;
-using NetMobility.Lab;
 using NetMobility.Links;
 using NetMobility.Wire;
 

@@ -1,4 +1,3 @@
-using NetMobility.Runtime;
 using NetMobility.Configuration;
 using NetMobility.Lab;
 using NetMobility.Links;

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using NetMobility.Wire;
 
 namespace NetMobility.Links;

@@ -1,5 +1,4 @@
 using System.Buffers;
-using NetMobility.Links;
 using NetMobility.Runtime;
 using NetMobility.Wire;
 

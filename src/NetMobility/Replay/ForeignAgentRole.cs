@@ -1,5 +1,4 @@
 using NetMobility.Configuration;
-using NetMobility.Mobility;
 using NetMobility.Wire;
 using NetMobility.Mobility.Foreign;
 

@@ -1,5 +1,4 @@
 using NetMobility.Configuration;
-using NetMobility.Mobility;
 using NetMobility.Mobility.Home;
 using NetMobility.Mobility.Registration;
 

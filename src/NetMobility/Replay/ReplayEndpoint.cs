@@ -1,7 +1,6 @@
 using System.Buffers;
 using NetMobility.Capture;
 using NetMobility.Configuration;
-using NetMobility.Links;
 using NetMobility.Runtime;
 using NetMobility.Tunnels;
 using NetMobility.Wire;

@@ -1,7 +1,6 @@
 using NetMobility.Capture;
 using NetMobility.Configuration;
 using NetMobility.Files;
-using NetMobility.Links;
 using NetMobility.Runtime;
 
 namespace NetMobility.Replay;

@@ -1,10 +1,8 @@
-using NetMobility.Wire;
 using NetMobility.Migration;
 using NetMobility.Migration.Content;
 using NetMobility.Migration.Engine;
 using NetMobility.Migration.Reports;
 using NetMobility.Migration.Bench;
-using NetMobility.Migration.Transports;
 using NetMobility.Migration.Workloads;
 using NetMobility.Runtime;
 using NetMobility.Testbed.Tcp;

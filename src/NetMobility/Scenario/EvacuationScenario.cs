@@ -1,4 +1,3 @@
-using NetMobility.Links;
 using NetMobility.Migration.Transports;
 using NetMobility.Mobility.Registration;
 using NetMobility.Testbed.Tcp;

@@ -9,7 +9,6 @@ using NetMobility.Wire;
 using static NetMobility.Scenario.ScenarioTopology;
 using NetMobility.Migration.Content;
 using NetMobility.Migration.Encoding;
-using NetMobility.Migration.Workloads;
 
 namespace NetMobility.Scenario;
 

@@ -1,8 +1,6 @@
 using NetMobility.Migration.Transports;
-using NetMobility.Mobility;
 using NetMobility.Net;
 using NetMobility.Testbed.Tcp;
-using NetMobility.Mobility.Home;
 using NetMobility.Mobility.Foreign;
 using NetMobility.Mobility.Registration;
 using static NetMobility.Scenario.ScenarioTopology;

@@ -1,5 +1,4 @@
 using NetMobility.Migration.Engine;
-using NetMobility.Migration.Reports;
 
 namespace NetMobility.Scenario;
 

@@ -1,5 +1,4 @@
 using NetMobility.Links;
-using NetMobility.Net;
 using NetMobility.Wire;
 
 namespace NetMobility.Testbed;

@@ -1,4 +1,3 @@
-using NetMobility.Links;
 using NetMobility.Net;
 using NetMobility.Wire;
 

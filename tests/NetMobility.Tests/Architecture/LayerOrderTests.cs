@@ -1,4 +1,3 @@
-using System.Reflection;
 using NetMobility.Net;
 using NetMobility.Runtime;
 using NetMobility.Wire;

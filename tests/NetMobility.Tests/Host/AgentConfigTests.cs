@@ -2,7 +2,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using NetMobility.Runtime;
 using NetMobility.Configuration;
 using NetMobility.Host;
-using NetMobility.Links;
 
 namespace NetMobility.Tests.Host;
 

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
-using NetMobility.Host;
 using NetMobility.Lab;
 using static NetMobility.Tests.Lab.AgentLab;
 

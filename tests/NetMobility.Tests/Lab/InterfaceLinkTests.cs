@@ -1,4 +1,3 @@
-using NetMobility.Host;
 using NetMobility.Lab;
 using NetMobility.Links;
 using NetMobility.Net;

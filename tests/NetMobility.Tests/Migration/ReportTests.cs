@@ -1,5 +1,4 @@
 using NetMobility.Migration.Reports;
-using NetMobility.Migration.Workloads;
 
 namespace NetMobility.Tests.Migration;
 

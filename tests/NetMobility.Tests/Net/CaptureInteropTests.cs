@@ -1,6 +1,5 @@
 using NetMobility.Capture;
 using NetMobility.Links;
-using NetMobility.Net;
 using NetMobility.Runtime;
 using NetMobility.Tests.Interop;
 using static NetMobility.Tests.Net.TwoRouters;

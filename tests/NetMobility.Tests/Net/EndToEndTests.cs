@@ -1,5 +1,4 @@
 using NetMobility.Links;
-using NetMobility.Net;
 using static NetMobility.Tests.Net.TwoRouters;
 
 namespace NetMobility.Tests.Net;

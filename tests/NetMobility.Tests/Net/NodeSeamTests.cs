@@ -1,4 +1,3 @@
-using NetMobility.Links;
 using NetMobility.Net;
 using NetMobility.Runtime;
 using NetMobility.Testbed;

@@ -1,4 +1,3 @@
-using NetMobility.Links;
 using NetMobility.Runtime;
 
 namespace NetMobility.Tests.Runtime;

@@ -3,7 +3,6 @@ using NetMobility.Runtime;
 using NetMobility.Scenario;
 using NetMobility.Tests.Links;
 using NetMobility.Wire;
-using NetMobility.Mobility.Home;
 
 namespace NetMobility.Tests.Scenario;
 

@@ -1,5 +1,4 @@
 using NetMobility.Wire;
-using NetMobility.Mobility.Home;
 
 namespace NetMobility.Tests.Wire;
 

@@ -1,4 +1,3 @@
-using System.Text;
 using NetMobility.Wire;
 
 namespace NetMobility.Tests.Wire;

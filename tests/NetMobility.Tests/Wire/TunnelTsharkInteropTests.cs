@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using NetMobility.Wire;
-using NetMobility.Mobility.Home;
 
 namespace NetMobility.Tests.Wire;
 

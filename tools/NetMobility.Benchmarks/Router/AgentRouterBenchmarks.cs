@@ -5,7 +5,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using BenchmarkDotNet.Attributes;
-using NetMobility.Host;
 using NetMobility.Lab;
 using NetMobility.Links;
 using NetMobility.Wire;

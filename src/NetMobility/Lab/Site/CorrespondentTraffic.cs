@@ -288,6 +288,3 @@ public sealed class CorrespondentTraffic : IAsyncDisposable
         _stop.Dispose();
     }
 }
-
-/// <summary>One measurement: when it started (wall clock) and how long it took, in milliseconds.</summary>
-public readonly record struct Sample(DateTimeOffset At, double Ms);

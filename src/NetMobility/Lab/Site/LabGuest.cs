@@ -253,10 +253,3 @@ public sealed class LabGuest : IAsyncDisposable
         }
     }
 }
-
-/// <summary>
-/// One move of a lab guest: QEMU's result, when the migration began, when the destination resumed the guest (QMP RESUME),
-/// when its agent had attached it, and when the home agent's binding was seen in force.
-/// </summary>
-public sealed record LabHandover(LabSiteName From, LabSiteName To, QemuMigrationResult Migration, DateTimeOffset Started,
-    DateTimeOffset Resumed, DateTimeOffset Attached, DateTimeOffset BindingInstalled);

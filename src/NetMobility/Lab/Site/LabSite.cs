@@ -159,13 +159,3 @@ public static class LabSite
         }
     }
 }
-
-/// <summary>The answer of <see cref="LabSite.Status"/>.</summary>
-public sealed record LabStatus(string Name, string StateDirectory, bool Complete, IReadOnlyList<(string Name, bool Exists)> Namespaces, IReadOnlyList<LabAgentStatus> Agents)
-{
-    /// <summary>True when <c>up</c> finished, every namespace is there and every agent runs and answers.</summary>
-    public bool AllRunning => Complete && Namespaces.All(n => n.Exists) && Agents.All(a => a.Running && a.Status is not null);
-}
-
-/// <summary>One agent: its record, whether its process runs, its status answer (null when it gave none) and why not.</summary>
-public sealed record LabAgentStatus(AgentRecord Agent, bool Running, JsonElement? Status, string? Problem);

@@ -280,10 +280,3 @@ public sealed class LabTopology
         File.WriteAllText(path, text);
     }
 }
-
-/// <summary>The two sites a VM can be at.</summary>
-public enum LabSiteName
-{
-    Home,
-    Foreign,
-}

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using NetMobility.Migration.Content;
 using NetMobility.Migration.Encoding;

@@ -1,10 +1,8 @@
-using System.Globalization;
 using System.Text;
 using NetMobility.Migration.Content;
 using NetMobility.Migration.Encoding;
 using NetMobility.Migration.Policies;
 using NetMobility.Migration.Reports;
-using NetMobility.Migration.Transports;
 using NetMobility.Migration.Workloads;
 
 namespace NetMobility.Migration.Bench;

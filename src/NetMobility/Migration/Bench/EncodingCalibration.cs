@@ -1,4 +1,3 @@
-using NetMobility.Migration.PageStream;
 using NetMobility.Runtime;
 using NetMobility.Migration.Content;
 using NetMobility.Migration.Encoding;

@@ -1,4 +1,3 @@
-using NetMobility.Runtime;
 using NetMobility.Migration.Workloads;
 
 namespace NetMobility.Migration.Bench;

@@ -2,7 +2,6 @@ using NetMobility.Migration.Engine;
 using NetMobility.Migration.PageStream;
 using NetMobility.Migration.Policies;
 using NetMobility.Migration.Reports;
-using NetMobility.Runtime;
 using NetMobility.Migration.Encoding;
 using NetMobility.Migration.Workloads;
 

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Text;
 using System.Text.Unicode;
 
 namespace NetMobility.Migration.PageStream;

@@ -1,5 +1,3 @@
-using NetMobility.Migration.Workloads;
-
 namespace NetMobility.Migration.Reports;
 
 /// <summary>What a migration did: per round, and in total. Serialised as JSON by <see cref="ReportJson"/>, shown by <see cref="ReportText"/>.</summary>

@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace NetMobility.Migration.Reports;
 
 public static class OutcomeText

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using NetMobility.Migration.Workloads;
 
 namespace NetMobility.Migration.Reports;
 

@@ -1,4 +1,3 @@
-using NetMobility.Migration;
 using NetMobility.Migration.Engine;
 using NetMobility.Migration.PageStream;
 using NetMobility.Migration.Policies;

@@ -1,5 +1,4 @@
 using System.IO.Pipelines;
-using NetMobility.Migration;
 using NetMobility.Migration.Engine;
 using NetMobility.Migration.PageStream;
 using NetMobility.Migration.Policies;

@@ -2,7 +2,6 @@ using NetMobility.Migration.Policies;
 using NetMobility.Migration.Reports;
 using NetMobility.Migration.Bench;
 using NetMobility.Migration;
-using NetMobility.Runtime;
 using NetMobility.Migration.Content;
 using NetMobility.Migration.Workloads;
 

@@ -1,5 +1,4 @@
 using NetMobility.Migration;
-using NetMobility.Migration.Engine;
 using NetMobility.Migration.Policies;
 using NetMobility.Migration.Workloads;
 

@@ -1,4 +1,3 @@
-using NetMobility.Migration.Engine;
 using NetMobility.Migration.Policies;
 using NetMobility.Migration.Workloads;
 

@@ -1,0 +1,11 @@
+using NetMobility.Lab.Vm;
+using static NetMobility.Lab.Site.LabAddresses;
+
+namespace NetMobility.Lab.Site;
+
+/// <summary>
+/// One move of a lab guest: QEMU's result, when the migration began, when the destination resumed the guest (QMP RESUME),
+/// when its agent had attached it, and when the home agent's binding was seen in force.
+/// </summary>
+public sealed record LabHandover(LabSiteName From, LabSiteName To, QemuMigrationResult Migration, DateTimeOffset Started,
+    DateTimeOffset Resumed, DateTimeOffset Attached, DateTimeOffset BindingInstalled);
