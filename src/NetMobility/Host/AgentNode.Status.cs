@@ -1,8 +1,5 @@
 using System.Text.Json;
 using NetMobility.Links;
-using NetMobility.Mobility.Home;
-using NetMobility.Mobility.Foreign;
-using NetMobility.Mobility.Registration;
 using NetMobility.Net;
 
 namespace NetMobility.Host;

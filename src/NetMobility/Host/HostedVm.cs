@@ -2,7 +2,6 @@ using NetMobility.Runtime;
 using NetMobility.Configuration;
 using NetMobility.Links;
 using NetMobility.Mobility;
-using NetMobility.Mobility.Foreign;
 using NetMobility.Mobility.Registration;
 using NetMobility.Replay;
 using NetMobility.Tunnels;

@@ -1,6 +1,4 @@
 using NetMobility.Configuration;
-using NetMobility.Links;
-using NetMobility.Wire;
 
 namespace NetMobility.Host;
 

@@ -1,8 +1,3 @@
-using NetMobility.Configuration;
-using NetMobility.Lab;
-using NetMobility.Links;
-using NetMobility.Wire;
-
 namespace NetMobility.Host;
 
 /// <summary>An in-memory Ethernet segment inside the daemon: the node's interface is one port, each hosted VM another.</summary>

@@ -1,5 +1,3 @@
-using NetMobility.Wire;
-
 namespace NetMobility.Links;
 
 /// <summary>

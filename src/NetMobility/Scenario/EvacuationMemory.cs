@@ -3,7 +3,6 @@ using NetMobility.Migration.Content;
 using NetMobility.Migration.Engine;
 using NetMobility.Migration.Reports;
 using NetMobility.Migration.Bench;
-using NetMobility.Migration.Workloads;
 using NetMobility.Runtime;
 using NetMobility.Testbed.Tcp;
 using static NetMobility.Scenario.ScenarioTopology;

@@ -1,5 +1,4 @@
 using NetMobility.Wire;
-using NetMobility.Mobility.Home;
 using NetMobility.Mobility.Registration;
 using NetMobility.Testbed.Tcp;
 

@@ -2,7 +2,6 @@ using NetMobility.Migration.Transports;
 using NetMobility.Migration.Bench;
 using NetMobility.Migration;
 using NetMobility.Mobility;
-using NetMobility.Migration.Workloads;
 using NetMobility.Tunnels;
 
 namespace NetMobility.Scenario;

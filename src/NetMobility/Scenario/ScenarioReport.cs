@@ -1,5 +1,4 @@
 using NetMobility.Migration.Reports;
-using NetMobility.Mobility.Foreign;
 
 namespace NetMobility.Scenario;
 

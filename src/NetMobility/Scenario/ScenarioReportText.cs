@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using NetMobility.Migration.Reports;
-using NetMobility.Mobility.Foreign;
 
 namespace NetMobility.Scenario;
 

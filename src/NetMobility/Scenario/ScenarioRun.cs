@@ -1,7 +1,6 @@
 using NetMobility.Migration.Transports;
 using NetMobility.Net;
 using NetMobility.Testbed.Tcp;
-using NetMobility.Mobility.Foreign;
 using NetMobility.Mobility.Registration;
 using static NetMobility.Scenario.ScenarioTopology;
 

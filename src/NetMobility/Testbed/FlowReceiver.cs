@@ -1,4 +1,3 @@
-using NetMobility.Net;
 using NetMobility.Wire;
 
 namespace NetMobility.Testbed;

@@ -1,5 +1,4 @@
 using System.Text;
-using NetMobility.Mobility;
 using NetMobility.Runtime;
 using NetMobility.Wire;
 using NetMobility.Mobility.Home;

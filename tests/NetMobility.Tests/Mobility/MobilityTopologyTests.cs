@@ -1,10 +1,7 @@
-using NetMobility.Mobility;
 using NetMobility.Net;
 using NetMobility.Testbed;
 using NetMobility.Tunnels;
 using NetMobility.Wire;
-using NetMobility.Mobility.Home;
-using NetMobility.Mobility.Foreign;
 using NetMobility.Mobility.Registration;
 using static NetMobility.Tests.Mobility.MobilityTopology;
 

@@ -1,6 +1,5 @@
 using NetMobility.Scenario;
 using NetMobility.Tests.Interop;
-using NetMobility.Mobility.Foreign;
 
 namespace NetMobility.Tests.Scenario;
 

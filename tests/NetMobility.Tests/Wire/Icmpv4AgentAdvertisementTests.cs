@@ -1,5 +1,4 @@
 using NetMobility.Wire;
-using NetMobility.Mobility.Foreign;
 
 namespace NetMobility.Tests.Wire;
 

@@ -1,5 +1,4 @@
 using NetMobility.Lab.Vm;
-using static NetMobility.Lab.Site.LabAddresses;
 
 namespace NetMobility.Lab.Site;
 

@@ -1,5 +1,3 @@
-using NetMobility.Configuration;
-
 namespace NetMobility.Lab.Site;
 
 /// <summary>What the routers' links between the sites (home and WAN daemons to the core router, WAN and foreign daemons to the WAN bridge) are.</summary>

@@ -1,9 +1,3 @@
-using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
-using NetMobility.Lab.Vm;
-
 namespace NetMobility.Lab.Site;
 
 /// <summary>One measurement: when it started (wall clock) and how long it took, in milliseconds.</summary>

@@ -1,5 +1,3 @@
-using NetMobility.Configuration;
-
 namespace NetMobility.Lab.Site;
 
 /// <summary>The VM's attachment at each site.</summary>

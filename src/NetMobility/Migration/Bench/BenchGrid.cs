@@ -1,11 +1,3 @@
-using System.Text;
-using NetMobility.Migration.Content;
-using NetMobility.Migration.Encoding;
-using NetMobility.Migration.Policies;
-using NetMobility.Migration.Reports;
-using NetMobility.Migration.Transports;
-using NetMobility.Migration.Workloads;
-
 namespace NetMobility.Migration.Bench;
 
 /// <summary>The grid of the bench: every policy on every workload, memory size and link speed.</summary>

@@ -1,9 +1,4 @@
-using System.Text;
-using NetMobility.Migration.Content;
-using NetMobility.Migration.Encoding;
-using NetMobility.Migration.Policies;
 using NetMobility.Migration.Reports;
-using NetMobility.Migration.Workloads;
 
 namespace NetMobility.Migration.Bench;
 

@@ -1,4 +1,3 @@
-using NetMobility.Runtime;
 using NetMobility.Migration.Content;
 using NetMobility.Migration.Encoding;
 using NetMobility.Migration.Workloads;
