@@ -14,27 +14,18 @@ namespace NetMobility.Capture;
 /// given with leaveOpen. Another reader of the file sees only whole records after a flush.</para>
 /// <para>Not thread-safe. After the stream has thrown, the file may end inside a record.</para>
 /// </remarks>
-public sealed class PcapWriter : IDisposable
+public sealed class PcapWriter : CaptureWriter
 {
-    /// <summary>The snap length written when the caller names none: the largest a reader here accepts.</summary>
-    public const int DefaultSnapLength = CaptureReader.MaxCapturedLength;
-
-    private const int FileBufferLength = 64 * 1024;
-    private readonly Stream _stream;
-    private readonly bool _leaveOpen;
-    private bool _disposed;
-
     /// <param name="resolution">Microseconds or nanoseconds; nanoseconds when null, so that no precision is lost.</param>
     /// <param name="snapLength">1 to <see cref="CaptureReader.MaxCapturedLength"/>; longer packets are cut to it.</param>
     public PcapWriter(Stream stream, LinkType linkType, TimestampResolution? resolution = null, int snapLength = DefaultSnapLength, bool leaveOpen = false)
+        : base(stream, leaveOpen)
     {
         var unit = resolution ?? TimestampResolution.Nanoseconds;
         if (unit != TimestampResolution.Microseconds && unit != TimestampResolution.Nanoseconds)
             throw new ArgumentException($"classic pcap stores microseconds or nanoseconds, not {unit}", nameof(resolution));
         ArgumentOutOfRangeException.ThrowIfLessThan(snapLength, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(snapLength, CaptureReader.MaxCapturedLength);
-        _stream = stream;
-        _leaveOpen = leaveOpen;
         LinkType = linkType;
         Resolution = unit;
         SnapLength = snapLength;
@@ -52,24 +43,12 @@ public sealed class PcapWriter : IDisposable
     }
 
     /// <summary>Creates (or replaces) the file at <paramref name="path"/>; the writer owns the file stream.</summary>
-    public static PcapWriter Create(string path, LinkType linkType, TimestampResolution? resolution = null, int snapLength = DefaultSnapLength)
-    {
-        var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, FileBufferLength);
-        try
-        {
-            return new PcapWriter(stream, linkType, resolution, snapLength);
-        }
-        catch
-        {
-            stream.Dispose();
-            throw;
-        }
-    }
+    public static PcapWriter Create(string path, LinkType linkType, TimestampResolution? resolution = null, int snapLength = DefaultSnapLength) =>
+        CreateFile(path, stream => new PcapWriter(stream, linkType, resolution, snapLength));
 
     public LinkType LinkType { get; }
     public TimestampResolution Resolution { get; }
     public int SnapLength { get; }
-    public long RecordsWritten { get; private set; }
 
     /// <summary>Writes a packet captured whole.</summary>
     public void Write(long timestampNanoseconds, ReadOnlySpan<byte> packet) => Write(timestampNanoseconds, packet, packet.Length);
@@ -84,7 +63,7 @@ public sealed class PcapWriter : IDisposable
     /// <param name="timestampNanoseconds">Since the Unix epoch, from 1970 to 2106 (32-bit seconds); cut to microseconds in a microsecond file.</param>
     public void Write(long timestampNanoseconds, ReadOnlySpan<byte> packet, long originalLength)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        ThrowIfDisposed();
         ArgumentOutOfRangeException.ThrowIfLessThan(originalLength, packet.Length);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(originalLength, uint.MaxValue);
         ArgumentOutOfRangeException.ThrowIfNegative(timestampNanoseconds);
@@ -103,25 +82,4 @@ public sealed class PcapWriter : IDisposable
         RecordsWritten++;
     }
 
-    /// <summary>Pushes every record written so far through to the stream's destination.</summary>
-    public void Flush()
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        _stream.Flush();
-    }
-
-    /// <summary>Flushes, then closes the stream unless it was given with leaveOpen.</summary>
-    public void Dispose()
-    {
-        if (_disposed) return;
-        _disposed = true;
-        try
-        {
-            _stream.Flush();
-        }
-        finally
-        {
-            if (!_leaveOpen) _stream.Dispose();
-        }
-    }
 }

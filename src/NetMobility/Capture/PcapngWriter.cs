@@ -18,23 +18,15 @@ namespace NetMobility.Capture;
 /// given with leaveOpen. Another reader of the file sees only whole blocks after a flush.</para>
 /// <para>Not thread-safe. After the stream has thrown, the file may end inside a block.</para>
 /// </remarks>
-public sealed class PcapngWriter : IDisposable
+public sealed class PcapngWriter : CaptureWriter
 {
-    /// <summary>The snap length written when the caller names none: the largest a reader here accepts.</summary>
-    public const int DefaultSnapLength = CaptureReader.MaxCapturedLength;
-
-    private const int FileBufferLength = 64 * 1024;
     private const int EnhancedPacketHeaderLength = PcapngLayout.BlockHeaderLength + PcapngLayout.EnhancedPacketFixedLength;
-    private readonly Stream _stream;
-    private readonly bool _leaveOpen;
     private readonly List<CaptureInterface> _interfaces = [];
-    private bool _disposed;
 
     /// <param name="application">Written as the section's shb_userappl option when given.</param>
     public PcapngWriter(Stream stream, string? application = null, bool leaveOpen = false)
+        : base(stream, leaveOpen)
     {
-        _stream = stream;
-        _leaveOpen = leaveOpen;
         Span<byte> body = stackalloc byte[PcapngLayout.SectionHeaderFixedLength];
         BinaryPrimitives.WriteUInt32LittleEndian(body[PcapngLayout.ShbByteOrderMagic..], PcapngLayout.ByteOrderMagic);
         BinaryPrimitives.WriteUInt16LittleEndian(body[PcapngLayout.ShbMajorVersion..], PcapngLayout.MajorVersion);
@@ -47,24 +39,12 @@ public sealed class PcapngWriter : IDisposable
     }
 
     /// <summary>Creates (or replaces) the file at <paramref name="path"/>; the writer owns the file stream.</summary>
-    public static PcapngWriter Create(string path, string? application = null)
-    {
-        var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, FileBufferLength);
-        try
-        {
-            return new PcapngWriter(stream, application);
-        }
-        catch
-        {
-            stream.Dispose();
-            throw;
-        }
-    }
+    public static PcapngWriter Create(string path, string? application = null) =>
+        CreateFile(path, stream => new PcapngWriter(stream, application));
 
     /// <summary>The interfaces described so far, by Interface ID.</summary>
     public IReadOnlyList<CaptureInterface> Interfaces => _interfaces;
 
-    public long RecordsWritten { get; private set; }
 
     /// <summary>Describes an interface and returns its Interface ID (0, 1, ... in the order added).</summary>
     /// <param name="snapLength">1 to <see cref="CaptureReader.MaxCapturedLength"/>; longer packets are cut to it.</param>
@@ -73,7 +53,7 @@ public sealed class PcapngWriter : IDisposable
     /// Written as if_tsresol unless it is the default microseconds.</param>
     public int AddInterface(LinkType linkType, int snapLength = DefaultSnapLength, string? name = null, TimestampResolution? resolution = null)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        ThrowIfDisposed();
         ArgumentOutOfRangeException.ThrowIfLessThan(snapLength, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(snapLength, CaptureReader.MaxCapturedLength);
         var unit = resolution ?? TimestampResolution.Nanoseconds;
@@ -106,7 +86,7 @@ public sealed class PcapngWriter : IDisposable
     /// <param name="timestampNanoseconds">Since the Unix epoch, not before it; cut to the interface's resolution.</param>
     public void Write(int interfaceId, long timestampNanoseconds, ReadOnlySpan<byte> packet, long originalLength)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        ThrowIfDisposed();
         ArgumentOutOfRangeException.ThrowIfNegative(interfaceId);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(interfaceId, _interfaces.Count);
         ArgumentOutOfRangeException.ThrowIfLessThan(originalLength, packet.Length);
@@ -138,28 +118,6 @@ public sealed class PcapngWriter : IDisposable
         _stream.Write(stored);
         _stream.Write(tail[..(padding + PcapngLayout.TrailerLength)]);
         RecordsWritten++;
-    }
-
-    /// <summary>Pushes every block written so far through to the stream's destination.</summary>
-    public void Flush()
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        _stream.Flush();
-    }
-
-    /// <summary>Flushes, then closes the stream unless it was given with leaveOpen.</summary>
-    public void Dispose()
-    {
-        if (_disposed) return;
-        _disposed = true;
-        try
-        {
-            _stream.Flush();
-        }
-        finally
-        {
-            if (!_leaveOpen) _stream.Dispose();
-        }
     }
 
     /// <summary>Writes a header or interface block: its fixed body, then its options ended by opt_endofopt (sec 3.5).</summary>

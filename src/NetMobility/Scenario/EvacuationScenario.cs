@@ -104,8 +104,6 @@ public sealed class EvacuationScenario
         IReadOnlyList<MemoryTimeline> memory, List<RequestSession> sessions, DateTimeOffset?[] firstAtVm)
     {
         double Ms(DateTimeOffset at) => (at - start).TotalMilliseconds;
-        var ha = net.HomeAgent.Counters;
-        var fa = net.ForeignAgent.Counters;
         var vms = new List<EvacuatedVmReport>(moves.Count);
         for (int i = 0; i < moves.Count; i++)
         {
@@ -161,17 +159,8 @@ public sealed class EvacuationScenario
             WorstResumeToFirstDeliveredMs = vms.Max(v => v.ResumeToFirstDeliveredMs),
             Bindings = bindings.Count,
             BindingsToCareOf = bindings.Count(x => x.CareOfAddress == FaAddress),
-            HomeAgent = new HomeAgentReport
-            {
-                RequestsReceived = ha.RequestsReceived, Accepted = ha.Accepted, Denied = ha.Denied, Tunnelled = ha.Tunnelled,
-                ReverseTunnelled = ha.ReverseTunnelled, ReverseTunnelRejected = ha.ReverseTunnelRejected,
-                HandoverReleased = ha.HandoverReleased, HandoverDropped = ha.HandoverDropped, Cancelled = ha.Cancelled, Expired = ha.Expired,
-            },
-            ForeignAgent = new ForeignAgentReport
-            {
-                RequestsReceived = fa.RequestsReceived, RepliesReceived = fa.RepliesReceived, Delivered = fa.Delivered,
-                ReverseTunnelled = fa.ReverseTunnelled, NotForAVisitor = fa.NotForAVisitor, ArpAnswered = fa.ArpAnswered,
-            },
+            HomeAgent = HomeAgentReport.Of(net.HomeAgent.Counters),
+            ForeignAgent = ForeignAgentReport.Of(net.ForeignAgent.Counters),
             PageStreamConnections = connections.Count,
             PageStreamSegments = connections.Sum(c => c.Counters.SegmentsSent),
             PageStreamRetransmissions = connections.Sum(c => c.Counters.SegmentsRetransmitted),

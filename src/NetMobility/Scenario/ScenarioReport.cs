@@ -231,32 +231,6 @@ public sealed record HandoverReport
 /// <summary>A home agent's binding (RFC 5944 sec 3.8.1).</summary>
 public sealed record BindingReport(string HomeAddress, string CareOfAddress, string Encapsulation, bool ReverseTunnel, int LifetimeSeconds);
 
-/// <summary>The home agent's counters at the end of the run.</summary>
-public sealed record HomeAgentReport
-{
-    public long RequestsReceived { get; init; }
-    public long Accepted { get; init; }
-    public long Denied { get; init; }
-    public long Tunnelled { get; init; }
-    public long ReverseTunnelled { get; init; }
-    public long ReverseTunnelRejected { get; init; }
-    public long HandoverReleased { get; init; }
-    public long HandoverDropped { get; init; }
-    public long Cancelled { get; init; }
-    public long Expired { get; init; }
-}
-
-/// <summary>The foreign agent's counters at the end of the run.</summary>
-public sealed record ForeignAgentReport
-{
-    public long RequestsReceived { get; init; }
-    public long RepliesReceived { get; init; }
-    public long Delivered { get; init; }
-    public long ReverseTunnelled { get; init; }
-    public long NotForAVisitor { get; init; }
-    public long ArpAnswered { get; init; }
-}
-
 /// <summary>
 /// The migration back home: its memory report, and on the run's clock (ms from its start) when the VM paused at the
 /// foreign host and resumed at home, the first correspondent packet at the VM after that, and the binding's removal.

@@ -74,7 +74,6 @@ internal sealed class ScenarioRun
         MemoryTimeline? back = null)
     {
         var ha = Net.HomeAgent.Counters;
-        var fa = Net.ForeignAgent.Counters;
         bool moved = Released is not null;
         var bulkReport = Session("bulk", bulk.Client, bulk.Server, [Stream("cn", "vm", bulk.Sent, bulk.Received)], null);
         var requestReport = Session("requests", requests.Client, requests.Server,
@@ -132,17 +131,8 @@ internal sealed class ScenarioRun
             Binding = Net.HomeAgent.Bindings.TryGetFirst(VmAddress, out var b)
                 ? new BindingReport(b.HomeAddress.ToString(), b.CareOfAddress.ToString(), b.Encapsulation.Name, b.ReverseTunnel, b.Lifetime)
                 : null,
-            HomeAgent = new HomeAgentReport
-            {
-                RequestsReceived = ha.RequestsReceived, Accepted = ha.Accepted, Denied = ha.Denied, Tunnelled = ha.Tunnelled,
-                ReverseTunnelled = ha.ReverseTunnelled, ReverseTunnelRejected = ha.ReverseTunnelRejected,
-                HandoverReleased = ha.HandoverReleased, HandoverDropped = ha.HandoverDropped, Cancelled = ha.Cancelled, Expired = ha.Expired,
-            },
-            ForeignAgent = new ForeignAgentReport
-            {
-                RequestsReceived = fa.RequestsReceived, RepliesReceived = fa.RepliesReceived, Delivered = fa.Delivered,
-                ReverseTunnelled = fa.ReverseTunnelled, NotForAVisitor = fa.NotForAVisitor, ArpAnswered = fa.ArpAnswered,
-            },
+            HomeAgent = HomeAgentReport.Of(ha),
+            ForeignAgent = ForeignAgentReport.Of(Net.ForeignAgent.Counters),
             IngressFiltered = Net.R3.Counters.Drops(NodeDrop.IngressFiltered),
             CorrespondentSawSource = CorrespondentSawVm ? VmAddress.ToString() : "",
             KeptAddress = keptAddress,
