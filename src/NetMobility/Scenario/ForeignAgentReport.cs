@@ -3,18 +3,8 @@ using NetMobility.Mobility.Foreign;
 namespace NetMobility.Scenario;
 
 /// <summary>The foreign agent's counters at the end of the run.</summary>
-public sealed record ForeignAgentReport
+public sealed record ForeignAgentReport(long RequestsReceived, long RepliesReceived, long Delivered, long ReverseTunnelled, long NotForAVisitor, long ArpAnswered)
 {
-    public long RequestsReceived { get; init; }
-    public long RepliesReceived { get; init; }
-    public long Delivered { get; init; }
-    public long ReverseTunnelled { get; init; }
-    public long NotForAVisitor { get; init; }
-    public long ArpAnswered { get; init; }
-
-    public static ForeignAgentReport Of(ForeignAgentCounters c) => new()
-    {
-        RequestsReceived = c.RequestsReceived, RepliesReceived = c.RepliesReceived, Delivered = c.Delivered,
-        ReverseTunnelled = c.ReverseTunnelled, NotForAVisitor = c.NotForAVisitor, ArpAnswered = c.ArpAnswered,
-    };
+    public static ForeignAgentReport Of(ForeignAgentCounters c) =>
+        new(c.RequestsReceived, c.RepliesReceived, c.Delivered, c.ReverseTunnelled, c.NotForAVisitor, c.ArpAnswered);
 }
