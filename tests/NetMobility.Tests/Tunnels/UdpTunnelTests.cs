@@ -36,7 +36,8 @@ public class UdpTunnelTests
         Assert.Equal(EtherType.Ipv4, protocol);
         Assert.Equal(Hex.Of(GreTunnelTests.Inner), Hex.Of(payload));
         Assert.Equal(IpProtocol.Udp, receiver.OuterProtocol);
-        Assert.Equal(434u, receiver.InputKey);
+        // The remote port, and above it the Next Header carried (IP in IP, 4).
+        Assert.Equal(434u | 4u << 16, receiver.InputKey);
     }
 
     [Theory]
