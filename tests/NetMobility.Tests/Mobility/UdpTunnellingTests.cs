@@ -159,6 +159,60 @@ public class UdpTunnellingTests
     }
 
     /// <summary>
+    /// The same change seen from the visitor's side: the VM, registered behind the NAT with GRE inside UDP (its G bit),
+    /// sends a renewal without G. The foreign agent relays it asking for IP in IP inside UDP (RFC 3519 sec 3.1.4), both
+    /// agents replace their UDP tunnel on the accepted reply, keepalives run on the new one, and the VM's sessions go on.
+    /// </summary>
+    [Fact]
+    public void A_visitor_renewal_that_changes_what_the_udp_tunnel_carries_replaces_the_tunnel_at_both_agents_and_flows_go_on()
+    {
+        var t = BehindNat(UdpTunnelMode.Request);
+        var atVm = t.Vm.Listen(ToVm);
+        var atCn = t.Cn.Listen(ToCn);
+        t.Sim.RunFor(TimeSpan.FromMilliseconds(100));
+        t.VmPort.Pause();
+        t.VmPort.ResumeAway(t.ForeignPortForVm);
+        t.Sim.RunFor(TimeSpan.FromSeconds(1));
+        Assert.Equal(RegistrationState.Registered, t.VmPort.Client.State);
+        SendPaced(t, t.Cn, VmAddress, ToVm, 0, 10);
+        SendPaced(t, t.Vm, CnAddress, ToCn, 0, 10);
+        Assert.Equal(IpProtocol.Gre, Assert.Single(t.FaTunnels.Table.Endpoints.OfType<UdpTunnel>()).Options.Carries);
+
+        // RFC 3024 sec 4.2.1: one hop away, TTL 255; to the agent's address on the link, as the VM's own requests go.
+        var request = new RegistrationRequest(RegistrationFlags.ReverseTunnel, 120, VmAddress, HaAddress, FaAddress, MobileIpTimestamp.From(t.Sim.Clock.GetUtcNow()));
+        var message = MobilityFixtures.Request(request, new MobilitySecurityAssociation(Spi, Key));
+        Assert.True(t.VmNode.SendUdp(VmAddress, FaAddress, RegistrationAddressing.Port, RegistrationAddressing.Port, message, timeToLive: 255));
+        t.Sim.RunFor(TimeSpan.FromMilliseconds(500));
+
+        Assert.True(t.ForeignAgent.Visitors.TryGetAccepted(VmAddress, out var visitor));
+        Assert.Equal(IpProtocol.IpInIp, visitor.UdpCarries);
+        Assert.True(t.HomeAgent.Bindings.TryGetFirst(VmAddress, out var binding));
+        Assert.Equal(IpProtocol.IpInIp, binding.UdpCarries);
+        var faTunnel = Assert.Single(t.FaTunnels.Table.Endpoints.OfType<UdpTunnel>());
+        var haTunnel = Assert.Single(t.HaTunnels.Table.Endpoints.OfType<UdpTunnel>());
+        Assert.Equal((IpProtocol.IpInIp, IpProtocol.IpInIp), (faTunnel.Options.Carries, haTunnel.Options.Carries));
+        Assert.Equal(TimeSpan.FromSeconds(110), faTunnel.KeepaliveInterval);
+
+        SendPaced(t, t.Cn, VmAddress, ToVm, 10, 20);
+        SendPaced(t, t.Vm, CnAddress, ToCn, 10, 20);
+        t.Sim.RunFor(TimeSpan.FromMilliseconds(500));
+        Assert.True(atVm.IsCompleteAndInOrder(20, Payload));
+        Assert.True(atCn.IsCompleteAndInOrder(20, Payload));
+        Assert.Equal(0, t.HomeAgent.Counters.ReverseTunnelRejected);
+        // The VM's own client renews with G before its 120 s run out: GRE inside again, the swap back as clean, and the
+        // keepalives keep the NAT's mapping all along.
+        t.Sim.RunFor(TimeSpan.FromMinutes(5));
+        Assert.Equal(IpProtocol.Gre, Assert.Single(t.FaTunnels.Table.Endpoints.OfType<UdpTunnel>()).Options.Carries);
+        Assert.Equal(IpProtocol.Gre, Assert.Single(t.HaTunnels.Table.Endpoints.OfType<UdpTunnel>()).Options.Carries);
+        Assert.Equal(0, t.Nat!.MappingsExpired);
+        SendPaced(t, t.Cn, VmAddress, ToVm, 20, 30);
+        SendPaced(t, t.Vm, CnAddress, ToCn, 20, 30);
+        t.Sim.RunFor(TimeSpan.FromMilliseconds(500));
+        Assert.True(atVm.IsCompleteAndInOrder(30, Payload));
+        Assert.True(atCn.IsCompleteAndInOrder(30, Payload));
+    }
+
+    /// <summary>
     /// RFC 2003 sec 4-5 through a NAT (RFC 5508 REQ-4): a router on the WAN finds the foreign agent's UDP tunnel packet
     /// too big and says so to the NAT's address, quoting the packet as the NAT sent it. The NAT puts the quote back as the
     /// agent sent it, the agent's UDP tunnel takes the error by its ports, keeps the path MTU less 36 octets (outer IPv4,

@@ -168,6 +168,11 @@ public sealed partial class ForeignAgent : IPeerTunnelOwner, IRegistrationSender
             if (udpCarries != 0) wanted[count++] = new PeerTunnelUse(homeAgent, TunnelKind.Udp, Carries: udpCarries);
         }
         if (kind != TunnelKind.IpInIp) wanted[count++] = new PeerTunnelUse(homeAgent, TunnelKind.IpInIp);
+        // A renewal asking for another kind inside UDP (RFC 3519 sec 3.1.4): the home agent switches on accepting, and
+        // what it sends next may overtake its reply, so that tunnel is ready too; the reply settles which one stays.
+        if (visitor is { IsAccepted: true, Pending: PendingRegistration renewal } && renewal.HomeAgent == homeAgent
+            && renewal.UdpCarries != 0 && renewal.UdpCarries != udpCarries)
+            wanted[count++] = new PeerTunnelUse(homeAgent, TunnelKind.Udp, Carries: renewal.UdpCarries);
         _tunnels.Use(home, wanted[..count]);
         // RFC 3519 sec 4.9: the end behind the NAT keeps the mapping with keepalives, at the interval the home agent gave.
         if (visitor is { UdpTunnel: true } && _tunnels.TryGet(homeAgent, TunnelKind.Udp, out var tunnel, carries: udpCarries) && tunnel is UdpTunnel udpTunnel)
