@@ -182,6 +182,11 @@ public class UdpTunnellingTests
         var request = new RegistrationRequest(RegistrationFlags.ReverseTunnel, 120, VmAddress, HaAddress, FaAddress, MobileIpTimestamp.From(t.Sim.Clock.GetUtcNow()));
         var message = MobilityFixtures.Request(request, new MobilitySecurityAssociation(Spi, Key));
         Assert.True(t.VmNode.SendUdp(VmAddress, FaAddress, RegistrationAddressing.Port, RegistrationAddressing.Port, message, timeToLive: 255));
+        // Relayed and pending (the WAN takes 15 ms each way): the new kind's tunnel is ready beside the one in use, for
+        // what the home agent sends after accepting may overtake its reply.
+        t.Sim.RunFor(TimeSpan.FromMilliseconds(5));
+        Assert.True(t.ForeignAgent.Visitors.TryGet(VmAddress, out var renewing) && renewing.Pending is not null);
+        Assert.Equal([IpProtocol.IpInIp, IpProtocol.Gre], t.FaTunnels.Table.Endpoints.OfType<UdpTunnel>().Select(u => u.Options.Carries).Order());
         t.Sim.RunFor(TimeSpan.FromMilliseconds(500));
 
         Assert.True(t.ForeignAgent.Visitors.TryGetAccepted(VmAddress, out var visitor));
