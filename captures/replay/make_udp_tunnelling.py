@@ -254,6 +254,78 @@ def foreign_agent_udp(name="foreign-agent-udp", flags=T, carries=IPIP):
          [(ETHERNET, visitors_out), (ETHERNET, wan_out)], multi=True)
 
 
+def foreign_agent_udp_swap():
+    """A visitor of a foreign agent behind a NAT changes what its UDP tunnel carries (RFC 3519 sec 3.1.4). Registered
+    with G, its tunnel carries GRE (Next Header 47). Its renewal without G is relayed asking for IP in IP (4); while it
+    is pending, an IP in IP tunnel data message from the home agent (which switched on accepting, its reply still on
+    the way) is delivered: the new kind's tunnel is ready. The reply accepts; a GRE one (the old kind) then goes no
+    further, the VM's packet goes into the reverse tunnel as IP in IP, and two seconds later the keepalive does too."""
+    config = {"node": {
+        "name": "fa",
+        "interfaces": [{"name": "visitors", "mac": mm.MAC_FA_VISITORS, "address": mm.FA + "/24"},
+                       {"name": "wan", "mac": mm.MAC_FA_WAN, "address": mm.FA_WAN + "/30"}],
+        "routes": [{"prefix": "0.0.0.0/0", "via": mm.R3_WAN}],
+        "arp": [{"interface": "wan", "address": mm.R3_WAN, "mac": mm.MAC_R3}],
+        "roles": [{"type": "foreign-agent", "interface": "visitors", "maxLifetime": 600, "advertisementIntervalMs": 1000,
+                   "udpTunnel": "request"}],
+    }, "settleMs": 2500}
+    from_vm = Ether(src=mm.MAC_VM, dst=mm.MAC_FA_VISITORS)
+    to_vm = Ether(src=mm.MAC_FA_VISITORS, dst=mm.MAC_VM)
+    from_r3 = Ether(src=mm.MAC_R3, dst=mm.MAC_FA_WAN)
+    to_r3 = Ether(src=mm.MAC_FA_WAN, dst=mm.MAC_R3)
+    first = mm.request(T | G, 300, mm.timestamp(20))
+    renewal = mm.request(T, 300, mm.timestamp(300))
+    accepted_first = reply_with(0, 300, mm.timestamp(20), udp_tunnel_reply(2))
+    accepted_renewal = reply_with(0, 300, mm.timestamp(300), udp_tunnel_reply(2))
+
+    def for_vm(seq):
+        return ping(mm.CN, mm.VM, seq, ttl=60)
+
+    def delivered(seq):
+        p = for_vm(seq).copy()
+        p.ttl = 59
+        del p.chksum
+        return p
+
+    vm_out = ping(mm.VM, mm.CN, 1, ttl=64, reply=True)
+    vm_out_tunnelled = vm_out.copy()
+    vm_out_tunnelled.ttl = 63
+    del vm_out_tunnelled.chksum
+    keepalive = IP(src=mm.FA, dst=mm.HA, ttl=64, id=1) / ICMP(type=8, id=434, seq=1)
+    visitors_in = [
+        at(Ether(src=mm.MAC_VM, dst="ff:ff:ff:ff:ff:ff") / IP(src=mm.VM, dst="255.255.255.255", ttl=1, id=1) / ICMP(type=10, code=0), 10),
+        at(from_vm / mm.udp434(mm.VM, mm.FA, first, ttl=255, ident=2), 20),
+        at(from_vm / mm.udp434(mm.VM, mm.FA, renewal, ttl=255, ident=3), 300),
+        at(Ether(src=mm.MAC_VM, dst="02:00:00:00:01:01") / vm_out, 600),
+    ]
+    wan_in = [
+        at(from_r3 / mm.udp434(mm.HA, mm.FA, accepted_first, ttl=50, ident=1), 100),
+        at(from_r3 / tunnel_data(mm.HA, mm.FA, 434, 434, for_vm(1), ident=0, ttl=50, carries=GRE_PROTO), 200),
+        at(from_r3 / tunnel_data(mm.HA, mm.FA, 434, 434, for_vm(2), ident=0, ttl=50), 350),
+        at(from_r3 / mm.udp434(mm.HA, mm.FA, accepted_renewal, ttl=50, ident=2), 400),
+        at(from_r3 / tunnel_data(mm.HA, mm.FA, 434, 434, for_vm(3), ident=1, ttl=50, carries=GRE_PROTO), 500),
+    ]
+    visitors_out = [
+        mm.advertisement(0, 1, 10),
+        mm.advertisement(1, 2, 10),
+        at(to_vm / mm.udp434(mm.FA, mm.VM, accepted_first, ttl=255, ident=1), 100),
+        at(to_vm / delivered(1), 200),
+        at(to_vm / delivered(2), 350),
+        at(to_vm / mm.udp434(mm.FA, mm.VM, accepted_renewal, ttl=255, ident=2), 400),
+        mm.advertisement(2, 5, 1010),
+        mm.advertisement(3, 6, 2010),
+        mm.advertisement(4, 7, 3010),
+    ]
+    wan_out = [
+        at(to_r3 / mm.udp434(mm.FA, mm.HA, relayed_request(300, mm.timestamp(20), udp_tunnel_request(GRE_PROTO), T | G), ttl=64, ident=3), 20),
+        at(to_r3 / mm.udp434(mm.FA, mm.HA, relayed_request(300, mm.timestamp(300), udp_tunnel_request(IPIP), T), ttl=64, ident=4), 300),
+        at(to_r3 / tunnel_data(mm.FA, mm.HA, 434, 434, vm_out_tunnelled, ident=0), 600),
+        at(to_r3 / tunnel_data(mm.FA, mm.HA, 434, 434, keepalive, ident=1), 2600),
+    ]
+    case("foreign-agent-udp-swap", config, [(ETHERNET, visitors_in), (ETHERNET, wan_in)],
+         [(ETHERNET, visitors_out), (ETHERNET, wan_out)], multi=True)
+
+
 def udp_icmp_relay():
     """A bare UDP tunnel endpoint (`mipudp`) and ICMP from routers inside the tunnel: RFC 3519 sec 4.2 puts an IP in IP
     packet behind the UDP and tunnel data headers, so RFC 2003 sec 4-5 apply as they are, with 32 octets of
@@ -269,4 +341,5 @@ if __name__ == "__main__":
     home_agent_gre_inside_udp()
     foreign_agent_udp()
     foreign_agent_udp("foreign-agent-udp-gre", T | G, GRE_PROTO)
+    foreign_agent_udp_swap()
     udp_icmp_relay()
