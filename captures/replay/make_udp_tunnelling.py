@@ -6,7 +6,7 @@ sec 3.3; everything else is scapy's. Run with /usr/bin/python3 from anywhere; it
 """
 import struct
 
-from scapy.all import ICMP, IP, UDP, Ether, Raw
+from scapy.all import GRE, ICMP, IP, UDP, Ether, Raw
 
 import make_mobility as mm
 from make import ETHERNET, R1_WAN, R2_WAN, at, case, ping, reparse
@@ -15,7 +15,7 @@ from make_conformance import relay_case
 NAT = "198.51.100.1"   # the NAT in front of the foreign agent, as the home agent sees it
 NAT_PORT = 49152       # the outside port the NAT gave the foreign agent's port 434
 TUNNEL_DATA = 4        # RFC 3519 sec 3.3: message type of a tunnel data message
-IPIP, GRE_PROTO = 4, 47
+IPIP, GRE_PROTO, MINIMAL = 4, 47, 55
 
 
 def udp_tunnel_request(encapsulation=IPIP, force=False, subtype=0):
@@ -28,10 +28,13 @@ def udp_tunnel_reply(keepalive, code=0, force=False):
     return struct.pack("!BBBBHH", 44, 6, 0, code, 0x8000 if force else 0, keepalive)
 
 
-def relayed_request(lifetime, ident, extension):
+T, G = 0x02, 0x08   # RFC 5944 sec 3.3 request flags: reverse tunnelling, GRE
+
+
+def relayed_request(lifetime, ident, extension, flags=T):
     """The foreign agent's relay of the VM's request: the node's part up to its authenticator unchanged, the UDP Tunnel
     Request after it (RFC 3519 sec 3.1: the care-of address is the agent's, so the agent adds it)."""
-    return mm.request(0x02, lifetime, ident) + extension
+    return mm.request(flags, lifetime, ident) + extension
 
 
 def reply_with(code, lifetime, ident, extension=b""):
@@ -40,10 +43,12 @@ def reply_with(code, lifetime, ident, extension=b""):
     return mm.authenticated(fixed + extension)
 
 
-def tunnel_data(src, dst, sport, dport, inner, ident, ttl=64):
-    """RFC 3519 sec 4.2: IP in IP behind UDP and the 4-octet tunnel data header (next header 4), outer TOS and DF from the inner."""
+def tunnel_data(src, dst, sport, dport, inner, ident, ttl=64, carries=IPIP):
+    """RFC 3519 sec 4.2: IP in IP behind UDP and the 4-octet tunnel data header (next header 4), outer TOS and DF from the inner;
+    with carries=47 (sec 3.3), a 4-octet GRE header (RFC 2784, protocol type IPv4) between the tunnel data header and the inner."""
+    behind = GRE(proto=0x0800) / inner if carries == GRE_PROTO else inner
     return IP(src=src, dst=dst, id=ident, ttl=ttl, tos=inner[IP].tos & 0xFC, flags="DF" if inner[IP].flags.DF else 0) / \
-        UDP(sport=sport, dport=dport) / Raw(struct.pack("!BBH", TUNNEL_DATA, IPIP, 0)) / inner
+        UDP(sport=sport, dport=dport) / Raw(struct.pack("!BBH", TUNNEL_DATA, carries, 0)) / behind
 
 
 def udp(src, dst, sport, dport, payload, ttl, ident):
@@ -69,8 +74,9 @@ def home_agent_through_nat():
     keepalive interval, 110 s (sec 3.2), sent back through the mapping. A packet for the VM goes to the NAT's address
     and port as a tunnel data message (sec 3.3, 4.2); one from the VM in the tunnel comes out and is forwarded, TTL one
     less; a keepalive (an ICMP echo request from the far end to this one, inside the tunnel, sec 4.9) goes no further.
-    Then two requests it cannot serve: one asking for GRE inside UDP (139, requested encapsulation unavailable) and
-    one whose extension has sub-type 1 (134, poorly formed); the binding stays as it was."""
+    Then two requests it cannot serve: one asking for minimal encapsulation inside UDP (Encapsulation 55, sec 3.1.4;
+    139, requested encapsulation unavailable: no UDP tunnel here carries it) and one whose extension has sub-type 1
+    (134, poorly formed); the binding stays as it was."""
     from_r1 = Ether(src=mm.MAC_R1, dst=mm.MAC_HA)
     to_r1 = Ether(src=mm.MAC_HA, dst=mm.MAC_R1)
     first = relayed_request(300, mm.timestamp(0), udp_tunnel_request())
@@ -83,14 +89,14 @@ def home_agent_through_nat():
     forwarded.ttl = 62
     del forwarded.chksum
     keepalive = IP(src=mm.FA, dst=mm.HA, ttl=64, id=1) / ICMP(type=8, id=434, seq=1)
-    gre_inside = relayed_request(300, mm.timestamp(400), udp_tunnel_request(GRE_PROTO))
+    minimal_inside = relayed_request(300, mm.timestamp(400), udp_tunnel_request(MINIMAL))
     subtype_1 = relayed_request(300, mm.timestamp(450), udp_tunnel_request(subtype=1))
     inputs = [
         at(from_r1 / udp(NAT, mm.HA, NAT_PORT, 434, first, ttl=60, ident=1), 0),
         at(from_r1 / to_vm, 100),
         at(from_r1 / tunnel_data(NAT, mm.HA, NAT_PORT, 434, from_vm, ident=2, ttl=60), 200),
         at(from_r1 / tunnel_data(NAT, mm.HA, NAT_PORT, 434, keepalive, ident=3, ttl=60), 300),
-        at(from_r1 / udp(NAT, mm.HA, NAT_PORT, 434, gre_inside, ttl=60, ident=4), 400),
+        at(from_r1 / udp(NAT, mm.HA, NAT_PORT, 434, minimal_inside, ttl=60, ident=4), 400),
         at(from_r1 / udp(NAT, mm.HA, NAT_PORT, 434, subtype_1, ttl=60, ident=5), 450),
     ]
     expected = [
@@ -135,9 +141,64 @@ def home_agent_without_nat():
     case("home-agent-udp-no-nat", home_agent_config(udpTunnelling=False), [(ETHERNET, inputs)], [(ETHERNET, expected)], multi=False)
 
 
-def foreign_agent_udp():
+def home_agent_gre_inside_udp():
+    """GRE inside UDP, negotiated (RFC 3519 sec 3.1.4: the Encapsulation field is an IP protocol number, 47 GRE). Through
+    the NAT, a request asking for GRE inside is accepted with a UDP Tunnel Reply; a packet for the VM goes to the NAT's
+    mapping as a tunnel data message with Next Header 47 and a 4-octet GRE header (sec 3.3); one from the VM the same way
+    comes out and is forwarded. A renewal through the same mapping asks for IP in IP (4): accepted, and the tunnel is
+    replaced: the next packet for the VM goes with Next Header 4, a GRE one from the VM (the old kind) goes no further,
+    and an IP in IP one is forwarded."""
+    from_r1 = Ether(src=mm.MAC_R1, dst=mm.MAC_HA)
+    to_r1 = Ether(src=mm.MAC_HA, dst=mm.MAC_R1)
+    gre = relayed_request(300, mm.timestamp(0), udp_tunnel_request(GRE_PROTO))
+    ipip = relayed_request(300, mm.timestamp(300), udp_tunnel_request(IPIP))
+
+    def to_vm(seq):
+        return ping(mm.CN, mm.VM, seq, ttl=62)
+
+    def tunnelled(seq):
+        p = to_vm(seq).copy()
+        p.ttl = 61
+        del p.chksum
+        return p
+
+    def from_vm(seq):
+        return ping(mm.VM, mm.CN, seq, ttl=63, reply=True)
+
+    def forwarded(seq):
+        p = from_vm(seq).copy()
+        p.ttl = 62
+        del p.chksum
+        return p
+
+    inputs = [
+        at(from_r1 / udp(NAT, mm.HA, NAT_PORT, 434, gre, ttl=60, ident=1), 0),
+        at(from_r1 / to_vm(1), 100),
+        at(from_r1 / tunnel_data(NAT, mm.HA, NAT_PORT, 434, from_vm(1), ident=2, ttl=60, carries=GRE_PROTO), 200),
+        at(from_r1 / udp(NAT, mm.HA, NAT_PORT, 434, ipip, ttl=60, ident=3), 300),
+        at(from_r1 / to_vm(2), 400),
+        at(from_r1 / tunnel_data(NAT, mm.HA, NAT_PORT, 434, from_vm(2), ident=4, ttl=60, carries=GRE_PROTO), 450),
+        at(from_r1 / tunnel_data(NAT, mm.HA, NAT_PORT, 434, from_vm(3), ident=5, ttl=60), 480),
+    ]
+    expected = [
+        *mm.garp(0),
+        at(to_r1 / udp(mm.HA, NAT, 434, NAT_PORT, reply_with(0, 300, mm.timestamp(0), udp_tunnel_reply(110)), ttl=64, ident=1), 0),
+        at(to_r1 / tunnel_data(mm.HA, NAT, 434, NAT_PORT, tunnelled(1), ident=0, carries=GRE_PROTO), 100),
+        at(to_r1 / forwarded(1), 200),
+        at(to_r1 / udp(mm.HA, NAT, 434, NAT_PORT, reply_with(0, 300, mm.timestamp(300), udp_tunnel_reply(110)), ttl=64, ident=2), 300),
+        at(to_r1 / tunnel_data(mm.HA, NAT, 434, NAT_PORT, tunnelled(2), ident=0), 400),
+        at(to_r1 / forwarded(3), 480),
+        *mm.garp(500),
+        *mm.garp(1000),
+    ]
+    case("home-agent-udp-gre", home_agent_config(), [(ETHERNET, inputs)], [(ETHERNET, expected)], multi=False)
+
+
+def foreign_agent_udp(name="foreign-agent-udp", flags=T, carries=IPIP):
     """A foreign agent behind a NAT, told to ask for UDP tunnelling (`udpTunnel: request`). It relays the VM's request
-    (T) with a UDP Tunnel Request after the node's authenticator (RFC 3519 sec 3.1), IP in IP inside, no F. The home
+    (T) with a UDP Tunnel Request after the node's authenticator (RFC 3519 sec 3.1), IP in IP inside, no F. In
+    foreign-agent-udp-gre the VM asks for GRE (T and G): the agent's extension names GRE (47, sec 3.1.4) and every
+    tunnel data message, the keepalive too, carries a GRE header before the inner packet (sec 3.3). The home
     agent's reply accepts with a UDP Tunnel Reply, keepalive interval 2 s (sec 3.2); the reply goes on to the VM. A
     tunnel data message from the home agent (sec 3.3) is delivered to the VM, TTL one less; the VM's packet to its home
     gateway goes into the reverse tunnel as a tunnel data message from the agent's port 434 to the home agent's. Two
@@ -156,7 +217,7 @@ def foreign_agent_udp():
     to_vm = Ether(src=mm.MAC_FA_VISITORS, dst=mm.MAC_VM)
     from_r3 = Ether(src=mm.MAC_R3, dst=mm.MAC_FA_WAN)
     to_r3 = Ether(src=mm.MAC_FA_WAN, dst=mm.MAC_R3)
-    req = mm.request(0x02, 300, mm.timestamp(20))
+    req = mm.request(flags, 300, mm.timestamp(20))
     accepted = reply_with(0, 300, mm.timestamp(20), udp_tunnel_reply(2))
     for_vm = ping(mm.CN, mm.VM, 1, ttl=60)
     delivered = for_vm.copy()
@@ -174,7 +235,7 @@ def foreign_agent_udp():
     ]
     wan_in = [
         at(from_r3 / mm.udp434(mm.HA, mm.FA, accepted, ttl=50, ident=1), 100),
-        at(from_r3 / tunnel_data(mm.HA, mm.FA, 434, 434, for_vm, ident=0, ttl=50), 200),
+        at(from_r3 / tunnel_data(mm.HA, mm.FA, 434, 434, for_vm, ident=0, ttl=50, carries=carries), 200),
     ]
     visitors_out = [
         mm.advertisement(0, 1, 10),
@@ -185,11 +246,83 @@ def foreign_agent_udp():
         mm.advertisement(3, 5, 2010),
     ]
     wan_out = [
-        at(to_r3 / mm.udp434(mm.FA, mm.HA, relayed_request(300, mm.timestamp(20), udp_tunnel_request()), ttl=64, ident=3), 20),
-        at(to_r3 / tunnel_data(mm.FA, mm.HA, 434, 434, vm_out_tunnelled, ident=0), 300),
-        at(to_r3 / tunnel_data(mm.FA, mm.HA, 434, 434, keepalive, ident=1), 2300),
+        at(to_r3 / mm.udp434(mm.FA, mm.HA, relayed_request(300, mm.timestamp(20), udp_tunnel_request(carries), flags), ttl=64, ident=3), 20),
+        at(to_r3 / tunnel_data(mm.FA, mm.HA, 434, 434, vm_out_tunnelled, ident=0, carries=carries), 300),
+        at(to_r3 / tunnel_data(mm.FA, mm.HA, 434, 434, keepalive, ident=1, carries=carries), 2300),
     ]
-    case("foreign-agent-udp", config, [(ETHERNET, visitors_in), (ETHERNET, wan_in)],
+    case(name, config, [(ETHERNET, visitors_in), (ETHERNET, wan_in)],
+         [(ETHERNET, visitors_out), (ETHERNET, wan_out)], multi=True)
+
+
+def foreign_agent_udp_swap():
+    """A visitor of a foreign agent behind a NAT changes what its UDP tunnel carries (RFC 3519 sec 3.1.4). Registered
+    with G, its tunnel carries GRE (Next Header 47). Its renewal without G is relayed asking for IP in IP (4); while it
+    is pending, an IP in IP tunnel data message from the home agent (which switched on accepting, its reply still on
+    the way) is delivered: the new kind's tunnel is ready. The reply accepts; a GRE one (the old kind) then goes no
+    further, the VM's packet goes into the reverse tunnel as IP in IP, and two seconds later the keepalive does too."""
+    config = {"node": {
+        "name": "fa",
+        "interfaces": [{"name": "visitors", "mac": mm.MAC_FA_VISITORS, "address": mm.FA + "/24"},
+                       {"name": "wan", "mac": mm.MAC_FA_WAN, "address": mm.FA_WAN + "/30"}],
+        "routes": [{"prefix": "0.0.0.0/0", "via": mm.R3_WAN}],
+        "arp": [{"interface": "wan", "address": mm.R3_WAN, "mac": mm.MAC_R3}],
+        "roles": [{"type": "foreign-agent", "interface": "visitors", "maxLifetime": 600, "advertisementIntervalMs": 1000,
+                   "udpTunnel": "request"}],
+    }, "settleMs": 2500}
+    from_vm = Ether(src=mm.MAC_VM, dst=mm.MAC_FA_VISITORS)
+    to_vm = Ether(src=mm.MAC_FA_VISITORS, dst=mm.MAC_VM)
+    from_r3 = Ether(src=mm.MAC_R3, dst=mm.MAC_FA_WAN)
+    to_r3 = Ether(src=mm.MAC_FA_WAN, dst=mm.MAC_R3)
+    first = mm.request(T | G, 300, mm.timestamp(20))
+    renewal = mm.request(T, 300, mm.timestamp(300))
+    accepted_first = reply_with(0, 300, mm.timestamp(20), udp_tunnel_reply(2))
+    accepted_renewal = reply_with(0, 300, mm.timestamp(300), udp_tunnel_reply(2))
+
+    def for_vm(seq):
+        return ping(mm.CN, mm.VM, seq, ttl=60)
+
+    def delivered(seq):
+        p = for_vm(seq).copy()
+        p.ttl = 59
+        del p.chksum
+        return p
+
+    vm_out = ping(mm.VM, mm.CN, 1, ttl=64, reply=True)
+    vm_out_tunnelled = vm_out.copy()
+    vm_out_tunnelled.ttl = 63
+    del vm_out_tunnelled.chksum
+    keepalive = IP(src=mm.FA, dst=mm.HA, ttl=64, id=1) / ICMP(type=8, id=434, seq=1)
+    visitors_in = [
+        at(Ether(src=mm.MAC_VM, dst="ff:ff:ff:ff:ff:ff") / IP(src=mm.VM, dst="255.255.255.255", ttl=1, id=1) / ICMP(type=10, code=0), 10),
+        at(from_vm / mm.udp434(mm.VM, mm.FA, first, ttl=255, ident=2), 20),
+        at(from_vm / mm.udp434(mm.VM, mm.FA, renewal, ttl=255, ident=3), 300),
+        at(Ether(src=mm.MAC_VM, dst="02:00:00:00:01:01") / vm_out, 600),
+    ]
+    wan_in = [
+        at(from_r3 / mm.udp434(mm.HA, mm.FA, accepted_first, ttl=50, ident=1), 100),
+        at(from_r3 / tunnel_data(mm.HA, mm.FA, 434, 434, for_vm(1), ident=0, ttl=50, carries=GRE_PROTO), 200),
+        at(from_r3 / tunnel_data(mm.HA, mm.FA, 434, 434, for_vm(2), ident=0, ttl=50), 350),
+        at(from_r3 / mm.udp434(mm.HA, mm.FA, accepted_renewal, ttl=50, ident=2), 400),
+        at(from_r3 / tunnel_data(mm.HA, mm.FA, 434, 434, for_vm(3), ident=1, ttl=50, carries=GRE_PROTO), 500),
+    ]
+    visitors_out = [
+        mm.advertisement(0, 1, 10),
+        mm.advertisement(1, 2, 10),
+        at(to_vm / mm.udp434(mm.FA, mm.VM, accepted_first, ttl=255, ident=1), 100),
+        at(to_vm / delivered(1), 200),
+        at(to_vm / delivered(2), 350),
+        at(to_vm / mm.udp434(mm.FA, mm.VM, accepted_renewal, ttl=255, ident=2), 400),
+        mm.advertisement(2, 5, 1010),
+        mm.advertisement(3, 6, 2010),
+        mm.advertisement(4, 7, 3010),
+    ]
+    wan_out = [
+        at(to_r3 / mm.udp434(mm.FA, mm.HA, relayed_request(300, mm.timestamp(20), udp_tunnel_request(GRE_PROTO), T | G), ttl=64, ident=3), 20),
+        at(to_r3 / mm.udp434(mm.FA, mm.HA, relayed_request(300, mm.timestamp(300), udp_tunnel_request(IPIP), T), ttl=64, ident=4), 300),
+        at(to_r3 / tunnel_data(mm.FA, mm.HA, 434, 434, vm_out_tunnelled, ident=0), 600),
+        at(to_r3 / tunnel_data(mm.FA, mm.HA, 434, 434, keepalive, ident=1), 2600),
+    ]
+    case("foreign-agent-udp-swap", config, [(ETHERNET, visitors_in), (ETHERNET, wan_in)],
          [(ETHERNET, visitors_out), (ETHERNET, wan_out)], multi=True)
 
 
@@ -205,5 +338,8 @@ def udp_icmp_relay():
 if __name__ == "__main__":
     home_agent_through_nat()
     home_agent_without_nat()
+    home_agent_gre_inside_udp()
     foreign_agent_udp()
+    foreign_agent_udp("foreign-agent-udp-gre", T | G, GRE_PROTO)
+    foreign_agent_udp_swap()
     udp_icmp_relay()

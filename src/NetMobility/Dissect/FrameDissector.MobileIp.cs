@@ -47,7 +47,9 @@ public static partial class FrameDissector
                 if (!TunnelDataPacket.TryCreate(message, out var data, out error)) { fields.SetMalformed("mip", error.Describe()); return; }
                 fields.Add("mip.type", 4UL);
                 fields.Add("mip.nattt.nexthdr", (ulong)data.NextHeader);
+                // RFC 3519 sec 3.3: IP in IP, or GRE (RFC 2784) before the inner packet.
                 if (data.NextHeader == IpProtocol.IpInIp) DissectIpv4(data.Payload, fields, depth + 1);
+                else if (data.NextHeader == IpProtocol.Gre) DissectGre(data.Payload, fields, depth);
                 break;
             default:
                 fields.Add("mip.type", message[0]);

@@ -61,6 +61,12 @@ public sealed partial class AgentNode
                 json.WriteString("homeAddress", b.HomeAddress.ToString());
                 json.WriteString("careOf", b.CareOfAddress.ToString());
                 json.WriteString("encapsulation", b.Encapsulation.ToString());
+                // RFC 3519: where the UDP tunnel leads (the NAT's mapping) and what it carries behind the tunnel data header.
+                if (b.UdpPort != 0)
+                {
+                    json.WriteString("udpPeer", $"{b.UdpAddress}:{b.UdpPort}");
+                    if (Mobility.MobileIpEncapsulation.TryCarriedInUdp(b.UdpCarries, out var carried)) json.WriteString("carries", carried.Name);
+                }
                 json.WriteBoolean("reverseTunnel", b.ReverseTunnel);
                 json.WriteNumber("lifetime", b.Lifetime);
                 if (b.IsInfinite) json.WriteNull("remaining");
@@ -80,6 +86,8 @@ public sealed partial class AgentNode
                 json.WriteString("mac", v.LinkAddress.ToString());
                 json.WriteString("homeAgent", v.HomeAgent.ToString());
                 json.WriteBoolean("accepted", v.IsAccepted);
+                json.WriteString("encapsulation", v.Encapsulation.ToString());
+                if (v.UdpTunnel && Mobility.MobileIpEncapsulation.TryCarriedInUdp(v.UdpCarries, out var inside)) json.WriteString("carries", inside.Name);
                 json.WriteBoolean("reverseTunnel", v.ReverseTunnel);
                 json.WriteNumber("lifetime", v.Lifetime);
                 if (v.IsAccepted) json.WriteNumber("remaining", Math.Max(0, (long)new TimeSpan(v.ExpiresTicks - now.UtcTicks).TotalSeconds));

@@ -33,6 +33,30 @@ public static class MobileIpEncapsulation
         (offered.Contains(TunnelKind.Gre) ? MobilityAgentFlags.GreEncapsulation : 0)
         | (offered.Contains(TunnelKind.Minimal) ? MobilityAgentFlags.MinimalEncapsulation : 0);
 
+    /// <summary>
+    /// RFC 3519 sec 3.1.4: the kind a UDP Tunnel Request's Encapsulation field (an IP protocol number) names, when a UDP
+    /// tunnel carries it here: IP in IP (4) or GRE (47). Minimal encapsulation (55) names a kind the field allows but no
+    /// UDP tunnel here carries: its header rewrites the inner one, which the UDP tunnel keeps whole.
+    /// </summary>
+    public static bool TryCarriedInUdp(IpProtocol encapsulation, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TunnelKind? kind)
+    {
+        kind = encapsulation switch
+        {
+            IpProtocol.IpInIp => TunnelKind.IpInIp,
+            IpProtocol.Gre => TunnelKind.Gre,
+            _ => null,
+        };
+        return kind is not null;
+    }
+
+    /// <summary>
+    /// What a foreign agent asks a UDP tunnel to carry for a visitor whose request has <paramref name="flags"/>: GRE when
+    /// the visitor asked for GRE, else IP in IP (every agent's, RFC 5944 sec 4.1; a visitor asking for minimal
+    /// encapsulation gets IP in IP inside UDP, which no UDP tunnel here carries minimally).
+    /// </summary>
+    public static IpProtocol UdpCarriesFor(RegistrationFlags flags) =>
+        Requested(flags) == TunnelKind.Gre ? IpProtocol.Gre : IpProtocol.IpInIp;
+
     /// <summary>A negotiable kind by its configuration name (ipip, gre, minimal).</summary>
     public static bool TryParse(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TunnelKind? kind) =>
         TunnelKind.TryFind(name, out kind) && Negotiable.Contains(kind);

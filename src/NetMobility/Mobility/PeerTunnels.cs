@@ -19,8 +19,11 @@ internal interface IPeerTunnelOwner
     void ReportUnreachable(ReadOnlySpan<byte> innerPacket, Icmpv4UnreachableCode code);
 }
 
-/// <summary>One tunnel a user wants: to <see cref="Peer"/> with <see cref="Encapsulation"/>, at <see cref="Port"/> for a UDP tunnel (0: the kind's own).</summary>
-internal readonly record struct PeerTunnelUse(Ipv4Address Peer, TunnelKind Encapsulation, ushort Port = 0);
+/// <summary>
+/// One tunnel a user wants: to <see cref="Peer"/> with <see cref="Encapsulation"/>, at <see cref="Port"/> for a UDP tunnel
+/// (0: the kind's own), carrying <see cref="Carries"/> behind its tunnel data header (RFC 3519 sec 3.1.4; 0: the kind's own).
+/// </summary>
+internal readonly record struct PeerTunnelUse(Ipv4Address Peer, TunnelKind Encapsulation, ushort Port = 0, IpProtocol Carries = 0);
 
 /// <summary>
 /// An agent's tunnels, one per peer (address, and port for UDP tunnels through a NAT) and encapsulation (IP in IP, GRE, minimal encapsulation), shared by every
@@ -30,7 +33,7 @@ internal readonly record struct PeerTunnelUse(Ipv4Address Peer, TunnelKind Encap
 /// </summary>
 internal sealed class PeerTunnels : IDisposable
 {
-    private readonly Dictionary<(uint Peer, ushort Port, TunnelKind Encapsulation), Slot> _slots = [];
+    private readonly Dictionary<(uint Peer, ushort Port, TunnelKind Encapsulation, IpProtocol Carries), Slot> _slots = [];
     private readonly Dictionary<uint, List<PeerTunnelUse>> _uses = [];
     private readonly TunnelTable _table;
     private readonly TimeProvider _time;
@@ -61,9 +64,9 @@ internal sealed class PeerTunnels : IDisposable
         foreach (var (key, slot) in _slots) yield return new PeerTunnelInfo(new Ipv4Address(key.Peer), key.Encapsulation, slot.Users, slot.Endpoint);
     }
 
-    public bool TryGet(Ipv4Address peer, TunnelKind encapsulation, out ITunnelEndpoint endpoint, ushort port = 0)
+    public bool TryGet(Ipv4Address peer, TunnelKind encapsulation, out ITunnelEndpoint endpoint, ushort port = 0, IpProtocol carries = 0)
     {
-        if (_slots.TryGetValue((peer.Value, port, encapsulation), out var slot))
+        if (_slots.TryGetValue((peer.Value, port, encapsulation, carries), out var slot))
         {
             endpoint = slot.Endpoint;
             return true;
@@ -75,18 +78,20 @@ internal sealed class PeerTunnels : IDisposable
     /// <summary>
     /// Sets the tunnels <paramref name="user"/> (a home address: its bindings at a home agent, its visit at a foreign
     /// agent) holds to <paramref name="wanted"/>: takes a reference on each it did not hold, gives back each it holds
-    /// no more. Empty gives all back.
+    /// no more. Empty gives all back. What it gives back goes first: a re-registration that moves a user from one tunnel
+    /// to another (a UDP tunnel carrying GRE instead of IP in IP, through the same NAT mapping) takes the old one out of
+    /// the node's tunnel table before the new one goes in.
     /// </summary>
     public void Use(Ipv4Address user, ReadOnlySpan<PeerTunnelUse> wanted)
     {
         _uses.TryGetValue(user.Value, out var before);
-        foreach (var use in wanted)
-            if (before is null || !before.Contains(use)) Acquire(use.Peer, use.Encapsulation, use.Port);
         if (before is not null)
         {
             foreach (var use in before)
-                if (!wanted.Contains(use)) Release(use.Peer, use.Encapsulation, use.Port);
+                if (!wanted.Contains(use)) Release(use.Peer, use.Encapsulation, use.Port, use.Carries);
         }
+        foreach (var use in wanted)
+            if (before is null || !before.Contains(use)) Acquire(use.Peer, use.Encapsulation, use.Port, use.Carries);
         if (wanted.IsEmpty)
         {
             _uses.Remove(user.Value);
@@ -98,12 +103,12 @@ internal sealed class PeerTunnels : IDisposable
     }
 
     /// <summary>The tunnel to <paramref name="peer"/> with <paramref name="encapsulation"/>, made when it is the first user.</summary>
-    public ITunnelEndpoint Acquire(Ipv4Address peer, TunnelKind encapsulation, ushort port = 0)
+    public ITunnelEndpoint Acquire(Ipv4Address peer, TunnelKind encapsulation, ushort port = 0, IpProtocol carries = 0)
     {
-        var key = (peer.Value, port, encapsulation);
+        var key = (peer.Value, port, encapsulation, carries);
         if (!_slots.TryGetValue(key, out var slot))
         {
-            slot = new Slot(Create(peer, encapsulation, port));
+            slot = new Slot(Create(peer, encapsulation, port, carries));
             _table.Add(slot.Endpoint);
             _slots.Add(key, slot);
             Changed?.Invoke(new PeerTunnelChanged(peer, encapsulation, Opened: true));
@@ -113,9 +118,9 @@ internal sealed class PeerTunnels : IDisposable
     }
 
     /// <summary>One user fewer; the last one takes the tunnel out of the table.</summary>
-    public void Release(Ipv4Address peer, TunnelKind encapsulation, ushort port = 0)
+    public void Release(Ipv4Address peer, TunnelKind encapsulation, ushort port = 0, IpProtocol carries = 0)
     {
-        var key = (peer.Value, port, encapsulation);
+        var key = (peer.Value, port, encapsulation, carries);
         if (!_slots.TryGetValue(key, out var slot)) return;
         if (--slot.Users > 0) return;
         _slots.Remove(key);
@@ -134,12 +139,12 @@ internal sealed class PeerTunnels : IDisposable
         _slots.Clear();
     }
 
-    private ITunnelEndpoint Create(Ipv4Address peer, TunnelKind encapsulation, ushort port)
+    private ITunnelEndpoint Create(Ipv4Address peer, TunnelKind encapsulation, ushort port, IpProtocol carries)
     {
         var host = new PeerHost(_owner, peer, port);
         // RFC 2003 sec 3.1 asks for an outer TTL fit to reach the tunnel exit, whatever the inner one is.
         const byte outerTtl = 64;
-        return encapsulation.CreateEndpoint(encapsulation.DefaultOptions(new TunnelEnds(_local, peer, _underlayMtu, outerTtl, _localPort, port)), _time, host);
+        return encapsulation.CreateEndpoint(encapsulation.DefaultOptions(new TunnelEnds(_local, peer, _underlayMtu, outerTtl, _localPort, port, carries)), _time, host);
     }
 
     private sealed class Slot(ITunnelEndpoint endpoint)

@@ -29,7 +29,9 @@ public sealed record NatOptions
 /// only (RFC 4787 REQ-6) and expires after the idle timeout, on the node's clock. An ICMP error from outside about a
 /// packet that left through a mapping goes to the inside host with the quoted packet put back as it was sent (RFC 5508
 /// sec 4.2, REQ-4), so that path MTU discovery and unreachable reports work through the NAT; it does not refresh the
-/// mapping. Other protocols are not translated. Runs on the node's loop as a packet hook.
+/// mapping. The same the other way: an ICMP error from an inside host about a packet that came in through a mapping
+/// leaves with the outside address and its quote as the outside saw it. Other protocols are not translated, nor ICMP
+/// queries. Runs on the node's loop as a packet hook.
 /// </summary>
 public sealed class NatRouter : IDisposable
 {
@@ -92,10 +94,18 @@ public sealed class NatRouter : IDisposable
     /// <summary>ICMP errors from outside translated back to the inside host they are about (RFC 5508 REQ-4).</summary>
     public long IcmpErrorsTranslated { get; private set; }
 
+    /// <summary>ICMP errors from inside hosts, about packets they received through a mapping, sent on as the outside sees them (RFC 5508 sec 4.2).</summary>
+    public long OutboundIcmpErrorsTranslated { get; private set; }
+
+    /// <summary>ICMP errors from inside about a packet no live mapping brought in: dropped.</summary>
+    public long OutboundIcmpErrorsUnmapped { get; private set; }
+
     private bool OnPacket(NetInterface ingress, Ipv4Packet packet)
     {
         if (packet.Protocol == IpProtocol.Icmp && ingress == _outside && packet.Destination == _outside.Address && !packet.IsFragment)
             return InboundIcmpError(packet);
+        if (packet.Protocol == IpProtocol.Icmp && ingress == _inside && !_node.IsLocalAddress(packet.Destination) && !packet.IsFragment)
+            return OutboundIcmpError(packet);
         if (packet.Protocol is not (IpProtocol.Udp or IpProtocol.Tcp) || packet.IsFragment) return false;
         if (ingress == _inside && !_node.IsLocalAddress(packet.Destination)) return Outbound(packet);
         if (ingress == _outside && packet.Destination == _outside.Address) return Inbound(packet);
@@ -131,22 +141,73 @@ public sealed class NatRouter : IDisposable
 
     /// <summary>
     /// RFC 5508 sec 4.2, REQ-4: an ICMP error whose quote is a UDP or TCP packet that left through a live mapping goes
-    /// to the inside host: the quoted source address and port become the inside ones again (quoted IPv4 header checksum
-    /// rewritten, the quoted transport checksum updated when it is quoted), the outer destination becomes the inside
-    /// address, type and code stay, the ICMP checksum is computed anew. One about nothing mapped is dropped (REQ-4's
-    /// SHOULD); anything else that is no error (an echo to the NAT itself) is the node's.
+    /// to the inside host: the quoted source address and port become the inside ones again, the outer destination the
+    /// inside address. One about nothing mapped is dropped (REQ-4's SHOULD); anything else that is no error (an echo to
+    /// the NAT itself) is the node's.
     /// </summary>
     private bool InboundIcmpError(Ipv4Packet packet)
     {
-        if (!Icmpv4Packet.TryCreate(packet.Payload, ChecksumPolicy.Verify, out var icmp, out _) || !icmp.IsError) return false;
-        if (!icmp.TryGetQuotedDatagram(out var quoted, out _) || quoted.Protocol is not (IpProtocol.Udp or IpProtocol.Tcp)
-            || quoted.Source != _outside.Address || quoted.Payload.Length < 4) return true;
-        ushort outsidePort = BinaryPrimitives.ReadUInt16BigEndian(quoted.Payload);
-        if (!_byOutside.TryGetValue((quoted.Protocol, outsidePort), out var mapping) || Expire(mapping))
+        if (!TryGetError(packet, out bool translatable, out var q)) return false;
+        if (!translatable || q.Source != _outside.Address) return true;
+        ushort outsidePort = BinaryPrimitives.ReadUInt16BigEndian(q.Payload);
+        if (!_byOutside.TryGetValue((q.Protocol, outsidePort), out var mapping) || Expire(mapping))
         {
             InboundUnmapped++;
             return true;
         }
+        IcmpErrorsTranslated++;
+        return TranslateError(packet, q, outbound: false, mapping.InsideAddress, mapping.InsidePort);
+    }
+
+    /// <summary>
+    /// RFC 5508 sec 4.2, the other way: an ICMP error from an inside host about a packet it received through a live
+    /// mapping (a port unreachable for a datagram that came in to its mapped port, a datagram too big from a router
+    /// inside) leaves with the NAT's outside address as its source, and its quote as the packet was seen outside: the
+    /// quoted destination address and port become the outside ones. Without that, the outside peer would get an error
+    /// from a private address about a packet it never sent. One about nothing mapped is dropped; nothing else is looked at.
+    /// </summary>
+    private bool OutboundIcmpError(Ipv4Packet packet)
+    {
+        if (!TryGetError(packet, out bool translatable, out var q)) return false;
+        if (!translatable) return true;
+        ushort insidePort = BinaryPrimitives.ReadUInt16BigEndian(q.Payload[2..]);
+        if (!_byInside.TryGetValue((q.Protocol, q.Destination.Value, insidePort), out var mapping) || Expire(mapping))
+        {
+            OutboundIcmpErrorsUnmapped++;
+            return true;
+        }
+        OutboundIcmpErrorsTranslated++;
+        return TranslateError(packet, q, outbound: true, _outside.Address, mapping.OutsidePort);
+    }
+
+    /// <summary>
+    /// False when <paramref name="packet"/> is no ICMP error (the node's to handle). True otherwise, with
+    /// <paramref name="quoted"/> the quoted UDP or TCP packet with its ports when <paramref name="translatable"/>; not
+    /// translatable, the error is dropped: a bad ICMP checksum or a quoted IPv4 header whose checksum fails (RFC 5508 REQ-3), or a
+    /// quote of another protocol or too short to hold the ports.
+    /// </summary>
+    private static bool TryGetError(Ipv4Packet packet, out bool translatable, out Ipv4Packet quoted)
+    {
+        translatable = false;
+        quoted = default;
+        if (!Icmpv4Packet.TryCreate(packet.Payload, ChecksumPolicy.None, out var icmp, out _) || !icmp.IsError) return false;
+        if (InternetChecksum.Compute(packet.Payload) != 0) return true;
+        if (!icmp.TryGetQuotedDatagram(out var q, out _) || q.Protocol is not (IpProtocol.Udp or IpProtocol.Tcp) || q.Payload.Length < 4
+            || InternetChecksum.Compute(q.Buffer[..q.HeaderLength]) != 0) return true;
+        quoted = q;
+        translatable = true;
+        return true;
+    }
+
+    /// <summary>
+    /// A copy of the error with the quote put right (REQ-4 a, type and code kept, b): inbound, the outer destination and
+    /// the quoted source become <paramref name="address"/> and the quoted source port <paramref name="port"/>; outbound,
+    /// the outer source and the quoted destination, and the quoted destination port. The quoted IPv4 header checksum is
+    /// rewritten, the quoted transport checksum updated when the quote holds it (RFC 1624), the ICMP checksum computed
+    /// anew, a hop taken off the TTL; then it is routed on. One whose TTL runs out goes back to the node.
+    /// </summary>
+    private bool TranslateError(Ipv4Packet packet, Ipv4Packet quoted, bool outbound, Ipv4Address address, ushort port)
+    {
         if (packet.TimeToLive <= 1) return false;
         int length = packet.Buffer.Length;
         byte[] buffer = ArrayPool<byte>.Shared.Rent(length);
@@ -157,10 +218,13 @@ public sealed class NatRouter : IDisposable
             int icmpOffset = packet.HeaderLength;
             int quotedOffset = icmpOffset + Icmpv4Packet.HeaderLength;
             int l4Offset = quotedOffset + quoted.HeaderLength;
-            var inside = mapping.InsideAddress;
-            inside.Write(copy[16..]);
-            inside.Write(copy[(quotedOffset + 12)..]);
-            BinaryPrimitives.WriteUInt16BigEndian(copy[l4Offset..], mapping.InsidePort);
+            int quotedAddressOffset = quotedOffset + (outbound ? 16 : 12);
+            int quotedPortOffset = l4Offset + (outbound ? 2 : 0);
+            var oldAddress = Ipv4Address.Read(copy[quotedAddressOffset..]);
+            ushort oldPort = BinaryPrimitives.ReadUInt16BigEndian(copy[quotedPortOffset..]);
+            address.Write(copy[(outbound ? 12 : 16)..]);
+            address.Write(copy[quotedAddressOffset..]);
+            BinaryPrimitives.WriteUInt16BigEndian(copy[quotedPortOffset..], port);
             Ipv4InPlace.RewriteChecksum(copy[quotedOffset..l4Offset]);
             int checksumOffset = l4Offset + (quoted.Protocol == IpProtocol.Udp ? 6 : 16);
             if (checksumOffset + 2 <= length)
@@ -168,10 +232,9 @@ public sealed class NatRouter : IDisposable
                 ushort l4 = BinaryPrimitives.ReadUInt16BigEndian(copy[checksumOffset..]);
                 if (quoted.Protocol == IpProtocol.Tcp || l4 != 0)
                 {
-                    var outside = _outside.Address;
-                    l4 = InternetChecksum.Update(l4, (ushort)(outside.Value >> 16), (ushort)(inside.Value >> 16));
-                    l4 = InternetChecksum.Update(l4, (ushort)outside.Value, (ushort)inside.Value);
-                    l4 = InternetChecksum.Update(l4, outsidePort, mapping.InsidePort);
+                    l4 = InternetChecksum.Update(l4, (ushort)(oldAddress.Value >> 16), (ushort)(address.Value >> 16));
+                    l4 = InternetChecksum.Update(l4, (ushort)oldAddress.Value, (ushort)address.Value);
+                    l4 = InternetChecksum.Update(l4, oldPort, port);
                     if (quoted.Protocol == IpProtocol.Udp && l4 == 0) l4 = 0xFFFF;
                     BinaryPrimitives.WriteUInt16BigEndian(copy[checksumOffset..], l4);
                 }
@@ -181,7 +244,6 @@ public sealed class NatRouter : IDisposable
             BinaryPrimitives.WriteUInt16BigEndian(message[2..], InternetChecksum.Compute(message));
             Ipv4InPlace.TryDecrementTimeToLive(copy);
             Ipv4InPlace.RewriteChecksum(copy);
-            IcmpErrorsTranslated++;
             _node.SendIp(copy);
             return true;
         }

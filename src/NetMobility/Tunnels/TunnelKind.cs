@@ -77,7 +77,7 @@ public sealed class TunnelKind
     /// <summary>
     /// Mobile IP UDP tunnelling (RFC 3519): IP in IP inside UDP on port 434, through NATs. Its packets share UDP 434
     /// with registrations, so the node does not hand it UDP: the mobility agent listening on 434 passes tunnel data
-    /// messages to the tunnel table. The input key is the remote port.
+    /// messages to the tunnel table. The input key is the remote port and the Next Header of the tunnel data header.
     /// </summary>
     public static TunnelKind Udp { get; } = new(
         4, "mipudp", IpProtocol.Udp, false, [.. CommonFields, .. OuterHeaderFields, "sport", "dport", "keepaliveMs", "carries"],
@@ -156,7 +156,10 @@ public sealed class TunnelKind
     {
         key = 0;
         if (outer.IsFragment || !UdpDatagram.TryCreate(outer.Payload, out var udp, out _)) return false;
-        key = udp.SourcePort;
+        var data = udp.Payload;
+        // RFC 3519 sec 3.3: Type 4, then Next Header. Anything else keys on the port alone and matches no tunnel exactly.
+        var carries = data.Length >= 2 && data[0] == (byte)MobileIpMessageType.TunnelData ? (IpProtocol)data[1] : 0;
+        key = UdpTunnelOptions.InputKeyOf(udp.SourcePort, carries);
         return true;
     }
 

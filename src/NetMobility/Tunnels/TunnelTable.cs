@@ -116,17 +116,21 @@ public sealed class TunnelTable
 
     /// <summary>
     /// True when a quoted UDP datagram is a Mobile IP tunnel data message (RFC 3519 sec 3.3): from or to port 434 with
-    /// the message type 4 in its first payload octet; <paramref name="remotePort"/> is its destination port, the key of
-    /// the UDP tunnel that sent it. A quote that stops at the UDP header (RFC 792's 8 octets) cannot be told from a
+    /// the message type 4 in its first payload octet; <paramref name="key"/> is the input key of the UDP tunnel that sent
+    /// it: its destination port and, when the quote reaches it, the Next Header (with no Next Header it matches no tunnel
+    /// exactly and goes to the one between the two addresses). A quote that stops at the UDP header (RFC 792's 8 octets) cannot be told from a
     /// registration message on the same ports and is left to the node (a foreign agent answers those with 80-88).
     /// </summary>
-    private static bool IsQuotedTunnelData(Ipv4Packet quoted, out ushort remotePort)
+    private static readonly IpProtocol[] UdpCarriedKinds = [IpProtocol.IpInIp, IpProtocol.Gre];
+
+    private static bool IsQuotedTunnelData(Ipv4Packet quoted, out uint key)
     {
-        remotePort = 0;
+        key = 0;
         var udp = quoted.Payload;
         if (quoted.Protocol != IpProtocol.Udp || quoted.IsFragment || udp.Length <= UdpHeader.HeaderLength) return false;
         ushort source = BinaryPrimitives.ReadUInt16BigEndian(udp);
-        remotePort = BinaryPrimitives.ReadUInt16BigEndian(udp[2..]);
+        ushort remotePort = BinaryPrimitives.ReadUInt16BigEndian(udp[2..]);
+        key = UdpTunnelOptions.InputKeyOf(remotePort, udp.Length > UdpHeader.HeaderLength + 1 ? (IpProtocol)udp[UdpHeader.HeaderLength + 1] : 0);
         return (source == UdpTunnelOptions.MobileIpPort || remotePort == UdpTunnelOptions.MobileIpPort)
             && udp[UdpHeader.HeaderLength] == (byte)MobileIpMessageType.TunnelData;
     }
@@ -154,8 +158,13 @@ public sealed class TunnelTable
         ITunnelEndpoint? tunnel = null;
         if (quoted.Protocol == IpProtocol.Gre && GrePacket.TryCreate(quoted.Payload, ChecksumPolicy.None, out var gre, out _) && gre.KeyPresent)
             _exact.TryGetValue(new Match(pair, true, gre.Key.GetValueOrDefault()), out tunnel);
-        // A UDP tunnel is keyed by its remote port: several lead to one NAT's address, one per mapping.
-        if (IsQuotedTunnelData(quoted, out ushort remotePort)) _exact.TryGetValue(new Match(pair, true, remotePort), out tunnel);
+        // A UDP tunnel is keyed by its remote port and what it carries: several lead to one NAT's address, one per mapping.
+        if (IsQuotedTunnelData(quoted, out uint udpKey) && !_exact.TryGetValue(new Match(pair, true, udpKey), out tunnel) && udpKey >> 16 == 0)
+        {
+            // RFC 792's quote of 8 octets past the IP header, plus the message type: the port is known, what it carries is not.
+            foreach (var carries in UdpCarriedKinds)
+                if (_exact.TryGetValue(new Match(pair, true, udpKey | (uint)carries << 16), out tunnel)) break;
+        }
         tunnel ??= _byPair.GetValueOrDefault(pair);
         if (tunnel is null) return false;
         tunnel.ReceiveError(error, quoted);

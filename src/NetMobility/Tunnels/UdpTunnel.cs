@@ -70,8 +70,11 @@ public sealed class UdpTunnel : IpTunnelEndpoint
     public UdpTunnelOptions Options => _options;
     public override IpProtocol OuterProtocol => IpProtocol.Udp;
 
-    /// <summary>The remote port: received packets must come from it, which tells apart the ends behind one NAT address.</summary>
-    public override uint? InputKey => _options.RemotePort;
+    /// <summary>
+    /// The remote port, which tells apart the ends behind one NAT address, and the Next Header carried
+    /// (<see cref="UdpTunnelOptions.InputKeyOf"/>).
+    /// </summary>
+    public override uint? InputKey => UdpTunnelOptions.InputKeyOf(_options.RemotePort, _options.Carries);
 
     /// <summary>Keepalives sent (RFC 3519 sec 4.9).</summary>
     public long KeepalivesSent { get; private set; }

@@ -30,6 +30,13 @@ public sealed record UdpTunnelOptions : IpTunnelOptions
     /// </summary>
     public IpProtocol Carries { get; init; } = IpProtocol.IpInIp;
 
+    /// <summary>
+    /// The input key of a UDP tunnel in its node's <see cref="TunnelTable"/>: the remote port, and above it the Next Header
+    /// it carries, so that one NAT mapping can hold a tunnel per carried kind (two visitors of one foreign agent, one asking
+    /// for GRE and one for IP in IP) and a re-registration that changes the kind never finds the old tunnel in its way.
+    /// </summary>
+    public static uint InputKeyOf(ushort remotePort, IpProtocol carries) => remotePort | (uint)carries << 16;
+
     /// <summary>The GRE header behind the tunnel data header when <see cref="Carries"/> is GRE; 0 otherwise.</summary>
     public int CarriedHeaderLength => Carries == IpProtocol.Gre ? GreHeader.MinLength : 0;
 

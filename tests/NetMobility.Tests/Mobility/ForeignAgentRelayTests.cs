@@ -75,6 +75,50 @@ public class ForeignAgentRelayTests
             _clock.GetUtcNow().AddSeconds(7).UtcTicks), visitor.Pending);
     }
 
+    /// <summary>
+    /// RFC 3519 sec 3.1, 3.1.4: an agent that asks for UDP tunnelling adds a UDP Tunnel Request after the node's
+    /// authenticator whose Encapsulation (an IP protocol number) says what the tunnel is to carry: GRE (47) for a visitor
+    /// whose request has G, IP in IP (4) otherwise, minimal encapsulation included (no UDP tunnel here carries it); F as
+    /// the agent's mode says, R clear (the care-of address is the agent's). The pending request remembers it; the reply
+    /// that accepts UDP tunnelling hands it to the visitor.
+    /// </summary>
+    [Theory]
+    [InlineData(RegistrationFlags.ReverseTunnel, UdpTunnelMode.Request, IpProtocol.IpInIp)]
+    [InlineData(RegistrationFlags.ReverseTunnel | RegistrationFlags.Gre, UdpTunnelMode.Request, IpProtocol.Gre)]
+    [InlineData(RegistrationFlags.ReverseTunnel | RegistrationFlags.MinimalEncapsulation, UdpTunnelMode.Force, IpProtocol.IpInIp)]
+    public void Rfc3519_sec_3_1_4_the_relayed_udp_tunnel_request_names_what_the_visitor_asked_for(RegistrationFlags flags, UdpTunnelMode mode, IpProtocol carries)
+    {
+        var relay = Relay(Options() with { UdpTunnel = mode });
+        var request = Request(flags);
+        Assert.Equal(RelayAction.Relayed, Send(relay, request).Action);
+        var (_, relayed) = _sender.TakeSingle();
+        Assert.Equal(MobilityFixtures.Request(request, _node, udpTunnel: new UdpTunnelRequestExtension(carries, Force: mode == UdpTunnelMode.Force)), relayed);
+        Assert.True(relay.Visitors.TryGet(Home, out var visitor));
+        Assert.Equal(carries, visitor.Pending!.Value.UdpCarries);
+
+        var buffer = new byte[128];
+        var writer = new MobileIpMessageWriter(buffer);
+        writer.Write(new RegistrationReply(RegistrationReplyCode.Accepted, 300, request.HomeAddress, HomeAgentAddress, request.Identification));
+        writer.Write(new UdpTunnelReplyExtension(UdpTunnelReplyExtension.WillTunnel, 110));
+        _node.Authenticate(ref writer, MobileIpExtensionType.MobileHomeAuthentication);
+        Assert.Equal(RelayAction.Forwarded, relay.OnReply(writer.Written, FromHomeAgent).Action);
+        Assert.True(visitor.UdpTunnel);
+        Assert.Equal(TunnelKind.Udp, visitor.Encapsulation);
+        Assert.Equal(carries, visitor.UdpCarries);
+    }
+
+    [Fact]
+    public void Without_udp_tunnelling_nothing_is_added_and_nothing_is_carried_in_udp()
+    {
+        var relay = Relay();
+        var request = Request(RegistrationFlags.ReverseTunnel | RegistrationFlags.Gre);
+        Send(relay, request);
+        var (_, relayed) = _sender.TakeSingle();
+        Assert.Equal(MobilityFixtures.Request(request, _node), relayed);
+        Assert.True(relay.Visitors.TryGet(Home, out var visitor));
+        Assert.Equal((IpProtocol)0, visitor.Pending!.Value.UdpCarries);
+    }
+
     [Fact]
     public void Consumes_what_follows_the_mobile_home_authenticator_and_adds_its_own()
     {

@@ -65,14 +65,21 @@ public class HomeAgentRegistrarUdpTunnelTests : HomeAgentRegistrarFixture
 
     [Theory]
     [InlineData("udp off", RegistrationReplyCode.HomeAgentUdpEncapsulationUnavailable)]
-    [InlineData("gre inside", RegistrationReplyCode.HomeAgentRequestedEncapsulationUnavailable)]
+    [InlineData("minimal inside", RegistrationReplyCode.HomeAgentRequestedEncapsulationUnavailable)]
+    [InlineData("gre inside, gre not offered", RegistrationReplyCode.HomeAgentRequestedEncapsulationUnavailable)]
     [InlineData("sub-type 1", RegistrationReplyCode.HomeAgentPoorlyFormedRequest)]
     public void A_udp_tunnel_request_the_agent_cannot_serve_is_denied(string case_, RegistrationReplyCode expected)
     {
-        var registrar = Registrar(case_ == "udp off" ? HomeAgentOptions() with { UdpTunnelling = false } : null);
+        var registrar = Registrar(case_ switch
+        {
+            "udp off" => HomeAgentOptions() with { UdpTunnelling = false },
+            "gre inside, gre not offered" => HomeAgentOptions() with { Encapsulations = TunnelKindSet.Of(TunnelKind.IpInIp) },
+            _ => null,
+        });
         var extension = case_ switch
         {
-            "gre inside" => new UdpTunnelRequestExtension(IpProtocol.Gre),
+            "minimal inside" => new UdpTunnelRequestExtension(IpProtocol.MinimalEncapsulation),
+            "gre inside, gre not offered" => new UdpTunnelRequestExtension(IpProtocol.Gre),
             "sub-type 1" => new UdpTunnelRequestExtension(IpProtocol.IpInIp, SubType: 1),
             _ => new UdpTunnelRequestExtension(IpProtocol.IpInIp),
         };
@@ -84,22 +91,32 @@ public class HomeAgentRegistrarUdpTunnelTests : HomeAgentRegistrarFixture
 
     /// <summary>
     /// RFC 3519 sec 3.1.4: a zero Encapsulation field leaves what the tunnel data carries to the request's M and G bits;
-    /// a non-zero one names it, whatever the bits say. This agent carries IP in IP inside UDP and denies the rest with 139.
+    /// a non-zero one names it by IP protocol number (4 IP in IP, 47 GRE, 55 minimal encapsulation), whatever the bits say.
+    /// This agent carries IP in IP and GRE inside UDP, keeps which in the binding, and denies the rest with 139.
     /// </summary>
     [Theory]
-    [InlineData(0, RegistrationFlags.None, RegistrationReplyCode.Accepted)]
-    [InlineData(0, RegistrationFlags.Gre, RegistrationReplyCode.HomeAgentRequestedEncapsulationUnavailable)]
-    [InlineData(0, RegistrationFlags.MinimalEncapsulation, RegistrationReplyCode.HomeAgentRequestedEncapsulationUnavailable)]
-    [InlineData(4, RegistrationFlags.Gre, RegistrationReplyCode.Accepted)]
-    [InlineData(47, RegistrationFlags.None, RegistrationReplyCode.HomeAgentRequestedEncapsulationUnavailable)]
-    [InlineData(55, RegistrationFlags.None, RegistrationReplyCode.HomeAgentRequestedEncapsulationUnavailable)]
-    public void Rfc3519_sec_3_1_4_encapsulation_0_defers_to_the_m_and_g_bits(byte encapsulation, RegistrationFlags flags, RegistrationReplyCode expected)
+    [InlineData(0, RegistrationFlags.None, RegistrationReplyCode.Accepted, IpProtocol.IpInIp)]
+    [InlineData(0, RegistrationFlags.Gre, RegistrationReplyCode.Accepted, IpProtocol.Gre)]
+    [InlineData(0, RegistrationFlags.MinimalEncapsulation, RegistrationReplyCode.HomeAgentRequestedEncapsulationUnavailable, (IpProtocol)0)]
+    [InlineData(4, RegistrationFlags.Gre, RegistrationReplyCode.Accepted, IpProtocol.IpInIp)]
+    [InlineData(47, RegistrationFlags.None, RegistrationReplyCode.Accepted, IpProtocol.Gre)]
+    [InlineData(55, RegistrationFlags.None, RegistrationReplyCode.HomeAgentRequestedEncapsulationUnavailable, (IpProtocol)0)]
+    [InlineData(17, RegistrationFlags.None, RegistrationReplyCode.HomeAgentRequestedEncapsulationUnavailable, (IpProtocol)0)]
+    public void Rfc3519_sec_3_1_4_encapsulation_0_defers_to_the_m_and_g_bits(byte encapsulation, RegistrationFlags flags, RegistrationReplyCode expected,
+        IpProtocol carries)
     {
         var registrar = Registrar();
         var request = Registration(_clock.GetUtcNow(), flags: RegistrationFlags.ReverseTunnel | flags);
         var (_, reply, bytes) = Process(registrar, Request(request, _node, udpTunnel: new UdpTunnelRequestExtension((IpProtocol)encapsulation)), ThroughNat());
         Assert.Equal(expected, reply.Code);
         Assert.Equal(expected == RegistrationReplyCode.Accepted, UdpReplyIn(bytes) is not null);
+        if (expected != RegistrationReplyCode.Accepted)
+        {
+            Assert.False(_bindings.TryGetFirst(Home, out _));
+            return;
+        }
+        Assert.True(_bindings.TryGetFirst(Home, out var binding));
+        Assert.Equal((TunnelKind.Udp, carries), (binding.Encapsulation, binding.UdpCarries));
     }
 
     /// <summary>

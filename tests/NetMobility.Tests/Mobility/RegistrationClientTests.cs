@@ -124,14 +124,14 @@ public class RegistrationClientTests
     {
         using var client = Registering();
         _clock.Advance(TimeSpan.FromSeconds(48));
-        var sent = _host.Requests.Select(r => MobileIpTimestamp.Offset(RegistrationRequestMessageIdentification(r.Message), _clock.GetUtcNow().AddSeconds(-48)).TotalSeconds);
+        var sent = _host.Requests.Select(r => MobileIpTimestamp.Offset(RegistrationRequestPacketIdentification(r.Message), _clock.GetUtcNow().AddSeconds(-48)).TotalSeconds);
         Assert.Equal([0, 1, 3, 7, 15, 31, 47], sent.Select(s => Math.Round(s)));
         Assert.Equal(6, client.Retransmissions);
         // Each retransmission is a new request with a fresh identification.
-        Assert.Equal(7, _host.Requests.Select(r => RegistrationRequestMessageIdentification(r.Message)).Distinct().Count());
+        Assert.Equal(7, _host.Requests.Select(r => RegistrationRequestPacketIdentification(r.Message)).Distinct().Count());
     }
 
-    private static ulong RegistrationRequestMessageIdentification(byte[] message)
+    private static ulong RegistrationRequestPacketIdentification(byte[] message)
     {
         Assert.True(RegistrationRequest.TryParse(message, out var request, out _, out _));
         return request.Identification;

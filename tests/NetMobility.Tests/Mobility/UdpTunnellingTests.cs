@@ -54,11 +54,15 @@ public class UdpTunnellingTests
         // RFC 3519 sec 4.6: the request came from the NAT's address, not the care-of address, so the home agent tunnels in UDP to the mapping.
         Assert.Equal(FaAddress, binding.CareOfAddress);
         Assert.Equal(TunnelKind.Udp, binding.Encapsulation);
+        // RFC 3519 sec 3.1.4: the VM asked for GRE (its G bit), so the foreign agent's UDP Tunnel Request names GRE (47)
+        // and the tunnel data messages carry GRE both ways.
+        Assert.Equal(IpProtocol.Gre, binding.UdpCarries);
         Assert.Equal(NatOutside, binding.UdpAddress);
         Assert.True(t.Nat!.TryGetMapping(IpProtocol.Udp, FaAddress, 434, out ushort mapped));
         Assert.Equal(mapped, binding.UdpPort);
         Assert.True(t.ForeignAgent.Visitors.TryGetAccepted(VmAddress, out var visitor));
         Assert.Equal(110, visitor.UdpKeepaliveInterval);
+        Assert.Equal(IpProtocol.Gre, visitor.UdpCarries);
 
         SendPaced(t, t.Cn, VmAddress, ToVm, 20, 40);
         SendPaced(t, t.Vm, CnAddress, ToCn, 20, 40);
@@ -104,10 +108,120 @@ public class UdpTunnellingTests
         Assert.Empty(atVm.Sequences);
     }
     /// <summary>
+    /// RFC 3519 sec 3.1.4 and 3.3: a re-registration through the same NAT mapping that changes what the UDP tunnel carries
+    /// (GRE, as the VM asked, to IP in IP) replaces the home agent's tunnel: the old one leaves the node's tunnel table
+    /// before the new one goes in, and what goes to the VM afterwards is a tunnel data message with Next Header 4.
+    /// </summary>
+    [Fact]
+    public void A_re_registration_that_changes_what_the_udp_tunnel_carries_replaces_the_home_agents_tunnel()
+    {
+        var t = BehindNat(UdpTunnelMode.Request);
+        t.Vm.Listen(ToVm);
+        t.Sim.RunFor(TimeSpan.FromMilliseconds(100));
+        t.VmPort.Pause();
+        t.VmPort.ResumeAway(t.ForeignPortForVm);
+        t.Sim.RunFor(TimeSpan.FromSeconds(1));
+        Assert.Equal(RegistrationState.Registered, t.VmPort.Client.State);
+        var before = Assert.Single(t.HaTunnels.Table.Endpoints.OfType<UdpTunnel>());
+        Assert.Equal(IpProtocol.Gre, before.Options.Carries);
+        var changes = new List<(TunnelKind, bool)>();
+        t.HomeAgent.TunnelChanged += c => changes.Add((c.Encapsulation, c.Opened));
+        var nextHeaders = new List<byte>();
+        t.R3.AddHook((_, ip) =>
+        {
+            if (ip.Protocol == IpProtocol.Udp && ip.Source == HaAddress && ip.Payload.Length > 9 && ip.Payload[8] == (byte)MobileIpMessageType.TunnelData)
+                nextHeaders.Add(ip.Payload[9]);
+            return false;
+        });
+
+        // The same visitor's renewal, relayed from the agent's port 434 (so through the same NAT mapping), now asking for IP in IP inside UDP.
+        var request = new RegistrationRequest(RegistrationFlags.ReverseTunnel, 120, VmAddress, HaAddress, FaAddress, MobileIpTimestamp.From(t.Sim.Clock.GetUtcNow()));
+        var association = new MobilitySecurityAssociation(Spi, Key);
+        var message = MobilityFixtures.Request(request, association, udpTunnel: new UdpTunnelRequestExtension(IpProtocol.IpInIp));
+        Assert.True(t.FaNode.SendUdp(FaAddress, HaAddress, RegistrationAddressing.Port, RegistrationAddressing.Port, message));
+        t.Sim.RunFor(TimeSpan.FromMilliseconds(200));
+
+        Assert.True(t.HomeAgent.Bindings.TryGetFirst(VmAddress, out var binding));
+        Assert.Equal((TunnelKind.Udp, IpProtocol.IpInIp), (binding.Encapsulation, binding.UdpCarries));
+        var after = Assert.Single(t.HaTunnels.Table.Endpoints.OfType<UdpTunnel>());
+        Assert.Equal(IpProtocol.IpInIp, after.Options.Carries);
+        Assert.Equal(before.Options.RemotePort, after.Options.RemotePort);
+        Assert.NotSame(before, after);
+        // The GRE one closed first, then the IP in IP one opened, at the same address and port.
+        Assert.Equal([(TunnelKind.Udp, false), (TunnelKind.Udp, true)], changes);
+        Assert.Single(t.HomeAgent.PeerTunnels, p => p.Encapsulation == TunnelKind.Udp);
+
+        long tunnelled = t.HomeAgent.Counters.Tunnelled;
+        SendPaced(t, t.Cn, VmAddress, ToVm, 0, 1);
+        t.Sim.RunFor(TimeSpan.FromMilliseconds(200));
+        Assert.Equal([(byte)IpProtocol.IpInIp], nextHeaders);
+        Assert.Equal(tunnelled + 1, t.HomeAgent.Counters.Tunnelled);
+    }
+
+    /// <summary>
+    /// The same change seen from the visitor's side: the VM, registered behind the NAT with GRE inside UDP (its G bit),
+    /// sends a renewal without G. The foreign agent relays it asking for IP in IP inside UDP (RFC 3519 sec 3.1.4), both
+    /// agents replace their UDP tunnel on the accepted reply, keepalives run on the new one, and the VM's sessions go on.
+    /// </summary>
+    [Fact]
+    public void A_visitor_renewal_that_changes_what_the_udp_tunnel_carries_replaces_the_tunnel_at_both_agents_and_flows_go_on()
+    {
+        var t = BehindNat(UdpTunnelMode.Request);
+        var atVm = t.Vm.Listen(ToVm);
+        var atCn = t.Cn.Listen(ToCn);
+        t.Sim.RunFor(TimeSpan.FromMilliseconds(100));
+        t.VmPort.Pause();
+        t.VmPort.ResumeAway(t.ForeignPortForVm);
+        t.Sim.RunFor(TimeSpan.FromSeconds(1));
+        Assert.Equal(RegistrationState.Registered, t.VmPort.Client.State);
+        SendPaced(t, t.Cn, VmAddress, ToVm, 0, 10);
+        SendPaced(t, t.Vm, CnAddress, ToCn, 0, 10);
+        Assert.Equal(IpProtocol.Gre, Assert.Single(t.FaTunnels.Table.Endpoints.OfType<UdpTunnel>()).Options.Carries);
+
+        // RFC 3024 sec 4.2.1: one hop away, TTL 255; to the agent's address on the link, as the VM's own requests go.
+        var request = new RegistrationRequest(RegistrationFlags.ReverseTunnel, 120, VmAddress, HaAddress, FaAddress, MobileIpTimestamp.From(t.Sim.Clock.GetUtcNow()));
+        var message = MobilityFixtures.Request(request, new MobilitySecurityAssociation(Spi, Key));
+        Assert.True(t.VmNode.SendUdp(VmAddress, FaAddress, RegistrationAddressing.Port, RegistrationAddressing.Port, message, timeToLive: 255));
+        // Relayed and pending (the WAN takes 15 ms each way): the new kind's tunnel is ready beside the one in use, for
+        // what the home agent sends after accepting may overtake its reply.
+        t.Sim.RunFor(TimeSpan.FromMilliseconds(5));
+        Assert.True(t.ForeignAgent.Visitors.TryGet(VmAddress, out var renewing) && renewing.Pending is not null);
+        Assert.Equal([IpProtocol.IpInIp, IpProtocol.Gre], t.FaTunnels.Table.Endpoints.OfType<UdpTunnel>().Select(u => u.Options.Carries).Order());
+        t.Sim.RunFor(TimeSpan.FromMilliseconds(500));
+
+        Assert.True(t.ForeignAgent.Visitors.TryGetAccepted(VmAddress, out var visitor));
+        Assert.Equal(IpProtocol.IpInIp, visitor.UdpCarries);
+        Assert.True(t.HomeAgent.Bindings.TryGetFirst(VmAddress, out var binding));
+        Assert.Equal(IpProtocol.IpInIp, binding.UdpCarries);
+        var faTunnel = Assert.Single(t.FaTunnels.Table.Endpoints.OfType<UdpTunnel>());
+        var haTunnel = Assert.Single(t.HaTunnels.Table.Endpoints.OfType<UdpTunnel>());
+        Assert.Equal((IpProtocol.IpInIp, IpProtocol.IpInIp), (faTunnel.Options.Carries, haTunnel.Options.Carries));
+        Assert.Equal(TimeSpan.FromSeconds(110), faTunnel.KeepaliveInterval);
+
+        SendPaced(t, t.Cn, VmAddress, ToVm, 10, 20);
+        SendPaced(t, t.Vm, CnAddress, ToCn, 10, 20);
+        t.Sim.RunFor(TimeSpan.FromMilliseconds(500));
+        Assert.True(atVm.IsCompleteAndInOrder(20, Payload));
+        Assert.True(atCn.IsCompleteAndInOrder(20, Payload));
+        Assert.Equal(0, t.HomeAgent.Counters.ReverseTunnelRejected);
+        // The VM's own client renews with G before its 120 s run out: GRE inside again, the swap back as clean, and the
+        // keepalives keep the NAT's mapping all along.
+        t.Sim.RunFor(TimeSpan.FromMinutes(5));
+        Assert.Equal(IpProtocol.Gre, Assert.Single(t.FaTunnels.Table.Endpoints.OfType<UdpTunnel>()).Options.Carries);
+        Assert.Equal(IpProtocol.Gre, Assert.Single(t.HaTunnels.Table.Endpoints.OfType<UdpTunnel>()).Options.Carries);
+        Assert.Equal(0, t.Nat!.MappingsExpired);
+        SendPaced(t, t.Cn, VmAddress, ToVm, 20, 30);
+        SendPaced(t, t.Vm, CnAddress, ToCn, 20, 30);
+        t.Sim.RunFor(TimeSpan.FromMilliseconds(500));
+        Assert.True(atVm.IsCompleteAndInOrder(30, Payload));
+        Assert.True(atCn.IsCompleteAndInOrder(30, Payload));
+    }
+
+    /// <summary>
     /// RFC 2003 sec 4-5 through a NAT (RFC 5508 REQ-4): a router on the WAN finds the foreign agent's UDP tunnel packet
     /// too big and says so to the NAT's address, quoting the packet as the NAT sent it. The NAT puts the quote back as the
-    /// agent sent it, the agent's UDP tunnel takes the error by its ports, keeps the path MTU less 32 octets, and tells
-    /// the VM, whose packet had DF set.
+    /// agent sent it, the agent's UDP tunnel takes the error by its ports, keeps the path MTU less 36 octets (outer IPv4,
+    /// UDP, tunnel data and GRE headers: the VM asked for GRE, RFC 3519 sec 3.1.4), and tells the VM, whose packet had DF set.
     /// </summary>
     [Fact]
     public void A_datagram_too_big_from_beyond_the_nat_lowers_the_udp_tunnels_mtu_and_reaches_the_vm()
@@ -147,7 +261,8 @@ public class UdpTunnellingTests
         Assert.Equal(1, t.Nat!.IcmpErrorsTranslated);
         var faTunnel = t.FaTunnels.Table.Endpoints.OfType<UdpTunnel>().Single();
         Assert.Equal(1, faTunnel.Counters.IcmpErrorsRelayed);
-        Assert.Equal(1000 - 32, faTunnel.Mtu);
-        Assert.Equal([(ushort)(1000 - 32)], tooBig);
+        Assert.Equal(IpProtocol.Gre, faTunnel.Options.Carries);
+        Assert.Equal(1000 - 36, faTunnel.Mtu);
+        Assert.Equal([(ushort)(1000 - 36)], tooBig);
     }
 }

@@ -1,5 +1,7 @@
+using System.Globalization;
 using NetMobility.Replay;
 using NetMobility.Tests.Interop;
+using NetMobility.Wire;
 
 namespace NetMobility.Tests.Replay;
 
@@ -7,7 +9,9 @@ namespace NetMobility.Tests.Replay;
 /// Every case under captures/replay (built by captures/replay/make.py with scapy): the input goes through
 /// <see cref="Replayer.Run"/>, the code path of <c>netmob replay</c>, and what comes out must be the expected
 /// capture frame by frame: same interface, link type, time to the nanosecond and bytes. tshark must read the
-/// output without a malformed frame or an expert warning.
+/// output without a malformed frame or an expert warning, where it can decode the frame: tshark 4.0 reads whatever
+/// follows an RFC 3519 tunnel data header as IPv4 without looking at its Next Header, so a frame carrying GRE there
+/// (Next Header 47, sec 3.3) shows as "Bogus IP version"; those frames, and only those, are excused.
 /// </summary>
 public class ReplayCaseTests
 {
@@ -36,7 +40,33 @@ public class ReplayCaseTests
         for (int i = 0; i < Math.Min(want.Count, got.Count); i++)
             Assert.True(want[i] == got[i], $"frame {i + 1} differs:\n expected {want[i]}\n got      {got[i]}");
         Assert.Equal(want.Count, got.Count);
-        Assert.Empty(Tshark.Problems(output));
+        var problems = Tshark.Problems(output).Where(p => !CarriesGreInsideUdp(got[int.Parse(p[..p.IndexOf(':')], CultureInfo.InvariantCulture) - 1])).ToList();
+        Assert.Empty(problems);
+    }
+
+    /// <summary>An Ethernet frame with an RFC 3519 tunnel data message (UDP, type 4) whose Next Header is GRE.</summary>
+    private static bool CarriesGreInsideUdp(CapturedFrame frame)
+    {
+        var bytes = Hex.Bytes(frame.Hex);
+        return EthernetFrame.TryCreate(bytes, out var ethernet, out _) && ethernet.EtherType == EtherType.Ipv4
+            && Ipv4Packet.TryCreate(ethernet.Payload, ChecksumPolicy.None, out var ip, out _) && ip.Protocol == IpProtocol.Udp
+            && UdpDatagram.TryCreate(ip.Payload, out var udp, out _)
+            && TunnelDataPacket.TryCreate(udp.Payload, out var data, out _) && data.NextHeader == IpProtocol.Gre;
+    }
+
+    [Fact]
+    public void Tshark_flags_gre_inside_a_tunnel_data_message_and_nothing_else_in_those_cases()
+    {
+        // The excuse above is no blanket: in each case with GRE inside UDP, tshark flags exactly the frames that carry it.
+        foreach (var name in new[] { "home-agent-udp-gre", "foreign-agent-udp-gre" })
+        {
+            string expected = Directory.GetFiles(RepositoryFiles.Path("captures", "replay", name), "expected.*").Single();
+            var frames = CapturedFrame.ReadAll(expected);
+            var flagged = Tshark.Problems(expected).Select(p => int.Parse(p[..p.IndexOf(':')], CultureInfo.InvariantCulture)).Distinct().Order().ToList();
+            var greInside = Enumerable.Range(1, frames.Count).Where(i => CarriesGreInsideUdp(frames[i - 1])).ToList();
+            Assert.NotEmpty(greInside);
+            Assert.Equal(greInside, flagged);
+        }
     }
 
     [Fact]

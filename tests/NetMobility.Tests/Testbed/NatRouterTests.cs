@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using NetMobility.Net;
 using NetMobility.Testbed;
 using NetMobility.Wire;
@@ -185,5 +186,82 @@ public class NatRouterTests
         Assert.Equal(0, icmpAtInside);
         Assert.Equal(0, lab.Nat.IcmpErrorsTranslated);
         Assert.Equal(1, lab.Nat.InboundUnmapped);
+    }
+
+    /// <summary>
+    /// RFC 5508 sec 4.2 from the private realm: the inside host answers a datagram that came in through its mapping with
+    /// a port unreachable (nothing listens on its port 5001). The error leaves with the NAT's outside address as source,
+    /// quoting the datagram as the server sent it: to the outside address and port, checksums good.
+    /// </summary>
+    [Fact]
+    public void Rfc5508_an_icmp_error_from_inside_about_a_mapped_packet_leaves_as_the_outside_saw_that_packet()
+    {
+        var lab = new Lab();
+        var errors = new List<byte[]>();
+        lab.ServerNode.AddHook((_, ip) =>
+        {
+            if (ip.Protocol == IpProtocol.Icmp) errors.Add(ip.Buffer.ToArray());
+            return false;
+        });
+        // The server echoes it back to the mapping of port 5001, where nothing listens.
+        lab.InsideHost.SendUdp(Inside, Server, 5001, 7, [1, 2, 3]);
+        lab.Topology.Simulation.RunFor(TimeSpan.FromMilliseconds(50));
+        Assert.True(lab.Nat.TryGetMapping(IpProtocol.Udp, Inside, 5001, out ushort mapped));
+
+        var error = Assert.Single(errors);
+        Assert.True(Ipv4Packet.TryCreate(error, ChecksumPolicy.Verify, out var ip, out _), "outer header checksum");
+        Assert.Equal(Outside, ip.Source);
+        Assert.Equal(Server, ip.Destination);
+        Assert.True(Icmpv4Packet.TryCreate(ip.Payload, ChecksumPolicy.Verify, out var icmp, out _), "ICMP checksum");
+        Assert.Equal(Icmpv4Type.DestinationUnreachable, icmp.Type);
+        Assert.Equal((byte)Icmpv4UnreachableCode.Port, icmp.Code);
+        Assert.True(icmp.TryGetQuotedDatagram(out var quoted, out _));
+        Assert.Equal(Server, quoted.Source);
+        Assert.Equal(Outside, quoted.Destination);
+        Assert.True(Ipv4Packet.TryCreate(quoted.Buffer, ChecksumPolicy.Verify, out _, out _), "quoted header checksum");
+        Assert.True(UdpDatagram.TryCreate(quoted.Payload, quoted.Source, quoted.Destination, ChecksumPolicy.Verify, out var udp, out _), "quoted UDP checksum");
+        Assert.Equal(7, udp.SourcePort);
+        Assert.Equal(mapped, udp.DestinationPort);
+        Assert.Equal(1, lab.Nat.OutboundIcmpErrorsTranslated);
+        Assert.Equal(0, lab.Nat.OutboundIcmpErrorsUnmapped);
+    }
+
+    /// <summary>
+    /// An error from inside about a packet no mapping brought in is dropped: it would tell the outside about a private
+    /// address. So is one whose quoted IPv4 header checksum fails (RFC 5508 REQ-3 a), even about a mapped packet.
+    /// </summary>
+    [Fact]
+    public void Rfc5508_an_icmp_error_from_inside_about_no_mapping_or_with_a_broken_quote_is_dropped()
+    {
+        var lab = new Lab();
+        int icmpAtServer = 0;
+        lab.ServerNode.AddHook((_, ip) =>
+        {
+            if (ip.Protocol == IpProtocol.Icmp) icmpAtServer++;
+            return false;
+        });
+        lab.Send(1); // maps 172.16.0.2:5000
+
+        foreach (var (port, breakQuote) in new[] { ((ushort)6000, false), ((ushort)5000, true) })
+        {
+            var offending = new byte[28];
+            new Ipv4Header(Server, Inside, IpProtocol.Udp, 8, 60, 1).Emit(offending);
+            new UdpHeader(7, port, 0).Emit(offending.AsSpan(20), Server, Inside);
+            Assert.True(Ipv4Packet.TryCreate(offending, ChecksumPolicy.None, out var packet, out _));
+            var buffer = new byte[Icmpv4Error.MaxDatagramLength];
+            int length = Icmpv4Error.EmitDestinationUnreachable(buffer, Inside, packet, Icmpv4UnreachableCode.Port, 0);
+            if (breakQuote)
+            {
+                // The quoted header's TTL changed after its checksum was made; the ICMP checksum made good again.
+                buffer[20 + 8 + 8] ^= 0x01;
+                buffer[22] = buffer[23] = 0;
+                BinaryPrimitives.WriteUInt16BigEndian(buffer.AsSpan(22), InternetChecksum.Compute(buffer.AsSpan(20, length - 20)));
+            }
+            lab.InsideHost.SendIp(buffer.AsSpan(0, length));
+            lab.Topology.Simulation.RunFor(TimeSpan.FromMilliseconds(50));
+        }
+        Assert.Equal(0, icmpAtServer);
+        Assert.Equal(0, lab.Nat.OutboundIcmpErrorsTranslated);
+        Assert.Equal(1, lab.Nat.OutboundIcmpErrorsUnmapped);
     }
 }

@@ -36,7 +36,8 @@ public class UdpTunnelTests
         Assert.Equal(EtherType.Ipv4, protocol);
         Assert.Equal(Hex.Of(GreTunnelTests.Inner), Hex.Of(payload));
         Assert.Equal(IpProtocol.Udp, receiver.OuterProtocol);
-        Assert.Equal(434u, receiver.InputKey);
+        // The remote port, and above it the Next Header carried (IP in IP, 4).
+        Assert.Equal(434u | 4u << 16, receiver.InputKey);
     }
 
     [Theory]
@@ -180,6 +181,41 @@ public class UdpTunnelTests
         Assert.False(table.ReceiveError(error)); // left to the node: a foreign agent answers its visitor with 81
         Assert.Equal(0, tunnel.Counters.IcmpErrorsReceived);
     }
+    /// <summary>
+    /// RFC 3519 sec 3.1.4, 3.3: one NAT mapping (address and port) may hold a UDP tunnel per carried kind (two visitors
+    /// of one foreign agent, one asking for GRE), so the table keys a UDP tunnel by its remote port and Next Header: each
+    /// packet goes to the tunnel that reads it, and an ICMP error to the one whose Next Header it quotes.
+    /// </summary>
+    [Fact]
+    public void Rfc3519_two_udp_tunnels_on_one_mapping_carrying_different_kinds_each_take_their_own_packets_and_errors()
+    {
+        var table = new TunnelTable();
+        var ipipHost = new RecordingHost();
+        var greHost = new RecordingHost();
+        var clock = new ManualTimeProvider();
+        using var ipip = new UdpTunnel(Options(B, A), ipipHost, clock);
+        using var gre = new UdpTunnel(Options(B, A) with { Carries = IpProtocol.Gre }, greHost, clock);
+        table.Add(ipip);
+        table.Add(gre);
+        Assert.True(table.Receive(ScapyOuter));
+        Assert.True(table.Receive(ScapyGreOuter));
+        Assert.Single(ipipHost.Delivered);
+        Assert.Single(greHost.Delivered);
+        Assert.Equal(0, ipip.Counters.Dropped(TunnelDropReason.UnknownProtocol));
+        Assert.Equal(0, gre.Counters.Dropped(TunnelDropReason.UnknownProtocol));
+
+        // A datagram too big about the GRE tunnel's packet, quoting all of it: that tunnel's MTU, not the other's.
+        var big = TestPackets.Echo(TestPackets.InnerSource, TestPackets.InnerDestination, 1, 1400 - 28, dontFragment: true);
+        gre.Send(big);
+        Assert.True(Ipv4Packet.TryCreate(Assert.Single(greHost.Transmitted), ChecksumPolicy.None, out var outer, out _));
+        var buffer = new byte[Icmpv4Error.MaxDatagramLength];
+        int length = Icmpv4Error.EmitDestinationUnreachable(buffer, Ipv4Address.Parse("203.0.113.1"), outer, Icmpv4UnreachableCode.FragmentationNeeded, 1300);
+        Assert.True(Ipv4Packet.TryCreate(buffer.AsSpan(0, length), ChecksumPolicy.Verify, out var error, out _));
+        Assert.True(table.ReceiveError(error));
+        Assert.Equal(1300 - 36, gre.Mtu);
+        Assert.Equal(1468, ipip.Mtu);
+    }
+
     // scapy 2.5: the same with MobileIPTunnelData(nexthdr=47)/GRE(proto=0x0800) in front of Inner.
     private static readonly byte[] ScapyGreOuter = Hex.Bytes("45b8004b000040003f114eb3c0000201c633640201b201b2003703b6042f000000000800" + Hex.Of(GreTunnelTests.Inner));
 

@@ -69,7 +69,7 @@ public sealed partial class ForeignAgent
             // For this agent or a neighbour on the link: no tunnel needed.
             return false;
         }
-        if (!_tunnels.TryGet(visitor.HomeAgent, visitor.Encapsulation, out var tunnel)) return false;
+        if (!_tunnels.TryGet(visitor.HomeAgent, visitor.Encapsulation, out var tunnel, carries: visitor.UdpTunnel ? visitor.UdpCarries : 0)) return false;
         var copy = _scratch.AsSpan(0, packet.Length);
         packet.CopyTo(copy);
         // The agent forwards the packet: one hop, one TTL (RFC 2003 sec 3.1).

@@ -150,23 +150,32 @@ public sealed partial class ForeignAgent : IPeerTunnelOwner, IRegistrationSender
         int count = 0;
         Ipv4Address homeAgent;
         TunnelKind kind;
-        bool udp;
+        IpProtocol udpCarries;
         if (Relay.Visitors.TryGet(home, out var visitor) && visitor.IsAccepted)
-            (homeAgent, kind, udp) = (visitor.HomeAgent, visitor.Encapsulation, visitor.UdpTunnel);
+            (homeAgent, kind, udpCarries) = (visitor.HomeAgent, visitor.Encapsulation, visitor.UdpTunnel ? visitor.UdpCarries : 0);
         else if (visitor?.Pending is PendingRegistration pending)
             // Until the reply says, the home agent may answer in UDP (it saw a NAT) or not: both are ready.
-            (homeAgent, kind, udp) = (pending.HomeAgent, MobileIpEncapsulation.Requested(pending.Flags), _options.UdpTunnel != UdpTunnelMode.Off);
+            (homeAgent, kind, udpCarries) = (pending.HomeAgent, MobileIpEncapsulation.Requested(pending.Flags), pending.UdpCarries);
         else
         {
             _tunnels.Use(home, []);
             return;
         }
-        wanted[count++] = new PeerTunnelUse(homeAgent, kind);
+        if (kind == TunnelKind.Udp) wanted[count++] = new PeerTunnelUse(homeAgent, TunnelKind.Udp, Carries: udpCarries);
+        else
+        {
+            wanted[count++] = new PeerTunnelUse(homeAgent, kind);
+            if (udpCarries != 0) wanted[count++] = new PeerTunnelUse(homeAgent, TunnelKind.Udp, Carries: udpCarries);
+        }
         if (kind != TunnelKind.IpInIp) wanted[count++] = new PeerTunnelUse(homeAgent, TunnelKind.IpInIp);
-        if (udp && kind != TunnelKind.Udp) wanted[count++] = new PeerTunnelUse(homeAgent, TunnelKind.Udp);
+        // A renewal asking for another kind inside UDP (RFC 3519 sec 3.1.4): the home agent switches on accepting, and
+        // what it sends next may overtake its reply, so that tunnel is ready too; the reply settles which one stays.
+        if (visitor is { IsAccepted: true, Pending: PendingRegistration renewal } && renewal.HomeAgent == homeAgent
+            && renewal.UdpCarries != 0 && renewal.UdpCarries != udpCarries)
+            wanted[count++] = new PeerTunnelUse(homeAgent, TunnelKind.Udp, Carries: renewal.UdpCarries);
         _tunnels.Use(home, wanted[..count]);
         // RFC 3519 sec 4.9: the end behind the NAT keeps the mapping with keepalives, at the interval the home agent gave.
-        if (visitor is { UdpTunnel: true } && _tunnels.TryGet(homeAgent, TunnelKind.Udp, out var tunnel) && tunnel is UdpTunnel udpTunnel)
+        if (visitor is { UdpTunnel: true } && _tunnels.TryGet(homeAgent, TunnelKind.Udp, out var tunnel, carries: udpCarries) && tunnel is UdpTunnel udpTunnel)
             udpTunnel.SetKeepaliveInterval(TimeSpan.FromSeconds(visitor.UdpKeepaliveInterval));
     }
 

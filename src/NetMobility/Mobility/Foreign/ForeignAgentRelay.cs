@@ -87,9 +87,23 @@ public sealed class ForeignAgentRelay
 
         var now = _time.GetUtcNow();
         visitor.Pending = new PendingRegistration(request.Identification, request.Lifetime, request.Flags, request.HomeAgent,
-            from.Destination, from.SourcePort, linkSource, deliveryStyle, (now + _options.PendingTimeout).UtcTicks);
+            from.Destination, from.SourcePort, linkSource, deliveryStyle, (now + _options.PendingTimeout).UtcTicks, UdpCarriesAsked(message, view));
         Relay(message, view, request.HomeAgent);
         return new(RelayAction.Relayed, default, visitor);
+    }
+
+    /// <summary>
+    /// RFC 3519 sec 3.1.4: what a UDP tunnel will carry if the home agent answers in UDP: the Encapsulation of the node's
+    /// own UDP Tunnel Request when it sent one (0 there: its M and G bits), else of the one this agent adds; 0 when the
+    /// relayed request asks for no UDP tunnelling.
+    /// </summary>
+    private IpProtocol UdpCarriesAsked(ReadOnlySpan<byte> message, RegistrationRequestPacket view)
+    {
+        var flags = view.Request.Flags;
+        if (view.Extensions.TryFind(MobileIpExtensionType.UdpTunnelRequest, out var own))
+            return UdpTunnelRequestExtension.TryParse(own.Data(message), out var asked, out _) && asked.Encapsulation != 0
+                ? asked.Encapsulation : MobileIpEncapsulation.Requested(flags).OuterProtocol;
+        return _options.UdpTunnel == UdpTunnelMode.Off ? 0 : MobileIpEncapsulation.UdpCarriesFor(flags);
     }
 
     /// <summary>The RFC 5944 sec 3.7.2.1 and RFC 3024 sec 4.2.1 checks, in order; null when the request may be relayed.</summary>
@@ -141,9 +155,11 @@ public sealed class ForeignAgentRelay
         {
             message[..keep].CopyTo(buffer);
             // RFC 3519 sec 3.1: the care-of address is this agent's, so the agent asks for the UDP tunnel, after the
-            // node's authenticator and before its own, which covers it.
+            // node's authenticator and before its own, which covers it; carrying what the node asked for (GRE with its G
+            // bit, else IP in IP; sec 3.1.4).
             if (_options.UdpTunnel != UdpTunnelMode.Off && !view.Extensions.TryFind(MobileIpExtensionType.UdpTunnelRequest, out _))
-                keep += new UdpTunnelRequestExtension(IpProtocol.IpInIp, Force: _options.UdpTunnel == UdpTunnelMode.Force).Emit(buffer.AsSpan(keep));
+                keep += new UdpTunnelRequestExtension(MobileIpEncapsulation.UdpCarriesFor(view.Request.Flags), Force: _options.UdpTunnel == UdpTunnelMode.Force)
+                    .Emit(buffer.AsSpan(keep));
             int length = HomeAgents.TryGetAny(homeAgent, out var foreignHome)
                 ? foreignHome.Authenticate(buffer, keep, MobileIpExtensionType.ForeignHomeAuthentication)
                 : keep;

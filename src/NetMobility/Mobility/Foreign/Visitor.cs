@@ -6,7 +6,8 @@ namespace NetMobility.Mobility.Foreign;
 
 /// <summary>
 /// A request a foreign agent relayed and is waiting on (RFC 5944 sec 3.7.1): what it needs to match the home
-/// agent's reply and to answer the visitor.
+/// agent's reply and to answer the visitor, and what a UDP tunnel would carry for it (the Encapsulation of the UDP
+/// Tunnel Request relayed, RFC 3519 sec 3.1.4; 0 when none was).
 /// </summary>
 public readonly record struct PendingRegistration(
     ulong Identification,
@@ -17,7 +18,8 @@ public readonly record struct PendingRegistration(
     ushort SourcePort,
     MacAddress LinkAddress,
     bool EncapsulatingDelivery,
-    long DeadlineTicks);
+    long DeadlineTicks,
+    IpProtocol UdpCarries = 0);
 
 /// <summary>
 /// One entry of a foreign agent's visitor list (RFC 5944 sec 3.7.1): the visiting node's home address and
@@ -56,6 +58,9 @@ public sealed class Visitor
 
     public bool UdpTunnel => UdpKeepaliveInterval != 0;
 
+    /// <summary>What the UDP tunnel carries behind its tunnel data header, as the relayed request asked (RFC 3519 sec 3.1.4): IP in IP or GRE.</summary>
+    public IpProtocol UdpCarries { get; internal set; }
+
     /// <summary>The tunnel this visitor's traffic takes: UDP when the home agent said so, else as its request's flags asked.</summary>
     public TunnelKind Encapsulation => UdpTunnel ? TunnelKind.Udp : MobileIpEncapsulation.Requested(Flags);
 
@@ -80,6 +85,7 @@ public sealed class Visitor
         SourcePort = pending.SourcePort;
         Flags = pending.Flags;
         EncapsulatingDelivery = pending.EncapsulatingDelivery;
+        UdpCarries = pending.UdpCarries;
         Lifetime = lifetime;
         ExpiresTicks = MobilityBinding.ExpiryOf(lifetime, now);
         Pending = null;

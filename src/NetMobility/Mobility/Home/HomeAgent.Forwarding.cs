@@ -38,7 +38,7 @@ public sealed partial class HomeAgent
         }
         foreach (var binding in Bindings.Get(ip.Destination))
         {
-            if (!_tunnels.TryGet(binding.TunnelPeer, binding.Encapsulation, out var tunnel, binding.UdpPort)) continue;
+            if (!_tunnels.TryGet(binding.TunnelPeer, binding.Encapsulation, out var tunnel, binding.UdpPort, binding.UdpCarries)) continue;
             tunnel.Send(inner);
             Counters.Tunnelled++;
         }

@@ -148,7 +148,7 @@ public sealed partial class HomeAgent : IPeerTunnelOwner, IDisposable
         _wanted.Clear();
         foreach (var binding in Bindings.Get(home))
         {
-            var use = new PeerTunnelUse(binding.TunnelPeer, binding.Encapsulation, binding.UdpPort);
+            var use = new PeerTunnelUse(binding.TunnelPeer, binding.Encapsulation, binding.UdpPort, binding.UdpCarries);
             if (!_wanted.Contains(use)) _wanted.Add(use);
         }
         _tunnels.Use(home, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_wanted));

@@ -113,7 +113,8 @@ public sealed class HomeAgentRegistrar
         }
 
         UdpTunnelReplyExtension? udpTunnel = null;
-        if ((Refusal(request) ?? UdpTunnelRefusal(message, view, from, out udpTunnel)) is RegistrationReplyCode refused)
+        IpProtocol udpCarries = 0;
+        if ((Refusal(request) ?? UdpTunnelRefusal(message, view, from, out udpTunnel, out udpCarries)) is RegistrationReplyCode refused)
         {
             decision = Deny(request, refused, replyIdentification, association, foreignAgent, replyTo, reply);
             return true;
@@ -123,7 +124,7 @@ public sealed class HomeAgentRegistrar
         ushort lifetime = Math.Min(request.Lifetime, _options.MaxLifetime);
         var binding = new MobilityBinding(request.HomeAddress, request.CareOfAddress, udpTunnel is null ? MobileIpEncapsulation.Requested(request.Flags) : TunnelKind.Udp,
             (request.Flags & RegistrationFlags.ReverseTunnel) != 0, lifetime, MobilityBinding.ExpiryOf(lifetime, now), request.Identification,
-            udpTunnel is null ? default : from.Source, udpTunnel is null ? (ushort)0 : from.SourcePort);
+            udpTunnel is null ? default : from.Source, udpTunnel is null ? (ushort)0 : from.SourcePort, udpCarries);
         bool askedSimultaneous = (request.Flags & RegistrationFlags.SimultaneousBindings) != 0;
         bool simultaneous = askedSimultaneous && Bindings.MaxPerHomeAddress > 1;
         var result = Bindings.Register(binding, simultaneous);
@@ -209,15 +210,17 @@ public sealed class HomeAgentRegistrar
     /// RFC 3519 sec 3.1, 4.6: a request with a UDP Tunnel Request extension gets UDP tunnelling when its source address
     /// is not its care-of address (a NAT rewrote it on the way) or its F flag forces it; <paramref name="reply"/> is then
     /// the UDP Tunnel Reply to send (F set when the request forced it), else null (tunnelling as usual, no reply extension). Denials: an extension that does
-    /// not parse or has a sub-type other than 0, 134; UDP tunnelling turned off when it is needed, 142; an encapsulation
-    /// inside UDP other than IP in IP, 139 (GRE and minimal encapsulation inside UDP, which RFC 3519 sec 3.3 allows, are
-    /// not carried here). Sec 3.1.4: the Encapsulation field names it, and 0 leaves it to the request's M and G bits,
-    /// so a request with Encapsulation 0 and G set asks for GRE inside UDP. Reserved fields are ignored (sec 3.1.3).
+    /// not parse or has a sub-type other than 0, 134; UDP tunnelling turned off when it is needed, 142. Sec 3.1.4: the
+    /// Encapsulation field names what the tunnel carries (4 IP in IP, 47 GRE, 55 minimal encapsulation; the IP protocol
+    /// numbers), and 0 leaves it to the request's M and G bits. <paramref name="carries"/> is then IP in IP, or GRE when
+    /// this agent offers GRE; minimal encapsulation inside UDP is not carried here, and it, GRE when not offered, or any
+    /// other value is denied with 139. Reserved fields are ignored (sec 3.1.3).
     /// </summary>
     private RegistrationReplyCode? UdpTunnelRefusal(ReadOnlySpan<byte> message, RegistrationRequestPacket view, in RegistrationAddressing from,
-        out UdpTunnelReplyExtension? reply)
+        out UdpTunnelReplyExtension? reply, out IpProtocol carries)
     {
         reply = null;
+        carries = 0;
         if (!view.Extensions.TryFind(MobileIpExtensionType.UdpTunnelRequest, out var extension)) return null;
         if (!UdpTunnelRequestExtension.TryParse(extension.Data(message), out var request, out _) || request.SubType != 0)
             return RegistrationReplyCode.HomeAgentPoorlyFormedRequest;
@@ -225,7 +228,9 @@ public sealed class HomeAgentRegistrar
         if (!natBetween && !request.Force) return null;
         if (!_options.UdpTunnelling) return RegistrationReplyCode.HomeAgentUdpEncapsulationUnavailable;
         var carried = request.Encapsulation != 0 ? request.Encapsulation : MobileIpEncapsulation.Requested(view.Request.Flags).OuterProtocol;
-        if (carried != IpProtocol.IpInIp) return RegistrationReplyCode.HomeAgentRequestedEncapsulationUnavailable;
+        if (!MobileIpEncapsulation.TryCarriedInUdp(carried, out var kind) || !_options.Encapsulations.Contains(kind))
+            return RegistrationReplyCode.HomeAgentRequestedEncapsulationUnavailable;
+        carries = carried;
         reply = new UdpTunnelReplyExtension(UdpTunnelReplyExtension.WillTunnel, _options.UdpKeepaliveInterval, Force: request.Force);
         return null;
     }

@@ -8,7 +8,8 @@ namespace NetMobility.Mobility.Home;
 /// to, how, and until when. <see cref="ExpiresTicks"/> is the UTC tick count of the end of the lifetime, or
 /// <see cref="long.MaxValue"/> for an infinite lifetime (0xFFFF, RFC 5944 sec 3.3). A binding tunnelled in UDP
 /// (RFC 3519) also names where its tunnel leads: the address and port its registration came from, a NAT's mapping
-/// when there is one between the agent and the care-of address.
+/// when there is one between the agent and the care-of address, and what the tunnel carries behind its tunnel data
+/// header (<see cref="UdpCarries"/>: IP in IP or GRE, as the request's UDP Tunnel Request extension asked, sec 3.1.4).
 /// </summary>
 public readonly record struct MobilityBinding(
     Ipv4Address HomeAddress,
@@ -19,7 +20,8 @@ public readonly record struct MobilityBinding(
     long ExpiresTicks,
     ulong Identification,
     Ipv4Address UdpAddress = default,
-    ushort UdpPort = 0)
+    ushort UdpPort = 0,
+    IpProtocol UdpCarries = 0)
 {
     /// <summary>Where the binding's tunnel leads: the care-of address, or for a UDP tunnel the address its registration came from.</summary>
     public Ipv4Address TunnelPeer => UdpPort != 0 ? UdpAddress : CareOfAddress;
