@@ -96,21 +96,21 @@ public sealed class PageBatchEncoder : IDisposable
         if (!HasRoom) throw new InvalidOperationException("the batch is full");
         if (_target.IsEmpty) throw new InvalidOperationException("Begin was not called");
         var plain = _target.Span[_plainLength..];
-        // A packing encoder writes into the packed area first: most pages end there or carry no payload.
-        var entry = PacksBatches ? Packed.AsSpan(_packedLength) : plain;
-        var encoding = Encoder.EncodeForBatch(pageNumber, page, entry[PageBatch.EntryHeaderLength..], out int written, out bool packable, remember);
+        // The encoder writes each payload once, where its entry stays: a page to pack into the packed area, any other into the plain entries.
+        var packed = PacksBatches ? Packed.AsSpan(_packedLength) : plain;
+        var encoding = Encoder.EncodeForBatch(pageNumber, page, plain[PageBatch.EntryHeaderLength..], packed[PageBatch.EntryHeaderLength..],
+            out int written, out bool packable, remember);
         _counts[(int)encoding]++;
         if (encoding == PageEncoding.Unchanged) return encoding;
         int entryBytes = PageBatch.EntryHeaderLength + written;
         if (packable)
         {
-            PageBatch.EmitEntryHeader(entry, pageNumber, encoding, written);
+            PageBatch.EmitEntryHeader(packed, pageNumber, encoding, written);
             _packedLength += entryBytes;
             _packedPageNumbers[_packedCount++] = pageNumber;
         }
         else
         {
-            if (PacksBatches) entry.Slice(PageBatch.EntryHeaderLength, written).CopyTo(plain[PageBatch.EntryHeaderLength..]);
             PageBatch.EmitEntryHeader(plain, pageNumber, encoding, written);
             _plainLength += entryBytes;
         }
