@@ -28,7 +28,7 @@ public class PackedBatchCopyBenchmarks
 {
     private const int Pages = 4096;
     private const int PageSize = MemoryImage.PageSize;
-    private const int BatchPages = PageBatchEncoder.DefaultMaxPages;
+    private const int BatchPages = BatchLimits.DefaultMaxPages;
 
     private MemoryImage _image = null!;
     private byte[] _buffer = null!, _plain = null!, _packed = null!;
