@@ -24,6 +24,7 @@ namespace NetMobility.Benchmarks;
 /// </summary>
 [Config(typeof(Config))]
 [MemoryDiagnoser]
+[MedianColumn]
 public class PackedBatchCopyBenchmarks
 {
     private const int Pages = 4096;
