@@ -14,6 +14,9 @@ namespace NetMobility.Benchmarks;
 /// "Raw_batch": the engine's batch encoder without packing (zero check, entry header, page copied into the batch);
 /// "Packed_batch": the same with packing on, stopped before the block is compressed: zero check, page copied into
 /// the packed area, compressibility sample, entry header (what LZ4, zstd and Deflate batches all share);
+/// "Packing_copy_twice" and "Packing_copy_once": the packing encoder alone, each page's payload written as the batch
+/// encoder once had it (into the packed area, then an incompressible page copied again into the plain entries) and as
+/// it has it now (once, into the area its entry stays in);
 /// "Sample" and "Sample_one_set": the compressibility sample alone, as the encoder takes it and as it was taken before;
 /// "Packed_then_*": the whole packed batch with its compressor (LZ4, zstd level 1, Deflate level 6), for scale.
 /// Times are per page; GB/s is page bytes per second.
@@ -21,14 +24,15 @@ namespace NetMobility.Benchmarks;
 /// </summary>
 [Config(typeof(Config))]
 [MemoryDiagnoser]
+[MedianColumn]
 public class PackedBatchCopyBenchmarks
 {
     private const int Pages = 4096;
     private const int PageSize = MemoryImage.PageSize;
-    private const int BatchPages = PageBatchEncoder.DefaultMaxPages;
+    private const int BatchPages = BatchLimits.DefaultMaxPages;
 
     private MemoryImage _image = null!;
-    private byte[] _buffer = null!;
+    private byte[] _buffer = null!, _plain = null!, _packed = null!;
     private PageEncoder _raw = null!, _packing = null!, _lz4 = null!, _zstd = null!, _deflate = null!;
     private PageBatchEncoder _rawBatch = null!, _packingBatch = null!, _lz4Batch = null!, _zstdBatch = null!, _deflateBatch = null!;
 
@@ -47,6 +51,8 @@ public class PackedBatchCopyBenchmarks
         ContentProfile.TryFind(Content, out var profile);
         RealisticContent.Fill(_image, 1, profile!);
         _buffer = new byte[BatchPages * PageSize];
+        _plain = new byte[BatchPages * PageEncoder.MaxEncodedLength];
+        _packed = new byte[BatchPages * PageEncoder.MaxEncodedLength];
         _raw = new PageEncoder(PageEncoderOptions.Uncompressed with { LinkBytesPerSecond = 0 });
         // Link speed unknown: every page the sample finds compressible is packed (the compressor does not matter
         // until the block is compressed).
@@ -89,6 +95,38 @@ public class PackedBatchCopyBenchmarks
 
     [Benchmark(OperationsPerInvoke = Pages)]
     public long Packed_batch() => Gather(_packingBatch);
+
+    /// <summary>Each payload written into the packed area, and copied again into the plain entries when the page is not packed (as before).</summary>
+    [Benchmark(OperationsPerInvoke = Pages)]
+    public long Packing_copy_twice() => Pack(once: false);
+
+    /// <summary>Each payload written once, into the area its entry stays in.</summary>
+    [Benchmark(OperationsPerInvoke = Pages)]
+    public long Packing_copy_once() => Pack(once: true);
+
+    private long Pack(bool once)
+    {
+        long bytes = 0;
+        int plainAt = 0, packedAt = 0;
+        for (int p = 0; p < Pages; p++)
+        {
+            if (p % BatchPages == 0) (plainAt, packedAt) = (0, 0);
+            var plain = _plain.AsSpan(plainAt);
+            var packed = _packed.AsSpan(packedAt);
+            int written;
+            bool packable;
+            if (once) _packing.EncodeForBatch(p, _image.GetPage(p), plain, packed, out written, out packable, remember: false);
+            else
+            {
+                _packing.EncodeForBatch(p, _image.GetPage(p), packed, packed, out written, out packable, remember: false);
+                if (!packable) packed[..written].CopyTo(plain);
+            }
+            if (packable) packedAt += written;
+            else plainAt += written;
+            bytes += written;
+        }
+        return bytes;
+    }
 
     /// <summary>The compressibility sample alone, as the packing encoder takes it on every non-zero page.</summary>
     [Benchmark(OperationsPerInvoke = Pages)]

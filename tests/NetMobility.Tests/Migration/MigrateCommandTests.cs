@@ -93,6 +93,24 @@ public class MigrateCommandTests
     }
 
     [Fact]
+    public void Bench_with_the_engine_prints_the_real_engine_under_every_row()
+    {
+        var r = Netmob("migrate", "bench", "--sizes", "4M", "--links", "1G", "--switchover-ms", "1", "--engine");
+        Assert.True(r.ExitCode == 0, r.StandardError);
+        var lines = r.StandardOutput.Split('\n');
+        for (int i = 0; i < lines.Length; i++)
+        {
+            if (!lines[i].StartsWith("1 Gbit/s")) continue;
+            // Under each simulated row, the real engine's, with a cell for every policy of the table.
+            Assert.StartsWith("  real engine (", lines[i + 1]);
+            Assert.Equal(lines[i].Count(c => c == '|'), lines[i + 1].Count(c => c == '|'));
+        }
+        Assert.Equal(8, lines.Count(l => l.StartsWith("1 Gbit/s")));
+        Assert.Equal(8, lines.Count(l => l.StartsWith("  real engine (")));
+        Assert.Contains(lines, l => l.StartsWith("64 migrations simulated and run on the real engine in"));
+    }
+
+    [Fact]
     public void Bench_with_a_negative_switchover_cost_ends_with_one_line_and_exit_code_2()
     {
         var r = Netmob("migrate", "bench", "--quick", "--switchover-ms", "-1");

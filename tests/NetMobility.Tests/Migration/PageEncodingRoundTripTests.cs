@@ -103,22 +103,60 @@ public class PageEncodingRoundTripTests
         Assert.Equal(page, receiver);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void In_a_packing_batch_a_page_is_written_once_where_its_entry_stays(bool olderCopyCached)
+    {
+        // Link speed unknown: every page the sample finds compressible is marked for packing.
+        using var encoder = new PageEncoder(new PageEncoderOptions { LinkBytesPerSecond = 0 });
+        var plain = new byte[PageEncoder.MaxEncodedLength];
+        var packed = new byte[PageEncoder.MaxEncodedLength];
+        var scratch = new byte[PageEncoder.MaxEncodedLength];
+        var incompressible = TestPages.Random(5);
+        var compressible = TestPages.Text(5);
+        if (olderCopyCached)
+        {
+            // Older versions too different for a delta: the encoder compares, gives the delta up, then decides as for a first send.
+            encoder.EncodeForBatch(7, TestPages.Random(6), scratch, scratch, out _, out _);
+            encoder.EncodeForBatch(8, TestPages.Text(9), scratch, scratch, out _, out _);
+        }
+
+        Array.Fill(plain, (byte)0xA5);
+        Array.Fill(packed, (byte)0x5A);
+        var encoding = encoder.EncodeForBatch(7, incompressible, plain, packed, out int written, out bool packable);
+        Assert.Equal(PageEncoding.Raw, encoding);
+        Assert.False(packable);
+        Assert.Equal(PageSize, written);
+        Assert.Equal(incompressible, plain[..PageSize]);
+        // Nothing went through the packed area on the way.
+        Assert.All(packed, b => Assert.Equal(0x5A, b));
+
+        Array.Fill(plain, (byte)0xA5);
+        encoding = encoder.EncodeForBatch(8, compressible, plain, packed, out written, out packable);
+        Assert.Equal(PageEncoding.Raw, encoding);
+        Assert.True(packable);
+        Assert.Equal(PageSize, written);
+        Assert.Equal(compressible, packed[..PageSize]);
+        Assert.All(plain, b => Assert.Equal(0xA5, b));
+    }
+
     [Fact]
     public void A_page_not_remembered_stays_out_of_the_delta_cache_and_drops_an_older_copy()
     {
         using var encoder = new PageEncoder(new PageEncoderOptions { PackBatches = false });
         var page = TestPages.Code(3);
         var wire = new byte[PageEncoder.MaxEncodedLength];
-        encoder.EncodeForBatch(4, page, wire, out _, out _, remember: false);
-        Assert.NotEqual(PageEncoding.Unchanged, encoder.EncodeForBatch(4, page, wire, out _, out _));
+        encoder.EncodeForBatch(4, page, wire, wire, out _, out _, remember: false);
+        Assert.NotEqual(PageEncoding.Unchanged, encoder.EncodeForBatch(4, page, wire, wire, out _, out _));
         // Now cached: the same page again is unchanged.
-        Assert.Equal(PageEncoding.Unchanged, encoder.EncodeForBatch(4, page, wire, out _, out _));
+        Assert.Equal(PageEncoding.Unchanged, encoder.EncodeForBatch(4, page, wire, wire, out _, out _));
         // A new version sent without being remembered replaces nothing in the cache: the old copy is dropped,
         // so the next send cannot be a delta against a version the cache no longer matches.
         page[100] ^= 0xFF;
-        encoder.EncodeForBatch(4, page, wire, out _, out _, remember: false);
+        encoder.EncodeForBatch(4, page, wire, wire, out _, out _, remember: false);
         page[200] ^= 0xFF;
-        var next = encoder.EncodeForBatch(4, page, wire, out _, out _);
+        var next = encoder.EncodeForBatch(4, page, wire, wire, out _, out _);
         Assert.NotEqual(PageEncoding.Delta, next);
         Assert.NotEqual(PageEncoding.Unchanged, next);
     }

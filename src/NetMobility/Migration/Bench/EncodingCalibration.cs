@@ -92,7 +92,7 @@ public sealed class EncodingCalibration
     private TimeSpan Pass(MemoryImage image, PageEncoding compressor, ushort[] sizes, int deflateLevel = DeflateLevel)
     {
         int workers = Math.Max(1, Environment.ProcessorCount);
-        int batches = (image.PageCount + PageBatchEncoder.DefaultMaxPages - 1) / PageBatchEncoder.DefaultMaxPages;
+        int batches = (image.PageCount + BatchLimits.DefaultMaxPages - 1) / BatchLimits.DefaultMaxPages;
         var cpu = CpuClock.Process();
         Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
         {
@@ -100,7 +100,7 @@ public sealed class EncodingCalibration
             using var builder = new PageBatchEncoder(encoder);
             for (int b = batches * w / workers; b < batches * (w + 1) / workers; b++)
             {
-                int from = b * PageBatchEncoder.DefaultMaxPages, to = Math.Min(image.PageCount, from + PageBatchEncoder.DefaultMaxPages);
+                int from = b * BatchLimits.DefaultMaxPages, to = Math.Min(image.PageCount, from + BatchLimits.DefaultMaxPages);
                 builder.Begin();
                 for (int p = from; p < to; p++)
                 {

@@ -55,7 +55,10 @@ public static class MigrationBench
     };
 
     /// <summary>The real engine's page encoder for a policy's system; the adaptive one is told the link's speed.</summary>
-    public static PageEncoderOptions EncoderOptions(string policy, double bitsPerSecond, int channels) => ProfileFor(policy) switch
+    public static PageEncoderOptions EncoderOptions(string policy, double bitsPerSecond, int channels) => EncoderOptions(ProfileFor(policy), bitsPerSecond, channels);
+
+    /// <summary>The real engine's page encoder for an encoder profile; the adaptive one is told the link's speed.</summary>
+    public static PageEncoderOptions EncoderOptions(EncoderProfile profile, double bitsPerSecond, int channels) => profile switch
     {
         EncoderProfile.Raw => new PageEncoderOptions { AllowedEncodings = [PageEncoding.Raw] },
         EncoderProfile.ZeroDetect => PageEncoderOptions.Uncompressed,
@@ -89,16 +92,16 @@ public static class MigrationBench
         return EncodingCalibration.Measure(image, seed);
     }
 
-    /// <summary>The first table: every policy with its system's encoder.</summary>
-    public static List<BenchRow> Run(BenchGrid grid, EncodingCalibration calibration, Action<string>? progress = null) =>
-        Run(grid, grid.Policies, ProfileFor, calibration, progress);
+    /// <summary>The first table: every policy with its system's encoder; with <paramref name="engine"/>, each row on the real engine too.</summary>
+    public static List<BenchRow> Run(BenchGrid grid, EncodingCalibration calibration, Action<string>? progress = null, bool engine = false) =>
+        Run(grid, grid.Policies, ProfileFor, calibration, progress, engine);
 
-    /// <summary>The second table: every stop rule on the adaptive encoder.</summary>
-    public static List<BenchRow> RunSameEncoder(BenchGrid grid, EncodingCalibration calibration, Action<string>? progress = null) =>
-        Run(grid, grid.SameEncoderPolicies, _ => EncoderProfile.Adaptive, calibration, progress);
+    /// <summary>The second table: every stop rule on the adaptive encoder; with <paramref name="engine"/>, each row on the real engine too.</summary>
+    public static List<BenchRow> RunSameEncoder(BenchGrid grid, EncodingCalibration calibration, Action<string>? progress = null, bool engine = false) =>
+        Run(grid, grid.SameEncoderPolicies, _ => EncoderProfile.Adaptive, calibration, progress, engine);
 
     private static List<BenchRow> Run(BenchGrid grid, IReadOnlyList<string> policies, Func<string, EncoderProfile> encoder,
-        EncodingCalibration calibration, Action<string>? progress)
+        EncodingCalibration calibration, Action<string>? progress, bool engine)
     {
         var simulator = new MigrationSimulator(calibration);
         var rows = new List<BenchRow>();
@@ -107,6 +110,9 @@ public static class MigrationBench
                 foreach (string workload in grid.Workloads)
                 {
                     var reports = new Dictionary<string, MigrationReport>();
+                    var engineReports = new Dictionary<string, MigrationReport>();
+                    var clock = System.Diagnostics.Stopwatch.StartNew();
+                    var engineTime = TimeSpan.Zero;
                     foreach (string policy in policies)
                     {
                         var settings = new SimulationSettings
@@ -116,10 +122,18 @@ public static class MigrationBench
                             BandwidthCap = policy.StartsWith("qemu", StringComparison.Ordinal) ? grid.QemuBandwidthCap : 0,
                         };
                         reports[policy] = simulator.Run(settings, CreatePolicy(policy), CreateWorkload(workload, 7));
+                        if (!engine) continue;
+                        var started = clock.Elapsed;
+                        engineReports[policy] = EngineBench.RunAsync(settings, CreatePolicy(policy), CreateWorkload(workload, 7)).GetAwaiter().GetResult();
+                        engineTime += clock.Elapsed - started;
                     }
-                    var row = new BenchRow(link, memory, workload, reports);
+                    var row = new BenchRow(link, memory, workload, reports)
+                    {
+                        Engine = engine ? new BenchRow(link, memory, workload, engineReports) : null, EngineTime = engineTime,
+                    };
                     rows.Add(row);
                     progress?.Invoke(FormatRow(row, policies));
+                    if (row.Engine is { } real) progress?.Invoke(FormatRow(real, policies, string.Create(CultureInfo.InvariantCulture, $"  real engine ({engineTime.TotalSeconds:0.0} s)")));
                 }
         return rows;
     }
@@ -144,11 +158,13 @@ public static class MigrationBench
         return names + Environment.NewLine + units;
     }
 
-    public static string FormatRow(BenchRow row, IReadOnlyList<string> policies)
+    /// <summary>One row of the table; <paramref name="label"/> in place of its link, memory and workload (the real engine's line under a row).</summary>
+    public static string FormatRow(BenchRow row, IReadOnlyList<string> policies, string? label = null)
     {
         var c = CultureInfo.InvariantCulture;
         var s = new StringBuilder();
-        s.Append(c, $"{PathModel.DescribeBandwidth(row.BitsPerSecond),-11} {ReportText.Bytes(row.MemoryBytes),-9} {row.Workload,-8}");
+        if (label is not null) s.Append(c, $"{label,-30}");
+        else s.Append(c, $"{PathModel.DescribeBandwidth(row.BitsPerSecond),-11} {ReportText.Bytes(row.MemoryBytes),-9} {row.Workload,-8}");
         foreach (var p in policies)
         {
             var r = row.Reports[p];

@@ -12,9 +12,12 @@ namespace NetMobility.Migration.Bench;
 /// (<see cref="PreCopyPlanner"/>) and stop policy as the engine decide the rounds; each page's encoding
 /// and size come from <see cref="EncodingCalibration"/> (the real encoders' results on the seed image's
 /// pages and on pages like those the workload writes); the workload's writes come from its
-/// <see cref="GuestModel"/>. Encoding and sending overlap as in the engine: the channels' cores encode a batch
-/// while the link carries the ones before it (at most <see cref="PipelineBatches"/> ahead), and a batch leaves
-/// when it is encoded and the link is free; handshakes add their latency.
+/// <see cref="GuestModel"/>. The pages of a round become batches as the engine's channels make them, by the same
+/// <see cref="BatchPlan"/> (lanes, batch limits, record lengths, end-of-round records, windows): the lanes take turns
+/// a batch at a time. Encoding and sending overlap as in the engine: the channels' cores encode a batch while the
+/// link carries the ones before it (at most <see cref="BatchPlan.PipelineBatches"/> ahead), and a batch leaves when it
+/// is encoded, the link is free and its channel's acknowledgement window has room; a pre-copy round ends when the
+/// destination has acknowledged it; each channel's handshake adds a round trip.
 /// The stop rules' own mechanics are honoured: a policy that checks mid-round (QEMU) is asked after every
 /// batch with its running bandwidth estimate (octets over the last 100 ms or more); a policy that skips pages
 /// written again during a round (legacy Xen) skips them; one that finishes live (Xen stream v2) sends the
@@ -25,16 +28,7 @@ namespace NetMobility.Migration.Bench;
 public sealed class MigrationSimulator(EncodingCalibration calibration)
 {
     private const int PageSize = MemoryImage.PageSize;
-    private const int BatchOverhead = RecordFrame.HeaderLength + PageBatch.HeaderLength;
-    private const int EntryOverhead = PageBatch.EntryHeaderLength;
     private const int DeltaLimit = PageSize / 2;
-
-    /// <summary>
-    /// Batches the encoders may run ahead of the link: the engine's forward pipe lets a writer 4 MiB ahead of the
-    /// transport before it waits (InMemoryPath's pause threshold, about a TCP socket's buffers), 16 batches of 64
-    /// raw pages.
-    /// </summary>
-    internal const int PipelineBatches = 16;
 
     public MigrationReport Run(SimulationSettings settings, IStopPolicy policy, Workload workload)
     {
@@ -61,19 +55,31 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
             (PageEncoding.Deflate, cal.DeflateCost),
         ];
         private readonly long[] _encodings = new long[(int)PageEncoding.Deflate + 1];
+        private readonly BatchPlan _plan = s.Batches;
         private double _now, _cpu;
         private long _wire, _sendStamp;
         // Encoding and sending overlap: when the channels' cores finished the last batch, and when each of the last
         // PipelineBatches batches left the link (a batch is encoded at most that many batches ahead of the link).
         private double _encodedAt;
-        private readonly double[] _sentAt = new double[PipelineBatches];
+        private double[]? _sentAt;
         private long _batches;
+        // Per channel, when the acknowledgements of its last WindowBatches batches come back (a batch leaves only once
+        // the one that many before it is acknowledged), and when the last one does.
+        private double[][]? _ackedAt;
+        private long[]? _laneBatches;
+        private double _lastAck;
+        private readonly double _ackSeconds = (RecordFrame.HeaderLength + Ack.Length) / (s.BitsPerSecond / 8);
 
         public MigrationReport Execute(string workloadName)
         {
             var rounds = new List<RoundReport>();
-            // Stream headers out, acks back.
-            Advance(2 * _latency + Serialize(s.Channels * (RecordFrame.HeaderLength + StreamHeader.Length)));
+            _sentAt = new double[_plan.PipelineBatches];
+            _ackedAt = new double[_plan.Channels][];
+            for (int lane = 0; lane < _plan.Channels; lane++) _ackedAt[lane] = new double[_plan.WindowBatches];
+            _laneBatches = new long[_plan.Channels];
+            // The channels open one after another: each stream header out, its ack back.
+            for (int lane = 0; lane < _plan.Channels; lane++) Advance(2 * _latency + Serialize(RecordFrame.HeaderLength + StreamHeader.Length) + _ackSeconds);
+            _wire += _plan.Channels * (RecordFrame.HeaderLength + StreamHeader.Length);
             policy.Begin(pages, PageSize);
             _planner.PlanFirstRound();
             int round = 1;
@@ -131,10 +137,13 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
             _planner.PlanRound(_memory.DirtyLog);
             rounds.Add(SendRound(round, stopAndCopy: true).Report);
             // Device state and end of stream go out; the last octet arrives one latency later, ready comes back after another.
-            Advance(Serialize(s.DeviceStateBytes + RecordFrame.HeaderLength + s.Channels * (RecordFrame.HeaderLength + EndOfStream.Length)));
-            Advance(2 * _latency + Serialize(RecordFrame.HeaderLength + Ready.Length));
+            long closing = RecordFrame.HeaderLength + s.DeviceStateBytes + s.Channels * (RecordFrame.HeaderLength + EndOfStream.Length);
+            _wire += closing;
+            Advance(Serialize(closing), paused: true);
+            Advance(2 * _latency + Serialize(RecordFrame.HeaderLength + Ready.Length), paused: true);
             // Commit goes out and the destination resumes the VM one latency later; the fixed parts are the real engine's.
-            Advance(_latency + s.FixedSwitchover.TotalSeconds, paused: true);
+            _wire += RecordFrame.HeaderLength;
+            Advance(_latency + Serialize(RecordFrame.HeaderLength) + s.FixedSwitchover.TotalSeconds, paused: true);
             double downtime = _now - pausedAt;
             long logical = 0;
             foreach (var r in rounds) logical += r.LogicalBytes;
@@ -150,57 +159,72 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
         private (RoundReport Report, long Sent) SendRound(int round, bool stopAndCopy)
         {
             double start = _now;
-            long wireStart = _wire, sent = 0, skipped = 0;
+            long wireStart = _wire, sent = 0, skipped = 0, batches = 0;
             var before = (long[])_encodings.Clone();
             // The pages of a pass are known once it starts: no core encodes them earlier.
             _encodedAt = Math.Max(_encodedAt, _now);
             ReadOnlySpan<ulong> set = _planner.SendSet;
             long left = _planner.SendCount;
             _rules.BeginPass(stopAndCopy);
-            int inBatch = 0;
-            long batchWire = 0;
-            double batchCpu = 0;
-            for (int word = 0; word < set.Length; word++)
+            var limits = _plan.Limits;
+            // Each channel goes through its lane in page order; the lanes take turns, a batch at a time.
+            Span<int> next = stackalloc int[_plan.Channels];
+            for (int lane = 0; lane < next.Length; lane++) next[lane] = _plan.NextPage(set, 0, lane);
+            bool stop = false;
+            for (bool any = true; any && !stop; )
             {
-                ulong bits = set[word];
-                while (bits != 0)
+                any = false;
+                for (int lane = 0; lane < next.Length && !stop; lane++)
                 {
-                    int page = (word << 6) + System.Numerics.BitOperations.TrailingZeroCount(bits);
-                    bits &= bits - 1;
-                    left--;
-                    // Written again since the round began: dirty again, so the next round sends it anyway.
-                    if (_rules.Skips(_memory.DirtyLog, page))
+                    int page = next[lane];
+                    if (page < 0) continue;
+                    any = true;
+                    int entries = 0;
+                    long building = 0, entryBytes = 0;
+                    bool packed = false;
+                    double cpu = 0;
+                    for (; page >= 0 && limits.HasRoom(entries, building); page = _plan.NextPage(set, page + 1, lane))
                     {
-                        skipped++;
-                        continue;
-                    }
-                    var (encoding, size, cpu) = Encode(page, round);
-                    _encodings[(int)encoding]++;
-                    batchCpu += cpu;
-                    if (encoding != PageEncoding.Unchanged)
-                    {
-                        batchWire += EntryOverhead + size;
-                        sent++;
-                        if (++inBatch == s.PagesPerBatch)
+                        left--;
+                        // Written again since the round began: dirty again, so the next round sends it anyway.
+                        if (_rules.Skips(_memory.DirtyLog, page))
                         {
-                            bool fits = FinishBatch(batchWire, batchCpu, stopAndCopy, left);
-                            inBatch = 0;
-                            batchWire = 0;
-                            batchCpu = 0;
-                            if (fits && FitsAfterSync(set, word, bits))
-                            {
-                                HoldBack(set, word, bits);
-                                _stopMidRound = true;
-                                word = set.Length;
-                                break;
-                            }
+                            skipped++;
+                            continue;
+                        }
+                        var (encoding, size, pageCpu) = Encode(page, round);
+                        _encodings[(int)encoding]++;
+                        cpu += pageCpu;
+                        if (encoding == PageEncoding.Unchanged) continue;
+                        entries++;
+                        if (encoding is PageEncoding.Lz4 or PageEncoding.Zstd or PageEncoding.Deflate)
+                        {
+                            // In the block: the entry counts whole towards the batch's limit, its share of the block on the wire.
+                            packed = true;
+                            building += BatchPlan.EntryLength(PageSize);
+                            entryBytes += size;
+                        }
+                        else
+                        {
+                            building += BatchPlan.EntryLength(size);
+                            entryBytes += BatchPlan.EntryLength(size);
                         }
                     }
+                    next[lane] = page;
+                    sent += entries;
+                    if (entries > 0) batches++;
+                    // A lane's last batch may hold no entry (every page unchanged): it costs its CPU time and nothing goes out.
+                    if (!FinishBatch(lane, entries > 0 ? BatchPlan.RecordLength((int)entryBytes, packed) : 0, cpu, stopAndCopy, left)) continue;
+                    // QEMU's check after a batch says switch over now: the rest of every lane waits for stop-and-copy.
+                    stop = _stopMidRound = true;
+                    for (int l = 0; l < next.Length; l++)
+                        for (int p = next[l]; p >= 0; p = _plan.NextPage(set, p + 1, l)) _planner.SendAgain(p);
                 }
             }
-            if (inBatch > 0 || batchCpu > 0) FinishBatch(batchWire, batchCpu, stopAndCopy, left);
-            Advance(Serialize(s.Channels * (RecordFrame.HeaderLength + PageStream.EndOfRound.Length)), stopAndCopy);
-            _wire += s.Channels * (RecordFrame.HeaderLength + PageStream.EndOfRound.Length);
+            Advance(Serialize(_plan.EndOfRoundBytes), stopAndCopy);
+            _wire += _plan.EndOfRoundBytes;
+            // A pre-copy round ends when the destination has acknowledged all of it.
+            if (!stopAndCopy && _lastAck > _now) Advance(_lastAck - _now);
 
             var encodings = new Dictionary<string, long>();
             for (int e = 0; e < _encodings.Length; e++)
@@ -209,72 +233,43 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
             long dirty = _planner.OutstandingPages(_memory.DirtyLog);
             var report = new RoundReport
             {
-                Round = round, StopAndCopy = stopAndCopy, PagesSent = sent, SkippedPages = skipped, WireBytes = _wire - wireStart, LogicalBytes = sent * PageSize,
-                Encodings = encodings, DirtyPages = dirty, DirtyRate = duration > 0 ? dirty / duration : 0,
+                Round = round, StopAndCopy = stopAndCopy, PagesSent = sent, SkippedPages = skipped, Batches = batches, WireBytes = _wire - wireStart,
+                LogicalBytes = sent * PageSize, Encodings = encodings, DirtyPages = dirty, DirtyRate = duration > 0 ? dirty / duration : 0,
                 DurationMs = duration * 1000, Throttle = guest.Throttle,
             };
             return (report, sent);
         }
 
-        /// <summary>Puts a batch on the link; true when the pass's rules say the <paramref name="left"/> pages still to send fit (see <see cref="PassRules.AfterBatch"/>).</summary>
-        private bool FinishBatch(long entryBytes, double cpu, bool paused, long left)
+        /// <summary>
+        /// Puts a batch record of <paramref name="bytes"/> octets (0: none, every page unchanged) of <paramref name="lane"/>
+        /// on the link; true when the pass's rules say it ends after it, with <paramref name="left"/> pages still to go
+        /// (<see cref="PassRules.StopsAfterBatch"/>, as the engine asks).
+        /// </summary>
+        private bool FinishBatch(int lane, long bytes, double cpu, bool paused, long left)
         {
-            long bytes = entryBytes > 0 ? BatchOverhead + entryBytes : 0;
             _wire += bytes;
             _cpu += cpu;
             // The cores encode this batch while the link carries the ones before it (as the engine's channels do, and
             // as the adaptive encoder's TransferBalance assumes), at most PipelineBatches ahead; it leaves once it is
-            // encoded and the link is free. A stream of equal batches moves at the pace of the busier stage.
-            int slot = (int)(_batches++ % PipelineBatches);
+            // encoded, the link is free and its channel's window has room. A stream of equal batches moves at the pace
+            // of the busier stage.
+            int slot = (int)(_batches++ % _sentAt!.Length);
             double encoded = Math.Max(_encodedAt, _sentAt[slot]) + cpu / s.Channels;
             _encodedAt = encoded;
-            double sent = Math.Max(_now, encoded) + Serialize(bytes);
+            if (bytes == 0)
+            {
+                if (encoded > _now) Advance(encoded - _now, paused);
+                return false;
+            }
+            var acks = _ackedAt![lane];
+            int window = (int)(_laneBatches![lane]++ % acks.Length);
+            double sent = Math.Max(Math.Max(_now, encoded), acks[window]) + Serialize(bytes);
             _sentAt[slot] = sent;
+            // Its acknowledgement comes back once it has arrived and the ack has crossed the other way.
+            acks[window] = sent + 2 * _latency + _ackSeconds;
+            _lastAck = Math.Max(_lastAck, acks[window]);
             Advance(sent - _now, paused);
-            return _rules.AfterBatch(TimeSpan.FromSeconds(_now), _wire, left, PageSize);
-        }
-
-        /// <summary>
-        /// QEMU's check after a batch, second step: the pages left in the pass fit, so a dirty-log sync adds what was
-        /// written since, and the rule is asked again on the sum.
-        /// </summary>
-        private bool FitsAfterSync(ReadOnlySpan<ulong> set, int word, ulong bits)
-        {
-            long pending = 0;
-            for (int w = word; w < set.Length; w++)
-            {
-                ulong rest = w == word ? bits : set[w];
-                for (int b = 0; b < 64; b++)
-                {
-                    int page = (w << 6) + b;
-                    if (page >= _memory.PageCount) break;
-                    if ((rest >> b & 1) != 0 || _memory.DirtyLog.IsDirty(page)) pending++;
-                }
-            }
-            long dirtyBehind = _memory.DirtyLog.CountDirty() - CountDirtyFrom(word);
-            return _rules.Fits(pending + dirtyBehind, PageSize);
-        }
-
-        private long CountDirtyFrom(int word)
-        {
-            long n = 0;
-            for (int page = word << 6; page < _memory.PageCount; page++)
-                if (_memory.DirtyLog.IsDirty(page)) n++;
-            return n;
-        }
-
-        /// <summary>Puts the pages of the pass not yet sent back for the stop-and-copy round.</summary>
-        private void HoldBack(ReadOnlySpan<ulong> set, int word, ulong bits)
-        {
-            for (int w = word; w < set.Length; w++)
-            {
-                ulong rest = w == word ? bits : set[w];
-                while (rest != 0)
-                {
-                    _planner.SendAgain((w << 6) + System.Numerics.BitOperations.TrailingZeroCount(rest));
-                    rest &= rest - 1;
-                }
-            }
+            return _rules.StopsAfterBatch(TimeSpan.FromSeconds(_now), _wire, left, _memory.DirtyLog, PageSize);
         }
 
         private void Advance(double seconds, bool paused = false)

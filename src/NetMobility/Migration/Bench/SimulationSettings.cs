@@ -9,7 +9,9 @@ public sealed record SimulationSettings
     public required EncoderProfile Encoder { get; init; }
     /// <summary>Parallel channels; the encoders' CPU time is spread over as many cores.</summary>
     public int Channels { get; init; } = 2;
-    public int PagesPerBatch { get; init; } = Encoding.PageBatchEncoder.DefaultMaxPages;
+    public int PagesPerBatch { get; init; } = Encoding.BatchLimits.DefaultMaxPages;
+    /// <summary>How the channels group a round's pages into batches: the engine's plan for these channels and batch size.</summary>
+    public Encoding.BatchPlan Batches => new() { Channels = Channels, Limits = Encoding.BatchLimits.Default with { MaxPages = PagesPerBatch } };
     /// <summary>Pages the delta cache holds (the encoder's default and QEMU's xbzrle-cache-size default, 64 MiB).</summary>
     public int DeltaCachePages { get; init; } = 16384;
     public int DeviceStateBytes { get; init; } = 256;

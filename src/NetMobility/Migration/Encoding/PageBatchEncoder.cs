@@ -14,18 +14,9 @@ namespace NetMobility.Migration.Encoding;
 /// </summary>
 public sealed class PageBatchEncoder : IDisposable
 {
-    /// <summary>
-    /// Pages per batch at most: a batch is also the unit of acknowledgement and of re-sending after a resume.
-    /// 64 pages (a record of about 256 KiB) keeps most records inside one 1 MiB read segment of the destination's
-    /// pipe, where they are handled in place; 256-page records straddle segments and are copied to be reassembled
-    /// (loopback TCP, 64 MiB: 31 ms with 64-page batches against 33 to 38 ms with 128 and 256, PageStreamBenchmarks).
-    /// </summary>
-    public const int DefaultMaxPages = 64;
-
     private const int Slots = (int)PageEncoding.Deflate + 1;
 
-    private readonly int _maxPages;
-    private readonly int _maxPayload;
+    private readonly BatchLimits _limits;
     private byte[]? _own;
     private byte[]? _packed;
     private Memory<byte> _target;
@@ -37,18 +28,23 @@ public sealed class PageBatchEncoder : IDisposable
     private readonly long[] _counts = new long[Slots];
     private TimeSpan _cpuAtBegin;
 
-    public PageBatchEncoder(PageEncoder encoder, int maxPages = DefaultMaxPages, int maxPayload = RecordFrame.MaxPayloadLength)
+    public PageBatchEncoder(PageEncoder encoder, int maxPages = BatchLimits.DefaultMaxPages, int maxPayload = RecordFrame.MaxPayloadLength)
+        : this(encoder, new BatchLimits(maxPages, maxPayload))
+    {
+    }
+
+    /// <summary>A batch encoder that closes its batches at <paramref name="limits"/> (the <see cref="BatchPlan"/>'s).</summary>
+    public PageBatchEncoder(PageEncoder encoder, BatchLimits limits)
     {
         ArgumentNullException.ThrowIfNull(encoder);
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxPages, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxPages, ushort.MaxValue);
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxPayload, PageBatch.HeaderLength + PageBatch.EntryHeaderLength + PageEncoder.MaxEncodedLength);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limits.MaxPages, 1, nameof(limits));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(limits.MaxPages, ushort.MaxValue, nameof(limits));
+        ArgumentOutOfRangeException.ThrowIfLessThan(limits.MaxPayload, PageBatch.HeaderLength + PageBatch.EntryHeaderLength + PageEncoder.MaxEncodedLength, nameof(limits));
         Encoder = encoder;
-        _maxPages = maxPages;
-        _maxPayload = maxPayload;
-        EntriesBound = (int)Math.Min(maxPayload - PageBatch.HeaderLength, (long)maxPages * (PageBatch.EntryHeaderLength + PageEncoder.MaxEncodedLength));
-        _pages = new int[maxPages];
-        _packedPageNumbers = new int[maxPages];
+        _limits = limits;
+        EntriesBound = limits.EntriesBound;
+        _pages = new int[limits.MaxPages];
+        _packedPageNumbers = new int[limits.MaxPages];
     }
 
     public PageEncoder Encoder { get; }
@@ -67,7 +63,7 @@ public sealed class PageBatchEncoder : IDisposable
     public ReadOnlySpan<int> Pages => _pages.AsSpan(0, Count);
 
     /// <summary>True when one more page of any encoding fits.</summary>
-    public bool HasRoom => Count < _maxPages && _maxPayload - PageBatch.HeaderLength - _plainLength - _packedLength >= PageBatch.EntryHeaderLength + PageEncoder.MaxEncodedLength;
+    public bool HasRoom => _limits.HasRoom(Count, _plainLength + _packedLength);
 
     /// <summary>
     /// Starts a new, empty batch. An encoder that does not pack writes the entries into <paramref name="target"/>
@@ -96,21 +92,21 @@ public sealed class PageBatchEncoder : IDisposable
         if (!HasRoom) throw new InvalidOperationException("the batch is full");
         if (_target.IsEmpty) throw new InvalidOperationException("Begin was not called");
         var plain = _target.Span[_plainLength..];
-        // A packing encoder writes into the packed area first: most pages end there or carry no payload.
-        var entry = PacksBatches ? Packed.AsSpan(_packedLength) : plain;
-        var encoding = Encoder.EncodeForBatch(pageNumber, page, entry[PageBatch.EntryHeaderLength..], out int written, out bool packable, remember);
+        // The encoder writes each payload once, where its entry stays: a page to pack into the packed area, any other into the plain entries.
+        var packed = PacksBatches ? Packed.AsSpan(_packedLength) : plain;
+        var encoding = Encoder.EncodeForBatch(pageNumber, page, plain[PageBatch.EntryHeaderLength..], packed[PageBatch.EntryHeaderLength..],
+            out int written, out bool packable, remember);
         _counts[(int)encoding]++;
         if (encoding == PageEncoding.Unchanged) return encoding;
         int entryBytes = PageBatch.EntryHeaderLength + written;
         if (packable)
         {
-            PageBatch.EmitEntryHeader(entry, pageNumber, encoding, written);
+            PageBatch.EmitEntryHeader(packed, pageNumber, encoding, written);
             _packedLength += entryBytes;
             _packedPageNumbers[_packedCount++] = pageNumber;
         }
         else
         {
-            if (PacksBatches) entry.Slice(PageBatch.EntryHeaderLength, written).CopyTo(plain[PageBatch.EntryHeaderLength..]);
             PageBatch.EmitEntryHeader(plain, pageNumber, encoding, written);
             _plainLength += entryBytes;
         }

@@ -75,27 +75,34 @@ public sealed class PageEncoder : IDisposable
     /// destination will hold. Allocates nothing, except inside Deflate (see <see cref="DeflatePageCodec"/>).
     /// </summary>
     public PageEncoding Encode(int pageNumber, ReadOnlySpan<byte> page, Span<byte> destination, out int written) =>
-        Encode(pageNumber, page, destination, pack: false, remember: true, out written, out _);
+        Encode(pageNumber, page, destination, destination, pack: false, remember: true, out written, out _);
 
     /// <summary>
     /// Encodes one page of a batch, as <see cref="Encode"/>, except that with <see cref="PageEncoderOptions.PackBatches"/>
-    /// a page worth compressing comes back raw with <paramref name="packable"/> set, for <see cref="CompressPacked"/>.
+    /// a page worth compressing comes back raw with <paramref name="packable"/> set, for <see cref="CompressPacked"/>: its
+    /// payload is written into <paramref name="packedDestination"/>, any other payload into <paramref name="destination"/>
+    /// (both at least <see cref="MaxEncodedLength"/> bytes; they may be the same), so that every page is copied once, to
+    /// where its entry stays, whichever way the compressibility check decides.
     /// With <paramref name="remember"/> false the page is not kept in the delta cache (and any older copy there is
     /// dropped): for pages unlikely to be sent again, such as most of a first round, which would otherwise cost a
     /// copy and fresh cache memory each (QEMU, likewise, starts its XBZRLE cache only after the first pass).
     /// </summary>
-    public PageEncoding EncodeForBatch(int pageNumber, ReadOnlySpan<byte> page, Span<byte> destination, out int written, out bool packable, bool remember = true) =>
-        Encode(pageNumber, page, destination, _packChooser is not null, remember, out written, out packable);
+    public PageEncoding EncodeForBatch(int pageNumber, ReadOnlySpan<byte> page, Span<byte> destination, Span<byte> packedDestination,
+        out int written, out bool packable, bool remember = true) =>
+        Encode(pageNumber, page, destination, packedDestination, _packChooser is not null, remember, out written, out packable);
 
     /// <summary>Whether <see cref="EncodeForBatch"/> may mark pages for packing.</summary>
     public bool PacksBatches => _packChooser is not null;
 
-    private PageEncoding Encode(int pageNumber, ReadOnlySpan<byte> page, Span<byte> destination, bool pack, bool remember, out int written, out bool packable)
+    private PageEncoding Encode(int pageNumber, ReadOnlySpan<byte> page, Span<byte> destination, Span<byte> packedDestination, bool pack, bool remember,
+        out int written, out bool packable)
     {
         packable = false;
         ArgumentOutOfRangeException.ThrowIfNegative(pageNumber);
         if (page.Length != PageSize) throw new ArgumentException($"a page is {PageSize} bytes, not {page.Length}", nameof(page));
         if (destination.Length < MaxEncodedLength) throw new ArgumentException($"the destination needs {MaxEncodedLength} bytes, it has {destination.Length}", nameof(destination));
+        if (pack && packedDestination.Length < MaxEncodedLength)
+            throw new ArgumentException($"the packed destination needs {MaxEncodedLength} bytes, it has {packedDestination.Length}", nameof(packedDestination));
 
         long start = _clock.GetTimestamp();
         PageEncoding chosen;
@@ -113,11 +120,12 @@ public sealed class PageEncoder : IDisposable
         }
         else if (pack && (_cache is null || _cache.Find(pageNumber).IsEmpty))
         {
-            // Nothing to compare with and no compressor per page: one copy, straight into the batch, which is also
-            // the consistent copy to remember.
-            var copy = destination[..PageSize];
+            // Nothing to compare with and no compressor per page: the sample decides where the entry goes, then one
+            // copy, straight into the batch where it stays, which is also the consistent copy to remember. (A guest
+            // writing the page meanwhile can only make the guess of its compressibility stale, not the copy wrong.)
+            packable = !CompressibilitySample.LooksIncompressible(page);
+            var copy = (packable ? packedDestination : destination)[..PageSize];
             page.CopyTo(copy);
-            packable = !CompressibilitySample.LooksIncompressible(copy);
             chosen = PageEncoding.Raw;
             written = PageSize;
             if (remember) _cache?.Store(pageNumber, copy);
@@ -125,7 +133,7 @@ public sealed class PageEncoder : IDisposable
         else
         {
             page.CopyTo(_snapshot);
-            chosen = EncodeSnapshot(pageNumber, _snapshot, destination, pack, out written, out packable);
+            chosen = EncodeSnapshot(pageNumber, _snapshot, destination, packedDestination, pack, out written, out packable);
             if (!remember) _cache?.Forget(pageNumber);
             else if (chosen != PageEncoding.Unchanged) _cache?.Store(pageNumber, _snapshot);
         }
@@ -189,7 +197,8 @@ public sealed class PageEncoder : IDisposable
         _zstd?.Dispose();
     }
 
-    private PageEncoding EncodeSnapshot(int pageNumber, ReadOnlySpan<byte> page, Span<byte> destination, bool pack, out int written, out bool packable)
+    private PageEncoding EncodeSnapshot(int pageNumber, ReadOnlySpan<byte> page, Span<byte> destination, Span<byte> packedDestination, bool pack,
+        out int written, out bool packable)
     {
         packable = false;
         if (_cache is not null)
@@ -209,6 +218,12 @@ public sealed class PageEncoder : IDisposable
         if (pack)
         {
             packable = !CompressibilitySample.LooksIncompressible(page);
+            if (packable)
+            {
+                page.CopyTo(packedDestination);
+                written = PageSize;
+                return PageEncoding.Raw;
+            }
         }
         else if (_chooser.Count > 0 && !CompressibilitySample.LooksIncompressible(page) && _chooser.Choose() is PageEncoding compressor)
         {

@@ -1,5 +1,4 @@
 using System.Numerics;
-using NetMobility.Migration.Policies;
 
 namespace NetMobility.Migration.Engine;
 
@@ -69,28 +68,4 @@ public sealed class PreCopyPlanner
 
     /// <summary>What stop-and-copy would have to send now: pages dirty in the log plus pages held back.</summary>
     public long OutstandingPages(DirtyLog log) => log.CountDirty() + PendingCount;
-
-    /// <summary>
-    /// The first page at or after <paramref name="from"/> in <paramref name="set"/> with page mod
-    /// <paramref name="stride"/> == <paramref name="lane"/> (the pages of one channel), or -1.
-    /// </summary>
-    public static int NextPage(ReadOnlySpan<ulong> set, int from, int lane, int stride)
-    {
-        for (int page = from; page < set.Length * 64; )
-        {
-            int word = page >> 6;
-            ulong bits = set[word] >> (page & 63);
-            if (bits == 0)
-            {
-                page = (word + 1) << 6;
-                page += ((lane - page) % stride + stride) % stride;
-                continue;
-            }
-            page += BitOperations.TrailingZeroCount(bits);
-            int offset = ((lane - page) % stride + stride) % stride;
-            if (offset == 0) return page;
-            page += offset;
-        }
-        return -1;
-    }
 }

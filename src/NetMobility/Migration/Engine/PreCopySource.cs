@@ -97,8 +97,7 @@ public sealed class PreCopySource : ISourceChannelHost
             if (_stoppedAfterBatch) return true;
             long left = Math.Max(0, _passPages - _passVisited);
             // QEMU: the rest of the pass fits at the estimate; then a dirty-log sync adds what was written since.
-            if (_rules.AfterBatch(Clock.GetUtcNow() - _begin, WireBytes(), left, MemoryImage.PageSize)
-                && _rules.Fits(left + Image.DirtyLog.CountDirty(), MemoryImage.PageSize))
+            if (_rules.StopsAfterBatch(Clock.GetUtcNow() - _begin, WireBytes(), left, Image.DirtyLog, MemoryImage.PageSize))
                 _stoppedAfterBatch = true;
             return _stoppedAfterBatch;
         }
@@ -348,11 +347,12 @@ public sealed class PreCopySource : ISourceChannelHost
             FindChangedPages();
             scan = Clock.GetElapsedTime(scanStart);
         }
-        long pages = 0, skipped = 0;
+        long pages = 0, skipped = 0, batches = 0;
         foreach (var channel in _channels)
         {
             pages += channel.PagesThisRound;
             skipped += channel.SkippedThisRound;
+            batches += channel.BatchesThisRound;
         }
         var encodings = new Dictionary<string, long>();
         for (int e = 0; e < counts.Length; e++)
@@ -373,7 +373,7 @@ public sealed class PreCopySource : ISourceChannelHost
         Volatile.Write(ref _dirtyRate, statistics.DirtyRate);
         var report = new RoundReport
         {
-            Round = (int)round, StopAndCopy = stopAndCopy, PagesSent = pages, SkippedPages = skipped, WireBytes = wire, LogicalBytes = pages * MemoryImage.PageSize,
+            Round = (int)round, StopAndCopy = stopAndCopy, PagesSent = pages, SkippedPages = skipped, Batches = batches, WireBytes = wire, LogicalBytes = pages * MemoryImage.PageSize,
             Encodings = encodings, DirtyPages = dirty, DirtyRate = statistics.DirtyRate,
             DurationMs = duration.TotalMilliseconds, ScanMs = scan.TotalMilliseconds, Throttle = Workload.Throttle,
         };

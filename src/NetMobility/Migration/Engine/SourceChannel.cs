@@ -16,6 +16,7 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
 {
     private readonly ISourceChannelHost _source;
     private readonly int _index;
+    private readonly BatchPlan _plan;
     private readonly PageBatchEncoder _batch;
     // A batch is open from its first page to its write: the writer's space it encodes into is valid until then.
     private bool _batchOpen;
@@ -44,7 +45,8 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
         _source = source;
         _index = index;
         Encoder = new PageEncoder(source.Options.Encoder);
-        _batch = new PageBatchEncoder(Encoder, source.Options.MaxPagesPerBatch);
+        _plan = source.Options.Batches;
+        _batch = new PageBatchEncoder(Encoder, _plan.Limits);
         _headerAck = NewSignal<ulong>();
         _windowOpened = NewSignal();
         _ready = NewSignal<Ready>();
@@ -54,6 +56,8 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
     public PageEncoder Encoder { get; }
     public long[] EncodingCounts { get; } = new long[(int)PageEncoding.Deflate + 1];
     public long PagesThisRound { get; private set; }
+    /// <summary>Batch records this channel wrote in the round.</summary>
+    public long BatchesThisRound { get; private set; }
     /// <summary>Pages of this round's pass left out because the guest wrote them again since it began (legacy Xen).</summary>
     public long SkippedThisRound { get; private set; }
     // Pages of the pass this channel has been through since its last batch went out, skipped and unchanged ones included.
@@ -168,11 +172,11 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
     public async Task SendRoundAsync(uint round, ulong[] set, CancellationToken cancellationToken)
     {
         PagesThisRound = 0;
+        BatchesThisRound = 0;
         SkippedThisRound = 0;
         _visited = 0;
         _round = round;
-        int stride = _source.Options.Channels;
-        int page = PreCopyPlanner.NextPage(set, 0, _index, stride);
+        int page = _plan.NextPage(set, 0, _index);
         try
         {
             while (page >= 0)
@@ -181,7 +185,7 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
                 if (_source.Skips(page))
                 {
                     SkippedThisRound++;
-                    page = PreCopyPlanner.NextPage(set, page + 1, _index, stride);
+                    page = _plan.NextPage(set, page + 1, _index);
                     continue;
                 }
                 if (!_batchOpen)
@@ -198,10 +202,10 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
                 if (encoding == PageEncoding.Zero) _source.Digests.SetZero(page);
                 else if (encoding != PageEncoding.Unchanged) _source.Digests.Set(page, contents);
                 bool stop = !_batch.HasRoom && await SendBatchAsync(cancellationToken).ConfigureAwait(false);
-                page = PreCopyPlanner.NextPage(set, page + 1, _index, stride);
+                page = _plan.NextPage(set, page + 1, _index);
                 if (!stop) continue;
                 // The policy's check after a batch says switch over now: the rest of the pass waits for stop-and-copy.
-                for (; page >= 0; page = PreCopyPlanner.NextPage(set, page + 1, _index, stride)) _source.SendAgain(page);
+                for (; page >= 0; page = _plan.NextPage(set, page + 1, _index)) _source.SendAgain(page);
             }
             await SendBatchAsync(cancellationToken).ConfigureAwait(false);
             _writer!.WriteEndOfRound(new EndOfRound(round, (uint)PagesThisRound));
@@ -212,7 +216,7 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
             // The pages of the batch being built and those not reached yet go in the next round too.
             if (_batchOpen) foreach (int p in _batch.Pages) _source.SendAgain(p);
             _batchOpen = false;
-            for (; page >= 0; page = PreCopyPlanner.NextPage(set, page + 1, _index, stride)) _source.SendAgain(page);
+            for (; page >= 0; page = _plan.NextPage(set, page + 1, _index)) _source.SendAgain(page);
             await ReopenAsync(cancellationToken).ConfigureAwait(false);
         }
     }
@@ -248,6 +252,7 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
         int count = Write();
         if (count == 0) return false;
         PagesThisRound += count;
+        BatchesThisRound++;
         _nextSequence++;
         await FlushAsync(cancellationToken).ConfigureAwait(false);
         _source.CatchUpWorkload();
@@ -266,7 +271,7 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
         _writer!.WriteBatch(_round, _nextSequence, batch);
         lock (_gate)
         {
-            var pages = _spare.Count > 0 ? _spare.Pop() : new int[_source.Options.MaxPagesPerBatch];
+            var pages = _spare.Count > 0 ? _spare.Pop() : new int[_plan.Limits.MaxPages];
             batch.Pages.CopyTo(pages);
             _inFlight.Enqueue((_nextSequence, pages, batch.Count));
         }

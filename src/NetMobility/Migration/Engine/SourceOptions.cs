@@ -11,10 +11,16 @@ public sealed record SourceOptions
     /// <summary>The page encoder each channel uses (each channel has its own, with its own delta cache).</summary>
     public PageEncoderOptions Encoder { get; init; } = new();
 
-    public int MaxPagesPerBatch { get; init; } = Encoding.PageBatchEncoder.DefaultMaxPages;
+    public int MaxPagesPerBatch { get; init; } = BatchLimits.DefaultMaxPages;
 
     /// <summary>Batches a channel may have sent and not yet had acknowledged; the bound on what a resume sends again.</summary>
-    public int WindowBatches { get; init; } = 64;
+    public int WindowBatches { get; init; } = BatchPlan.DefaultWindowBatches;
+
+    /// <summary>How the channels group the pages of a round into batches (shared with the bench's simulator).</summary>
+    public BatchPlan Batches => new()
+    {
+        Channels = Channels, Limits = BatchLimits.Default with { MaxPages = MaxPagesPerBatch }, WindowBatches = WindowBatches,
+    };
 
     /// <summary>Device state for the stop-and-copy round (the network layer's part of the VM).</summary>
     public ReadOnlyMemory<byte> DeviceState { get; init; }

@@ -43,6 +43,14 @@ public sealed class PassRules(IStopPolicy policy)
         return _live && Fits(pagesLeft, pageSize);
     }
 
+    /// <summary>
+    /// After a batch, QEMU's whole check: <see cref="AfterBatch"/>, then, when the pages left fit, a dirty-log sync adds
+    /// what the guest wrote since (<paramref name="log"/>'s dirty pages) and the sum must fit too. True: the pass ends here
+    /// and what it had left joins the stop-and-copy.
+    /// </summary>
+    public bool StopsAfterBatch(TimeSpan now, long totalWire, long pagesLeft, DirtyLog log, int pageSize) =>
+        AfterBatch(now, totalWire, pagesLeft, pageSize) && Fits(pagesLeft + log.CountDirty(), pageSize);
+
     /// <summary>Whether <paramref name="pages"/> pages would cross the link within the policy's limit at the current estimate.</summary>
     public bool Fits(long pages, int pageSize) => policy.FitsMidRound(pages * (double)pageSize, Bandwidth);
 

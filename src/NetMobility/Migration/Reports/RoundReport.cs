@@ -9,6 +9,8 @@ public sealed record RoundReport
     public long PagesSent { get; init; }
     /// <summary>Pages of the pass left out because the guest wrote them again since it began (legacy Xen's skip).</summary>
     public long SkippedPages { get; init; }
+    /// <summary>Page batch records the round put on the wire (every channel's).</summary>
+    public long Batches { get; init; }
     /// <summary>Octets on the wire in the round, record framing included.</summary>
     public long WireBytes { get; init; }
     /// <summary>Page octets the round stands for (pages sent x page size).</summary>

@@ -1,5 +1,6 @@
 using NetMobility.Migration;
 using NetMobility.Migration.Engine;
+using NetMobility.Migration.Encoding;
 
 namespace NetMobility.Tests.Migration.Engine;
 
@@ -9,7 +10,7 @@ public class PreCopyPlannerTests
     {
         var pages = new List<int>();
         var set = planner.SendSet;
-        for (int p = PreCopyPlanner.NextPage(set, 0, lane, stride); p >= 0; p = PreCopyPlanner.NextPage(set, p + 1, lane, stride)) pages.Add(p);
+        for (int p = BatchPlan.NextPage(set, 0, lane, stride); p >= 0; p = BatchPlan.NextPage(set, p + 1, lane, stride)) pages.Add(p);
         return pages;
     }
 
