@@ -21,15 +21,21 @@ public class ScenarioOutcomeTests
     [Fact]
     public void On_a_lossy_wan_the_registration_is_retried_until_it_gets_through()
     {
-        // 7 % on each leg: the page stream gets through (slowly, TCP repairing it), and the first registration does not.
-        var (result, report) = Run("--loss", "0.07", "--seed", "1");
+        // 7 % on each leg: the page stream gets through (slowly, TCP repairing it). Whether the first registration or its
+        // reply falls on a lost frame depends on every frame the WAN carried before it, so the seeds are tried in turn
+        // (the first one lost it when last looked at) until one loses it; every run must still move the VM.
+        foreach (var seed in new[] { 4, 1, 2, 3, 5, 6, 7, 8, 9, 10 })
+        {
+            var (result, report) = Run("--loss", "0.07", "--seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
-        Assert.Equal(0, result.ExitCode);
-        Assert.Equal("moved and reachable", report.GetProperty("outcome").GetString());
-        Assert.True(report.GetProperty("registrationRequests").GetInt64() > 1, "the first request or its reply was lost: it went again");
-        Assert.True(report.GetProperty("homeAgent").GetProperty("accepted").GetInt64() >= 1);
-        Assert.Equal("10.2.0.1", report.GetProperty("binding").GetProperty("careOfAddress").GetString());
-        Assert.True(report.GetProperty("keptAddress").GetBoolean());
+            Assert.Equal(0, result.ExitCode);
+            Assert.Equal("moved and reachable", report.GetProperty("outcome").GetString());
+            Assert.True(report.GetProperty("homeAgent").GetProperty("accepted").GetInt64() >= 1);
+            Assert.Equal("10.2.0.1", report.GetProperty("binding").GetProperty("careOfAddress").GetString());
+            Assert.True(report.GetProperty("keptAddress").GetBoolean());
+            if (report.GetProperty("registrationRequests").GetInt64() > 1) return;
+        }
+        Assert.Fail("in none of ten seeded runs was the first request or its reply lost: nothing showed a retry");
     }
 
     [Fact]
