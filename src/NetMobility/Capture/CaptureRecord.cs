@@ -7,15 +7,9 @@ namespace NetMobility.Capture;
 /// </summary>
 public readonly struct CaptureRecord
 {
-    public CaptureRecord(long timestampNanoseconds, long originalLength, ReadOnlyMemory<byte> data, int interfaceIndex, LinkType linkType, bool exceedsSnapLength = false)
-    {
-        ExceedsSnapLength = exceedsSnapLength;
-        TimestampNanoseconds = timestampNanoseconds;
-        OriginalLength = originalLength;
-        Data = data;
-        InterfaceIndex = interfaceIndex;
-        LinkType = linkType;
-    }
+    public CaptureRecord(long timestampNanoseconds, long originalLength, ReadOnlyMemory<byte> data, int interfaceIndex, LinkType linkType, bool exceedsSnapLength = false) =>
+        (TimestampNanoseconds, OriginalLength, Data, InterfaceIndex, LinkType, ExceedsSnapLength) =
+            (timestampNanoseconds, originalLength, data, interfaceIndex, linkType, exceedsSnapLength);
 
     /// <summary>
     /// Nanoseconds since 1970-01-01T00:00:00Z, at the full precision the file holds; 0 for a pcapng

@@ -14,12 +14,8 @@ public readonly struct ConfigElement
 {
     private static readonly JsonDocumentOptions Lenient = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
 
-    private ConfigElement(string file, string path, JsonElement element)
-    {
-        File = file;
-        Path = path;
-        Element = element;
-    }
+    private ConfigElement(string file, string path, JsonElement element) =>
+        (File, Path, Element) = (file, path, element);
 
     public string File { get; }
 

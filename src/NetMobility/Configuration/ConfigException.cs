@@ -7,12 +7,8 @@ namespace NetMobility.Configuration;
 public sealed class ConfigException : Exception
 {
     public ConfigException(string file, string field, string problem)
-        : base(field.Length == 0 ? $"{file}: {problem}" : $"{file}: {field}: {problem}")
-    {
-        File = file;
-        Field = field;
-        Problem = problem;
-    }
+        : base(field.Length == 0 ? $"{file}: {problem}" : $"{file}: {field}: {problem}") =>
+        (File, Field, Problem) = (file, field, problem);
 
     public string File { get; }
     public string Field { get; }

@@ -28,11 +28,7 @@ public sealed class DeviceLink : IFrameLink, IDisposable
 
     public DeviceLink(EventLoop loop, string name, MacAddress mac, int mtu, DeviceLinkSpec spec)
     {
-        _loop = loop;
-        _spec = spec;
-        Name = name;
-        Mac = mac;
-        Mtu = mtu;
+        (_loop, _spec, Name, Mac, Mtu) = (loop, spec, name, mac, mtu);
         _fromDevice = OnDeviceFrame;
     }
 

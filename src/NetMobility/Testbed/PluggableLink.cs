@@ -16,9 +16,7 @@ public sealed class PluggableLink : IFrameLink
 
     public PluggableLink(string name, MacAddress mac, int mtu = 1500)
     {
-        Name = name;
-        Mac = mac;
-        Mtu = mtu;
+        (Name, Mac, Mtu) = (name, mac, mtu);
         _fromPort = OnPortReceived;
     }
 

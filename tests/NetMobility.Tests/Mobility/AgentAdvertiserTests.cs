@@ -9,8 +9,7 @@ namespace NetMobility.Tests.Mobility;
 
 public class AgentAdvertiserTests
 {
-    private static readonly Ipv4Address AgentOnLink = Ipv4Address.Parse("10.2.0.1");
-    private static ForeignAgentOptions Options() => new() { Address = AgentOnLink, CareOfAddress = CareOf };
+    private static ForeignAgentOptions Options() => new() { Address = ForeignAgentOnLink, CareOfAddress = CareOf };
 
     private static (ushort Sequence, ushort Lifetime, MobilityAgentFlags Flags, Ipv4Address CareOf) Read(byte[] icmp)
     {
@@ -40,7 +39,7 @@ public class AgentAdvertiserTests
             | MobilityAgentFlags.GreEncapsulation | MobilityAgentFlags.ReverseTunneling, flags);
 
         Assert.True(Icmpv4Packet.TryCreate(sender.Advertisements[0].Message, ChecksumPolicy.Verify, out var packet, out _));
-        Assert.Equal(AgentOnLink, packet.GetRouterAddress(0));
+        Assert.Equal(ForeignAgentOnLink, packet.GetRouterAddress(0));
         Assert.Equal(3, packet.Lifetime);
         Assert.True(packet.TryGetPrefixLengths(out var prefixes));
         Assert.Equal([24], prefixes.ToArray());

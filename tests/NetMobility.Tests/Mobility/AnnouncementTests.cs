@@ -7,13 +7,13 @@ namespace NetMobility.Tests.Mobility;
 
 public class AnnouncementTests
 {
-    // Reference frames built with scapy 2.5.0 and padded with zeros to 60 bytes:
+    // Reference frames built with scapy 2.5.0 and padded with zeros to 60 bytes (VM = 52:54:00:00:00:42, the scenario's VM):
     //   Ether(dst="ff:ff:ff:ff:ff:ff", src=VM)/ARP(op=1, hwsrc=VM, psrc="10.1.0.42", hwdst="00:00:00:00:00:00", pdst="10.1.0.42")
     //   Ether(dst="ff:ff:ff:ff:ff:ff", src=VM)/ARP(op=2, hwsrc=VM, psrc="10.1.0.42", hwdst=VM, pdst="10.1.0.42")
     //   Ether(dst="ff:ff:ff:ff:ff:ff", src=VM, type=0x8035)/ARP(op=3, hwsrc=VM, psrc="0.0.0.0", hwdst=VM, pdst="0.0.0.0")
-    private const string ArpAnnouncement = "ffffffffffff525400123456080600010800060400015254001234560a01002a0000000000000a01002a000000000000000000000000000000000000";
-    private const string ArpReply = "ffffffffffff525400123456080600010800060400025254001234560a01002a5254001234560a01002a000000000000000000000000000000000000";
-    private const string Rarp = "ffffffffffff525400123456803500010800060400035254001234560000000052540012345600000000000000000000000000000000000000000000";
+    private const string ArpAnnouncement = "ffffffffffff525400000042080600010800060400015254000000420a01002a0000000000000a01002a000000000000000000000000000000000000";
+    private const string ArpReply = "ffffffffffff525400000042080600010800060400025254000000420a01002a5254000000420a01002a000000000000000000000000000000000000";
+    private const string Rarp = "ffffffffffff525400000042803500010800060400035254000000420000000052540000004200000000000000000000000000000000000000000000";
 
     [Fact]
     public void Qemu_default_schedule_sends_five_rounds_at_0_50_200_450_800_ms()

@@ -12,21 +12,20 @@ namespace NetMobility.Tests.Mobility;
 
 public class ForeignAgentRelayTests
 {
-    private static readonly Ipv4Address AgentOnLink = Ipv4Address.Parse("10.2.0.1");
     private readonly ManualTimeProvider _clock = Clock();
     private readonly RecordingSender _sender = new();
     private readonly MobilitySecurityAssociation _node = Association();
     private readonly SecurityAssociationTable _mobileNodes = new();
     private readonly SecurityAssociationTable _homeAgents = new();
 
-    private static ForeignAgentOptions Options() => new() { Address = AgentOnLink, CareOfAddress = CareOf };
+    private static ForeignAgentOptions Options() => new() { Address = ForeignAgentOnLink, CareOfAddress = CareOf };
 
     private ForeignAgentRelay Relay(ForeignAgentOptions? options = null) =>
         new(options ?? Options(), _mobileNodes, _homeAgents, _sender, _clock);
 
     /// <summary>How the hypervisor sends for the VM: from the home address and VM MAC, to the agent, TTL 255.</summary>
     private static RegistrationAddressing FromVisitor(byte ttl = 255) =>
-        new(Home, 434, AgentOnLink, 434, ttl, LinkSource: VmMac, LinkDestination: ForeignAgentMac);
+        new(Home, 434, ForeignAgentOnLink, 434, ttl, LinkSource: VmMac, LinkDestination: ForeignAgentMac);
 
     private RegistrationRequest Request(RegistrationFlags flags = RegistrationFlags.ReverseTunnel, ushort lifetime = 300, Ipv4Address? careOf = null) =>
         Registration(_clock.GetUtcNow(), lifetime, flags, careOf: careOf);
@@ -50,7 +49,7 @@ public class ForeignAgentRelayTests
     private RegistrationReply DenialSentToVisitor(RegistrationReplyCode expected)
     {
         var (to, message) = _sender.TakeSingle();
-        Assert.Equal(new RegistrationAddressing(AgentOnLink, 434, Home, 434, 255, null, VmMac), to);
+        Assert.Equal(new RegistrationAddressing(ForeignAgentOnLink, 434, Home, 434, 255, null, VmMac), to);
         Assert.True(RegistrationReply.TryParse(message, out var reply, out _, out _));
         Assert.Equal(expected, reply.Code);
         return reply;
@@ -71,7 +70,7 @@ public class ForeignAgentRelayTests
 
         Assert.True(relay.Visitors.TryGet(Home, out var visitor));
         Assert.False(visitor.IsAccepted);
-        Assert.Equal(new PendingRegistration(request.Identification, 300, RegistrationFlags.ReverseTunnel, HomeAgentAddress, AgentOnLink, 434, VmMac, false,
+        Assert.Equal(new PendingRegistration(request.Identification, 300, RegistrationFlags.ReverseTunnel, HomeAgentAddress, ForeignAgentOnLink, 434, VmMac, false,
             _clock.GetUtcNow().AddSeconds(7).UtcTicks), visitor.Pending);
     }
 
@@ -159,7 +158,7 @@ public class ForeignAgentRelayTests
         Assert.Equal(new RelayOutcome(RelayAction.Forwarded, RegistrationReplyCode.Accepted, outcome.Visitor), outcome);
 
         var (to, forwarded) = _sender.TakeSingle();
-        Assert.Equal(new RegistrationAddressing(AgentOnLink, 434, Home, 434, 255, null, VmMac), to);
+        Assert.Equal(new RegistrationAddressing(ForeignAgentOnLink, 434, Home, 434, 255, null, VmMac), to);
         // The Foreign-Home authenticator stays with the agent; the node's own still verifies.
         Assert.Equal(HomeReply(request, RegistrationReplyCode.Accepted, 200), forwarded);
 

@@ -1,5 +1,3 @@
-using NetMobility.Mobility;
-using NetMobility.Runtime;
 using NetMobility.Tunnels;
 using NetMobility.Wire;
 using NetMobility.Mobility.Home;

@@ -1,6 +1,4 @@
-using NetMobility.Mobility;
 using NetMobility.Runtime;
-using NetMobility.Tunnels;
 using NetMobility.Wire;
 using NetMobility.Mobility.Home;
 using NetMobility.Mobility.Registration;

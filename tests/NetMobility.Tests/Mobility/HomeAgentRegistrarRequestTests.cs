@@ -1,9 +1,7 @@
 using NetMobility.Mobility;
-using NetMobility.Runtime;
 using NetMobility.Tunnels;
 using NetMobility.Wire;
 using NetMobility.Mobility.Home;
-using NetMobility.Mobility.Registration;
 using static NetMobility.Tests.Mobility.MobilityFixtures;
 
 namespace NetMobility.Tests.Mobility;

@@ -3,20 +3,27 @@ using NetMobility.Runtime;
 using NetMobility.Wire;
 using NetMobility.Mobility.Home;
 using NetMobility.Mobility.Registration;
+using NetMobility.Scenario;
 
 namespace NetMobility.Tests.Mobility;
 
 /// <summary>Addresses, keys and message builders shared by the mobility tests.</summary>
 internal static class MobilityFixtures
 {
-    public static readonly Ipv4Address HomeAgentAddress = Ipv4Address.Parse("10.1.0.2");
-    public static readonly Ipv4Address HomeRouter = Ipv4Address.Parse("10.1.0.1");
-    public static readonly Ipv4Address Home = Ipv4Address.Parse("10.1.0.42");
-    public static readonly Ipv4Address SecondHome = Ipv4Address.Parse("10.1.0.43");
-    public static readonly Ipv4Address ForeignAgentAddress = Ipv4Address.Parse("10.2.0.2");
+    // The roles have the scenario's addresses (ScenarioTopology): home router 10.1.0.1, home agent 10.1.0.2, VM 10.1.0.42
+    // (a second VM 10.1.0.43, as the scenario's VM 1), the foreign agent 10.2.0.1, which is its care-of address, and the
+    // VM's NIC 52:54:00:00:00:42. Where a test needs the foreign agent's own address on the visitors' link to differ from
+    // its care-of address, it uses ForeignAgentOnLink, an address no role of the scenario has.
+    public static readonly Ipv4Address HomeAgentAddress = ScenarioTopology.HaAddress;
+    public static readonly Ipv4Address HomeRouter = ScenarioTopology.HomeGateway;
+    public static readonly Ipv4Address Home = ScenarioTopology.VmAddress;
+    public static readonly Ipv4Address SecondHome = ScenarioVm.AddressOf(1);
+    public static readonly Ipv4Address ForeignAgentAddress = ScenarioTopology.FaAddress;
     public static readonly Ipv4Address CareOf = ForeignAgentAddress;
-    public static readonly Ipv4Address OtherCareOf = Ipv4Address.Parse("10.3.0.2");
-    public static readonly MacAddress VmMac = MacAddress.Parse("52:54:00:12:34:56");
+    public static readonly Ipv4Address ForeignAgentOnLink = Ipv4Address.Parse("10.2.0.254");
+    /// <summary>A care-of address on another foreign network.</summary>
+    public static readonly Ipv4Address OtherCareOf = Ipv4Address.Parse("10.4.0.1");
+    public static readonly MacAddress VmMac = ScenarioTopology.VmMac;
     public static readonly MacAddress ForeignAgentMac = MacAddress.Parse("02:00:00:00:02:02");
     public const int HomePrefix = 24;
     public const uint Spi = 0x1000;

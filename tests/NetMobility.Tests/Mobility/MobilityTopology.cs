@@ -8,11 +8,12 @@ using NetMobility.Wire;
 using NetMobility.Mobility.Home;
 using NetMobility.Mobility.Foreign;
 using NetMobility.Mobility.Registration;
+using NetMobility.Scenario;
 
 namespace NetMobility.Tests.Mobility;
 
 /// <summary>
-/// The migration topology of the issue, in memory:
+/// The migration topology of the scenario (<see cref="ScenarioTopology"/>), in memory, with the same addresses:
 /// <code>
 ///   home link 10.1.0.0/24            correspondent link 10.3.0.0/24
 ///   r1 .1   ha .2   vm .42           r3 .1   cn .10
@@ -27,11 +28,13 @@ namespace NetMobility.Tests.Mobility;
 /// </summary>
 internal sealed class MobilityTopology
 {
-    public static readonly Ipv4Address VmAddress = Ipv4Address.Parse("10.1.0.42");
-    public static readonly Ipv4Address HaAddress = Ipv4Address.Parse("10.1.0.2");
-    public static readonly Ipv4Address FaAddress = Ipv4Address.Parse("10.2.0.1");
-    public static readonly Ipv4Address CnAddress = Ipv4Address.Parse("10.3.0.10");
-    public static readonly MacAddress VmMac = MacAddress.Parse("52:54:00:00:00:42");
+    // The scenario's addresses for the same roles (the scenario's topology adds the source and destination hosts and the
+    // TCP sessions; this one adds a NAT in front of the foreign site and the agents' options the tests vary).
+    public static readonly Ipv4Address VmAddress = ScenarioTopology.VmAddress;
+    public static readonly Ipv4Address HaAddress = ScenarioTopology.HaAddress;
+    public static readonly Ipv4Address FaAddress = ScenarioTopology.FaAddress;
+    public static readonly Ipv4Address CnAddress = ScenarioTopology.CnAddress;
+    public static readonly MacAddress VmMac = ScenarioTopology.VmMac;
     public const uint Spi = 0x1000;
     public static readonly byte[] Key = "vm-42 mobile-home key"u8.ToArray();
 

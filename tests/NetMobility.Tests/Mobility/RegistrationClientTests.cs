@@ -11,7 +11,6 @@ namespace NetMobility.Tests.Mobility;
 
 public class RegistrationClientTests
 {
-    private static readonly Ipv4Address AgentOnLink = Ipv4Address.Parse("10.2.0.1");
     private readonly ManualTimeProvider _clock = Clock();
     private readonly ClientHost _host = new();
 
@@ -39,7 +38,7 @@ public class RegistrationClientTests
 
     private static byte[] Advertisement(ushort sequence = 0, ForeignAgentOptions? options = null, bool busy = false)
     {
-        options ??= new ForeignAgentOptions { Address = AgentOnLink, CareOfAddress = CareOf, MaxLifetime = 200 };
+        options ??= new ForeignAgentOptions { Address = ForeignAgentOnLink, CareOfAddress = CareOf, MaxLifetime = 200 };
         var advertiser = new AgentAdvertiser(options, new RecordingSender(), () => busy, new ManualTimeProvider());
         var buffer = new byte[64];
         return buffer[..advertiser.Write(buffer, sequence)];
@@ -49,7 +48,7 @@ public class RegistrationClientTests
     {
         var client = new RegistrationClient(options ?? Options(), _host, _clock);
         client.MovedAway();
-        client.OnAdvertisement(AgentOnLink, ForeignAgentMac, Advertisement());
+        client.OnAdvertisement(ForeignAgentOnLink, ForeignAgentMac, Advertisement());
         return client;
     }
 
@@ -69,7 +68,7 @@ public class RegistrationClientTests
         return writer.Written.ToArray();
     }
 
-    private static RegistrationAddressing ToVm => new(AgentOnLink, 434, Home, 434, 255, ForeignAgentMac, VmMac);
+    private static RegistrationAddressing ToVm => new(ForeignAgentOnLink, 434, Home, 434, 255, ForeignAgentMac, VmMac);
 
     [Fact]
     public void After_a_move_it_solicits_at_once_then_with_a_doubling_interval()
@@ -92,12 +91,12 @@ public class RegistrationClientTests
         var options = Options();
         using var client = Registering(options);
         Assert.Equal(RegistrationState.Registering, client.State);
-        Assert.Equal(new ForeignAgentInfo(AgentOnLink, ForeignAgentMac, CareOf, 200,
+        Assert.Equal(new ForeignAgentInfo(ForeignAgentOnLink, ForeignAgentMac, CareOf, 200,
             MobilityAgentFlags.ForeignAgent | MobilityAgentFlags.RegistrationRequired | MobilityAgentFlags.MinimalEncapsulation
             | MobilityAgentFlags.GreEncapsulation | MobilityAgentFlags.ReverseTunneling, 0), client.Agent);
 
         var (to, _) = _host.Requests.Single();
-        Assert.Equal(new RegistrationAddressing(Home, 434, AgentOnLink, 434, 255, VmMac, ForeignAgentMac), to);
+        Assert.Equal(new RegistrationAddressing(Home, 434, ForeignAgentOnLink, 434, 255, VmMac, ForeignAgentMac), to);
         var (request, bytes) = LastRequest();
         // The lifetime is cut to what the agent advertises (200 < 300).
         Assert.Equal(new RegistrationRequest(RegistrationFlags.ReverseTunnel | RegistrationFlags.Gre, 200, Home, HomeAgentAddress, CareOf,
@@ -112,10 +111,10 @@ public class RegistrationClientTests
     {
         using var client = new RegistrationClient(Options(), _host, _clock);
         client.MovedAway();
-        var plain = new ForeignAgentOptions { Address = AgentOnLink, CareOfAddress = CareOf, Encapsulations = TunnelKindSet.Of(TunnelKind.IpInIp), ReverseTunnel = ReverseTunnelPolicy.Unavailable };
-        client.OnAdvertisement(AgentOnLink, ForeignAgentMac, Advertisement(0, plain, busy: true));
+        var plain = new ForeignAgentOptions { Address = ForeignAgentOnLink, CareOfAddress = CareOf, Encapsulations = TunnelKindSet.Of(TunnelKind.IpInIp), ReverseTunnel = ReverseTunnelPolicy.Unavailable };
+        client.OnAdvertisement(ForeignAgentOnLink, ForeignAgentMac, Advertisement(0, plain, busy: true));
         Assert.Empty(_host.Requests);
-        client.OnAdvertisement(AgentOnLink, ForeignAgentMac, Advertisement(1, plain));
+        client.OnAdvertisement(ForeignAgentOnLink, ForeignAgentMac, Advertisement(1, plain));
         Assert.Equal(RegistrationFlags.None, LastRequest().Request.Flags);
     }
 
@@ -182,7 +181,7 @@ public class RegistrationClientTests
         var options = Options();
         using var client = new RegistrationClient(options, _host, clientClock);
         client.MovedAway();
-        client.OnAdvertisement(AgentOnLink, ForeignAgentMac, Advertisement());
+        client.OnAdvertisement(ForeignAgentOnLink, ForeignAgentMac, Advertisement());
 
         var first = Answer(registrar, _host.Requests[^1].Message);
         Assert.Equal(RegistrationReplyCode.HomeAgentIdentificationMismatch, first.Code);
@@ -281,12 +280,12 @@ public class RegistrationClientTests
         var options = Options();
         using var client = new RegistrationClient(options, _host, _clock);
         client.MovedAway();
-        client.OnAdvertisement(AgentOnLink, ForeignAgentMac, Advertisement(700));
+        client.OnAdvertisement(ForeignAgentOnLink, ForeignAgentMac, Advertisement(700));
         var (request, _) = LastRequest();
         client.OnReply(Reply(request, RegistrationReplyCode.Accepted, 200, options.Association), ToVm);
-        client.OnAdvertisement(AgentOnLink, ForeignAgentMac, Advertisement(701));
+        client.OnAdvertisement(ForeignAgentOnLink, ForeignAgentMac, Advertisement(701));
         Assert.Single(_host.Requests);
-        client.OnAdvertisement(AgentOnLink, ForeignAgentMac, Advertisement(0)); // rebooted: the sequence starts again
+        client.OnAdvertisement(ForeignAgentOnLink, ForeignAgentMac, Advertisement(0)); // rebooted: the sequence starts again
         Assert.Equal(2, _host.Requests.Count);
         Assert.Equal(RegistrationState.Registering, client.State);
     }

@@ -107,7 +107,7 @@ public class NodeConformanceTests
 
     private const string ForeignAgentNode = """
         { "name": "fa",
-          "interfaces": [ { "name": "visitors", "mac": "02:00:00:00:0f:01", "address": "10.2.0.2/24" },
+          "interfaces": [ { "name": "visitors", "mac": "02:00:00:00:0f:01", "address": "10.2.0.1/24" },
                           { "name": "wan", "mac": "02:00:00:00:0f:02", "address": "192.0.2.5/30" } ],
           "routes": [ { "prefix": "0.0.0.0/0", "via": "192.0.2.6" } ],
           "arp": [ { "interface": "wan", "address": "192.0.2.6", "mac": "02:00:00:00:99:01" } ],

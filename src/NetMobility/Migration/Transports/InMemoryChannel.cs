@@ -7,13 +7,8 @@ public sealed class InMemoryChannel : IMigrationChannel
 {
     private readonly PathEndpoint _endpoint;
 
-    internal InMemoryChannel(PipeReader input, PipeWriter output, PathEndpoint endpoint, string peer)
-    {
-        Input = input;
-        Output = output;
-        _endpoint = endpoint;
-        Peer = peer;
-    }
+    internal InMemoryChannel(PipeReader input, PipeWriter output, PathEndpoint endpoint, string peer) =>
+        (Input, Output, _endpoint, Peer) = (input, output, endpoint, peer);
 
     public PipeReader Input { get; }
     public PipeWriter Output { get; }
