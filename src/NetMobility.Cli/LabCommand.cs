@@ -7,7 +7,7 @@ namespace NetMobility.Cli;
 
 /// <summary>
 /// <c>netmob lab vm build --out DIR [--memory-mb N] [--cache DIR]</c>: makes a guest kernel and initramfs from Debian
-/// packages; <c>netmob lab vm measure --image DIR [--runs N] [--mode qemu|shared-file|engine|both|all] [--writer 0,8]</c>:
+/// packages; <c>netmob lab vm measure --image DIR [--runs N] [--mode qemu|shared-file|engine|qemu-relay|both|all] [--writer 0,8]</c>:
 /// migrates a guest between QEMU processes N times per mode and write rate, the modes taking turns, and prints each
 /// migration, the medians and the ratios to QEMU's own migration (docs/lab-vm.md).
 /// </summary>
@@ -64,10 +64,11 @@ public static class LabCommand
         var mode = new Option<string>("--mode")
         {
             Description = "qemu (QEMU's own migration), shared-file (RAM on a shared file copied while stopped, x-ignore-shared), "
-                + "engine (the page engine moves the RAM, QEMU the device state), both (qemu and shared-file) or all (the three, taking turns)",
+                + "engine (the page engine moves the RAM, QEMU the device state), qemu-relay (QEMU's own migration, its stream carried by the project's relay), "
+                + "both (qemu and shared-file) or all (the four, taking turns)",
             DefaultValueFactory = _ => "all",
         };
-        mode.AcceptOnlyFromAmong("qemu", "shared-file", "engine", "both", "all");
+        mode.AcceptOnlyFromAmong("qemu", "shared-file", "engine", "qemu-relay", "both", "all");
         var writer = new Option<string>("--writer")
         {
             Description = "the guest's memory writer, MiB rewritten per second, one series per value (comma-separated: 0,8)", DefaultValueFactory = _ => "0",
@@ -94,8 +95,9 @@ public static class LabCommand
                 "qemu" => [QemuMigrationMode.Qemu],
                 "shared-file" => [QemuMigrationMode.SharedFileCopy],
                 "engine" => [QemuMigrationMode.PageEngine],
+                "qemu-relay" => [QemuMigrationMode.QemuRelay],
                 "both" => [QemuMigrationMode.Qemu, QemuMigrationMode.SharedFileCopy],
-                _ => [QemuMigrationMode.Qemu, QemuMigrationMode.SharedFileCopy, QemuMigrationMode.PageEngine],
+                _ => [QemuMigrationMode.Qemu, QemuMigrationMode.SharedFileCopy, QemuMigrationMode.PageEngine, QemuMigrationMode.QemuRelay],
             };
             var rates = WriteRates(parse.GetValue(writer)!);
             string policyName = parse.GetValue(policy)!;
@@ -145,5 +147,7 @@ public static class LabCommand
         $"paused {r.Paused.TotalMilliseconds:0.#} ms (qemu downtime {r.Qemu.DowntimeMs} ms"
         + (r.Engine is { } e ? $", engine downtime {e.DowntimeMs:0.#} ms: scan {e.Switchover!.DirtyScanMs:0.#}, last pages {e.Switchover.LastPagesMs:0.#}, device state {e.Switchover.DeviceStateMs:0.#}, resume {e.Switchover.ResumeMs:0.#}; rounds {string.Join(", ", e.Rounds.Select(Round))}" : "")
         + $"), total {r.Total.TotalMilliseconds:0.#} ms (qemu {r.Qemu.TotalTimeMs} ms), bytes {r.Bytes} (qemu stream {r.Qemu.TransferredBytes}, "
-        + (r.Mode == QemuMigrationMode.PageEngine ? "engine" : "copied") + $" {r.CopiedBytes})";
+        + (r.Relay is { } relay
+            ? $"relay wire {relay.WireBytes}, {relay.Connections} connection(s), {relay.ResentBytes} resent)"
+            : (r.Mode == QemuMigrationMode.PageEngine ? "engine" : "copied") + $" {r.CopiedBytes})");
 }
