@@ -7,7 +7,7 @@ namespace NetMobility.Cli;
 
 /// <summary>
 /// <c>netmob lab vm build --out DIR [--memory-mb N] [--cache DIR]</c>: makes a guest kernel and initramfs from Debian
-/// packages; <c>netmob lab vm measure --image DIR [--runs N] [--mode qemu|shared-file|engine|qemu-relay|both|all] [--writer 0,8]</c>:
+/// packages; <c>netmob lab vm measure --image DIR [--runs N] [--mode qemu|shared-file|engine|qemu-relay|both|all] [--writer 0,8] [--relay-tls]</c>:
 /// migrates a guest between QEMU processes N times per mode and write rate, the modes taking turns, and prints each
 /// migration, the medians and the ratios to QEMU's own migration (docs/lab-vm.md).
 /// </summary>
@@ -85,7 +85,11 @@ public static class LabCommand
             Description = "a WAN's bandwidth between the hosts, Mbit/s: QEMU's streams cross the namespace's loopback shaped to it (tc tbf), "
                 + "the page engine's an in-memory link of the same rate (its encoder told the rate); the bare loopback when not given",
         };
-        foreach (var o in new Option[] { image, runs, mode, writer, policy, transport, wan }) command.Options.Add(o);
+        var relayTls = new Option<bool>("--relay-tls")
+        {
+            Description = "qemu-relay: the relay's connection under mutual TLS (one self-signed certificate made for the run, both ends pinned to it)",
+        };
+        foreach (var o in new Option[] { image, runs, mode, writer, policy, transport, wan, relayTls }) command.Options.Add(o);
         command.SetAction(parse =>
         {
             int count = parse.GetValue(runs);
@@ -108,6 +112,7 @@ public static class LabCommand
                 Policy = () => MigrationBench.CreatePolicy(policyName),
                 Transport = parse.GetValue(transport) == "memory" ? EngineTransport.Memory : EngineTransport.Tcp,
                 WanBitsPerSecond = wanMbit * 1e6,
+                RelayTls = parse.GetValue(relayTls) ? NetMobility.Migration.Transports.TlsOptions.PreSharedKey(NetMobility.Migration.Transports.TlsOptions.CreateSelfSigned()) : null,
             };
             try
             {
