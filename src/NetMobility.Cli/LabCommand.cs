@@ -7,7 +7,7 @@ namespace NetMobility.Cli;
 
 /// <summary>
 /// <c>netmob lab vm build --out DIR [--memory-mb N] [--cache DIR]</c>: makes a guest kernel and initramfs from Debian
-/// packages; <c>netmob lab vm measure --image DIR [--runs N] [--mode qemu|shared-file|engine|qemu-relay|both|all] [--writer 0,8] [--relay-tls]</c>:
+/// packages; <c>netmob lab vm measure --image DIR [--runs N] [--mode qemu|shared-file|engine|qemu-relay|both|all] [--writer 0,8] [--relay-tls] [--relay-window-kib N]</c>:
 /// migrates a guest between QEMU processes N times per mode and write rate, the modes taking turns, and prints each
 /// migration, the medians and the ratios to QEMU's own migration (docs/lab-vm.md).
 /// </summary>
@@ -89,7 +89,11 @@ public static class LabCommand
         {
             Description = "qemu-relay: the relay's connection under mutual TLS (one self-signed certificate made for the run, both ends pinned to it)",
         };
-        foreach (var o in new Option[] { image, runs, mode, writer, policy, transport, wan, relayTls }) command.Options.Add(o);
+        var relayWindow = new Option<int>("--relay-window-kib")
+        {
+            Description = "qemu-relay: the relay sender's window of unacknowledged octets, KiB (what a resume may send again)", DefaultValueFactory = _ => 8192,
+        };
+        foreach (var o in new Option[] { image, runs, mode, writer, policy, transport, wan, relayTls, relayWindow }) command.Options.Add(o);
         command.SetAction(parse =>
         {
             int count = parse.GetValue(runs);
@@ -107,8 +111,11 @@ public static class LabCommand
             string policyName = parse.GetValue(policy)!;
             double? wanMbit = parse.GetValue(wan);
             if (wanMbit is < 1 or > 100_000) throw new UserInputException($"--wan-mbit: {wanMbit} is not between 1 and 100000");
+            int windowKib = parse.GetValue(relayWindow);
+            if (windowKib is < 64 or > 1 << 20) throw new UserInputException($"--relay-window-kib: {windowKib} is not between 64 and 1048576");
             var options = new QemuMigrationOptions
             {
+                Relay = new NetMobility.Migration.Relay.RelayOptions { WindowBytes = windowKib << 10 },
                 Policy = () => MigrationBench.CreatePolicy(policyName),
                 Transport = parse.GetValue(transport) == "memory" ? EngineTransport.Memory : EngineTransport.Tcp,
                 WanBitsPerSecond = wanMbit * 1e6,

@@ -1,6 +1,7 @@
 using System.Net;
 using NetMobility.Migration.Engine;
 using NetMobility.Migration.Policies;
+using NetMobility.Migration.Relay;
 using NetMobility.Migration.Transports;
 
 namespace NetMobility.Lab.Vm;
@@ -30,6 +31,13 @@ public sealed record QemuMigrationOptions
 
     /// <summary>Runs with the source paused just before QEMU moves the device state (a test kills the destination QEMU here).</summary>
     public Action? BeforeDeviceState { get; init; }
+
+    /// <summary>
+    /// <see cref="QemuMigrationMode.QemuRelay"/>: the relay's window and resume bound. The window holds octets QEMU counts
+    /// as sent while they still wait for the link: QEMU's estimate of the link's rate, and so of its last round, does not
+    /// see them, and on a slow link they lengthen the pause (8 MiB at 100 Mbit/s: about 0.7 s).
+    /// </summary>
+    public RelayOptions Relay { get; init; } = new();
 
     /// <summary><see cref="QemuMigrationMode.QemuRelay"/>: the relay's connection under mutual TLS; plain TCP when null.</summary>
     public TlsOptions? RelayTls { get; init; }

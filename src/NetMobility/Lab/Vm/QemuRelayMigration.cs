@@ -52,8 +52,8 @@ internal static class QemuRelayMigration
         using var relayStop = new CancellationTokenSource();
         try
         {
-            var receiving = new HypervisorStreamReceiver().ReceiveAsync(listener, hypervisor, relayStop.Token);
-            var sending = SendAsync(intake, connector, timeout, relayStop.Token);
+            var receiving = new HypervisorStreamReceiver(options.Relay).ReceiveAsync(listener, hypervisor, relayStop.Token);
+            var sending = SendAsync(intake, connector, options.Relay, timeout, relayStop.Token);
             await source.MigrateAsync($"unix:{outgoing}").ConfigureAwait(false);
 
             var loaded = destination.Qmp.WaitForEventAsync("MIGRATION", timeout, e => QemuPageEngineMigration.Status(e) is "completed" or "failed", destinationMark);
@@ -137,7 +137,7 @@ internal static class QemuRelayMigration
     }
 
     /// <summary>Takes the source QEMU's connection on its Unix socket and relays what it sends; the socket is closed when the relay ends.</summary>
-    private static async Task<RelaySent> SendAsync(Socket intake, IChannelConnector connector, TimeSpan timeout, CancellationToken cancellationToken)
+    private static async Task<RelaySent> SendAsync(Socket intake, IChannelConnector connector, RelayOptions relay, TimeSpan timeout, CancellationToken cancellationToken)
     {
         Socket qemu;
         try
@@ -153,7 +153,7 @@ internal static class QemuRelayMigration
             throw new HypervisorStreamRelayException($"hypervisor stream relay: accepting the source QEMU's stream: {ex.Message}");
         }
         await using var stream = new NetworkStream(qemu, ownsSocket: true);
-        return await new HypervisorStreamSender().SendAsync(stream, connector, cancellationToken).ConfigureAwait(false);
+        return await new HypervisorStreamSender(relay).SendAsync(stream, connector, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Waits for the relay's two ends to stop, whatever they say: the migration's outcome is already decided.</summary>
