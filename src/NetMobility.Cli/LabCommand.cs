@@ -91,7 +91,7 @@ public static class LabCommand
         };
         var relayWindow = new Option<int>("--relay-window-kib")
         {
-            Description = "qemu-relay: the relay sender's window of unacknowledged octets, KiB (what a resume may send again)", DefaultValueFactory = _ => 8192,
+            Description = "qemu-relay: the relay sender's window of unacknowledged octets, KiB (what a resume may send again)", DefaultValueFactory = _ => 1024,
         };
         foreach (var o in new Option[] { image, runs, mode, writer, policy, transport, wan, relayTls, relayWindow }) command.Options.Add(o);
         command.SetAction(parse =>
