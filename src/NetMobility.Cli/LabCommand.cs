@@ -7,7 +7,7 @@ namespace NetMobility.Cli;
 
 /// <summary>
 /// <c>netmob lab vm build --out DIR [--memory-mb N] [--cache DIR]</c>: makes a guest kernel and initramfs from Debian
-/// packages; <c>netmob lab vm measure --image DIR [--runs N] [--mode qemu|shared-file|engine|both|all] [--writer 0,8]</c>:
+/// packages; <c>netmob lab vm measure --image DIR [--runs N] [--mode qemu|shared-file|engine|qemu-relay|both|all] [--writer 0,8] [--relay-tls] [--relay-window-kib N]</c>:
 /// migrates a guest between QEMU processes N times per mode and write rate, the modes taking turns, and prints each
 /// migration, the medians and the ratios to QEMU's own migration (docs/lab-vm.md).
 /// </summary>
@@ -64,10 +64,11 @@ public static class LabCommand
         var mode = new Option<string>("--mode")
         {
             Description = "qemu (QEMU's own migration), shared-file (RAM on a shared file copied while stopped, x-ignore-shared), "
-                + "engine (the page engine moves the RAM, QEMU the device state), both (qemu and shared-file) or all (the three, taking turns)",
+                + "engine (the page engine moves the RAM, QEMU the device state), qemu-relay (QEMU's own migration, its stream carried by the project's relay), "
+                + "both (qemu and shared-file) or all (the four, taking turns)",
             DefaultValueFactory = _ => "all",
         };
-        mode.AcceptOnlyFromAmong("qemu", "shared-file", "engine", "both", "all");
+        mode.AcceptOnlyFromAmong("qemu", "shared-file", "engine", "qemu-relay", "both", "all");
         var writer = new Option<string>("--writer")
         {
             Description = "the guest's memory writer, MiB rewritten per second, one series per value (comma-separated: 0,8)", DefaultValueFactory = _ => "0",
@@ -84,7 +85,15 @@ public static class LabCommand
             Description = "a WAN's bandwidth between the hosts, Mbit/s: QEMU's streams cross the namespace's loopback shaped to it (tc tbf), "
                 + "the page engine's an in-memory link of the same rate (its encoder told the rate); the bare loopback when not given",
         };
-        foreach (var o in new Option[] { image, runs, mode, writer, policy, transport, wan }) command.Options.Add(o);
+        var relayTls = new Option<bool>("--relay-tls")
+        {
+            Description = "qemu-relay: the relay's connection under mutual TLS (one self-signed certificate made for the run, both ends pinned to it)",
+        };
+        var relayWindow = new Option<int>("--relay-window-kib")
+        {
+            Description = "qemu-relay: the relay sender's window of unacknowledged octets, KiB (what a resume may send again)", DefaultValueFactory = _ => 1024,
+        };
+        foreach (var o in new Option[] { image, runs, mode, writer, policy, transport, wan, relayTls, relayWindow }) command.Options.Add(o);
         command.SetAction(parse =>
         {
             int count = parse.GetValue(runs);
@@ -94,18 +103,23 @@ public static class LabCommand
                 "qemu" => [QemuMigrationMode.Qemu],
                 "shared-file" => [QemuMigrationMode.SharedFileCopy],
                 "engine" => [QemuMigrationMode.PageEngine],
+                "qemu-relay" => [QemuMigrationMode.QemuRelay],
                 "both" => [QemuMigrationMode.Qemu, QemuMigrationMode.SharedFileCopy],
-                _ => [QemuMigrationMode.Qemu, QemuMigrationMode.SharedFileCopy, QemuMigrationMode.PageEngine],
+                _ => [QemuMigrationMode.Qemu, QemuMigrationMode.SharedFileCopy, QemuMigrationMode.PageEngine, QemuMigrationMode.QemuRelay],
             };
             var rates = WriteRates(parse.GetValue(writer)!);
             string policyName = parse.GetValue(policy)!;
             double? wanMbit = parse.GetValue(wan);
             if (wanMbit is < 1 or > 100_000) throw new UserInputException($"--wan-mbit: {wanMbit} is not between 1 and 100000");
+            int windowKib = parse.GetValue(relayWindow);
+            if (windowKib is < 64 or > 1 << 20) throw new UserInputException($"--relay-window-kib: {windowKib} is not between 64 and 1048576");
             var options = new QemuMigrationOptions
             {
+                Relay = new NetMobility.Migration.Relay.RelayOptions { WindowBytes = windowKib << 10 },
                 Policy = () => MigrationBench.CreatePolicy(policyName),
                 Transport = parse.GetValue(transport) == "memory" ? EngineTransport.Memory : EngineTransport.Tcp,
                 WanBitsPerSecond = wanMbit * 1e6,
+                RelayTls = parse.GetValue(relayTls) ? NetMobility.Migration.Transports.TlsOptions.PreSharedKey(NetMobility.Migration.Transports.TlsOptions.CreateSelfSigned()) : null,
             };
             try
             {
@@ -145,5 +159,7 @@ public static class LabCommand
         $"paused {r.Paused.TotalMilliseconds:0.#} ms (qemu downtime {r.Qemu.DowntimeMs} ms"
         + (r.Engine is { } e ? $", engine downtime {e.DowntimeMs:0.#} ms: scan {e.Switchover!.DirtyScanMs:0.#}, last pages {e.Switchover.LastPagesMs:0.#}, device state {e.Switchover.DeviceStateMs:0.#}, resume {e.Switchover.ResumeMs:0.#}; rounds {string.Join(", ", e.Rounds.Select(Round))}" : "")
         + $"), total {r.Total.TotalMilliseconds:0.#} ms (qemu {r.Qemu.TotalTimeMs} ms), bytes {r.Bytes} (qemu stream {r.Qemu.TransferredBytes}, "
-        + (r.Mode == QemuMigrationMode.PageEngine ? "engine" : "copied") + $" {r.CopiedBytes})";
+        + (r.Relay is { } relay
+            ? $"relay wire {relay.WireBytes}, {relay.Connections} connection(s), {relay.ResentBytes} resent)"
+            : (r.Mode == QemuMigrationMode.PageEngine ? "engine" : "copied") + $" {r.CopiedBytes})");
 }

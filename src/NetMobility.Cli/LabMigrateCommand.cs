@@ -7,7 +7,7 @@ using NetMobility.Lab.Vm;
 namespace NetMobility.Cli;
 
 /// <summary>
-/// <c>netmob lab migrate --image DIR --mode qemu|shared-file|page-engine --count N --workload idle|memory|http --wan-delay MS
+/// <c>netmob lab migrate --image DIR --mode qemu|shared-file|page-engine|qemu-relay --count N --workload idle|memory|http --wan-delay MS
 /// --wan-loss P [--json]</c>: a QEMU guest migrated back and forth between the lab's home and foreign hosts under the
 /// correspondent's traffic; per migration and in sum (docs/lab.md).
 /// </summary>
@@ -16,8 +16,8 @@ public static class LabMigrateCommand
     public static Command Create()
     {
         var image = new Option<DirectoryInfo>("--image") { Description = "a guest made by 'netmob lab vm build'", Required = true };
-        var mode = new Option<string>("--mode") { Description = "qemu (QEMU's own migration), shared-file (RAM on shared files, copied while stopped) or page-engine (the project's page engine moves the RAM with pre-copy)", DefaultValueFactory = _ => "qemu" };
-        mode.AcceptOnlyFromAmong("qemu", "shared-file", "page-engine");
+        var mode = new Option<string>("--mode") { Description = "qemu (QEMU's own migration), shared-file (RAM on shared files, copied while stopped), page-engine (the project's page engine moves the RAM with pre-copy) or qemu-relay (QEMU's own migration, its stream carried across the WAN by the project's relay)", DefaultValueFactory = _ => "qemu" };
+        mode.AcceptOnlyFromAmong("qemu", "shared-file", "page-engine", "qemu-relay");
         var count = new Option<int>("--count") { Description = "migrations, alternately home -> foreign and back", DefaultValueFactory = _ => 4 };
         var workload = new Option<string>("--workload") { Description = "idle, memory (the guest rewrites 8 MiB of RAM a second) or http (the correspondent's requests back to back)", DefaultValueFactory = _ => "idle" };
         workload.AcceptOnlyFromAmong("idle", "memory", "http");
@@ -43,7 +43,7 @@ public static class LabMigrateCommand
             var options = new LabMigrationOptions
             {
                 ImageDirectory = parse.GetValue(image)!.FullName,
-                Mode = parse.GetValue(mode) switch { "shared-file" => QemuMigrationMode.SharedFileCopy, "page-engine" => QemuMigrationMode.PageEngine, _ => QemuMigrationMode.Qemu },
+                Mode = parse.GetValue(mode) switch { "shared-file" => QemuMigrationMode.SharedFileCopy, "page-engine" => QemuMigrationMode.PageEngine, "qemu-relay" => QemuMigrationMode.QemuRelay, _ => QemuMigrationMode.Qemu },
                 Count = n,
                 Workload = parse.GetValue(workload) switch { "memory" => LabWorkload.Memory, "http" => LabWorkload.Http, _ => LabWorkload.Idle },
                 WanDelayMs = d,

@@ -72,7 +72,7 @@ public sealed class LabGuest : IAsyncDisposable
         int index = _processes++;
         var host = Host(site);
         string tap = $"{_lab.Spec.Name}-q{index}";
-        string? ram = Mode == QemuMigrationMode.Qemu ? null : $"/dev/shm/netmob-{_lab.Spec.Name}-{index}";
+        string? ram = Mode.NeedsSharedMemory() ? $"/dev/shm/netmob-{_lab.Spec.Name}-{index}" : null;
         if (ram is not null) _lab.State.AddFile(ram);
         host.Ip("tuntap", "add", "dev", tap, "mode", "tap");
         host.Ip("link", "set", "dev", tap, "master", LabTopology.HostBridge, "up");

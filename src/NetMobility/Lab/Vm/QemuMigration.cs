@@ -6,8 +6,10 @@ namespace NetMobility.Lab.Vm;
 /// Moves a running guest from one QEMU process to another started with <see cref="QemuGuestOptions.Incoming"/>, in
 /// one of the <see cref="QemuMigrationMode"/>s, over <paramref name="uri"/> (QEMU's migration address, "tcp:127.0.0.1:4444").
 /// On success the guest runs at the destination and the source is left in postmigrate. In
-/// <see cref="QemuMigrationMode.PageEngine"/> a failure before commit throws <see cref="QemuMigrationRolledBackException"/>
-/// with the guest running on at the source and the destination QEMU quit.
+/// <see cref="QemuMigrationMode.PageEngine"/> a failure before commit, and in <see cref="QemuMigrationMode.QemuRelay"/> a
+/// relay that fails before the destination has loaded the stream, throws <see cref="QemuMigrationRolledBackException"/>
+/// with the guest running on at the source and the destination QEMU quit. In <see cref="QemuMigrationMode.QemuRelay"/>
+/// <paramref name="uri"/> is where the relay's receiver listens, in the destination QEMU's namespace.
 /// </summary>
 public static class QemuMigration
 {
@@ -16,6 +18,8 @@ public static class QemuMigration
     {
         if (mode == QemuMigrationMode.PageEngine)
             return await QemuPageEngineMigration.RunAsync(source, destination, uri, timeout, options ?? new QemuMigrationOptions()).ConfigureAwait(false);
+        if (mode == QemuMigrationMode.QemuRelay)
+            return await QemuRelayMigration.RunAsync(source, destination, uri, timeout, options ?? new QemuMigrationOptions()).ConfigureAwait(false);
         // A process that arrived by another mode may have x-ignore-shared on: QEMU's own migration carries the RAM.
         if (mode == QemuMigrationMode.Qemu && source.Options.SharedMemoryPath is not null)
             await source.SetMigrationCapabilitiesAsync(("x-ignore-shared", false)).ConfigureAwait(false);
@@ -52,11 +56,22 @@ public static class QemuMigration
             await destination.Qmp.WaitForEventAsync("MIGRATION", timeout, e => e.Data.GetProperty("status").GetString() == "completed", destinationMark).ConfigureAwait(false);
             await destination.ContAsync().ConfigureAwait(false);
         }
+        var (paused, total) = await ResumedAsync(source, destination, sourceMark, destinationMark, started, timeout).ConfigureAwait(false);
+        return new QemuMigrationResult(mode, stats, paused, total, copy, copied);
+    }
+
+    /// <summary>
+    /// Waits for the guest to run at the destination; answers its pause (the source's STOP to the destination's RESUME,
+    /// QEMU's timestamps) and the wall time since <paramref name="started"/>.
+    /// </summary>
+    internal static async Task<(TimeSpan Paused, TimeSpan Total)> ResumedAsync(QemuGuest source, QemuGuest destination, int sourceMark, int destinationMark,
+        long started, TimeSpan timeout)
+    {
         var resumed = await destination.WaitForResumeAsync(timeout, destinationMark).ConfigureAwait(false);
         var total = Stopwatch.GetElapsedTime(started);
         var stop = source.Qmp.Events.Skip(sourceMark).FirstOrDefault(e => e.Name == "STOP")
             ?? throw new LabException($"{source}: no STOP event during the migration");
-        return new QemuMigrationResult(mode, stats, resumed.Timestamp - stop.Timestamp, total, copy, copied);
+        return (resumed.Timestamp - stop.Timestamp, total);
     }
 
     /// <summary>Copies <paramref name="from"/> over <paramref name="to"/> without truncating it: the destination QEMU has it mapped.</summary>

@@ -19,6 +19,14 @@ public enum QemuMigrationMode
     /// destination, or at the source on any failure before commit.
     /// </summary>
     PageEngine,
+
+    /// <summary>
+    /// QEMU's own pre-copy migration (RAM and device state in its stream), the stream carried between the hosts by the
+    /// project's hypervisor stream relay (docs/page-stream.md sec 9) over TCP, optionally TLS, resumed after a cut: QEMU
+    /// migrates to a Unix socket the relay's sender reads, and the relay's receiver writes into the Unix socket the
+    /// destination QEMU listens on.
+    /// </summary>
+    QemuRelay,
 }
 
 public static class QemuMigrationModes
@@ -26,12 +34,13 @@ public static class QemuMigrationModes
     /// <summary>True for the modes that need the guest's RAM on a shared file on both sides.</summary>
     public static bool NeedsSharedMemory(this QemuMigrationMode mode) => mode is QemuMigrationMode.SharedFileCopy or QemuMigrationMode.PageEngine;
 
-    /// <summary>The mode's name on the command line and in tables: qemu, shared-file, engine.</summary>
+    /// <summary>The mode's name on the command line and in tables: qemu, shared-file, engine, qemu-relay.</summary>
     public static string Name(this QemuMigrationMode mode) => mode switch
     {
         QemuMigrationMode.Qemu => "qemu",
         QemuMigrationMode.SharedFileCopy => "shared-file",
         QemuMigrationMode.PageEngine => "engine",
+        QemuMigrationMode.QemuRelay => "qemu-relay",
         _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "no such migration mode"),
     };
 }

@@ -1,9 +1,12 @@
+using System.Net;
 using NetMobility.Migration.Engine;
 using NetMobility.Migration.Policies;
+using NetMobility.Migration.Relay;
+using NetMobility.Migration.Transports;
 
 namespace NetMobility.Lab.Vm;
 
-/// <summary>How <see cref="QemuMigration"/> moves a guest in <see cref="QemuMigrationMode.PageEngine"/> (the other modes take nothing from here).</summary>
+/// <summary>How <see cref="QemuMigration"/> moves a guest in <see cref="QemuMigrationMode.PageEngine"/> and <see cref="QemuMigrationMode.QemuRelay"/> (the other modes take nothing from here).</summary>
 public sealed record QemuMigrationOptions
 {
     /// <summary>The engine's stop policy, one per migration; the adaptive policy when null.</summary>
@@ -28,6 +31,24 @@ public sealed record QemuMigrationOptions
 
     /// <summary>Runs with the source paused just before QEMU moves the device state (a test kills the destination QEMU here).</summary>
     public Action? BeforeDeviceState { get; init; }
+
+    /// <summary>
+    /// <see cref="QemuMigrationMode.QemuRelay"/>: the relay's window and resume bound. The window holds octets QEMU counts
+    /// as sent while they still wait for the link: QEMU's estimate of the link's rate, and so of its last round, does not
+    /// see them, and on a slow link they lengthen the pause (8 MiB at 100 Mbit/s: about 0.7 s). 1 MiB here (the relay's
+    /// own default is 8 MiB): enough for the lab's round trips, and what a resume sends again.
+    /// </summary>
+    public RelayOptions Relay { get; init; } = new() { WindowBytes = 1 << 20 };
+
+    /// <summary><see cref="QemuMigrationMode.QemuRelay"/>: the relay's connection under mutual TLS; plain TCP when null.</summary>
+    public TlsOptions? RelayTls { get; init; }
+
+    /// <summary>
+    /// <see cref="QemuMigrationMode.QemuRelay"/>: where the relay's sender connects (from the source QEMU's namespace), given
+    /// where its receiver listens (in the destination QEMU's namespace); the receiver itself when null (a test puts a
+    /// cuttable relay in between).
+    /// </summary>
+    public Func<IPEndPoint, IPEndPoint>? RelayRoute { get; init; }
 }
 
 /// <summary>The page engine's transport in the lab.</summary>

@@ -1,3 +1,4 @@
+using NetMobility.Migration.Relay;
 using NetMobility.Migration.Reports;
 
 namespace NetMobility.Lab.Vm;
@@ -8,10 +9,12 @@ namespace NetMobility.Lab.Vm;
 /// destination, and the RAM moved outside QEMU's stream: the file copy's time and bytes for
 /// <see cref="QemuMigrationMode.SharedFileCopy"/>, the page engine's total time and wire bytes (and its whole report,
 /// <see cref="Engine"/>) for <see cref="QemuMigrationMode.PageEngine"/>; nothing for <see cref="QemuMigrationMode.Qemu"/>.
+/// In <see cref="QemuMigrationMode.QemuRelay"/> <see cref="Relay"/> is what the relay's sender carried.
 /// </summary>
 public sealed record QemuMigrationResult(
-    QemuMigrationMode Mode, MigrationStats Qemu, TimeSpan Paused, TimeSpan Total, TimeSpan Copy, long CopiedBytes, MigrationReport? Engine = null)
+    QemuMigrationMode Mode, MigrationStats Qemu, TimeSpan Paused, TimeSpan Total, TimeSpan Copy, long CopiedBytes, MigrationReport? Engine = null,
+    RelaySent? Relay = null)
 {
-    /// <summary>Everything that crossed: QEMU's stream plus the RAM copy.</summary>
-    public long Bytes => Qemu.TransferredBytes + CopiedBytes;
+    /// <summary>Everything that crossed between the hosts: QEMU's stream plus the RAM copy, or the relay's wire (QEMU's stream in its records).</summary>
+    public long Bytes => Relay is { } relay ? relay.WireBytes : Qemu.TransferredBytes + CopiedBytes;
 }

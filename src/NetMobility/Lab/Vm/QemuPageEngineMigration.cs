@@ -122,7 +122,8 @@ internal static class QemuPageEngineMigration
         return new QemuMigrationResult(mode, qemu, resumed.Timestamp - stop.Timestamp, total, TimeSpan.FromMilliseconds(report.TotalTimeMs), report.WireBytes, report);
     }
 
-    private static string? Status(QmpEvent e) =>
+    /// <summary>A MIGRATION event's status (completed, failed ...).</summary>
+    internal static string? Status(QmpEvent e) =>
         e.Data.ValueKind == System.Text.Json.JsonValueKind.Object && e.Data.TryGetProperty("status", out var status) ? status.GetString() : null;
 
     private static MemoryImage MapOrThrow(string path, bool writable)

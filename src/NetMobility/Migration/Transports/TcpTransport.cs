@@ -14,11 +14,15 @@ public sealed class TcpChannelConnector(IPEndPoint destination, TlsOptions? tls 
 {
     public TimeSpan ConnectTimeout { get; } = connectTimeout ?? TimeSpan.FromSeconds(30);
 
+    /// <summary>Makes each connection's socket (a lab makes it inside a network namespace); a plain TCP socket when null.</summary>
+    public Func<AddressFamily, Socket>? OpenSocket { get; init; }
+
     public async ValueTask<IMigrationChannel> ConnectAsync(int index, CancellationToken cancellationToken)
     {
         using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         bound.CancelAfter(ConnectTimeout);
-        var socket = new Socket(destination.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var socket = OpenSocket?.Invoke(destination.AddressFamily) ?? new Socket(destination.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        socket.NoDelay = true;
         try
         {
             await socket.ConnectAsync(destination, bound.Token).ConfigureAwait(false);

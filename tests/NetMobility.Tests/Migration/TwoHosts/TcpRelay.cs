@@ -14,6 +14,7 @@ internal sealed class TcpRelay : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly IPEndPoint _destination;
+    private readonly Func<Socket>? _openSocket;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Socket> _open = [];
     private readonly Task _accepting;
@@ -24,9 +25,11 @@ internal sealed class TcpRelay : IAsyncDisposable
 
     public enum Fault { None, Cut, Corrupt, Hold }
 
-    public TcpRelay(int destinationPort, Fault fault = Fault.None, long at = long.MaxValue)
+    /// <param name="openSocket">makes the socket of each connection to the destination (a test makes it in a network namespace)</param>
+    public TcpRelay(int destinationPort, Fault fault = Fault.None, long at = long.MaxValue, Func<Socket>? openSocket = null)
     {
         _destination = new IPEndPoint(IPAddress.Loopback, destinationPort);
+        _openSocket = openSocket;
         FaultKind = fault;
         At = at;
         _listener.Start();
@@ -52,7 +55,8 @@ internal sealed class TcpRelay : IAsyncDisposable
             {
                 var client = await _listener.AcceptSocketAsync(_stop.Token);
                 Interlocked.Increment(ref _connections);
-                var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                var server = _openSocket?.Invoke() ?? new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                server.NoDelay = true;
                 try
                 {
                     await server.ConnectAsync(_destination, _stop.Token);

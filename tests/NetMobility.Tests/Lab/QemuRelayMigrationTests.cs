@@ -1,0 +1,109 @@
+using System.Net;
+using System.Net.Sockets;
+using NetMobility.Lab;
+using NetMobility.Lab.Vm;
+using NetMobility.Migration.Relay;
+using NetMobility.Tests.Migration.TwoHosts;
+using Xunit.Abstractions;
+
+namespace NetMobility.Tests.Lab;
+
+/// <summary>
+/// QEMU's own migration carried by the project's relay (<see cref="QemuMigrationMode.QemuRelay"/>) under a TCP session to
+/// the guest, with the relay's TCP connection going through a relay the test controls in the guests' namespace: a flipped
+/// octet ends the relay, and the guest runs on at the source (the destination QEMU quit, the session carrying on); a
+/// connection cut mid-stream is resumed, and the guest arrives.
+/// </summary>
+[Collection(LabCollection.Name)]
+public sealed class QemuRelayMigrationTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Bound = VmLab.Bound;
+
+    /// <summary>Where the fault goes: 20 MB into the relay's forward direction, well inside QEMU's ~90 MB stream of a 128 MiB guest.</summary>
+    private const long FaultAt = 20_000_000;
+
+    [Fact]
+    public async Task A_relay_that_fails_rolls_the_guest_back_and_a_cut_relay_connection_resumes_and_the_guest_arrives()
+    {
+        VmPrerequisites.Require();
+        await using var lab = VmLab.Create();
+        var guest = await lab.StartGuestAsync("vm0");
+        await guest.WaitForBootAsync(VmLab.BootBound);
+        string relay = Path.Combine(lab.Files, "session.sock");
+        using var socat = lab.Namespace.Start("socat", "-d", "-d", $"UNIX-LISTEN:{relay}", $"TCP:{VmLab.GuestAddress}:{GuestInit.EchoPort}");
+        await socat.WaitForOutputAsync("listening on", Bound);
+        using var session = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await session.ConnectAsync(new UnixDomainSocketEndPoint(relay));
+        await socat.WaitForOutputAsync("starting data transfer loop", Bound);
+        using var stop = new CancellationTokenSource();
+        var pump = new EchoPump(session);
+        var pumping = pump.RunAsync(stop.Token);
+        await pump.WaitForBytesAsync(64 << 10, Bound);
+
+        // 1: one octet flipped on the relay's wire: the receiver refuses the stream, the relay ends, the guest runs on at the source.
+        TcpRelay? corrupt = null;
+        try
+        {
+            var refusing = await lab.StartGuestAsync("vm1", incoming: true);
+            var refused = await Assert.ThrowsAsync<QemuMigrationRolledBackException>(() => QemuMigration.RunAsync(guest, refusing,
+                QemuMigrationMode.QemuRelay, QemuMigrationSeries.MigrationUri, VmLab.BootBound,
+                new QemuMigrationOptions { RelayRoute = at => Through(lab, at, TcpRelay.Fault.Corrupt, out corrupt) }));
+            output.WriteLine($"flipped octet: {refused.Message}");
+            Assert.True(corrupt!.Tripped.IsCompleted);
+            Assert.Contains("hypervisor stream relay", refused.Message);
+            Assert.DoesNotContain('\n', refused.Message);
+            Assert.Equal("running", await guest.QueryStatusAsync());
+            // The destination QEMU is gone: it never ran the guest.
+            await Assert.ThrowsAsync<LabException>(() => refusing.QueryStatusAsync());
+            long atRollback = pump.Verified;
+            await pump.WaitForBytesAsync(atRollback + (128 << 10), Bound);
+            Assert.Null(pump.Failure);
+            await lab.RetireAsync(refusing);
+        }
+        finally
+        {
+            if (corrupt is not null) await corrupt.DisposeAsync();
+        }
+
+        // 2: the relay's connection cut mid-stream: the sender reconnects, resumes from the receiver's ack, and the guest arrives.
+        TcpRelay? cut = null;
+        try
+        {
+            var destination = await lab.StartGuestAsync("vm2", incoming: true);
+            var moved = await QemuMigration.RunAsync(guest, destination, QemuMigrationMode.QemuRelay, QemuMigrationSeries.MigrationUri, VmLab.BootBound,
+                new QemuMigrationOptions { RelayRoute = at => Through(lab, at, TcpRelay.Fault.Cut, out cut) });
+            var sent = Assert.IsType<RelaySent>(moved.Relay);
+            output.WriteLine($"cut at {FaultAt}: {moved.Qemu}; paused {moved.Paused.TotalMilliseconds:0.#} ms, total {moved.Total.TotalMilliseconds:0.#} ms; "
+                + $"relay {sent.StreamBytes} octets, {sent.WireBytes} on the wire, {sent.Connections} connections, {sent.ResentBytes} resent");
+            Assert.True(cut!.Tripped.IsCompleted);
+            Assert.True(moved.Qemu.Completed, moved.Qemu.ToString());
+            Assert.Equal(2, sent.Connections);
+            Assert.Equal(2, cut.Connections);
+            Assert.True(sent.StreamBytes > FaultAt, $"{sent.StreamBytes} octets relayed");
+            // What went again is what the receiver had not acknowledged when the connection went: at most the window.
+            Assert.InRange(sent.ResentBytes, 0, new QemuMigrationOptions().Relay.WindowBytes);
+            Assert.Equal("postmigrate", await guest.QueryStatusAsync());
+            Assert.Equal("running", await destination.QueryStatusAsync());
+            long atResume = pump.Verified;
+            await pump.WaitForBytesAsync(atResume + (128 << 10), Bound);
+            await lab.RetireAsync(guest);
+        }
+        finally
+        {
+            if (cut is not null) await cut.DisposeAsync();
+        }
+        stop.Cancel();
+        await pumping;
+        Assert.Null(pump.Failure);
+    }
+
+    /// <summary>A relay with <paramref name="fault"/> in the guests' namespace, in front of the receiver at <paramref name="receiver"/>; answers where the sender connects.</summary>
+    private static IPEndPoint Through(GuestBridge lab, IPEndPoint receiver, TcpRelay.Fault fault, out TcpRelay? relay)
+    {
+        string netns = lab.Namespace.Name;
+        var made = NetnsScope.Run(netns, () => new TcpRelay(receiver.Port, fault, FaultAt,
+            () => NetnsScope.Run(netns, () => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))));
+        relay = made;
+        return new IPEndPoint(IPAddress.Loopback, made.Port);
+    }
+}
