@@ -93,6 +93,9 @@ internal static class QemuRelayMigration
         }
     }
 
+    /// <summary>How long a source QEMU's failure waits for the relay's own reason before QEMU's is reported.</summary>
+    private static readonly TimeSpan RelayVerdictGrace = TimeSpan.FromSeconds(2);
+
     /// <summary>
     /// Waits for the first word on the migration: null when the destination QEMU has loaded the whole stream, else why it
     /// failed (the relay gave up, either QEMU said failed, or the destination's QMP went away). When the relay ends first
@@ -106,6 +109,11 @@ internal static class QemuRelayMigration
             var first = await Task.WhenAny(relayed, loaded, sourceFailed).WaitAsync(timeout).ConfigureAwait(false);
             if (first == sourceFailed)
             {
+                // The source's stream breaks when the relay gives up and closes it, so QEMU may say so first: the relay's
+                // own reason, if it has one by now, names the cause; QEMU's broken pipe is only its echo.
+                try { await relayed.WaitAsync(RelayVerdictGrace).ConfigureAwait(false); }
+                catch (Exception) when (!relayed.IsCompletedSuccessfully) { }
+                if (relayed.Exception?.InnerException is { } cause) return cause.Message;
                 var stats = await source.QueryMigrateAsync().ConfigureAwait(false);
                 return $"{source}: QEMU's migration {stats.Status}: {stats.Error}";
             }
