@@ -64,6 +64,12 @@ public sealed class QmpClientTests : IDisposable
             // Events before a mark do not satisfy a wait that starts after it.
             var later = client.WaitForEventAsync("STOP", TimeSpan.FromMilliseconds(200), since: client.EventCount);
             Assert.Contains("no STOP event", (await Assert.ThrowsAsync<LabException>(() => later)).Message);
+            // A wait called off (the other outcome came first) ends cancelled, not as a failure no one would observe.
+            using var off = new CancellationTokenSource();
+            var calledOff = client.WaitForEventAsync("RESUME", Bound, cancellationToken: off.Token);
+            await off.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => calledOff);
+            Assert.True(calledOff.IsCanceled);
         }
         await peer.WaitAsync(Bound);
     }

@@ -77,15 +77,24 @@ internal static class QemuPageEngineMigration
                 await source.MigrateAsync(uri).ConfigureAwait(false);
                 // Done when the destination has loaded the state (it stays paused until cont: the source was paused when the
                 // stream began), failed when either end says so. Events only: QEMU's figures are read after the guest runs.
-                var failed = source.Qmp.WaitForEventAsync("MIGRATION", timeout, e => Status(e) is "failed" or "cancelled", sourceEvents);
-                var loaded = destination.Qmp.WaitForEventAsync("MIGRATION", timeout, e => Status(e) is "completed" or "failed", destinationMark);
-                if (await Task.WhenAny(failed, loaded).ConfigureAwait(false) == failed)
+                // The wait that loses is called off, so that it does not end later as an unobserved failure.
+                using var settled = new CancellationTokenSource();
+                var failed = source.Qmp.WaitForEventAsync("MIGRATION", timeout, e => Status(e) is "failed" or "cancelled", sourceEvents, settled.Token);
+                var loaded = destination.Qmp.WaitForEventAsync("MIGRATION", timeout, e => Status(e) is "completed" or "failed", destinationMark, settled.Token);
+                try
                 {
-                    await failed.ConfigureAwait(false);
-                    var stats = await source.QueryMigrateAsync().ConfigureAwait(false);
-                    throw new LabException($"QEMU's device state did not move: {stats.Status}: {stats.Error}");
+                    if (await Task.WhenAny(failed, loaded).ConfigureAwait(false) == failed)
+                    {
+                        await failed.ConfigureAwait(false);
+                        var stats = await source.QueryMigrateAsync().ConfigureAwait(false);
+                        throw new LabException($"QEMU's device state did not move: {stats.Status}: {stats.Error}");
+                    }
+                    if (Status(await loaded.ConfigureAwait(false)) != "completed") throw new LabException($"{destination}: loading QEMU's device state failed");
                 }
-                if (Status(await loaded.ConfigureAwait(false)) != "completed") throw new LabException($"{destination}: loading QEMU's device state failed");
+                finally
+                {
+                    await settled.CancelAsync().ConfigureAwait(false);
+                }
             },
         });
 

@@ -56,8 +56,8 @@ internal static class QemuRelayMigration
             var sending = SendAsync(intake, connector, options.Relay, timeout, relayStop.Token);
             await source.MigrateAsync($"unix:{outgoing}").ConfigureAwait(false);
 
-            var loaded = destination.Qmp.WaitForEventAsync("MIGRATION", timeout, e => QemuPageEngineMigration.Status(e) is "completed" or "failed", destinationMark);
-            var sourceFailed = source.Qmp.WaitForEventAsync("MIGRATION", timeout, e => QemuPageEngineMigration.Status(e) is "failed" or "cancelled", sourceMark);
+            var loaded = destination.Qmp.WaitForEventAsync("MIGRATION", timeout, e => QemuPageEngineMigration.Status(e) is "completed" or "failed", destinationMark, relayStop.Token);
+            var sourceFailed = source.Qmp.WaitForEventAsync("MIGRATION", timeout, e => QemuPageEngineMigration.Status(e) is "failed" or "cancelled", sourceMark, relayStop.Token);
             var relayed = BothAsync(sending, receiving);
             string? failure = await RelayOutcomeAsync(relayed, loaded, sourceFailed, source, destination, hypervisor, toDestination, timeout).ConfigureAwait(false);
             if (failure is not null)

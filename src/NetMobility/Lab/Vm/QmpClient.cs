@@ -200,7 +200,8 @@ public sealed class QmpClient : IAsyncDisposable
     /// Waits for an event named <paramref name="name"/> that <paramref name="match"/> accepts; one that arrived before the
     /// call counts too, unless it is among the first <paramref name="since"/> events (an <see cref="EventCount"/> taken earlier).
     /// </summary>
-    public async Task<QmpEvent> WaitForEventAsync(string name, TimeSpan timeout, Func<QmpEvent, bool>? match = null, int since = 0)
+    public async Task<QmpEvent> WaitForEventAsync(string name, TimeSpan timeout, Func<QmpEvent, bool>? match = null, int since = 0,
+        CancellationToken cancellationToken = default)
     {
         bool Accept(QmpEvent e) => e.Name == name && (match is null || match(e));
         var seen = new TaskCompletionSource<QmpEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -212,11 +213,16 @@ public sealed class QmpClient : IAsyncDisposable
         }
         try
         {
-            return await seen.Task.WaitAsync(timeout).ConfigureAwait(false);
+            return await seen.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
             throw new LabException($"{_name}: no {name} event within {timeout.TotalSeconds:0.#} s");
+        }
+        finally
+        {
+            // A wait that timed out or was called off leaves no watch behind.
+            if (!seen.Task.IsCompleted) lock (_gate) _watches.RemoveAll(w => w.Seen == seen);
         }
     }
 
