@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using NetMobility.Lab.Vm;
 using Xunit.Abstractions;
@@ -62,35 +61,25 @@ public sealed class QemuGuestTests(ITestOutputHelper output)
             var guest = await lab.StartGuestAsync("vm0", sharedMemoryPath: Ram(0));
             await guest.WaitForBootAsync(VmLab.BootBound);
 
-            // The session: the namespace's kernel holds the TCP connection to the guest's echo server; the test reaches it
-            // through socat's Unix socket and keeps bytes flowing across the migrations, checking every byte that comes back.
-            string relay = Path.Combine(lab.Files, "session.sock");
-            using var socat = lab.Namespace.Start("socat", "-d", "-d", $"UNIX-LISTEN:{relay}", $"TCP:{VmLab.GuestAddress}:{GuestInit.EchoPort}");
-            await socat.WaitForOutputAsync("listening on", Bound);
-            using var session = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            await session.ConnectAsync(new UnixDomainSocketEndPoint(relay));
-            await socat.WaitForOutputAsync("starting data transfer loop", Bound);
-            using var stop = new CancellationTokenSource();
-            var pump = new EchoPump(session);
-            var pumping = pump.RunAsync(stop.Token);
-            await pump.WaitForBytesAsync(64 << 10, Bound);
+            // The session: the namespace's kernel holds the TCP connection to the guest's echo server; the test keeps bytes
+            // flowing across the migrations, checking every byte that comes back.
+            using var echo = await EchoSession.OpenAsync(lab, Bound);
 
             for (int i = 1; i <= 2; i++)
             {
                 var destination = await lab.StartGuestAsync($"vm{i}", incoming: true, sharedMemoryPath: Ram(i));
                 Assert.Equal("inmigrate", await destination.QueryStatusAsync());
                 var result = await QemuMigration.RunAsync(guest, destination, mode, QemuMigrationSeries.MigrationUri, VmLab.BootBound);
-                long atResume = pump.Verified;
-                await pump.WaitForBytesAsync(atResume + (128 << 10), Bound);
+                await echo.WaitForMoreAsync(Bound);
 
                 output.WriteLine($"{mode} migration {i} of the {lab.Image.MemoryMb} MiB guest: {result.Qemu}; paused {result.Paused.TotalMilliseconds:0.#} ms, "
-                    + $"total {result.Total.TotalMilliseconds:0.#} ms, copy {result.Copy.TotalMilliseconds:0.#} ms, {result.Bytes} bytes; longest echo wait so far {pump.LongestWait.TotalMilliseconds:0} ms");
+                    + $"total {result.Total.TotalMilliseconds:0.#} ms, copy {result.Copy.TotalMilliseconds:0.#} ms, {result.Bytes} bytes; longest echo wait so far {echo.Pump.LongestWait.TotalMilliseconds:0} ms");
                 Assert.True(result.Qemu.Completed, result.Qemu.ToString());
                 Assert.Null(result.Qemu.Error);
                 Assert.True(result.Qemu.TotalTimeMs > 0, result.Qemu.ToString());
                 Assert.InRange(result.Qemu.DowntimeMs, 0, result.Qemu.TotalTimeMs);
                 Assert.True(result.Paused > TimeSpan.Zero && result.Paused < result.Total, $"paused {result.Paused}, total {result.Total}");
-                Assert.Null(pump.Failure);
+                Assert.Null(echo.Pump.Failure);
                 Assert.Equal("postmigrate", await guest.QueryStatusAsync());
                 Assert.Equal("running", await destination.QueryStatusAsync());
                 if (mode == QemuMigrationMode.SharedFileCopy)
@@ -137,9 +126,7 @@ public sealed class QemuGuestTests(ITestOutputHelper output)
                 await lab.RetireAsync(guest);
                 guest = destination;
             }
-            stop.Cancel();
-            await pumping;
-            Assert.Null(pump.Failure);
+            await echo.StopAsync();
             var ping = lab.Namespace.Run(Bound, "ping", "-c", "2", "-i", "0.2", "-W", "5", VmLab.GuestAddress);
             Assert.True(ping.Succeeded, ping.StandardOutput + ping.StandardError);
         }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using NetMobility.Lab.Vm;
 using NetMobility.Migration.Reports;
 using Xunit.Abstractions;
@@ -26,16 +25,7 @@ public sealed class QemuPageEngineRollbackTests(ITestOutputHelper output)
         {
             var guest = await lab.StartGuestAsync("vm0", sharedMemoryPath: Ram(0));
             await guest.WaitForBootAsync(VmLab.BootBound);
-            string relay = Path.Combine(lab.Files, "session.sock");
-            using var socat = lab.Namespace.Start("socat", "-d", "-d", $"UNIX-LISTEN:{relay}", $"TCP:{VmLab.GuestAddress}:{GuestInit.EchoPort}");
-            await socat.WaitForOutputAsync("listening on", Bound);
-            using var session = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            await session.ConnectAsync(new UnixDomainSocketEndPoint(relay));
-            await socat.WaitForOutputAsync("starting data transfer loop", Bound);
-            using var stop = new CancellationTokenSource();
-            var pump = new EchoPump(session);
-            var pumping = pump.RunAsync(stop.Token);
-            await pump.WaitForBytesAsync(64 << 10, Bound);
+            using var echo = await EchoSession.OpenAsync(lab, Bound);
 
             // 1: every page the destination applies is corrupted: its digest does not match, it refuses, the source resumes.
             var corrupted = await lab.StartGuestAsync("vm1", incoming: true, sharedMemoryPath: Ram(1));
@@ -46,7 +36,7 @@ public sealed class QemuPageEngineRollbackTests(ITestOutputHelper output)
             var report = Assert.IsType<MigrationReport>(refused.Report);
             Assert.Equal(MigrationOutcome.RolledBack, report.Outcome);
             Assert.Contains("digest", report.Error);
-            await AssertRunsOnAsync(guest, pump);
+            await AssertRunsOnAsync(guest, echo);
             await lab.RetireAsync(corrupted);
 
             // 2: the destination QEMU dies just before QEMU's device state would go: QEMU's migration fails, the source resumes.
@@ -56,7 +46,7 @@ public sealed class QemuPageEngineRollbackTests(ITestOutputHelper output)
                 new QemuMigrationOptions { BeforeDeviceState = () => Process.GetProcessById(killed.ProcessId).Kill() }));
             output.WriteLine($"destination killed: {lost.Message}");
             Assert.Equal(MigrationOutcome.RolledBack, Assert.IsType<MigrationReport>(lost.Report).Outcome);
-            await AssertRunsOnAsync(guest, pump);
+            await AssertRunsOnAsync(guest, echo);
             await lab.RetireAsync(killed);
 
             // 3: and it still moves.
@@ -64,11 +54,8 @@ public sealed class QemuPageEngineRollbackTests(ITestOutputHelper output)
             var moved = await QemuMigration.RunAsync(guest, destination, QemuMigrationMode.PageEngine, QemuMigrationSeries.MigrationUri, VmLab.BootBound);
             Assert.True(moved.Engine!.Completed, moved.Engine.Error);
             Assert.Equal("running", await destination.QueryStatusAsync());
-            long atResume = pump.Verified;
-            await pump.WaitForBytesAsync(atResume + (128 << 10), Bound);
-            stop.Cancel();
-            await pumping;
-            Assert.Null(pump.Failure);
+            await echo.WaitForMoreAsync(Bound);
+            await echo.StopAsync();
         }
         finally
         {
@@ -76,11 +63,10 @@ public sealed class QemuPageEngineRollbackTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task AssertRunsOnAsync(QemuGuest guest, EchoPump pump)
+    private static async Task AssertRunsOnAsync(QemuGuest guest, EchoSession echo)
     {
         Assert.Equal("running", await guest.QueryStatusAsync());
-        long atRollback = pump.Verified;
-        await pump.WaitForBytesAsync(atRollback + (128 << 10), Bound);
-        Assert.Null(pump.Failure);
+        await echo.WaitForMoreAsync(Bound);
+        Assert.Null(echo.Pump.Failure);
     }
 }

@@ -29,16 +29,7 @@ public sealed class QemuRelayMigrationTests(ITestOutputHelper output)
         await using var lab = VmLab.Create();
         var guest = await lab.StartGuestAsync("vm0");
         await guest.WaitForBootAsync(VmLab.BootBound);
-        string relay = Path.Combine(lab.Files, "session.sock");
-        using var socat = lab.Namespace.Start("socat", "-d", "-d", $"UNIX-LISTEN:{relay}", $"TCP:{VmLab.GuestAddress}:{GuestInit.EchoPort}");
-        await socat.WaitForOutputAsync("listening on", Bound);
-        using var session = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        await session.ConnectAsync(new UnixDomainSocketEndPoint(relay));
-        await socat.WaitForOutputAsync("starting data transfer loop", Bound);
-        using var stop = new CancellationTokenSource();
-        var pump = new EchoPump(session);
-        var pumping = pump.RunAsync(stop.Token);
-        await pump.WaitForBytesAsync(64 << 10, Bound);
+        using var echo = await EchoSession.OpenAsync(lab, Bound);
 
         // 1: one octet flipped on the relay's wire: the receiver refuses the stream, the relay ends, the guest runs on at the source.
         TcpRelay? corrupt = null;
@@ -55,9 +46,8 @@ public sealed class QemuRelayMigrationTests(ITestOutputHelper output)
             Assert.Equal("running", await guest.QueryStatusAsync());
             // The destination QEMU is gone: it never ran the guest.
             await Assert.ThrowsAsync<LabException>(() => refusing.QueryStatusAsync());
-            long atRollback = pump.Verified;
-            await pump.WaitForBytesAsync(atRollback + (128 << 10), Bound);
-            Assert.Null(pump.Failure);
+            await echo.WaitForMoreAsync(Bound);
+            Assert.Null(echo.Pump.Failure);
             await lab.RetireAsync(refusing);
         }
         finally
@@ -84,17 +74,14 @@ public sealed class QemuRelayMigrationTests(ITestOutputHelper output)
             Assert.InRange(sent.ResentBytes, 0, new QemuMigrationOptions().Relay.WindowBytes);
             Assert.Equal("postmigrate", await guest.QueryStatusAsync());
             Assert.Equal("running", await destination.QueryStatusAsync());
-            long atResume = pump.Verified;
-            await pump.WaitForBytesAsync(atResume + (128 << 10), Bound);
+            await echo.WaitForMoreAsync(Bound);
             await lab.RetireAsync(guest);
         }
         finally
         {
             if (cut is not null) await cut.DisposeAsync();
         }
-        stop.Cancel();
-        await pumping;
-        Assert.Null(pump.Failure);
+        await echo.StopAsync();
     }
 
     /// <summary>A relay with <paramref name="fault"/> in the guests' namespace, in front of the receiver at <paramref name="receiver"/>; answers where the sender connects.</summary>
