@@ -140,6 +140,29 @@ public abstract class KernelLink : IFrameLink, IDisposable
         }
     }
 
+    /// <summary>How long a stop with the interface still listed is watched before it counts as down rather than deleted.</summary>
+    private const int DeletionSettleMilliseconds = 250;
+
+    /// <summary>
+    /// Says whether the interface that stopped carrying frames went down or is gone, on the I/O thread. Deleting an
+    /// interface takes it down first and drops it from the kernel's list a moment later, so an interface still listed
+    /// under its index is watched a little longer (woken early by <see cref="Dispose"/>): it went down only if it is
+    /// still there afterwards.
+    /// </summary>
+    protected string DownOrGone(int ifIndex)
+    {
+        string gone = $"interface {Name} is gone";
+        Span<TapNative.PollFd> fds = stackalloc TapNative.PollFd[1];
+        for (int waited = 0; ; waited += 10)
+        {
+            if ((int)PacketNative.IfNameToIndex(Name) != ifIndex) return gone;
+            if (waited >= DeletionSettleMilliseconds || _closing) return $"interface {Name} went down";
+            fds[0] = new TapNative.PollFd(_wakeFd, TapNative.PollIn);
+            // Waiting on the wake descriptor only: a Dispose ends the watch at once and leaves the wake-up counted.
+            TapNative.Poll(ref MemoryMarshal.GetReference(fds), 1, 10);
+        }
+    }
+
     /// <summary>After the I/O thread has been woken to stop: joins it (and any other thread of the link) and releases the device.</summary>
     protected abstract void CloseDevice();
 

@@ -228,11 +228,11 @@ public sealed unsafe partial class PacketLink : KernelLink
             Counters.CountDrops(LinkDrop.QueueFull, stats.Drops);
     }
 
-    /// <summary>The fault for a socket error: ENETDOWN means the interface went down or was deleted, told apart by its index.</summary>
+    /// <summary>The fault for a socket error: ENETDOWN means the interface went down or was deleted (<see cref="KernelLink.DownOrGone"/>).</summary>
     private string Stopped(int errno)
     {
         if (errno != PacketNative.ENetDown) return $"{Name}: receiving failed ({TapNative.Describe(errno)})";
-        return (int)PacketNative.IfNameToIndex(Name) == _ifIndex ? $"interface {Name} went down" : $"interface {Name} is gone";
+        return DownOrGone(_ifIndex);
     }
 
     /// <summary>Checks the interface carries Ethernet and is up; answers its hardware address.</summary>

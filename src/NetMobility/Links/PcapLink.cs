@@ -212,11 +212,10 @@ public sealed unsafe class PcapLink : KernelLink
         }
     }
 
-    /// <summary>The fault when the handle stops: the interface gone or down, told apart by its index, with libpcap's words.</summary>
+    /// <summary>The fault when the handle stops: the interface gone or down (<see cref="KernelLink.DownOrGone"/>), with libpcap's words.</summary>
     private string Stopped(string? words)
     {
-        int now = (int)PacketNative.IfNameToIndex(Name);
-        string what = now == 0 || now != _ifIndex ? $"interface {Name} is gone" : $"interface {Name} went down";
+        string what = DownOrGone(_ifIndex);
         return string.IsNullOrEmpty(words) ? what : $"{what} ({words})";
     }
 
