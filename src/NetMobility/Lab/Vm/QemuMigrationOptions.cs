@@ -12,14 +12,14 @@ public sealed record QemuMigrationOptions
     /// <summary>The engine's stop policy, one per migration; the adaptive policy when null.</summary>
     public Func<IStopPolicy>? Policy { get; init; }
 
-    /// <summary>What carries the page stream between the two engines in this process.</summary>
+    /// <summary>What carries the page stream between the two engines: TCP along QEMU's own path (between the two QEMUs' namespaces), or a pipe in this process.</summary>
     public EngineTransport Transport { get; init; } = EngineTransport.Tcp;
 
     /// <summary>
-    /// The path between the two hosts, in bits per second; null for the bare loopback. With a rate, the page engine's
-    /// stream goes over an in-memory link of that rate in real time (whatever <see cref="Transport"/> says), and its
-    /// encoder is told the rate; QEMU's own streams cross the namespace's loopback shaped to the same rate
-    /// (<see cref="GuestBridge.ShapeLoopback"/>, which the caller sets up).
+    /// The path between the two hosts, in bits per second; null for the bare loopback. The page engine's encoder is told
+    /// the rate. Over TCP the engine's stream crosses the same shaped path as QEMU's own streams
+    /// (<see cref="GuestBridge.ShapeLoopback"/>, which the caller sets up); with <see cref="EngineTransport.Memory"/> it goes
+    /// over an in-memory link of that rate in real time.
     /// </summary>
     public double? WanBitsPerSecond { get; init; }
 
@@ -54,7 +54,7 @@ public sealed record QemuMigrationOptions
 /// <summary>The page engine's transport in the lab.</summary>
 public enum EngineTransport
 {
-    /// <summary>TCP on the loopback interface, a connection per channel (the engine's real transport).</summary>
+    /// <summary>TCP, a connection per channel (the engine's real transport), from the source QEMU's namespace to the destination's, as QEMU's own stream goes.</summary>
     Tcp,
 
     /// <summary>The engine's in-memory pipe in real time, with no bandwidth or latency to speak of.</summary>

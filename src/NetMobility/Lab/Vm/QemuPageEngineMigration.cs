@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Sockets;
 using NetMobility.Migration;
 using NetMobility.Migration.Engine;
 using NetMobility.Migration.Policies;
@@ -40,7 +41,7 @@ internal static class QemuPageEngineMigration
         await destination.MigrateIncomingAsync(uri).ConfigureAwait(false);
 
         using var image = MapOrThrow(from, writable: false);
-        var (listener, connector, transportName) = OpenTransport(options.Transport, options.WanBitsPerSecond);
+        var (listener, connector, transportName) = OpenTransport(source, destination, uri, options, timeout);
         await using var _ = listener;
         Exception? resumeFailure = null;
         var receiver = new MigrationDestination(new DestinationOptions
@@ -147,20 +148,37 @@ internal static class QemuPageEngineMigration
         }
     }
 
-    private static (IChannelListener Listener, IChannelConnector Connector, string Name) OpenTransport(EngineTransport transport, double? wan)
+    /// <summary>
+    /// The page stream's path. Over TCP it takes the path QEMU's own stream takes: the destination engine listens in the
+    /// destination QEMU's namespace on the address of <paramref name="uri"/> (another port), and the source engine's
+    /// connections are opened in the source QEMU's namespace, so the pages cross the same links, WAN and shaping as
+    /// the device state. In memory it is a pipe in this process, shaped to <see cref="QemuMigrationOptions.WanBitsPerSecond"/>
+    /// when that is given.
+    /// </summary>
+    private static (IChannelListener Listener, IChannelConnector Connector, string Name) OpenTransport(QemuGuest source, QemuGuest destination, string uri, QemuMigrationOptions options, TimeSpan timeout)
     {
-        if (wan is double rate)
+        if (options.Transport == EngineTransport.Memory)
         {
-            var shaped = new InMemoryPath(new PathModel { BitsPerSecond = rate, VirtualTime = false }, TimeProvider.System);
-            return (shaped, shaped, $"memory {PathModel.DescribeBandwidth(rate)}, real time");
+            double rate = options.WanBitsPerSecond ?? PathModel.MaxBitsPerSecond;
+            var link = new InMemoryPath(new PathModel { BitsPerSecond = rate, VirtualTime = false }, TimeProvider.System);
+            return (link, link, options.WanBitsPerSecond is null ? "memory pipe, real time" : $"memory {PathModel.DescribeBandwidth(rate)}, real time");
         }
-        if (transport == EngineTransport.Memory)
+        var endpoint = new IPEndPoint(QemuRelayMigration.TcpEndpoint(uri, QemuMigrationMode.PageEngine).Address, 0);
+        TcpChannelListener tcp;
+        try
         {
-            var link = new InMemoryPath(new PathModel { BitsPerSecond = PathModel.MaxBitsPerSecond, VirtualTime = false }, TimeProvider.System);
-            return (link, link, "memory pipe, real time");
+            tcp = NetnsScope.Run(destination.Options.Namespace?.Name, () => new TcpChannelListener(endpoint));
         }
-        var tcp = new TcpChannelListener(new IPEndPoint(IPAddress.Loopback, 0));
-        return (tcp, new TcpChannelConnector(tcp.LocalEndPoint), $"tcp {tcp.LocalEndPoint}");
+        catch (SocketException ex)
+        {
+            throw new LabException($"{destination}: the page engine cannot listen on {endpoint}: {ex.Message}");
+        }
+        string? sourceNetns = source.Options.Namespace?.Name;
+        var connector = new TcpChannelConnector(tcp.LocalEndPoint, connectTimeout: timeout)
+        {
+            OpenSocket = family => NetnsScope.Run(sourceNetns, () => new Socket(family, SocketType.Stream, ProtocolType.Tcp)),
+        };
+        return (tcp, connector, $"tcp {tcp.LocalEndPoint}");
     }
 
     /// <summary>Waits for the destination engine to give up, whatever it says: the migration's outcome is already decided.</summary>

@@ -31,7 +31,7 @@ internal static class QemuRelayMigration
     public static async Task<QemuMigrationResult> RunAsync(QemuGuest source, QemuGuest destination, string uri, TimeSpan timeout, QemuMigrationOptions options)
     {
         const QemuMigrationMode mode = QemuMigrationMode.QemuRelay;
-        var endpoint = TcpEndpoint(uri);
+        var endpoint = TcpEndpoint(uri, mode);
         // A process that arrived by another mode may have x-ignore-shared on: QEMU's own migration carries the RAM.
         if (source.Options.SharedMemoryPath is not null)
             await source.SetMigrationCapabilitiesAsync(("x-ignore-shared", false)).ConfigureAwait(false);
@@ -196,12 +196,13 @@ internal static class QemuRelayMigration
         await source.AnnounceSelfAsync(initialMs: 1, maxMs: 100, rounds: 3, stepMs: 50).ConfigureAwait(false);
     }
 
-    private static IPEndPoint TcpEndpoint(string uri)
+    /// <summary>The address and port of QEMU's migration address <c>tcp:ADDRESS:PORT</c>, which <paramref name="mode"/> needs.</summary>
+    internal static IPEndPoint TcpEndpoint(string uri, QemuMigrationMode mode)
     {
         string[] parts = uri.Split(':');
         if (parts.Length != 3 || parts[0] != "tcp" || !IPAddress.TryParse(parts[1], out var address)
             || !ushort.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out ushort port))
-            throw new LabException($"{QemuMigrationMode.QemuRelay.Name()}: '{uri}' is not a migration address tcp:ADDRESS:PORT for the relay");
+            throw new LabException($"{mode.Name()}: '{uri}' is not a migration address tcp:ADDRESS:PORT");
         return new IPEndPoint(address, port);
     }
 
