@@ -75,7 +75,7 @@ public static class LabCommand
         };
         var policy = new Option<string>("--policy") { Description = "the page engine's stop policy", DefaultValueFactory = _ => "adaptive" };
         policy.AcceptOnlyFromAmong([.. MigrationBench.PolicyNames]);
-        var transport = new Option<string>("--transport") { Description = "the page engine's transport: tcp (loopback) or memory (in-process pipe)", DefaultValueFactory = _ => "tcp" };
+        var transport = new Option<string>("--transport") { Description = "the page engine's transport: tcp (the path QEMU's own stream takes) or memory (an in-process pipe, shaped to --wan-mbit when given)", DefaultValueFactory = _ => "tcp" };
         transport.AcceptOnlyFromAmong("tcp", "memory");
         var command = new Command("measure", "Boot a guest in a namespace (root) and migrate it between QEMU processes over loopback, the modes taking turns: "
             + "the pause from the source's STOP to the destination's RESUME, QEMU's and the engine's downtime, total time and bytes, per migration, "
@@ -83,7 +83,7 @@ public static class LabCommand
         var wan = new Option<double?>("--wan-mbit")
         {
             Description = "a WAN's bandwidth between the hosts, Mbit/s: QEMU's streams cross the namespace's loopback shaped to it (tc tbf), "
-                + "the page engine's an in-memory link of the same rate (its encoder told the rate); the bare loopback when not given",
+                + "the page engine's TCP the same (its encoder told the rate); the bare loopback when not given",
         };
         var relayTls = new Option<bool>("--relay-tls")
         {

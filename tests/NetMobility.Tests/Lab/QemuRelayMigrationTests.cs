@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using NetMobility.Lab;
 using NetMobility.Lab.Vm;
 using NetMobility.Migration.Relay;
+using NetMobility.Migration.Transports;
 using NetMobility.Tests.Migration.TwoHosts;
 using Xunit.Abstractions;
 
@@ -12,7 +13,7 @@ namespace NetMobility.Tests.Lab;
 /// QEMU's own migration carried by the project's relay (<see cref="QemuMigrationMode.QemuRelay"/>) under a TCP session to
 /// the guest, with the relay's TCP connection going through a relay the test controls in the guests' namespace: a flipped
 /// octet ends the relay, and the guest runs on at the source (the destination QEMU quit, the session carrying on); a
-/// connection cut mid-stream is resumed, and the guest arrives.
+/// connection cut mid-stream is resumed, and the guest arrives; so it does when the relay runs under mutual TLS.
 /// </summary>
 [Collection(LabCollection.Name)]
 public sealed class QemuRelayMigrationTests(ITestOutputHelper output)
@@ -23,7 +24,7 @@ public sealed class QemuRelayMigrationTests(ITestOutputHelper output)
     private const long FaultAt = 20_000_000;
 
     [Fact]
-    public async Task A_relay_that_fails_rolls_the_guest_back_and_a_cut_relay_connection_resumes_and_the_guest_arrives()
+    public async Task A_relay_that_fails_rolls_the_guest_back_and_a_cut_relay_connection_plain_or_tls_resumes_and_the_guest_arrives()
     {
         VmPrerequisites.Require();
         await using var lab = VmLab.Create();
@@ -76,10 +77,38 @@ public sealed class QemuRelayMigrationTests(ITestOutputHelper output)
             Assert.Equal("running", await destination.QueryStatusAsync());
             await echo.WaitForMoreAsync(Bound);
             await lab.RetireAsync(guest);
+            guest = destination;
         }
         finally
         {
             if (cut is not null) await cut.DisposeAsync();
+        }
+
+        // 3: the same cut with the relay under mutual TLS: the sender's second connection is a new TLS session, and the
+        // stream resumes inside it; the relay in between sees only ciphertext.
+        TcpRelay? cutTls = null;
+        try
+        {
+            var destination = await lab.StartGuestAsync("vm3", incoming: true);
+            var tls = TlsOptions.PreSharedKey(TlsOptions.CreateSelfSigned());
+            var moved = await QemuMigration.RunAsync(guest, destination, QemuMigrationMode.QemuRelay, QemuMigrationSeries.MigrationUri, VmLab.BootBound,
+                new QemuMigrationOptions { RelayTls = tls, RelayRoute = at => Through(lab, at, TcpRelay.Fault.Cut, out cutTls) });
+            var sent = Assert.IsType<RelaySent>(moved.Relay);
+            output.WriteLine($"cut at {FaultAt} under TLS: {moved.Qemu}; paused {moved.Paused.TotalMilliseconds:0.#} ms, total {moved.Total.TotalMilliseconds:0.#} ms; "
+                + $"relay {sent.StreamBytes} octets, {sent.WireBytes} on the wire, {sent.Connections} connections, {sent.ResentBytes} resent");
+            Assert.True(cutTls!.Tripped.IsCompleted);
+            Assert.True(moved.Qemu.Completed, moved.Qemu.ToString());
+            Assert.Equal(2, sent.Connections);
+            Assert.Equal(2, cutTls.Connections);
+            Assert.InRange(sent.ResentBytes, 0, new QemuMigrationOptions().Relay.WindowBytes);
+            Assert.Equal("running", await destination.QueryStatusAsync());
+            await echo.WaitForMoreAsync(Bound);
+            Assert.Null(echo.Pump.Failure);
+            await lab.RetireAsync(guest);
+        }
+        finally
+        {
+            if (cutTls is not null) await cutTls.DisposeAsync();
         }
         await echo.StopAsync();
     }
