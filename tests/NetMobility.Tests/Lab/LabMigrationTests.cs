@@ -31,7 +31,7 @@ public sealed class LabMigrationTests(ITestOutputHelper output)
         var root = Directory.CreateTempSubdirectory("nmlabmig-");
         try
         {
-            var report = await LabMigrationRun.RunAsync(new LabMigrationOptions
+            var report = await WithConsoleOnFailure(() => LabMigrationRun.RunAsync(new LabMigrationOptions
             {
                 ImageDirectory = image.Directory,
                 Mode = mode,
@@ -42,7 +42,7 @@ public sealed class LabMigrationTests(ITestOutputHelper output)
                 StateRoot = root.FullName,
                 Settle = TimeSpan.FromSeconds(1),
                 Bound = VmLab.BootBound,
-            }, NetmobCommand.In(AppContext.BaseDirectory), line => output.WriteLine(line), row => output.WriteLine(Describe(row)));
+            }, NetmobCommand.In(AppContext.BaseDirectory), line => output.WriteLine(line), row => output.WriteLine(Describe(row))));
 
             output.WriteLine($"{mode}: echo {report.EchoBytes} bytes, {report.HttpRequests} HTTP requests, TCP timeouts {report.TcpTimeouts}, "
                 + $"stalls over pause + {report.WanRoundTripMs} ms + 50 ms: {report.StallsOverBound.Count()} of {Migrations}, longest stall {report.Migrations.Max(r => r.TrafficStallMs):0} ms");
@@ -69,6 +69,24 @@ public sealed class LabMigrationTests(ITestOutputHelper output)
             root.Delete(recursive: true);
         }
     }
+
+    /// <summary>Runs <paramref name="run"/>; when a move fails with the guest's console kept, prints the console's last lines before failing.</summary>
+    private async Task<LabMigrationReport> WithConsoleOnFailure(Func<Task<LabMigrationReport>> run)
+    {
+        try
+        {
+            return await run();
+        }
+        catch (LabException e) when (e.Message.Contains(KeptConsole, StringComparison.Ordinal))
+        {
+            string path = e.Message[(e.Message.LastIndexOf(KeptConsole, StringComparison.Ordinal) + KeptConsole.Length)..].Trim();
+            if (File.Exists(path))
+                foreach (string line in File.ReadLines(path).TakeLast(60)) output.WriteLine($"console: {line}");
+            throw;
+        }
+    }
+
+    private const string KeptConsole = "the guest's console is kept in ";
 
     private static string Describe(LabMigrationRow r) =>
         $"#{r.Index} {r.From}->{r.To}: qemu downtime {r.QemuDowntimeMs} ms, engine downtime {r.EngineDowntimeMs:0} ms, paused {r.PausedMs:0} ms, total {r.TotalMs:0} ms, {r.Bytes} bytes; "

@@ -178,6 +178,24 @@ public sealed class LabGuest : IAsyncDisposable
         return string.Join("; ", parts);
     }
 
+    /// <summary>
+    /// Copies the guest's serial console so far to a file that outlives the lab (in the temporary folder, named for the
+    /// lab), for a failure's message; answers its path, or null when there is nothing to copy.
+    /// </summary>
+    public string? KeepConsole()
+    {
+        string kept = Path.Combine(Path.GetTempPath(), $"netmob-{_lab.Spec.Name}-guest-console.log");
+        try
+        {
+            File.Copy(Qemu.SerialLog, kept, overwrite: true);
+            return kept;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>When the agent at <paramref name="site"/> handed the guest the correspondent's first packet since the guest last resumed there.</summary>
     public DateTimeOffset? FirstCorrespondentPacket(LabSiteName site) => (site == LabSiteName.Home ? _homeWatch : _foreignWatch).Seen;
 

@@ -49,8 +49,12 @@ public static class LabMigrationRun
                     long timeouts = CorrespondentTraffic.TcpTimeouts(correspondent);
                     var move = await guest.MigrateAsync().ConfigureAwait(false);
                     if (!await traffic.WaitForEchoAsync(EchoAfterMove, options.Bound).ConfigureAwait(false))
+                    {
+                        string? console = guest.KeepConsole();
                         throw new LabException($"migration {i}: the echo stream did not go on at the {LabMigrationRow.Name(move.To)} host within {options.Bound.TotalSeconds:0} s "
-                            + $"({await guest.DescribeAsync().ConfigureAwait(false)}): {string.Join("; ", traffic.Failures.Take(3))}");
+                            + $"({await guest.DescribeAsync().ConfigureAwait(false)}): {string.Join("; ", traffic.Failures.Take(3))}"
+                            + (console is null ? "" : $"; the guest's console is kept in {console}"));
+                    }
                     // The "after" window's samples: traffic at the new place, undisturbed.
                     await Task.Delay(options.Settle).ConfigureAwait(false);
                     timeouts = CorrespondentTraffic.TcpTimeouts(correspondent) - timeouts;
