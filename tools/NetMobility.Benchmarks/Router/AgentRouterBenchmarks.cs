@@ -15,7 +15,8 @@ namespace NetMobility.Benchmarks.Router;
 /// A <c>netmob agent</c> process routing between two devices against a <see cref="PlainForwarder"/> on the same
 /// devices, which is the limit of that path. The Linux kernel sends UDP from namespace L (10.1.0.2) to namespace R
 /// (10.2.0.2) through the router; <c>tap</c>: the kernel's ends are two TAP devices whose descriptors the router
-/// holds; <c>packet</c>: two veth pairs whose router ends are AF_PACKET sockets in the router's namespace.
+/// holds; <c>packet</c>: two veth pairs whose router ends are AF_PACKET sockets in the router's namespace; <c>kernel/veth</c>:
+/// the same veth pairs with the kernel forwarding between them, the baseline a user would pick.
 /// <see cref="Throughput"/>: a window of datagrams sent back to back, done when R has them all (one operation is one
 /// datagram, so the mean is the time per frame at that window). <see cref="RoundTrip"/>: one datagram to R and
 /// back (two crossings of the router); every round trip is timed and the cleanup prints its median and 99th
@@ -42,13 +43,20 @@ public class AgentRouterBenchmarks
     private volatile bool _echo, _stopping;
     private string _work = "";
 
-    /// <summary><c>plain</c>: <see cref="PlainForwarder"/>; <c>agent</c>: a <c>netmob agent</c> process.</summary>
-    [Params("plain", "agent")]
-    public string Router { get; set; } = "plain";
+    /// <summary>
+    /// ROUTER/DEVICE. Router <c>plain</c>: <see cref="PlainForwarder"/>; <c>agent</c>: a <c>netmob agent</c> process;
+    /// <c>kernel</c>: the Linux kernel's own IP forwarding in the router's namespace (what a user would run instead),
+    /// on veth pairs only. Device <c>packet</c>: AF_PACKET, the agent reading a TPACKET_V3 ring; <c>packet-mmsg</c>:
+    /// the same with recvmmsg(2) (<c>"ring": false</c>); <c>veth</c>: the kernel's own ends of the same veth pairs.
+    /// </summary>
+    [ParamsSource(nameof(Routes))]
+    public string Route { get; set; } = "plain/tap";
 
-    /// <summary><c>packet</c>: AF_PACKET, the agent reading a TPACKET_V3 ring; <c>packet-mmsg</c>: the same with recvmmsg(2) (<c>"ring": false</c>).</summary>
-    [Params("tap", "packet", "packet-mmsg")]
-    public string Device { get; set; } = "tap";
+    public static IEnumerable<string> Routes => ["plain/tap", "agent/tap", "plain/packet", "agent/packet", "agent/packet-mmsg", "kernel/veth"];
+
+    private string Router => Route.Split('/')[0];
+
+    private string Device => Route.Split('/')[1];
 
     /// <summary>The IP packet's length (UDP header and payload included).</summary>
     [Params(64, 1400)]
@@ -129,7 +137,11 @@ public class AgentRouterBenchmarks
         Kernel(left, leftKernel, KernelLeft, "10.1.0.2/24", "10.1.0.1", RouterLeft);
         Kernel(right, rightKernel, KernelRight, "10.2.0.2/24", "10.2.0.1", RouterRight);
 
-        if (Router == "plain")
+        if (Router == "kernel")
+        {
+            RouteInKernel(middle, (leftRouter, RouterLeft, "10.1.0.1/24", "10.1.0.2", KernelLeft), (rightRouter, RouterRight, "10.2.0.1/24", "10.2.0.2", KernelRight));
+        }
+        else if (Router == "plain")
         {
             int[] fds = Device == "tap"
                 ? [OpenTap(routerNetnsLeft, leftRouter, RouterLeft), OpenTap(routerNetnsRight, rightRouter, RouterRight)]
@@ -185,6 +197,19 @@ public class AgentRouterBenchmarks
         space.SetUp(device);
         space.AddRoute("default", gateway);
         space.Ip("neigh", "replace", gateway, "lladdr", gatewayMac.ToString(), "dev", device, "nud", "permanent");
+    }
+
+    /// <summary>The router's namespace forwards by itself: the veth ends get the router's addresses and MACs, static neighbours, ip_forward on.</summary>
+    private static void RouteInKernel(NetNamespace middle, params (string Device, MacAddress Mac, string Address, string Neighbour, MacAddress NeighbourMac)[] ends)
+    {
+        foreach (var end in ends)
+        {
+            middle.Ip("link", "set", "dev", end.Device, "address", end.Mac.ToString());
+            middle.AddAddress(end.Device, end.Address);
+            middle.Ip("neigh", "replace", end.Neighbour, "lladdr", end.NeighbourMac.ToString(), "dev", end.Device, "nud", "permanent");
+        }
+        var forwarding = middle.Run(Bound, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1");
+        if (!forwarding.Succeeded) throw new LabException($"sysctl net.ipv4.ip_forward=1: {forwarding.StandardError.Trim()}");
     }
 
     private int OpenTap(string? netns, string name, MacAddress mac) =>
@@ -249,7 +274,7 @@ public class AgentRouterBenchmarks
             times.Sort();
             double Micro(long ticks) => ticks * 1e6 / Stopwatch.Frequency;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"// round trips {Router}/{Device}/{PacketLength}: n={_timed} median {Micro(times[_timed / 2]):0.0} us, p99 {Micro(times[(int)(_timed * 0.99)]):0.0} us"));
+                $"// round trips {Route}/{PacketLength}: n={_timed} median {Micro(times[_timed / 2]):0.0} us, p99 {Micro(times[(int)(_timed * 0.99)]):0.0} us"));
         }
         _stopping = true;
         _receiver?.Dispose();
