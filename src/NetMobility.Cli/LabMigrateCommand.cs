@@ -7,7 +7,7 @@ using NetMobility.Lab.Vm;
 namespace NetMobility.Cli;
 
 /// <summary>
-/// <c>netmob lab migrate --image DIR --mode qemu|shared-file|page-engine|qemu-relay --count N --workload idle|memory|http --wan-delay MS
+/// <c>netmob lab migrate --image DIR --mode qemu|shared-file|page-engine|qemu-relay[,...]|all --count N --workload idle|memory|http --wan-delay MS
 /// --wan-loss P [--json]</c>: a QEMU guest migrated back and forth between the lab's home and foreign hosts under the
 /// correspondent's traffic; per migration and in sum (docs/lab.md).
 /// </summary>
@@ -16,9 +16,14 @@ public static class LabMigrateCommand
     public static Command Create()
     {
         var image = new Option<DirectoryInfo>("--image") { Description = "a guest made by 'netmob lab vm build'", Required = true };
-        var mode = new Option<string>("--mode") { Description = "qemu (QEMU's own migration), shared-file (RAM on shared files, copied while stopped), page-engine (the project's page engine moves the RAM with pre-copy) or qemu-relay (QEMU's own migration, its stream carried across the WAN by the project's relay)", DefaultValueFactory = _ => "qemu" };
-        mode.AcceptOnlyFromAmong("qemu", "shared-file", "page-engine", "qemu-relay");
-        var count = new Option<int>("--count") { Description = "migrations, alternately home -> foreign and back", DefaultValueFactory = _ => 4 };
+        var mode = new Option<string>("--mode")
+        {
+            Description = "qemu (QEMU's own migration), shared-file (RAM on shared files, copied while stopped), page-engine (the project's page engine moves the RAM with pre-copy) "
+                + "or qemu-relay (QEMU's own migration, its stream carried across the WAN by the project's relay); several, comma-separated, or all: the modes take turns on the same "
+                + "guest, each moving it there and back, and each is compared with qemu",
+            DefaultValueFactory = _ => "qemu",
+        };
+        var count = new Option<int>("--count") { Description = "migrations in all, alternately home -> foreign and back", DefaultValueFactory = _ => 4 };
         var workload = new Option<string>("--workload") { Description = "idle, memory (the guest rewrites 8 MiB of RAM a second) or http (the correspondent's requests back to back)", DefaultValueFactory = _ => "idle" };
         workload.AcceptOnlyFromAmong("idle", "memory", "http");
         var delay = new Option<double>("--wan-delay") { Description = "the WAN's one-way delay in milliseconds, each direction", DefaultValueFactory = _ => 0 };
@@ -43,7 +48,7 @@ public static class LabMigrateCommand
             var options = new LabMigrationOptions
             {
                 ImageDirectory = parse.GetValue(image)!.FullName,
-                Mode = parse.GetValue(mode) switch { "shared-file" => QemuMigrationMode.SharedFileCopy, "page-engine" => QemuMigrationMode.PageEngine, "qemu-relay" => QemuMigrationMode.QemuRelay, _ => QemuMigrationMode.Qemu },
+                Modes = ParseModes(parse.GetValue(mode)!),
                 Count = n,
                 Workload = parse.GetValue(workload) switch { "memory" => LabWorkload.Memory, "http" => LabWorkload.Http, _ => LabWorkload.Idle },
                 WanDelayMs = d,
@@ -71,10 +76,32 @@ public static class LabMigrateCommand
         return command;
     }
 
+    /// <summary>The --mode value: one mode, several comma-separated (each once), or all.</summary>
+    internal static IReadOnlyList<QemuMigrationMode> ParseModes(string text)
+    {
+        string[] all = ["qemu", "shared-file", "page-engine", "qemu-relay"];
+        var names = text == "all" ? all : text.Split(',', StringSplitOptions.TrimEntries);
+        var modes = new List<QemuMigrationMode>();
+        foreach (string name in names)
+        {
+            var m = name switch
+            {
+                "qemu" => QemuMigrationMode.Qemu,
+                "shared-file" => QemuMigrationMode.SharedFileCopy,
+                "page-engine" => QemuMigrationMode.PageEngine,
+                "qemu-relay" => QemuMigrationMode.QemuRelay,
+                _ => throw new UserInputException($"--mode: '{name}' is not a mode ({string.Join(", ", all)}, several comma-separated, or all)"),
+            };
+            if (modes.Contains(m)) throw new UserInputException($"--mode: '{name}' is given twice");
+            modes.Add(m);
+        }
+        return modes;
+    }
+
     private static string Ms(double? value) => value is { } v ? $"{v:0.#}" : "-";
 
     private static string Row(LabMigrationRow r) =>
-        $"#{r.Index} {r.From}->{r.To}: qemu downtime {r.QemuDowntimeMs} ms{(r.EngineDowntimeMs is { } e ? $", engine downtime {e:0.#} ms" : "")}, paused {Ms(r.PausedMs)} ms, total {Ms(r.TotalMs)} ms, {r.Bytes} bytes; "
+        $"#{r.Index} {r.Mode} {r.From}->{r.To}: qemu downtime {r.QemuDowntimeMs} ms{(r.EngineDowntimeMs is { } e ? $", engine downtime {e:0.#} ms" : "")}, paused {Ms(r.PausedMs)} ms, total {Ms(r.TotalMs)} ms, {r.Bytes} bytes; "
         + $"resume->attached {Ms(r.ResumeToAttachedMs)} ms, ->binding {Ms(r.ResumeToBindingMs)} ms, ->first packet at guest {Ms(r.ResumeToFirstPacketMs)} ms; "
         + $"stall {Ms(r.TrafficStallMs)} ms, first echo {Ms(r.ResumeToFirstEchoMs)} ms after resume; ping {Ms(r.PingBeforeMs)}/{Ms(r.PingDuringMs)} (max {Ms(r.PingDuringMaxMs)})/{Ms(r.PingAfterMs)} ms; "
         + $"http {Ms(r.HttpBeforeMs)}/{Ms(r.HttpDuringMs)} (max {Ms(r.HttpDuringMaxMs)})/{Ms(r.HttpAfterMs)} ms; tcp timeouts {r.TcpTimeouts}";
@@ -82,16 +109,33 @@ public static class LabMigrateCommand
     private static void Summary(LabMigrationReport report)
     {
         var o = Console.Out;
-        o.WriteLine($"medians over {report.Migrations.Count} migration(s), mode {report.Mode}, workload {report.Workload}, {report.MemoryMb} MiB, WAN {report.WanDelayMs} ms one way, {report.WanLossPercent} % loss:");
-        o.WriteLine($"  qemu downtime {Ms(report.MedianOf(r => r.QemuDowntimeMs))} ms, engine downtime {Ms(report.MedianOf(r => r.EngineDowntimeMs))} ms, paused {Ms(report.MedianOf(r => r.PausedMs))} ms, total {Ms(report.MedianOf(r => r.TotalMs))} ms, bytes {Ms(report.MedianOf(r => r.Bytes))}");
-        o.WriteLine($"  handover: resume->attached {Ms(report.MedianOf(r => r.ResumeToAttachedMs))} ms, ->binding {Ms(report.MedianOf(r => r.ResumeToBindingMs))} ms, ->first packet at guest {Ms(report.MedianOf(r => r.ResumeToFirstPacketMs))} ms");
-        o.WriteLine($"  traffic: stall {Ms(report.MedianOf(r => r.TrafficStallMs))} ms (longest {Ms(report.Migrations.Max(r => r.TrafficStallMs))} ms), first echo {Ms(report.MedianOf(r => r.ResumeToFirstEchoMs))} ms after resume, "
-            + $"ping before/during/after {Ms(report.MedianOf(r => r.PingBeforeMs))}/{Ms(report.MedianOf(r => r.PingDuringMs))}/{Ms(report.MedianOf(r => r.PingAfterMs))} ms, "
-            + $"http {Ms(report.MedianOf(r => r.HttpBeforeMs))}/{Ms(report.MedianOf(r => r.HttpDuringMs))}/{Ms(report.MedianOf(r => r.HttpAfterMs))} ms");
-        o.WriteLine($"  echo stream {report.EchoBytes} bytes checked, {report.HttpRequests} HTTP requests answered, TCP timeouts {report.TcpTimeouts}, "
+        o.WriteLine($"{report.Migrations.Count} migration(s), mode {report.Mode}, workload {report.Workload}, {report.MemoryMb} MiB, WAN {report.WanDelayMs} ms one way, {report.WanLossPercent} % loss");
+        foreach (var group in report.ByMode)
+        {
+            double? Med(Func<LabMigrationRow, double?> value) => LabMigrationReport.MedianOf(group, value);
+            o.WriteLine($"mode {group.Key}, medians over {group.Count()} migration(s):");
+            o.WriteLine($"  qemu downtime {Ms(Med(r => r.QemuDowntimeMs))} ms, engine downtime {Ms(Med(r => r.EngineDowntimeMs))} ms, paused {Ms(Med(r => r.PausedMs))} ms, total {Ms(Med(r => r.TotalMs))} ms, bytes {Ms(Med(r => r.Bytes))}");
+            o.WriteLine($"  handover: resume->attached {Ms(Med(r => r.ResumeToAttachedMs))} ms, ->binding {Ms(Med(r => r.ResumeToBindingMs))} ms, ->first packet at guest {Ms(Med(r => r.ResumeToFirstPacketMs))} ms");
+            o.WriteLine($"  traffic: stall {Ms(Med(r => r.TrafficStallMs))} ms (longest {Ms(group.Max(r => r.TrafficStallMs))} ms), first echo {Ms(Med(r => r.ResumeToFirstEchoMs))} ms after resume, "
+                + $"ping before/during/after {Ms(Med(r => r.PingBeforeMs))}/{Ms(Med(r => r.PingDuringMs))}/{Ms(Med(r => r.PingAfterMs))} ms, "
+                + $"http {Ms(Med(r => r.HttpBeforeMs))}/{Ms(Med(r => r.HttpDuringMs))}/{Ms(Med(r => r.HttpAfterMs))} ms, TCP timeouts {group.Sum(r => r.TcpTimeouts)}");
+            if (group.Key != "qemu" && report.RatioToQemu(group.Key, r => r.PausedMs) is { } pause)
+            {
+                double? total = report.RatioToQemu(group.Key, r => r.TotalMs), bytes = report.RatioToQemu(group.Key, r => r.Bytes);
+                string goals = group.Key == "engine"
+                    ? $" (goals: pause <= 0.5x {Met(pause <= 0.5)}, total <= 0.7x {Met(total <= 0.7)}, bytes <= 0.5x {Met(bytes <= 0.5)})"
+                    : "";
+                o.WriteLine($"  against qemu in this run: pause {pause:0.00}x, total {Ratio(total)}, bytes {Ratio(bytes)}{goals}");
+            }
+        }
+        o.WriteLine($"echo stream {report.EchoBytes} bytes checked, {report.HttpRequests} HTTP requests answered, TCP timeouts {report.TcpTimeouts}, "
             + $"stalls over pause + WAN round trip + 50 ms: {report.StallsOverBound.Count()}, failures {report.Failures.Count}");
         foreach (var failure in report.Failures) o.WriteLine($"  failure: {failure}");
     }
+
+    private static string Met(bool met) => met ? "met" : "not met";
+
+    private static string Ratio(double? ratio) => ratio is { } r ? $"{r:0.00}x" : "-";
 
     private static void WriteJson(LabMigrationReport report)
     {
@@ -100,6 +144,14 @@ public static class LabMigrateCommand
         {
             report.Mode, report.Workload, report.MemoryMb, report.WanDelayMs, report.WanLossPercent,
             report.EchoBytes, report.HttpRequests, report.TcpTimeouts, StallsOverBound = report.StallsOverBound.Count(), report.Failures,
+            ByMode = report.ByMode.Select(g => new
+            {
+                Mode = g.Key, Migrations = g.Count(),
+                PausedMs = LabMigrationReport.MedianOf(g, r => r.PausedMs), TotalMs = LabMigrationReport.MedianOf(g, r => r.TotalMs), Bytes = LabMigrationReport.MedianOf(g, r => r.Bytes),
+                EngineDowntimeMs = LabMigrationReport.MedianOf(g, r => r.EngineDowntimeMs), TrafficStallMs = LabMigrationReport.MedianOf(g, r => r.TrafficStallMs),
+                TcpTimeouts = g.Sum(r => r.TcpTimeouts),
+                PauseToQemu = report.RatioToQemu(g.Key, r => r.PausedMs), TotalToQemu = report.RatioToQemu(g.Key, r => r.TotalMs), BytesToQemu = report.RatioToQemu(g.Key, r => r.Bytes),
+            }),
             Medians = new
             {
                 QemuDowntimeMs = report.MedianOf(r => r.QemuDowntimeMs), EngineDowntimeMs = report.MedianOf(r => r.EngineDowntimeMs), PausedMs = report.MedianOf(r => r.PausedMs), TotalMs = report.MedianOf(r => r.TotalMs),

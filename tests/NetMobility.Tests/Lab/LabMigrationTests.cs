@@ -34,7 +34,7 @@ public sealed class LabMigrationTests(ITestOutputHelper output)
             var report = await WithConsoleOnFailure(() => LabMigrationRun.RunAsync(new LabMigrationOptions
             {
                 ImageDirectory = image.Directory,
-                Mode = mode,
+                Modes = [mode],
                 Count = Migrations,
                 WanDelayMs = WanDelayMs,
                 MemoryMb = 96,

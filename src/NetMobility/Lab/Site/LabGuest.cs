@@ -24,11 +24,11 @@ public sealed class LabGuest : IAsyncDisposable
     private readonly TimeSpan _bound;
     private int _processes;
 
-    private LabGuest(LabTopology lab, GuestImage image, QemuMigrationMode mode, int memoryMb, TimeSpan bound)
+    private LabGuest(LabTopology lab, GuestImage image, bool sharedMemory, int memoryMb, TimeSpan bound)
     {
         _lab = lab;
         _image = image;
-        Mode = mode;
+        SharedMemory = sharedMemory;
         MemoryMb = memoryMb;
         _bound = bound;
         _homeHost = NetNamespace.Existing(lab.HomeHost);
@@ -39,7 +39,8 @@ public sealed class LabGuest : IAsyncDisposable
         _foreignWatch = FrameWatch.Open(lab.ForeignHost, mac, correspondent);
     }
 
-    public QemuMigrationMode Mode { get; }
+    /// <summary>The guest's RAM is on a shared file in every QEMU process (the modes that move RAM through files need it; QEMU's own migration works either way).</summary>
+    public bool SharedMemory { get; }
     public int MemoryMb { get; }
     public QemuGuest Qemu { get; private set; } = null!;
     public LabSiteName Site { get; private set; } = LabSiteName.Home;
@@ -48,10 +49,10 @@ public sealed class LabGuest : IAsyncDisposable
     private string ForeignSocket => _lab.Socket("foreign");
 
     /// <summary>Starts the guest at the home host and waits until its services run and the home agent holds it.</summary>
-    public static async Task<LabGuest> BootAsync(LabTopology lab, GuestImage image, QemuMigrationMode mode, int memoryMb, TimeSpan bound)
+    public static async Task<LabGuest> BootAsync(LabTopology lab, GuestImage image, IEnumerable<QemuMigrationMode> modes, int memoryMb, TimeSpan bound)
     {
         if (lab.Spec.Vm != VmAttachment.Bridge) throw new LabException($"lab {lab.Spec.Name}: a QEMU guest needs the vm attachment 'bridge'");
-        var guest = new LabGuest(lab, image, mode, memoryMb, bound);
+        var guest = new LabGuest(lab, image, modes.Any(m => m.NeedsSharedMemory()), memoryMb, bound);
         try
         {
             guest.Qemu = await guest.StartQemuAsync(LabSiteName.Home, incoming: false).ConfigureAwait(false);
@@ -72,7 +73,7 @@ public sealed class LabGuest : IAsyncDisposable
         int index = _processes++;
         var host = Host(site);
         string tap = $"{_lab.Spec.Name}-q{index}";
-        string? ram = Mode.NeedsSharedMemory() ? $"/dev/shm/netmob-{_lab.Spec.Name}-{index}" : null;
+        string? ram = SharedMemory ? $"/dev/shm/netmob-{_lab.Spec.Name}-{index}" : null;
         if (ram is not null) _lab.State.AddFile(ram);
         host.Ip("tuntap", "add", "dev", tap, "mode", "tap");
         host.Ip("link", "set", "dev", tap, "master", LabTopology.HostBridge, "up");
@@ -92,9 +93,10 @@ public sealed class LabGuest : IAsyncDisposable
         }, _bound).ConfigureAwait(false);
     }
 
-    /// <summary>Moves the guest to the other host, its attachment with it; answers what QEMU and the handover took.</summary>
-    public async Task<LabHandover> MigrateAsync()
+    /// <summary>Moves the guest to the other host in <paramref name="mode"/>, its attachment with it; answers what QEMU and the handover took.</summary>
+    public async Task<LabHandover> MigrateAsync(QemuMigrationMode mode)
     {
+        if (mode.NeedsSharedMemory() && !SharedMemory) throw new LabException($"mode {mode.Name()} needs the guest's RAM on shared files: boot it with that mode among its modes");
         var from = Site;
         var to = from == LabSiteName.Home ? LabSiteName.Foreign : LabSiteName.Home;
         var source = Qemu;
@@ -125,7 +127,7 @@ public sealed class LabGuest : IAsyncDisposable
         QemuMigrationResult result;
         try
         {
-            result = await QemuMigration.RunAsync(source, destination, Mode, $"tcp:{address}:{MigrationPort}", _bound).ConfigureAwait(false);
+            result = await QemuMigration.RunAsync(source, destination, mode, $"tcp:{address}:{MigrationPort}", _bound).ConfigureAwait(false);
         }
         catch (LabException)
         {

@@ -6,8 +6,20 @@ namespace NetMobility.Lab.Site;
 public sealed record LabMigrationOptions
 {
     public required string ImageDirectory { get; init; }
-    public QemuMigrationMode Mode { get; init; } = QemuMigrationMode.Qemu;
+    /// <summary>
+    /// The modes, taking turns on the same guest in the same lab: each mode moves the guest there and back before the next
+    /// one does (the guest's RAM is on shared files throughout when any mode needs it).
+    /// </summary>
+    public IReadOnlyList<QemuMigrationMode> Modes { get; init; } = [QemuMigrationMode.Qemu];
+
+    /// <summary>Migrations in all, alternately home -> foreign and back.</summary>
     public int Count { get; init; } = 4;
+
+    /// <summary>The mode of migration <paramref name="index"/> (from 1): the modes in turn, two migrations (there and back) each.</summary>
+    public QemuMigrationMode ModeOf(int index) => Modes[(index - 1) / 2 % Modes.Count];
+
+    /// <summary>The modes' names joined with '+' (qemu+engine).</summary>
+    public string ModeNames => string.Join('+', Modes.Select(m => m.Name()));
     public LabWorkload Workload { get; init; } = LabWorkload.Idle;
     public double WanDelayMs { get; init; }
     public double WanLossPercent { get; init; }

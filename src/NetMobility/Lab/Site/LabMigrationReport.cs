@@ -19,5 +19,23 @@ public sealed record LabMigrationReport(
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
-    public double? MedianOf(Func<LabMigrationRow, double?> value) => Median(Migrations.Select(value).Where(v => v.HasValue).Select(v => v!.Value));
+    public double? MedianOf(Func<LabMigrationRow, double?> value) => MedianOf(Migrations, value);
+
+    /// <summary>The median of <paramref name="value"/> over <paramref name="rows"/>, leaving out the rows where it was not seen.</summary>
+    public static double? MedianOf(IEnumerable<LabMigrationRow> rows, Func<LabMigrationRow, double?> value) =>
+        Median(rows.Select(value).Where(v => v.HasValue).Select(v => v!.Value));
+
+    /// <summary>The migrations of each mode, in the order the modes first ran.</summary>
+    public IEnumerable<IGrouping<string, LabMigrationRow>> ByMode => Migrations.GroupBy(m => m.Mode);
+
+    /// <summary>
+    /// <paramref name="mode"/>'s median of <paramref name="value"/> over QEMU's own migration's (mode qemu) in the same run;
+    /// null when either was not run or not seen.
+    /// </summary>
+    public double? RatioToQemu(string mode, Func<LabMigrationRow, double?> value)
+    {
+        double? of = MedianOf(Migrations.Where(m => m.Mode == mode), value);
+        double? qemu = MedianOf(Migrations.Where(m => m.Mode == "qemu"), value);
+        return of is { } a && qemu is { } b && b > 0 ? a / b : null;
+    }
 }

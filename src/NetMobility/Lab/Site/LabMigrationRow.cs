@@ -1,3 +1,5 @@
+using NetMobility.Lab.Vm;
+
 namespace NetMobility.Lab.Site;
 
 /// <summary>
@@ -8,7 +10,7 @@ namespace NetMobility.Lab.Site;
 /// Times in milliseconds; a value that was not seen is null.
 /// </summary>
 public sealed record LabMigrationRow(
-    int Index, string From, string To,
+    int Index, string Mode, string From, string To,
     long QemuDowntimeMs, double? EngineDowntimeMs, double PausedMs, double TotalMs, long QemuTotalMs, long Bytes, long QemuStreamBytes, long CopiedBytes,
     double ResumeToAttachedMs, double ResumeToBindingMs, double? ResumeToFirstPacketMs,
     double? TrafficStallMs, double? ResumeToFirstEchoMs,
@@ -29,7 +31,7 @@ public sealed record LabMigrationRow(
         var http = traffic.Http;
         var echo = traffic.Echo;
         double Since(DateTimeOffset t) => (t - move.Resumed).TotalMilliseconds;
-        return new LabMigrationRow(index, Name(move.From), Name(move.To),
+        return new LabMigrationRow(index, m.Mode.Name(), Name(move.From), Name(move.To),
             m.Qemu.DowntimeMs, m.Engine?.DowntimeMs, m.Paused.TotalMilliseconds, m.Total.TotalMilliseconds, m.Qemu.TotalTimeMs, m.Bytes, m.Qemu.TransferredBytes, m.CopiedBytes,
             Since(move.Attached), Since(move.BindingInstalled), firstPacket is { } f ? Since(f) : null,
             Max(echo, (move.Started - TimeSpan.FromSeconds(1), move.Resumed + settle)),

@@ -33,8 +33,8 @@ public static class LabMigrationRun
             // ARP, the tunnel made) is then not part of the first migration's handover.
             await LabMove.ToAsync(lab.Socket("home"), lab.Socket("foreign"), LabSiteName.Foreign).ConfigureAwait(false);
             await LabMove.ToAsync(lab.Socket("home"), lab.Socket("foreign"), LabSiteName.Home).ConfigureAwait(false);
-            await using var guest = await LabGuest.BootAsync(lab, image, options.Mode, options.MemoryMb, options.Bound).ConfigureAwait(false);
-            progress?.Invoke($"guest booted at the home host ({options.MemoryMb} MiB, mode {options.Mode.Name()})");
+            await using var guest = await LabGuest.BootAsync(lab, image, options.Modes, options.MemoryMb, options.Bound).ConfigureAwait(false);
+            progress?.Invoke($"guest booted at the home host ({options.MemoryMb} MiB, mode {options.ModeNames})");
             var correspondent = NetNamespace.Existing(lab.Correspondent);
             if (options.Workload == LabWorkload.Memory) await SetWriteRateAsync(lab.Correspondent, options.WriteMbPerSecond, options.Bound).ConfigureAwait(false);
             var rows = new List<LabMigrationRow>();
@@ -47,7 +47,7 @@ public static class LabMigrationRun
                 for (int i = 1; i <= options.Count; i++)
                 {
                     long timeouts = CorrespondentTraffic.TcpTimeouts(correspondent);
-                    var move = await guest.MigrateAsync().ConfigureAwait(false);
+                    var move = await guest.MigrateAsync(options.ModeOf(i)).ConfigureAwait(false);
                     if (!await traffic.WaitForEchoAsync(EchoAfterMove, options.Bound).ConfigureAwait(false))
                     {
                         string? console = guest.KeepConsole();
@@ -67,7 +67,7 @@ public static class LabMigrationRun
             {
                 await traffic.DisposeAsync().ConfigureAwait(false);
             }
-            return new LabMigrationReport(options.Mode.Name(), options.Workload.ToString().ToLowerInvariant(), options.MemoryMb, options.WanDelayMs, options.WanLossPercent,
+            return new LabMigrationReport(options.ModeNames, options.Workload.ToString().ToLowerInvariant(), options.MemoryMb, options.WanDelayMs, options.WanLossPercent,
                 rows, traffic.EchoBytes, traffic.Http.Count, traffic.Failures);
         }
         finally
