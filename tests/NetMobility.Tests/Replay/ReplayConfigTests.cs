@@ -42,7 +42,7 @@ public class ReplayConfigTests
     [InlineData("{ \"node\": { " + Interfaces + ", \"arp\": [ { \"interface\": \"wan\", \"address\": \"192.0.2.1\", \"proxy\": true, \"mac\": \"02:00:00:00:00:01\" } ] } }", "node.arp[0].mac: a proxy entry answers with the interface's own address: leave \"mac\" out")]
     [InlineData("{ \"node\": { " + Interfaces + ", \"roles\": [ { \"type\": \"no-such-role\" } ] } }", "node.roles[0].type: 'no-such-role' is not a role type")]
     [InlineData("{ \"tunnel\": { \"type\": \"gre\", \"local\": \"192.0.2.2\", \"remote\": \"192.0.2.1\", \"outOfOrderTimerMs\": 0 } }", "tunnel.outOfOrderTimerMs: must be more than 0")]
-    [InlineData("{ \"tunnel\": { \"type\": \"mipudp\", \"local\": \"192.0.2.2\", \"remote\": \"192.0.2.1\", \"carries\": \"minimal\" } }", "tunnel.carries: 'minimal' is neither \"ipip\" nor \"gre\"")]
+    [InlineData("{ \"tunnel\": { \"type\": \"mipudp\", \"local\": \"192.0.2.2\", \"remote\": \"192.0.2.1\", \"carries\": \"udp\" } }", "tunnel.carries: 'udp' is not \"ipip\", \"gre\" or \"minimal\"")]
     [InlineData("{ \"tunnel\": { \"type\": \"gre\", \"local\": \"192.0.2.2\", \"remote\": \"192.0.2.1\", \"address\": \"10.0.0.1/30\" } }", "tunnel.address: only a node's tunnel interface has an address")]
     [InlineData("{ \"tunnel\": { \"type\": \"gre\", \"local\": \"192.0.2.2\", \"remote\": \"192.0.2.1\" }, \"settleMs\": \"soon\" }", "settleMs: must be a number of milliseconds 0..3600000")]
     public void Bad_configuration_is_one_line_naming_the_file_and_the_field(string json, string message) =>

@@ -212,9 +212,9 @@ public sealed class HomeAgentRegistrar
     /// the UDP Tunnel Reply to send (F set when the request forced it), else null (tunnelling as usual, no reply extension). Denials: an extension that does
     /// not parse or has a sub-type other than 0, 134; UDP tunnelling turned off when it is needed, 142. Sec 3.1.4: the
     /// Encapsulation field names what the tunnel carries (4 IP in IP, 47 GRE, 55 minimal encapsulation; the IP protocol
-    /// numbers), and 0 leaves it to the request's M and G bits. <paramref name="carries"/> is then IP in IP, or GRE when
-    /// this agent offers GRE; minimal encapsulation inside UDP is not carried here, and it, GRE when not offered, or any
-    /// other value is denied with 139. Reserved fields are ignored (sec 3.1.3).
+    /// numbers), and 0 leaves it to the request's M and G bits. <paramref name="carries"/> is then that kind when this agent
+    /// offers it (IP in IP always; GRE and minimal encapsulation as configured); a kind not offered, or any other value,
+    /// is denied with 139. Reserved fields are ignored (sec 3.1.3).
     /// </summary>
     private RegistrationReplyCode? UdpTunnelRefusal(ReadOnlySpan<byte> message, RegistrationRequestPacket view, in RegistrationAddressing from,
         out UdpTunnelReplyExtension? reply, out IpProtocol carries)
