@@ -30,6 +30,9 @@ def udp_tunnel_reply(keepalive, code=0, force=False):
 
 
 T, G, M = 0x02, 0x08, 0x10   # RFC 5944 sec 3.3 request flags: reverse tunnelling, GRE, minimal encapsulation
+# RFC 5944 sec 2.1.1 advertisement flags R F M G T, and U (RFC 3519 sec 3.4: the agent supports UDP tunnelling, as an
+# agent with udpTunnel on does)
+ADVERTISED_WITH_U = 0x8000 | 0x1000 | 0x0800 | 0x0400 | 0x0100 | 0x0080
 
 
 def relayed_request(lifetime, ident, extension, flags=T):
@@ -253,7 +256,8 @@ def foreign_agent_udp(name="foreign-agent-udp", flags=T, carries=IPIP):
     tunnel data message, the keepalive too, carries a GRE header before the inner packet (sec 3.3); in
     foreign-agent-udp-minimal the VM asks for minimal encapsulation (T and M): the extension names 55 and every tunnel data
     message is minimal encapsulation inside UDP (minimal_inside). The home
-    agent's reply accepts with a UDP Tunnel Reply, keepalive interval 2 s (sec 3.2); the reply goes on to the VM. A
+    agent's reply accepts with a UDP Tunnel Reply, keepalive interval 2 s (sec 3.2); the reply goes on to the VM. Its
+    advertisements set U (sec 3.4) beside R F M G T. A
     tunnel data message from the home agent (sec 3.3) is delivered to the VM, TTL one less; the VM's packet to its home
     gateway goes into the reverse tunnel as a tunnel data message from the agent's port 434 to the home agent's. Two
     seconds after that, nothing else having gone in, the agent sends a keepalive (sec 4.9): an ICMP echo request from
@@ -292,12 +296,12 @@ def foreign_agent_udp(name="foreign-agent-udp", flags=T, carries=IPIP):
         at(from_r3 / tunnel_data(mm.HA, mm.FA, 434, 434, for_vm, ident=0, ttl=50, carries=carries), 200),
     ]
     visitors_out = [
-        mm.advertisement(0, 1, 10),
-        mm.advertisement(1, 2, 10),
+        mm.advertisement(0, 1, 10, flags=ADVERTISED_WITH_U),
+        mm.advertisement(1, 2, 10, flags=ADVERTISED_WITH_U),
         at(to_vm / mm.udp434(mm.FA, mm.VM, accepted, ttl=255, ident=1), 100),
         at(to_vm / delivered, 200),
-        mm.advertisement(2, 4, 1010),
-        mm.advertisement(3, 5, 2010),
+        mm.advertisement(2, 4, 1010, flags=ADVERTISED_WITH_U),
+        mm.advertisement(3, 5, 2010, flags=ADVERTISED_WITH_U),
     ]
     wan_out = [
         at(to_r3 / mm.udp434(mm.FA, mm.HA, relayed_request(300, mm.timestamp(20), udp_tunnel_request(carries), flags), ttl=64, ident=3), 20),
@@ -360,15 +364,15 @@ def foreign_agent_udp_swap():
         at(from_r3 / tunnel_data(mm.HA, mm.FA, 434, 434, for_vm(3), ident=1, ttl=50, carries=GRE_PROTO), 500),
     ]
     visitors_out = [
-        mm.advertisement(0, 1, 10),
-        mm.advertisement(1, 2, 10),
+        mm.advertisement(0, 1, 10, flags=ADVERTISED_WITH_U),
+        mm.advertisement(1, 2, 10, flags=ADVERTISED_WITH_U),
         at(to_vm / mm.udp434(mm.FA, mm.VM, accepted_first, ttl=255, ident=1), 100),
         at(to_vm / delivered(1), 200),
         at(to_vm / delivered(2), 350),
         at(to_vm / mm.udp434(mm.FA, mm.VM, accepted_renewal, ttl=255, ident=2), 400),
-        mm.advertisement(2, 5, 1010),
-        mm.advertisement(3, 6, 2010),
-        mm.advertisement(4, 7, 3010),
+        mm.advertisement(2, 5, 1010, flags=ADVERTISED_WITH_U),
+        mm.advertisement(3, 6, 2010, flags=ADVERTISED_WITH_U),
+        mm.advertisement(4, 7, 3010, flags=ADVERTISED_WITH_U),
     ]
     wan_out = [
         at(to_r3 / mm.udp434(mm.FA, mm.HA, relayed_request(300, mm.timestamp(20), udp_tunnel_request(GRE_PROTO), T | G), ttl=64, ident=3), 20),
