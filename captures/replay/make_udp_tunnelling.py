@@ -384,6 +384,64 @@ def foreign_agent_udp_swap():
          [(ETHERNET, visitors_out), (ETHERNET, wan_out)], multi=True)
 
 
+def nat_in_front_of_a_foreign_agent():
+    """The NAT the foreign-agent-udp cases sit behind, as a node of its own (role `nat`, NAPT, RFC 3022 sec 2.2) between
+    the foreign agent's WAN link (inside) and the WAN (outside), UDP mappings idle for 2.5 s expiring (`udpIdleTimeoutMs`).
+    The agent's relayed request with a UDP Tunnel Request leaves from the NAT's address and its first port, 49152: the
+    home agent sees a NAT there (RFC 3519 sec 4.6). The reply and tunnel data to that address and port come in to the
+    agent's 434; the agent's tunnel data and keepalive go out through the same mapping, TTL one less each way, UDP
+    checksums right. Tunnel data to a port nothing mapped goes no further (filtering, RFC 4787 sec 5); one 1950 ms after
+    the last packet out still gets in, and the keepalive 2 s after that packet keeps the mapping (same port); one 2600 ms
+    after the keepalive does not get in: the mapping lapsed, which is what the keepalives are for (RFC 3519 sec 4.9)."""
+    mac_nat_outside, mac_wan = "02:00:00:00:03:03", "02:00:00:00:04:01"
+    wan_router = "198.51.100.254"
+    config = {"node": {
+        "name": "nat",
+        "interfaces": [{"name": "inside", "mac": mm.MAC_R3, "address": mm.R3_WAN + "/30"},
+                       {"name": "outside", "mac": mac_nat_outside, "address": NAT + "/24"}],
+        "routes": [{"prefix": "0.0.0.0/0", "via": wan_router}, {"prefix": "10.2.0.0/24", "via": mm.FA_WAN}],
+        "arp": [{"interface": "outside", "address": wan_router, "mac": mac_wan},
+                {"interface": "inside", "address": mm.FA_WAN, "mac": mm.MAC_FA_WAN}],
+        "roles": [{"type": "nat", "inside": "inside", "outside": "outside", "udpIdleTimeoutMs": 2500}],
+    }}
+    from_fa = Ether(src=mm.MAC_FA_WAN, dst=mm.MAC_R3)
+    to_fa = Ether(src=mm.MAC_R3, dst=mm.MAC_FA_WAN)
+    from_wan = Ether(src=mac_wan, dst=mac_nat_outside)
+    to_wan = Ether(src=mac_nat_outside, dst=mac_wan)
+    request = relayed_request(300, mm.timestamp(20), udp_tunnel_request())
+    accepted = reply_with(0, 300, mm.timestamp(20), udp_tunnel_reply(2))
+
+    def for_vm(seq):
+        return ping(mm.CN, mm.VM, seq, ttl=60)
+
+    vm_out = ping(mm.VM, mm.CN, 1, ttl=63, reply=True)
+    keepalive = IP(src=mm.FA, dst=mm.HA, ttl=64, id=1) / ICMP(type=8, id=434, seq=1)
+    inside_in = [
+        at(from_fa / mm.udp434(mm.FA, mm.HA, request, ttl=64, ident=3), 20),
+        at(from_fa / tunnel_data(mm.FA, mm.HA, 434, 434, vm_out, ident=0), 300),
+        at(from_fa / tunnel_data(mm.FA, mm.HA, 434, 434, keepalive, ident=1), 2300),
+    ]
+    outside_in = [
+        at(from_wan / udp(mm.HA, NAT, 434, NAT_PORT, accepted, ttl=50, ident=1), 100),
+        at(from_wan / tunnel_data(mm.HA, NAT, 434, NAT_PORT, for_vm(1), ident=0, ttl=50), 200),
+        at(from_wan / tunnel_data(mm.HA, NAT, 434, NAT_PORT + 1, for_vm(2), ident=1, ttl=50), 250),
+        at(from_wan / tunnel_data(mm.HA, NAT, 434, NAT_PORT, for_vm(3), ident=2, ttl=50), 2250),
+        at(from_wan / tunnel_data(mm.HA, NAT, 434, NAT_PORT, for_vm(4), ident=3, ttl=50), 4900),
+    ]
+    inside_out = [
+        at(to_fa / udp(mm.HA, mm.FA, 434, 434, accepted, ttl=49, ident=1), 100),
+        at(to_fa / tunnel_data(mm.HA, mm.FA, 434, 434, for_vm(1), ident=0, ttl=49), 200),
+        at(to_fa / tunnel_data(mm.HA, mm.FA, 434, 434, for_vm(3), ident=2, ttl=49), 2250),
+    ]
+    outside_out = [
+        at(to_wan / udp(NAT, mm.HA, NAT_PORT, 434, request, ttl=63, ident=3), 20),
+        at(to_wan / tunnel_data(NAT, mm.HA, NAT_PORT, 434, vm_out, ident=0, ttl=63), 300),
+        at(to_wan / tunnel_data(NAT, mm.HA, NAT_PORT, 434, keepalive, ident=1, ttl=63), 2300),
+    ]
+    case("nat-mipudp", config, [(ETHERNET, inside_in), (ETHERNET, outside_in)],
+         [(ETHERNET, inside_out), (ETHERNET, outside_out)], multi=True)
+
+
 def udp_icmp_relay():
     """A bare UDP tunnel endpoint (`mipudp`) and ICMP from routers inside the tunnel: RFC 3519 sec 4.2 puts an IP in IP
     packet behind the UDP and tunnel data headers, so RFC 2003 sec 4-5 apply as they are, with 32 octets of
@@ -402,4 +460,5 @@ if __name__ == "__main__":
     foreign_agent_udp("foreign-agent-udp-gre", T | G, GRE_PROTO)
     foreign_agent_udp("foreign-agent-udp-minimal", T | M, MINIMAL)
     foreign_agent_udp_swap()
+    nat_in_front_of_a_foreign_agent()
     udp_icmp_relay()
