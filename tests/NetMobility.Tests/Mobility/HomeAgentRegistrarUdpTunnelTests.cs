@@ -121,6 +121,27 @@ public class HomeAgentRegistrarUdpTunnelTests : HomeAgentRegistrarFixture
     }
 
     /// <summary>
+    /// RFC 3519 sec 3.1.4: granted UDP tunnelling carries what the Encapsulation field names, so M asking for minimal
+    /// encapsulation, which this agent does not offer, is no reason for 139 when the field names IP in IP; without the
+    /// extension the same M is.
+    /// </summary>
+    [Fact]
+    public void Rfc3519_sec_3_1_4_the_encapsulation_field_not_the_m_bit_decides_inside_udp()
+    {
+        var registrar = Registrar(HomeAgentOptions() with { Encapsulations = TunnelKindSet.Of(TunnelKind.IpInIp, TunnelKind.Gre) });
+        var request = Registration(_clock.GetUtcNow(), flags: RegistrationFlags.ReverseTunnel | RegistrationFlags.MinimalEncapsulation);
+        var (_, reply, _) = Process(registrar, Request(request, _node, udpTunnel: new UdpTunnelRequestExtension(IpProtocol.IpInIp)), ThroughNat());
+        Assert.Equal(RegistrationReplyCode.Accepted, reply.Code);
+        Assert.True(_bindings.TryGetFirst(Home, out var binding));
+        Assert.Equal((TunnelKind.Udp, IpProtocol.IpInIp), (binding.Encapsulation, binding.UdpCarries));
+
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        var plain = Registration(_clock.GetUtcNow(), flags: RegistrationFlags.ReverseTunnel | RegistrationFlags.MinimalEncapsulation);
+        (_, reply, _) = Process(registrar, Request(plain, _node));
+        Assert.Equal(RegistrationReplyCode.HomeAgentRequestedEncapsulationUnavailable, reply.Code);
+    }
+
+    /// <summary>
     /// The NAT's mapping lapsed (no keepalive got through) and the foreign agent's renewal comes from a new outside port:
     /// the binding follows the latest registration's address and port, and so do the reply and the tunnel.
     /// </summary>
