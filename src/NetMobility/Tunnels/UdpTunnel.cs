@@ -124,6 +124,7 @@ public sealed partial class UdpTunnel : IpTunnelEndpoint
     /// <summary>Sends one keepalive now. It is the tunnel's own packet, so the entry-source rule for inner packets (RFC 2003 sec 3.2) does not apply.</summary>
     public void SendKeepalive()
     {
+        // Built in place behind the headers, except for minimal encapsulation, whose outer packet is made from the inner one.
         bool minimal = _options.Carries == IpProtocol.MinimalEncapsulation;
         Span<byte> own = stackalloc byte[KeepaliveLength];
         var inner = minimal ? own : InnerSlot[..KeepaliveLength];
@@ -131,8 +132,8 @@ public sealed partial class UdpTunnel : IpTunnelEndpoint
         Icmpv4Message.EchoRequest((ushort)_options.LocalPort, ++_keepaliveSequence, 0).Emit(echo);
         new Ipv4Header(_options.Local, _options.Remote, IpProtocol.Icmp, Icmpv4Message.HeaderLength, KeepaliveTtl, _keepaliveSequence).Emit(inner);
         KeepalivesSent++;
-        if (minimal && Ipv4Packet.TryCreate(inner, ChecksumPolicy.None, out var keepalive, out _)) EncapsulateMinimal(keepalive);
-        else if (!minimal) Encapsulate(KeepaliveLength, new OuterHeader.InnerFields(KeepaliveTtl, 0, false, true));
+        if (!minimal) Encapsulate(KeepaliveLength, new OuterHeader.InnerFields(KeepaliveTtl, 0, false, true));
+        else if (Ipv4Packet.TryCreate(inner, ChecksumPolicy.None, out var keepalive, out _)) EncapsulateMinimal(keepalive);
     }
 
     public override void Receive(Ipv4Packet ip)

@@ -364,4 +364,31 @@ public class UdpTunnelTests
         Assert.All(frames, f => Assert.False(f.ContainsKey("_ws.malformed")));
         Assert.Equal(["1: Bogus IP version", "2: Bogus IP version"], Tshark.Problems(path));
     }
+
+    /// <summary>
+    /// RFC 2003 sec 5.1 through minimal encapsulation inside UDP: the quote holds the rewritten header, UDP, the tunnel data
+    /// header and the forwarding header; the inner packet comes back from them as on decapsulation and reaches its sender,
+    /// and the tunnel MTU is the router's less 24 octets of encapsulation.
+    /// </summary>
+    [Fact]
+    public void Datagram_too_big_about_minimal_encapsulation_inside_udp_reaches_the_inner_sender_with_its_own_header()
+    {
+        var table = new TunnelTable();
+        var host = new RecordingHost();
+        using var tunnel = new UdpTunnel(Options(A, B) with { Carries = IpProtocol.MinimalEncapsulation }, host, new ManualTimeProvider());
+        table.Add(tunnel);
+        var big = TestPackets.Echo(TestPackets.InnerSource, TestPackets.InnerDestination, 1, 1400 - 28, dontFragment: true);
+        tunnel.Send(big);
+        Assert.True(Ipv4Packet.TryCreate(Assert.Single(host.Transmitted), ChecksumPolicy.None, out var outer, out _));
+        var buffer = new byte[Icmpv4Error.MaxDatagramLength];
+        int length = Icmpv4Error.EmitDestinationUnreachable(buffer, Ipv4Address.Parse("203.0.113.1"), outer, Icmpv4UnreachableCode.FragmentationNeeded, 1300);
+        Assert.True(Ipv4Packet.TryCreate(buffer.AsSpan(0, length), ChecksumPolicy.Verify, out var error, out _));
+        Assert.True(table.ReceiveError(error));
+
+        Assert.Equal(1300 - 24, tunnel.Mtu);
+        var (relayed, mtu) = Assert.Single(host.TooBig);
+        Assert.Equal(1276, mtu);
+        Assert.Equal(Hex.Of(big.AsSpan(0, 28)), Hex.Of(relayed.AsSpan(0, 28)));
+        Assert.Equal(1, tunnel.Counters.IcmpErrorsRelayed);
+    }
 }
