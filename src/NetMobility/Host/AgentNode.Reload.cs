@@ -8,7 +8,8 @@ namespace NetMobility.Host;
 public sealed partial class AgentNode
 {
     private static readonly string[] AdvertisementFields =
-        ["advertisementIntervalMs", "advertisementLifetime", "advertisementDestination", "registrationRequired", "foreignAgentService", "alsoHomeAgent"];
+        ["advertisementIntervalMs", "advertisementLifetime", "advertisementDestination", "registrationRequired", "foreignAgentService", "alsoHomeAgent",
+            "busy", "udpTunnelling"];
 
     /// <summary>
     /// Takes a new, checked configuration while running (SIGHUP), without dropping a binding, a visitor or a link: the
@@ -72,8 +73,10 @@ public sealed partial class AgentNode
             RegistrationRequired = role.TryGet("registrationRequired", out var r) ? r.AsBool() : defaults.RegistrationRequired,
             ForeignAgentService = role.TryGet("foreignAgentService", out var f) ? f.AsBool() : defaults.ForeignAgentService,
             AlsoHomeAgent = role.TryGet("alsoHomeAgent", out var h) ? h.AsBool() : defaults.AlsoHomeAgent,
+            Busy = role.TryGet("busy", out var b) ? b.AsBool() : defaults.Busy,
+            AdvertiseUdpTunnelling = role.TryGet("udpTunnelling", out var u) ? u.AsBool() : defaults.AdvertiseUdpTunnelling,
         };
-        agent.Advertiser.Change(options);
+        agent.ChangeAdvertisement(options);
         return $"foreign agent advertises every {options.AdvertisementInterval.TotalMilliseconds:0} ms, lifetime {options.AdvertisementLifetime} s, to {options.AdvertisementDestination}, flags {agent.Advertiser.Flags}";
     }
 

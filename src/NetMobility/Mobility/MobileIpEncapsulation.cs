@@ -34,9 +34,9 @@ public static class MobileIpEncapsulation
         | (offered.Contains(TunnelKind.Minimal) ? MobilityAgentFlags.MinimalEncapsulation : 0);
 
     /// <summary>
-    /// RFC 3519 sec 3.1.4: the kind a UDP Tunnel Request's Encapsulation field (an IP protocol number) names, when a UDP
-    /// tunnel carries it here: IP in IP (4) or GRE (47). Minimal encapsulation (55) names a kind the field allows but no
-    /// UDP tunnel here carries: its header rewrites the inner one, which the UDP tunnel keeps whole.
+    /// RFC 3519 sec 3.1.4: the kind a UDP Tunnel Request's Encapsulation field (an IP protocol number) names, which a UDP
+    /// tunnel then carries behind its tunnel data header (sec 3.3's Next Header takes the same values): IP in IP (4),
+    /// GRE (47) or minimal encapsulation (55).
     /// </summary>
     public static bool TryCarriedInUdp(IpProtocol encapsulation, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TunnelKind? kind)
     {
@@ -44,18 +44,17 @@ public static class MobileIpEncapsulation
         {
             IpProtocol.IpInIp => TunnelKind.IpInIp,
             IpProtocol.Gre => TunnelKind.Gre,
+            IpProtocol.MinimalEncapsulation => TunnelKind.Minimal,
             _ => null,
         };
         return kind is not null;
     }
 
     /// <summary>
-    /// What a foreign agent asks a UDP tunnel to carry for a visitor whose request has <paramref name="flags"/>: GRE when
-    /// the visitor asked for GRE, else IP in IP (every agent's, RFC 5944 sec 4.1; a visitor asking for minimal
-    /// encapsulation gets IP in IP inside UDP, which no UDP tunnel here carries minimally).
+    /// What a foreign agent asks a UDP tunnel to carry for a visitor whose request has <paramref name="flags"/>: the
+    /// encapsulation the M and G bits ask for (RFC 5944 sec 3.3; IP in IP with neither), by its IP protocol number.
     /// </summary>
-    public static IpProtocol UdpCarriesFor(RegistrationFlags flags) =>
-        Requested(flags) == TunnelKind.Gre ? IpProtocol.Gre : IpProtocol.IpInIp;
+    public static IpProtocol UdpCarriesFor(RegistrationFlags flags) => Requested(flags).OuterProtocol;
 
     /// <summary>A negotiable kind by its configuration name (ipip, gre, minimal).</summary>
     public static bool TryParse(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TunnelKind? kind) =>

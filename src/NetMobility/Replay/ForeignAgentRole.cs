@@ -13,7 +13,8 @@ namespace NetMobility.Replay;
 /// <c>advertisementDestination</c>, <c>requireMobileForeignAuthentication</c>, <c>allowedHomeAgents</c>,
 /// <c>mobileNodes</c> (security associations with <c>homeAddress</c>) and <c>homeAgents</c> (with <c>address</c>), and
 /// the advertisement's flags: <c>registrationRequired</c> (R), <c>foreignAgentService</c> (F), <c>alsoHomeAgent</c> (H)
-/// and <c>busy</c> (B held on); <c>udpTunnel</c> (<c>off</c>, <c>request</c>, <c>force</c>: RFC 3519 UDP tunnelling asked for).
+/// and <c>busy</c> (B held on); <c>udpTunnel</c> (<c>off</c>, <c>request</c>, <c>force</c>: RFC 3519 UDP tunnelling asked for)
+/// and <c>udpTunnelling</c> (U, RFC 3519 sec 3.4: advertised while <c>udpTunnel</c> is on unless false; true with it off is an error).
 /// </summary>
 internal static class ForeignAgentRole
 {
@@ -36,7 +37,7 @@ internal static class ForeignAgentRole
         config.AllowOnly("type", "interface", "address", "careOf", "maxLifetime", "encapsulations", "reverseTunnel", "encapsulatingDelivery",
             "visitorCapacity", "pendingTimeoutMs", "advertisementIntervalMs", "advertisementLifetime", "advertisementDestination",
             "requireMobileForeignAuthentication", "allowedHomeAgents", "mobileNodes", "homeAgents",
-            "registrationRequired", "foreignAgentService", "alsoHomeAgent", "busy", "udpTunnel");
+            "registrationRequired", "foreignAgentService", "alsoHomeAgent", "busy", "udpTunnel", "udpTunnelling");
         var visitors = MobilityConfig.ReadInterface(config, context, Type);
         var address = MobilityConfig.ReadLocalAddress(config, "address", visitors.Address, context);
         var defaults = new ForeignAgentOptions { Address = address, CareOfAddress = address, PrefixLength = visitors.Prefix.Length };
@@ -69,7 +70,10 @@ internal static class ForeignAgentRole
             AlsoHomeAgent = Flag(config, "alsoHomeAgent", defaults.AlsoHomeAgent),
             Busy = Flag(config, "busy", defaults.Busy),
             UdpTunnel = config.TryGet("udpTunnel", out var udp) ? UdpMode(udp) : defaults.UdpTunnel,
+            AdvertiseUdpTunnelling = Flag(config, "udpTunnelling", defaults.AdvertiseUdpTunnelling),
         };
+        if (config.TryGet("udpTunnelling", out var u) && u.AsBool() && options.UdpTunnel == UdpTunnelMode.Off)
+            throw u.Error("the U bit advertises UDP tunnelling (RFC 3519 sec 3.4), which needs udpTunnel \"request\" or \"force\"");
         if (options.Validate() is string problem) throw config.Error(problem);
 
         var agent = new ForeignAgent(context.Node, visitors, context.Tunnels, options);

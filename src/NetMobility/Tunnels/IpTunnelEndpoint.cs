@@ -69,19 +69,27 @@ public abstract class IpTunnelEndpoint : ITunnelEndpoint
             Counters.Drop(TunnelDropReason.Malformed);
             return;
         }
+        if (PassesEntry(packet)) EncapsulateFitting(packet);
+    }
+
+    /// <summary>
+    /// The rules an inner IPv4 packet passes before it goes in (RFC 2003 sec 3.1 and 3.2); counts the drop when it
+    /// fails. RFC 2003 sec 5: when a router inside the tunnel said the far end cannot be reached, the sender hears so
+    /// "but also" the packet goes in.
+    /// </summary>
+    private protected bool PassesEntry(Ipv4Packet packet)
+    {
         if (TunnelRules.BeforeEncapsulating(packet, Local, Remote, entrySourceAllowed: false) is TunnelDropReason refused)
         {
             Counters.Drop(refused);
-            return;
+            return false;
         }
-        // RFC 2003 sec 5: a router inside the tunnel said the far end cannot be reached; the sender hears so "but also"
-        // the packet goes in.
         if (_reachability.TryTake(out var unreachable))
         {
             Counters.UnreachableReported();
             Host.ReportUnreachable(packet.Buffer, unreachable);
         }
-        EncapsulateFitting(packet);
+        return true;
     }
 
     private void EncapsulateFitting(Ipv4Packet packet)

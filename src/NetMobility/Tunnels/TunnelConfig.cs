@@ -86,7 +86,8 @@ public sealed record TunnelConfig(TunnelKind Kind, string Name, TunnelOptions Op
                 {
                     "ipip" => IpProtocol.IpInIp,
                     "gre" => IpProtocol.Gre,
-                    var other => throw carries.Error($"'{other}' is neither \"ipip\" nor \"gre\""),
+                    "minimal" => IpProtocol.MinimalEncapsulation,
+                    var other => throw carries.Error($"'{other}' is not \"ipip\", \"gre\" or \"minimal\""),
                 },
             };
         }

@@ -8,7 +8,8 @@ namespace NetMobility.Tunnels;
     | outer IPv4 header (20) | UDP header (8), ports of the NAT mapping | tunnel data header (4): Type 4, Next Header 4 |
     | inner IPv4 datagram ...
 
-    or, carrying GRE (sec 3.3, Next Header 47), a 4-octet GRE header (protocol type 0x0800) before the inner datagram.
+    or, carrying GRE (sec 3.3, Next Header 47), a 4-octet GRE header (protocol type 0x0800) before the inner datagram;
+    or, carrying minimal encapsulation (Next Header 55), no IPv4 header of its own: UdpTunnel.Minimal.cs.
 
     A keepalive (RFC 3519 sec 4.9) is the same with an ICMP echo request from the end behind the NAT to the other end
     as the inner datagram.
@@ -21,7 +22,7 @@ namespace NetMobility.Tunnels;
 /// When <see cref="UdpTunnelOptions.KeepaliveInterval"/> is set, the endpoint sends a keepalive whenever a whole
 /// interval passed since it last sent anything, on its node's clock; keepalives that arrive are counted and go no further.
 /// </summary>
-public sealed class UdpTunnel : IpTunnelEndpoint
+public sealed partial class UdpTunnel : IpTunnelEndpoint
 {
     private const int UdpOffset = TunnelMtu.Ipv4HeaderLength;
     private const int DataHeaderOffset = UdpOffset + UdpHeader.HeaderLength;
@@ -35,12 +36,14 @@ public sealed class UdpTunnel : IpTunnelEndpoint
     private ushort _keepaliveSequence;
     private readonly TimeProvider _time;
     private long _lastSentTimestamp;
+    private readonly byte[] _quoteScratch;
 
     public UdpTunnel(UdpTunnelOptions options, ITunnelHost host, TimeProvider? time = null)
         : base(options, time ?? TimeProvider.System, host, InnerOffsetOf(options))
     {
         _options = options;
         _time = time ?? TimeProvider.System;
+        _quoteScratch = options.Carries == IpProtocol.MinimalEncapsulation ? new byte[Icmpv4Error.MaxDatagramLength] : [];
         _keepaliveTimer = _time.CreateTimer(static s => ((UdpTunnel)s!).OnKeepaliveTick(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         if (options.KeepaliveInterval is { } interval) SetKeepaliveInterval(interval);
     }
@@ -82,7 +85,11 @@ public sealed class UdpTunnel : IpTunnelEndpoint
     /// <summary>Keepalives received from the far end.</summary>
     public long KeepalivesReceived { get; private set; }
 
-    public override void Send(ReadOnlySpan<byte> inner) => SendIpv4(inner);
+    public override void Send(ReadOnlySpan<byte> inner)
+    {
+        if (_options.Carries == IpProtocol.MinimalEncapsulation) SendMinimal(inner);
+        else SendIpv4(inner);
+    }
 
     private protected override void Encapsulate(int innerLength, OuterHeader.InnerFields fields)
     {
@@ -117,12 +124,16 @@ public sealed class UdpTunnel : IpTunnelEndpoint
     /// <summary>Sends one keepalive now. It is the tunnel's own packet, so the entry-source rule for inner packets (RFC 2003 sec 3.2) does not apply.</summary>
     public void SendKeepalive()
     {
-        var inner = InnerSlot[..KeepaliveLength];
+        // Built in place behind the headers, except for minimal encapsulation, whose outer packet is made from the inner one.
+        bool minimal = _options.Carries == IpProtocol.MinimalEncapsulation;
+        Span<byte> own = stackalloc byte[KeepaliveLength];
+        var inner = minimal ? own : InnerSlot[..KeepaliveLength];
         var echo = inner[TunnelMtu.Ipv4HeaderLength..];
         Icmpv4Message.EchoRequest((ushort)_options.LocalPort, ++_keepaliveSequence, 0).Emit(echo);
         new Ipv4Header(_options.Local, _options.Remote, IpProtocol.Icmp, Icmpv4Message.HeaderLength, KeepaliveTtl, _keepaliveSequence).Emit(inner);
         KeepalivesSent++;
-        Encapsulate(KeepaliveLength, new OuterHeader.InnerFields(KeepaliveTtl, 0, false, true));
+        if (!minimal) Encapsulate(KeepaliveLength, new OuterHeader.InnerFields(KeepaliveTtl, 0, false, true));
+        else if (Ipv4Packet.TryCreate(inner, ChecksumPolicy.None, out var keepalive, out _)) EncapsulateMinimal(keepalive);
     }
 
     public override void Receive(Ipv4Packet ip)
@@ -150,6 +161,11 @@ public sealed class UdpTunnel : IpTunnelEndpoint
             return;
         }
         var carried = data.Payload;
+        if (_options.Carries == IpProtocol.MinimalEncapsulation)
+        {
+            ReceiveMinimal(ip, carried);
+            return;
+        }
         if (_options.Carries == IpProtocol.Gre)
         {
             // RFC 2784 sec 2: a GRE header carrying IPv4; a checksum, when there is one, must verify.
@@ -165,12 +181,18 @@ public sealed class UdpTunnel : IpTunnelEndpoint
             Counters.Drop(TunnelDropReason.Malformed);
             return;
         }
+        DeliverInner(ip.Ecn, inner);
+    }
+
+    /// <summary>A decapsulated packet: a keepalive is counted and goes no further, anything else is checked and delivered.</summary>
+    private void DeliverInner(byte outerEcn, Ipv4Packet inner)
+    {
         if (IsKeepalive(inner))
         {
             KeepalivesReceived++;
             return;
         }
-        if (TryAcceptInner(inner.Buffer)) DeliverIpv4WithEcn(ip.Ecn, inner.Buffer);
+        if (TryAcceptInner(inner.Buffer)) DeliverIpv4WithEcn(outerEcn, inner.Buffer);
     }
 
     /// <summary>An echo request to this end's own outer address from the far end's: nothing to deliver, its work was done on the way.</summary>
@@ -194,6 +216,7 @@ public sealed class UdpTunnel : IpTunnelEndpoint
     /// <summary>Behind the UDP, tunnel data and (for GRE inside, the 4-octet one this end sends) GRE headers.</summary>
     private protected override ReadOnlySpan<byte> QuotedInner(Ipv4Packet quotedOuter)
     {
+        if (_options.Carries == IpProtocol.MinimalEncapsulation) return RestoreQuotedMinimal(quotedOuter);
         int skip = UdpHeader.HeaderLength + TunnelDataHeader.HeaderLength + _options.CarriedHeaderLength;
         return quotedOuter.Payload.Length > skip ? quotedOuter.Payload[skip..] : [];
     }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using NetMobility.Runtime;
 using NetMobility.Configuration;
 using NetMobility.Host;
+using NetMobility.Wire;
 
 namespace NetMobility.Tests.Host;
 
@@ -169,6 +170,53 @@ public sealed class AgentConfigTests : IDisposable
         agent.Reload(AgentConfig.Load(path, []));
         Assert.Contains("10.2.0.1/24", agent.Config.Node.Items("interfaces")[0].Get("address").AsString());
         Assert.Equal(1, agent.Node.Interfaces.Count(i => i.Address.ToString() == "10.2.0.1"));
+    }
+
+    /// <summary>
+    /// B held on (RFC 5944 sec 2.1.1) and U (RFC 3519 sec 3.4) are advertisement settings too: a reload applies them in
+    /// place, to the advertisement and, for B, to the relay that denies new visitors with 66, and needs no restart.
+    /// </summary>
+    [Fact]
+    public void A_reload_applies_busy_and_the_udp_tunnelling_flag_to_the_advertisement_and_the_relay()
+    {
+        string text = """
+            {"node": {"name": "fa", "interfaces": [{"name": "lan", "mac": "02:00:00:00:03:01", "address": "10.2.0.1/24", "link": {"segment": "lan"}}],
+                      "roles": [{"type": "foreign-agent", "interface": "lan", "udpTunnel": "request"}]},
+             "control": "/tmp/fa.sock"}
+            """;
+        string path = Write(text);
+        var loop = new RealTimeLoop();
+        using var agent = AgentNode.Start(AgentConfig.Load(path, []), loop, NullLogger.Instance);
+        var foreign = agent.ForeignAgent!;
+        Assert.Equal(MobilityAgentFlags.UdpTunneling, foreign.Advertiser.Flags & (MobilityAgentFlags.UdpTunneling | MobilityAgentFlags.Busy));
+        Assert.False(foreign.Relay.Options.Busy);
+
+        File.WriteAllText(path, text.Replace("\"udpTunnel\": \"request\"", "\"udpTunnel\": \"request\", \"busy\": true, \"udpTunnelling\": false"));
+        string applied = agent.Reload(AgentConfig.Load(path, []));
+        Assert.Equal(MobilityAgentFlags.Busy, foreign.Advertiser.Flags & (MobilityAgentFlags.UdpTunneling | MobilityAgentFlags.Busy));
+        Assert.True(foreign.Relay.Options.Busy);
+        Assert.Contains("Busy", applied);
+        Assert.True(agent.Config.Node.Items("roles")[0].Get("busy").AsBool());
+
+        File.WriteAllText(path, text);
+        agent.Reload(AgentConfig.Load(path, []));
+        Assert.Equal(MobilityAgentFlags.UdpTunneling, foreign.Advertiser.Flags & (MobilityAgentFlags.UdpTunneling | MobilityAgentFlags.Busy));
+        Assert.False(foreign.Relay.Options.Busy);
+    }
+
+    /// <summary>The U bit advertises UDP tunnelling, which an agent that does not ask for it would not do: a configuration error.</summary>
+    [Fact]
+    public void The_udp_tunnelling_flag_without_udp_tunnelling_is_a_configuration_error()
+    {
+        string text = """
+            {"node": {"name": "fa", "interfaces": [{"name": "lan", "mac": "02:00:00:00:03:01", "address": "10.2.0.1/24", "link": {"segment": "lan"}}],
+                      "roles": [{"type": "foreign-agent", "interface": "lan", "udpTunnelling": true}]},
+             "control": "/tmp/fa.sock"}
+            """;
+        string path = Write(text);
+        var error = Assert.Throws<ConfigException>(() => AgentConfig.Load(path, []));
+        Assert.Contains("node.roles[0].udpTunnelling", error.Message);
+        Assert.Contains("needs udpTunnel \"request\" or \"force\"", error.Message);
     }
 
     public void Dispose() => _dir.Delete(recursive: true);

@@ -120,6 +120,31 @@ public class AgentAdvertiserTests
         Assert.Equal(expected, Read(Assert.Single(sender.Advertisements).Message).Flags);
     }
 
+    /// <summary>
+    /// RFC 3519 sec 3.4: the U bit (0x0080, after T in the flags word) says the agent supports UDP tunnelling. It is set
+    /// while the agent asks home agents for UDP tunnelling (request or force) unless turned off, and never while it does not.
+    /// </summary>
+    [Theory]
+    [InlineData(UdpTunnelMode.Off, true, false)]
+    [InlineData(UdpTunnelMode.Request, true, true)]
+    [InlineData(UdpTunnelMode.Force, true, true)]
+    [InlineData(UdpTunnelMode.Request, false, false)]
+    [InlineData(UdpTunnelMode.Off, false, false)]
+    public void Rfc3519_sec_3_4_the_u_bit_follows_udp_tunnelling_and_can_be_turned_off(UdpTunnelMode mode, bool advertise, bool expected)
+    {
+        var sender = new RecordingSender();
+        var options = Options() with
+        {
+            Encapsulations = TunnelKindSet.Of(TunnelKind.IpInIp), ReverseTunnel = ReverseTunnelPolicy.Unavailable,
+            UdpTunnel = mode, AdvertiseUdpTunnelling = advertise,
+        };
+        using var advertiser = new AgentAdvertiser(options, sender, () => false, Clock());
+        advertiser.Start();
+        var flags = Read(Assert.Single(sender.Advertisements).Message).Flags;
+        Assert.Equal((ushort)0x0080, (ushort)MobilityAgentFlags.UdpTunneling);
+        Assert.Equal(MobilityAgentFlags.RegistrationRequired | MobilityAgentFlags.ForeignAgent | (expected ? MobilityAgentFlags.UdpTunneling : 0), flags);
+    }
+
     private sealed class LastSequence : IAdvertisementSender
     {
         public int Last { get; private set; } = -1;

@@ -36,14 +36,14 @@ public class ForeignAgentRelayTests : ForeignAgentRelayFixture
     /// <summary>
     /// RFC 3519 sec 3.1, 3.1.4: an agent that asks for UDP tunnelling adds a UDP Tunnel Request after the node's
     /// authenticator whose Encapsulation (an IP protocol number) says what the tunnel is to carry: GRE (47) for a visitor
-    /// whose request has G, IP in IP (4) otherwise, minimal encapsulation included (no UDP tunnel here carries it); F as
+    /// whose request has G, minimal encapsulation (55) for one whose request has M, IP in IP (4) otherwise; F as
     /// the agent's mode says, R clear (the care-of address is the agent's). The pending request remembers it; the reply
     /// that accepts UDP tunnelling hands it to the visitor.
     /// </summary>
     [Theory]
     [InlineData(RegistrationFlags.ReverseTunnel, UdpTunnelMode.Request, IpProtocol.IpInIp)]
     [InlineData(RegistrationFlags.ReverseTunnel | RegistrationFlags.Gre, UdpTunnelMode.Request, IpProtocol.Gre)]
-    [InlineData(RegistrationFlags.ReverseTunnel | RegistrationFlags.MinimalEncapsulation, UdpTunnelMode.Force, IpProtocol.IpInIp)]
+    [InlineData(RegistrationFlags.ReverseTunnel | RegistrationFlags.MinimalEncapsulation, UdpTunnelMode.Force, IpProtocol.MinimalEncapsulation)]
     public void Rfc3519_sec_3_1_4_the_relayed_udp_tunnel_request_names_what_the_visitor_asked_for(RegistrationFlags flags, UdpTunnelMode mode, IpProtocol carries)
     {
         var relay = Relay(Options() with { UdpTunnel = mode });

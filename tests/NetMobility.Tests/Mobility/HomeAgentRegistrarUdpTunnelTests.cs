@@ -63,7 +63,7 @@ public class HomeAgentRegistrarUdpTunnelTests : HomeAgentRegistrarFixture
 
     [Theory]
     [InlineData("udp off", RegistrationReplyCode.HomeAgentUdpEncapsulationUnavailable)]
-    [InlineData("minimal inside", RegistrationReplyCode.HomeAgentRequestedEncapsulationUnavailable)]
+    [InlineData("minimal inside, minimal not offered", RegistrationReplyCode.HomeAgentRequestedEncapsulationUnavailable)]
     [InlineData("gre inside, gre not offered", RegistrationReplyCode.HomeAgentRequestedEncapsulationUnavailable)]
     [InlineData("sub-type 1", RegistrationReplyCode.HomeAgentPoorlyFormedRequest)]
     public void A_udp_tunnel_request_the_agent_cannot_serve_is_denied(string case_, RegistrationReplyCode expected)
@@ -72,11 +72,12 @@ public class HomeAgentRegistrarUdpTunnelTests : HomeAgentRegistrarFixture
         {
             "udp off" => HomeAgentOptions() with { UdpTunnelling = false },
             "gre inside, gre not offered" => HomeAgentOptions() with { Encapsulations = TunnelKindSet.Of(TunnelKind.IpInIp) },
+            "minimal inside, minimal not offered" => HomeAgentOptions() with { Encapsulations = TunnelKindSet.Of(TunnelKind.IpInIp, TunnelKind.Gre) },
             _ => null,
         });
         var extension = case_ switch
         {
-            "minimal inside" => new UdpTunnelRequestExtension(IpProtocol.MinimalEncapsulation),
+            "minimal inside, minimal not offered" => new UdpTunnelRequestExtension(IpProtocol.MinimalEncapsulation),
             "gre inside, gre not offered" => new UdpTunnelRequestExtension(IpProtocol.Gre),
             "sub-type 1" => new UdpTunnelRequestExtension(IpProtocol.IpInIp, SubType: 1),
             _ => new UdpTunnelRequestExtension(IpProtocol.IpInIp),
@@ -90,15 +91,17 @@ public class HomeAgentRegistrarUdpTunnelTests : HomeAgentRegistrarFixture
     /// <summary>
     /// RFC 3519 sec 3.1.4: a zero Encapsulation field leaves what the tunnel data carries to the request's M and G bits;
     /// a non-zero one names it by IP protocol number (4 IP in IP, 47 GRE, 55 minimal encapsulation), whatever the bits say.
-    /// This agent carries IP in IP and GRE inside UDP, keeps which in the binding, and denies the rest with 139.
+    /// This agent carries each kind it offers inside UDP (minimal encapsulation too: the field and sec 3.3's Next Header
+    /// list 55), keeps which in the binding, and denies the rest with 139.
     /// </summary>
     [Theory]
     [InlineData(0, RegistrationFlags.None, RegistrationReplyCode.Accepted, IpProtocol.IpInIp)]
     [InlineData(0, RegistrationFlags.Gre, RegistrationReplyCode.Accepted, IpProtocol.Gre)]
-    [InlineData(0, RegistrationFlags.MinimalEncapsulation, RegistrationReplyCode.HomeAgentRequestedEncapsulationUnavailable, (IpProtocol)0)]
+    [InlineData(0, RegistrationFlags.MinimalEncapsulation, RegistrationReplyCode.Accepted, IpProtocol.MinimalEncapsulation)]
     [InlineData(4, RegistrationFlags.Gre, RegistrationReplyCode.Accepted, IpProtocol.IpInIp)]
     [InlineData(47, RegistrationFlags.None, RegistrationReplyCode.Accepted, IpProtocol.Gre)]
-    [InlineData(55, RegistrationFlags.None, RegistrationReplyCode.HomeAgentRequestedEncapsulationUnavailable, (IpProtocol)0)]
+    [InlineData(55, RegistrationFlags.None, RegistrationReplyCode.Accepted, IpProtocol.MinimalEncapsulation)]
+    [InlineData(55, RegistrationFlags.Gre, RegistrationReplyCode.Accepted, IpProtocol.MinimalEncapsulation)]
     [InlineData(17, RegistrationFlags.None, RegistrationReplyCode.HomeAgentRequestedEncapsulationUnavailable, (IpProtocol)0)]
     public void Rfc3519_sec_3_1_4_encapsulation_0_defers_to_the_m_and_g_bits(byte encapsulation, RegistrationFlags flags, RegistrationReplyCode expected,
         IpProtocol carries)
@@ -115,6 +118,27 @@ public class HomeAgentRegistrarUdpTunnelTests : HomeAgentRegistrarFixture
         }
         Assert.True(_bindings.TryGetFirst(Home, out var binding));
         Assert.Equal((TunnelKind.Udp, carries), (binding.Encapsulation, binding.UdpCarries));
+    }
+
+    /// <summary>
+    /// RFC 3519 sec 3.1.4: granted UDP tunnelling carries what the Encapsulation field names, so M asking for minimal
+    /// encapsulation, which this agent does not offer, is no reason for 139 when the field names IP in IP; without the
+    /// extension the same M is.
+    /// </summary>
+    [Fact]
+    public void Rfc3519_sec_3_1_4_the_encapsulation_field_not_the_m_bit_decides_inside_udp()
+    {
+        var registrar = Registrar(HomeAgentOptions() with { Encapsulations = TunnelKindSet.Of(TunnelKind.IpInIp, TunnelKind.Gre) });
+        var request = Registration(_clock.GetUtcNow(), flags: RegistrationFlags.ReverseTunnel | RegistrationFlags.MinimalEncapsulation);
+        var (_, reply, _) = Process(registrar, Request(request, _node, udpTunnel: new UdpTunnelRequestExtension(IpProtocol.IpInIp)), ThroughNat());
+        Assert.Equal(RegistrationReplyCode.Accepted, reply.Code);
+        Assert.True(_bindings.TryGetFirst(Home, out var binding));
+        Assert.Equal((TunnelKind.Udp, IpProtocol.IpInIp), (binding.Encapsulation, binding.UdpCarries));
+
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        var plain = Registration(_clock.GetUtcNow(), flags: RegistrationFlags.ReverseTunnel | RegistrationFlags.MinimalEncapsulation);
+        (_, reply, _) = Process(registrar, Request(plain, _node));
+        Assert.Equal(RegistrationReplyCode.HomeAgentRequestedEncapsulationUnavailable, reply.Code);
     }
 
     /// <summary>

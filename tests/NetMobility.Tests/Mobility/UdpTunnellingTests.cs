@@ -28,14 +28,20 @@ public class UdpTunnellingTests
         }
     }
 
-    private static MobilityTopology BehindNat(UdpTunnelMode mode) => new(
+    private static MobilityTopology BehindNat(UdpTunnelMode mode, RegistrationFlags encapsulation = RegistrationFlags.Gre) => new(
+        flags: RegistrationFlags.ReverseTunnel | encapsulation,
         foreignAgent: new ForeignAgentOptions { Address = FaAddress, CareOfAddress = FaAddress, UdpTunnel = mode },
         foreignSiteBehindNat: true);
 
-    [Fact]
-    public void A_vm_moving_to_a_site_behind_a_nat_keeps_its_flows_through_udp_tunnelling_and_keepalives_hold_the_mapping_while_idle()
+    /// <summary>RFC 3519 sec 3.1.4: whichever encapsulation the VM asks for (G, M or neither), the UDP tunnel carries it both ways.</summary>
+    [Theory]
+    [InlineData(RegistrationFlags.Gre, IpProtocol.Gre)]
+    [InlineData(RegistrationFlags.MinimalEncapsulation, IpProtocol.MinimalEncapsulation)]
+    [InlineData(RegistrationFlags.None, IpProtocol.IpInIp)]
+    public void A_vm_moving_to_a_site_behind_a_nat_keeps_its_flows_through_udp_tunnelling_and_keepalives_hold_the_mapping_while_idle(
+        RegistrationFlags encapsulation, IpProtocol carries)
     {
-        var t = BehindNat(UdpTunnelMode.Request);
+        var t = BehindNat(UdpTunnelMode.Request, encapsulation);
         var atVm = t.Vm.Listen(ToVm);
         var atCn = t.Cn.Listen(ToCn);
         t.Sim.RunFor(TimeSpan.FromMilliseconds(100));
@@ -54,15 +60,15 @@ public class UdpTunnellingTests
         // RFC 3519 sec 4.6: the request came from the NAT's address, not the care-of address, so the home agent tunnels in UDP to the mapping.
         Assert.Equal(FaAddress, binding.CareOfAddress);
         Assert.Equal(TunnelKind.Udp, binding.Encapsulation);
-        // RFC 3519 sec 3.1.4: the VM asked for GRE (its G bit), so the foreign agent's UDP Tunnel Request names GRE (47)
-        // and the tunnel data messages carry GRE both ways.
-        Assert.Equal(IpProtocol.Gre, binding.UdpCarries);
+        // RFC 3519 sec 3.1.4: the foreign agent's UDP Tunnel Request names what the VM asked for (GRE 47 for G, minimal
+        // encapsulation 55 for M, IP in IP 4 otherwise) and the tunnel data messages carry it both ways.
+        Assert.Equal(carries, binding.UdpCarries);
         Assert.Equal(NatOutside, binding.UdpAddress);
         Assert.True(t.Nat!.TryGetMapping(IpProtocol.Udp, FaAddress, 434, out ushort mapped));
         Assert.Equal(mapped, binding.UdpPort);
         Assert.True(t.ForeignAgent.Visitors.TryGetAccepted(VmAddress, out var visitor));
         Assert.Equal(110, visitor.UdpKeepaliveInterval);
-        Assert.Equal(IpProtocol.Gre, visitor.UdpCarries);
+        Assert.Equal(carries, visitor.UdpCarries);
 
         SendPaced(t, t.Cn, VmAddress, ToVm, 20, 40);
         SendPaced(t, t.Vm, CnAddress, ToCn, 20, 40);

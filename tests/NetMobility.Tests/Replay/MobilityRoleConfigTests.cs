@@ -54,10 +54,10 @@ public class MobilityRoleConfigTests
         Assert.StartsWith(message, ReplayError(role));
 
     [Fact]
-    public void Both_agents_are_added_to_a_catalogue_and_nothing_else_is()
+    public void Both_agents_and_the_nat_are_added_to_a_catalogue_and_nothing_else_is()
     {
         var roles = MobilityRoles.AddTo(new ReplayRoles());
-        Assert.Equal(["foreign-agent", "home-agent"], roles.Types.Order());
+        Assert.Equal(["foreign-agent", "home-agent", "nat"], roles.Types.Order());
         Assert.Empty(new ReplayRoles().Types);
     }
 

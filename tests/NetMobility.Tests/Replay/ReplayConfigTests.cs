@@ -25,6 +25,8 @@ public class ReplayConfigTests
 
     private const string Interfaces = """ "interfaces": [ { "name": "wan", "mac": "02:00:00:00:02:01", "address": "192.0.2.2/30" } ] """;
 
+    private const string TwoInterfaces = """ "interfaces": [ { "name": "wan", "mac": "02:00:00:00:02:01", "address": "192.0.2.2/30" }, { "name": "lan", "mac": "02:00:00:00:02:02", "address": "10.2.0.1/24" } ] """;
+
     [Theory]
     [InlineData("{ \"node\": ", "not valid JSON at line 1")]
     [InlineData("{}", "needs exactly one of \"node\" and \"tunnel\"")]
@@ -41,8 +43,13 @@ public class ReplayConfigTests
     [InlineData("{ \"node\": { " + Interfaces + ", \"routes\": [ { \"prefix\": \"10.1.0.0/24\", \"interface\": \"gre9\" } ] } }", "node.routes[0].interface: no interface or tunnel is named 'gre9' (there are: wan)")]
     [InlineData("{ \"node\": { " + Interfaces + ", \"arp\": [ { \"interface\": \"wan\", \"address\": \"192.0.2.1\", \"proxy\": true, \"mac\": \"02:00:00:00:00:01\" } ] } }", "node.arp[0].mac: a proxy entry answers with the interface's own address: leave \"mac\" out")]
     [InlineData("{ \"node\": { " + Interfaces + ", \"roles\": [ { \"type\": \"no-such-role\" } ] } }", "node.roles[0].type: 'no-such-role' is not a role type")]
+    [InlineData("{ \"node\": { " + Interfaces + ", \"roles\": [ { \"type\": \"nat\", \"inside\": \"lan\", \"outside\": \"wan\" } ] } }", "node.roles[0].inside: the node has no interface 'lan'")]
+    [InlineData("{ \"node\": { " + Interfaces + ", \"roles\": [ { \"type\": \"nat\", \"inside\": \"wan\", \"outside\": \"wan\" } ] } }", "node.roles[0].outside: 'wan' already belongs to a NAT: one per interface")]
+    [InlineData("{ \"node\": { " + TwoInterfaces + ", \"roles\": [ { \"type\": \"nat\", \"inside\": \"lan\", \"outside\": \"wan\", \"firstPort\": 80 } ] } }", "node.roles[0].firstPort: must be an integer 1024..65535")]
+    [InlineData("{ \"node\": { " + TwoInterfaces + ", \"roles\": [ { \"type\": \"nat\", \"inside\": \"lan\", \"outside\": \"wan\", \"udpIdleTimeoutMs\": 0 } ] } }", "node.roles[0].udpIdleTimeoutMs: must be more than 0")]
+    [InlineData("{ \"node\": { " + Interfaces + ", \"roles\": [ { \"type\": \"nat\", \"inside\": \"wan\", \"outside\": \"wan\", \"udpIdleTimeout\": 80 } ] } }", "node.roles[0].udpIdleTimeout: unknown field")]
     [InlineData("{ \"tunnel\": { \"type\": \"gre\", \"local\": \"192.0.2.2\", \"remote\": \"192.0.2.1\", \"outOfOrderTimerMs\": 0 } }", "tunnel.outOfOrderTimerMs: must be more than 0")]
-    [InlineData("{ \"tunnel\": { \"type\": \"mipudp\", \"local\": \"192.0.2.2\", \"remote\": \"192.0.2.1\", \"carries\": \"minimal\" } }", "tunnel.carries: 'minimal' is neither \"ipip\" nor \"gre\"")]
+    [InlineData("{ \"tunnel\": { \"type\": \"mipudp\", \"local\": \"192.0.2.2\", \"remote\": \"192.0.2.1\", \"carries\": \"udp\" } }", "tunnel.carries: 'udp' is not \"ipip\", \"gre\" or \"minimal\"")]
     [InlineData("{ \"tunnel\": { \"type\": \"gre\", \"local\": \"192.0.2.2\", \"remote\": \"192.0.2.1\", \"address\": \"10.0.0.1/30\" } }", "tunnel.address: only a node's tunnel interface has an address")]
     [InlineData("{ \"tunnel\": { \"type\": \"gre\", \"local\": \"192.0.2.2\", \"remote\": \"192.0.2.1\" }, \"settleMs\": \"soon\" }", "settleMs: must be a number of milliseconds 0..3600000")]
     public void Bad_configuration_is_one_line_naming_the_file_and_the_field(string json, string message) =>

@@ -43,7 +43,11 @@ public class TunnelAllocationTests
         public void ReportUnreachable(ReadOnlySpan<byte> innerPacket, Icmpv4UnreachableCode code) { }
     }
 
-    public static TheoryData<string> Kinds() => ["gre", "gre-key-seq-csum-reordered", "gretap", "ipip", "minimal"];
+    public static TheoryData<string> Kinds() => ["gre", "gre-key-seq-csum-reordered", "gretap", "ipip", "minimal", "mipudp", "mipudp-gre", "mipudp-minimal"];
+
+    /// <summary>An RFC 3519 UDP tunnel from <paramref name="local"/> carrying <paramref name="carries"/>.</summary>
+    private static UdpTunnel Udp(Ipv4Address local, Ipv4Address remote, IpProtocol carries, ITunnelHost host) =>
+        new(new UdpTunnelOptions { Local = local, Remote = remote, Carries = carries }, host);
 
     [Theory]
     [MemberData(nameof(Kinds))]
@@ -57,6 +61,9 @@ public class TunnelAllocationTests
         {
             "ipip" => ((ITunnelEndpoint)new IpInIpTunnel(new IpInIpTunnelOptions { Local = A, Remote = B }, toRight),
                 (ITunnelEndpoint)new IpInIpTunnel(new IpInIpTunnelOptions { Local = B, Remote = A }, atRight)),
+            "mipudp" => (Udp(A, B, IpProtocol.IpInIp, toRight), Udp(B, A, IpProtocol.IpInIp, atRight)),
+            "mipudp-gre" => (Udp(A, B, IpProtocol.Gre, toRight), Udp(B, A, IpProtocol.Gre, atRight)),
+            "mipudp-minimal" => (Udp(A, B, IpProtocol.MinimalEncapsulation, toRight), Udp(B, A, IpProtocol.MinimalEncapsulation, atRight)),
             "minimal" => (new MinimalEncapsulationTunnel(new MinimalEncapsulationOptions { Local = A, Remote = B }, toRight),
                 new MinimalEncapsulationTunnel(new MinimalEncapsulationOptions { Local = B, Remote = A }, atRight)),
             "gre-key-seq-csum-reordered" => (

@@ -13,7 +13,8 @@ public interface IAdvertisementSender
 /// A foreign agent's Agent Advertisements (RFC 5944 sec 2.1 and 2.3): unsolicited ones every interval, and one in
 /// answer to each Agent Solicitation. Sequence numbers start at 0 and after 0xFFFF go on at 256, so that 0-255
 /// always mean the agent restarted (RFC 5944 sec 2.3.2). The flags follow the agent's options (R, F, H and B held on,
-/// M and G from the encapsulations, T from the reverse tunnel policy) and, for B, whether its visitor list is full.
+/// M and G from the encapsulations, T from the reverse tunnel policy, U from UDP tunnelling, RFC 3519 sec 3.4) and, for
+/// B, whether its visitor list is full.
 /// </summary>
 public sealed class AgentAdvertiser : IDisposable
 {
@@ -59,6 +60,8 @@ public sealed class AgentAdvertiser : IDisposable
             if (_options.Busy || _busy()) flags |= MobilityAgentFlags.Busy;
             flags |= MobileIpEncapsulation.AdvertisedFlags(_options.Encapsulations);
             if (_options.ReverseTunnel != ReverseTunnelPolicy.Unavailable) flags |= MobilityAgentFlags.ReverseTunneling;
+            // RFC 3519 sec 3.4: U when the agent supports UDP tunnelling, which it does while it asks home agents for it.
+            if (_options.UdpTunnel != UdpTunnelMode.Off && _options.AdvertiseUdpTunnelling) flags |= MobilityAgentFlags.UdpTunneling;
             return flags;
         }
     }
@@ -71,7 +74,7 @@ public sealed class AgentAdvertiser : IDisposable
     }
 
     /// <summary>
-    /// Takes new advertisement settings (interval, lifetime, destination) while running: the next advertisement follows
+    /// Takes new advertisement settings (interval, lifetime, destination, flags) while running: the next advertisement follows
     /// them, and a running schedule is re-armed at the new interval. The sequence goes on (nothing restarted).
     /// </summary>
     public void Change(ForeignAgentOptions options)

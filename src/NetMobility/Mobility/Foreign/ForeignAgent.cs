@@ -95,6 +95,16 @@ public sealed partial class ForeignAgent : IPeerTunnelOwner, IRegistrationSender
     /// <summary>Starts the unsolicited advertisements.</summary>
     public void Start() => Advertiser.Start();
 
+    /// <summary>
+    /// Takes new advertisement settings while running (interval, lifetime, destination, the R, F, H, B and U flags):
+    /// the advertiser follows them, and B held on reaches the relay too, so that what is advertised is what is done.
+    /// </summary>
+    public void ChangeAdvertisement(ForeignAgentOptions options)
+    {
+        Advertiser.Change(options);
+        Relay.ChangeBusy(options.Busy);
+    }
+
     /// <summary>A registration reply from a home agent, to the care-of address (RFC 5944 sec 3.7.3).</summary>
     private void OnRegistration(NetInterface ingress, Ipv4Packet packet, UdpDatagram datagram)
     {

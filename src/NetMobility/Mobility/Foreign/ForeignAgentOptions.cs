@@ -90,6 +90,14 @@ public sealed record ForeignAgentOptions
     /// </summary>
     public bool Busy { get; init; }
 
+    /// <summary>
+    /// The U bit (RFC 3519 sec 3.4, UDP Tunnelling Flag in Agent Advertisements; bit 0x0080 of the flags word, after T):
+    /// the agent supports UDP tunnelling. Advertised while <see cref="UdpTunnel"/> is on and this is true (the default);
+    /// false keeps the bit clear all the same. With <see cref="UdpTunnel"/> off the bit is never set, since the agent
+    /// would not tunnel in UDP.
+    /// </summary>
+    public bool AdvertiseUdpTunnelling { get; init; } = true;
+
     public static readonly Ipv4Address AllSystems = new(224, 0, 0, 1);
 
     /// <summary>Null when the options are usable, else what is wrong.</summary>

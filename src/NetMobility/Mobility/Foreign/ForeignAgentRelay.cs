@@ -31,7 +31,7 @@ public sealed class ForeignAgentRelay
 {
     private const int MaxMessage = 1500;
 
-    private readonly ForeignAgentOptions _options;
+    private ForeignAgentOptions _options;
     private readonly IRegistrationSender _sender;
     private readonly TimeProvider _time;
 
@@ -48,6 +48,12 @@ public sealed class ForeignAgentRelay
     }
 
     public ForeignAgentOptions Options => _options;
+
+    /// <summary>
+    /// Holds B on or lets it go while running (<see cref="ForeignAgentOptions.Busy"/>): on, a new visitor is denied with 66
+    /// while those the agent has are served and may renew; off, new visitors are taken again up to the capacity.
+    /// </summary>
+    public void ChangeBusy(bool busy) => _options = _options with { Busy = busy };
 
     /// <summary>Mobile-foreign security associations by home address (RFC 5944 sec 3.5.3).</summary>
     public SecurityAssociationTable MobileNodes { get; }

@@ -112,9 +112,10 @@ public sealed class HomeAgentRegistrar
             return true;
         }
 
-        UdpTunnelReplyExtension? udpTunnel = null;
-        IpProtocol udpCarries = 0;
-        if ((Refusal(request) ?? UdpTunnelRefusal(message, view, from, out udpTunnel, out udpCarries)) is RegistrationReplyCode refused)
+        var udpRefusal = UdpTunnelRefusal(message, view, from, out var udpTunnel, out var udpCarries);
+        // RFC 3519 sec 3.1.4: with UDP tunnelling granted, the tunnel carries what the Encapsulation field names, whatever M and G ask.
+        var kind = udpTunnel is not null && MobileIpEncapsulation.TryCarriedInUdp(udpCarries, out var carried) ? carried : MobileIpEncapsulation.Requested(request.Flags);
+        if ((Refusal(request, kind) ?? udpRefusal) is RegistrationReplyCode refused)
         {
             decision = Deny(request, refused, replyIdentification, association, foreignAgent, replyTo, reply);
             return true;
@@ -190,10 +191,13 @@ public sealed class HomeAgentRegistrar
         return (request.Flags & both) == both;
     }
 
-    /// <summary>RFC 3024 sec 4.3 checks of a registration (not a deregistration): encapsulation, reverse tunnel, care-of address.</summary>
-    private RegistrationReplyCode? Refusal(in RegistrationRequest request)
+    /// <summary>
+    /// RFC 3024 sec 4.3 checks of a registration (not a deregistration): the encapsulation <paramref name="kind"/> (the M
+    /// and G bits', or inside a UDP tunnel the one it carries), reverse tunnel, care-of address.
+    /// </summary>
+    private RegistrationReplyCode? Refusal(in RegistrationRequest request, TunnelKind kind)
     {
-        if (!_options.Encapsulations.Contains(MobileIpEncapsulation.Requested(request.Flags))) return RegistrationReplyCode.HomeAgentRequestedEncapsulationUnavailable;
+        if (!_options.Encapsulations.Contains(kind)) return RegistrationReplyCode.HomeAgentRequestedEncapsulationUnavailable;
         bool reverse = (request.Flags & RegistrationFlags.ReverseTunnel) != 0;
         if (reverse && _options.ReverseTunnel == ReverseTunnelPolicy.Unavailable) return RegistrationReplyCode.HomeAgentReverseTunnelUnavailable;
         if (!reverse && _options.ReverseTunnel == ReverseTunnelPolicy.Mandatory) return RegistrationReplyCode.HomeAgentReverseTunnelMandatory;
@@ -201,7 +205,7 @@ public sealed class HomeAgentRegistrar
         if (_options.IsOnHomeNetwork(request.CareOfAddress)) return RegistrationReplyCode.HomeAgentAdministrativelyProhibited;
         // RFC 5944 sec 3.4, 128 "reason unspecified": the agent offers the encapsulation but cannot make the tunnel,
         // its link leaving less than the 68 bytes every IPv4 tunnel must carry (RFC 791 sec 3.2). No other code says so.
-        if (!_tunnelsFit.Contains(MobileIpEncapsulation.Requested(request.Flags))) return RegistrationReplyCode.HomeAgentReasonUnspecified;
+        if (!_tunnelsFit.Contains(kind)) return RegistrationReplyCode.HomeAgentReasonUnspecified;
         return null;
     }
 
@@ -212,9 +216,9 @@ public sealed class HomeAgentRegistrar
     /// the UDP Tunnel Reply to send (F set when the request forced it), else null (tunnelling as usual, no reply extension). Denials: an extension that does
     /// not parse or has a sub-type other than 0, 134; UDP tunnelling turned off when it is needed, 142. Sec 3.1.4: the
     /// Encapsulation field names what the tunnel carries (4 IP in IP, 47 GRE, 55 minimal encapsulation; the IP protocol
-    /// numbers), and 0 leaves it to the request's M and G bits. <paramref name="carries"/> is then IP in IP, or GRE when
-    /// this agent offers GRE; minimal encapsulation inside UDP is not carried here, and it, GRE when not offered, or any
-    /// other value is denied with 139. Reserved fields are ignored (sec 3.1.3).
+    /// numbers), and 0 leaves it to the request's M and G bits. <paramref name="carries"/> is then that kind when this agent
+    /// offers it (IP in IP always; GRE and minimal encapsulation as configured); a kind not offered, or any other value,
+    /// is denied with 139. Reserved fields are ignored (sec 3.1.3).
     /// </summary>
     private RegistrationReplyCode? UdpTunnelRefusal(ReadOnlySpan<byte> message, RegistrationRequestPacket view, in RegistrationAddressing from,
         out UdpTunnelReplyExtension? reply, out IpProtocol carries)

@@ -1,9 +1,8 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using NetMobility.Net;
 using NetMobility.Wire;
 
-namespace NetMobility.Testbed;
+namespace NetMobility.Net;
 
 /// <summary>How a <see cref="NatRouter"/> maps and for how long.</summary>
 public sealed record NatOptions
@@ -22,7 +21,8 @@ public sealed record NatOptions
 }
 
 /// <summary>
-/// A NAPT router for in-memory topologies (RFC 3022 sec 2.2): UDP and TCP from its inside interface leave by its outside
+/// A NAPT router as a role of a node (RFC 3022 sec 2.2), for in-memory topologies and replayed nodes (the replay
+/// role <c>nat</c>): UDP and TCP from its inside interface leave by its outside
 /// interface with the outside address as source and a port of its own; what comes back to that address and port goes
 /// to the inside address and port it stands for. Mapping is endpoint-independent (RFC 4787 sec 4.1: one outside port per
 /// inside address and port, whatever the destination) and so is filtering; a mapping is kept alive by outbound packets
