@@ -80,7 +80,7 @@ public sealed class MigrationDestination(DestinationOptions? options = null) : I
         using (var watch = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
             ReadOutcome outcome;
-            var stream = new ForwardStreamHandler(sink);
+            var stream = new ForwardStreamHandler(sink, maxDeviceStateLength: Options.MaxDeviceStateBytes);
             var watchdog = Options.IdleTimeout is TimeSpan idle ? WatchQuietAsync(sink, channel, idle, watch.Token) : Task.CompletedTask;
             try
             {
