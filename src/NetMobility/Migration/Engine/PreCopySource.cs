@@ -35,6 +35,7 @@ public sealed class PreCopySource : ISourceChannelHost
     private volatile bool _stopAndCopy;
     private double _dirtyRate;
     private DateTimeOffset _begin;
+    private long _deviceStateBytes;
 
     public PreCopySource(MemoryImage image, IStopPolicy policy, IWorkloadControl workload, TimeProvider clock, SourceOptions? options = null)
     {
@@ -202,6 +203,7 @@ public sealed class PreCopySource : ISourceChannelHost
                 while (_planner.PendingCount > 0);
                 ThrowIfAborted();
                 state ??= await CaptureDeviceStateAsync(cancellationToken).ConfigureAwait(false);
+                _deviceStateBytes = state.Value.Length;
                 bool sent = await _channels[0].SendDeviceStateAsync(state.Value, cancellationToken).ConfigureAwait(false);
                 deviceState += Lap(ref mark);
                 if (sent) break;
@@ -477,7 +479,7 @@ public sealed class PreCopySource : ISourceChannelHost
             Channels = Options.Channels, Outcome = outcome, Cause = cause, Error = error, StopReason = stopReason, Rounds = rounds,
             TotalTimeMs = (end - start).TotalMilliseconds,
             DowntimeMs = switchover?.TotalMs ?? 0, Switchover = switchover,
-            WireBytes = wire, LogicalBytes = logical, CompressionRatio = wire > 0 ? (double)logical / wire : 0,
+            WireBytes = wire, DeviceStateBytes = _deviceStateBytes, LogicalBytes = logical, CompressionRatio = wire > 0 ? (double)logical / wire : 0,
             CpuTimeMs = cpu.TotalMilliseconds, Resumes = resumes, ResentPages = resent, FinalThrottle = Workload.Throttle,
             Digest = outcome == MigrationOutcome.Completed ? digest.ToString() : "",
         };

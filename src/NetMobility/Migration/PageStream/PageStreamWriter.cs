@@ -101,6 +101,10 @@ public sealed class PageStreamWriter(PipeWriter output)
         End(span, RecordType.DeviceState, length);
     }
 
+    /// <summary>The octets a device state of <paramref name="length"/> octets takes on the wire, in chunks of the most data each (0 when empty).</summary>
+    public static long DeviceStateRecordBytes(long length) =>
+        length + (length + DeviceStateChunk.MaxData - 1) / DeviceStateChunk.MaxData * (RecordFrame.HeaderLength + DeviceStateChunk.HeaderLength);
+
     public void WriteEndOfStream(in EndOfStream record)
     {
         var span = Begin(EndOfStream.Length);

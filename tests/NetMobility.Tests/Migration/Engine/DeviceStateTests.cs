@@ -35,6 +35,7 @@ public class DeviceStateTests
         var result = Assert.IsType<DestinationResult>(m.Result);
         Assert.True(result.Committed, result.Message);
         Assert.Equal(state, result.DeviceState);
+        Assert.Equal(state.Length, report.DeviceStateBytes);
     }
 
     [Fact]

@@ -57,6 +57,14 @@ public class DeviceStateChunkTests
         Assert.Throws<ArgumentException>(() => DeviceState(0, 1 << 20, new byte[DeviceStateChunk.MaxData + 1]));
     }
 
+    [Theory]
+    [InlineData(0, 0)]
+    [InlineData(1, 1 + 28)]
+    [InlineData(65536, 65536 + 28)]
+    [InlineData(300_000, 300_000 + 5 * 28)]
+    public void A_device_state_takes_a_chunk_record_per_64_KiB(long length, long wire) =>
+        Assert.Equal(wire, PageStreamWriter.DeviceStateRecordBytes(length));
+
     [Fact]
     public async Task Consecutive_chunks_reach_the_sink_in_order()
     {
