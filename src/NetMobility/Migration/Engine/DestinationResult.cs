@@ -67,7 +67,7 @@ public sealed record DestinationOptions
     /// </summary>
     public Func<ReadOnlyMemory<byte>, CancellationToken, Task>? LoadDeviceState { get; init; }
 
-    /// <summary>The largest device state the destination takes (all its chunks together): 64 MiB unless told otherwise.</summary>
+    /// <summary>The largest device state the destination takes (all its chunks together, in one array): 64 MiB unless told otherwise.</summary>
     public long MaxDeviceStateBytes { get; init; } = ForwardStreamHandler.DefaultMaxDeviceStateLength;
 
     /// <summary>
