@@ -223,7 +223,7 @@ internal sealed class ReceiverChannel(IReceiverHost destination, IMigrationChann
             {
                 await load(session.DeviceState, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 Refuse(PageStreamError.DeviceStateNotLoaded, $"the device state ({session.DeviceState.Length} octets) did not load: {ex.Message}");
                 return;
