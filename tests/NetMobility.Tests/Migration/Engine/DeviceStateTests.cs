@@ -5,6 +5,7 @@ using NetMobility.Migration.Policies;
 using NetMobility.Migration.Reports;
 using NetMobility.Migration.Transports;
 using NetMobility.Migration.Workloads;
+using NetMobility.Tests.Migration.PageStream;
 
 namespace NetMobility.Tests.Migration.Engine;
 
@@ -159,6 +160,39 @@ public class DeviceStateTests
         Assert.Equal(MigrationOutcome.RolledBack, report.Outcome);
         Assert.Contains("taking the device state failed: QEMU said failed", report.Error);
         Assert.Equal(VmState.Running, m.Source.Ownership.State);
+    }
+
+    [Fact]
+    public async Task A_device_state_begun_before_a_resume_and_not_sent_again_is_a_gap_at_end_of_stream()
+    {
+        await using var link = new InMemoryPath(new PathModel { BitsPerSecond = 1e9, VirtualTime = false }, TimeProvider.System);
+        var destination = new MigrationDestination();
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var receiving = destination.ReceiveAsync(link, guard.Token);
+
+        // First connection: half of a 10-octet device state, then the connection is gone.
+        var first = await link.ConnectAsync(0, guard.Token);
+        await first.Output.WriteAsync(StreamFixtures.Concat(StreamFixtures.Header(), StreamFixtures.DeviceState(0, 10, [1, 2, 3, 4, 5])), guard.Token);
+        await ReadAckAsync(first, guard.Token);
+        await first.DisposeAsync();
+        // The resumed connection ends the stream without sending the device state again.
+        var second = await link.ConnectAsync(0, guard.Token);
+        await second.Output.WriteAsync(StreamFixtures.Concat(StreamFixtures.Header(resume: true),
+            StreamFixtures.End(0, ImageDigest.Read(new byte[ImageDigest.Length]))), guard.Token);
+        var result = await receiving;
+
+        Assert.False(result.Committed);
+        Assert.Equal(PageStreamError.DeviceStateGap, result.Error);
+        Assert.Contains("the device state stops at 5 of its 10 octets", result.Message);
+        await second.DisposeAsync();
+    }
+
+    /// <summary>Waits for the destination's first answer on <paramref name="channel"/> (its ack of the stream header).</summary>
+    private static async Task ReadAckAsync(IMigrationChannel channel, CancellationToken cancellationToken)
+    {
+        var read = await channel.Input.ReadAtLeastAsync(RecordFrame.HeaderLength + Ack.Length, cancellationToken);
+        Assert.Equal((byte)RecordType.Ack, read.Buffer.FirstSpan[0]);
+        channel.Input.AdvanceTo(read.Buffer.End);
     }
 
     /// <summary>Opens channels on a link; the main channel's current connection can be told to fail after some more octets.</summary>
