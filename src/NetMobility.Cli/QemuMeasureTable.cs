@@ -7,7 +7,7 @@ namespace NetMobility.Cli;
 /// <summary>
 /// The medians of <c>netmob lab vm measure</c>, one block per write rate, one row per mode, and each mode against QEMU's
 /// own migration: the pause (source STOP to destination RESUME), total time and bytes as ratios to qemu's medians, and
-/// the goals (engine pause <= 0.5x, total <= 0.7x, bytes <= 0.5x) marked met or not.
+/// the page engine's goals (pause <= 0.5x, total <= 0.7x, bytes <= 0.5x) marked met or not.
 /// </summary>
 internal static class QemuMeasureTable
 {

@@ -185,7 +185,7 @@ public class PageStreamBenchmarks
             return PageStreamError.None;
         }
         public PageStreamError OnEndOfRound(in EndOfRound record) => PageStreamError.None;
-        public PageStreamError OnDeviceState(ReadOnlySpan<byte> state) => PageStreamError.None;
+        public PageStreamError OnDeviceState(DeviceStateChunk chunk) => PageStreamError.None;
         public PageStreamError OnEndOfStream(in EndOfStream record)
         {
             Done = true;

@@ -15,8 +15,8 @@ public enum QemuMigrationMode
     /// <summary>
     /// RAM on a shared file on both sides and QEMU's <c>x-ignore-shared</c>: the project's page engine moves the RAM with
     /// pre-copy while the guest runs (dirty pages found by comparing contents with what was last sent), stops the guest
-    /// for the last pages, lets QEMU move the device state, verifies the image digest and resumes the guest at the
-    /// destination, or at the source on any failure before commit.
+    /// for the last pages, carries QEMU's device state in its own connection, verifies the image digest, has the
+    /// destination QEMU load the device state and resumes the guest there, or at the source on any failure before commit.
     /// </summary>
     PageEngine,
 

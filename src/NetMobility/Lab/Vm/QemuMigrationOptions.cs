@@ -29,7 +29,7 @@ public sealed record QemuMigrationOptions
     /// <summary>Runs at the destination on each page applied, before it counts in the digest (a test corrupts a page here).</summary>
     public PageApplied? AfterPageApplied { get; init; }
 
-    /// <summary>Runs with the source paused just before QEMU moves the device state (a test kills the destination QEMU here).</summary>
+    /// <summary>Runs with the source paused just before the source QEMU writes its device state (a test kills the destination QEMU here).</summary>
     public Action? BeforeDeviceState { get; init; }
 
     /// <summary>

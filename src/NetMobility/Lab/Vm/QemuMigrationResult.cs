@@ -15,6 +15,9 @@ public sealed record QemuMigrationResult(
     QemuMigrationMode Mode, MigrationStats Qemu, TimeSpan Paused, TimeSpan Total, TimeSpan Copy, long CopiedBytes, MigrationReport? Engine = null,
     RelaySent? Relay = null)
 {
-    /// <summary>Everything that crossed between the hosts: QEMU's stream plus the RAM copy, or the relay's wire (QEMU's stream in its records).</summary>
-    public long Bytes => Relay is { } relay ? relay.WireBytes : Qemu.TransferredBytes + CopiedBytes;
+    /// <summary>
+    /// Everything that crossed between the hosts: QEMU's stream plus the RAM copy, the relay's wire (QEMU's stream in its
+    /// records), or the page engine's wire (QEMU's device stream in its device-state records).
+    /// </summary>
+    public long Bytes => Relay is { } relay ? relay.WireBytes : Engine is { } engine ? engine.WireBytes : Qemu.TransferredBytes + CopiedBytes;
 }

@@ -10,22 +10,23 @@ using NetMobility.Migration.Transports;
 namespace NetMobility.Lab.Vm;
 
 /// <summary>
-/// <see cref="QemuMigrationMode.PageEngine"/>: the project's page engine moves the guest's RAM between the two QEMUs'
-/// shared RAM files, and QEMU moves only its device state (<c>x-ignore-shared</c> on both sides).
+/// <see cref="QemuMigrationMode.PageEngine"/>: the project's page engine moves the whole guest between the two QEMUs, in its
+/// own connections: the RAM between their shared RAM files, and QEMU's device state (its migration stream with
+/// <c>x-ignore-shared</c> on both sides, a few hundred KB) as the page stream's device state. No connection goes from QEMU
+/// to QEMU.
 /// <list type="number">
 /// <item>The source engine reads a read-only shared mapping of the source's RAM file (no copy of the RAM); the destination
 /// engine writes received pages in place into a writable shared mapping of the destination's file (that QEMU waits with
-/// <c>-incoming defer</c>).</item>
+/// <c>-incoming defer</c>, then <c>migrate-incoming unix:PATH</c>).</item>
 /// <item>Pre-copy with the engine's policy and codecs while the guest runs; dirty pages by comparison with what was last
 /// sent (<see cref="DirtyTracking.Compare"/>: the guest's writes mark nothing here).</item>
-/// <item>Switchover: QMP <c>stop</c> at the source, the last scan, the last pages, then QEMU's device state straight from
-/// QEMU to QEMU over the namespace's loopback; the destination engine checks the image digest and answers ready; commit;
-/// <c>cont</c> at the destination.</item>
-/// <item>Any failure before commit resumes the guest at the source (<c>cont</c>, then <c>announce-self</c> so the bridge
-/// learns its port again) and quits the destination QEMU.</item>
+/// <item>Switchover: QMP <c>stop</c> at the source, the last scan, the last pages; then the source QEMU migrates to a Unix
+/// socket this process reads (<c>migrate unix:PATH</c>), and what it wrote goes as the engine's device state. The destination
+/// engine checks the image digest, writes the device state into the destination QEMU's incoming socket and waits for its
+/// MIGRATION completed event before it answers ready; commit; <c>cont</c> at the destination.</item>
+/// <item>Any failure before commit (QEMU failing to write or to load the device state included) resumes the guest at the
+/// source (<c>cont</c>, then <c>announce-self</c> so the bridge learns its port again) and quits the destination QEMU.</item>
 /// </list>
-/// QEMU's device stream does not travel inside the engine's device-state record: that record is one frame of at most
-/// 64 KiB (docs/page-stream.md), and QEMU's device state is a few hundred KB.
 /// </summary>
 internal static class QemuPageEngineMigration
 {
@@ -38,8 +39,28 @@ internal static class QemuPageEngineMigration
         var started = Stopwatch.GetTimestamp();
         await source.SetMigrationCapabilitiesAsync(("x-ignore-shared", true)).ConfigureAwait(false);
         await destination.SetMigrationCapabilitiesAsync(("x-ignore-shared", true)).ConfigureAwait(false);
-        await destination.MigrateIncomingAsync(uri).ConfigureAwait(false);
+        string outgoing = QemuRelayMigration.SocketPath(source, "out"), incoming = QemuRelayMigration.SocketPath(destination, "in");
+        try
+        {
+            await destination.MigrateIncomingAsync($"unix:{incoming}").ConfigureAwait(false);
+            using var intake = QemuRelayMigration.ListenUnix(outgoing);
+            return await MigrateAsync(source, destination, uri, timeout, options, (from, to), (intake, outgoing, incoming), sourceMark, destinationMark, started)
+                .ConfigureAwait(false);
+        }
+        finally
+        {
+            File.Delete(outgoing);
+            File.Delete(incoming);
+        }
+    }
 
+    /// <summary>The migration proper, once the destination QEMU listens on <paramref name="sockets"/>' incoming path and this process on the outgoing one.</summary>
+    private static async Task<QemuMigrationResult> MigrateAsync(QemuGuest source, QemuGuest destination, string uri, TimeSpan timeout, QemuMigrationOptions options,
+        (string From, string To) ram, (Socket Intake, string Outgoing, string Incoming) sockets, int sourceMark, int destinationMark, long started)
+    {
+        const QemuMigrationMode mode = QemuMigrationMode.PageEngine;
+        var (from, to) = ram;
+        var (intake, outgoing, incoming) = sockets;
         using var image = MapOrThrow(from, writable: false);
         var (listener, connector, transportName) = OpenTransport(source, destination, uri, options, timeout);
         await using var _ = listener;
@@ -48,6 +69,7 @@ internal static class QemuPageEngineMigration
         {
             CreateImage = size => MemoryImage.MapShared(to, writable: true),
             AfterPageApplied = options.AfterPageApplied,
+            LoadDeviceState = (state, cancellationToken) => LoadDeviceStateAsync(destination, incoming, state, destinationMark, timeout, cancellationToken),
             ResumeVm = async cancellationToken =>
             {
                 try
@@ -71,32 +93,7 @@ internal static class QemuPageEngineMigration
             TransportName = transportName,
             DirtyTracking = DirtyTracking.Compare,
             ReadyTimeout = timeout,
-            HypervisorSwitchover = async cancellationToken =>
-            {
-                options.BeforeDeviceState?.Invoke();
-                int sourceEvents = source.Qmp.EventCount;
-                await source.MigrateAsync(uri).ConfigureAwait(false);
-                // Done when the destination has loaded the state (it stays paused until cont: the source was paused when the
-                // stream began), failed when either end says so. Events only: QEMU's figures are read after the guest runs.
-                // The wait that loses is called off, so that it does not end later as an unobserved failure.
-                using var settled = new CancellationTokenSource();
-                var failed = source.Qmp.WaitForEventAsync("MIGRATION", timeout, e => Status(e) is "failed" or "cancelled", sourceEvents, settled.Token);
-                var loaded = destination.Qmp.WaitForEventAsync("MIGRATION", timeout, e => Status(e) is "completed" or "failed", destinationMark, settled.Token);
-                try
-                {
-                    if (await Task.WhenAny(failed, loaded).ConfigureAwait(false) == failed)
-                    {
-                        await failed.ConfigureAwait(false);
-                        var stats = await source.QueryMigrateAsync().ConfigureAwait(false);
-                        throw new LabException($"QEMU's device state did not move: {stats.Status}: {stats.Error}");
-                    }
-                    if (Status(await loaded.ConfigureAwait(false)) != "completed") throw new LabException($"{destination}: loading QEMU's device state failed");
-                }
-                finally
-                {
-                    await settled.CancelAsync().ConfigureAwait(false);
-                }
-            },
+            CaptureDeviceState = cancellationToken => CaptureDeviceStateAsync(source, intake, outgoing, timeout, options, cancellationToken),
         });
 
         MigrationReport report;
@@ -130,6 +127,94 @@ internal static class QemuPageEngineMigration
         var stop = source.Qmp.Events.Skip(sourceMark).FirstOrDefault(e => e.Name == "STOP")
             ?? throw new LabException($"{source}: no STOP event during the migration");
         return new QemuMigrationResult(mode, qemu, resumed.Timestamp - stop.Timestamp, total, TimeSpan.FromMilliseconds(report.TotalTimeMs), report.WireBytes, report);
+    }
+
+    /// <summary>The most a QEMU device state may hold here: the destination engine's own bound.</summary>
+    private const long MaxDeviceState = NetMobility.Migration.PageStream.ForwardStreamHandler.DefaultMaxDeviceStateLength;
+
+    /// <summary>
+    /// With the source paused and the RAM sent: the source QEMU migrates (only its device state, <c>x-ignore-shared</c>)
+    /// to the Unix socket at <paramref name="outgoing"/>; answers every octet it wrote once it says the migration completed.
+    /// </summary>
+    private static async Task<ReadOnlyMemory<byte>> CaptureDeviceStateAsync(QemuGuest source, Socket intake, string outgoing, TimeSpan timeout,
+        QemuMigrationOptions options, CancellationToken cancellationToken)
+    {
+        options.BeforeDeviceState?.Invoke();
+        int sourceEvents = source.Qmp.EventCount;
+        using var settled = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var finished = source.Qmp.WaitForEventAsync("MIGRATION", timeout, e => Status(e) is "completed" or "failed" or "cancelled", sourceEvents, settled.Token);
+        var reading = ReadStreamAsync(intake, source, timeout, settled.Token);
+        try
+        {
+            await source.MigrateAsync($"unix:{outgoing}").ConfigureAwait(false);
+            // QEMU closes its end once it has written the stream, and says how its migration ended: both are awaited.
+            var first = await Task.WhenAny(reading, finished).ConfigureAwait(false);
+            if (first == finished && Status(await finished.ConfigureAwait(false)) != "completed") await ThrowNotMovedAsync(source).ConfigureAwait(false);
+            var state = await reading.ConfigureAwait(false);
+            if (Status(await finished.ConfigureAwait(false)) != "completed") await ThrowNotMovedAsync(source).ConfigureAwait(false);
+            return state;
+        }
+        finally
+        {
+            // The wait that lost is called off and observed, so that it does not end later as an unobserved failure.
+            await settled.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAll(reading, finished).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task ThrowNotMovedAsync(QemuGuest source)
+    {
+        var stats = await source.QueryMigrateAsync().ConfigureAwait(false);
+        throw new LabException($"{source}: QEMU's device state did not come out: {stats.Status}: {stats.Error}");
+    }
+
+    /// <summary>Takes the source QEMU's connection on the Unix socket and reads its stream to the end (bounded in size and time).</summary>
+    private static async Task<ReadOnlyMemory<byte>> ReadStreamAsync(Socket intake, QemuGuest source, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bound.CancelAfter(timeout);
+        try
+        {
+            using var qemu = await intake.AcceptAsync(bound.Token).ConfigureAwait(false);
+            var state = new System.Buffers.ArrayBufferWriter<byte>(256 << 10);
+            while (true)
+            {
+                int read = await qemu.ReceiveAsync(state.GetMemory(64 << 10), SocketFlags.None, bound.Token).ConfigureAwait(false);
+                if (read == 0) return state.WrittenMemory;
+                state.Advance(read);
+                if (state.WrittenCount > MaxDeviceState) throw new LabException($"{source}: QEMU's device state is larger than {MaxDeviceState >> 20} MiB");
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new LabException($"{source}: QEMU's device state did not come out within {timeout.TotalSeconds:0.#} s");
+        }
+        catch (SocketException ex)
+        {
+            throw new LabException($"{source}: reading QEMU's device state: {ex.Message}");
+        }
+    }
+
+    /// <summary>
+    /// At the destination, the image verified: writes the device state into the destination QEMU's incoming socket and
+    /// waits until QEMU says it loaded it (it stays paused until <c>cont</c>: the source was paused when its stream began).
+    /// </summary>
+    private static async Task LoadDeviceStateAsync(QemuGuest destination, string incoming, ReadOnlyMemory<byte> state, int destinationMark, TimeSpan timeout,
+        CancellationToken cancellationToken)
+    {
+        using var socket = await QemuRelayMigration.ConnectUnixAsync(incoming, destination, timeout).ConfigureAwait(false);
+        try
+        {
+            await socket.SendAsync(state, SocketFlags.None, cancellationToken).AsTask().WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+            socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception ex) when (ex is SocketException or TimeoutException)
+        {
+            throw new LabException($"{destination}: writing the device state into QEMU: {ex.Message}");
+        }
+        var verdict = await destination.Qmp.WaitForEventAsync("MIGRATION", timeout, e => Status(e) is "completed" or "failed", destinationMark, cancellationToken)
+            .ConfigureAwait(false);
+        if (Status(verdict) != "completed") throw new LabException($"{destination}: QEMU failed to load the device state");
     }
 
     /// <summary>A MIGRATION event's status (completed, failed ...).</summary>

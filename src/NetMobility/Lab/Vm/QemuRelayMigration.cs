@@ -206,7 +206,7 @@ internal static class QemuRelayMigration
         return new IPEndPoint(address, port);
     }
 
-    private static string SocketPath(QemuGuest guest, string direction)
+    internal static string SocketPath(QemuGuest guest, string direction)
     {
         string path = Path.Combine(guest.Options.WorkDirectory, $"{guest.Options.Name}.migrate-{direction}.sock");
         // sockaddr_un holds 108 octets with the terminating zero.
@@ -226,7 +226,7 @@ internal static class QemuRelayMigration
         }
     }
 
-    private static Socket ListenUnix(string path)
+    internal static Socket ListenUnix(string path)
     {
         File.Delete(path);
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -243,7 +243,7 @@ internal static class QemuRelayMigration
         }
     }
 
-    private static async Task<Socket> ConnectUnixAsync(string path, QemuGuest destination, TimeSpan timeout)
+    internal static async Task<Socket> ConnectUnixAsync(string path, QemuGuest destination, TimeSpan timeout)
     {
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try

@@ -137,7 +137,7 @@ public sealed class MigrationSimulator(EncodingCalibration calibration)
             _planner.PlanRound(_memory.DirtyLog);
             rounds.Add(SendRound(round, stopAndCopy: true).Report);
             // Device state and end of stream go out; the last octet arrives one latency later, ready comes back after another.
-            long closing = RecordFrame.HeaderLength + s.DeviceStateBytes + s.Channels * (RecordFrame.HeaderLength + EndOfStream.Length);
+            long closing = PageStreamWriter.DeviceStateRecordBytes(s.DeviceStateBytes) + s.Channels * (RecordFrame.HeaderLength + EndOfStream.Length);
             _wire += closing;
             Advance(Serialize(closing), paused: true);
             Advance(2 * _latency + Serialize(RecordFrame.HeaderLength + Ready.Length), paused: true);

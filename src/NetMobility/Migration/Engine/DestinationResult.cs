@@ -60,6 +60,17 @@ public sealed record DestinationOptions
     public Func<CancellationToken, Task>? ResumeVm { get; init; }
 
     /// <summary>
+    /// Loads the whole device state received into the destination's hypervisor once the image digest matched, before
+    /// ready goes to the source (a QEMU destination: its incoming migration stream, until QEMU says it loaded it). Its
+    /// time counts in the destination's verify time. A throw refuses the stream with an error record
+    /// (<see cref="PageStreamError.DeviceStateNotLoaded"/>, the exception's message): the source resumes the VM there.
+    /// </summary>
+    public Func<ReadOnlyMemory<byte>, CancellationToken, Task>? LoadDeviceState { get; init; }
+
+    /// <summary>The largest device state the destination takes (all its chunks together, in one array): 64 MiB unless told otherwise.</summary>
+    public long MaxDeviceStateBytes { get; init; } = ForwardStreamHandler.DefaultMaxDeviceStateLength;
+
+    /// <summary>
     /// Runs when the image is verified, just before ready goes to the source, with the device state received (the
     /// destination's hypervisor may register the VM's new place here, before it runs).
     /// </summary>

@@ -80,7 +80,8 @@ public sealed class MigrationDestination(DestinationOptions? options = null) : I
         using (var watch = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
             ReadOutcome outcome;
-            var stream = new ForwardStreamHandler(sink);
+            // The device state is kept in one array: no bound past the largest one.
+            var stream = new ForwardStreamHandler(sink, maxDeviceStateLength: Math.Min(Options.MaxDeviceStateBytes, Array.MaxLength));
             var watchdog = Options.IdleTimeout is TimeSpan idle ? WatchQuietAsync(sink, channel, idle, watch.Token) : Task.CompletedTask;
             try
             {

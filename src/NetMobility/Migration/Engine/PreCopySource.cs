@@ -35,6 +35,7 @@ public sealed class PreCopySource : ISourceChannelHost
     private volatile bool _stopAndCopy;
     private double _dirtyRate;
     private DateTimeOffset _begin;
+    private long _deviceStateBytes;
 
     public PreCopySource(MemoryImage image, IStopPolicy policy, IWorkloadControl workload, TimeProvider clock, SourceOptions? options = null)
     {
@@ -186,26 +187,35 @@ public sealed class PreCopySource : ISourceChannelHost
             var pause = Lap(ref mark);
             FindChangedPages();
             var scan = Lap(ref mark);
-            TimeSpan sync = TimeSpan.Zero, lastPages = TimeSpan.Zero;
-            do
+            TimeSpan sync = TimeSpan.Zero, lastPages = TimeSpan.Zero, deviceState = TimeSpan.Zero;
+            ReadOnlyMemory<byte>? state = null;
+            while (true)
             {
-                round++;
-                lock (_plannerGate) _planner.PlanRound(Image.DirtyLog);
-                sync += Lap(ref mark);
-                var (report, _) = await RunRoundAsync(round, stopAndCopy: true, cancellationToken).ConfigureAwait(false);
-                rounds.Add(report);
-                lastPages += Lap(ref mark);
+                do
+                {
+                    round++;
+                    lock (_plannerGate) _planner.PlanRound(Image.DirtyLog);
+                    sync += Lap(ref mark);
+                    var (report, _) = await RunRoundAsync(round, stopAndCopy: true, cancellationToken).ConfigureAwait(false);
+                    rounds.Add(report);
+                    lastPages += Lap(ref mark);
+                }
+                while (_planner.PendingCount > 0);
+                ThrowIfAborted();
+                state ??= await CaptureDeviceStateAsync(cancellationToken).ConfigureAwait(false);
+                _deviceStateBytes = state.Value.Length;
+                bool sent = await _channels[0].SendDeviceStateAsync(state.Value, cancellationToken).ConfigureAwait(false);
+                deviceState += Lap(ref mark);
+                if (sent) break;
+                // The main channel dropped and was resumed: one more stop-and-copy round sends what it lost (and finds any
+                // other channel that dropped with it), then the whole device state goes again.
             }
-            while (_planner.PendingCount > 0);
-            ThrowIfAborted();
 
             // The digest was kept page by page as the channels encoded: nothing here reads the image.
             digest = Digests.Digest;
-            if (Options.HypervisorSwitchover is { } hypervisor) await RunHypervisorSwitchoverAsync(hypervisor, cancellationToken).ConfigureAwait(false);
-            _channels[0].WriteDeviceState(Options.DeviceState.Span);
             foreach (var channel in _channels) channel.WriteEndOfStream(new EndOfStream(round, digest));
             foreach (var channel in _channels) await channel.FlushAsync(cancellationToken).ConfigureAwait(false);
-            var deviceState = Lap(ref mark);
+            deviceState += Lap(ref mark);
 
             var ready = _channels[0].WaitForReadyAsync();
             using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
@@ -386,16 +396,17 @@ public sealed class PreCopySource : ISourceChannelHost
         if (Options.DirtyTracking == DirtyTracking.Compare) SentContentScan.Run(Image, Digests, Image.DirtyLog);
     }
 
-    /// <summary>Runs the hypervisor's part of the switchover; its failure fails the migration (the VM resumes here).</summary>
-    private static async Task RunHypervisorSwitchoverAsync(Func<CancellationToken, Task> hypervisor, CancellationToken cancellationToken)
+    /// <summary>The device state to send: the fixed one, or the hypervisor's, taken now; a failure to take it fails the migration (the VM resumes here).</summary>
+    private async Task<ReadOnlyMemory<byte>> CaptureDeviceStateAsync(CancellationToken cancellationToken)
     {
+        if (Options.CaptureDeviceState is not { } capture) return Options.DeviceState;
         try
         {
-            await hypervisor(cancellationToken).ConfigureAwait(false);
+            return await capture(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not (OperationCanceledException or MigrationFailedException or IOException))
         {
-            throw new MigrationFailedException(PageStreamError.None, $"the hypervisor's switchover failed: {ex.Message}");
+            throw new MigrationFailedException(PageStreamError.None, $"taking the device state failed: {ex.Message}");
         }
     }
 
@@ -468,7 +479,7 @@ public sealed class PreCopySource : ISourceChannelHost
             Channels = Options.Channels, Outcome = outcome, Cause = cause, Error = error, StopReason = stopReason, Rounds = rounds,
             TotalTimeMs = (end - start).TotalMilliseconds,
             DowntimeMs = switchover?.TotalMs ?? 0, Switchover = switchover,
-            WireBytes = wire, LogicalBytes = logical, CompressionRatio = wire > 0 ? (double)logical / wire : 0,
+            WireBytes = wire, DeviceStateBytes = _deviceStateBytes, LogicalBytes = logical, CompressionRatio = wire > 0 ? (double)logical / wire : 0,
             CpuTimeMs = cpu.TotalMilliseconds, Resumes = resumes, ResentPages = resent, FinalThrottle = Workload.Throttle,
             Digest = outcome == MigrationOutcome.Completed ? digest.ToString() : "",
         };

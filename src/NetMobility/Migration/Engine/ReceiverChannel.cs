@@ -99,15 +99,27 @@ internal sealed class ReceiverChannel(IReceiverHost destination, IMigrationChann
         return PageStreamError.None;
     }
 
-    public PageStreamError OnDeviceState(ReadOnlySpan<byte> state)
+    public PageStreamError OnDeviceState(DeviceStateChunk chunk)
     {
         if (_index != 0) return PageStreamError.OutOfOrder;
-        _session!.DeviceState = state.ToArray();
+        var session = _session!;
+        lock (session.Lane(_index))
+        {
+            // Superseded by a resumed connection, which sends the device state again whole.
+            if (_superseded) return PageStreamError.ConnectionLost;
+            session.AddDeviceState(chunk);
+        }
         return PageStreamError.None;
     }
 
     public PageStreamError OnEndOfStream(in EndOfStream record)
     {
+        // A device state begun on an earlier connection of the main channel and not sent whole again on this one.
+        if (_index == 0 && !_session!.DeviceStateComplete)
+        {
+            Detail = $"the device state stops at {_session.DeviceStateReceived} of its {_session.DeviceState.Length} octets";
+            return PageStreamError.DeviceStateGap;
+        }
         var error = _session!.Ended(_index, record);
         if (error != PageStreamError.None)
         {
@@ -164,14 +176,15 @@ internal sealed class ReceiverChannel(IReceiverHost destination, IMigrationChann
             try
             {
                 await _session!.AllEnded.WaitAsync(cancellationToken).ConfigureAwait(false);
+                _verified = true;
+                // Loading the device state may take a while too: the source is silent meanwhile.
+                await VerifyAsync(_session, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
                 Volatile.Write(ref _lastHeard, destination.Options.Clock.GetTimestamp());
                 _waitingForChannels = false;
             }
-            _verified = true;
-            Verify(_session);
         }
         if (_committed && !_resumedSent)
         {
@@ -188,24 +201,44 @@ internal sealed class ReceiverChannel(IReceiverHost destination, IMigrationChann
         await _replies.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Compares the digest kept as pages were applied with the source's: nothing here reads the image.</summary>
-    private void Verify(ReceiverSession session)
+    /// <summary>
+    /// Compares the digest kept as pages were applied with the source's (nothing here reads the image), then has the
+    /// hypervisor load the device state (<see cref="DestinationOptions.LoadDeviceState"/>); ready only when both succeed,
+    /// an error record otherwise. The verify time reported covers both.
+    /// </summary>
+    private async Task VerifyAsync(ReceiverSession session, CancellationToken cancellationToken)
     {
         destination.Options.BeforeVerify?.Invoke();
         var clock = destination.Options.Clock;
         long begin = clock.GetTimestamp();
         var digest = session.Digests.Digest;
-        if (digest == session.ExpectedDigest)
+        if (digest != session.ExpectedDigest)
         {
-            session.Ownership.Verify();
-            VerifyTime = clock.GetElapsedTime(begin);
-            destination.Options.Verified?.Invoke(session.DeviceState);
-            _replies.WriteReady(new Ready(digest, Durations.ToNanoseconds(VerifyTime)));
+            Refuse(PageStreamError.DigestMismatch, $"rebuilt image hashes to {digest}, the source announced {session.ExpectedDigest}");
             return;
         }
-        string message = $"rebuilt image hashes to {digest}, the source announced {session.ExpectedDigest}";
-        _replies.WriteError(new ErrorRecord(PageStreamError.DigestMismatch, message));
-        destination.Reject(PageStreamError.DigestMismatch, message);
+        if (destination.Options.LoadDeviceState is { } load)
+        {
+            try
+            {
+                await load(session.DeviceState, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                Refuse(PageStreamError.DeviceStateNotLoaded, $"the device state ({session.DeviceState.Length} octets) did not load: {ex.Message}");
+                return;
+            }
+        }
+        session.Ownership.Verify();
+        VerifyTime = clock.GetElapsedTime(begin);
+        destination.Options.Verified?.Invoke(session.DeviceState);
+        _replies.WriteReady(new Ready(digest, Durations.ToNanoseconds(VerifyTime)));
+    }
+
+    private void Refuse(PageStreamError error, string message)
+    {
+        _replies.WriteError(new ErrorRecord(error, message));
+        destination.Reject(error, message);
     }
 
     /// <summary>Tells the source why the stream was refused (best effort: the connection may be gone).</summary>

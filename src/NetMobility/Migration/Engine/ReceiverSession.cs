@@ -24,7 +24,27 @@ internal sealed class ReceiverSession(StreamHeader header, MemoryImage image, Ta
     /// <summary>The rebuilt image's digest, kept page by page as the channels apply pages.</summary>
     public PageDigestTable Digests { get; } = new(image.PageCount, header.ChannelCount);
     public VmOwnership Ownership { get; } = VmOwnership.AtDestination();
-    public byte[] DeviceState { get; set; } = [];
+    /// <summary>The device state received on the main channel: whole once <see cref="DeviceStateComplete"/>.</summary>
+    public byte[] DeviceState { get; private set; } = [];
+    private long _deviceStateReceived;
+
+    public long DeviceStateReceived => _deviceStateReceived;
+    public bool DeviceStateComplete => _deviceStateReceived == DeviceState.Length;
+
+    /// <summary>
+    /// Copies a chunk in, in order (the stream's checks): a chunk at offset 0 begins the device state again, in the
+    /// buffer already held when the total is the same (a resumed connection sends it whole again).
+    /// </summary>
+    public void AddDeviceState(DeviceStateChunk chunk)
+    {
+        if (chunk.Offset == 0)
+        {
+            if (DeviceState.Length != chunk.Total) DeviceState = new byte[chunk.Total];
+            _deviceStateReceived = 0;
+        }
+        chunk.Data.CopyTo(DeviceState.AsSpan((int)chunk.Offset));
+        _deviceStateReceived = chunk.End;
+    }
     public ImageDigest ExpectedDigest { get; private set; }
     public Task AllEnded => _allEnded.Task;
 

@@ -314,7 +314,29 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
         }
     }
 
-    public void WriteDeviceState(ReadOnlySpan<byte> state) => _writer!.WriteDeviceState(state);
+    /// <summary>
+    /// Sends the whole device state in chunks (sec 3.4) on this, the main, channel. False when the connection dropped on
+    /// the way and was resumed: the pages it lost are put back and the device state must go again, whole, on the new one.
+    /// </summary>
+    public async Task<bool> SendDeviceStateAsync(ReadOnlyMemory<byte> state, CancellationToken cancellationToken)
+    {
+        try
+        {
+            for (int offset = 0; offset < state.Length; offset += DeviceStateChunk.MaxData)
+            {
+                int length = Math.Min(DeviceStateChunk.MaxData, state.Length - offset);
+                _writer!.WriteDeviceStateChunk(offset, state.Length, state.Span.Slice(offset, length));
+                await FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+            return true;
+        }
+        catch (IOException) when (!cancellationToken.IsCancellationRequested)
+        {
+            await ReopenAsync(cancellationToken).ConfigureAwait(false);
+            return false;
+        }
+    }
+
     public void WriteEndOfStream(in EndOfStream record) => _writer!.WriteEndOfStream(record);
     public void WriteCommit() => _writer!.WriteCommit();
 

@@ -22,7 +22,10 @@ public sealed record SourceOptions
         Channels = Channels, Limits = BatchLimits.Default with { MaxPages = MaxPagesPerBatch }, WindowBatches = WindowBatches,
     };
 
-    /// <summary>Device state for the stop-and-copy round (the network layer's part of the VM).</summary>
+    /// <summary>
+    /// Device state for the stop-and-copy round (the network layer's part of the VM), sent in chunks of at most 64 KiB
+    /// (docs/page-stream.md sec 3.4); nothing is sent when empty. <see cref="CaptureDeviceState"/> takes its place when given.
+    /// </summary>
     public ReadOnlyMemory<byte> DeviceState { get; init; }
 
     /// <summary>How many times in a migration a dropped connection is reopened before the migration is given up.</summary>
@@ -57,11 +60,12 @@ public sealed record SourceOptions
     public DirtyTracking DirtyTracking { get; init; } = DirtyTracking.Log;
 
     /// <summary>
-    /// The hypervisor's own part of the switchover, run with the VM paused after the last pages went and before the
-    /// device-state record (a QEMU guest: QEMU moving its device state with <c>x-ignore-shared</c>); timed as the
-    /// switchover's device-state part. A throw fails the migration, which resumes the VM at the source.
+    /// Takes the VM's device state from its hypervisor, with the VM paused, after the last pages went (a QEMU guest: its
+    /// own migration stream with <c>x-ignore-shared</c>, a few hundred KB); it then travels in the page stream like
+    /// <see cref="DeviceState"/>, which it replaces. Runs once per migration: a resume sends the same octets again. Its
+    /// time is part of the switchover's device-state part. A throw fails the migration, which resumes the VM at the source.
     /// </summary>
-    public Func<CancellationToken, Task>? HypervisorSwitchover { get; init; }
+    public Func<CancellationToken, Task<ReadOnlyMemory<byte>>>? CaptureDeviceState { get; init; }
 
     /// <summary>
     /// Runs when the destination's ready has come and the VM is released to it, before commit goes out (a home network

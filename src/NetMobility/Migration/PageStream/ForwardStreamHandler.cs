@@ -4,18 +4,23 @@ namespace NetMobility.Migration.PageStream;
 /// Order and field checks for one channel of the source -> destination stream (docs/page-stream.md sec 5):
 /// the stream header first and once; batch sequence numbers consecutive; round numbers never going back
 /// and no batch for a round already ended; end of round carrying the count of pages this channel sent in
-/// it; device state at most once; end of stream after the last round ended; commit only after end of
-/// stream. Records that pass go to the <see cref="IForwardSink"/>; a packed batch is inflated (into a buffer
-/// allocated as large as the largest batch seen) and goes on as the page batch it stands for.
+/// it; device-state chunks consecutive from offset 0, of one total within the bound, and whole by end of stream;
+/// end of stream after the last round ended; commit only after end of stream. Records that pass go to the
+/// <see cref="IForwardSink"/>; a packed batch is inflated (into a buffer allocated as large as the largest batch
+/// seen) and goes on as the page batch it stands for.
 /// </summary>
 /// <param name="maxPayloadLength">The frame limit, which also bounds the page batch a packed batch stands for.</param>
-public sealed class ForwardStreamHandler(IForwardSink sink, int maxPayloadLength = RecordFrame.MaxPayloadLength) : IRecordHandler
+/// <param name="maxDeviceStateLength">The largest device state (all its chunks) this end takes (sec 3.4).</param>
+public sealed class ForwardStreamHandler(IForwardSink sink, int maxPayloadLength = RecordFrame.MaxPayloadLength,
+    long maxDeviceStateLength = ForwardStreamHandler.DefaultMaxDeviceStateLength) : IRecordHandler
 {
-    /// <summary>The largest device state record the destination accepts (sec 3.4).</summary>
-    public const int MaxDeviceStateLength = 64 * 1024;
+    /// <summary>The largest device state a destination takes unless told otherwise: 64 MiB (sec 3.4).</summary>
+    public const long DefaultMaxDeviceStateLength = 64L << 20;
 
     private int _pageCount;
-    private bool _headerSeen, _deviceStateSeen, _endOfStreamSeen, _commitSeen;
+    private bool _headerSeen, _endOfStreamSeen, _commitSeen;
+    // The device state on this connection: its total once the first chunk came (-1 before), and the octets received.
+    private long _deviceStateTotal = -1, _deviceStateReceived;
     private ulong _nextSequence = 1;
     private uint _round;
     private uint _lastEndedRound;
@@ -137,11 +142,24 @@ public sealed class ForwardStreamHandler(IForwardSink sink, int maxPayloadLength
 
     private PageStreamError OnDeviceState(ReadOnlySpan<byte> payload)
     {
-        if (_deviceStateSeen) return PageStreamError.OutOfOrder;
-        if (payload.Length > MaxDeviceStateLength) return PageStreamError.Oversize;
-        var error = sink.OnDeviceState(payload);
-        if (error == PageStreamError.None) _deviceStateSeen = true;
-        return error;
+        if (!DeviceStateChunk.TryParse(payload, out var chunk, out var error)) return error;
+        if (_deviceStateTotal < 0)
+        {
+            // A connection's device state starts at 0: after a resume it comes again whole.
+            if (chunk.Total > maxDeviceStateLength) return PageStreamError.DeviceStateOversize;
+            if (chunk.Offset > 0) return PageStreamError.DeviceStateGap;
+        }
+        else
+        {
+            if (chunk.Total != _deviceStateTotal) return PageStreamError.BadLength;
+            if (chunk.Offset > _deviceStateReceived) return PageStreamError.DeviceStateGap;
+            if (chunk.Offset < _deviceStateReceived) return PageStreamError.DeviceStateOverlap;
+        }
+        error = sink.OnDeviceState(chunk);
+        if (error != PageStreamError.None) return error;
+        _deviceStateTotal = chunk.Total;
+        _deviceStateReceived = chunk.End;
+        return PageStreamError.None;
     }
 
     private PageStreamError OnEndOfStream(ReadOnlySpan<byte> payload)
@@ -149,6 +167,8 @@ public sealed class ForwardStreamHandler(IForwardSink sink, int maxPayloadLength
         if (!EndOfStream.TryParse(payload, out var record, out var error)) return error;
         // Every round must be closed, the last one included.
         if (record.FinalRound != _lastEndedRound || _round != _lastEndedRound) return PageStreamError.OutOfOrder;
+        // A device state begun on this connection is whole before the stream ends.
+        if (_deviceStateReceived < _deviceStateTotal) return PageStreamError.DeviceStateGap;
         error = sink.OnEndOfStream(record);
         if (error == PageStreamError.None) _endOfStreamSeen = true;
         return error;

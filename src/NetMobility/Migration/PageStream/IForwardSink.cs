@@ -9,7 +9,8 @@ public interface IForwardSink
     PageStreamError OnHeader(in StreamHeader header, ForwardStreamHandler stream);
     PageStreamError OnBatch(PageBatch batch);
     PageStreamError OnEndOfRound(in EndOfRound record);
-    PageStreamError OnDeviceState(ReadOnlySpan<byte> state);
+    /// <summary>A chunk of the device state, in order: on each connection the first starts at 0, each next where the last ended.</summary>
+    PageStreamError OnDeviceState(DeviceStateChunk chunk);
     PageStreamError OnEndOfStream(in EndOfStream record);
     PageStreamError OnCommit();
     /// <summary>The source gave the migration up (sec 3.8); the answer ends the stream, <see cref="PageStreamError.Cancelled"/> unless the sink says otherwise.</summary>

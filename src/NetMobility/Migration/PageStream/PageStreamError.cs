@@ -36,6 +36,14 @@ public enum PageStreamError
     ConnectionLost,
     /// <summary>The source gave the migration up (an abort record): the VM stays there.</summary>
     Cancelled,
+    /// <summary>A device-state chunk starts past the octets received so far, or the device state ends short of its total.</summary>
+    DeviceStateGap,
+    /// <summary>A device-state chunk starts before the end of the octets received so far (they would be delivered twice).</summary>
+    DeviceStateOverlap,
+    /// <summary>A device state whose total is more than the destination takes.</summary>
+    DeviceStateOversize,
+    /// <summary>The destination's hypervisor could not load the device state: the VM stays at the source.</summary>
+    DeviceStateNotLoaded,
 }
 
 public static class PageStreamErrorText
@@ -60,6 +68,10 @@ public static class PageStreamErrorText
         PageStreamError.PeerError => "peer reported an error",
         PageStreamError.ConnectionLost => "connection lost",
         PageStreamError.Cancelled => "cancelled by the source",
+        PageStreamError.DeviceStateGap => "gap in the device state",
+        PageStreamError.DeviceStateOverlap => "overlapping device-state chunk",
+        PageStreamError.DeviceStateOversize => "device state larger than the destination takes",
+        PageStreamError.DeviceStateNotLoaded => "device state not loaded",
         _ => "invalid",
     };
 }

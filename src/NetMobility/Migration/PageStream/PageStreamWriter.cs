@@ -85,14 +85,25 @@ public sealed class PageStreamWriter(PipeWriter output)
         End(span, RecordType.EndOfRound, EndOfRound.Length);
     }
 
-    /// <summary>Device state (sec 3.4): opaque octets the network layer fills; at most the frame limit.</summary>
-    public void WriteDeviceState(ReadOnlySpan<byte> state)
+    /// <summary>
+    /// One chunk of the device state (sec 3.4): <paramref name="data"/>, 1 to <see cref="DeviceStateChunk.MaxData"/>
+    /// octets, at <paramref name="offset"/> in a device state of <paramref name="total"/> octets.
+    /// </summary>
+    public void WriteDeviceStateChunk(long offset, long total, ReadOnlySpan<byte> data)
     {
-        if (state.Length > RecordFrame.MaxPayloadLength) throw new ArgumentException($"device state of {state.Length} octets exceeds the frame limit", nameof(state));
-        var span = Begin(state.Length);
-        state.CopyTo(span[RecordFrame.HeaderLength..]);
-        End(span, RecordType.DeviceState, state.Length);
+        if (data.IsEmpty || data.Length > DeviceStateChunk.MaxData || offset < 0 || offset + data.Length > total)
+            throw new ArgumentException($"a device-state chunk of {data.Length} octets at {offset} of {total}", nameof(data));
+        int length = DeviceStateChunk.HeaderLength + data.Length;
+        var span = Begin(length);
+        var payload = span.Slice(RecordFrame.HeaderLength, length);
+        DeviceStateChunk.EmitHeader(payload, offset, total);
+        data.CopyTo(payload[DeviceStateChunk.HeaderLength..]);
+        End(span, RecordType.DeviceState, length);
     }
+
+    /// <summary>The octets a device state of <paramref name="length"/> octets takes on the wire, in chunks of the most data each (0 when empty).</summary>
+    public static long DeviceStateRecordBytes(long length) =>
+        length + (length + DeviceStateChunk.MaxData - 1) / DeviceStateChunk.MaxData * (RecordFrame.HeaderLength + DeviceStateChunk.HeaderLength);
 
     public void WriteEndOfStream(in EndOfStream record)
     {

@@ -10,7 +10,7 @@ namespace NetMobility.Migration.PageStream;
     +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
     |                      magic "NMPS" (0x4E4D5053)                |
     +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
-    |          version (2)          |    flags (bit 0 = resume)     |
+    |          version (3)          |    flags (bit 0 = resume)     |
     +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
     |                      page size (4096)                         |
     +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
@@ -40,7 +40,7 @@ file static class HeaderField
 public readonly record struct StreamHeader(long MemorySize, byte ChannelIndex, byte ChannelCount, Guid ResumeToken, bool Resume, int PageSize = StreamHeader.SupportedPageSize)
 {
     public const uint Magic = 0x4E4D5053;
-    public const ushort CurrentVersion = 2;
+    public const ushort CurrentVersion = 3;
     public const int SupportedPageSize = 4096;
     public const int Length = HeaderField.Length;
     private const ushort ResumeFlag = 1;

@@ -22,6 +22,8 @@ public sealed class MigrationReport
     /// <summary>The downtime part by part; null unless the migration completed.</summary>
     public SwitchoverReport? Switchover { get; init; }
     public long WireBytes { get; init; }
+    /// <summary>The device state's own octets, taken once (a hypervisor's included); its records are part of <see cref="WireBytes"/>.</summary>
+    public long DeviceStateBytes { get; init; }
     public long LogicalBytes { get; init; }
     /// <summary>Logical octets per octet on the wire (2 = half the bytes).</summary>
     public double CompressionRatio { get; init; }

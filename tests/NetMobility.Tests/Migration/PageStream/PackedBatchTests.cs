@@ -172,7 +172,7 @@ public class PackedBatchTests
             Done = true;
             return PageStreamError.None;
         }
-        public PageStreamError OnDeviceState(ReadOnlySpan<byte> state) => PageStreamError.None;
+        public PageStreamError OnDeviceState(DeviceStateChunk chunk) => PageStreamError.None;
         public PageStreamError OnEndOfStream(in EndOfStream record) => PageStreamError.None;
         public PageStreamError OnCommit() => PageStreamError.None;
         public ValueTask AfterRecordsAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;

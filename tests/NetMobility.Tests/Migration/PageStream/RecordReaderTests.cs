@@ -15,7 +15,7 @@ public class RecordReaderTests
         EndRound(1, 4),
         Batch(2, 3, 2),
         EndRound(2, 1),
-        Record(RecordType.DeviceState, Hex.Bytes("0102")),
+        DeviceState(0, 2, Hex.Bytes("0102")),
         End(2, Digest),
         Record(RecordType.Commit, []));
 
@@ -27,7 +27,7 @@ public class RecordReaderTests
         "end round 1 (4)",
         "batch r2 s3 [2:Raw:4096]",
         "end round 2 (1)",
-        "device 0102",
+        "device 0/2 0102",
         "end of stream 2",
         "commit",
     ];
@@ -126,7 +126,7 @@ public class RecordReaderTests
         { "end of stream naming another round", Concat(Header(), Batch(1, 1, 1), EndRound(1, 1), End(2, Digest)), 3 },
         { "batch after end of stream", Concat(Header(), EndRound(1, 0), End(1, Digest), Batch(2, 1, 1)), 3 },
         { "commit before end of stream", Concat(Header(), Record(RecordType.Commit, [])), 1 },
-        { "device state twice", Concat(Header(), Record(RecordType.DeviceState, [1]), Record(RecordType.DeviceState, [2])), 2 },
+        { "device state after end of stream", Concat(Header(), EndRound(1, 0), End(1, Digest), DeviceState(0, 1, [1])), 3 },
     };
 
     [Theory]
@@ -187,7 +187,7 @@ public class RecordReaderTests
         }
         public PageStreamError OnBatch(PageBatch batch) => PageStreamError.None;
         public PageStreamError OnEndOfRound(in EndOfRound record) => PageStreamError.None;
-        public PageStreamError OnDeviceState(ReadOnlySpan<byte> state) => PageStreamError.None;
+        public PageStreamError OnDeviceState(DeviceStateChunk chunk) => PageStreamError.None;
         public PageStreamError OnEndOfStream(in EndOfStream record)
         {
             Done = true;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using NetMobility.Migration;
 using NetMobility.Migration.PageStream;
@@ -54,6 +55,19 @@ internal static class StreamFixtures
         var payload = new byte[EndOfRound.Length];
         new EndOfRound(round, pages).Emit(payload);
         return Record(RecordType.EndOfRound, payload);
+    }
+
+    /// <summary>A device-state chunk record (sec 3.4), written the way the source writes it.</summary>
+    public static byte[] DeviceState(long offset, long total, ReadOnlySpan<byte> data)
+    {
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 0));
+        var writer = new PageStreamWriter(pipe.Writer);
+        writer.WriteDeviceStateChunk(offset, total, data);
+        pipe.Writer.FlushAsync().AsTask().GetAwaiter().GetResult();
+        pipe.Reader.TryRead(out var read);
+        var bytes = read.Buffer.ToArray();
+        pipe.Reader.AdvanceTo(read.Buffer.End);
+        return bytes;
     }
 
     public static byte[] End(uint finalRound, ImageDigest digest)
@@ -136,9 +150,9 @@ internal sealed class RecordingSink : IForwardSink
         return PageStreamError.None;
     }
 
-    public PageStreamError OnDeviceState(ReadOnlySpan<byte> state)
+    public PageStreamError OnDeviceState(DeviceStateChunk chunk)
     {
-        Events.Add($"device {Hex.Of(state)}");
+        Events.Add($"device {chunk.Offset}/{chunk.Total} {Hex.Of(chunk.Data)}");
         return PageStreamError.None;
     }
 
