@@ -152,14 +152,17 @@ public abstract class KernelLink : IFrameLink, IDisposable
     protected string DownOrGone(int ifIndex)
     {
         string gone = $"interface {Name} is gone";
+        long started = Environment.TickCount64;
         Span<TapNative.PollFd> fds = stackalloc TapNative.PollFd[1];
-        for (int waited = 0; ; waited += 10)
+        while (true)
         {
             if ((int)PacketNative.IfNameToIndex(Name) != ifIndex) return gone;
-            if (waited >= DeletionSettleMilliseconds || _closing) return $"interface {Name} went down";
+            long left = DeletionSettleMilliseconds - (Environment.TickCount64 - started);
+            if (left <= 0 || _closing) return $"interface {Name} went down";
+            // Waiting on the wake descriptor only: Dispose (which sets _closing first) ends the watch at once; a wake-up
+            // for frames to send is taken and dropped, since this thread sends nothing more.
             fds[0] = new TapNative.PollFd(_wakeFd, TapNative.PollIn);
-            // Waiting on the wake descriptor only: a Dispose ends the watch at once and leaves the wake-up counted.
-            TapNative.Poll(ref MemoryMarshal.GetReference(fds), 1, 10);
+            if (TapNative.Poll(ref MemoryMarshal.GetReference(fds), 1, (int)Math.Min(left, 10)) > 0 && !_closing) ClearWake();
         }
     }
 
