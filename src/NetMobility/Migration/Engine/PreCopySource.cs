@@ -134,6 +134,7 @@ public sealed class PreCopySource : ISourceChannelHost
         var start = Clock.GetUtcNow();
         _begin = start;
         DateTimeOffset? pausedAt = null;
+        Task<ReadOnlyMemory<byte>>? capturing = null;
         string stopReason = "";
         ImageDigest digest = default;
         // Published whole: the progress reader on another thread sees either no channels or all of them, never a null.
@@ -185,6 +186,8 @@ public sealed class PreCopySource : ISourceChannelHost
             await Workload.PauseAsync(cancellationToken).ConfigureAwait(false);
             Ownership.Pause();
             var pause = Lap(ref mark);
+            // The hypervisor writes its device state while the last scan and the last pages go: both need only the paused VM.
+            if (Options.CaptureDeviceState is not null) capturing = CaptureDeviceStateAsync(cancellationToken);
             FindChangedPages();
             var scan = Lap(ref mark);
             TimeSpan sync = TimeSpan.Zero, lastPages = TimeSpan.Zero, deviceState = TimeSpan.Zero;
@@ -202,7 +205,7 @@ public sealed class PreCopySource : ISourceChannelHost
                 }
                 while (_planner.PendingCount > 0);
                 ThrowIfAborted();
-                state ??= await CaptureDeviceStateAsync(cancellationToken).ConfigureAwait(false);
+                state ??= capturing is null ? Options.DeviceState : await capturing.ConfigureAwait(false);
                 _deviceStateBytes = state.Value.Length;
                 bool sent = await _channels[0].SendDeviceStateAsync(state.Value, cancellationToken).ConfigureAwait(false);
                 deviceState += Lap(ref mark);
@@ -287,6 +290,7 @@ public sealed class PreCopySource : ISourceChannelHost
                 : Failure?.Message ?? ex.Message;
             var cause = aborted ? RollbackCause.Cancelled : ex is StreamNotAnsweredException ? RollbackCause.NotAnswered : RollbackCause.Failed;
             if (Ownership.State == VmState.Paused) Ownership.RollBack();
+            await SettleCaptureAsync(capturing).ConfigureAwait(false);
             await Workload.ResumeAsync().ConfigureAwait(false);
             return Build(rounds, MigrationOutcome.RolledBack, error, stopReason, start, Clock.GetUtcNow(), null, default, cause);
         }
@@ -396,10 +400,10 @@ public sealed class PreCopySource : ISourceChannelHost
         if (Options.DirtyTracking == DirtyTracking.Compare) SentContentScan.Run(Image, Digests, Image.DirtyLog);
     }
 
-    /// <summary>The device state to send: the fixed one, or the hypervisor's, taken now; a failure to take it fails the migration (the VM resumes here).</summary>
+    /// <summary>The hypervisor's device state, taken now; a failure to take it fails the migration (the VM resumes here).</summary>
     private async Task<ReadOnlyMemory<byte>> CaptureDeviceStateAsync(CancellationToken cancellationToken)
     {
-        if (Options.CaptureDeviceState is not { } capture) return Options.DeviceState;
+        var capture = Options.CaptureDeviceState!;
         try
         {
             return await capture(cancellationToken).ConfigureAwait(false);
@@ -407,6 +411,22 @@ public sealed class PreCopySource : ISourceChannelHost
         catch (Exception ex) when (ex is not (OperationCanceledException or MigrationFailedException or IOException))
         {
             throw new MigrationFailedException(PageStreamError.None, $"taking the device state failed: {ex.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Before a rollback resumes the VM: lets a capture of the device state still running finish (its outcome no longer
+    /// matters), so that the hypervisor is not told to run the VM while it is still writing its state.
+    /// </summary>
+    private static async Task SettleCaptureAsync(Task<ReadOnlyMemory<byte>>? capturing)
+    {
+        if (capturing is null) return;
+        try
+        {
+            await capturing.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is MigrationFailedException or IOException or OperationCanceledException)
+        {
         }
     }
 

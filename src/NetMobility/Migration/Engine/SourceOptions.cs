@@ -60,10 +60,12 @@ public sealed record SourceOptions
     public DirtyTracking DirtyTracking { get; init; } = DirtyTracking.Log;
 
     /// <summary>
-    /// Takes the VM's device state from its hypervisor, with the VM paused, after the last pages went (a QEMU guest: its
-    /// own migration stream with <c>x-ignore-shared</c>, a few hundred KB); it then travels in the page stream like
-    /// <see cref="DeviceState"/>, which it replaces. Runs once per migration: a resume sends the same octets again. Its
-    /// time is part of the switchover's device-state part. A throw fails the migration, which resumes the VM at the source.
+    /// Takes the VM's device state from its hypervisor, with the VM paused (a QEMU guest: its own migration stream with
+    /// <c>x-ignore-shared</c>, a few hundred KB); it then travels in the page stream like <see cref="DeviceState"/>, which
+    /// it replaces. Started as soon as the VM is paused, so that the hypervisor writes it while the last scan and the
+    /// last pages go; runs once per migration (a resume sends the same octets again). What of its time the last scan and
+    /// pages do not cover is the switchover's device-state part. A throw fails the migration, which resumes the VM at the
+    /// source once the capture has ended.
     /// </summary>
     public Func<CancellationToken, Task<ReadOnlyMemory<byte>>>? CaptureDeviceState { get; init; }
 
