@@ -15,7 +15,7 @@ namespace NetMobility.Migration.Engine;
 /// (kept page by page, <see cref="PageDigestTable"/>), and waits for the destination's ready. Only then is the VM released (<see cref="Ownership"/>) and
 /// commit sent; any failure before that resumes the VM here (rollback). One instance, one migration.
 /// </summary>
-public sealed class PreCopySource : ISourceChannelHost
+public sealed partial class PreCopySource : ISourceChannelHost
 {
     private readonly IStopPolicy _policy;
     private readonly PreCopyPlanner _planner;
@@ -301,19 +301,6 @@ public sealed class PreCopySource : ISourceChannelHost
         }
     }
 
-    /// <summary>Where the migration stands now (thread-safe; a moment's picture).</summary>
-    public MigrationProgress Progress
-    {
-        get
-        {
-            long planned, thisRound = 0;
-            lock (_plannerGate) planned = _planner.SendCount;
-            foreach (var channel in Volatile.Read(ref _channels)) thisRound += channel.PagesThisRound;
-            return new MigrationProgress(_round, _stopAndCopy, Math.Max(0, planned - thisRound), Interlocked.Read(ref _totalPages) + thisRound,
-                WireBytes(), Volatile.Read(ref _dirtyRate), _begin == default ? TimeSpan.Zero : Clock.GetUtcNow() - _begin);
-        }
-    }
-
     private async Task<(RoundReport, RoundStatistics)> RunRoundAsync(uint round, bool stopAndCopy, CancellationToken cancellationToken)
     {
         _round = (int)round;
@@ -392,116 +379,5 @@ public sealed class PreCopySource : ISourceChannelHost
             DurationMs = duration.TotalMilliseconds, ScanMs = scan.TotalMilliseconds, Throttle = Workload.Throttle,
         };
         return (report, statistics);
-    }
-
-    /// <summary>With dirty tracking by comparison, marks the pages whose contents differ from what was last sent (no channel encodes now).</summary>
-    private void FindChangedPages()
-    {
-        if (Options.DirtyTracking == DirtyTracking.Compare) SentContentScan.Run(Image, Digests, Image.DirtyLog);
-    }
-
-    /// <summary>The hypervisor's device state, taken now; a failure to take it fails the migration (the VM resumes here).</summary>
-    private async Task<ReadOnlyMemory<byte>> CaptureDeviceStateAsync(CancellationToken cancellationToken)
-    {
-        var capture = Options.CaptureDeviceState!;
-        try
-        {
-            return await capture(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not (OperationCanceledException or MigrationFailedException or IOException))
-        {
-            throw new MigrationFailedException(PageStreamError.None, $"taking the device state failed: {ex.Message}");
-        }
-    }
-
-    /// <summary>
-    /// Before a rollback resumes the VM: lets a capture of the device state still running finish (its outcome no longer
-    /// matters), so that the hypervisor is not told to run the VM while it is still writing its state.
-    /// </summary>
-    private static async Task SettleCaptureAsync(Task<ReadOnlyMemory<byte>>? capturing)
-    {
-        if (capturing is null) return;
-        try
-        {
-            await capturing.ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is MigrationFailedException or IOException or OperationCanceledException)
-        {
-        }
-    }
-
-    /// <summary>The time since <paramref name="mark"/>, which moves to now.</summary>
-    private TimeSpan Lap(ref long mark)
-    {
-        long now = Clock.GetTimestamp();
-        var lap = Clock.GetElapsedTime(mark, now);
-        mark = now;
-        return lap;
-    }
-
-    /// <summary>
-    /// Waits (bounded) for the destination's resumed record after commit went out at <paramref name="commitSent"/>;
-    /// returns the resume part of the downtime: one way of the round trip (the round trip less the destination's
-    /// own resume time, halved) plus that time. Null when the record did not come.
-    /// </summary>
-    private async Task<TimeSpan?> AwaitResumedAsync(Task<Resumed> resumed, long commitSent, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var record = await resumed.WaitAsync(Options.ResumedTimeout, Clock, cancellationToken).ConfigureAwait(false);
-            _channels[0].CatchUpClock();
-            var roundTrip = Clock.GetElapsedTime(commitSent);
-            var atDestination = record.ResumeTime < roundTrip ? record.ResumeTime : roundTrip;
-            return (roundTrip - atDestination) / 2 + atDestination;
-        }
-        catch (Exception ex) when (ex is TimeoutException or MigrationFailedException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>
-    /// Cancels <paramref name="source"/>: on this thread when single-threaded (its callbacks run here, now), else with
-    /// the callbacks on the thread pool.
-    /// </summary>
-    internal static Task CancelAsync(CancellationTokenSource source, bool singleThreaded)
-    {
-        if (!singleThreaded) return source.CancelAsync();
-        source.Cancel();
-        return Task.CompletedTask;
-    }
-
-    private long TotalPages(long roundPages) => Interlocked.Add(ref _totalPages, roundPages);
-
-    private long WireBytes()
-    {
-        long sum = 0;
-        foreach (var channel in _channels) sum += channel.WireBytes;
-        return sum;
-    }
-
-    private MigrationReport Build(List<RoundReport> rounds, MigrationOutcome outcome, string? error, string stopReason,
-        DateTimeOffset start, DateTimeOffset end, SwitchoverReport? switchover, ImageDigest digest, RollbackCause cause)
-    {
-        long wire = WireBytes(), logical = 0, resent = 0;
-        int resumes = 0;
-        var cpu = TimeSpan.Zero;
-        foreach (var r in rounds) logical += r.LogicalBytes;
-        foreach (var channel in _channels)
-        {
-            cpu += channel.CpuTime;
-            resumes += channel.Resumes;
-            resent += channel.ResentPages;
-        }
-        return new MigrationReport
-        {
-            Policy = _policy.Name, Workload = Workload.Name, Transport = Options.TransportName, MemoryBytes = Image.MemoryBytes,
-            Channels = Options.Channels, Outcome = outcome, Cause = cause, Error = error, StopReason = stopReason, Rounds = rounds,
-            TotalTimeMs = (end - start).TotalMilliseconds,
-            DowntimeMs = switchover?.TotalMs ?? 0, Switchover = switchover,
-            WireBytes = wire, DeviceStateBytes = _deviceStateBytes, LogicalBytes = logical, CompressionRatio = wire > 0 ? (double)logical / wire : 0,
-            CpuTimeMs = cpu.TotalMilliseconds, Resumes = resumes, ResentPages = resent, FinalThrottle = Workload.Throttle,
-            Digest = outcome == MigrationOutcome.Completed ? digest.ToString() : "",
-        };
     }
 }

@@ -1,0 +1,86 @@
+using NetMobility.Migration.PageStream;
+using NetMobility.Migration.Reports;
+using NetMobility.Migration.Transports;
+
+namespace NetMobility.Migration.Engine;
+
+/// <summary>The switchover's helpers: the last scan, the device state's capture, the downtime's parts and the resumption.</summary>
+public sealed partial class PreCopySource
+{
+    /// <summary>With dirty tracking by comparison, marks the pages whose contents differ from what was last sent (no channel encodes now).</summary>
+    private void FindChangedPages()
+    {
+        if (Options.DirtyTracking == DirtyTracking.Compare) SentContentScan.Run(Image, Digests, Image.DirtyLog);
+    }
+
+    /// <summary>The hypervisor's device state, taken now; a failure to take it fails the migration (the VM resumes here).</summary>
+    private async Task<ReadOnlyMemory<byte>> CaptureDeviceStateAsync(CancellationToken cancellationToken)
+    {
+        var capture = Options.CaptureDeviceState!;
+        try
+        {
+            return await capture(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not (OperationCanceledException or MigrationFailedException or IOException))
+        {
+            throw new MigrationFailedException(PageStreamError.None, $"taking the device state failed: {ex.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Before a rollback resumes the VM: lets a capture of the device state still running finish (its outcome no longer
+    /// matters), so that the hypervisor is not told to run the VM while it is still writing its state.
+    /// </summary>
+    private static async Task SettleCaptureAsync(Task<ReadOnlyMemory<byte>>? capturing)
+    {
+        if (capturing is null) return;
+        try
+        {
+            await capturing.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is MigrationFailedException or IOException or OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>The time since <paramref name="mark"/>, which moves to now.</summary>
+    private TimeSpan Lap(ref long mark)
+    {
+        long now = Clock.GetTimestamp();
+        var lap = Clock.GetElapsedTime(mark, now);
+        mark = now;
+        return lap;
+    }
+
+    /// <summary>
+    /// Waits (bounded) for the destination's resumed record after commit went out at <paramref name="commitSent"/>;
+    /// returns the resume part of the downtime: one way of the round trip (the round trip less the destination's
+    /// own resume time, halved) plus that time. Null when the record did not come.
+    /// </summary>
+    private async Task<TimeSpan?> AwaitResumedAsync(Task<Resumed> resumed, long commitSent, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var record = await resumed.WaitAsync(Options.ResumedTimeout, Clock, cancellationToken).ConfigureAwait(false);
+            _channels[0].CatchUpClock();
+            var roundTrip = Clock.GetElapsedTime(commitSent);
+            var atDestination = record.ResumeTime < roundTrip ? record.ResumeTime : roundTrip;
+            return (roundTrip - atDestination) / 2 + atDestination;
+        }
+        catch (Exception ex) when (ex is TimeoutException or MigrationFailedException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Cancels <paramref name="source"/>: on this thread when single-threaded (its callbacks run here, now), else with
+    /// the callbacks on the thread pool.
+    /// </summary>
+    internal static Task CancelAsync(CancellationTokenSource source, bool singleThreaded)
+    {
+        if (!singleThreaded) return source.CancelAsync();
+        source.Cancel();
+        return Task.CompletedTask;
+    }
+}
