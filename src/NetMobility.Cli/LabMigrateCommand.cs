@@ -31,9 +31,13 @@ public static class LabMigrateCommand
         var memory = new Option<int>("--memory-mb") { Description = "the guest's RAM in MiB", DefaultValueFactory = _ => 128 };
         var name = new Option<string>("--name") { Description = "the lab's name (its namespaces are NAME-core ...)", DefaultValueFactory = _ => "nmmig" };
         var json = new Option<bool>("--json") { Description = "the report as one JSON object" };
+        var inProcess = new Option<bool>("--engine-in-process")
+        {
+            Description = "run the page engine's two ends inside this process (default: netmob migrate send/receive --qemu processes in the two hosts' namespaces)",
+        };
         var command = new Command("migrate", "Bring up a lab with a QEMU guest at the home host and migrate it back and forth to the foreign host under the correspondent's "
             + "echo stream, HTTP requests and ping: QEMU's downtime, the pause, total time, bytes, the handover and the latencies before, during and after, per migration and in sum");
-        foreach (var option in new Option[] { image, mode, count, workload, delay, loss, memory, name, json }) command.Options.Add(option);
+        foreach (var option in new Option[] { image, mode, count, workload, delay, loss, memory, name, inProcess, json }) command.Options.Add(option);
         command.SetAction(parse =>
         {
             int n = parse.GetValue(count);
@@ -55,6 +59,7 @@ public static class LabMigrateCommand
                 WanLossPercent = p,
                 MemoryMb = mb,
                 Name = lab,
+                EngineInProcess = parse.GetValue(inProcess),
             };
             try
             {
@@ -104,7 +109,11 @@ public static class LabMigrateCommand
         $"#{r.Index} {r.Mode} {r.From}->{r.To}: qemu downtime {r.QemuDowntimeMs} ms{(r.EngineDowntimeMs is { } e ? $", engine downtime {e:0.#} ms" : "")}, paused {Ms(r.PausedMs)} ms, total {Ms(r.TotalMs)} ms, {r.Bytes} bytes; "
         + $"resume->attached {Ms(r.ResumeToAttachedMs)} ms, ->binding {Ms(r.ResumeToBindingMs)} ms, ->first packet at guest {Ms(r.ResumeToFirstPacketMs)} ms; "
         + $"stall {Ms(r.TrafficStallMs)} ms, first echo {Ms(r.ResumeToFirstEchoMs)} ms after resume; ping {Ms(r.PingBeforeMs)}/{Ms(r.PingDuringMs)} (max {Ms(r.PingDuringMaxMs)})/{Ms(r.PingAfterMs)} ms; "
-        + $"http {Ms(r.HttpBeforeMs)}/{Ms(r.HttpDuringMs)} (max {Ms(r.HttpDuringMaxMs)})/{Ms(r.HttpAfterMs)} ms; tcp timeouts {r.TcpTimeouts}";
+        + $"http {Ms(r.HttpBeforeMs)}/{Ms(r.HttpDuringMs)} (max {Ms(r.HttpDuringMaxMs)})/{Ms(r.HttpAfterMs)} ms; tcp timeouts {r.TcpTimeouts}"
+        + (r.EngineSwitchover is { } s
+            ? $"; engine switchover: stop {Ms(s.PauseMs)}, scan {Ms(s.DirtyScanMs)}, last pages {Ms(s.LastPagesMs)}, device state {Ms(s.DeviceStateMs)}, "
+                + $"verify {Ms(s.DestinationVerifyMs)}, ready {Ms(s.ReadyMs)}, commit {Ms(s.CommitMs)}, resume {Ms(s.ResumeMs)} ms"
+            : "");
 
     private static void Summary(LabMigrationReport report)
     {

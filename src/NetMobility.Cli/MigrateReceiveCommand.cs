@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Net.Sockets;
+using NetMobility.Lab;
+using NetMobility.Lab.Vm;
 using NetMobility.Migration;
 using NetMobility.Migration.Engine;
 using NetMobility.Migration.PageStream;
@@ -11,7 +13,9 @@ namespace NetMobility.Cli;
 /// <summary>
 /// <c>netmob migrate receive</c>: the destination host of a migration between two machines. Listens for one
 /// <c>migrate send</c>, rebuilds the image, verifies it, takes the VM on commit, writes the image to a file if asked,
-/// and prints its report. Exit 0: the VM runs here. Exit 2: a bad option, a port in use, or a stream refused (corrupt,
+/// and prints its report. With <c>--qemu</c> the VM is a QEMU guest waiting here (<c>-incoming defer</c>, its RAM on a shared
+/// file): pages are written in place into its RAM file, QEMU loads the device state before ready, and commit resumes it
+/// (<c>cont</c>). Exit 0: the VM runs here. Exit 2: a bad option, a port in use, or a stream refused (corrupt,
 /// out of order, a digest that does not match). Exit 1: the source went away and did not come back in time.
 /// </summary>
 internal static class MigrateReceiveCommand
@@ -25,16 +29,31 @@ internal static class MigrateReceiveCommand
         var idle = new Option<double>("--idle-timeout") { Description = "seconds to wait for a source whose connections all dropped to resume", DefaultValueFactory = _ => 60 };
         var maxMemory = new Option<string?>("--max-memory") { Description = "the largest image this host takes (64M, 16G)" };
         var json = new Option<bool>("--json") { Description = "print the report as JSON" };
+        var qemu = new Option<string?>("--qemu") { Description = "the QEMU to take the guest: its QMP socket (started with -incoming defer and its RAM on a shared file)" };
+        var ram = new Option<string?>("--ram") { Description = "with --qemu: that QEMU's RAM file (memory-backend-file,share=on mem-path)" };
+        var qemuSocket = new Option<string?>("--qemu-socket") { Description = "with --qemu: the Unix socket that QEMU takes its device state on (default: one in the temporary folder)" };
         var tls = new TlsArguments();
         var receive = new Command("receive", "receive one migration from netmob migrate send");
-        foreach (var o in new Option[] { listen, output, idle, maxMemory, json }) receive.Options.Add(o);
+        foreach (var o in new Option[] { listen, output, idle, maxMemory, qemu, ram, qemuSocket, json }) receive.Options.Add(o);
         tls.AddTo(receive);
-        receive.SetAction(pr => Run(pr.GetValue(listen)!, pr.GetValue(output), pr.GetValue(idle), pr.GetValue(maxMemory), pr.GetValue(json), tls.Load(pr)));
+        receive.SetAction(pr => Run(pr.GetValue(listen)!, pr.GetValue(output), pr.GetValue(idle), pr.GetValue(maxMemory), pr.GetValue(json), tls.Load(pr),
+            new QemuArguments(pr.GetValue(qemu), pr.GetValue(ram), pr.GetValue(qemuSocket))));
         return receive;
     }
 
-    private static int Run(string listenText, string? output, double idleSeconds, string? maxMemoryText, bool json, TlsOptions? tls)
+    /// <summary><c>--qemu</c>, <c>--ram</c> and <c>--qemu-socket</c>.</summary>
+    private sealed record QemuArguments(string? Qmp, string? Ram, string? Socket)
     {
+        public void Check()
+        {
+            if (Qmp is null && (Ram ?? Socket) is not null) throw new UserInputException($"{(Ram is not null ? "--ram" : "--qemu-socket")} goes with --qemu");
+            if (Qmp is not null && Ram is null) throw new UserInputException("--qemu needs --ram FILE, that QEMU's RAM file");
+        }
+    }
+
+    private static int Run(string listenText, string? output, double idleSeconds, string? maxMemoryText, bool json, TlsOptions? tls, QemuArguments qemu)
+    {
+        qemu.Check();
         var endpoint = Endpoints.ParseListen(listenText, "--listen");
         if (!(idleSeconds > 0) || idleSeconds > 86400) throw new UserInputException($"--idle-timeout: {idleSeconds} is not from 0 to 86400 s");
         long maxMemory = maxMemoryText is null ? MemoryImage.MaxMemoryBytes : MigrateCommand.ParseMemory(maxMemoryText, "--max-memory");
@@ -53,16 +72,52 @@ internal static class MigrateReceiveCommand
         {
             throw new UserInputException($"--listen {listenText}: {ex.Message}");
         }
-        return Receive(listener, output, TimeSpan.FromSeconds(idleSeconds), maxMemory, json, tls is not null).GetAwaiter().GetResult();
+        var options = new DestinationOptions { IdleTimeout = TimeSpan.FromSeconds(idleSeconds), MaxMemoryBytes = maxMemory };
+        if (qemu.Qmp is null) return Receive(listener, output, options, json, tls is not null, null).GetAwaiter().GetResult();
+        return ReceiveIntoQemu(listener, output, options, json, tls is not null, qemu).GetAwaiter().GetResult();
     }
 
-    private static async Task<int> Receive(TcpChannelListener listener, string? output, TimeSpan idle, long maxMemory, bool json, bool tls)
+    /// <summary>
+    /// <c>--qemu</c>: connects to the waiting QEMU, turns <c>x-ignore-shared</c> on and has it listen for its device state; a
+    /// failure there is a one-line error (exit 2) before anything listens for the source.
+    /// </summary>
+    private static async Task<int> ReceiveIntoQemu(TcpChannelListener listener, string? output, DestinationOptions options, bool json, bool tls, QemuArguments arguments)
+    {
+        await using var _ = listener;
+        var bound = options.IdleTimeout ?? TimeSpan.FromSeconds(60);
+        string socket = arguments.Socket ?? Path.Combine(Path.GetTempPath(), $"netmob-receive-{Environment.ProcessId}.sock");
+        QemuMonitor qemu;
+        try
+        {
+            qemu = await QemuMonitor.ConnectAsync(arguments.Qmp!, bound).ConfigureAwait(false);
+        }
+        catch (LabException ex)
+        {
+            throw new UserInputException($"--qemu: {ex.Message}");
+        }
+        await using var __ = qemu;
+        QemuTargetEnd target;
+        try
+        {
+            string status = await qemu.QueryStatusAsync().ConfigureAwait(false);
+            if (status != "inmigrate") throw new UserInputException($"--qemu {arguments.Qmp}: QEMU is not waiting for a migration (it says {status}; start it with -incoming defer)");
+            target = await QemuTargetEnd.OpenAsync(qemu, arguments.Ram!, socket, bound).ConfigureAwait(false);
+        }
+        catch (LabException ex)
+        {
+            throw new UserInputException(ex.Message);
+        }
+        using var ___ = target;
+        return await Receive(listener, output, target.Apply(options), json, tls, target).ConfigureAwait(false);
+    }
+
+    private static async Task<int> Receive(TcpChannelListener listener, string? output, DestinationOptions options, bool json, bool tls, QemuTargetEnd? qemu)
     {
         await using var _ = listener;
         string where = $"{(tls ? "tls" : "tcp")} {listener.LocalEndPoint}";
         // The one line a script (or a test) reads to learn the port when 0 was asked for.
         Console.Error.WriteLine($"listening on {listener.LocalEndPoint}");
-        var destination = new MigrationDestination(new DestinationOptions { IdleTimeout = idle, MaxMemoryBytes = maxMemory });
+        var destination = new MigrationDestination(options);
         var result = await destination.ReceiveAsync(listener).ConfigureAwait(false);
         using var image = result.Image;
         string? written = null;
@@ -81,6 +136,11 @@ internal static class MigrateReceiveCommand
             DeviceStateBytes = result.DeviceState.Length, Output = written,
         };
         Console.Out.Write(json ? ReportJson.Serialize(report) + Environment.NewLine : ReportText.Format(report));
+        if (result.Committed && qemu?.ResumeFailure is { } failure)
+        {
+            Console.Error.WriteLine($"netmob: the guest was handed over but did not resume here: {failure.Message}");
+            return SourceLost;
+        }
         if (result.Committed) return 0;
         Console.Error.WriteLine($"netmob: migration refused, the VM stays at the source: {result.Message}");
         return result.Error is PageStreamError.ConnectionLost or PageStreamError.Cancelled ? SourceLost : CliApp.UsageError;

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using NetMobility.Lab;
+using NetMobility.Lab.Vm;
 using NetMobility.Migration;
 using NetMobility.Migration.Content;
 using NetMobility.Migration.Engine;
@@ -12,8 +14,10 @@ namespace NetMobility.Cli;
 
 /// <summary>
 /// <c>netmob migrate send</c>: the source host of a migration between two machines. Migrates a memory image (a file, or
-/// a synthetic image with a workload running on it in real time) to a <c>migrate receive</c> over TCP or mutual TLS,
-/// with progress on stderr and the report on stdout. Exit 0: the destination runs the VM. Exit 1: the migration
+/// a synthetic image with a workload running on it in real time, or a running QEMU guest whose RAM is on a shared file) to
+/// a <c>migrate receive</c> over TCP or mutual TLS, with progress on stderr and the report on stdout. With <c>--qemu</c> the
+/// guest is driven over QMP: its RAM file is read in place, dirty pages are found by comparison, QMP <c>stop</c> pauses it for
+/// the last round, QEMU's device state (<c>x-ignore-shared</c>: no RAM) goes in the page stream, and a failure resumes it here. Exit 0: the destination runs the VM. Exit 1: the migration
 /// failed on the way and the VM resumed here. Exit 2: it could not start (bad option, port refused or unreachable,
 /// certificate refused, a peer that does not speak the page stream); the VM never left. Exit 130: interrupted
 /// (SIGINT, Ctrl-C) before the VM left: the destination was told (an abort record) and the VM resumed here.
@@ -28,6 +32,9 @@ internal static class MigrateSendCommand
     {
         var to = new Option<string>("--to") { Description = "the destination's HOST:PORT (netmob migrate receive)", Required = true };
         var image = new Option<string?>("--image") { Description = "a raw memory image file to migrate (no workload unless --workload)" };
+        var qemu = new Option<string?>("--qemu") { Description = "a running QEMU guest to migrate: its QMP socket (-qmp unix:PATH,server=on,wait=off)" };
+        var ram = new Option<string?>("--ram") { Description = "with --qemu: the guest's RAM file (memory-backend-file,share=on mem-path)" };
+        var qemuSocket = new Option<string?>("--qemu-socket") { Description = "with --qemu: the Unix socket QEMU writes its device state to (default: one in the temporary folder)" };
         var memory = new Option<string?>("--memory") { Description = "a synthetic image of this size (64M, 1G) with a workload running on it" };
         var workload = new Option<string?>("--workload") { Description = "idle, web, uniform or scan (web with --memory)" };
         var policy = new Option<string>("--policy") { Description = "xen-legacy, xen-v2, qemu, qemu-ac or adaptive", DefaultValueFactory = _ => "adaptive" };
@@ -38,19 +45,31 @@ internal static class MigrateSendCommand
         var json = new Option<bool>("--json") { Description = "print the report as JSON" };
         var tls = new TlsArguments();
         var send = new Command("send", "migrate a VM's memory to a destination running netmob migrate receive");
-        foreach (var o in new Option[] { to, image, memory, workload, policy, channels, link, connectTimeout, timeout, json }) send.Options.Add(o);
+        foreach (var o in new Option[] { to, image, memory, qemu, ram, qemuSocket, workload, policy, channels, link, connectTimeout, timeout, json }) send.Options.Add(o);
         tls.AddTo(send);
         send.SetAction(pr => Run(new Arguments(pr.GetValue(to)!, pr.GetValue(image), pr.GetValue(memory), pr.GetValue(workload), pr.GetValue(policy)!,
-            pr.GetValue(channels), pr.GetValue(link)!, pr.GetValue(connectTimeout), pr.GetValue(timeout), pr.GetValue(json), tls.Load(pr))));
+            pr.GetValue(channels), pr.GetValue(link)!, pr.GetValue(connectTimeout), pr.GetValue(timeout), pr.GetValue(json), tls.Load(pr))
+        {
+            Qemu = pr.GetValue(qemu), Ram = pr.GetValue(ram), QemuSocket = pr.GetValue(qemuSocket),
+        }));
         return send;
     }
 
     private sealed record Arguments(string To, string? Image, string? Memory, string? Workload, string Policy, int Channels, string Link,
-        double ConnectTimeout, double Timeout, bool Json, TlsOptions? Tls);
+        double ConnectTimeout, double Timeout, bool Json, TlsOptions? Tls)
+    {
+        public string? Qemu { get; init; }
+        public string? Ram { get; init; }
+        public string? QemuSocket { get; init; }
+    }
 
     private static int Run(Arguments a)
     {
-        if (a.Image is null == (a.Memory is null)) throw new UserInputException("give exactly one of --image FILE and --memory SIZE");
+        if ((a.Image is null ? 0 : 1) + (a.Memory is null ? 0 : 1) + (a.Qemu is null ? 0 : 1) != 1)
+            throw new UserInputException("give exactly one of --image FILE, --memory SIZE and --qemu QMP-SOCKET");
+        if (a.Qemu is null && (a.Ram ?? a.QemuSocket) is not null) throw new UserInputException($"{(a.Ram is not null ? "--ram" : "--qemu-socket")} goes with --qemu");
+        if (a.Qemu is not null && a.Ram is null) throw new UserInputException("--qemu needs --ram FILE, the guest's RAM file");
+        if (a.Qemu is not null && a.Workload is not null) throw new UserInputException("--workload does not go with --qemu: the guest runs its own");
         if (a.Channels is < 1 or > 16) throw new UserInputException($"--channels: {a.Channels} is not from 1 to 16");
         if (!(a.ConnectTimeout > 0) || a.ConnectTimeout > 3600) throw new UserInputException($"--connect-timeout: {a.ConnectTimeout} is not from 0 to 3600 s");
         if (!(a.Timeout > 0) || a.Timeout > 86400) throw new UserInputException($"--timeout: {a.Timeout} is not from 0 to 86400 s");
@@ -59,6 +78,7 @@ internal static class MigrateSendCommand
         string? workloadName = a.Workload ?? (a.Memory is not null ? "web" : null);
         var workload = workloadName is null ? null : MigrateCommand.Named(() => MigrationBench.CreateWorkload(workloadName, 7), "--workload");
         var destination = Endpoints.ResolveConnect(a.To, "--to");
+        if (a.Qemu is not null) return MigrateQemu(a, policy, bps, destination).GetAwaiter().GetResult();
 
         using var image = a.Image is not null ? LoadImage(a.Image) : new MemoryImage(MigrateCommand.ParseMemory(a.Memory!, "--memory"));
         if (a.Memory is not null) RealisticContent.Fill(image, 1, ContentProfile.Typical);
@@ -68,11 +88,73 @@ internal static class MigrateSendCommand
     private static MemoryImage LoadImage(string path) =>
         MemoryImage.TryFromFile(path, null, false, out var image, out string? error) ? image : throw new UserInputException($"--image {path}: {error}");
 
+    /// <summary>
+    /// <c>--qemu</c>: connects to the guest's QEMU, checks that the guest runs, maps its RAM file and listens for its device
+    /// state; a failure there is a one-line error (exit 2) and the guest was never touched.
+    /// </summary>
+    private static async Task<int> MigrateQemu(Arguments a, Migration.Policies.IStopPolicy policy, double bps, System.Net.IPEndPoint destination)
+    {
+        var bound = TimeSpan.FromSeconds(a.ConnectTimeout);
+        string socket = a.QemuSocket ?? Path.Combine(Path.GetTempPath(), $"netmob-migrate-{Environment.ProcessId}.sock");
+        QemuMonitor qemu;
+        try
+        {
+            qemu = await QemuMonitor.ConnectAsync(a.Qemu!, bound).ConfigureAwait(false);
+        }
+        catch (LabException ex)
+        {
+            throw new UserInputException($"--qemu: {ex.Message}");
+        }
+        await using var _ = qemu;
+        QemuSourceEnd end;
+        try
+        {
+            string status = await qemu.QueryStatusAsync().ConfigureAwait(false);
+            if (status != "running") throw new UserInputException($"--qemu {a.Qemu}: the guest is not running (QEMU says {status})");
+            end = await QemuSourceEnd.OpenAsync(qemu, a.Ram!, socket, TimeSpan.FromSeconds(a.Timeout)).ConfigureAwait(false);
+        }
+        catch (LabException ex)
+        {
+            throw new UserInputException(ex.Message);
+        }
+        using var __ = end;
+        try
+        {
+            return await Migrate(a, end.Image, policy, end.Control, bps, destination,
+                options => options with { DirtyTracking = DirtyTracking.Compare, CaptureDeviceState = end.CaptureDeviceStateAsync }, qemu.ResumeHereAsync).ConfigureAwait(false);
+        }
+        catch (LabException ex)
+        {
+            // QMP failed while the engine paused or resumed the guest: once more, so that it runs here.
+            Console.Error.WriteLine($"netmob: migration to {destination} failed: {ex.Message}; resuming the guest here");
+            try
+            {
+                await qemu.ResumeHereAsync().ConfigureAwait(false);
+            }
+            catch (LabException again)
+            {
+                Console.Error.WriteLine($"netmob: the guest could not be resumed here either: {again.Message}");
+            }
+            return RolledBack;
+        }
+    }
+
     private static async Task<int> Migrate(Arguments a, MemoryImage image, Migration.Policies.IStopPolicy policy, Workload? workload, double bps, System.Net.IPEndPoint destination)
     {
-        var clock = TimeProvider.System;
-        await using var runner = workload is null ? null : new WorkloadRunner(workload, image, clock);
+        await using var runner = workload is null ? null : new WorkloadRunner(workload, image, TimeProvider.System);
         IWorkloadControl control = runner is null ? new NoWorkload() : new RunnerWorkloadControl(runner);
+        runner?.Start();
+        return await Migrate(a, image, policy, control, bps, destination, options => options, null).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The migration itself, whatever runs the VM: <paramref name="adjust"/> adds what the VM's kind needs to the engine's
+    /// options, and <paramref name="resumedHere"/> runs after a migration that did not commit (the engine has resumed the VM).
+    /// </summary>
+    private static async Task<int> Migrate(Arguments a, MemoryImage image, Migration.Policies.IStopPolicy policy, IWorkloadControl control, double bps,
+        System.Net.IPEndPoint destination, Func<SourceOptions, SourceOptions> adjust, Func<Task>? resumedHere)
+    {
+        var clock = TimeProvider.System;
         var options = new SourceOptions
         {
             Channels = a.Channels,
@@ -81,7 +163,7 @@ internal static class MigrateSendCommand
             ReadyTimeout = TimeSpan.FromSeconds(a.Timeout),
             ResumeBackoff = TimeSpan.FromMilliseconds(200),
         };
-        var source = new PreCopySource(image, policy, control, clock, options);
+        var source = new PreCopySource(image, policy, control, clock, adjust(options));
         var connector = new TcpChannelConnector(destination, a.Tls, TimeSpan.FromSeconds(a.ConnectTimeout));
         // Ctrl-C gives the migration up at the next batch boundary; if the connections do not move, the waits are cancelled.
         using var hard = new CancellationTokenSource();
@@ -94,10 +176,10 @@ internal static class MigrateSendCommand
             source.Abort("interrupted at the source");
             hard.CancelAfter(2 * PreCopySource.AbortBound);
         });
-        runner?.Start();
         MigrationReport report;
         await using (new ProgressLine(() => source.Progress, Console.Error, live: !Console.IsErrorRedirected))
             report = await source.MigrateAsync(connector, hard.Token).ConfigureAwait(false);
+        if (!report.Completed && resumedHere is not null) await resumedHere().ConfigureAwait(false);
 
         if (report.Cause == RollbackCause.Cancelled)
         {

@@ -12,7 +12,7 @@ public sealed class LabProcess : IDisposable
 {
     private readonly Process _process;
     private readonly object _gate = new();
-    private readonly StringBuilder _output = new();
+    private readonly StringBuilder _output = new(), _standardOutput = new();
     private readonly List<(string Fragment, TaskCompletionSource Seen)> _watches = [];
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _disposed;
@@ -22,8 +22,8 @@ public sealed class LabProcess : IDisposable
         Description = description;
         _process = process;
         _process.EnableRaisingEvents = true;
-        _process.OutputDataReceived += (_, e) => OnLine(e.Data);
-        _process.ErrorDataReceived += (_, e) => OnLine(e.Data);
+        _process.OutputDataReceived += (_, e) => OnLine(e.Data, standardOutput: true);
+        _process.ErrorDataReceived += (_, e) => OnLine(e.Data, standardOutput: false);
         _process.Exited += (_, _) => _exited.TrySetResult();
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
@@ -42,6 +42,12 @@ public sealed class LabProcess : IDisposable
     public string Output
     {
         get { lock (_gate) return _output.ToString(); }
+    }
+
+    /// <summary>Standard output alone so far (a report the program printed there, without its messages on standard error).</summary>
+    public string StandardOutput
+    {
+        get { lock (_gate) return _standardOutput.ToString(); }
     }
 
     /// <summary>Completes when a line containing <paramref name="fragment"/> has been printed (also if it already was).</summary>
@@ -93,12 +99,13 @@ public sealed class LabProcess : IDisposable
         return _process.ExitCode;
     }
 
-    private void OnLine(string? line)
+    private void OnLine(string? line, bool standardOutput)
     {
         if (line is null) return;
         lock (_gate)
         {
             _output.AppendLine(line);
+            if (standardOutput) _standardOutput.AppendLine(line);
             for (int i = _watches.Count - 1; i >= 0; i--)
             {
                 if (!line.Contains(_watches[i].Fragment, StringComparison.Ordinal)) continue;
@@ -108,7 +115,8 @@ public sealed class LabProcess : IDisposable
         }
     }
 
-    private string LastLine()
+    /// <summary>The last line the program printed (on either stream), for a message.</summary>
+    public string LastLine()
     {
         var lines = Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         return lines.Length == 0 ? "(no output)" : lines[^1];

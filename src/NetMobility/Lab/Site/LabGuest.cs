@@ -22,10 +22,12 @@ public sealed class LabGuest : IAsyncDisposable
     private readonly NetNamespace _homeHost, _foreignHost;
     private readonly FrameWatch _homeWatch, _foreignWatch;
     private readonly TimeSpan _bound;
+    private readonly IReadOnlyList<string>? _engine;
     private int _processes;
 
-    private LabGuest(LabTopology lab, GuestImage image, bool sharedMemory, int memoryMb, TimeSpan bound)
+    private LabGuest(LabTopology lab, GuestImage image, bool sharedMemory, int memoryMb, TimeSpan bound, IReadOnlyList<string>? engine)
     {
+        _engine = engine;
         _lab = lab;
         _image = image;
         SharedMemory = sharedMemory;
@@ -48,11 +50,16 @@ public sealed class LabGuest : IAsyncDisposable
     private string HomeSocket => _lab.Socket("home");
     private string ForeignSocket => _lab.Socket("foreign");
 
-    /// <summary>Starts the guest at the home host and waits until its services run and the home agent holds it.</summary>
-    public static async Task<LabGuest> BootAsync(LabTopology lab, GuestImage image, IEnumerable<QemuMigrationMode> modes, int memoryMb, TimeSpan bound)
+    /// <summary>
+    /// Starts the guest at the home host and waits until its services run and the home agent holds it. With
+    /// <paramref name="engine"/> (the <c>netmob</c> program and what goes before its command) the page engine's moves run as
+    /// <c>netmob migrate send/receive --qemu</c> processes in the two hosts' namespaces; without, in this process.
+    /// </summary>
+    public static async Task<LabGuest> BootAsync(LabTopology lab, GuestImage image, IEnumerable<QemuMigrationMode> modes, int memoryMb, TimeSpan bound,
+        IReadOnlyList<string>? engine = null)
     {
         if (lab.Spec.Vm != VmAttachment.Bridge) throw new LabException($"lab {lab.Spec.Name}: a QEMU guest needs the vm attachment 'bridge'");
-        var guest = new LabGuest(lab, image, modes.Any(m => m.NeedsSharedMemory()), memoryMb, bound);
+        var guest = new LabGuest(lab, image, modes.Any(m => m.NeedsSharedMemory()), memoryMb, bound, engine);
         try
         {
             guest.Qemu = await guest.StartQemuAsync(LabSiteName.Home, incoming: false).ConfigureAwait(false);
@@ -127,7 +134,8 @@ public sealed class LabGuest : IAsyncDisposable
         QemuMigrationResult result;
         try
         {
-            result = await QemuMigration.RunAsync(source, destination, mode, $"tcp:{address}:{MigrationPort}", _bound).ConfigureAwait(false);
+            result = await QemuMigration.RunAsync(source, destination, mode, $"tcp:{address}:{MigrationPort}", _bound,
+                mode == QemuMigrationMode.PageEngine ? new QemuMigrationOptions { Netmob = _engine } : null).ConfigureAwait(false);
         }
         catch (LabException)
         {

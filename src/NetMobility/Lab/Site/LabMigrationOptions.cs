@@ -15,6 +15,12 @@ public sealed record LabMigrationOptions
     /// <summary>Migrations in all, alternately home -> foreign and back.</summary>
     public int Count { get; init; } = 4;
 
+    /// <summary>
+    /// The page engine's two ends in this process rather than as <c>netmob migrate send/receive --qemu</c> processes in the
+    /// two hosts' namespaces (the default, as between two machines): to see what the processes cost.
+    /// </summary>
+    public bool EngineInProcess { get; init; }
+
     /// <summary>The mode of migration <paramref name="index"/> (from 1): the modes in turn, two migrations (there and back) each.</summary>
     public QemuMigrationMode ModeOf(int index) => Modes[(index - 1) / 2 % Modes.Count];
 

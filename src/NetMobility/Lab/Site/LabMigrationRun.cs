@@ -33,7 +33,8 @@ public static class LabMigrationRun
             // ARP, the tunnel made) is then not part of the first migration's handover.
             await LabMove.ToAsync(lab.Socket("home"), lab.Socket("foreign"), LabSiteName.Foreign).ConfigureAwait(false);
             await LabMove.ToAsync(lab.Socket("home"), lab.Socket("foreign"), LabSiteName.Home).ConfigureAwait(false);
-            await using var guest = await LabGuest.BootAsync(lab, image, options.Modes, options.MemoryMb, options.Bound).ConfigureAwait(false);
+            await using var guest = await LabGuest.BootAsync(lab, image, options.Modes, options.MemoryMb, options.Bound,
+                options.EngineInProcess ? null : [netmob.Program, .. netmob.With()]).ConfigureAwait(false);
             progress?.Invoke($"guest booted at the home host ({options.MemoryMb} MiB, mode {options.ModeNames})");
             var correspondent = NetNamespace.Existing(lab.Correspondent);
             if (options.Workload == LabWorkload.Memory) await SetWriteRateAsync(lab.Correspondent, options.WriteMbPerSecond, options.Bound).ConfigureAwait(false);

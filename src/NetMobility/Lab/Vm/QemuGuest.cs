@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 
 namespace NetMobility.Lab.Vm;
 
@@ -9,27 +7,25 @@ namespace NetMobility.Lab.Vm;
 /// its serial console on the process's output and in a log file, and a <see cref="QmpClient"/> on its QMP socket.
 /// Every QMP step has a time bound; failures are one-line <see cref="LabException"/>s. Disposing quits or kills QEMU.
 /// </summary>
-public sealed class QemuGuest : IAsyncDisposable
+public sealed class QemuGuest : QemuMonitor
 {
-    /// <summary>Default bound of a single QMP command.</summary>
-    public static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(30);
-
     private readonly LabProcess _process;
-    private int _migrationMark;
 
-    private QemuGuest(QemuGuestOptions options, LabProcess process, QmpClient qmp, string socketPath)
+    private QemuGuest(QemuGuestOptions options, LabProcess process, QmpClient qmp, string socketPath) : base(qmp, options.Name)
     {
         Options = options;
         _process = process;
-        Qmp = qmp;
         QmpSocket = socketPath;
     }
 
     public QemuGuestOptions Options { get; }
 
-    public QmpClient Qmp { get; }
-
     public string QmpSocket { get; }
+
+    /// <summary>The second QMP monitor's socket, which QEMU serves: another process connects there (<see cref="QemuMonitor.ConnectAsync"/>).</summary>
+    public string ControlSocket => ControlSocketOf(QmpSocket);
+
+    private static string ControlSocketOf(string qmpSocket) => Path.ChangeExtension(qmpSocket, ".ctl");
 
     /// <summary>The serial console's log file.</summary>
     public string SerialLog => Path.Combine(Options.WorkDirectory, Options.Name + ".serial.log");
@@ -51,6 +47,8 @@ public sealed class QemuGuest : IAsyncDisposable
             "-kernel", options.Image.Kernel, "-initrd", options.Image.Initramfs, "-append", append,
             "-chardev", $"stdio,id=serial0,signal=off,logfile={serialLog}", "-serial", "chardev:serial0",
             .. QmpClient.ClientArguments(socketPath),
+            // A second monitor, served by QEMU, for another process to drive the guest (netmob migrate send/receive --qemu).
+            "-chardev", $"socket,id=qmp1,path={ControlSocketOf(socketPath)},server=on,wait=off", "-mon", "chardev=qmp1,mode=control",
             "-netdev", $"tap,id=net0,ifname={options.Tap},script=no,downscript=no",
             // No option ROM: the guest boots its kernel directly, and the ROM's package is not needed.
             "-device", $"virtio-net-pci,netdev=net0,mac={options.Mac},romfile=",
@@ -102,64 +100,6 @@ public sealed class QemuGuest : IAsyncDisposable
     /// <summary>Waits until the guest's init reports its services running.</summary>
     public Task WaitForBootAsync(TimeSpan timeout) => _process.WaitForOutputAsync(GuestInit.ReadyLine, timeout);
 
-    public Task StopAsync() => Qmp.ExecuteAsync("stop", null, CommandTimeout);
-
-    public Task ContAsync() => Qmp.ExecuteAsync("cont", null, CommandTimeout);
-
-    /// <summary>QEMU's run state: running, paused, inmigrate, postmigrate, finish-migrate ...</summary>
-    public async Task<string> QueryStatusAsync()
-    {
-        var answer = await Qmp.ExecuteAsync("query-status", null, CommandTimeout).ConfigureAwait(false);
-        return answer.GetProperty("status").GetString() ?? "";
-    }
-
-    public Task SetMigrationCapabilitiesAsync(params (string Name, bool On)[] capabilities)
-    {
-        var list = new JsonArray();
-        foreach (var (name, on) in capabilities) list.Add(new JsonObject { ["capability"] = name, ["state"] = on });
-        return Qmp.ExecuteAsync("migrate-set-capabilities", new JsonObject { ["capabilities"] = list }, CommandTimeout);
-    }
-
-    /// <summary>At a destination started with <see cref="QemuGuestOptions.Incoming"/>: listen for the stream at <paramref name="uri"/> ("tcp:127.0.0.1:4444").</summary>
-    public Task MigrateIncomingAsync(string uri) => Qmp.ExecuteAsync("migrate-incoming", new JsonObject { ["uri"] = uri }, CommandTimeout);
-
-    /// <summary>At the source: start migrating to <paramref name="uri"/>; <see cref="WaitForMigrationAsync"/> waits for the end.</summary>
-    public Task MigrateAsync(string uri)
-    {
-        // A process that arrived by migration has seen its incoming migration complete: only what follows counts.
-        _migrationMark = Qmp.EventCount;
-        return Qmp.ExecuteAsync("migrate", new JsonObject { ["uri"] = uri }, CommandTimeout);
-    }
-
-    /// <summary>Waits for the migration to end (completed, failed or cancelled) and answers query-migrate's figures.</summary>
-    public async Task<MigrationStats> WaitForMigrationAsync(TimeSpan timeout)
-    {
-        await Qmp.WaitForEventAsync("MIGRATION", timeout, e => e.Data.ValueKind == JsonValueKind.Object
-            && e.Data.GetProperty("status").GetString() is "completed" or "failed" or "cancelled", _migrationMark).ConfigureAwait(false);
-        // QEMU announces "completed" before its migration thread computes total-time and downtime (migration_iteration_finish
-        // runs after the state change), and no event marks that: ask again, briefly, until the figures are in.
-        var deadline = DateTime.UtcNow + FiguresTimeout;
-        while (true)
-        {
-            var stats = await QueryMigrateAsync().ConfigureAwait(false);
-            if (!stats.Completed || stats.TotalTimeMs > 0 || DateTime.UtcNow >= deadline) return stats;
-            await Task.Delay(5).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>How long <see cref="WaitForMigrationAsync"/> waits for QEMU to fill in a completed migration's times.</summary>
-    private static readonly TimeSpan FiguresTimeout = TimeSpan.FromSeconds(2);
-
-    public async Task<MigrationStats> QueryMigrateAsync() =>
-        MigrationStats.FromQueryMigrate(await Qmp.ExecuteAsync("query-migrate", null, CommandTimeout).ConfigureAwait(false));
-
-    /// <summary>Waits until the guest runs (a RESUME event after the first <paramref name="since"/> events; at a destination, the end of an incoming migration).</summary>
-    public Task<QmpEvent> WaitForResumeAsync(TimeSpan timeout, int since = 0) => Qmp.WaitForEventAsync("RESUME", timeout, since: since);
-
-    /// <summary>Has QEMU send gratuitous RARP for the guest's NIC: <paramref name="rounds"/> rounds, the first after <paramref name="initialMs"/>.</summary>
-    public Task AnnounceSelfAsync(int initialMs = 50, int maxMs = 550, int rounds = 5, int stepMs = 100) =>
-        Qmp.ExecuteAsync("announce-self", new JsonObject { ["initial"] = initialMs, ["max"] = maxMs, ["rounds"] = rounds, ["step"] = stepMs }, CommandTimeout);
-
     /// <summary>Asks QEMU to quit and waits for the process to exit.</summary>
     public async Task QuitAsync(TimeSpan timeout)
     {
@@ -174,11 +114,12 @@ public sealed class QemuGuest : IAsyncDisposable
         await _process.WaitForExitAsync(timeout).ConfigureAwait(false);
     }
 
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
-        await Qmp.DisposeAsync().ConfigureAwait(false);
+        await base.DisposeAsync().ConfigureAwait(false);
         _process.Dispose();
         File.Delete(QmpSocket);
+        File.Delete(ControlSocket);
     }
 
     public override string ToString() => $"QEMU guest {Options.Name} (pid {ProcessId})";

@@ -23,6 +23,14 @@ public sealed record QemuMigrationOptions
     /// </summary>
     public double? WanBitsPerSecond { get; init; }
 
+    /// <summary>
+    /// <see cref="QemuMigrationMode.PageEngine"/> in two processes, as between two machines: the program that runs <c>netmob</c>
+    /// (with what goes before its command, <c>dotnet netmob.dll</c>), started as <c>netmob migrate receive --qemu</c> in the
+    /// destination QEMU's namespace and <c>netmob migrate send --qemu</c> in the source's, each on the QEMU's second monitor.
+    /// Null: both ends run in this process. <see cref="AfterPageApplied"/> and <see cref="BeforeDeviceState"/> need this process.
+    /// </summary>
+    public IReadOnlyList<string>? Netmob { get; init; }
+
     /// <summary>The engine's parallel channels (and encoding cores).</summary>
     public int Channels { get; init; } = 2;
 

@@ -46,8 +46,8 @@ internal static class QemuRelayMigration
         {
             OpenSocket = family => NetnsScope.Run(sourceNetns, () => new Socket(family, SocketType.Stream, ProtocolType.Tcp)),
         };
-        using var intake = ListenUnix(outgoing);
-        using var toDestination = await ConnectUnixAsync(incoming, destination, timeout).ConfigureAwait(false);
+        using var intake = UnixSockets.Listen(outgoing);
+        using var toDestination = await UnixSockets.ConnectAsync(incoming, destination.ToString(), timeout).ConfigureAwait(false);
         var hypervisor = PipeWriter.Create(new NetworkStream(toDestination, ownsSocket: false));
         using var relayStop = new CancellationTokenSource();
         try
@@ -56,8 +56,8 @@ internal static class QemuRelayMigration
             var sending = SendAsync(intake, connector, options.Relay, timeout, relayStop.Token);
             await source.MigrateAsync($"unix:{outgoing}").ConfigureAwait(false);
 
-            var loaded = destination.Qmp.WaitForEventAsync("MIGRATION", timeout, e => QemuPageEngineMigration.Status(e) is "completed" or "failed", destinationMark, relayStop.Token);
-            var sourceFailed = source.Qmp.WaitForEventAsync("MIGRATION", timeout, e => QemuPageEngineMigration.Status(e) is "failed" or "cancelled", sourceMark, relayStop.Token);
+            var loaded = destination.Qmp.WaitForEventAsync("MIGRATION", timeout, e => QemuEvents.Status(e) is "completed" or "failed", destinationMark, relayStop.Token);
+            var sourceFailed = source.Qmp.WaitForEventAsync("MIGRATION", timeout, e => QemuEvents.Status(e) is "failed" or "cancelled", sourceMark, relayStop.Token);
             var relayed = BothAsync(sending, receiving);
             string? failure = await RelayOutcomeAsync(relayed, loaded, sourceFailed, source, destination, hypervisor, toDestination, timeout).ConfigureAwait(false);
             if (failure is not null)
@@ -124,7 +124,7 @@ internal static class QemuRelayMigration
                 toDestination.Shutdown(SocketShutdown.Send);
             }
             var verdict = await loaded.ConfigureAwait(false);
-            return QemuPageEngineMigration.Status(verdict) == "completed" ? null : $"{destination}: loading QEMU's stream failed";
+            return QemuEvents.Status(verdict) == "completed" ? null : $"{destination}: loading QEMU's stream failed";
         }
         catch (TimeoutException)
         {
@@ -208,10 +208,7 @@ internal static class QemuRelayMigration
 
     internal static string SocketPath(QemuGuest guest, string direction)
     {
-        string path = Path.Combine(guest.Options.WorkDirectory, $"{guest.Options.Name}.migrate-{direction}.sock");
-        // sockaddr_un holds 108 octets with the terminating zero.
-        if (System.Text.Encoding.UTF8.GetByteCount(path) > 107) throw new LabException($"{path}: too long for a Unix socket");
-        return path;
+        return UnixSockets.CheckPath(Path.Combine(guest.Options.WorkDirectory, $"{guest.Options.Name}.migrate-{direction}.sock"));
     }
 
     private static TcpChannelListener Listen(QemuGuest destination, IPEndPoint endpoint, TlsOptions? tls)
@@ -223,38 +220,6 @@ internal static class QemuRelayMigration
         catch (SocketException ex)
         {
             throw new LabException($"{destination}: the relay cannot listen on {endpoint}: {ex.Message}");
-        }
-    }
-
-    internal static Socket ListenUnix(string path)
-    {
-        File.Delete(path);
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            socket.Bind(new UnixDomainSocketEndPoint(path));
-            socket.Listen(1);
-            return socket;
-        }
-        catch (SocketException ex)
-        {
-            socket.Dispose();
-            throw new LabException($"{path}: cannot listen for the source QEMU's stream: {ex.Message}");
-        }
-    }
-
-    internal static async Task<Socket> ConnectUnixAsync(string path, QemuGuest destination, TimeSpan timeout)
-    {
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            await socket.ConnectAsync(new UnixDomainSocketEndPoint(path)).WaitAsync(timeout).ConfigureAwait(false);
-            return socket;
-        }
-        catch (Exception ex) when (ex is SocketException or TimeoutException)
-        {
-            socket.Dispose();
-            throw new LabException($"{destination}: cannot connect to its incoming migration socket {path}: {ex.Message}");
         }
     }
 }

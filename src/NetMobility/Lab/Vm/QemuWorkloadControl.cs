@@ -7,9 +7,9 @@ namespace NetMobility.Lab.Vm;
 /// no guest write lands after it), resume is <c>cont</c> (a rollback resumes the guest where it was). The guest runs on
 /// its own, so there is nothing to catch up, and nothing throttles it.
 /// </summary>
-public sealed class QemuWorkloadControl(QemuGuest guest) : IWorkloadControl
+public sealed class QemuWorkloadControl(QemuMonitor guest) : IWorkloadControl
 {
-    public string Name => $"qemu guest {guest.Options.Name}";
+    public string Name => $"qemu {guest}";
 
     public double Throttle { get; set; }
 
