@@ -29,15 +29,16 @@ internal static class MigrateReceiveCommand
         var idle = new Option<double>("--idle-timeout") { Description = "seconds to wait for a source whose connections all dropped to resume", DefaultValueFactory = _ => 60 };
         var maxMemory = new Option<string?>("--max-memory") { Description = "the largest image this host takes (64M, 16G)" };
         var json = new Option<bool>("--json") { Description = "print the report as JSON" };
+        var noWarmUp = new Option<bool>("--no-warm-up") { Description = "skip the short in-process migration of a small image that compiles the engine's code while this host waits" };
         var qemu = new Option<string?>("--qemu") { Description = "the QEMU to take the guest: its QMP socket (started with -incoming defer and its RAM on a shared file)" };
         var ram = new Option<string?>("--ram") { Description = "with --qemu: that QEMU's RAM file (memory-backend-file,share=on mem-path)" };
         var qemuSocket = new Option<string?>("--qemu-socket") { Description = "with --qemu: the Unix socket that QEMU takes its device state on (default: one in the temporary folder)" };
         var tls = new TlsArguments();
         var receive = new Command("receive", "receive one migration from netmob migrate send");
-        foreach (var o in new Option[] { listen, output, idle, maxMemory, qemu, ram, qemuSocket, json }) receive.Options.Add(o);
+        foreach (var o in new Option[] { listen, output, idle, maxMemory, qemu, ram, qemuSocket, noWarmUp, json }) receive.Options.Add(o);
         tls.AddTo(receive);
         receive.SetAction(pr => Run(pr.GetValue(listen)!, pr.GetValue(output), pr.GetValue(idle), pr.GetValue(maxMemory), pr.GetValue(json), tls.Load(pr),
-            new QemuArguments(pr.GetValue(qemu), pr.GetValue(ram), pr.GetValue(qemuSocket))));
+            new QemuArguments(pr.GetValue(qemu), pr.GetValue(ram), pr.GetValue(qemuSocket)), !pr.GetValue(noWarmUp)));
         return receive;
     }
 
@@ -51,7 +52,7 @@ internal static class MigrateReceiveCommand
         }
     }
 
-    private static int Run(string listenText, string? output, double idleSeconds, string? maxMemoryText, bool json, TlsOptions? tls, QemuArguments qemu)
+    private static int Run(string listenText, string? output, double idleSeconds, string? maxMemoryText, bool json, TlsOptions? tls, QemuArguments qemu, bool warmUp)
     {
         qemu.Check();
         var endpoint = Endpoints.ParseListen(listenText, "--listen");
@@ -73,15 +74,19 @@ internal static class MigrateReceiveCommand
             throw new UserInputException($"--listen {listenText}: {ex.Message}");
         }
         var options = new DestinationOptions { IdleTimeout = TimeSpan.FromSeconds(idleSeconds), MaxMemoryBytes = maxMemory };
-        if (qemu.Qmp is null) return Receive(listener, output, options, json, tls is not null, null).GetAwaiter().GetResult();
-        return ReceiveIntoQemu(listener, output, options, json, tls is not null, qemu).GetAwaiter().GetResult();
+        var how = new ReceiveSetup(output, json, tls is not null, warmUp);
+        if (qemu.Qmp is null) return Receive(listener, options, how, null).GetAwaiter().GetResult();
+        return ReceiveIntoQemu(listener, options, how, qemu).GetAwaiter().GetResult();
     }
 
     /// <summary>
     /// <c>--qemu</c>: connects to the waiting QEMU, turns <c>x-ignore-shared</c> on and has it listen for its device state; a
     /// failure there is a one-line error (exit 2) before anything listens for the source.
     /// </summary>
-    private static async Task<int> ReceiveIntoQemu(TcpChannelListener listener, string? output, DestinationOptions options, bool json, bool tls, QemuArguments arguments)
+    /// <summary>What one <c>migrate receive</c> was asked for, beside its listener and the destination's options.</summary>
+    private sealed record ReceiveSetup(string? Output, bool Json, bool Tls, bool WarmUp);
+
+    private static async Task<int> ReceiveIntoQemu(TcpChannelListener listener, DestinationOptions options, ReceiveSetup how, QemuArguments arguments)
     {
         await using var _ = listener;
         var bound = options.IdleTimeout ?? TimeSpan.FromSeconds(60);
@@ -108,17 +113,21 @@ internal static class MigrateReceiveCommand
             throw new UserInputException(ex.Message);
         }
         using var ___ = target;
-        return await Receive(listener, output, target.Apply(options), json, tls, target).ConfigureAwait(false);
+        return await Receive(listener, target.Apply(options), how, target).ConfigureAwait(false);
     }
 
-    private static async Task<int> Receive(TcpChannelListener listener, string? output, DestinationOptions options, bool json, bool tls, QemuTargetEnd? qemu)
+    private static async Task<int> Receive(TcpChannelListener listener, DestinationOptions options, ReceiveSetup how, QemuTargetEnd? qemu)
     {
         await using var _ = listener;
+        var (output, json, tls) = (how.Output, how.Json, how.Tls);
         string where = $"{(tls ? "tls" : "tcp")} {listener.LocalEndPoint}";
         // The one line a script (or a test) reads to learn the port when 0 was asked for.
         Console.Error.WriteLine($"listening on {listener.LocalEndPoint}");
+        // The engine's code is compiled while this host waits for the source (a source that comes at once runs beside it).
+        var warming = how.WarmUp ? WarmUp.RunAsync(new Migration.Policies.AdaptivePolicy(), new Migration.Encoding.PageEncoderOptions(), 2) : Task.CompletedTask;
         var destination = new MigrationDestination(options);
         var result = await destination.ReceiveAsync(listener).ConfigureAwait(false);
+        await warming.ConfigureAwait(false);
         using var image = result.Image;
         string? written = null;
         if (result.Committed && output is not null)

@@ -43,14 +43,15 @@ internal static class MigrateSendCommand
         var connectTimeout = new Option<double>("--connect-timeout") { Description = "seconds to connect and shake hands before the destination counts as unreachable", DefaultValueFactory = _ => 10 };
         var timeout = new Option<double>("--timeout") { Description = "seconds to wait for the destination's answers (stream header, ready) before the VM resumes here", DefaultValueFactory = _ => 60 };
         var json = new Option<bool>("--json") { Description = "print the report as JSON" };
+        var noWarmUp = new Option<bool>("--no-warm-up") { Description = "skip the short in-process migration of a small image that compiles the engine's code before the VM is touched" };
         var tls = new TlsArguments();
         var send = new Command("send", "migrate a VM's memory to a destination running netmob migrate receive");
-        foreach (var o in new Option[] { to, image, memory, qemu, ram, qemuSocket, workload, policy, channels, link, connectTimeout, timeout, json }) send.Options.Add(o);
+        foreach (var o in new Option[] { to, image, memory, qemu, ram, qemuSocket, workload, policy, channels, link, connectTimeout, timeout, noWarmUp, json }) send.Options.Add(o);
         tls.AddTo(send);
         send.SetAction(pr => Run(new Arguments(pr.GetValue(to)!, pr.GetValue(image), pr.GetValue(memory), pr.GetValue(workload), pr.GetValue(policy)!,
             pr.GetValue(channels), pr.GetValue(link)!, pr.GetValue(connectTimeout), pr.GetValue(timeout), pr.GetValue(json), tls.Load(pr))
         {
-            Qemu = pr.GetValue(qemu), Ram = pr.GetValue(ram), QemuSocket = pr.GetValue(qemuSocket),
+            Qemu = pr.GetValue(qemu), Ram = pr.GetValue(ram), QemuSocket = pr.GetValue(qemuSocket), NoWarmUp = pr.GetValue(noWarmUp),
         }));
         return send;
     }
@@ -61,6 +62,7 @@ internal static class MigrateSendCommand
         public string? Qemu { get; init; }
         public string? Ram { get; init; }
         public string? QemuSocket { get; init; }
+        public bool NoWarmUp { get; init; }
     }
 
     private static int Run(Arguments a)
@@ -163,6 +165,7 @@ internal static class MigrateSendCommand
             ReadyTimeout = TimeSpan.FromSeconds(a.Timeout),
             ResumeBackoff = TimeSpan.FromMilliseconds(200),
         };
+        if (!a.NoWarmUp) await WarmUp.RunAsync(MigrationBench.CreatePolicy(a.Policy), options.Encoder, a.Channels).ConfigureAwait(false);
         var source = new PreCopySource(image, policy, control, clock, adjust(options));
         var connector = new TcpChannelConnector(destination, a.Tls, TimeSpan.FromSeconds(a.ConnectTimeout));
         // Ctrl-C gives the migration up at the next batch boundary; if the connections do not move, the waits are cancelled.
