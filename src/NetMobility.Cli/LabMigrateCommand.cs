@@ -31,13 +31,17 @@ public static class LabMigrateCommand
         var memory = new Option<int>("--memory-mb") { Description = "the guest's RAM in MiB", DefaultValueFactory = _ => 128 };
         var name = new Option<string>("--name") { Description = "the lab's name (its namespaces are NAME-core ...)", DefaultValueFactory = _ => "nmmig" };
         var json = new Option<bool>("--json") { Description = "the report as one JSON object" };
+        var migrationMbit = new Option<double?>("--migration-mbit")
+        {
+            Description = "shape the hosts' migration link (every mode's stream crosses it) to this many Mbit/s each way; the page engine is told the rate (default: unshaped)",
+        };
         var inProcess = new Option<bool>("--engine-in-process")
         {
             Description = "run the page engine's two ends inside this process (default: netmob migrate send/receive --qemu processes in the two hosts' namespaces)",
         };
         var command = new Command("migrate", "Bring up a lab with a QEMU guest at the home host and migrate it back and forth to the foreign host under the correspondent's "
             + "echo stream, HTTP requests and ping: QEMU's downtime, the pause, total time, bytes, the handover and the latencies before, during and after, per migration and in sum");
-        foreach (var option in new Option[] { image, mode, count, workload, delay, loss, memory, name, inProcess, json }) command.Options.Add(option);
+        foreach (var option in new Option[] { image, mode, count, workload, delay, loss, migrationMbit, memory, name, inProcess, json }) command.Options.Add(option);
         command.SetAction(parse =>
         {
             int n = parse.GetValue(count);
@@ -47,6 +51,8 @@ public static class LabMigrateCommand
             if (!(p >= 0 && p <= 100)) throw new UserInputException($"--wan-loss: {p} is not between 0 and 100 percent");
             int mb = parse.GetValue(memory);
             if (mb is < 32 or > 65536) throw new UserInputException($"--memory-mb: {mb} is not between 32 and 65536");
+            double? rate = parse.GetValue(migrationMbit);
+            if (rate is double r && !(r >= 1 && r <= 100_000)) throw new UserInputException($"--migration-mbit: {r} is not between 1 and 100000 Mbit/s");
             string lab = parse.GetValue(name)!;
             if (!LabSpec.IsName(lab)) throw new UserInputException($"--name: '{lab}' is not a lab name ({LabSpec.NameRule})");
             var options = new LabMigrationOptions
@@ -60,6 +66,7 @@ public static class LabMigrateCommand
                 MemoryMb = mb,
                 Name = lab,
                 EngineInProcess = parse.GetValue(inProcess),
+                MigrationMbit = rate,
             };
             try
             {
@@ -118,7 +125,8 @@ public static class LabMigrateCommand
     private static void Summary(LabMigrationReport report)
     {
         var o = Console.Out;
-        o.WriteLine($"{report.Migrations.Count} migration(s), mode {report.Mode}, workload {report.Workload}, {report.MemoryMb} MiB, WAN {report.WanDelayMs} ms one way, {report.WanLossPercent} % loss");
+        o.WriteLine($"{report.Migrations.Count} migration(s), mode {report.Mode}, workload {report.Workload}, {report.MemoryMb} MiB, WAN {report.WanDelayMs} ms one way, {report.WanLossPercent} % loss, "
+            + $"migration link {(report.MigrationMbit is { } m ? $"{m:0.###} Mbit/s" : "unshaped")}, page engine {(report.EngineProcesses ? "in two processes" : "in the lab's process")}");
         foreach (var group in report.ByMode)
         {
             double? Med(Func<LabMigrationRow, double?> value) => LabMigrationReport.MedianOf(group, value);
@@ -151,7 +159,7 @@ public static class LabMigrateCommand
         var options = new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
         var document = new
         {
-            report.Mode, report.Workload, report.MemoryMb, report.WanDelayMs, report.WanLossPercent,
+            report.Mode, report.Workload, report.MemoryMb, report.WanDelayMs, report.WanLossPercent, report.MigrationMbit, report.EngineProcesses,
             report.EchoBytes, report.HttpRequests, report.TcpTimeouts, StallsOverBound = report.StallsOverBound.Count(), report.Failures,
             ByMode = report.ByMode.Select(g => new
             {

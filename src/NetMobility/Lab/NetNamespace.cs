@@ -62,6 +62,20 @@ public sealed class NetNamespace : IDisposable
     /// <summary>Runs <c>ip -n NAME</c> with <paramref name="arguments"/>; answers its standard output.</summary>
     public string Ip(params string[] arguments) => RunIp(["-n", Name, .. arguments]);
 
+    /// <summary>
+    /// Shapes what <paramref name="device"/> sends to <paramref name="bitsPerSecond"/> (the kernel's token bucket, <c>tc qdisc
+    /// replace ... tbf</c>; this kernel has no netem). The bucket holds at least a timer tick's worth of the rate (HZ 250 at the
+    /// least) and a full-size frame of loopback.
+    /// </summary>
+    public void Shape(string device, double bitsPerSecond)
+    {
+        if (bitsPerSecond is < 1e6 or > 100e9) throw new LabException($"{device} shaped to {bitsPerSecond} bit/s: give 1 Mbit/s to 100 Gbit/s");
+        long burst = Math.Max(128 << 10, (long)(bitsPerSecond / 8 / 250));
+        var run = Run(TimeSpan.FromSeconds(10), "tc", "qdisc", "replace", "dev", device, "root", "tbf",
+            "rate", ((long)bitsPerSecond).ToString(System.Globalization.CultureInfo.InvariantCulture) + "bit", "burst", burst.ToString(System.Globalization.CultureInfo.InvariantCulture), "latency", "500ms");
+        if (!run.Succeeded) throw new LabException($"tc: cannot shape {device} in {Name} to {bitsPerSecond} bit/s: {run.StandardError.Trim()}");
+    }
+
     /// <summary>Runs <paramref name="command"/> inside the namespace to completion and answers how it ended.</summary>
     public CommandResult Run(TimeSpan timeout, params string[] command) =>
         CommandRunner.Run("ip", ["netns", "exec", Name, .. command], timeout);

@@ -23,11 +23,13 @@ public sealed class LabGuest : IAsyncDisposable
     private readonly FrameWatch _homeWatch, _foreignWatch;
     private readonly TimeSpan _bound;
     private readonly IReadOnlyList<string>? _engine;
+    private readonly double? _linkBitsPerSecond;
     private int _processes;
 
-    private LabGuest(LabTopology lab, GuestImage image, bool sharedMemory, int memoryMb, TimeSpan bound, IReadOnlyList<string>? engine)
+    private LabGuest(LabTopology lab, GuestImage image, bool sharedMemory, int memoryMb, TimeSpan bound, IReadOnlyList<string>? engine, double? linkBitsPerSecond)
     {
         _engine = engine;
+        _linkBitsPerSecond = linkBitsPerSecond;
         _lab = lab;
         _image = image;
         SharedMemory = sharedMemory;
@@ -54,12 +56,13 @@ public sealed class LabGuest : IAsyncDisposable
     /// Starts the guest at the home host and waits until its services run and the home agent holds it. With
     /// <paramref name="engine"/> (the <c>netmob</c> program and what goes before its command) the page engine's moves run as
     /// <c>netmob migrate send/receive --qemu</c> processes in the two hosts' namespaces; without, in this process.
+    /// <paramref name="linkBitsPerSecond"/>: the migration link's rate when it is shaped (the page engine's encoder is told).
     /// </summary>
     public static async Task<LabGuest> BootAsync(LabTopology lab, GuestImage image, IEnumerable<QemuMigrationMode> modes, int memoryMb, TimeSpan bound,
-        IReadOnlyList<string>? engine = null)
+        IReadOnlyList<string>? engine = null, double? linkBitsPerSecond = null)
     {
         if (lab.Spec.Vm != VmAttachment.Bridge) throw new LabException($"lab {lab.Spec.Name}: a QEMU guest needs the vm attachment 'bridge'");
-        var guest = new LabGuest(lab, image, modes.Any(m => m.NeedsSharedMemory()), memoryMb, bound, engine);
+        var guest = new LabGuest(lab, image, modes.Any(m => m.NeedsSharedMemory()), memoryMb, bound, engine, linkBitsPerSecond);
         try
         {
             guest.Qemu = await guest.StartQemuAsync(LabSiteName.Home, incoming: false).ConfigureAwait(false);
@@ -135,7 +138,7 @@ public sealed class LabGuest : IAsyncDisposable
         try
         {
             result = await QemuMigration.RunAsync(source, destination, mode, $"tcp:{address}:{MigrationPort}", _bound,
-                mode == QemuMigrationMode.PageEngine ? new QemuMigrationOptions { Netmob = _engine } : null).ConfigureAwait(false);
+                mode == QemuMigrationMode.PageEngine ? new QemuMigrationOptions { Netmob = _engine, WanBitsPerSecond = _linkBitsPerSecond } : null).ConfigureAwait(false);
         }
         catch (LabException)
         {

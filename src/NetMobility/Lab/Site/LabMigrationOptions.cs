@@ -30,6 +30,13 @@ public sealed record LabMigrationOptions
     public double WanDelayMs { get; init; }
     public double WanLossPercent { get; init; }
 
+    /// <summary>
+    /// The hosts' migration link (the veth between the two host namespaces that every mode's stream crosses) shaped to this
+    /// rate in Mbit/s in each direction (the kernel's tbf; this kernel has no netem, so no delay there); null: unshaped. The
+    /// page engine's encoder is told the rate; QEMU measures it as it goes (its own cap is max-bandwidth, 128 MiB/s).
+    /// </summary>
+    public double? MigrationMbit { get; init; }
+
     /// <summary>The guest's RAM; small keeps TCG guests quick on a small machine.</summary>
     public int MemoryMb { get; init; } = 128;
 

@@ -7,6 +7,12 @@ public sealed record LabMigrationReport(
 {
     public long TcpTimeouts => Migrations.Sum(m => m.TcpTimeouts);
 
+    /// <summary>The hosts' migration link's rate in Mbit/s each way; null when unshaped.</summary>
+    public double? MigrationMbit { get; init; }
+
+    /// <summary>The page engine's ends ran as <c>netmob migrate send/receive</c> processes (not inside the lab's process).</summary>
+    public bool EngineProcesses { get; init; }
+
     public double WanRoundTripMs => 2 * WanDelayMs;
 
     /// <summary>The migrations whose echo stall passed the guest's pause + one WAN round trip + 50 ms.</summary>

@@ -29,12 +29,17 @@ public static class LabMigrationRun
         var lab = await LabSite.Up(spec, netmob, progress).ConfigureAwait(false);
         try
         {
+            if (options.MigrationMbit is double mbit)
+            {
+                foreach (var host in new[] { lab.HomeHost, lab.ForeignHost }) NetNamespace.Existing(host).Shape(lab.MigrationLink, mbit * 1e6);
+                progress?.Invoke($"migration link {lab.MigrationLink} shaped to {mbit:0.###} Mbit/s each way");
+            }
             // One move away and back before the guest boots: the daemons' first registration (code compiled on first use,
             // ARP, the tunnel made) is then not part of the first migration's handover.
             await LabMove.ToAsync(lab.Socket("home"), lab.Socket("foreign"), LabSiteName.Foreign).ConfigureAwait(false);
             await LabMove.ToAsync(lab.Socket("home"), lab.Socket("foreign"), LabSiteName.Home).ConfigureAwait(false);
             await using var guest = await LabGuest.BootAsync(lab, image, options.Modes, options.MemoryMb, options.Bound,
-                options.EngineInProcess ? null : [netmob.Program, .. netmob.With()]).ConfigureAwait(false);
+                options.EngineInProcess ? null : [netmob.Program, .. netmob.With()], options.MigrationMbit * 1e6).ConfigureAwait(false);
             progress?.Invoke($"guest booted at the home host ({options.MemoryMb} MiB, mode {options.ModeNames})");
             var correspondent = NetNamespace.Existing(lab.Correspondent);
             if (options.Workload == LabWorkload.Memory) await SetWriteRateAsync(lab.Correspondent, options.WriteMbPerSecond, options.Bound).ConfigureAwait(false);
@@ -69,7 +74,10 @@ public static class LabMigrationRun
                 await traffic.DisposeAsync().ConfigureAwait(false);
             }
             return new LabMigrationReport(options.ModeNames, options.Workload.ToString().ToLowerInvariant(), options.MemoryMb, options.WanDelayMs, options.WanLossPercent,
-                rows, traffic.EchoBytes, traffic.Http.Count, traffic.Failures);
+                rows, traffic.EchoBytes, traffic.Http.Count, traffic.Failures)
+            {
+                MigrationMbit = options.MigrationMbit, EngineProcesses = !options.EngineInProcess,
+            };
         }
         finally
         {

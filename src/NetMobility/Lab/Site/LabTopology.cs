@@ -55,6 +55,9 @@ public sealed class LabTopology
     public string Routers { get; }
     public string Vm { get; }
     public string HomeHost { get; }
+
+    /// <summary>The veth between the two host namespaces (bridge attachment) that migration streams take, the same name at both ends.</summary>
+    public string MigrationLink => $"{Spec.Name}-m";
     public string ForeignHost { get; }
     public string HomeTap { get; }
     public string WanCoreTap { get; }
@@ -173,7 +176,7 @@ public sealed class LabTopology
                 host.SetUp(HostBridge);
                 PersistentTap(host, tap, null, bridge: HostBridge);
             }
-            string link = $"{Spec.Name}-m";
+            string link = MigrationLink;
             home.Ip("link", "add", link, "type", "veth", "peer", "name", link, "netns", foreign.Name);
             home.AddAddress(link, $"{HomeHostMigration}/30");
             foreign.AddAddress(link, $"{ForeignHostMigration}/30");

@@ -99,15 +99,7 @@ public sealed class GuestBridge : IAsyncDisposable
     /// Shapes the namespace's loopback, where QEMU's migration streams run, to <paramref name="bitsPerSecond"/> (a token
     /// bucket, tc tbf: the kernel here has no netem, so there is no added latency): a WAN's bandwidth between the QEMUs.
     /// </summary>
-    public void ShapeLoopback(double bitsPerSecond)
-    {
-        if (bitsPerSecond is < 1e6 or > 100e9) throw new LabException($"a shaped loopback of {bitsPerSecond} bit/s: give 1 Mbit/s to 100 Gbit/s");
-        // The bucket must hold at least a timer tick's worth of the rate (HZ 250 at the least), and a full-size frame of lo.
-        long burst = Math.Max(128 << 10, (long)(bitsPerSecond / 8 / 250));
-        var run = Namespace.Run(StartTimeout, "tc", "qdisc", "replace", "dev", "lo", "root", "tbf",
-            "rate", ((long)bitsPerSecond).ToString(System.Globalization.CultureInfo.InvariantCulture) + "bit", "burst", burst.ToString(System.Globalization.CultureInfo.InvariantCulture), "latency", "500ms");
-        if (!run.Succeeded) throw new LabException($"tc: cannot shape lo to {bitsPerSecond} bit/s: {run.StandardError.Trim()}");
-    }
+    public void ShapeLoopback(double bitsPerSecond) => Namespace.Shape("lo", bitsPerSecond);
 
     /// <summary>Stops <paramref name="guest"/>'s QEMU and removes its TAP from the bridge's list of guests to stop.</summary>
     public async Task RetireAsync(QemuGuest guest)
