@@ -140,7 +140,10 @@ public static class LabMigrateCommand
             {
                 double? total = report.RatioToQemu(group.Key, r => r.TotalMs), bytes = report.RatioToQemu(group.Key, r => r.Bytes);
                 string goals = group.Key == "engine"
-                    ? $" (goals: pause <= 0.5x {Met(pause <= 0.5)}, total <= 0.7x {Met(total <= 0.7)}, bytes <= 0.5x {Met(bytes <= 0.5)})"
+                    ? $" (goals: pause <= 0.5x {Met(pause <= 0.5)}, total <= 0.7x {Met(total <= 0.7)}, bytes <= 0.5x {Met(bytes <= 0.5)}, "
+                        + $"first correspondent packet at the guest <= 5 ms after resume in every move {Met(group.All(r => r.ResumeToFirstPacketMs <= 5))}, "
+                        + $"0 TCP timeouts {Met(group.Sum(r => r.TcpTimeouts) == 0)}, "
+                        + $"stall <= pause + WAN round trip + 50 ms in every move {Met(group.All(r => r.TrafficStallMs is not { } stall || stall <= r.StallBoundMs(report.WanRoundTripMs)))})"
                     : "";
                 o.WriteLine($"  against qemu in this run: pause {pause:0.00}x, total {Ratio(total)}, bytes {Ratio(bytes)}{goals}");
             }

@@ -21,6 +21,7 @@ public class CliErrorTests
         { ["lab", "vm", "measure", "--image", RepositoryFiles.Path("docs"), "--mode", "fastest"], "fastest" },
         { ["lab", "migrate", "--image", RepositoryFiles.Path("docs"), "--mode", "qemu,kvm"], "'kvm' is not a mode" },
         { ["lab", "migrate", "--image", RepositoryFiles.Path("docs"), "--mode", "qemu,page-engine,qemu"], "'qemu' is given twice" },
+        { ["lab", "migrate", "--image", RepositoryFiles.Path("docs"), "--migration-mbit", "0"], "--migration-mbit" },
         { ["replay", RepositoryFiles.Path("captures", "samples", "mobility.pcap"), "--config", RepositoryFiles.Path("README.md"), "--out", "/tmp/netmob-out.pcap"], "README.md" },
     };
 
