@@ -113,7 +113,7 @@ public static class LabMigrateCommand
     private static string Ms(double? value) => value is { } v ? $"{v:0.#}" : "-";
 
     private static string Row(LabMigrationRow r) =>
-        $"#{r.Index} {r.Mode} {r.From}->{r.To}: qemu downtime {r.QemuDowntimeMs} ms{(r.EngineDowntimeMs is { } e ? $", engine downtime {e:0.#} ms" : "")}, paused {Ms(r.PausedMs)} ms, total {Ms(r.TotalMs)} ms, {r.Bytes} bytes; "
+        $"#{r.Index} {r.Mode} {r.From}->{r.To}: qemu downtime {r.QemuDowntimeMs} ms{(r.EngineDowntimeMs is { } e ? $", engine downtime {e:0.#} ms" : "")}, paused {Ms(r.PausedMs)} ms, total {Ms(r.TotalMs)} ms{(r.SetupMs > 0 ? $" (setup before it {Ms(r.SetupMs)} ms)" : "")}, {r.Bytes} bytes; "
         + $"resume->attached {Ms(r.ResumeToAttachedMs)} ms, ->binding {Ms(r.ResumeToBindingMs)} ms, ->first packet at guest {Ms(r.ResumeToFirstPacketMs)} ms; "
         + $"stall {Ms(r.TrafficStallMs)} ms, first echo {Ms(r.ResumeToFirstEchoMs)} ms after resume; ping {Ms(r.PingBeforeMs)}/{Ms(r.PingDuringMs)} (max {Ms(r.PingDuringMaxMs)})/{Ms(r.PingAfterMs)} ms; "
         + $"http {Ms(r.HttpBeforeMs)}/{Ms(r.HttpDuringMs)} (max {Ms(r.HttpDuringMaxMs)})/{Ms(r.HttpAfterMs)} ms; tcp timeouts {r.TcpTimeouts}"

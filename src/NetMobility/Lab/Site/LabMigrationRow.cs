@@ -21,6 +21,9 @@ public sealed record LabMigrationRow(
     /// <summary>The page engine's own account of its switchover (pause, last scan, last pages, device state, verify, ready, commit, resume), in its mode.</summary>
     public NetMobility.Migration.Reports.SwitchoverReport? EngineSwitchover { get; init; }
 
+    /// <summary>Before the migration itself, outside <see cref="TotalMs"/>: the page engine's processes starting, warming up and connecting (0 otherwise).</summary>
+    public double SetupMs { get; init; }
+
     /// <summary>The bound the lab test holds the stall to: the guest's pause, one WAN round trip, and 50 ms.</summary>
     public double StallBoundMs(double wanRoundTripMs) => PausedMs + wanRoundTripMs + 50;
 
@@ -41,7 +44,7 @@ public sealed record LabMigrationRow(
             echo.Select(e => e.At + TimeSpan.FromMilliseconds(e.Ms)).Where(done => done >= move.Resumed).Select(Since).DefaultIfEmpty(double.NaN).Min() is var first && !double.IsNaN(first) ? first : null,
             Median(ping, before), Median(ping, during), Max(ping, during), Median(ping, after),
             Median(http, before), Median(http, during), Max(http, during), Median(http, after),
-            timeouts) { EngineSwitchover = m.Engine?.Switchover };
+            timeouts) { EngineSwitchover = m.Engine?.Switchover, SetupMs = m.Setup.TotalMilliseconds };
     }
 
     /// <summary>"During" runs from the migration's first command to this long after the guest resumed: the handover's share.</summary>

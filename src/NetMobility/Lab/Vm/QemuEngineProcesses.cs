@@ -55,8 +55,17 @@ internal static class QemuEngineProcesses
                 report);
         }
         var qemu = await source.WaitForMigrationAsync(timeout).ConfigureAwait(false);
-        var (paused, total) = await QemuMigration.ResumedAsync(source, destination, marks.Source, marks.Destination, marks.Started, timeout).ConfigureAwait(false);
-        return new QemuMigrationResult(mode, qemu, paused, total, TimeSpan.FromMilliseconds(report.TotalTimeMs), report.WireBytes, report);
+        var (paused, wall) = await QemuMigration.ResumedAsync(source, destination, marks.Source, marks.Destination, marks.Started, timeout).ConfigureAwait(false);
+        // The migration's own time runs from the engine's start (the source's STOP less the engine's time to it, on QEMU's
+        // clock) to the destination's RESUME; what came before (the processes, their warm-up, the connections) is setup.
+        var stop = source.Qmp.Events.Skip(marks.Source).First(e => e.Name == "STOP").Timestamp;
+        var resumed = destination.Qmp.Events.Skip(marks.Destination).First(e => e.Name == "RESUME").Timestamp;
+        var engineStarted = stop - TimeSpan.FromMilliseconds(report.Switchover?.PausedAtMs ?? 0);
+        var total = resumed - engineStarted;
+        return new QemuMigrationResult(mode, qemu, paused, total, TimeSpan.FromMilliseconds(report.TotalTimeMs), report.WireBytes, report)
+        {
+            Setup = wall - total,
+        };
     }
 
     /// <summary>What <c>netmob migrate receive</c> prints on standard error once it listens: "listening on ADDR:PORT".</summary>

@@ -19,5 +19,12 @@ public sealed record QemuMigrationResult(
     /// Everything that crossed between the hosts: QEMU's stream plus the RAM copy, the relay's wire (QEMU's stream in its
     /// records), or the page engine's wire (QEMU's device stream in its device-state records).
     /// </summary>
+    /// <summary>
+    /// Before the migration itself, not counted in <see cref="Total"/>: the page engine's processes starting, each warming up
+    /// and connecting (<see cref="QemuMigrationMode.PageEngine"/> in two processes; zero otherwise), as a destination QEMU's
+    /// start is not counted either.
+    /// </summary>
+    public TimeSpan Setup { get; init; }
+
     public long Bytes => Relay is { } relay ? relay.WireBytes : Engine is { } engine ? engine.WireBytes : Qemu.TransferredBytes + CopiedBytes;
 }
