@@ -43,6 +43,60 @@ public sealed partial class PreCopySource
         }
     }
 
+    /// <summary>
+    /// The destination's ready on the main channel. When the connection drops first (not a refusal: the destination may be
+    /// verifying, or have answered into the cut), it is resumed and the stream ended again on it: what the destination had
+    /// not applied goes in one more round on that channel, then the whole device state and end of stream with the same
+    /// digest; the destination answers with ready (again) or its error (docs/page-stream.md sec 7). Bounded by
+    /// <see cref="SourceOptions.MaxResumes"/> and, through <paramref name="cancellationToken"/>, by the ready timeout.
+    /// </summary>
+    private async Task<Ready> AwaitReadyAsync(uint round, ReadOnlyMemory<byte> state, ImageDigest digest, CancellationToken cancellationToken)
+    {
+        var main = _channels[0];
+        while (true)
+        {
+            try
+            {
+                return await main.WaitForReadyAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (MigrationFailedException ex) when (ex.Error == PageStreamError.ConnectionLost && Failure is null && !cancellationToken.IsCancellationRequested)
+            {
+            }
+            try
+            {
+                await main.ResumeAsync(cancellationToken).ConfigureAwait(false);
+                while (true)
+                {
+                    // The VM is paused: the pages put back are all there is to send, and only on this channel's lane.
+                    round++;
+                    _round = (int)round;
+                    lock (_plannerGate) _planner.PlanRound(Image.DirtyLog);
+                    await main.SendRoundAsync(round, _planner.SendSetWords, cancellationToken).ConfigureAwait(false);
+                    if (_planner.PendingCount > 0) continue;
+                    if (await main.SendDeviceStateAsync(state, cancellationToken).ConfigureAwait(false)) break;
+                }
+                main.WriteEndOfStream(new EndOfStream(round, digest));
+                await main.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Dropped again on the way: the next wait finds the connection gone and resumes it once more.
+            }
+        }
+    }
+
+    /// <summary>Lets a wait for ready that lost the race end (its outcome no longer matters).</summary>
+    private static async Task SettleAsync(Task<Ready> ready)
+    {
+        try
+        {
+            await ready.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is MigrationFailedException or IOException or OperationCanceledException)
+        {
+        }
+    }
+
     /// <summary>The time since <paramref name="mark"/>, which moves to now.</summary>
     private TimeSpan Lap(ref long mark)
     {

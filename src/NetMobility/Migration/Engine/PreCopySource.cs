@@ -220,12 +220,16 @@ public sealed partial class PreCopySource : ISourceChannelHost
             foreach (var channel in _channels) await channel.FlushAsync(cancellationToken).ConfigureAwait(false);
             deviceState += Lap(ref mark);
 
-            var ready = _channels[0].WaitForReadyAsync();
+            Task<Ready> ready;
             using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
+                // A cut meanwhile is resumed (sec 7): the whole wait, reconnections included, is bounded by the ready timeout.
+                ready = AwaitReadyAsync(round, state ?? default, digest, timeout.Token);
                 var expired = Task.Delay(Options.ReadyTimeout, Clock, timeout.Token);
                 var first = await Task.WhenAny(ready, _failed.Task, expired, _abort.Task).WaitAsync(cancellationToken).ConfigureAwait(false);
                 await CancelAsync(timeout, Options.SingleThreaded).ConfigureAwait(false);
+                // A resumption under way stops before anything else touches the main channel.
+                if (first != ready) await SettleAsync(ready).ConfigureAwait(false);
                 ThrowIfAborted();
                 if (first == _failed.Task) await _failed.Task.ConfigureAwait(false);
                 if (first == expired)

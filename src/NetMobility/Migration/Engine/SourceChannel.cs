@@ -31,7 +31,7 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
     private Task<ReadOutcome>? _reader;
     private TaskCompletionSource<ulong> _headerAck;
     private TaskCompletionSource _windowOpened;
-    private readonly TaskCompletionSource<Ready> _ready;
+    private TaskCompletionSource<Ready> _ready;
     private readonly TaskCompletionSource<Resumed> _resumed;
     private ulong _nextSequence = 1;
     private long _wireBytesBefore;
@@ -103,6 +103,8 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
         _channel = await _source.Connector.ConnectAsync(_index, cancellationToken).ConfigureAwait(false);
         _writer = new PageStreamWriter(_channel.Output);
         _headerAck = NewSignal<ulong>();
+        // A ready lost with the last connection is asked for again on this one.
+        lock (_gate) if (!_ready.Task.IsCompletedSuccessfully) _ready = NewSignal<Ready>();
         _readerEnded = false;
         _reader = ReadRepliesAsync(_channel, cancellationToken);
         _writer.WriteHeader(new StreamHeader(_source.Image.MemoryBytes, (byte)_index, (byte)_source.Options.Channels, _source.Token, resume));
@@ -220,6 +222,12 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
             await ReopenAsync(cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// Reopens the connection after it dropped with end of stream sent (the wait for ready): the destination's position
+    /// is read and what it had not applied is put back, as after any drop (bounded by <see cref="SourceOptions.MaxResumes"/>).
+    /// </summary>
+    public Task ResumeAsync(CancellationToken cancellationToken) => ReopenAsync(cancellationToken);
 
     private async Task ReopenAsync(CancellationToken cancellationToken)
     {
