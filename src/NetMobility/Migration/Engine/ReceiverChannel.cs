@@ -26,7 +26,11 @@ internal sealed class ReceiverChannel(IReceiverHost destination, IMigrationChann
     /// <summary>Why the last record was refused, in words, for the error record.</summary>
     public string Detail { get; private set; } = "";
 
-    public bool Done => _committed || (_ended && _index != 0) || destination.IsFinished || _superseded;
+    // A connection comes to a finished destination only to resume: it reads the header, to be answered with the refusal.
+    public bool Done => _committed || (_ended && _index != 0) || (destination.IsFinished && _index >= 0) || _superseded;
+
+    /// <summary>The refusal this connection's resumed header is answered with (the migration was refused while it was away).</summary>
+    public ErrorRecord? RepeatedRefusal { get; private set; }
 
     /// <summary>A resumed connection took this channel over: apply nothing more, stop reading.</summary>
     public void Supersede()
@@ -43,6 +47,12 @@ internal sealed class ReceiverChannel(IReceiverHost destination, IMigrationChann
             return PageStreamError.Unsupported;
         }
         var session = destination.Session(header, out string? problem);
+        if (session is null && destination.Refusal(header) is { } refusal)
+        {
+            RepeatedRefusal = refusal;
+            Detail = refusal.Message;
+            return refusal.Code;
+        }
         if (session is null)
         {
             Detail = problem ?? "";
@@ -195,7 +205,12 @@ internal sealed class ReceiverChannel(IReceiverHost destination, IMigrationChann
                     }
                 }
                 var answer = await verdict.WaitAsync(cancellationToken).ConfigureAwait(false);
-                if (answer.Refusal is { } refusal) _replies.WriteError(refusal);
+                if (answer.Refusal is { } refusal)
+                {
+                    _replies.WriteError(refusal);
+                    var flushed = await _replies.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    if (!flushed.IsCompleted && !flushed.IsCanceled) destination.RefusalSent();
+                }
                 else
                 {
                     VerifyTime = answer.Ready.VerifyTime;
@@ -255,17 +270,18 @@ internal sealed class ReceiverChannel(IReceiverHost destination, IMigrationChann
 
     private VerifyAnswer Refuse(PageStreamError error, string message)
     {
-        destination.Reject(error, message);
+        destination.RejectVerified(error, message);
         return VerifyAnswer.Refused(error, message);
     }
 
     /// <summary>Tells the source why the stream was refused (best effort: the connection may be gone).</summary>
-    public async Task TryReportAsync(PageStreamError error, string message)
+    public async Task<bool> TryReportAsync(PageStreamError error, string message)
     {
         try
         {
             _replies.WriteError(new ErrorRecord(error, message));
-            await _replies.FlushAsync().ConfigureAwait(false);
+            var result = await _replies.FlushAsync().ConfigureAwait(false);
+            return !result.IsCompleted && !result.IsCanceled;
         }
         catch (IOException)
         {
@@ -273,5 +289,6 @@ internal sealed class ReceiverChannel(IReceiverHost destination, IMigrationChann
         catch (InvalidOperationException)
         {
         }
+        return false;
     }
 }
