@@ -217,14 +217,26 @@ public sealed partial class PreCopySource : ISourceChannelHost
             // The digest was kept page by page as the channels encoded: nothing here reads the image.
             digest = Digests.Digest;
             foreach (var channel in _channels) channel.WriteEndOfStream(new EndOfStream(round, digest));
-            foreach (var channel in _channels) await channel.FlushAsync(cancellationToken).ConfigureAwait(false);
+            bool cut = false;
+            foreach (var channel in _channels)
+            {
+                try
+                {
+                    await channel.FlushAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (IOException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // Cut as the stream ended: resumed in the wait for ready, like a cut during it.
+                    cut = true;
+                }
+            }
             deviceState += Lap(ref mark);
 
             Task<Ready> ready;
             using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
                 // A cut meanwhile is resumed (sec 7): the whole wait, reconnections included, is bounded by the ready timeout.
-                ready = AwaitReadyAsync(round, state ?? default, digest, timeout.Token);
+                ready = AwaitReadyAsync(round, state ?? default, digest, cut, timeout.Token);
                 var expired = Task.Delay(Options.ReadyTimeout, Clock, timeout.Token);
                 var first = await Task.WhenAny(ready, _failed.Task, expired, _abort.Task).WaitAsync(cancellationToken).ConfigureAwait(false);
                 await CancelAsync(timeout, Options.SingleThreaded).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using NetMobility.Migration.PageStream;
 using NetMobility.Migration.Transports;
 using NetMobility.Migration.Encoding;
@@ -37,6 +38,7 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
     private long _wireBytesBefore;
     private TimeSpan _cpuBefore;
     private bool _readerEnded;
+    private volatile bool _flushFailed;
     private bool _awaitingReady, _awaitingResumed;
     private ReadOutcome _lastOutcome;
 
@@ -66,6 +68,12 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
     public TimeSpan CpuTime => _cpuBefore + Encoder.Stats.TotalCpuTime;
     public int Resumes { get; private set; }
     public long ResentPages { get; private set; }
+
+    /// <summary>The connection is gone: its replies ended (cut, or closed by the destination) or a write to it failed.</summary>
+    public bool ConnectionEnded
+    {
+        get { lock (_gate) return _readerEnded || _flushFailed; }
+    }
 
     /// <summary>The destination's ready on this (the main) channel; fails if the connection is gone or goes before it.</summary>
     public Task<Ready> WaitForReadyAsync()
@@ -106,6 +114,7 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
         // A ready lost with the last connection is asked for again on this one.
         lock (_gate) if (!_ready.Task.IsCompletedSuccessfully) _ready = NewSignal<Ready>();
         _readerEnded = false;
+        _flushFailed = false;
         _reader = ReadRepliesAsync(_channel, cancellationToken);
         _writer.WriteHeader(new StreamHeader(_source.Image.MemoryBytes, (byte)_index, (byte)_source.Options.Channels, _source.Token, resume));
         await FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -365,8 +374,21 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
 
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
-        var result = await _writer!.FlushAsync(cancellationToken).ConfigureAwait(false);
-        if (result.IsCompleted || result.IsCanceled) throw new IOException($"channel {_index}: the destination closed the connection");
+        FlushResult result;
+        try
+        {
+            result = await _writer!.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            _flushFailed = true;
+            throw;
+        }
+        if (result.IsCompleted || result.IsCanceled)
+        {
+            _flushFailed = true;
+            throw new IOException($"channel {_index}: the destination closed the connection");
+        }
     }
 
     /// <summary>A wait for a reply has ended: the transport moves a virtual clock to the reply's arrival.</summary>

@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using System.Net;
 using NetMobility.Migration;
 using NetMobility.Migration.Content;
@@ -49,6 +50,73 @@ public class ReadyResumeTests
 
     /// <param name="toleranceMs">0 in virtual time; in real time the wall clock and the timestamps the parts are taken
     /// from are read a few microseconds apart</param>
+    /// <summary>
+    /// Opens channels on a link; the first connections' writers watch for end of stream (its 8 header octets: type 5,
+    /// payload of 20 octets), and the link is cut as the last channel's is about to be flushed: it never goes out.
+    /// </summary>
+    private sealed class CutAsTheStreamEnds(InMemoryPath link, int channels) : IChannelConnector
+    {
+        private int _opened, _ended;
+
+        /// <summary>The link was cut with the last end of stream unsent.</summary>
+        public bool Cut => Volatile.Read(ref _ended) >= channels;
+
+        public async ValueTask<IMigrationChannel> ConnectAsync(int index, CancellationToken cancellationToken)
+        {
+            var channel = await link.ConnectAsync(index, cancellationToken);
+            return Interlocked.Increment(ref _opened) > channels ? channel : new Watched(channel, this);
+        }
+
+        private void BeforeEndOfStreamFlushed()
+        {
+            if (Interlocked.Increment(ref _ended) == channels) link.SeverAll();
+        }
+
+        private sealed class Watched(IMigrationChannel inner, CutAsTheStreamEnds cutter) : IMigrationChannel
+        {
+            public PipeReader Input => inner.Input;
+            public PipeWriter Output { get; } = new WatchingWriter(inner.Output, cutter);
+            public string Peer => inner.Peer;
+            public ValueTask DisposeAsync() => inner.DisposeAsync();
+        }
+
+        private sealed class WatchingWriter(PipeWriter inner, CutAsTheStreamEnds cutter) : PipeWriter
+        {
+            private static readonly byte[] EndOfStreamHeader = [0x05, 0, 0, 0, 0, 0, 0, 20];
+            private readonly byte[] _tail = new byte[32];
+            private int _tailLength;
+            private Memory<byte> _last;
+
+            public override Memory<byte> GetMemory(int sizeHint = 0) => _last = inner.GetMemory(sizeHint);
+            public override Span<byte> GetSpan(int sizeHint = 0) => (_last = inner.GetMemory(sizeHint)).Span;
+
+            public override void Advance(int bytes)
+            {
+                // Keeps the last 32 octets written: an end of stream record is 12 + 20 of them.
+                var written = _last.Span[..bytes];
+                if (written.Length >= _tail.Length) written[^_tail.Length..].CopyTo(_tail);
+                else
+                {
+                    int keep = Math.Min(_tailLength, _tail.Length - written.Length);
+                    _tail.AsSpan(_tailLength - keep, keep).CopyTo(_tail);
+                    written.CopyTo(_tail.AsSpan(keep));
+                    _tailLength = keep + written.Length;
+                }
+                if (written.Length >= _tail.Length) _tailLength = _tail.Length;
+                inner.Advance(bytes);
+            }
+
+            public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+            {
+                if (_tailLength == _tail.Length && _tail.AsSpan(0, 8).SequenceEqual(EndOfStreamHeader)) cutter.BeforeEndOfStreamFlushed();
+                return inner.FlushAsync(cancellationToken);
+            }
+
+            public override void CancelPendingFlush() => inner.CancelPendingFlush();
+            public override void Complete(Exception? exception = null) => inner.Complete(exception);
+        }
+    }
+
     private static void AssertPartsAddUp(SwitchoverReport s, double toleranceMs = 0)
     {
         // The parts up to commit run from the pause to the release, one after the other on the source's clock.
@@ -91,6 +159,23 @@ public class ReadyResumeTests
         // (virtual time: a prediction of the model, not a measurement).
         Assert.True(report.Switchover!.ReadyMs > uncut.Switchover!.ReadyMs,
             $"ready part {report.Switchover.ReadyMs} ms with the cut, {uncut.Switchover.ReadyMs} ms without");
+    }
+
+    [Fact]
+    public async Task End_of_stream_lost_in_a_cut_goes_again_on_every_channel_and_the_migration_completes()
+    {
+        await using var m = new InMemoryMigration(Memory, new XenStreamV2Policy(), new WebServerWorkload(4, 2_000), new SourceOptions { Channels = 2 });
+        var cutter = new CutAsTheStreamEnds(m.Link, channels: 2);
+        var (report, result) = await Run(m, cutter);
+        using var received = result.Image;
+
+        Assert.True(cutter.Cut);
+        Assert.True(report.Completed, report.Error);
+        Assert.True(report.Resumes >= 2, $"{report.Resumes} resumes");
+        Assert.True(result.Connections >= 4, $"{result.Connections} connections");
+        Assert.Equal(VmState.Resumed, result.Ownership.State);
+        Assert.Equal(Hex.Of(m.Image.ComputeDigest()), Hex.Of(result.Image!.ComputeDigest()));
+        AssertPartsAddUp(report.Switchover!);
     }
 
     [Fact]
