@@ -48,7 +48,7 @@ public sealed partial class PreCopySource
     /// verifying, or have answered into the cut), it is resumed, with every other channel whose connection has ended, and
     /// the stream ended again on each: what the destination had not applied goes in one more round, then the whole device
     /// state on the main channel and end of stream with the same digest on each; the destination answers with ready
-    /// (again) or its error (docs/page-stream.md sec 7). Bounded by
+    /// (again) or its error (docs/page-stream.md sec 7.1). Bounded by
     /// <see cref="SourceOptions.MaxResumes"/> and, through <paramref name="cancellationToken"/>, by the ready timeout.
     /// <paramref name="cut"/>: the end of stream did not go out whole (a write failed), so the resumption comes first.
     /// </summary>

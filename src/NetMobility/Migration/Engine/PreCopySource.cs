@@ -235,7 +235,7 @@ public sealed partial class PreCopySource : ISourceChannelHost
             Task<Ready> ready;
             using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
-                // A cut meanwhile is resumed (sec 7): the whole wait, reconnections included, is bounded by the ready timeout.
+                // A cut meanwhile is resumed (docs/page-stream.md sec 7.1): the whole wait, reconnections included, is bounded by the ready timeout.
                 ready = AwaitReadyAsync(round, state ?? default, digest, cut, timeout.Token);
                 var expired = Task.Delay(Options.ReadyTimeout, Clock, timeout.Token);
                 var first = await Task.WhenAny(ready, _failed.Task, expired, _abort.Task).WaitAsync(cancellationToken).ConfigureAwait(false);

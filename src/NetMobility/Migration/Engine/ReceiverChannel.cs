@@ -190,7 +190,7 @@ internal sealed class ReceiverChannel(IReceiverHost destination, IMigrationChann
                 await _session!.AllEnded.WaitAsync(cancellationToken).ConfigureAwait(false);
                 _verified = true;
                 // Loading the device state may take a while too: the source is silent meanwhile. A connection resumed after
-                // end of stream waits for the verification already begun and answers with its record again (sec 7).
+                // end of stream waits for the verification already begun and answers with its record again (docs/page-stream.md sec 7.1).
                 if (_session.BeginVerify(out var verdict))
                 {
                     try
