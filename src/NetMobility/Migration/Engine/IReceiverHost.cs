@@ -17,4 +17,10 @@ internal interface IReceiverHost
     ReceiverSession? Session(in StreamHeader header, out string? problem);
     /// <summary>Refuses the stream: the session is dropped and the VM stays at the source.</summary>
     void Reject(PageStreamError error, string message);
+    /// <summary>Refuses the stream when verifying it: the refusal is kept for the source, which may resume to hear it.</summary>
+    void RejectVerified(PageStreamError error, string message);
+    /// <summary>The refusal a resumed header of the refused migration is answered with; null for any other header.</summary>
+    ErrorRecord? Refusal(in StreamHeader header);
+    /// <summary>The refusal kept has been written to a connection still open.</summary>
+    void RefusalSent();
 }

@@ -14,6 +14,10 @@ public sealed class MigrationDestination(DestinationOptions? options = null) : I
     private readonly object _gate = new();
     private readonly TaskCompletionSource<DestinationResult> _result = new(SignalOptionsFor(options));
     private ReceiverSession? _session;
+    // A refusal made when verifying, kept until a connection still open carried it (the source may have been cut off).
+    private ErrorRecord? _refusal;
+    private bool _refusalHeld;
+    private readonly TaskCompletionSource _refusalSent = new(SignalOptionsFor(options));
     private int _connections;
     private int _open;
     private long _idleGeneration;
@@ -33,7 +37,9 @@ public sealed class MigrationDestination(DestinationOptions? options = null) : I
         var accepting = AcceptAsync(listener, served, stop.Token);
         try
         {
-            return await _result.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            var result = await _result.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (Volatile.Read(ref _refusalHeld)) await HoldRefusalAsync(cancellationToken).ConfigureAwait(false);
+            return result;
         }
         catch (OperationCanceledException) when (_result.Task.IsCompletedSuccessfully)
         {
@@ -49,6 +55,25 @@ public sealed class MigrationDestination(DestinationOptions? options = null) : I
             lock (served) all = [.. served];
             await Task.WhenAll(all).ConfigureAwait(false);
             if (!_result.Task.IsCompletedSuccessfully || !_result.Task.Result.Committed) _session?.Image.Dispose();
+        }
+    }
+
+    /// <summary>How long a refusal made when verifying is kept for a source cut off from it, with no idle timeout set.</summary>
+    public static readonly TimeSpan RefusalHold = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// After a refusal made when verifying that no open connection carried (the main connection was cut): connections are
+    /// still taken, so that the source, resuming to hear the answer to its end of stream, hears the refusal rather than
+    /// giving up for want of an answer; for <see cref="DestinationOptions.IdleTimeout"/> (or <see cref="RefusalHold"/>).
+    /// </summary>
+    private async Task HoldRefusalAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _refusalSent.Task.WaitAsync(Options.IdleTimeout ?? RefusalHold, Options.Clock, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
         }
     }
 
@@ -101,6 +126,7 @@ public sealed class MigrationDestination(DestinationOptions? options = null) : I
                 Reject(outcome.Error, message);
                 await sink.TryReportAsync(outcome.Error, message).ConfigureAwait(false);
             }
+            if (sink.RepeatedRefusal is { } refusal && await sink.TryReportAsync(refusal.Code, refusal.Message).ConfigureAwait(false)) RefusalSent();
             if (sink.Session is { } session && sink.Index >= 0) session.Detach(sink.Index, sink);
             if (sink.Committed) Finish(sink);
         }
@@ -180,6 +206,26 @@ public sealed class MigrationDestination(DestinationOptions? options = null) : I
     }
 
     void IReceiverHost.Reject(PageStreamError error, string message) => Reject(error, message);
+
+    void IReceiverHost.RejectVerified(PageStreamError error, string message)
+    {
+        lock (_gate)
+        {
+            if (IsFinished) return;
+            _refusal = new ErrorRecord(error, message);
+            Volatile.Write(ref _refusalHeld, true);
+            Reject(error, message);
+        }
+    }
+
+    ErrorRecord? IReceiverHost.Refusal(in StreamHeader header)
+    {
+        lock (_gate) return header.Resume && _session?.Token == header.ResumeToken ? _refusal : null;
+    }
+
+    void IReceiverHost.RefusalSent() => RefusalSent();
+
+    private void RefusalSent() => _refusalSent.TrySetResult();
 
     private void Reject(PageStreamError error, string message)
     {

@@ -217,15 +217,31 @@ public sealed partial class PreCopySource : ISourceChannelHost
             // The digest was kept page by page as the channels encoded: nothing here reads the image.
             digest = Digests.Digest;
             foreach (var channel in _channels) channel.WriteEndOfStream(new EndOfStream(round, digest));
-            foreach (var channel in _channels) await channel.FlushAsync(cancellationToken).ConfigureAwait(false);
+            bool cut = false;
+            foreach (var channel in _channels)
+            {
+                try
+                {
+                    await channel.FlushAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (IOException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // Cut as the stream ended: resumed in the wait for ready, like a cut during it.
+                    cut = true;
+                }
+            }
             deviceState += Lap(ref mark);
 
-            var ready = _channels[0].WaitForReadyAsync();
+            Task<Ready> ready;
             using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
+                // A cut meanwhile is resumed (docs/page-stream.md sec 7.1): the whole wait, reconnections included, is bounded by the ready timeout.
+                ready = AwaitReadyAsync(round, state ?? default, digest, cut, timeout.Token);
                 var expired = Task.Delay(Options.ReadyTimeout, Clock, timeout.Token);
                 var first = await Task.WhenAny(ready, _failed.Task, expired, _abort.Task).WaitAsync(cancellationToken).ConfigureAwait(false);
                 await CancelAsync(timeout, Options.SingleThreaded).ConfigureAwait(false);
+                // A resumption under way stops before anything else touches the main channel.
+                if (first != ready) await SettleAsync(ready).ConfigureAwait(false);
                 ThrowIfAborted();
                 if (first == _failed.Task) await _failed.Task.ConfigureAwait(false);
                 if (first == expired)

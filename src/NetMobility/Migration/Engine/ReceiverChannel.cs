@@ -26,7 +26,11 @@ internal sealed class ReceiverChannel(IReceiverHost destination, IMigrationChann
     /// <summary>Why the last record was refused, in words, for the error record.</summary>
     public string Detail { get; private set; } = "";
 
-    public bool Done => _committed || (_ended && _index != 0) || destination.IsFinished || _superseded;
+    // A connection comes to a finished destination only to resume: it reads the header, to be answered with the refusal.
+    public bool Done => _committed || (_ended && _index != 0) || (destination.IsFinished && _index >= 0) || _superseded;
+
+    /// <summary>The refusal this connection's resumed header is answered with (the migration was refused while it was away).</summary>
+    public ErrorRecord? RepeatedRefusal { get; private set; }
 
     /// <summary>A resumed connection took this channel over: apply nothing more, stop reading.</summary>
     public void Supersede()
@@ -43,6 +47,12 @@ internal sealed class ReceiverChannel(IReceiverHost destination, IMigrationChann
             return PageStreamError.Unsupported;
         }
         var session = destination.Session(header, out string? problem);
+        if (session is null && destination.Refusal(header) is { } refusal)
+        {
+            RepeatedRefusal = refusal;
+            Detail = refusal.Message;
+            return refusal.Code;
+        }
         if (session is null)
         {
             Detail = problem ?? "";
@@ -107,7 +117,9 @@ internal sealed class ReceiverChannel(IReceiverHost destination, IMigrationChann
         {
             // Superseded by a resumed connection, which sends the device state again whole.
             if (_superseded) return PageStreamError.ConnectionLost;
-            session.AddDeviceState(chunk);
+            // Sent again on a connection resumed while verification runs: the same octets, already whole and perhaps being
+            // loaded; kept as they are.
+            if (!session.Verifying) session.AddDeviceState(chunk);
         }
         return PageStreamError.None;
     }
@@ -177,8 +189,33 @@ internal sealed class ReceiverChannel(IReceiverHost destination, IMigrationChann
             {
                 await _session!.AllEnded.WaitAsync(cancellationToken).ConfigureAwait(false);
                 _verified = true;
-                // Loading the device state may take a while too: the source is silent meanwhile.
-                await VerifyAsync(_session, cancellationToken).ConfigureAwait(false);
+                // Loading the device state may take a while too: the source is silent meanwhile. A connection resumed after
+                // end of stream waits for the verification already begun and answers with its record again (docs/page-stream.md sec 7.1).
+                if (_session.BeginVerify(out var verdict))
+                {
+                    try
+                    {
+                        _session.Answer(await VerifyAsync(_session, cancellationToken).ConfigureAwait(false));
+                    }
+                    catch (Exception ex)
+                    {
+                        // A connection resumed meanwhile must not wait for an answer that will not come.
+                        _session.NotAnswered(ex);
+                        throw;
+                    }
+                }
+                var answer = await verdict.WaitAsync(cancellationToken).ConfigureAwait(false);
+                if (answer.Refusal is { } refusal)
+                {
+                    _replies.WriteError(refusal);
+                    var flushed = await _replies.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    if (!flushed.IsCompleted && !flushed.IsCanceled) destination.RefusalSent();
+                }
+                else
+                {
+                    VerifyTime = answer.Ready.VerifyTime;
+                    _replies.WriteReady(answer.Ready);
+                }
             }
             finally
             {
@@ -204,19 +241,16 @@ internal sealed class ReceiverChannel(IReceiverHost destination, IMigrationChann
     /// <summary>
     /// Compares the digest kept as pages were applied with the source's (nothing here reads the image), then has the
     /// hypervisor load the device state (<see cref="DestinationOptions.LoadDeviceState"/>); ready only when both succeed,
-    /// an error record otherwise. The verify time reported covers both.
+    /// a refusal otherwise (the session dropped at once). The verify time reported covers both.
     /// </summary>
-    private async Task VerifyAsync(ReceiverSession session, CancellationToken cancellationToken)
+    private async Task<VerifyAnswer> VerifyAsync(ReceiverSession session, CancellationToken cancellationToken)
     {
         destination.Options.BeforeVerify?.Invoke();
         var clock = destination.Options.Clock;
         long begin = clock.GetTimestamp();
         var digest = session.Digests.Digest;
         if (digest != session.ExpectedDigest)
-        {
-            Refuse(PageStreamError.DigestMismatch, $"rebuilt image hashes to {digest}, the source announced {session.ExpectedDigest}");
-            return;
-        }
+            return Refuse(PageStreamError.DigestMismatch, $"rebuilt image hashes to {digest}, the source announced {session.ExpectedDigest}");
         if (destination.Options.LoadDeviceState is { } load)
         {
             try
@@ -225,29 +259,29 @@ internal sealed class ReceiverChannel(IReceiverHost destination, IMigrationChann
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                Refuse(PageStreamError.DeviceStateNotLoaded, $"the device state ({session.DeviceState.Length} octets) did not load: {ex.Message}");
-                return;
+                return Refuse(PageStreamError.DeviceStateNotLoaded, $"the device state ({session.DeviceState.Length} octets) did not load: {ex.Message}");
             }
         }
         session.Ownership.Verify();
-        VerifyTime = clock.GetElapsedTime(begin);
+        var verifyTime = clock.GetElapsedTime(begin);
         destination.Options.Verified?.Invoke(session.DeviceState);
-        _replies.WriteReady(new Ready(digest, Durations.ToNanoseconds(VerifyTime)));
+        return new VerifyAnswer(new Ready(digest, Durations.ToNanoseconds(verifyTime)), null);
     }
 
-    private void Refuse(PageStreamError error, string message)
+    private VerifyAnswer Refuse(PageStreamError error, string message)
     {
-        _replies.WriteError(new ErrorRecord(error, message));
-        destination.Reject(error, message);
+        destination.RejectVerified(error, message);
+        return VerifyAnswer.Refused(error, message);
     }
 
     /// <summary>Tells the source why the stream was refused (best effort: the connection may be gone).</summary>
-    public async Task TryReportAsync(PageStreamError error, string message)
+    public async Task<bool> TryReportAsync(PageStreamError error, string message)
     {
         try
         {
             _replies.WriteError(new ErrorRecord(error, message));
-            await _replies.FlushAsync().ConfigureAwait(false);
+            var result = await _replies.FlushAsync().ConfigureAwait(false);
+            return !result.IsCompleted && !result.IsCanceled;
         }
         catch (IOException)
         {
@@ -255,5 +289,6 @@ internal sealed class ReceiverChannel(IReceiverHost destination, IMigrationChann
         catch (InvalidOperationException)
         {
         }
+        return false;
     }
 }

@@ -48,6 +48,34 @@ internal sealed class ReceiverSession(StreamHeader header, MemoryImage image, Ta
     public ImageDigest ExpectedDigest { get; private set; }
     public Task AllEnded => _allEnded.Task;
 
+    private TaskCompletionSource<VerifyAnswer>? _verification;
+
+    /// <summary>
+    /// The session's one verification: true when the caller is the first to ask and must run it (and then
+    /// <see cref="Answer"/>); otherwise <paramref name="answer"/> is the verification under way or done (a resumed main
+    /// connection waits for it and answers with the same record).
+    /// </summary>
+    public bool BeginVerify(out Task<VerifyAnswer> answer)
+    {
+        lock (_gate)
+        {
+            bool first = _verification is null;
+            _verification ??= new TaskCompletionSource<VerifyAnswer>(signalOptions);
+            answer = _verification.Task;
+            return first;
+        }
+    }
+
+    public void Answer(VerifyAnswer answer) => _verification!.TrySetResult(answer);
+
+    public void NotAnswered(Exception failure) => _verification!.TrySetException(failure);
+
+    /// <summary>Whether verification has begun: the image and the device state are whole and may be in use; nothing changes them now.</summary>
+    public bool Verifying
+    {
+        get { lock (_gate) return _verification is not null; }
+    }
+
     public bool Matches(in StreamHeader other) =>
         other.MemorySize == header.MemorySize && other.ChannelCount == header.ChannelCount && other.PageSize == header.PageSize;
 

@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using NetMobility.Migration.PageStream;
 using NetMobility.Migration.Transports;
 using NetMobility.Migration.Encoding;
@@ -31,12 +32,13 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
     private Task<ReadOutcome>? _reader;
     private TaskCompletionSource<ulong> _headerAck;
     private TaskCompletionSource _windowOpened;
-    private readonly TaskCompletionSource<Ready> _ready;
+    private TaskCompletionSource<Ready> _ready;
     private readonly TaskCompletionSource<Resumed> _resumed;
     private ulong _nextSequence = 1;
     private long _wireBytesBefore;
     private TimeSpan _cpuBefore;
     private bool _readerEnded;
+    private volatile bool _flushFailed;
     private bool _awaitingReady, _awaitingResumed;
     private ReadOutcome _lastOutcome;
 
@@ -66,6 +68,12 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
     public TimeSpan CpuTime => _cpuBefore + Encoder.Stats.TotalCpuTime;
     public int Resumes { get; private set; }
     public long ResentPages { get; private set; }
+
+    /// <summary>The connection is gone: its replies ended (cut, or closed by the destination) or a write to it failed.</summary>
+    public bool ConnectionEnded
+    {
+        get { lock (_gate) return _readerEnded || _flushFailed; }
+    }
 
     /// <summary>The destination's ready on this (the main) channel; fails if the connection is gone or goes before it.</summary>
     public Task<Ready> WaitForReadyAsync()
@@ -103,7 +111,10 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
         _channel = await _source.Connector.ConnectAsync(_index, cancellationToken).ConfigureAwait(false);
         _writer = new PageStreamWriter(_channel.Output);
         _headerAck = NewSignal<ulong>();
+        // A ready lost with the last connection is asked for again on this one.
+        lock (_gate) if (!_ready.Task.IsCompletedSuccessfully) _ready = NewSignal<Ready>();
         _readerEnded = false;
+        _flushFailed = false;
         _reader = ReadRepliesAsync(_channel, cancellationToken);
         _writer.WriteHeader(new StreamHeader(_source.Image.MemoryBytes, (byte)_index, (byte)_source.Options.Channels, _source.Token, resume));
         await FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -220,6 +231,12 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
             await ReopenAsync(cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// Reopens the connection after it dropped with end of stream sent (the wait for ready): the destination's position
+    /// is read and what it had not applied is put back, as after any drop (bounded by <see cref="SourceOptions.MaxResumes"/>).
+    /// </summary>
+    public Task ResumeAsync(CancellationToken cancellationToken) => ReopenAsync(cancellationToken);
 
     private async Task ReopenAsync(CancellationToken cancellationToken)
     {
@@ -357,8 +374,21 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
 
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
-        var result = await _writer!.FlushAsync(cancellationToken).ConfigureAwait(false);
-        if (result.IsCompleted || result.IsCanceled) throw new IOException($"channel {_index}: the destination closed the connection");
+        FlushResult result;
+        try
+        {
+            result = await _writer!.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            _flushFailed = true;
+            throw;
+        }
+        if (result.IsCompleted || result.IsCanceled)
+        {
+            _flushFailed = true;
+            throw new IOException($"channel {_index}: the destination closed the connection");
+        }
     }
 
     /// <summary>A wait for a reply has ended: the transport moves a virtual clock to the reply's arrival.</summary>

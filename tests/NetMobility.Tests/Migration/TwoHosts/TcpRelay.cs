@@ -134,6 +134,13 @@ internal sealed class TcpRelay : IAsyncDisposable
         Close(to);
     }
 
+    /// <summary>Cuts every open connection now (and carries on accepting).</summary>
+    public void CutNow()
+    {
+        _tripped.TrySetResult();
+        CutAll();
+    }
+
     private void CutAll()
     {
         Socket[] all;
