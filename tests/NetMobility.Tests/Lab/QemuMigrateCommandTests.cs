@@ -1,0 +1,118 @@
+using NetMobility.Lab.Vm;
+using NetMobility.Migration;
+using NetMobility.Migration.PageStream;
+using NetMobility.Migration.Reports;
+using NetMobility.Tests.Migration.TwoHosts;
+using Xunit.Abstractions;
+
+namespace NetMobility.Tests.Lab;
+
+/// <summary>
+/// <c>netmob migrate send --qemu</c> and <c>netmob migrate receive --qemu</c> as two processes moving a real guest between two
+/// QEMUs (RAM on shared files, each QEMU serving a second QMP monitor at <see cref="QemuGuest.ControlSocket"/>), with a TCP
+/// session to the guest's echo server carried across; before that, a QEMU in the wrong state refused by each command, and a
+/// receiver given a RAM file of another size refusing the stream while the guest runs on at the source.
+/// </summary>
+[Collection(LabCollection.Name)]
+public sealed class QemuMigrateCommandTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Bound = VmLab.Bound;
+
+    [Fact]
+    public async Task A_guest_moves_between_two_qemus_by_migrate_send_and_receive_processes_and_its_tcp_session_carries_on()
+    {
+        VmPrerequisites.Require();
+        await using var lab = VmLab.Create();
+        string Ram(int index) => $"/dev/shm/{lab.Namespace.Name}-{index}";
+        try
+        {
+            var source = await lab.StartGuestAsync("vm0", sharedMemoryPath: Ram(0));
+            await source.WaitForBootAsync(VmLab.BootBound);
+            using var echo = await EchoSession.OpenAsync(lab, Bound);
+            var waiting = await lab.StartGuestAsync("vm1", incoming: true, sharedMemoryPath: Ram(1));
+
+            // A QEMU that runs is no destination, and one waiting for a migration is no source: each is refused, untouched.
+            var (code, stderr) = await RunAsync("migrate", "receive", "--listen", "127.0.0.1:0", "--qemu", source.ControlSocket, "--ram", Ram(0));
+            Assert.Equal(2, code);
+            Assert.Equal($"netmob: --qemu {source.ControlSocket}: QEMU is not waiting for a migration (it says running; start it with -incoming defer)", OneLine(stderr));
+            (code, stderr) = await RunAsync("migrate", "send", "--to", "127.0.0.1:1", "--qemu", waiting.ControlSocket, "--ram", Ram(1));
+            Assert.Equal(2, code);
+            Assert.Equal($"netmob: --qemu {waiting.ControlSocket}: the guest is not running (QEMU says inmigrate)", OneLine(stderr));
+            Assert.Equal("running", await source.QueryStatusAsync());
+            Assert.Equal("inmigrate", await waiting.QueryStatusAsync());
+
+            // A receiver given a RAM file of another size than the guest's refuses the stream at its header: the sender ends
+            // with one line and the guest never stopped.
+            string small = Path.Combine(lab.Files, "small.ram");
+            using (var file = File.Create(small)) file.SetLength(64 << 20);
+            using (var receiver = NetmobProcess.Start("migrate", "receive", "--listen", "127.0.0.1:0", "--qemu", waiting.ControlSocket, "--ram", small, "--json"))
+            {
+                int port = await receiver.ListeningPortAsync();
+                using var sender = NetmobProcess.Start("migrate", "send", "--to", $"127.0.0.1:{port}", "--qemu", source.ControlSocket, "--ram", Ram(0), "--json");
+                var (sent, _) = await sender.ExitAsync(Bound);
+                var (received, _) = await receiver.ExitAsync(Bound);
+                output.WriteLine($"wrong RAM size: sender exit {sent}: {sender.StandardError}; receiver exit {received}: {receiver.StandardError}");
+                Assert.Equal(2, sent);
+                string line = OneLine(sender.StandardError);
+                Assert.StartsWith("netmob: ", line);
+                Assert.EndsWith("; the VM stays here", line);
+                Assert.Equal(2, received);
+                Assert.Contains($"{small} holds {64 << 20} octets of guest RAM, the source's guest {(long)lab.Image.MemoryMb << 20}", receiver.StandardError);
+            }
+            Assert.Equal("running", await source.QueryStatusAsync());
+            await echo.WaitForMoreAsync(Bound);
+            Assert.Null(echo.Pump.Failure);
+            await lab.RetireAsync(waiting);
+
+            // The move.
+            var destination = await lab.StartGuestAsync("vm2", incoming: true, sharedMemoryPath: Ram(2));
+            MigrationReport report;
+            ReceiveReport taken;
+            using (var receiver = NetmobProcess.Start("migrate", "receive", "--listen", "127.0.0.1:0", "--qemu", destination.ControlSocket, "--ram", Ram(2), "--json"))
+            {
+                int port = await receiver.ListeningPortAsync();
+                using var sender = NetmobProcess.Start("migrate", "send", "--to", $"127.0.0.1:{port}", "--qemu", source.ControlSocket, "--ram", Ram(0), "--json");
+                var (sent, sentJson) = await sender.ExitAsync(Bound);
+                var (received, receivedJson) = await receiver.ExitAsync(Bound);
+                output.WriteLine($"sender exit {sent}, stderr: {sender.StandardError}\n{sentJson}receiver exit {received}, stderr: {receiver.StandardError}\n{receivedJson}");
+                Assert.Equal(0, sent);
+                Assert.Equal(0, received);
+                report = Assert.IsType<MigrationReport>(ReportJson.Deserialize(sentJson));
+                taken = Assert.IsType<ReceiveReport>(ReportJson.DeserializeReceive(receivedJson));
+            }
+            Assert.True(report.Completed, report.Error);
+            Assert.Equal((long)lab.Image.MemoryMb << 20, report.MemoryBytes);
+            // QEMU's device state (x-ignore-shared: no RAM) went in the page stream, a few hundred KB.
+            Assert.InRange(report.DeviceStateBytes, 1, 4 << 20);
+            Assert.True(report.Switchover!.ResumeConfirmed);
+            Assert.True(taken.Committed, taken.Error);
+            Assert.Equal(report.Digest, taken.Digest);
+            Assert.Equal(report.DeviceStateBytes, taken.DeviceStateBytes);
+
+            Assert.Equal("running", await destination.QueryStatusAsync());
+            Assert.Equal("postmigrate", await source.QueryStatusAsync());
+            // The source's RAM as it stopped (its QEMU stays in postmigrate, so the file no longer changes) is what the
+            // destination verified, and what its QEMU now runs on.
+            using (var stopped = MemoryImage.MapShared(Ram(0), writable: false))
+                Assert.Equal(report.Digest, PageDigestTable.Compute(stopped).ToString());
+            await echo.WaitForMoreAsync(Bound);
+            await echo.StopAsync();
+            output.WriteLine($"moved {report.MemoryBytes >> 20} MiB in {report.Rounds.Count} rounds, downtime {report.DowntimeMs:0.0} ms, device state {report.DeviceStateBytes} B, "
+                + $"{report.WireBytes} B on the wire; longest echo wait {echo.Pump.LongestWait.TotalMilliseconds:0} ms");
+        }
+        finally
+        {
+            for (int i = 0; i <= 2; i++) File.Delete(Ram(i));
+        }
+    }
+
+    private static async Task<(int ExitCode, string StandardError)> RunAsync(params string[] arguments)
+    {
+        using var process = NetmobProcess.Start(arguments);
+        var (code, _) = await process.ExitAsync(Bound);
+        return (code, process.StandardError);
+    }
+
+    /// <summary>The one line on stderr (a stack trace would be more: the processes run with NETMOB_TRACE=1).</summary>
+    private static string OneLine(string stderr) => Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+}
