@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using NetMobility.Lab.Vm;
 using NetMobility.Migration;
 using NetMobility.Migration.PageStream;
@@ -10,8 +11,9 @@ namespace NetMobility.Tests.Lab;
 /// <summary>
 /// <c>netmob migrate send --qemu</c> and <c>netmob migrate receive --qemu</c> as two processes moving a real guest between two
 /// QEMUs (RAM on shared files, each QEMU serving a second QMP monitor at <see cref="QemuGuest.ControlSocket"/>), with a TCP
-/// session to the guest's echo server carried across; before that, a QEMU in the wrong state refused by each command, and a
-/// receiver given a RAM file of another size refusing the stream while the guest runs on at the source.
+/// session to the guest's echo server carried across; before that, a QEMU in the wrong state refused by each command, a
+/// receiver given a RAM file of another size refusing the stream before the guest stops, and a destination QEMU killed
+/// before the move (the device state cannot be loaded): each time the guest runs on at the source.
 /// </summary>
 [Collection(LabCollection.Name)]
 public sealed class QemuMigrateCommandTests(ITestOutputHelper output)
@@ -64,11 +66,40 @@ public sealed class QemuMigrateCommandTests(ITestOutputHelper output)
             Assert.Null(echo.Pump.Failure);
             await lab.RetireAsync(waiting);
 
+            // The destination QEMU dies once the receiver has set it up: the pages go and are verified, the device state cannot
+            // be loaded, the receiver refuses, and the sender, which had paused the guest, resumes it here (exit 1).
+            var doomed = await lab.StartGuestAsync("vm2", incoming: true, sharedMemoryPath: Ram(2));
+            using (var receiver = NetmobProcess.Start("migrate", "receive", "--listen", "127.0.0.1:0", "--qemu", doomed.ControlSocket, "--ram", Ram(2), "--json"))
+            {
+                int port = await receiver.ListeningPortAsync();
+                using (var qemu = Process.GetProcessById(doomed.ProcessId))
+                {
+                    qemu.Kill();
+                    await qemu.WaitForExitAsync().WaitAsync(Bound);
+                }
+                using var sender = NetmobProcess.Start("migrate", "send", "--to", $"127.0.0.1:{port}", "--qemu", source.ControlSocket, "--ram", Ram(0), "--json");
+                var (sent, sentJson) = await sender.ExitAsync(Bound);
+                var (received, _) = await receiver.ExitAsync(Bound);
+                output.WriteLine($"destination QEMU killed: sender exit {sent}: {sender.StandardError}\nreceiver exit {received}: {receiver.StandardError}");
+                Assert.Equal(1, sent);
+                Assert.StartsWith($"netmob: migration to 127.0.0.1:{port} failed, the VM resumed here: ", LastLine(sender.StandardError));
+                Assert.DoesNotContain("Exception", sender.StandardError);
+                var rolledBack = Assert.IsType<MigrationReport>(ReportJson.Deserialize(sentJson));
+                Assert.Equal(MigrationOutcome.RolledBack, rolledBack.Outcome);
+                Assert.Equal(2, received);
+                Assert.StartsWith("netmob: migration refused, the VM stays at the source: ", LastLine(receiver.StandardError));
+                Assert.DoesNotContain("Exception", receiver.StandardError);
+            }
+            Assert.Equal("running", await source.QueryStatusAsync());
+            await echo.WaitForMoreAsync(Bound);
+            Assert.Null(echo.Pump.Failure);
+            await lab.RetireAsync(doomed);
+
             // The move.
-            var destination = await lab.StartGuestAsync("vm2", incoming: true, sharedMemoryPath: Ram(2));
+            var destination = await lab.StartGuestAsync("vm3", incoming: true, sharedMemoryPath: Ram(3));
             MigrationReport report;
             ReceiveReport taken;
-            using (var receiver = NetmobProcess.Start("migrate", "receive", "--listen", "127.0.0.1:0", "--qemu", destination.ControlSocket, "--ram", Ram(2), "--json"))
+            using (var receiver = NetmobProcess.Start("migrate", "receive", "--listen", "127.0.0.1:0", "--qemu", destination.ControlSocket, "--ram", Ram(3), "--json"))
             {
                 int port = await receiver.ListeningPortAsync();
                 using var sender = NetmobProcess.Start("migrate", "send", "--to", $"127.0.0.1:{port}", "--qemu", source.ControlSocket, "--ram", Ram(0), "--json");
@@ -102,7 +133,7 @@ public sealed class QemuMigrateCommandTests(ITestOutputHelper output)
         }
         finally
         {
-            for (int i = 0; i <= 2; i++) File.Delete(Ram(i));
+            for (int i = 0; i <= 3; i++) File.Delete(Ram(i));
         }
     }
 
@@ -114,5 +145,7 @@ public sealed class QemuMigrateCommandTests(ITestOutputHelper output)
     }
 
     /// <summary>The one line on stderr (a stack trace would be more: the processes run with NETMOB_TRACE=1).</summary>
+    private static string LastLine(string stderr) => stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1];
+
     private static string OneLine(string stderr) => Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
 }
