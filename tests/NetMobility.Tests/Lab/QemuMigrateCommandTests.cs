@@ -129,7 +129,7 @@ public sealed class QemuMigrateCommandTests(ITestOutputHelper output)
             using (var stopped = MemoryImage.MapShared(Ram(0), writable: false))
                 Assert.Equal(report.Digest, PageDigestTable.Compute(stopped).ToString());
             var moved = Stopwatch.StartNew();
-            // Bound, not a tighter goal: in 5 of about 50 runs on a loaded machine the session stood still for 54-107 s here
+            // Bound, not a tighter goal: in 6 of about 55 runs on a loaded machine the session stood still for 54-107 s here
             // (the bridge had the guest's MAC on the new QEMU's port and the guest retransmitted, but the namespace's kernel
             // took none of it until then; docs/lab-vm.md). The time it took is in the output.
             await echo.WaitForMoreAsync(Bound);
