@@ -67,9 +67,10 @@ internal static class MigrateSendCommand
 
     private static int Run(Arguments a)
     {
+        // --ram without --qemu first: "give exactly one of" would not name the option given by mistake.
+        if (a.Qemu is null && (a.Ram ?? a.QemuSocket) is not null) throw new UserInputException($"{(a.Ram is not null ? "--ram" : "--qemu-socket")} goes with --qemu");
         if ((a.Image is null ? 0 : 1) + (a.Memory is null ? 0 : 1) + (a.Qemu is null ? 0 : 1) != 1)
             throw new UserInputException("give exactly one of --image FILE, --memory SIZE and --qemu QMP-SOCKET");
-        if (a.Qemu is null && (a.Ram ?? a.QemuSocket) is not null) throw new UserInputException($"{(a.Ram is not null ? "--ram" : "--qemu-socket")} goes with --qemu");
         if (a.Qemu is not null && a.Ram is null) throw new UserInputException("--qemu needs --ram FILE, the guest's RAM file");
         if (a.Qemu is not null && a.Workload is not null) throw new UserInputException("--workload does not go with --qemu: the guest runs its own");
         if (a.Channels is < 1 or > 16) throw new UserInputException($"--channels: {a.Channels} is not from 1 to 16");

@@ -64,7 +64,8 @@ public sealed class QmpClient : IAsyncDisposable
         catch (Exception e) when (e is SocketException or OperationCanceledException)
         {
             socket.Dispose();
-            throw new LabException($"{name}: no QMP server at {path} ({e.Message})");
+            // A missing path comes back as "Cannot assign requested address" (EADDRNOTAVAIL's text): say what it is.
+            throw new LabException($"{name}: no QMP server at {path} ({(File.Exists(path) ? e.Message : "no such file")})");
         }
         return await HandshakeAsync(socket, name, path, deadline).ConfigureAwait(false);
     }

@@ -317,7 +317,7 @@ public sealed class TwoHostMigrationTests : IDisposable
     }
 
     [Theory]
-    [InlineData(new[] { "--to", "127.0.0.1:1" }, "netmob: give exactly one of --image FILE and --memory SIZE")]
+    [InlineData(new[] { "--to", "127.0.0.1:1" }, "netmob: give exactly one of --image FILE, --memory SIZE and --qemu QMP-SOCKET")]
     [InlineData(new[] { "--to", "nowhere", "--memory", "4M" }, "netmob: --to: 'nowhere' is not a host and port")]
     [InlineData(new[] { "--to", "127.0.0.1:1", "--image", "/nonexistent/x.img" }, "netmob: --image /nonexistent/x.img: ")]
     [InlineData(new[] { "--to", "127.0.0.1:1", "--memory", "4M", "--cert", "c", "--key", "k", "--peer-cert", "p", "--peer-pin", "00" }, "netmob: --cert needs exactly one of --peer-cert and --peer-pin")]
