@@ -92,6 +92,12 @@ public static partial class AgentLog
     [LoggerMessage(EventId = 1604, Level = LogLevel.Error, Message = "migration {Number}: vm {Vm} could not be attached: {Problem}")]
     public static partial void MigrationHandoverFailed(ILogger logger, int number, string vm, string problem);
 
+    [LoggerMessage(EventId = 1605, Level = LogLevel.Information, Message = "migration receiver: waiting for a QEMU at {Qmp}: {Reason}")]
+    public static partial void MigrationWaitingForQemu(ILogger logger, string qmp, string reason);
+
+    [LoggerMessage(EventId = 1606, Level = LogLevel.Information, Message = "migration receiver: QEMU at {Qmp} waits for a guest (RAM file {Ram})")]
+    public static partial void MigrationQemuReady(ILogger logger, string qmp, string ram);
+
     [LoggerMessage(EventId = 1500, Level = LogLevel.Warning, Message = "control socket: {Problem}")]
     public static partial void ControlProblem(ILogger logger, string problem);
 }

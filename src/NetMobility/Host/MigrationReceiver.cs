@@ -1,6 +1,8 @@
 using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using NetMobility.Lab;
+using NetMobility.Lab.Vm;
 using NetMobility.Migration.Engine;
 using NetMobility.Migration.Transports;
 
@@ -11,7 +13,11 @@ namespace NetMobility.Host;
 /// <c>netmob migrate receive</c> on one listening socket, one migration after another until the daemon stops. Each is
 /// logged (1600 committed, 1601 refused) and counted in the status; a committed image is written to the output folder,
 /// and when the section names a hosted VM, that VM is attached here (<paramref name="attach"/>, on the node's loop), so
-/// that its announcement and registration follow as after any move.
+/// that its announcement and registration follow as after any move. With a <c>qemu</c> target (<see cref="QemuTargetSpec"/>)
+/// each migration goes into the QEMU waiting at its QMP socket (<c>-incoming defer</c>, its RAM on the shared file named):
+/// the receiver takes the next migration only once such a QEMU is there (it looks every second and logs 1605 while it
+/// waits, 1606 when one is ready); pages go in place into the RAM file, QEMU loads the device state before ready, and
+/// commit resumes the guest there (<c>cont</c>). A QEMU takes one guest: the next migration waits for the next QEMU.
 /// </summary>
 public sealed class MigrationReceiver : IAsyncDisposable
 {
@@ -24,7 +30,7 @@ public sealed class MigrationReceiver : IAsyncDisposable
     private Task? _running;
     private int _committed, _refused;
     private bool _receiving;
-    private string? _last;
+    private string? _last, _qemuState;
 
     private MigrationReceiver(MigrationReceiverSpec spec, TcpChannelListener listener, Func<string, Task<string?>> attach, ILogger log)
     {
@@ -56,10 +62,18 @@ public sealed class MigrationReceiver : IAsyncDisposable
     {
         for (int number = 1; !_stop.IsCancellationRequested; number++)
         {
-            var destination = new MigrationDestination(new DestinationOptions { IdleTimeout = _spec.IdleTimeout, MaxMemoryBytes = _spec.MaxMemoryBytes });
+            var options = new DestinationOptions { IdleTimeout = _spec.IdleTimeout, MaxMemoryBytes = _spec.MaxMemoryBytes };
+            QemuMonitor? qemu = null;
+            QemuTargetEnd? target = null;
             DestinationResult result;
             try
             {
+                if (_spec.Qemu is { } spec)
+                {
+                    (qemu, target) = await WaitForQemuAsync(spec).ConfigureAwait(false);
+                    options = target.Apply(options);
+                }
+                var destination = new MigrationDestination(options);
                 lock (_gate) _receiving = true;
                 result = await destination.ReceiveAsync(_listener, _stop.Token).ConfigureAwait(false);
             }
@@ -70,6 +84,8 @@ public sealed class MigrationReceiver : IAsyncDisposable
             finally
             {
                 lock (_gate) _receiving = false;
+                target?.Dispose();
+                if (qemu is not null) await qemu.DisposeAsync().ConfigureAwait(false);
             }
             using var image = result.Image;
             if (!result.Committed)
@@ -97,6 +113,15 @@ public sealed class MigrationReceiver : IAsyncDisposable
             long bytes = image?.MemoryBytes ?? 0;
             AgentLog.MigrationCommitted(_log, number, bytes, result.Digest.ToString(), result.Connections, written ?? "not written");
             string handover = "";
+            if (target?.ResumeFailure is { } failure)
+            {
+                handover = $", QEMU did not resume the guest: {failure.Message}";
+                AgentLog.MigrationHandoverFailed(_log, number, "qemu", failure.Message);
+            }
+            else if (target is not null)
+            {
+                handover = ", the guest runs in QEMU";
+            }
             if (_spec.Vm is string vm)
             {
                 string? problem = await _attach(vm).ConfigureAwait(false);
@@ -104,6 +129,50 @@ public sealed class MigrationReceiver : IAsyncDisposable
                 if (problem is not null) AgentLog.MigrationHandoverFailed(_log, number, vm, problem);
             }
             Record(number, $"committed: {bytes} bytes, digest {result.Digest}{handover}");
+        }
+    }
+
+    /// <summary>How often the receiver looks for a QEMU waiting for a guest.</summary>
+    private static readonly TimeSpan QemuPoll = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Waits until a QEMU at <paramref name="spec"/>'s QMP socket waits for a migration (<c>inmigrate</c>) and opens it as the
+    /// destination (<c>x-ignore-shared</c>, <c>migrate-incoming</c>); what it finds meanwhile is logged when it changes.
+    /// Cancelled when the daemon stops.
+    /// </summary>
+    private async Task<(QemuMonitor, QemuTargetEnd)> WaitForQemuAsync(QemuTargetSpec spec)
+    {
+        string? said = null;
+        while (true)
+        {
+            _stop.Token.ThrowIfCancellationRequested();
+            QemuMonitor? qemu = null;
+            string reason;
+            try
+            {
+                qemu = await QemuMonitor.ConnectAsync(spec.Qmp, QemuPoll).ConfigureAwait(false);
+                string status = await qemu.QueryStatusAsync().ConfigureAwait(false);
+                if (status == "inmigrate")
+                {
+                    var target = await QemuTargetEnd.OpenAsync(qemu, spec.Ram, spec.Socket, _spec.IdleTimeout).ConfigureAwait(false);
+                    lock (_gate) _qemuState = $"QEMU at {spec.Qmp} waits for a guest";
+                    AgentLog.MigrationQemuReady(_log, spec.Qmp, spec.Ram);
+                    return (qemu, target);
+                }
+                reason = $"QEMU there is {status}, not waiting for a migration (-incoming defer)";
+            }
+            catch (LabException ex)
+            {
+                reason = ex.Message;
+            }
+            if (qemu is not null) await qemu.DisposeAsync().ConfigureAwait(false);
+            if (reason != said)
+            {
+                said = reason;
+                lock (_gate) _qemuState = $"waiting for a QEMU at {spec.Qmp}: {reason}";
+                AgentLog.MigrationWaitingForQemu(_log, spec.Qmp, reason);
+            }
+            await Task.Delay(QemuPoll, TimeProvider.System, _stop.Token).ConfigureAwait(false);
         }
     }
 
@@ -123,6 +192,7 @@ public sealed class MigrationReceiver : IAsyncDisposable
         {
             json.WriteBoolean("receiving", _receiving);
             if (_last is not null) json.WriteString("last", _last);
+            if (_qemuState is not null) json.WriteString("qemu", _qemuState);
         }
         if (_spec.Vm is not null) json.WriteString("vm", _spec.Vm);
         json.WriteEndObject();

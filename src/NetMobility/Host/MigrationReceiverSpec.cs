@@ -13,17 +13,22 @@ namespace NetMobility.Host;
 /// <c>outputDirectory</c> (where each committed image is written, <c>migration-N.img</c>; none: not written),
 /// <c>vm</c> (a VM of <c>vms</c> a committed migration brings here: it is attached, so its handover follows),
 /// <c>cert</c>, <c>key</c> (PEM: mutual TLS) with one of <c>peerCert</c> (PEM) or <c>peerPin</c> (SHA-256 hex),
-/// <c>idleTimeoutSeconds</c> (default 60) and <c>maxMemoryMiB</c> (the largest image taken).
+/// <c>idleTimeoutSeconds</c> (default 60) and <c>maxMemoryMiB</c> (the largest image taken); <c>qemu</c> (an object:
+/// <c>qmp</c>, <c>ram</c>, optional <c>socket</c>, absolute paths) makes each migration's destination a QEMU waiting with
+/// <c>-incoming defer</c> (<c>netmob migrate receive --qemu</c>'s <c>--qemu</c>, <c>--ram</c> and <c>--qemu-socket</c>).
 /// </summary>
 public sealed record MigrationReceiverSpec(IPEndPoint Listen, string? OutputDirectory, string? Vm, TlsOptions? Tls, TimeSpan IdleTimeout, long MaxMemoryBytes)
 {
+    /// <summary>The QEMU each migration goes into; null: an image in memory.</summary>
+    public QemuTargetSpec? Qemu { get; init; }
+
     public const string Field = "migration";
     private const int MaxPemBytes = 1 << 20;
 
     /// <summary>Reads the section; every mistake is a <see cref="ConfigException"/> naming the field.</summary>
     public static MigrationReceiverSpec Read(ConfigElement section)
     {
-        section.AllowOnly("listen", "outputDirectory", "vm", "cert", "key", "peerCert", "peerPin", "idleTimeoutSeconds", "maxMemoryMiB");
+        section.AllowOnly("listen", "outputDirectory", "vm", "cert", "key", "peerCert", "peerPin", "idleTimeoutSeconds", "maxMemoryMiB", "qemu");
         var listenField = section.Get("listen");
         if (!IPEndPoint.TryParse(listenField.AsString(), out var listen) || !listenField.AsString().Contains(':'))
             throw listenField.Error($"'{listenField.AsString()}' is not ADDR:PORT");
@@ -37,7 +42,23 @@ public sealed record MigrationReceiverSpec(IPEndPoint Listen, string? OutputDire
         string? vm = section.TryGet("vm", out var v) ? v.AsString() : null;
         var idle = TimeSpan.FromSeconds(section.TryGet("idleTimeoutSeconds", out var i) ? i.AsNumber(0.001, 86400) : 60);
         long max = section.TryGet("maxMemoryMiB", out var m) ? m.AsInteger(1, MemoryImage.MaxMemoryBytes >> 20) << 20 : MemoryImage.MaxMemoryBytes;
-        return new MigrationReceiverSpec(listen, output, vm, ReadTls(section), idle, max);
+        return new MigrationReceiverSpec(listen, output, vm, ReadTls(section), idle, max) { Qemu = ReadQemu(section) };
+    }
+
+    private static QemuTargetSpec? ReadQemu(ConfigElement section)
+    {
+        if (!section.TryGet("qemu", out var qemu)) return null;
+        qemu.AllowOnly("qmp", "ram", "socket");
+        string Absolute(ConfigElement field)
+        {
+            string path = field.AsString();
+            return Path.IsPathFullyQualified(path) ? path : throw field.Error($"'{path}' is not an absolute path");
+        }
+        string qmp = Absolute(qemu.Get("qmp")), ram = Absolute(qemu.Get("ram"));
+        bool given = qemu.TryGet("socket", out var s);
+        string socket = given ? Absolute(s) : Path.Combine(Path.GetTempPath(), $"netmob-agent-{Environment.ProcessId}-in.sock");
+        if (System.Text.Encoding.UTF8.GetByteCount(socket) > 107) throw (given ? s : qemu).Error($"'{socket}' is too long for a Unix socket");
+        return new QemuTargetSpec(qmp, ram, socket);
     }
 
     private static TlsOptions? ReadTls(ConfigElement section)
@@ -102,3 +123,6 @@ public sealed record MigrationReceiverSpec(IPEndPoint Listen, string? OutputDire
         }
     }
 }
+
+/// <summary>The QEMU a daemon's migration receiver puts each guest into: its QMP socket, its RAM file, the Unix socket it takes the device state on.</summary>
+public sealed record QemuTargetSpec(string Qmp, string Ram, string Socket);
