@@ -42,7 +42,17 @@ internal static class QemuEngineProcesses
         if (options.Policy is { } policy) send.AddRange(["--policy", policy().Name]);
         using var sender = Start(source, [.. send]);
         int sent = await sender.WaitForExitAsync(2 * timeout).ConfigureAwait(false);
-        int received = await receiver.WaitForExitAsync(timeout).ConfigureAwait(false);
+        // A receiver whose source gave up waits for it to come back (its idle timeout): once the sender has said how it
+        // ended, the receiver has a short while to say its own, and is stopped after that.
+        int? received;
+        try
+        {
+            received = await receiver.WaitForExitAsync(sent == 0 ? timeout : ReceiverGrace).ConfigureAwait(false);
+        }
+        catch (LabException) when (sent != 0)
+        {
+            received = null;
+        }
         var report = Report(sender);
         if (sent != 0 || received != 0 || report is not { Completed: true })
         {
@@ -51,7 +61,7 @@ internal static class QemuEngineProcesses
             await source.ResumeHereAsync().ConfigureAwait(false);
             await destination.QuitAsync(timeout).ConfigureAwait(false);
             throw new QemuMigrationRolledBackException(
-                $"{source} -> {destination.Options.Name}: {mode.Name()} in two processes did not move the guest: sender exit {sent} ({sender.LastLine()}), receiver exit {received} ({receiver.LastLine()})",
+                $"{source} -> {destination.Options.Name}: {mode.Name()} in two processes did not move the guest: sender exit {sent} ({sender.LastLine()}), receiver {(received is { } r ? $"exit {r}" : "stopped")} ({receiver.LastLine()})",
                 report);
         }
         var qemu = await source.WaitForMigrationAsync(timeout).ConfigureAwait(false);
@@ -67,6 +77,9 @@ internal static class QemuEngineProcesses
             Setup = wall - total,
         };
     }
+
+    /// <summary>How long a receiver may take to end once its sender has failed.</summary>
+    private static readonly TimeSpan ReceiverGrace = TimeSpan.FromSeconds(10);
 
     /// <summary>What <c>netmob migrate receive</c> prints on standard error once it listens: "listening on ADDR:PORT".</summary>
     private const string ListeningLine = "listening on ";
