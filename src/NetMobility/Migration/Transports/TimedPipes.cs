@@ -112,7 +112,7 @@ internal sealed class TimedPipeWriter(PipeWriter inner, PathTimeline timeline, A
             var (departure, arrival) = timeline.Send(endpoint.Now, bytes);
             marks.Add(_total, arrival);
             if (endpoint.VirtualTime) endpoint.Sent(departure);
-            else if (departure > endpoint.Clock.GetUtcNow()) await Task.Delay(departure - endpoint.Clock.GetUtcNow(), endpoint.Clock, cancellationToken).ConfigureAwait(false);
+            else if (departure - endpoint.Clock.GetUtcNow() is { Ticks: > 0 } wait) await Task.Delay(wait, endpoint.Clock, cancellationToken).ConfigureAwait(false);
         }
         var result = await inner.FlushAsync(cancellationToken).ConfigureAwait(false);
         endpoint.Connection.ThrowIfSevered();
@@ -138,8 +138,9 @@ internal sealed class TimedPipeReader(PipeReader inner, ArrivalMarks marks, Path
         _last = result.Buffer;
         if (marks.TakeUpTo(_consumed + result.Buffer.Length) is { } arrival)
         {
-            if (!endpoint.VirtualTime && arrival > endpoint.Clock.GetUtcNow())
-                await Task.Delay(arrival - endpoint.Clock.GetUtcNow(), endpoint.Clock, cancellationToken).ConfigureAwait(false);
+            // Read once: the clock moves between two readings, and a wait computed from a second one can come out negative.
+            if (!endpoint.VirtualTime && arrival - endpoint.Clock.GetUtcNow() is { Ticks: > 0 } wait)
+                await Task.Delay(wait, endpoint.Clock, cancellationToken).ConfigureAwait(false);
             endpoint.Saw(arrival);
         }
         return result;

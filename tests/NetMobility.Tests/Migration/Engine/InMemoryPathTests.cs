@@ -56,6 +56,24 @@ public class InMemoryPathTests
         Assert.Equal(Start.AddTicks(1_000_800), clock.GetUtcNow());
     }
 
+    /// <summary>A wall clock that moves a fixed step every time it is read, as a loaded machine's does between two readings.</summary>
+    private sealed class SteppingWallClock(TimeSpan step) : TimeProvider
+    {
+        private long _ticks = Start.UtcTicks;
+        public override DateTimeOffset GetUtcNow() => new(Interlocked.Add(ref _ticks, step.Ticks), TimeSpan.Zero);
+    }
+
+    [Fact]
+    public async Task A_real_time_link_whose_clock_moves_past_a_departure_while_it_decides_to_wait_does_not_fail()
+    {
+        // 3000 octets at 8 Mbit/s leave 3 ms after they are written; the clock moves 2.5 ms at every reading, so the
+        // departure is ahead at one reading and 2 ms behind at the next: the wait must come from one reading, never
+        // negative (Task.Delay refuses less than -1 ms, and takes -1 ms as forever).
+        await using var link = new InMemoryPath(new PathModel { BitsPerSecond = 8e6, VirtualTime = false }, new SteppingWallClock(TimeSpan.FromMilliseconds(2.5)));
+        var channel = await link.ConnectAsync(0, default);
+        for (int i = 0; i < 20; i++) await channel.Output.WriteAsync(new byte[3000]).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
     [Fact]
     public async Task The_link_says_whether_it_runs_in_virtual_time_and_only_then_moves_the_clock()
     {
