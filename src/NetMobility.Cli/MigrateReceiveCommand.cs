@@ -74,21 +74,27 @@ internal static class MigrateReceiveCommand
             throw new UserInputException($"--listen {listenText}: {ex.Message}");
         }
         var options = new DestinationOptions { IdleTimeout = TimeSpan.FromSeconds(idleSeconds), MaxMemoryBytes = maxMemory };
-        var how = new ReceiveSetup(output, json, tls is not null, warmUp);
-        if (qemu.Qmp is null) return Receive(listener, options, how, null).GetAwaiter().GetResult();
-        return ReceiveIntoQemu(listener, options, how, qemu).GetAwaiter().GetResult();
+        return ReceiveAsync(listener, options, new ReceiveSetup(output, json, tls is not null, warmUp), qemu).GetAwaiter().GetResult();
+    }
+
+    /// <summary>What one <c>migrate receive</c> was asked for, beside its listener and the destination's options.</summary>
+    private sealed record ReceiveSetup(string? Output, bool Json, bool Tls, bool WarmUp);
+
+    /// <summary>The receive, into memory or into a QEMU; the listener is closed at the end either way.</summary>
+    private static async Task<int> ReceiveAsync(TcpChannelListener listener, DestinationOptions options, ReceiveSetup how, QemuArguments qemu)
+    {
+        await using var _ = listener;
+        return qemu.Qmp is null
+            ? await Receive(listener, options, how, null).ConfigureAwait(false)
+            : await ReceiveIntoQemu(listener, options, how, qemu).ConfigureAwait(false);
     }
 
     /// <summary>
     /// <c>--qemu</c>: connects to the waiting QEMU, turns <c>x-ignore-shared</c> on and has it listen for its device state; a
-    /// failure there is a one-line error (exit 2) before anything listens for the source.
+    /// failure there is a one-line error (exit 2) before this host says it listens.
     /// </summary>
-    /// <summary>What one <c>migrate receive</c> was asked for, beside its listener and the destination's options.</summary>
-    private sealed record ReceiveSetup(string? Output, bool Json, bool Tls, bool WarmUp);
-
     private static async Task<int> ReceiveIntoQemu(TcpChannelListener listener, DestinationOptions options, ReceiveSetup how, QemuArguments arguments)
     {
-        await using var _ = listener;
         var bound = options.IdleTimeout ?? TimeSpan.FromSeconds(60);
         string socket = arguments.Socket ?? Path.Combine(Path.GetTempPath(), $"netmob-receive-{Environment.ProcessId}.sock");
         QemuMonitor qemu;
@@ -118,7 +124,6 @@ internal static class MigrateReceiveCommand
 
     private static async Task<int> Receive(TcpChannelListener listener, DestinationOptions options, ReceiveSetup how, QemuTargetEnd? qemu)
     {
-        await using var _ = listener;
         var (output, json, tls) = (how.Output, how.Json, how.Tls);
         string where = $"{(tls ? "tls" : "tcp")} {listener.LocalEndPoint}";
         // The one line a script (or a test) reads to learn the port when 0 was asked for.
