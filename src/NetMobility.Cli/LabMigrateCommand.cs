@@ -39,13 +39,21 @@ public static class LabMigrateCommand
         {
             Description = "run the page engine's two ends inside this process (default: netmob migrate send/receive --qemu processes in the two hosts' namespaces)",
         };
+        var inPlace = new Option<int>("--in-place")
+        {
+            Description = "after the migrations, pause the guest this many times where it runs and resume it in the same QEMU process, for the migrations' median pause: "
+                + "the stall a pause alone causes, beside the migrations' (0: none)",
+            DefaultValueFactory = _ => 2,
+        };
         var command = new Command("migrate", "Bring up a lab with a QEMU guest at the home host and migrate it back and forth to the foreign host under the correspondent's "
             + "echo stream, HTTP requests and ping: QEMU's downtime, the pause, total time, bytes, the handover and the latencies before, during and after, per migration and in sum");
-        foreach (var option in new Option[] { image, mode, count, workload, delay, loss, migrationMbit, memory, name, inProcess, json }) command.Options.Add(option);
+        foreach (var option in new Option[] { image, mode, count, workload, delay, loss, migrationMbit, memory, name, inProcess, inPlace, json }) command.Options.Add(option);
         command.SetAction(parse =>
         {
             int n = parse.GetValue(count);
             if (n is < 1 or > 10000) throw new UserInputException($"--count: {n} is not between 1 and 10000");
+            int pauses = parse.GetValue(inPlace);
+            if (pauses is < 0 or > 100) throw new UserInputException($"--in-place: {pauses} is not between 0 and 100");
             double d = parse.GetValue(delay), p = parse.GetValue(loss);
             if (!(d >= 0 && d <= 10000)) throw new UserInputException($"--wan-delay: {d} is not between 0 and 10000 ms");
             if (!(p >= 0 && p <= 100)) throw new UserInputException($"--wan-loss: {p} is not between 0 and 100 percent");
@@ -67,6 +75,7 @@ public static class LabMigrateCommand
                 Name = lab,
                 EngineInProcess = parse.GetValue(inProcess),
                 MigrationMbit = rate,
+                InPlacePauses = pauses,
             };
             try
             {
@@ -75,7 +84,8 @@ public static class LabMigrateCommand
                 bool asJson = parse.GetValue(json);
                 var report = LabMigrationRun.RunAsync(options, NetmobCommand.Current(),
                     line => Console.Error.WriteLine($"netmob lab migrate: {line}"),
-                    row => { if (!asJson) Console.Out.WriteLine(Row(row)); }).GetAwaiter().GetResult();
+                    row => { if (!asJson) Console.Out.WriteLine(Row(row)); },
+                    pause => { if (!asJson) Console.Out.WriteLine(Row(pause)); }).GetAwaiter().GetResult();
                 if (asJson) WriteJson(report);
                 else Summary(report);
                 return report.Failures.Count == 0 ? 0 : 1;
@@ -122,6 +132,10 @@ public static class LabMigrateCommand
                 + $"verify {Ms(s.DestinationVerifyMs)}, ready {Ms(s.ReadyMs)}, commit {Ms(s.CommitMs)}, resume {Ms(s.ResumeMs)} ms"
             : "");
 
+    private static string Row(LabPauseRow r) =>
+        $"in place #{r.Index} at the {r.Site} host: paused {Ms(r.PausedMs)} ms in the same QEMU process; stall {Ms(r.TrafficStallMs)} ms, first echo {Ms(r.ResumeToFirstEchoMs)} ms after resume; "
+        + $"ping max {Ms(r.PingDuringMaxMs)} ms, http max {Ms(r.HttpDuringMaxMs)} ms; tcp timeouts {r.TcpTimeouts}";
+
     private static void Summary(LabMigrationReport report)
     {
         var o = Console.Out;
@@ -136,6 +150,9 @@ public static class LabMigrateCommand
             o.WriteLine($"  traffic: stall {Ms(Med(r => r.TrafficStallMs))} ms (longest {Ms(group.Max(r => r.TrafficStallMs))} ms), first echo {Ms(Med(r => r.ResumeToFirstEchoMs))} ms after resume, "
                 + $"ping before/during/after {Ms(Med(r => r.PingBeforeMs))}/{Ms(Med(r => r.PingDuringMs))}/{Ms(Med(r => r.PingAfterMs))} ms, "
                 + $"http {Ms(Med(r => r.HttpBeforeMs))}/{Ms(Med(r => r.HttpDuringMs))}/{Ms(Med(r => r.HttpAfterMs))} ms, TCP timeouts {group.Sum(r => r.TcpTimeouts)}");
+            if (report.InPlace.Count > 0 && Med(r => r.ResumeToFirstEchoMs) is { } echo && report.InPlaceMedian(r => r.ResumeToFirstEchoMs) is { } still)
+                o.WriteLine($"  the move's own cost: the guest echoed first {echo - still:0.#} ms later after its resume than after a pause in place (a fresh QEMU process, the handover), "
+                    + $"stall over the pause {Ms(Med(r => r.TrafficStallMs - r.PausedMs))} ms against {Ms(report.InPlaceMedian(r => r.TrafficStallMs - r.PausedMs))} ms in place");
             if (group.Key != "qemu" && report.RatioToQemu(group.Key, r => r.PausedMs) is { } pause)
             {
                 double? total = report.RatioToQemu(group.Key, r => r.TotalMs), bytes = report.RatioToQemu(group.Key, r => r.Bytes);
@@ -147,6 +164,13 @@ public static class LabMigrateCommand
                     : "";
                 o.WriteLine($"  against qemu in this run: pause {pause:0.00}x, total {Ratio(total)}, bytes {Ratio(bytes)}{goals}");
             }
+        }
+        if (report.InPlace.Count > 0)
+        {
+            var still = report.InPlace;
+            o.WriteLine($"in place, medians over {still.Count} pause(s) in the same QEMU process (the control): paused {Ms(report.InPlaceMedian(r => r.PausedMs))} ms, "
+                + $"stall {Ms(report.InPlaceMedian(r => r.TrafficStallMs))} ms (longest {Ms(still.Max(r => r.TrafficStallMs))} ms), first echo {Ms(report.InPlaceMedian(r => r.ResumeToFirstEchoMs))} ms after resume, "
+                + $"TCP timeouts {still.Sum(r => r.TcpTimeouts)}; stall <= pause + WAN round trip + 50 ms in every pause {Met(still.All(r => r.TrafficStallMs is not { } stall || stall <= r.StallBoundMs(report.WanRoundTripMs)))}");
         }
         o.WriteLine($"echo stream {report.EchoBytes} bytes checked, {report.HttpRequests} HTTP requests answered, TCP timeouts {report.TcpTimeouts}, "
             + $"stalls over pause + WAN round trip + 50 ms: {report.StallsOverBound.Count()}, failures {report.Failures.Count}");
@@ -169,6 +193,7 @@ public static class LabMigrateCommand
                 Mode = g.Key, Migrations = g.Count(),
                 PausedMs = LabMigrationReport.MedianOf(g, r => r.PausedMs), TotalMs = LabMigrationReport.MedianOf(g, r => r.TotalMs), Bytes = LabMigrationReport.MedianOf(g, r => r.Bytes),
                 EngineDowntimeMs = LabMigrationReport.MedianOf(g, r => r.EngineDowntimeMs), TrafficStallMs = LabMigrationReport.MedianOf(g, r => r.TrafficStallMs),
+                ResumeToFirstEchoMs = LabMigrationReport.MedianOf(g, r => r.ResumeToFirstEchoMs),
                 TcpTimeouts = g.Sum(r => r.TcpTimeouts),
                 PauseToQemu = report.RatioToQemu(g.Key, r => r.PausedMs), TotalToQemu = report.RatioToQemu(g.Key, r => r.TotalMs), BytesToQemu = report.RatioToQemu(g.Key, r => r.Bytes),
             }),
@@ -182,6 +207,13 @@ public static class LabMigrateCommand
                 HttpBeforeMs = report.MedianOf(r => r.HttpBeforeMs), HttpDuringMs = report.MedianOf(r => r.HttpDuringMs), HttpAfterMs = report.MedianOf(r => r.HttpAfterMs),
             },
             report.Migrations,
+            InPlace = new
+            {
+                Pauses = report.InPlace.Count,
+                PausedMs = report.InPlaceMedian(r => r.PausedMs), TrafficStallMs = report.InPlaceMedian(r => r.TrafficStallMs),
+                ResumeToFirstEchoMs = report.InPlaceMedian(r => r.ResumeToFirstEchoMs), TcpTimeouts = report.InPlace.Sum(r => r.TcpTimeouts),
+                Rows = report.InPlace,
+            },
         };
         Console.Out.WriteLine(JsonSerializer.Serialize(document, options));
     }

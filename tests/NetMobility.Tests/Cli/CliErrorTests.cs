@@ -22,6 +22,8 @@ public class CliErrorTests
         { ["lab", "migrate", "--image", RepositoryFiles.Path("docs"), "--mode", "qemu,kvm"], "'kvm' is not a mode" },
         { ["lab", "migrate", "--image", RepositoryFiles.Path("docs"), "--mode", "qemu,page-engine,qemu"], "'qemu' is given twice" },
         { ["lab", "migrate", "--image", RepositoryFiles.Path("docs"), "--migration-mbit", "0"], "--migration-mbit" },
+        { ["lab", "migrate", "--image", RepositoryFiles.Path("docs"), "--in-place", "-1"], "--in-place" },
+        { ["lab", "migrate", "--image", RepositoryFiles.Path("docs"), "--in-place", "101"], "--in-place" },
         { ["replay", RepositoryFiles.Path("captures", "samples", "mobility.pcap"), "--config", RepositoryFiles.Path("README.md"), "--out", "/tmp/netmob-out.pcap"], "README.md" },
     };
 

@@ -42,7 +42,8 @@ public sealed class LabMigrationTests(ITestOutputHelper output)
                 StateRoot = root.FullName,
                 Settle = TimeSpan.FromSeconds(1),
                 Bound = VmLab.BootBound,
-            }, NetmobCommand.In(AppContext.BaseDirectory), line => output.WriteLine(line), row => output.WriteLine(Describe(row))));
+            }, NetmobCommand.In(AppContext.BaseDirectory), line => output.WriteLine(line), row => output.WriteLine(Describe(row)),
+                pause => output.WriteLine($"in place #{pause.Index}: paused {pause.PausedMs:0} ms, stall {pause.TrafficStallMs:0} ms, first echo {pause.ResumeToFirstEchoMs:0} ms after resume, tcp timeouts {pause.TcpTimeouts}")));
 
             output.WriteLine($"{mode}: echo {report.EchoBytes} bytes, {report.HttpRequests} HTTP requests, TCP timeouts {report.TcpTimeouts}, "
                 + $"stalls over pause + {report.WanRoundTripMs} ms + 50 ms: {report.StallsOverBound.Count()} of {Migrations}, longest stall {report.Migrations.Max(r => r.TrafficStallMs):0} ms");
@@ -62,6 +63,16 @@ public sealed class LabMigrationTests(ITestOutputHelper output)
                 if (mode == QemuMigrationMode.SharedFileCopy) Assert.Equal(96L << 20, row.CopiedBytes);
                 else if (mode == QemuMigrationMode.Qemu) Assert.Equal(0, row.CopiedBytes);
                 else Assert.True(row.EngineDowntimeMs is > 0, $"#{row.Index}: the page engine reported no downtime");
+            }
+            // The control: the guest paused in place for the moves' median pause, in the same QEMU process. The echo stream
+            // always has a round trip in flight, so its stall covers most of the pause; it goes on after the resume.
+            Assert.Equal(2, report.InPlace.Count);
+            double asked = Math.Round(LabMigrationReport.MedianOf(report.Migrations, r => r.PausedMs)!.Value);
+            foreach (var pause in report.InPlace)
+            {
+                Assert.True(pause.PausedMs >= asked, $"in place #{pause.Index}: paused {pause.PausedMs} ms, asked {asked} ms");
+                Assert.True(pause.TrafficStallMs >= 0.5 * pause.PausedMs, $"in place #{pause.Index}: stall {pause.TrafficStallMs} ms over a pause of {pause.PausedMs} ms");
+                Assert.True(pause.ResumeToFirstEchoMs is not null, $"in place #{pause.Index}: the echo stream was not answered after the resume");
             }
         }
         finally

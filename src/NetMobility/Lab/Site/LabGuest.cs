@@ -158,6 +158,29 @@ public sealed class LabGuest : IAsyncDisposable
     }
 
     /// <summary>
+    /// The control for a migration: stops the guest (QMP <c>stop</c>) where it runs, waits <paramref name="pause"/>, and
+    /// resumes it (<c>cont</c>) in the same QEMU process; nothing moves. Answers the STOP and RESUME events' times, which
+    /// bound the pause as they bound a migration's.
+    /// </summary>
+    public async Task<(DateTimeOffset Stopped, DateTimeOffset Resumed)> PauseInPlaceAsync(TimeSpan pause)
+    {
+        int mark = Qemu.Qmp.EventCount;
+        await Qemu.StopAsync().ConfigureAwait(false);
+        var stopped = await Qemu.Qmp.WaitForEventAsync("STOP", _bound, since: mark).ConfigureAwait(false);
+        try
+        {
+            // The pause itself: the guest stands still for this long, as it would for a migration's last round.
+            await Task.Delay(pause).ConfigureAwait(false);
+        }
+        finally
+        {
+            await Qemu.ContAsync().ConfigureAwait(false);
+        }
+        var resumed = await Qemu.WaitForResumeAsync(_bound, mark).ConfigureAwait(false);
+        return (stopped.Timestamp, resumed.Timestamp);
+    }
+
+    /// <summary>
     /// One line on where the guest stands, for a failure's message: its QEMU's run state and last console line, the home
     /// agent's bindings, and the VM as each daemon sees it.
     /// </summary>

@@ -37,6 +37,13 @@ public sealed record LabMigrationOptions
     /// </summary>
     public double? MigrationMbit { get; init; }
 
+    /// <summary>
+    /// The control after the migrations: this many times, the guest is paused where it runs and resumed in the same QEMU
+    /// process, for as long as the migrations' median pause (nothing moves); its stall and first echo are what a pause
+    /// alone costs the traffic, so that a migration's can be told apart from it. 0: none.
+    /// </summary>
+    public int InPlacePauses { get; init; } = 2;
+
     /// <summary>The guest's RAM; small keeps TCG guests quick on a small machine.</summary>
     public int MemoryMb { get; init; } = 128;
 

@@ -13,6 +13,9 @@ public sealed record LabMigrationReport(
     /// <summary>The page engine's ends ran as <c>netmob migrate send/receive</c> processes (not inside the lab's process).</summary>
     public bool EngineProcesses { get; init; }
 
+    /// <summary>The control: the guest paused and resumed in place, in the same QEMU process, after the migrations.</summary>
+    public IReadOnlyList<LabPauseRow> InPlace { get; init; } = [];
+
     public double WanRoundTripMs => 2 * WanDelayMs;
 
     /// <summary>The migrations whose echo stall passed the guest's pause + one WAN round trip + 50 ms.</summary>
@@ -30,6 +33,9 @@ public sealed record LabMigrationReport(
     /// <summary>The median of <paramref name="value"/> over <paramref name="rows"/>, leaving out the rows where it was not seen.</summary>
     public static double? MedianOf(IEnumerable<LabMigrationRow> rows, Func<LabMigrationRow, double?> value) =>
         Median(rows.Select(value).Where(v => v.HasValue).Select(v => v!.Value));
+
+    /// <summary>The median of <paramref name="value"/> over the pauses in place, leaving out those where it was not seen.</summary>
+    public double? InPlaceMedian(Func<LabPauseRow, double?> value) => Median(InPlace.Select(value).Where(v => v.HasValue).Select(v => v!.Value));
 
     /// <summary>The migrations of each mode, in the order the modes first ran.</summary>
     public IEnumerable<IGrouping<string, LabMigrationRow>> ByMode => Migrations.GroupBy(m => m.Mode);

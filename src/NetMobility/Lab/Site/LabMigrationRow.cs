@@ -40,8 +40,7 @@ public sealed record LabMigrationRow(
         return new LabMigrationRow(index, m.Mode.Name(), Name(move.From), Name(move.To),
             m.Qemu.DowntimeMs, m.Engine?.DowntimeMs, m.Paused.TotalMilliseconds, m.Total.TotalMilliseconds, m.Qemu.TotalTimeMs, m.Bytes, m.Qemu.TransferredBytes, m.CopiedBytes,
             Since(move.Attached), Since(move.BindingInstalled), firstPacket is { } f ? Since(f) : null,
-            Max(echo, (move.Started - TimeSpan.FromSeconds(1), move.Resumed + settle)),
-            echo.Select(e => e.At + TimeSpan.FromMilliseconds(e.Ms)).Where(done => done >= move.Resumed).Select(Since).DefaultIfEmpty(double.NaN).Min() is var first && !double.IsNaN(first) ? first : null,
+            Stall(echo, move.Started, move.Resumed, settle), FirstEchoAfter(echo, move.Resumed),
             Median(ping, before), Median(ping, during), Max(ping, during), Median(ping, after),
             Median(http, before), Median(http, during), Max(http, during), Median(http, after),
             timeouts) { EngineSwitchover = m.Engine?.Switchover, SetupMs = m.Setup.TotalMilliseconds };
@@ -57,6 +56,15 @@ public sealed record LabMigrationRow(
 
     private static double? Median(IReadOnlyList<Sample> samples, (DateTimeOffset, DateTimeOffset) window) => LabMigrationReport.Median(In(samples, window));
 
-    private static double? Max(IReadOnlyList<Sample> samples, (DateTimeOffset, DateTimeOffset) window) =>
+    /// <summary>The longest echo round trip from a second before <paramref name="started"/> to <paramref name="settle"/> after <paramref name="resumed"/>.</summary>
+    internal static double? Stall(IReadOnlyList<Sample> echo, DateTimeOffset started, DateTimeOffset resumed, TimeSpan settle) =>
+        Max(echo, (started - TimeSpan.FromSeconds(1), resumed + settle));
+
+    /// <summary>How long after <paramref name="resumed"/> the first echo round trip completed that had not completed before it.</summary>
+    internal static double? FirstEchoAfter(IReadOnlyList<Sample> echo, DateTimeOffset resumed) =>
+        echo.Select(e => e.At + TimeSpan.FromMilliseconds(e.Ms)).Where(done => done >= resumed).Select(done => (done - resumed).TotalMilliseconds)
+            .DefaultIfEmpty(double.NaN).Min() is var first && !double.IsNaN(first) ? first : null;
+
+    internal static double? Max(IReadOnlyList<Sample> samples, (DateTimeOffset, DateTimeOffset) window) =>
         In(samples, window).DefaultIfEmpty(double.NaN).Max() is var max && double.IsNaN(max) ? null : max;
 }

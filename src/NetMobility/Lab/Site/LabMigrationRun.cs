@@ -9,13 +9,14 @@ namespace NetMobility.Lab.Site;
 /// <c>netmob lab migrate</c>: brings a lab up with the <c>bridge</c> attachment and the WAN asked for, boots a QEMU guest
 /// at the home host, starts the correspondent's traffic (<see cref="CorrespondentTraffic"/>), migrates the guest back and
 /// forth between the home and the foreign host <see cref="LabMigrationOptions.Count"/> times (<see cref="LabGuest"/>),
-/// one row per migration, and takes the lab down again whatever happened.
+/// one row per migration, then pauses it in place as a control (<see cref="LabMigrationOptions.InPlacePauses"/>), and
+/// takes the lab down again whatever happened.
 /// </summary>
 public static class LabMigrationRun
 {
     private const long EchoAfterMove = 64 * 1024;
 
-    public static async Task<LabMigrationReport> RunAsync(LabMigrationOptions options, NetmobCommand netmob, Action<string>? progress = null, Action<LabMigrationRow>? onRow = null)
+    public static async Task<LabMigrationReport> RunAsync(LabMigrationOptions options, NetmobCommand netmob, Action<string>? progress = null, Action<LabMigrationRow>? onRow = null, Action<LabPauseRow>? onPause = null)
     {
         if (options.Count < 1) throw new LabException($"count {options.Count}: give at least 1");
         var image = GuestImage.Load(options.ImageDirectory);
@@ -44,6 +45,7 @@ public static class LabMigrationRun
             var correspondent = NetNamespace.Existing(lab.Correspondent);
             if (options.Workload == LabWorkload.Memory) await SetWriteRateAsync(lab.Correspondent, options.WriteMbPerSecond, options.Bound).ConfigureAwait(false);
             var rows = new List<LabMigrationRow>();
+            var inPlace = new List<LabPauseRow>();
             var traffic = await CorrespondentTraffic.StartAsync(correspondent, LabAddresses.VmAddress, options.Workload == LabWorkload.Http).ConfigureAwait(false);
             try
             {
@@ -68,6 +70,19 @@ public static class LabMigrationRun
                     rows.Add(row);
                     onRow?.Invoke(row);
                 }
+                var pause = TimeSpan.FromMilliseconds(Math.Round(LabMigrationReport.MedianOf(rows, r => r.PausedMs) ?? 0));
+                for (int i = 1; i <= options.InPlacePauses; i++)
+                {
+                    long timeouts = CorrespondentTraffic.TcpTimeouts(correspondent);
+                    var (stopped, resumed) = await guest.PauseInPlaceAsync(pause).ConfigureAwait(false);
+                    if (!await traffic.WaitForEchoAsync(EchoAfterMove, options.Bound).ConfigureAwait(false))
+                        throw new LabException($"pause in place {i}: the echo stream did not go on within {options.Bound.TotalSeconds:0} s: {string.Join("; ", traffic.Failures.Take(3))}");
+                    await Task.Delay(options.Settle).ConfigureAwait(false);
+                    timeouts = CorrespondentTraffic.TcpTimeouts(correspondent) - timeouts;
+                    var row = LabPauseRow.Of(i, guest.Site, stopped, resumed, traffic, options.Settle, timeouts);
+                    inPlace.Add(row);
+                    onPause?.Invoke(row);
+                }
             }
             finally
             {
@@ -76,7 +91,7 @@ public static class LabMigrationRun
             return new LabMigrationReport(options.ModeNames, options.Workload.ToString().ToLowerInvariant(), options.MemoryMb, options.WanDelayMs, options.WanLossPercent,
                 rows, traffic.EchoBytes, traffic.Http.Count, traffic.Failures)
             {
-                MigrationMbit = options.MigrationMbit, EngineProcesses = !options.EngineInProcess,
+                MigrationMbit = options.MigrationMbit, EngineProcesses = !options.EngineInProcess, InPlace = inPlace,
             };
         }
         finally
