@@ -138,6 +138,12 @@ public sealed class QemuMigrateCommandTests(ITestOutputHelper output)
             output.WriteLine($"moved {report.MemoryBytes >> 20} MiB in {report.Rounds.Count} rounds, downtime {report.DowntimeMs:0.0} ms, device state {report.DeviceStateBytes} B, "
                 + $"{report.WireBytes} B on the wire; longest echo wait {echo.Pump.LongestWait.TotalMilliseconds:0} ms");
         }
+        catch
+        {
+            // A failure here may not come again: the guests' consoles, QEMU's messages and the migration's state, for the record.
+            await GuestConsoles.WriteAsync(output, lab);
+            throw;
+        }
         finally
         {
             for (int i = 0; i <= 3; i++) File.Delete(Ram(i));
