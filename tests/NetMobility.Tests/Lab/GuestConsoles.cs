@@ -22,7 +22,7 @@ internal static class GuestConsoles
         foreach (var guest in lab.Started)
         {
             bool running = lab.IsRunning(guest);
-            output.WriteLine($"--- {guest} ({(running ? "running" : "retired")}): the last {Lines} lines of its serial console ({guest.SerialLog})");
+            output.WriteLine($"--- {guest}, {(running ? "running" : "retired")}: the last {Lines} lines of its serial console ({guest.SerialLog})");
             output.WriteLine(Tail(SerialConsole(guest)));
             output.WriteLine($"--- {guest}: QEMU's standard error");
             output.WriteLine(Tail(guest.StandardError));
