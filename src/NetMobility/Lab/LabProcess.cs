@@ -12,7 +12,7 @@ public sealed class LabProcess : IDisposable
 {
     private readonly Process _process;
     private readonly object _gate = new();
-    private readonly StringBuilder _output = new(), _standardOutput = new();
+    private readonly StringBuilder _output = new(), _standardOutput = new(), _standardError = new();
     private readonly List<(string Fragment, TaskCompletionSource Seen)> _watches = [];
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _disposed;
@@ -48,6 +48,12 @@ public sealed class LabProcess : IDisposable
     public string StandardOutput
     {
         get { lock (_gate) return _standardOutput.ToString(); }
+    }
+
+    /// <summary>Standard error alone so far (a program's warnings and errors, without what it printed on standard output).</summary>
+    public string StandardError
+    {
+        get { lock (_gate) return _standardError.ToString(); }
     }
 
     /// <summary>Completes when a line containing <paramref name="fragment"/> has been printed (also if it already was).</summary>
@@ -105,7 +111,7 @@ public sealed class LabProcess : IDisposable
         lock (_gate)
         {
             _output.AppendLine(line);
-            if (standardOutput) _standardOutput.AppendLine(line);
+            (standardOutput ? _standardOutput : _standardError).AppendLine(line);
             for (int i = _watches.Count - 1; i >= 0; i--)
             {
                 if (!line.Contains(_watches[i].Fragment, StringComparison.Ordinal)) continue;

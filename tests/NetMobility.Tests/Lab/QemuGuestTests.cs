@@ -19,31 +19,40 @@ public sealed class QemuGuestTests(ITestOutputHelper output)
     {
         VmPrerequisites.Require();
         await using var lab = VmLab.Create();
-        var guest = await lab.StartGuestAsync("g1");
-        await guest.WaitForBootAsync(VmLab.BootBound);
+        try
+        {
+            var guest = await lab.StartGuestAsync("g1");
+            await guest.WaitForBootAsync(VmLab.BootBound);
 
-        Assert.Equal("running", await guest.QueryStatusAsync());
-        Assert.Contains($"eth0 {VmLab.GuestAddress} netmask 255.255.255.0 gateway {VmLab.HostAddress} mac {VmLab.GuestMac}", guest.Console);
-        var ping = lab.Namespace.Run(Bound, "ping", "-c", "3", "-i", "0.2", "-W", "5", VmLab.GuestAddress);
-        Assert.True(ping.Succeeded, ping.StandardOutput + ping.StandardError);
-        Assert.Contains("3 received", ping.StandardOutput);
+            Assert.Equal("running", await guest.QueryStatusAsync());
+            Assert.Contains($"eth0 {VmLab.GuestAddress} netmask 255.255.255.0 gateway {VmLab.HostAddress} mac {VmLab.GuestMac}", guest.Console);
+            var ping = lab.Namespace.Run(Bound, "ping", "-c", "3", "-i", "0.2", "-W", "5", VmLab.GuestAddress);
+            Assert.True(ping.Succeeded, ping.StandardOutput + ping.StandardError);
+            Assert.Contains("3 received", ping.StandardOutput);
 
-        var data = RandomNumberGenerator.GetBytes(256 << 10);
-        string sent = Path.Combine(lab.Files, "sent"), echoed = Path.Combine(lab.Files, "echoed");
-        await File.WriteAllBytesAsync(sent, data);
-        var echo = lab.Namespace.Run(Bound, "sh", "-c", $"socat -t 10 - TCP:{VmLab.GuestAddress}:{GuestInit.EchoPort} < {sent} > {echoed}");
-        Assert.True(echo.Succeeded, echo.StandardError);
-        Assert.Equal(data, await File.ReadAllBytesAsync(echoed));
+            var data = RandomNumberGenerator.GetBytes(256 << 10);
+            string sent = Path.Combine(lab.Files, "sent"), echoed = Path.Combine(lab.Files, "echoed");
+            await File.WriteAllBytesAsync(sent, data);
+            var echo = lab.Namespace.Run(Bound, "sh", "-c", $"socat -t 10 - TCP:{VmLab.GuestAddress}:{GuestInit.EchoPort} < {sent} > {echoed}");
+            Assert.True(echo.Succeeded, echo.StandardError);
+            Assert.Equal(data, await File.ReadAllBytesAsync(echoed));
 
-        var digest = lab.Namespace.Run(Bound, "sh", "-c", $"socat -t 10 - TCP:{VmLab.GuestAddress}:{GuestInit.DigestPort} < {sent}");
-        Assert.True(digest.Succeeded, digest.StandardError);
-        Assert.Equal(Convert.ToHexStringLower(MD5.HashData(data)) + "  -", digest.StandardOutput.Trim());
+            var digest = lab.Namespace.Run(Bound, "sh", "-c", $"socat -t 10 - TCP:{VmLab.GuestAddress}:{GuestInit.DigestPort} < {sent}");
+            Assert.True(digest.Succeeded, digest.StandardError);
+            Assert.Equal(Convert.ToHexStringLower(MD5.HashData(data)) + "  -", digest.StandardOutput.Trim());
 
-        var http = lab.Namespace.Run(Bound, "sh", "-c", $"printf 'GET / HTTP/1.0\\r\\n\\r\\n' | socat -t 10 - TCP:{VmLab.GuestAddress}:{GuestInit.HttpPort}");
-        Assert.True(http.Succeeded, http.StandardError);
-        Assert.StartsWith("HTTP/1.", http.StandardOutput);
-        Assert.Contains(" 200 ", http.StandardOutput.Split('\n')[0]);
-        Assert.EndsWith("\r\n\r\n" + GuestInit.IndexPage, http.StandardOutput);
+            var http = lab.Namespace.Run(Bound, "sh", "-c", $"printf 'GET / HTTP/1.0\\r\\n\\r\\n' | socat -t 10 - TCP:{VmLab.GuestAddress}:{GuestInit.HttpPort}");
+            Assert.True(http.Succeeded, http.StandardError);
+            Assert.StartsWith("HTTP/1.", http.StandardOutput);
+            Assert.Contains(" 200 ", http.StandardOutput.Split('\n')[0]);
+            Assert.EndsWith("\r\n\r\n" + GuestInit.IndexPage, http.StandardOutput);
+        }
+        catch
+        {
+            // A failure here may not come again: the guests' consoles, QEMU's messages and the migration's state, for the record.
+            await GuestConsoles.WriteAsync(output, lab);
+            throw;
+        }
     }
 
     [Theory]
@@ -132,6 +141,12 @@ public sealed class QemuGuestTests(ITestOutputHelper output)
             await echo.StopAsync();
             var ping = lab.Namespace.Run(Bound, "ping", "-c", "2", "-i", "0.2", "-W", "5", VmLab.GuestAddress);
             Assert.True(ping.Succeeded, ping.StandardOutput + ping.StandardError);
+        }
+        catch
+        {
+            // A failure here may not come again: the guests' consoles, QEMU's messages and the migration's state, for the record.
+            await GuestConsoles.WriteAsync(output, lab);
+            throw;
         }
         finally
         {

@@ -13,7 +13,7 @@ public sealed class GuestBridge : IAsyncDisposable
 {
     public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
-    private readonly List<QemuGuest> _guests = [];
+    private readonly List<QemuGuest> _guests = [], _started = [];
     private int _taps;
 
     private GuestBridge(GuestImage image, NetNamespace space, string files, string hostAddress, string guestAddress, string guestMac)
@@ -25,6 +25,12 @@ public sealed class GuestBridge : IAsyncDisposable
         GuestAddress = guestAddress;
         GuestMac = guestMac;
     }
+
+    /// <summary>Every guest started on the bridge, in order, retired ones included (their consoles stay readable until the bridge goes).</summary>
+    public IReadOnlyList<QemuGuest> Started => _started;
+
+    /// <summary>Whether <paramref name="guest"/> still runs here (started and not retired).</summary>
+    public bool IsRunning(QemuGuest guest) => _guests.Contains(guest);
 
     public GuestImage Image { get; }
 
@@ -79,6 +85,7 @@ public sealed class GuestBridge : IAsyncDisposable
             Namespace = Namespace,
         }, StartTimeout).ConfigureAwait(false);
         _guests.Add(guest);
+        _started.Add(guest);
         return guest;
     }
 

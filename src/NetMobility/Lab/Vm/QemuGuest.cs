@@ -33,6 +33,9 @@ public sealed class QemuGuest : QemuMonitor
     /// <summary>What the guest printed on its console so far (and anything QEMU printed).</summary>
     public string Console => _process.Output;
 
+    /// <summary>What QEMU itself printed on its standard error so far (its warnings and errors, without the guest's console).</summary>
+    public string StandardError => _process.StandardError;
+
     public int ProcessId => _process.Id;
 
     /// <summary>The QEMU command line <paramref name="options"/> give, without the program name.</summary>

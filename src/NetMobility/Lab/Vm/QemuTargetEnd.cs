@@ -32,16 +32,30 @@ public sealed class QemuTargetEnd : IDisposable
 
     /// <summary>
     /// Turns <c>x-ignore-shared</c> on and has the QEMU listen for its incoming stream at <paramref name="incomingSocket"/>
-    /// (<c>migrate-incoming unix:PATH</c>); checks that <paramref name="ramPath"/> is there. Failures are one-line <see cref="LabException"/>s.
+    /// (<c>migrate-incoming unix:PATH</c>); checks that <paramref name="ramPath"/> is there and can be written. Failures are one-line <see cref="LabException"/>s.
     /// </summary>
     public static async Task<QemuTargetEnd> OpenAsync(QemuMonitor qemu, string ramPath, string incomingSocket, TimeSpan timeout)
     {
         if (!File.Exists(ramPath)) throw new LabException($"{ramPath}: no such file (the destination QEMU's RAM file, memory-backend-file mem-path)");
+        CheckWritable(ramPath);
         UnixSockets.CheckPath(incomingSocket);
         int mark = qemu.Qmp.EventCount;
         await qemu.SetMigrationCapabilitiesAsync(("x-ignore-shared", true)).ConfigureAwait(false);
         await qemu.MigrateIncomingAsync($"unix:{incomingSocket}").ConfigureAwait(false);
         return new QemuTargetEnd(qemu, ramPath, incomingSocket, timeout, mark);
+    }
+
+    /// <summary>Pages are written into the RAM file: one this host cannot write is refused before any source comes.</summary>
+    private static void CheckWritable(string ramPath)
+    {
+        try
+        {
+            using var _ = new FileStream(ramPath, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new LabException($"{ramPath}: cannot be opened for writing (the destination QEMU's RAM file): {ex.Message}");
+        }
     }
 
     /// <summary><paramref name="options"/> with this QEMU's image, device-state load and resume.</summary>
@@ -54,10 +68,18 @@ public sealed class QemuTargetEnd : IDisposable
 
     private MemoryImage CreateImage(long size)
     {
-        var image = QemuSourceEnd.MapShared(_ram, writable: true);
+        MemoryImage image;
+        try
+        {
+            image = QemuSourceEnd.MapShared(_ram, writable: true);
+        }
+        catch (LabException ex)
+        {
+            throw new ImageRefusedException($"the RAM file {_ram} cannot be mapped for writing: {ex.Message}");
+        }
         if (image.MemoryBytes == size) return image;
         image.Dispose();
-        throw new InvalidDataException($"{_ram} holds {image.MemoryBytes} octets of guest RAM, the source's guest {size}");
+        throw new ImageRefusedException($"the stream's image is {size} octets but the RAM file {_ram} holds {image.MemoryBytes}");
     }
 
     /// <summary>Writes the device state into the QEMU's incoming socket and waits until QEMU says it loaded it (it stays paused until <c>cont</c>).</summary>

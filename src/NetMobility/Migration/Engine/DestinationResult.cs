@@ -49,7 +49,8 @@ public sealed record DestinationOptions
     /// Makes the image the received pages are written into, for the memory size the source announced (checked against
     /// <see cref="MaxMemoryBytes"/> first); a new zero-filled image when null. A QEMU destination maps its guest's RAM
     /// file here, so that pages land in place. The image is disposed when the migration is not committed here.
-    /// An exception from it refuses the stream, naming it.
+    /// An exception from it refuses the stream (<see cref="PageStreamError.ImageRefused"/>), naming it; the message of an
+    /// <see cref="ImageRefusedException"/> is told to the source as it is.
     /// </summary>
     public Func<long, MemoryImage>? CreateImage { get; init; }
 

@@ -13,8 +13,8 @@ internal interface IReceiverHost
     /// <summary>The migration has been committed here or refused: the channels stop.</summary>
     bool IsFinished { get; }
 
-    /// <summary>The session a header belongs to, created by the first header of a new migration; null with the reason otherwise.</summary>
-    ReceiverSession? Session(in StreamHeader header, out string? problem);
+    /// <summary>The session a header belongs to, created by the first header of a new migration; null with the error and its reason otherwise.</summary>
+    ReceiverSession? Session(in StreamHeader header, out PageStreamError error, out string? problem);
     /// <summary>Refuses the stream: the session is dropped and the VM stays at the source.</summary>
     void Reject(PageStreamError error, string message);
     /// <summary>Refuses the stream when verifying it: the refusal is kept for the source, which may resume to hear it.</summary>

@@ -121,7 +121,10 @@ public sealed class MigrationDestination(DestinationOptions? options = null) : I
             if (!outcome.Succeeded && outcome.Error is not (PageStreamError.ConnectionLost or PageStreamError.Truncated) && !IsFinished)
             {
                 string detail = stream.LastReason ?? sink.Detail;
-                string message = $"{channel.Peer}: {outcome}{(detail.Length > 0 ? $": {detail}" : "")}";
+                // An image this host cannot hold is no fault of a record: its reason alone, as the source will print it.
+                string message = outcome.Error == PageStreamError.ImageRefused && detail.Length > 0
+                    ? detail
+                    : $"{channel.Peer}: {outcome}{(detail.Length > 0 ? $": {detail}" : "")}";
                 // Decided before the source can hear of it, so that a source giving up at once finds it decided.
                 Reject(outcome.Error, message);
                 await sink.TryReportAsync(outcome.Error, message).ConfigureAwait(false);
@@ -171,36 +174,46 @@ public sealed class MigrationDestination(DestinationOptions? options = null) : I
     }
 
     /// <summary>The session a header belongs to, created by the first header of a new migration.</summary>
-    ReceiverSession? IReceiverHost.Session(in StreamHeader header, out string? problem)
+    ReceiverSession? IReceiverHost.Session(in StreamHeader header, out PageStreamError error, out string? problem)
     {
         lock (_gate)
         {
             problem = null;
+            error = PageStreamError.OutOfOrder;
             if (IsFinished) { problem = "this destination has finished"; return null; }
             if (_session is null)
             {
-                if (header.Resume) { problem = $"no migration {header.ResumeToken} to resume"; return null; }
+                if (header.Resume) { error = PageStreamError.UnknownSession; problem = $"no migration {header.ResumeToken} to resume"; return null; }
+                // Whatever keeps the image from being made here is the destination's refusal of the image, not a fault of the stream.
+                error = PageStreamError.ImageRefused;
                 MemoryImage image;
                 try
                 {
                     image = Options.CreateImage is { } create ? create(header.MemorySize) : new MemoryImage(header.MemorySize);
                 }
+                catch (ImageRefusedException ex)
+                {
+                    problem = ex.Message;
+                    return null;
+                }
                 catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
                 {
-                    problem = $"cannot make the image of {header.MemorySize} octets: {ex.Message}";
+                    problem = $"cannot make the image of {header.MemorySize} octets here: {ex.Message}";
                     return null;
                 }
                 if (image.MemoryBytes != header.MemorySize)
                 {
-                    problem = $"the image made holds {image.MemoryBytes} octets, the source announced {header.MemorySize}";
+                    problem = $"the stream's image is {header.MemorySize} octets but the one made here holds {image.MemoryBytes}";
                     image.Dispose();
                     return null;
                 }
+                error = PageStreamError.None;
                 _session = new ReceiverSession(header, image, SignalOptionsFor(Options));
                 return _session;
             }
             if (_session.Token != header.ResumeToken) { problem = $"busy with migration {_session.Token}"; return null; }
             if (!_session.Matches(header)) { problem = "the header does not match the migration's memory or channels"; return null; }
+            error = PageStreamError.None;
             return _session;
         }
     }

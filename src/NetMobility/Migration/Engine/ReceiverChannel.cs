@@ -43,10 +43,10 @@ internal sealed class ReceiverChannel(IReceiverHost destination, IMigrationChann
     {
         if (header.MemorySize > destination.Options.MaxMemoryBytes)
         {
-            Detail = $"memory of {header.MemorySize} octets is more than this destination takes";
-            return PageStreamError.Unsupported;
+            Detail = $"the stream's image is {header.MemorySize} octets, more than this destination takes ({destination.Options.MaxMemoryBytes})";
+            return PageStreamError.ImageRefused;
         }
-        var session = destination.Session(header, out string? problem);
+        var session = destination.Session(header, out var refused, out string? problem);
         if (session is null && destination.Refusal(header) is { } refusal)
         {
             RepeatedRefusal = refusal;
@@ -56,7 +56,7 @@ internal sealed class ReceiverChannel(IReceiverHost destination, IMigrationChann
         if (session is null)
         {
             Detail = problem ?? "";
-            return header.Resume ? PageStreamError.UnknownSession : PageStreamError.OutOfOrder;
+            return refused;
         }
         if (!session.Attach(header.ChannelIndex, header.Resume, this, out ulong applied, out uint highestRound))
         {

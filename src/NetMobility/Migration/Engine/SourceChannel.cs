@@ -427,7 +427,9 @@ internal sealed class SourceChannel : IReturnSink, IAsyncDisposable
 
     public PageStreamError OnError(in ErrorRecord record)
     {
-        var failure = new MigrationFailedException(record.Code, $"destination refused the stream on channel {_index}: {record.Code.Describe()}: {record.Message}");
+        var failure = new MigrationFailedException(record.Code, record.Code == PageStreamError.ImageRefused
+            ? $"the destination refused the image: {record.Message}"
+            : $"destination refused the stream on channel {_index}: {record.Code.Describe()}: {record.Message}");
         _source.Fail(failure);
         _ready.TrySetException(failure);
         _resumed.TrySetException(failure);

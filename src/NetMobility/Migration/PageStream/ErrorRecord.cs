@@ -6,7 +6,8 @@ namespace NetMobility.Migration.PageStream;
 /// <summary>
 /// Error record payload (type 0x83, destination -> source, docs/page-stream.md sec 4.3): the
 /// <see cref="PageStreamError"/> code (16 bits) and a UTF-8 message of at most 1024 octets, cut at a
-/// character boundary. The destination has dropped the session; the source keeps the VM.
+/// character boundary. The destination has dropped the session; the source keeps the VM. A code the reader
+/// does not know is read as it is (an unknown error): a newer peer's codes do not make the record unreadable.
 /// </summary>
 public readonly record struct ErrorRecord(PageStreamError Code, string Message)
 {
@@ -26,7 +27,8 @@ public readonly record struct ErrorRecord(PageStreamError Code, string Message)
         record = default;
         if (payload.Length < 2 || payload.Length > 2 + MaxMessageLength) { error = PageStreamError.BadLength; return false; }
         var code = (PageStreamError)BinaryPrimitives.ReadUInt16BigEndian(payload);
-        if (code == PageStreamError.None || !Enum.IsDefined(code)) { error = PageStreamError.BadLength; return false; }
+        // A code this reader does not know (from a newer peer) is kept as it is: an unknown error, with its message.
+        if (code == PageStreamError.None) { error = PageStreamError.BadLength; return false; }
         record = new ErrorRecord(code, System.Text.Encoding.UTF8.GetString(payload[2..]));
         error = PageStreamError.None;
         return true;

@@ -44,6 +44,8 @@ public enum PageStreamError
     DeviceStateOversize,
     /// <summary>The destination's hypervisor could not load the device state: the VM stays at the source.</summary>
     DeviceStateNotLoaded,
+    /// <summary>The destination cannot hold the image the stream header announces (its memory is of another size, or cannot be made).</summary>
+    ImageRefused,
 }
 
 public static class PageStreamErrorText
@@ -72,6 +74,8 @@ public static class PageStreamErrorText
         PageStreamError.DeviceStateOverlap => "overlapping device-state chunk",
         PageStreamError.DeviceStateOversize => "device state larger than the destination takes",
         PageStreamError.DeviceStateNotLoaded => "device state not loaded",
-        _ => "invalid",
+        PageStreamError.ImageRefused => "image refused by the destination",
+        // A code from a newer peer (an error record) that this reader does not know.
+        _ => "unknown error",
     };
 }

@@ -115,6 +115,26 @@ public class RecordFrameTests
         Assert.Equal(new string('é', 512), parsed.Message);
     }
 
+    [Theory]
+    // Code 21 is the destination refusing the image (docs/page-stream.md sec 4.3); 0x7fff is no code this reader knows.
+    [InlineData("0015 6e6f20726f6f6d", PageStreamError.ImageRefused, "image refused by the destination")]
+    [InlineData("7fff 6e6f20726f6f6d", (PageStreamError)0x7fff, "unknown error")]
+    public void Error_records_carry_their_code_and_one_from_a_newer_peer_is_an_unknown_error(string hex, PageStreamError code, string described)
+    {
+        Assert.True(ErrorRecord.TryParse(Hex.Bytes(hex), out var parsed, out var error));
+        Assert.Equal(PageStreamError.None, error);
+        Assert.Equal(code, parsed.Code);
+        Assert.Equal("no room", parsed.Message);
+        Assert.Equal(described, parsed.Code.Describe());
+    }
+
+    [Fact]
+    public void An_error_record_with_code_0_is_refused()
+    {
+        Assert.False(ErrorRecord.TryParse(Hex.Bytes("0000 6e6f"), out _, out var error));
+        Assert.Equal(PageStreamError.BadLength, error);
+    }
+
     [Fact]
     public void End_of_stream_round_trips_its_digest()
     {
