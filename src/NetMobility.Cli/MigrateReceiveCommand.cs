@@ -7,6 +7,7 @@ using NetMobility.Migration.Engine;
 using NetMobility.Migration.PageStream;
 using NetMobility.Migration.Reports;
 using NetMobility.Migration.Transports;
+using NetMobility.Runtime;
 
 namespace NetMobility.Cli;
 
@@ -132,6 +133,8 @@ internal static class MigrateReceiveCommand
         var warming = how.WarmUp ? WarmUp.RunAsync(new Migration.Policies.AdaptivePolicy(), new Migration.Encoding.PageEncoderOptions(), 2) : Task.CompletedTask;
         var destination = new MigrationDestination(options);
         var result = await destination.ReceiveAsync(listener).ConfigureAwait(false);
+        // The guest runs here now (or stays at the source): what is left of this process yields the CPU to it.
+        if (result.Committed) IdleScheduling.Enter();
         await warming.ConfigureAwait(false);
         using var image = result.Image;
         string? written = null;

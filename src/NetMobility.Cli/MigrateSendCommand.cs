@@ -9,6 +9,7 @@ using NetMobility.Migration.Reports;
 using NetMobility.Migration.Bench;
 using NetMobility.Migration.Transports;
 using NetMobility.Migration.Workloads;
+using NetMobility.Runtime;
 
 namespace NetMobility.Cli;
 
@@ -183,6 +184,8 @@ internal static class MigrateSendCommand
         MigrationReport report;
         await using (new ProgressLine(() => source.Progress, Console.Error, live: !Console.IsErrorRedirected))
             report = await source.MigrateAsync(connector, hard.Token).ConfigureAwait(false);
+        // Handed over: the guest runs at the destination, and what is left here (the report, the exit) yields the CPU.
+        if (report.Completed) IdleScheduling.Enter();
         if (!report.Completed && resumedHere is not null) await resumedHere().ConfigureAwait(false);
 
         if (report.Cause == RollbackCause.Cancelled)
