@@ -79,6 +79,12 @@ public sealed partial class AgentQemuReceiverTests(ITestOutputHelper output)
             Assert.Equal(0, await daemon.WaitForExitAsync(TimeSpan.FromSeconds(5)));
             Assert.DoesNotContain("Exception", daemon.Output);
         }
+        catch
+        {
+            // A failure here may not come again: the guests' consoles, QEMU's messages and the migration's state, for the record.
+            await GuestConsoles.WriteAsync(output, lab);
+            throw;
+        }
         finally
         {
             files.Delete(recursive: true);

@@ -57,6 +57,12 @@ public sealed class QemuPageEngineRollbackTests(ITestOutputHelper output)
             await echo.WaitForMoreAsync(Bound);
             await echo.StopAsync();
         }
+        catch
+        {
+            // A failure here may not come again: the guests' consoles, QEMU's messages and the migration's state, for the record.
+            await GuestConsoles.WriteAsync(output, lab);
+            throw;
+        }
         finally
         {
             for (int i = 0; i <= 3; i++) File.Delete(Ram(i));

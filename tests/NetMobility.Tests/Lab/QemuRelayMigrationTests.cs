@@ -28,6 +28,20 @@ public sealed class QemuRelayMigrationTests(ITestOutputHelper output)
     {
         VmPrerequisites.Require();
         await using var lab = VmLab.Create();
+        try
+        {
+            await MovesAsync(lab);
+        }
+        catch
+        {
+            // A failure here may not come again: the guests' consoles, QEMU's messages and the migration's state, for the record.
+            await GuestConsoles.WriteAsync(output, lab);
+            throw;
+        }
+    }
+
+    private async Task MovesAsync(GuestBridge lab)
+    {
         var guest = await lab.StartGuestAsync("vm0");
         await guest.WaitForBootAsync(VmLab.BootBound);
         using var echo = await EchoSession.OpenAsync(lab, Bound);
