@@ -11,6 +11,7 @@ namespace NetMobility.Lab;
 public sealed class LabProcess : IDisposable
 {
     private readonly Process _process;
+    private readonly int _id;
     private readonly object _gate = new();
     private readonly StringBuilder _output = new(), _standardOutput = new(), _standardError = new();
     private readonly List<(string Fragment, TaskCompletionSource Seen)> _watches = [];
@@ -21,6 +22,7 @@ public sealed class LabProcess : IDisposable
     {
         Description = description;
         _process = process;
+        _id = process.Id;
         _process.EnableRaisingEvents = true;
         _process.OutputDataReceived += (_, e) => OnLine(e.Data, standardOutput: true);
         _process.ErrorDataReceived += (_, e) => OnLine(e.Data, standardOutput: false);
@@ -33,7 +35,8 @@ public sealed class LabProcess : IDisposable
     /// <summary>The command line, for messages.</summary>
     public string Description { get; }
 
-    public int Id => _process.Id;
+    /// <summary>The process id, still known after the process has ended and this has been disposed (for messages).</summary>
+    public int Id => _id;
 
     /// <summary>Completes when the program has exited.</summary>
     public Task WhenExited => _exited.Task;

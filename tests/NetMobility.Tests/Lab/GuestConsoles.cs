@@ -21,17 +21,30 @@ internal static class GuestConsoles
     {
         foreach (var guest in lab.Started)
         {
-            bool running = lab.IsRunning(guest);
-            output.WriteLine($"--- {guest}, {(running ? "running" : "retired")}: the last {Lines} lines of its serial console ({guest.SerialLog})");
-            output.WriteLine(Tail(SerialConsole(guest)));
-            output.WriteLine($"--- {guest}: QEMU's standard error");
-            output.WriteLine(Tail(guest.StandardError));
-            var events = guest.Qmp.Events;
-            output.WriteLine($"--- {guest}: its last {Math.Min(Events, events.Count)} of {events.Count} QMP events");
-            foreach (var e in events.Skip(Math.Max(0, events.Count - Events)))
-                output.WriteLine($"{e.Timestamp.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture)} {e.Name} {(e.Data.ValueKind == System.Text.Json.JsonValueKind.Undefined ? "" : e.Data.GetRawText())}");
-            if (running) output.WriteLine($"--- {guest}: query-migrate: {await QueryMigrateAsync(guest)}");
+            try
+            {
+                await WriteAsync(output, lab, guest);
+            }
+            catch (Exception ex)
+            {
+                // The record must never hide the failure it is written for.
+                output.WriteLine($"--- a guest could not be described: {ex.GetType().Name}: {ex.Message}");
+            }
         }
+    }
+
+    private static async Task WriteAsync(ITestOutputHelper output, GuestBridge lab, QemuGuest guest)
+    {
+        bool running = lab.IsRunning(guest);
+        output.WriteLine($"--- {guest}, {(running ? "running" : "retired")}: the last {Lines} lines of its serial console ({guest.SerialLog})");
+        output.WriteLine(Tail(SerialConsole(guest)));
+        output.WriteLine($"--- {guest}: QEMU's standard error");
+        output.WriteLine(Tail(guest.StandardError));
+        var events = guest.Qmp.Events;
+        output.WriteLine($"--- {guest}: its last {Math.Min(Events, events.Count)} of {events.Count} QMP events");
+        foreach (var e in events.Skip(Math.Max(0, events.Count - Events)))
+            output.WriteLine($"{e.Timestamp.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture)} {e.Name} {(e.Data.ValueKind == System.Text.Json.JsonValueKind.Undefined ? "" : e.Data.GetRawText())}");
+        if (running) output.WriteLine($"--- {guest}: query-migrate: {await QueryMigrateAsync(guest)}");
     }
 
     /// <summary>The serial log QEMU writes; what it printed on standard output (the same console) if the file is gone.</summary>
