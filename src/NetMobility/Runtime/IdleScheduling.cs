@@ -46,15 +46,6 @@ public static partial class IdleScheduling
         return sched_setscheduler(tid, SchedIdle, ref param) == 0 || Marshal.GetLastPInvokeError() == NoSuchThread;
     }
 
-    /// <summary>The scheduling policy of thread <paramref name="tid"/> of this process (field 41 of its <c>stat</c>, proc(5)).</summary>
-    internal static int PolicyOf(int tid)
-    {
-        string stat = File.ReadAllText($"/proc/self/task/{tid}/stat");
-        // The command name (field 2) is in parentheses and may hold spaces: count the fields after its closing one.
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return int.Parse(fields[41 - 3], System.Globalization.CultureInfo.InvariantCulture);
-    }
-
     [LibraryImport("libc", SetLastError = true)]
     private static partial int sched_setscheduler(int pid, int policy, ref SchedParam param);
 }

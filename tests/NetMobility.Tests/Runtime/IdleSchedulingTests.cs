@@ -15,9 +15,9 @@ public sealed class IdleSchedulingTests
         var thread = new Thread(() =>
         {
             tid = Gettid();
-            before = IdleScheduling.PolicyOf(tid);
+            before = PolicyOf(tid);
             entered = IdleScheduling.EnterThread(tid);
-            after = IdleScheduling.PolicyOf(tid);
+            after = PolicyOf(tid);
             moved.Set();
             // Alive until the test has looked at the other threads, so that its id stays its own.
             checkedThere.Wait(TimeSpan.FromSeconds(30));
@@ -29,7 +29,7 @@ public sealed class IdleSchedulingTests
             Assert.Equal(0, before); // SCHED_OTHER
             Assert.True(entered);
             Assert.Equal(IdleScheduling.SchedIdle, after);
-            Assert.Equal(0, IdleScheduling.PolicyOf(Gettid()));
+            Assert.Equal(0, PolicyOf(Gettid()));
         }
         finally
         {
@@ -43,6 +43,18 @@ public sealed class IdleSchedulingTests
     {
         // Thread ids are below pid_max (at most 2^22); this one is not a thread of this process.
         Assert.True(IdleScheduling.EnterThread(int.MaxValue));
+    }
+
+    /// <summary>The scheduling policy of thread <paramref name="tid"/> of this process: field 41 of its <c>stat</c> (proc(5)), read with a bounded buffer.</summary>
+    private static int PolicyOf(int tid)
+    {
+        var buffer = new byte[4096];
+        int length;
+        using (var file = File.OpenRead($"/proc/self/task/{tid}/stat")) length = file.Read(buffer);
+        string stat = System.Text.Encoding.ASCII.GetString(buffer, 0, length);
+        // The command name (field 2) is in parentheses and may hold spaces: count the fields after its closing one.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return int.Parse(fields[41 - 3], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static int Gettid() => (int)syscall(186); // gettid on x86-64
