@@ -63,6 +63,25 @@ public sealed class NetNamespace : IDisposable
     public string Ip(params string[] arguments) => RunIp(["-n", Name, .. arguments]);
 
     /// <summary>
+    /// The octets <paramref name="device"/> has sent and received so far, frames as the kernel counts them (<c>ip -s -j
+    /// link</c>, stats64): the difference of two readings is what crossed the link in between, whoever sent it.
+    /// </summary>
+    public long LinkOctets(string device)
+    {
+        string json = Ip("-s", "-j", "link", "show", "dev", device);
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(json);
+            var stats = document.RootElement[0].GetProperty("stats64");
+            return stats.GetProperty("rx").GetProperty("bytes").GetInt64() + stats.GetProperty("tx").GetProperty("bytes").GetInt64();
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException or IndexOutOfRangeException or FormatException)
+        {
+            throw new LabException($"ip -s -j link show dev {device} in {Name}: no octet counters in its answer ({e.Message})");
+        }
+    }
+
+    /// <summary>
     /// Shapes what <paramref name="device"/> sends to <paramref name="bitsPerSecond"/> (the kernel's token bucket, <c>tc qdisc
     /// replace ... tbf</c>; this kernel has no netem). The bucket holds at least a timer tick's worth of the rate (HZ 250 at the
     /// least) and a full-size frame of loopback.

@@ -24,6 +24,7 @@ public class CliErrorTests
         { ["lab", "migrate", "--image", RepositoryFiles.Path("docs"), "--migration-mbit", "0"], "--migration-mbit" },
         { ["lab", "migrate", "--image", RepositoryFiles.Path("docs"), "--in-place", "-1"], "--in-place" },
         { ["lab", "migrate", "--image", RepositoryFiles.Path("docs"), "--in-place", "101"], "--in-place" },
+        { ["lab", "migrate", "--image", RepositoryFiles.Path("docs"), "--qemu-multifd", "lz4"], "'lz4' not recognized" },
         { ["replay", RepositoryFiles.Path("captures", "samples", "mobility.pcap"), "--config", RepositoryFiles.Path("README.md"), "--out", "/tmp/netmob-out.pcap"], "README.md" },
     };
 

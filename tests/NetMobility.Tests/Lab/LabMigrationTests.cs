@@ -60,6 +60,9 @@ public sealed class LabMigrationTests(ITestOutputHelper output)
                 // tunnel and the foreign agent, or home again); how soon is measured and printed, not asserted.
                 Assert.True(row.ResumeToFirstPacketMs is not null, $"#{row.Index}: no packet of the correspondent reached the guest at the {row.To} host");
                 Assert.True(row.ResumeToFirstEchoMs is not null, $"#{row.Index}: the echo stream was not answered after the resume");
+                // The kernel's count of the migration link: the stream crossed it (the shared-file copy does not: a host-local copy).
+                if (mode != QemuMigrationMode.SharedFileCopy)
+                    Assert.True(row.LinkBytes >= 0.95 * row.Bytes, $"#{row.Index}: {row.LinkBytes} octets on the migration link, {row.Bytes} reported");
                 if (mode == QemuMigrationMode.SharedFileCopy) Assert.Equal(96L << 20, row.CopiedBytes);
                 else if (mode == QemuMigrationMode.Qemu) Assert.Equal(0, row.CopiedBytes);
                 else Assert.True(row.EngineDowntimeMs is > 0, $"#{row.Index}: the page engine reported no downtime");
@@ -70,7 +73,8 @@ public sealed class LabMigrationTests(ITestOutputHelper output)
             double asked = Math.Round(LabMigrationReport.MedianOf(report.Migrations, r => r.PausedMs)!.Value);
             foreach (var pause in report.InPlace)
             {
-                Assert.True(pause.PausedMs >= asked, $"in place #{pause.Index}: paused {pause.PausedMs} ms, asked {asked} ms");
+                // QEMU's STOP and RESUME timestamps bound it, the lab's timer the wait between them: about as asked, not to the millisecond.
+                Assert.True(pause.PausedMs >= 0.9 * asked, $"in place #{pause.Index}: paused {pause.PausedMs} ms, asked {asked} ms");
                 Assert.True(pause.TrafficStallMs >= 0.5 * pause.PausedMs, $"in place #{pause.Index}: stall {pause.TrafficStallMs} ms over a pause of {pause.PausedMs} ms");
                 Assert.True(pause.ResumeToFirstEchoMs is not null, $"in place #{pause.Index}: the echo stream was not answered after the resume");
             }

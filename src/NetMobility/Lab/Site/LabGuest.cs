@@ -49,6 +49,9 @@ public sealed class LabGuest : IAsyncDisposable
     public QemuGuest Qemu { get; private set; } = null!;
     public LabSiteName Site { get; private set; } = LabSiteName.Home;
 
+    /// <summary>What QEMU's own migration (mode qemu) uses of its features: multifd with compression, XBZRLE; none by default.</summary>
+    public QemuStreamFeatures QemuFeatures { get; set; } = QemuStreamFeatures.None;
+
     private string HomeSocket => _lab.Socket("home");
     private string ForeignSocket => _lab.Socket("foreign");
 
@@ -132,13 +135,16 @@ public sealed class LabGuest : IAsyncDisposable
             return (attachedAt, installed);
         });
 
+        // What crosses the hosts' migration link, counted by the kernel at the source's end: every mode's stream, as sent.
+        long linkBefore = Host(from).LinkOctets(_lab.MigrationLink);
         var started = DateTimeOffset.UtcNow;
         string address = to == LabSiteName.Home ? HomeHostMigration : ForeignHostMigration;
         QemuMigrationResult result;
         try
         {
             result = await QemuMigration.RunAsync(source, destination, mode, $"tcp:{address}:{MigrationPort}", _bound,
-                mode == QemuMigrationMode.PageEngine ? new QemuMigrationOptions { Netmob = _engine, WanBitsPerSecond = _linkBitsPerSecond } : null).ConfigureAwait(false);
+                mode == QemuMigrationMode.PageEngine ? new QemuMigrationOptions { Netmob = _engine, WanBitsPerSecond = _linkBitsPerSecond } : new QemuMigrationOptions { QemuFeatures = QemuFeatures })
+                .ConfigureAwait(false);
         }
         catch (LabException)
         {
@@ -151,10 +157,11 @@ public sealed class LabGuest : IAsyncDisposable
         await destination.AnnounceSelfAsync().ConfigureAwait(false);
         var (attachedAt, installed) = await moved.WaitAsync(_bound).ConfigureAwait(false);
         await LabMove.WaitInForce(HomeSocket, ForeignSocket, to).ConfigureAwait(false);
+        long linkOctets = Host(from).LinkOctets(_lab.MigrationLink) - linkBefore;
         await RetireAsync(source, from).ConfigureAwait(false);
         Qemu = destination;
         Site = to;
-        return new LabHandover(from, to, result, started, resumed.Timestamp, attachedAt, installed);
+        return new LabHandover(from, to, result, started, resumed.Timestamp, attachedAt, installed, linkOctets);
     }
 
     /// <summary>

@@ -44,6 +44,9 @@ public sealed record LabMigrationOptions
     /// </summary>
     public int InPlacePauses { get; init; } = 2;
 
+    /// <summary>QEMU's own features its migration uses in the qemu mode (multifd with compression, XBZRLE); none, QEMU's default, when not given.</summary>
+    public QemuStreamFeatures QemuFeatures { get; init; } = QemuStreamFeatures.None;
+
     /// <summary>The guest's RAM; small keeps TCG guests quick on a small machine.</summary>
     public int MemoryMb { get; init; } = 128;
 

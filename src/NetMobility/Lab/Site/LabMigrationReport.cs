@@ -13,6 +13,9 @@ public sealed record LabMigrationReport(
     /// <summary>The page engine's ends ran as <c>netmob migrate send/receive</c> processes (not inside the lab's process).</summary>
     public bool EngineProcesses { get; init; }
 
+    /// <summary>What QEMU's own migration used of its features in the qemu mode ("plain", "multifd zstd x2, xbzrle").</summary>
+    public string QemuFeatures { get; init; } = "plain";
+
     /// <summary>The control: the guest paused and resumed in place, in the same QEMU process, after the migrations.</summary>
     public IReadOnlyList<LabPauseRow> InPlace { get; init; } = [];
 

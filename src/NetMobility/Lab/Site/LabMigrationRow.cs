@@ -21,6 +21,12 @@ public sealed record LabMigrationRow(
     /// <summary>The page engine's own account of its switchover (pause, last scan, last pages, device state, verify, ready, commit, resume), in its mode.</summary>
     public NetMobility.Migration.Reports.SwitchoverReport? EngineSwitchover { get; init; }
 
+    /// <summary>
+    /// What crossed the hosts' migration link during the move, both ways, frames as the kernel counts them: the same
+    /// measure for every mode, whatever each one reports of itself (QEMU 7.2 counts a multifd page before compression).
+    /// </summary>
+    public long LinkBytes { get; init; }
+
     /// <summary>Before the migration itself, outside <see cref="TotalMs"/>: the page engine's processes starting, warming up and connecting (0 otherwise).</summary>
     public double SetupMs { get; init; }
 
@@ -43,7 +49,7 @@ public sealed record LabMigrationRow(
             Stall(echo, move.Started, move.Resumed, settle), FirstEchoAfter(echo, move.Resumed),
             Median(ping, before), Median(ping, during), Max(ping, during), Median(ping, after),
             Median(http, before), Median(http, during), Max(http, during), Median(http, after),
-            timeouts) { EngineSwitchover = m.Engine?.Switchover, SetupMs = m.Setup.TotalMilliseconds };
+            timeouts) { EngineSwitchover = m.Engine?.Switchover, SetupMs = m.Setup.TotalMilliseconds, LinkBytes = move.LinkOctets };
     }
 
     /// <summary>"During" runs from the migration's first command to this long after the guest resumed: the handover's share.</summary>

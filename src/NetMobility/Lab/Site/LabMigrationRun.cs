@@ -41,6 +41,7 @@ public static class LabMigrationRun
             await LabMove.ToAsync(lab.Socket("home"), lab.Socket("foreign"), LabSiteName.Home).ConfigureAwait(false);
             await using var guest = await LabGuest.BootAsync(lab, image, options.Modes, options.MemoryMb, options.Bound,
                 options.EngineInProcess ? null : [netmob.Program, .. netmob.With()], options.MigrationMbit * 1e6).ConfigureAwait(false);
+            guest.QemuFeatures = options.QemuFeatures;
             progress?.Invoke($"guest booted at the home host ({options.MemoryMb} MiB, mode {options.ModeNames})");
             var correspondent = NetNamespace.Existing(lab.Correspondent);
             if (options.Workload == LabWorkload.Memory) await SetWriteRateAsync(lab.Correspondent, options.WriteMbPerSecond, options.Bound).ConfigureAwait(false);
@@ -92,6 +93,7 @@ public static class LabMigrationRun
                 rows, traffic.EchoBytes, traffic.Http.Count, traffic.Failures)
             {
                 MigrationMbit = options.MigrationMbit, EngineProcesses = !options.EngineInProcess, InPlace = inPlace,
+                QemuFeatures = options.QemuFeatures.Describe(),
             };
         }
         finally

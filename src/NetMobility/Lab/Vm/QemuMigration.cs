@@ -16,6 +16,10 @@ public static class QemuMigration
     public static async Task<QemuMigrationResult> RunAsync(QemuGuest source, QemuGuest destination, QemuMigrationMode mode, string uri, TimeSpan timeout,
         QemuMigrationOptions? options = null)
     {
+        // QEMU's own stream features: asked for in the qemu mode, off in every other (a process keeps what a move set).
+        var features = mode == QemuMigrationMode.Qemu ? options?.QemuFeatures ?? QemuStreamFeatures.None : QemuStreamFeatures.None;
+        await features.ApplyAsync(source).ConfigureAwait(false);
+        await features.ApplyAsync(destination).ConfigureAwait(false);
         if (mode == QemuMigrationMode.PageEngine)
             return await QemuPageEngineMigration.RunAsync(source, destination, uri, timeout, options ?? new QemuMigrationOptions()).ConfigureAwait(false);
         if (mode == QemuMigrationMode.QemuRelay)

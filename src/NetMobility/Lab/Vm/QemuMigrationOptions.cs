@@ -6,7 +6,7 @@ using NetMobility.Migration.Transports;
 
 namespace NetMobility.Lab.Vm;
 
-/// <summary>How <see cref="QemuMigration"/> moves a guest in <see cref="QemuMigrationMode.PageEngine"/> and <see cref="QemuMigrationMode.QemuRelay"/> (the other modes take nothing from here).</summary>
+/// <summary>How <see cref="QemuMigration"/> moves a guest in <see cref="QemuMigrationMode.PageEngine"/> and <see cref="QemuMigrationMode.QemuRelay"/>, and the features of QEMU's own stream in <see cref="QemuMigrationMode.Qemu"/>.</summary>
 public sealed record QemuMigrationOptions
 {
     /// <summary>The engine's stop policy, one per migration; the adaptive policy when null.</summary>
@@ -30,6 +30,12 @@ public sealed record QemuMigrationOptions
     /// Null: both ends run in this process. <see cref="AfterPageApplied"/> and <see cref="BeforeDeviceState"/> need this process.
     /// </summary>
     public IReadOnlyList<string>? Netmob { get; init; }
+
+    /// <summary>
+    /// <see cref="QemuMigrationMode.Qemu"/>: QEMU's own features its stream uses (multifd with compression, XBZRLE); set on
+    /// both QEMUs before every move, and off again before a move in another mode.
+    /// </summary>
+    public QemuStreamFeatures QemuFeatures { get; init; } = QemuStreamFeatures.None;
 
     /// <summary>The engine's parallel channels (and encoding cores).</summary>
     public int Channels { get; init; } = 2;
